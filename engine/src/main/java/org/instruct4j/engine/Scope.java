@@ -1,0 +1,76 @@
+package org.instruct4j.engine;
+
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
+
+/**
+ * Deterministic lifetime for tensors. A tensor made while a scope is open belongs to the innermost one and is
+ * freed when it closes, unless it was {@link #keep kept} (moved to the enclosing scope) first. Tensors made with
+ * no scope open are owned by nobody: parameters and optimizer state are made that way, or in a long-lived scope.
+ *
+ * <pre>{@code
+ * try (Scope step = Scope.open()) {
+ *     Tensor loss = model.loss(batch);
+ *     loss.backward();
+ *     optimizer.step();
+ * }   // every activation and temporary gradient of the step is freed here
+ * }</pre>
+ */
+public final class Scope implements AutoCloseable {
+    private static final ThreadLocal<Deque<Scope>> OPEN = ThreadLocal.withInitial(ArrayDeque::new);
+
+    private final List<Tensor> owned = new ArrayList<>();
+    private final Scope parent;
+    private boolean closed;
+
+    private Scope(Scope parent) { this.parent = parent; }
+
+    public static Scope open() {
+        Deque<Scope> stack = OPEN.get();
+        Scope s = new Scope(stack.peek());
+        stack.push(s);
+        return s;
+    }
+
+    /** The innermost open scope of this thread, or null. */
+    static Scope current() { return OPEN.get().peek(); }
+
+    void adopt(Tensor t) { owned.add(t); }
+
+    /** Moves t (and its gradient, if any) out of this scope to the enclosing one (or to nobody). */
+    public static Tensor keep(Tensor t) {
+        Scope s = current();
+        if (s == null) return t;
+        if (s.owned.remove(t)) {
+            if (s.parent != null) s.parent.adopt(t);
+        }
+        return t;
+    }
+
+    /** Runs make with no scope open, so what it makes belongs to nobody (gradients of parameters). */
+    static <T> T withoutScope(java.util.function.Supplier<T> make) {
+        Deque<Scope> stack = OPEN.get();
+        Deque<Scope> saved = new ArrayDeque<>(stack);
+        stack.clear();
+        try {
+            return make.get();
+        } finally {
+            stack.addAll(saved);
+        }
+    }
+
+    /** Number of tensors this scope will free: for tests of the lifetime rules. */
+    public int size() { return owned.size(); }
+
+    @Override public void close() {
+        if (closed) return;
+        Deque<Scope> stack = OPEN.get();
+        if (stack.peek() != this) throw new IllegalStateException("scopes must close innermost first");
+        stack.pop();
+        closed = true;
+        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).free();
+        owned.clear();
+    }
+}

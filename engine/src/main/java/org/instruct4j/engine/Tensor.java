@@ -1,0 +1,282 @@
+package org.instruct4j.engine;
+
+import java.util.Arrays;
+import org.instruct4j.engine.autograd.Autograd;
+import org.instruct4j.engine.autograd.GradMode;
+import org.instruct4j.engine.autograd.Node;
+import org.instruct4j.engine.backend.Backend;
+import org.instruct4j.engine.backend.Backends;
+import org.instruct4j.engine.backend.Buffer;
+import org.instruct4j.engine.ops.Arith;
+import org.instruct4j.engine.ops.MatMul;
+import org.instruct4j.engine.ops.Reduce;
+import org.instruct4j.engine.ops.ShapeOps;
+
+/**
+ * An n-dimensional array on one device: a shape, a dtype and a contiguous row-major {@link Buffer}, plus what
+ * autograd needs (whether it requires a gradient, its gradient, and the {@link Node} that made it).
+ *
+ * <p>Ops live in {@code org.instruct4j.engine.ops}, one class per op with its forward and backward side by side;
+ * the methods here are shortcuts to the common ones.
+ */
+public final class Tensor implements AutoCloseable {
+    private final int[] shape;
+    private final DType dtype;
+    private final Buffer buffer;
+    private final Tensor viewOf;          // non-null when this tensor shares another's buffer (reshape)
+    private boolean requiresGrad;
+    private Tensor grad;
+    private Node gradFn;
+    private String name;
+    private boolean freed;
+
+    private Tensor(int[] shape, DType dtype, Buffer buffer, Tensor viewOf) {
+        this.shape = shape.clone();
+        this.dtype = dtype;
+        this.buffer = buffer;
+        this.viewOf = viewOf;
+        long n = numel(shape);
+        if (buffer.length() != n)
+            throw new IllegalArgumentException("buffer of " + buffer.length() + " elements for shape " + shapeString(shape));
+        Scope scope = Scope.current();
+        if (scope != null) scope.adopt(this);
+    }
+
+    // ---- making tensors -------------------------------------------------------------------------------------
+
+    /** Wraps a buffer the caller just made (ops use this for their outputs). */
+    public static Tensor wrap(Buffer buffer, int... shape) { return new Tensor(shape, buffer.dtype(), buffer, null); }
+
+    public static Tensor zeros(DType dtype, Device device, int... shape) {
+        checkShape(shape);
+        return wrap(Backends.of(device).allocate(dtype, numel(shape)), shape);
+    }
+
+    public static Tensor zeros(int... shape) { return zeros(DType.F32, Device.CPU, shape); }
+
+    public static Tensor full(float value, Device device, int... shape) {
+        Tensor t = zeros(DType.F32, device, shape);
+        t.backend().fill(t.buffer, value);
+        return t;
+    }
+
+    public static Tensor of(float[] data, int... shape) { return of(data, Device.CPU, shape); }
+
+    public static Tensor of(float[] data, Device device, int... shape) {
+        checkShape(shape);
+        if (data.length != numel(shape))
+            throw new IllegalArgumentException(data.length + " values do not fill shape " + shapeString(shape));
+        Tensor t = zeros(DType.F32, device, shape);
+        t.backend().upload(data, t.buffer);
+        return t;
+    }
+
+    public static Tensor ofInts(int[] data, int... shape) { return ofInts(data, Device.CPU, shape); }
+
+    public static Tensor ofInts(int[] data, Device device, int... shape) {
+        checkShape(shape);
+        if (data.length != numel(shape))
+            throw new IllegalArgumentException(data.length + " values do not fill shape " + shapeString(shape));
+        Tensor t = zeros(DType.I32, device, shape);
+        t.backend().upload(data, t.buffer);
+        return t;
+    }
+
+    /** Normal(0, std) values drawn from rng in row-major order. */
+    public static Tensor randn(Rng rng, float std, Device device, int... shape) {
+        float[] v = new float[Math.toIntExact(numel(shape))];
+        for (int i = 0; i < v.length; i++) v[i] = (float) (rng.nextGaussian() * std);
+        return of(v, device, shape);
+    }
+
+    public static Tensor randn(Rng rng, float std, int... shape) { return randn(rng, std, Device.CPU, shape); }
+
+    /** A scalar F32 tensor. */
+    public static Tensor scalar(float value, Device device) { return of(new float[] {value}, device); }
+
+    // ---- what it is -----------------------------------------------------------------------------------------
+
+    public int[] shape() { return shape.clone(); }
+
+    public int rank() { return shape.length; }
+
+    /** Size of dimension i; negative i counts from the end. */
+    public int dim(int i) {
+        int j = i < 0 ? shape.length + i : i;
+        if (j < 0 || j >= shape.length) throw new IllegalArgumentException("dim " + i + " of a tensor of shape " + shapeString(shape));
+        return shape[j];
+    }
+
+    public long numel() { return numel(shape); }
+
+    public DType dtype() { return dtype; }
+
+    public Device device() { return buffer.backend().device(); }
+
+    public Backend backend() { return buffer.backend(); }
+
+    public Buffer buffer() {
+        if (freed || (viewOf != null && viewOf.freed))
+            throw new IllegalStateException("tensor " + describe() + " was freed when its scope closed");
+        return buffer;
+    }
+
+    public String name() { return name; }
+
+    /** Names this tensor for error messages and checkpoints; returns this. */
+    public Tensor named(String name) { this.name = name; return this; }
+
+    public float[] toFloatArray() { return backend().downloadFloats(buffer()); }
+
+    public int[] toIntArray() { return backend().downloadInts(buffer()); }
+
+    /** The value of a one-element tensor. */
+    public float item() {
+        if (numel() != 1) throw new IllegalArgumentException("item() of " + describe() + ": not a scalar");
+        return toFloatArray()[0];
+    }
+
+    public String describe() {
+        return (name == null ? "" : "'" + name + "' ") + dtype + shapeString(shape)
+                + (gradFn == null ? "" : " from " + gradFn.op());
+    }
+
+    @Override public String toString() { return "Tensor " + describe(); }
+
+    // ---- autograd -------------------------------------------------------------------------------------------
+
+    public boolean requiresGrad() { return requiresGrad; }
+
+    /** Marks a leaf (a parameter) as needing a gradient; returns this. */
+    public Tensor requiresGrad(boolean value) {
+        if (gradFn != null && !value) throw new IllegalStateException("cannot stop a non-leaf needing grad; use detach()");
+        if (value && !dtype.isFloating()) throw new IllegalArgumentException("an integer tensor cannot require grad: " + describe());
+        requiresGrad = value;
+        return this;
+    }
+
+    public Tensor grad() { return grad; }
+
+    public Node gradFn() { return gradFn; }
+
+    /** Drops the accumulated gradient (the optimizer's zero_grad). */
+    public void zeroGrad() {
+        if (grad != null) grad.free();
+        grad = null;
+    }
+
+    /** Replaces the gradient (used by gradient clipping and accumulation across micro-batches). */
+    public void setGrad(Tensor g) {
+        if (g != null && !Arrays.equals(g.shape, shape))
+            throw new IllegalArgumentException("gradient of shape " + shapeString(g.shape) + " for " + describe());
+        grad = g;
+    }
+
+    /**
+     * Adds g into this leaf's gradient. The gradient outlives the step's scope: it is moved out of any scope
+     * so it survives until {@link #zeroGrad()}.
+     */
+    public void accumulateGrad(Tensor g) {
+        if (grad == null) {
+            Tensor owned = g.shareOrCopyUnscoped();
+            grad = owned;
+        } else {
+            backend().axpby(1f, grad.buffer(), 1f, g.buffer(), grad.buffer(), numel());
+        }
+    }
+
+    private Tensor shareOrCopyUnscoped() {
+        Scope s = Scope.current();
+        Tensor copy;
+        if (s == null) copy = new Tensor(shape, dtype, backend().allocate(dtype, numel()), null);
+        else {
+            // Made with the scope suspended so the copy belongs to nobody.
+            copy = Scope.withoutScope(() -> new Tensor(shape, dtype, backend().allocate(dtype, numel()), null));
+        }
+        backend().copyBlock(buffer(), 0, 0, copy.buffer, 0, 0, 1, numel());
+        return copy;
+    }
+
+    /** Records how this tensor was made, when grad mode is on and any input needs a gradient; returns this. */
+    public Tensor recordOp(Node node) {
+        if (!GradMode.isEnabled()) return this;
+        for (Tensor in : node.inputs()) {
+            if (in != null && in.requiresGrad) {
+                gradFn = node;
+                requiresGrad = true;
+                return this;
+            }
+        }
+        return this;
+    }
+
+    /** Backpropagates from this scalar (seed gradient 1). */
+    public void backward() {
+        if (numel() != 1) throw new IllegalStateException("backward() needs a scalar, got " + describe());
+        if (!requiresGrad) throw new IllegalStateException("backward() of " + describe() + ", which does not require grad");
+        Autograd.backward(this, full(1f, device(), shape));
+    }
+
+    /** Backpropagates with the given gradient of this tensor. */
+    public void backward(Tensor gradient) { Autograd.backward(this, gradient); }
+
+    /** The same values with no history (a view of the same buffer). */
+    public Tensor detach() { return new Tensor(shape, dtype, buffer(), viewOf == null ? this : viewOf); }
+
+    // ---- lifetime -------------------------------------------------------------------------------------------
+
+    /** Gives the memory back now. A reshape view never frees the buffer it shares. */
+    public void free() {
+        if (freed) return;
+        freed = true;
+        if (viewOf == null) buffer.close();
+    }
+
+    public boolean isFreed() { return freed; }
+
+    @Override public void close() { free(); }
+
+    /** A tensor of another shape sharing this buffer; the ops use it for the free reshape. */
+    public Tensor view(int... newShape) {
+        checkShape(newShape);
+        if (numel(newShape) != numel())
+            throw new IllegalArgumentException("reshape: " + shapeString(shape) + " has " + numel()
+                    + " elements, " + shapeString(newShape) + " needs " + numel(newShape));
+        return new Tensor(newShape, dtype, buffer(), viewOf == null ? this : viewOf);
+    }
+
+    // ---- shortcuts to ops -----------------------------------------------------------------------------------
+
+    public Tensor plus(Tensor other) { return Arith.add(this, other); }
+
+    public Tensor minus(Tensor other) { return Arith.sub(this, other); }
+
+    public Tensor times(Tensor other) { return Arith.mul(this, other); }
+
+    public Tensor scale(float factor) { return Arith.scale(this, factor); }
+
+    public Tensor matmul(Tensor other) { return MatMul.matmul(this, other, false, false); }
+
+    public Tensor reshape(int... newShape) { return ShapeOps.reshape(this, newShape); }
+
+    public Tensor transpose(int dim0, int dim1) { return ShapeOps.transpose(this, dim0, dim1); }
+
+    public Tensor sum() { return Reduce.sum(this); }
+
+    public Tensor mean() { return Reduce.mean(this); }
+
+    // ---- shape helpers --------------------------------------------------------------------------------------
+
+    public static long numel(int[] shape) {
+        long n = 1;
+        for (int d : shape) n *= d;
+        return n;
+    }
+
+    public static String shapeString(int[] shape) { return Arrays.toString(shape).replace(" ", ""); }
+
+    static void checkShape(int[] shape) {
+        for (int d : shape)
+            if (d < 0) throw new IllegalArgumentException("negative size in shape " + shapeString(shape));
+    }
+}

@@ -1,0 +1,20 @@
+package org.instruct4j.engine.backend.cpu;
+
+/** One fused AdamW step: moments, bias correction, decoupled weight decay, the clipping scale folded in. */
+final class CpuAdamW {
+    private CpuAdamW() {}
+
+    static void step(float[] p, float[] g, float[] m, float[] v, int n, float lr, float beta1, float beta2,
+                     float eps, float wd, int t, float gradScale) {
+        float bc1 = 1f - (float) Math.pow(beta1, t), bc2 = 1f - (float) Math.pow(beta2, t);
+        Parallel.forRange(n, 1 << 15, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float gi = g[i] * gradScale;
+                float mi = m[i] = beta1 * m[i] + (1 - beta1) * gi;
+                float vi = v[i] = beta2 * v[i] + (1 - beta2) * gi * gi;
+                float mhat = mi / bc1, vhat = vi / bc2;
+                p[i] -= lr * (mhat / ((float) Math.sqrt(vhat) + eps) + wd * p[i]);
+            }
+        });
+    }
+}

@@ -1,0 +1,170 @@
+package org.instruct4j.engine.backend.cpu;
+
+import org.instruct4j.engine.DType;
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.backend.Backend;
+import org.instruct4j.engine.backend.Buffer;
+
+/**
+ * The pure-Java backend and the reference for every other one. Each family of primitives lives in its own
+ * kernel class (CpuGemm, CpuElementwise, CpuNorm, CpuAttention, CpuLosses, CpuAdamW); this class only routes.
+ */
+public final class CpuBackend implements Backend {
+    public static final CpuBackend INSTANCE = new CpuBackend();
+
+    private CpuBackend() {}
+
+    static float[] f(Buffer b) { return ((CpuBuffer) b).f(); }
+
+    static int[] i(Buffer b) { return ((CpuBuffer) b).i(); }
+
+    @Override public Device device() { return Device.CPU; }
+
+    @Override public String describe() {
+        return "cpu (" + Parallel.THREADS + " threads, " + (VectorSupport.AVAILABLE
+                ? "Vector API " + VectorSupport.FLOAT_LANES + " float lanes" : "plain Java, jdk.incubator.vector absent") + ")";
+    }
+
+    // ---- memory -------------------------------------------------------------------------------------------
+
+    @Override public Buffer allocate(DType dtype, long length) { return new CpuBuffer(dtype, length); }
+
+    @Override public void fill(Buffer buffer, float value) {
+        CpuBuffer b = (CpuBuffer) buffer;
+        if (b.dtype() == DType.I32) java.util.Arrays.fill(b.i(), (int) value);
+        else java.util.Arrays.fill(b.f(), value);
+    }
+
+    @Override public void upload(float[] src, Buffer dst) { System.arraycopy(src, 0, f(dst), 0, src.length); }
+
+    @Override public void upload(int[] src, Buffer dst) { System.arraycopy(src, 0, i(dst), 0, src.length); }
+
+    @Override public float[] downloadFloats(Buffer src) { return f(src).clone(); }
+
+    @Override public int[] downloadInts(Buffer src) { return i(src).clone(); }
+
+    @Override public void copyBlock(Buffer src, long srcOffset, long srcStride, Buffer dst, long dstOffset,
+                                    long dstStride, long rows, long cols) {
+        Object s = ((CpuBuffer) src).array(), d = ((CpuBuffer) dst).array();
+        if (s.getClass() != d.getClass()) throw new IllegalArgumentException("copyBlock between " + src.dtype() + " and " + dst.dtype());
+        if (srcStride == cols && dstStride == cols) {
+            System.arraycopy(s, (int) srcOffset, d, (int) dstOffset, Math.toIntExact(rows * cols));
+            return;
+        }
+        for (long r = 0; r < rows; r++)
+            System.arraycopy(s, (int) (srcOffset + r * srcStride), d, (int) (dstOffset + r * dstStride), (int) cols);
+    }
+
+    @Override public void transpose12(Buffer x, Buffer out, int d0, int d1, int d2, int d3) {
+        Object s = ((CpuBuffer) x).array(), d = ((CpuBuffer) out).array();
+        for (int a = 0; a < d0; a++)
+            for (int b = 0; b < d1; b++)
+                for (int c = 0; c < d2; c++) {
+                    int from = ((a * d1 + b) * d2 + c) * d3, to = ((a * d2 + c) * d1 + b) * d3;
+                    System.arraycopy(s, from, d, to, d3);
+                }
+    }
+
+    // ---- matrix products ----------------------------------------------------------------------------------
+
+    @Override public void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
+                               Buffer a, long strideA, Buffer b, long strideB, float beta, Buffer c, long strideC) {
+        CpuGemm.gemm(transA, transB, batch, m, n, k, alpha, f(a), (int) strideA, f(b), (int) strideB, beta, f(c), (int) strideC);
+    }
+
+    // ---- elementwise --------------------------------------------------------------------------------------
+
+    @Override public void add(Buffer a, Buffer b, Buffer out, long n, long bPeriod) {
+        CpuElementwise.add(f(a), f(b), f(out), (int) n, (int) bPeriod);
+    }
+
+    @Override public void mul(Buffer a, Buffer b, Buffer out, long n, long bPeriod) {
+        CpuElementwise.mul(f(a), f(b), f(out), (int) n, (int) bPeriod);
+    }
+
+    @Override public void axpby(float alpha, Buffer x, float beta, Buffer y, Buffer out, long n) {
+        CpuElementwise.axpby(alpha, f(x), beta, y == null ? null : f(y), f(out), (int) n);
+    }
+
+    @Override public void sumRows(Buffer x, Buffer out, long rows, long cols) {
+        CpuElementwise.sumRows(f(x), f(out), (int) rows, (int) cols);
+    }
+
+    @Override public void sum(Buffer x, Buffer out, long n) { f(out)[0] = (float) CpuElementwise.sum(f(x), (int) n); }
+
+    @Override public void broadcastScalar(Buffer scalar, float factor, Buffer out, long n) {
+        java.util.Arrays.fill(f(out), 0, (int) n, f(scalar)[0] * factor);
+    }
+
+    @Override public void sumSquares(Buffer x, Buffer out, long n) {
+        f(out)[0] = (float) CpuElementwise.sumSquares(f(x), (int) n);
+    }
+
+    @Override public void gelu(Buffer x, Buffer out, long n) { CpuElementwise.gelu(f(x), f(out), (int) n); }
+
+    @Override public void geluBackward(Buffer x, Buffer dout, Buffer dx, long n) {
+        CpuElementwise.geluBackward(f(x), f(dout), f(dx), (int) n);
+    }
+
+    @Override public void dropout(Buffer x, Buffer out, long n, float p, long seed) {
+        CpuElementwise.dropout(f(x), f(out), (int) n, p, seed);
+    }
+
+    // ---- normalisation and softmax ------------------------------------------------------------------------
+
+    @Override public void layerNorm(Buffer x, Buffer weight, Buffer bias, Buffer out, Buffer mean, Buffer rstd,
+                                    int rows, int cols, float eps) {
+        CpuNorm.layerNorm(f(x), f(weight), f(bias), f(out), f(mean), f(rstd), rows, cols, eps);
+    }
+
+    @Override public void layerNormBackward(Buffer dout, Buffer x, Buffer weight, Buffer mean, Buffer rstd,
+                                            Buffer dx, Buffer dweight, Buffer dbias, int rows, int cols) {
+        CpuNorm.layerNormBackward(f(dout), f(x), f(weight), f(mean), f(rstd), f(dx), f(dweight), f(dbias), rows, cols);
+    }
+
+    @Override public void softmax(Buffer x, Buffer out, int rows, int cols) { CpuNorm.softmax(f(x), f(out), rows, cols); }
+
+    @Override public void softmaxBackward(Buffer y, Buffer dy, Buffer dx, int rows, int cols) {
+        CpuNorm.softmaxBackward(f(y), f(dy), f(dx), rows, cols);
+    }
+
+    // ---- attention ----------------------------------------------------------------------------------------
+
+    @Override public void attention(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, int[] start,
+                                    int batch, int heads, int tq, int tk, int headDim, float scale) {
+        CpuAttention.forward(f(q), f(k), f(v), f(out), f(lse), start, batch, heads, tq, tk, headDim, scale);
+    }
+
+    @Override public void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer dout,
+                                            Buffer dq, Buffer dk, Buffer dv, int[] start,
+                                            int batch, int heads, int tq, int tk, int headDim, float scale) {
+        CpuAttention.backward(f(q), f(k), f(v), f(out), f(lse), f(dout), f(dq), f(dk), f(dv), start,
+                batch, heads, tq, tk, headDim, scale);
+    }
+
+    // ---- embedding, cross-entropy -------------------------------------------------------------------------
+
+    @Override public void embedding(Buffer table, Buffer ids, Buffer out, int n, int dim) {
+        CpuLosses.embedding(f(table), i(ids), f(out), n, dim);
+    }
+
+    @Override public void embeddingBackward(Buffer dout, Buffer ids, Buffer dtable, int n, int dim, int vocab) {
+        CpuLosses.embeddingBackward(f(dout), i(ids), f(dtable), n, dim, vocab);
+    }
+
+    @Override public void crossEntropy(Buffer logits, Buffer targets, Buffer loss, Buffer lse, int rows, int vocab) {
+        CpuLosses.crossEntropy(f(logits), i(targets), f(loss), f(lse), rows, vocab);
+    }
+
+    @Override public void crossEntropyBackward(Buffer logits, Buffer targets, Buffer lse, Buffer dloss,
+                                               Buffer dlogits, int rows, int vocab) {
+        CpuLosses.crossEntropyBackward(f(logits), i(targets), f(lse), f(dloss), f(dlogits), rows, vocab);
+    }
+
+    // ---- optimizer ----------------------------------------------------------------------------------------
+
+    @Override public void adamw(Buffer param, Buffer grad, Buffer m, Buffer v, long n, float lr, float beta1,
+                                float beta2, float eps, float weightDecay, int t, float gradScale) {
+        CpuAdamW.step(f(param), f(grad), f(m), f(v), (int) n, lr, beta1, beta2, eps, weightDecay, t, gradScale);
+    }
+}

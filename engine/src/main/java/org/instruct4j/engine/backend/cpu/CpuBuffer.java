@@ -1,0 +1,50 @@
+package org.instruct4j.engine.backend.cpu;
+
+import org.instruct4j.engine.DType;
+import org.instruct4j.engine.backend.Backend;
+import org.instruct4j.engine.backend.Buffer;
+
+/** CPU storage: a Java float[] (F32) or int[] (I32). Closing drops the array for the garbage collector. */
+public final class CpuBuffer implements Buffer {
+    private final DType dtype;
+    private final long length;
+    private float[] floats;
+    private int[] ints;
+
+    CpuBuffer(DType dtype, long length) {
+        if (length > Integer.MAX_VALUE - 16)
+            throw new IllegalArgumentException("a CPU tensor holds at most 2^31 elements, asked for " + length);
+        this.dtype = dtype;
+        this.length = length;
+        switch (dtype) {
+            case F32 -> floats = new float[(int) length];
+            case I32 -> ints = new int[(int) length];
+            case BF16 -> throw new IllegalArgumentException("BF16 tensors live on the CUDA backend; the CPU stores F32");
+        }
+    }
+
+    /** The backing array of an F32 buffer. */
+    public float[] f() {
+        if (floats == null) throw new IllegalStateException(ints != null ? "expected an F32 buffer, got I32" : "buffer was freed");
+        return floats;
+    }
+
+    /** The backing array of an I32 buffer. */
+    public int[] i() {
+        if (ints == null) throw new IllegalStateException(floats != null ? "expected an I32 buffer, got F32" : "buffer was freed");
+        return ints;
+    }
+
+    /** The backing array of any CPU buffer, for the primitives that copy whatever the dtype. */
+    Object array() { return floats != null ? floats : ints; }
+
+    @Override public DType dtype() { return dtype; }
+
+    @Override public long length() { return length; }
+
+    @Override public Backend backend() { return CpuBackend.INSTANCE; }
+
+    @Override public boolean isClosed() { return floats == null && ints == null; }
+
+    @Override public void close() { floats = null; ints = null; }
+}

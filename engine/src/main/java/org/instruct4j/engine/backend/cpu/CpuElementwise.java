@@ -1,0 +1,89 @@
+package org.instruct4j.engine.backend.cpu;
+
+/** Elementwise primitives and full reductions. Reductions accumulate in double, in index order. */
+final class CpuElementwise {
+    private static final int GRAIN = 1 << 15;
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
+
+    private CpuElementwise() {}
+
+    static void add(float[] a, float[] b, float[] out, int n, int period) {
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) out[i] = a[i] + b[period == n ? i : i % period];
+        });
+    }
+
+    static void mul(float[] a, float[] b, float[] out, int n, int period) {
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) out[i] = a[i] * b[period == n ? i : i % period];
+        });
+    }
+
+    static void axpby(float alpha, float[] x, float beta, float[] y, float[] out, int n) {
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            if (y == null || beta == 0f) for (int i = from; i < to; i++) out[i] = alpha * x[i];
+            else for (int i = from; i < to; i++) out[i] = alpha * x[i] + beta * y[i];
+        });
+    }
+
+    static void sumRows(float[] x, float[] out, int rows, int cols) {
+        Parallel.forRange(cols, 64, (from, to) -> {
+            for (int c = from; c < to; c++) {
+                double s = 0;
+                for (int r = 0; r < rows; r++) s += x[r * cols + c];
+                out[c] = (float) s;
+            }
+        });
+    }
+
+    static double sum(float[] x, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += x[i];
+        return s;
+    }
+
+    static double sumSquares(float[] x, int n) {
+        double s = 0;
+        for (int i = 0; i < n; i++) s += (double) x[i] * x[i];
+        return s;
+    }
+
+    static void gelu(float[] x, float[] out, int n) {
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float v = x[i];
+                float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
+                out[i] = 0.5f * v * (1f + (float) Math.tanh(u));
+            }
+        });
+    }
+
+    static void geluBackward(float[] x, float[] dout, float[] dx, int n) {
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float v = x[i];
+                float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
+                float t = (float) Math.tanh(u);
+                float du = SQRT_2_OVER_PI * (1f + 3f * 0.044715f * v * v);
+                float local = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du;
+                dx[i] = dout[i] * local;
+            }
+        });
+    }
+
+    static void dropout(float[] x, float[] out, int n, float p, long seed) {
+        float keepScale = 1f / (1f - p);
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) out[i] = keep(seed, i, p) ? x[i] * keepScale : 0f;
+        });
+    }
+
+    /** A counter-based random bit: the same (seed, i) always gives the same answer, on any backend. */
+    static boolean keep(long seed, long i, float p) {
+        long z = seed + (i + 1) * 0x9E3779B97F4A7C15L;
+        z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
+        z = (z ^ (z >>> 27)) * 0x94D049BB133111EBL;
+        z ^= z >>> 31;
+        return ((z >>> 40) * 0x1.0p-24f) >= p;
+    }
+}

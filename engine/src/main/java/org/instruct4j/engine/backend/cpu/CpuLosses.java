@@ -1,0 +1,54 @@
+package org.instruct4j.engine.backend.cpu;
+
+/** Embedding lookup and softmax cross-entropy, forward and backward side by side. */
+final class CpuLosses {
+    private CpuLosses() {}
+
+    static void embedding(float[] table, int[] ids, float[] out, int n, int dim) {
+        int vocab = table.length / dim;
+        for (int i = 0; i < n; i++) {
+            int id = ids[i];
+            if (id < 0 || id >= vocab) throw new IndexOutOfBoundsException("token id " + id + " at position " + i + " outside the table of " + vocab + " rows");
+            System.arraycopy(table, id * dim, out, i * dim, dim);
+        }
+    }
+
+    /** Scatter-add in order of i, so repeated ids sum the same way every run. */
+    static void embeddingBackward(float[] dout, int[] ids, float[] dtable, int n, int dim, int vocab) {
+        java.util.Arrays.fill(dtable, 0, vocab * dim, 0f);
+        for (int i = 0; i < n; i++) {
+            int o = ids[i] * dim, g = i * dim;
+            for (int c = 0; c < dim; c++) dtable[o + c] += dout[g + c];
+        }
+    }
+
+    static void crossEntropy(float[] logits, int[] targets, float[] loss, float[] lse, int rows, int vocab) {
+        Parallel.forRange(rows, Math.max(1, 8192 / Math.max(1, vocab)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * vocab;
+                float max = Float.NEGATIVE_INFINITY;
+                for (int c = 0; c < vocab; c++) max = Math.max(max, logits[o + c]);
+                double s = 0;
+                for (int c = 0; c < vocab; c++) s += Math.exp(logits[o + c] - max);
+                float l = max + (float) Math.log(s);
+                lse[r] = l;
+                int t = targets[r];
+                if (t >= vocab) throw new IndexOutOfBoundsException("target " + t + " at row " + r + " outside vocab " + vocab);
+                loss[r] = t < 0 ? 0f : l - logits[o + t];
+            }
+        });
+    }
+
+    static void crossEntropyBackward(float[] logits, int[] targets, float[] lse, float[] dloss, float[] dlogits,
+                                     int rows, int vocab) {
+        Parallel.forRange(rows, Math.max(1, 8192 / Math.max(1, vocab)), (from, to) -> {
+            for (int r = from; r < to; r++) {
+                int o = r * vocab, t = targets[r];
+                if (t < 0) { java.util.Arrays.fill(dlogits, o, o + vocab, 0f); continue; }
+                float g = dloss[r], l = lse[r];
+                for (int c = 0; c < vocab; c++) dlogits[o + c] = g * (float) Math.exp(logits[o + c] - l);
+                dlogits[o + t] -= g;
+            }
+        });
+    }
+}

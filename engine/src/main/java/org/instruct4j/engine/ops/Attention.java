@@ -1,0 +1,44 @@
+package org.instruct4j.engine.ops;
+
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.autograd.Node;
+
+/**
+ * Fused causal self-attention, one op with its own backward: softmax(q k^T * scale + causal mask) v, never
+ * building the T x T matrix as a tensor. q is (B, H, Tq, D) and k, v are (B, H, Tk, D) with Tq <= Tk (the
+ * queries are the last Tq positions: Tq = 1 is a KV-cache decode step). start[b] is where sequence b's real
+ * tokens begin: keys before it are left padding and never attended. Pass null for no padding.
+ */
+public final class Attention {
+    private Attention() {}
+
+    public static Tensor causal(Tensor q, Tensor k, Tensor v, int[] start) {
+        return causal(q, k, v, start, (float) (1.0 / Math.sqrt(q.dim(-1))));
+    }
+
+    public static Tensor causal(Tensor q, Tensor k, Tensor v, int[] start, float scale) {
+        Ops.sameDevice("attention", q, k, v);
+        Ops.floating("attention", q, k, v);
+        Ops.rank("attention", q, 4);
+        Ops.rank("attention", k, 4);
+        if (!java.util.Arrays.equals(k.shape(), v.shape())) throw Ops.shapes("attention", "k and v differ", k, v);
+        int b = q.dim(0), h = q.dim(1), tq = q.dim(2), d = q.dim(3), tk = k.dim(2);
+        if (k.dim(0) != b || k.dim(1) != h || k.dim(3) != d || tq > tk)
+            throw Ops.shapes("attention", "q must be (B,H,Tq,D) and k (B,H,Tk,D) with Tq <= Tk", q, k);
+        if (start != null) {
+            if (start.length != b) throw new IllegalArgumentException("attention: " + start.length + " start offsets for batch " + b);
+            for (int i = 0; i < b; i++)
+                if (start[i] < 0 || start[i] > tk) throw new IllegalArgumentException("attention: start offset " + start[i] + " of sequence " + i + " outside [0, " + tk + "]");
+        }
+        int[] st = start == null ? null : start.clone();
+        Tensor out = Ops.newLike(q, q.shape());
+        Tensor lse = Ops.newLike(q, b, h, tq);
+        q.backend().attention(q.buffer(), k.buffer(), v.buffer(), out.buffer(), lse.buffer(), st, b, h, tq, tk, d, scale);
+        return out.recordOp(new Node("attention", new Tensor[] {q, k, v}, g -> {
+            Tensor dq = Ops.newLike(g, q.shape()), dk = Ops.newLike(g, k.shape()), dv = Ops.newLike(g, v.shape());
+            g.backend().attentionBackward(q.buffer(), k.buffer(), v.buffer(), out.buffer(), lse.buffer(), g.buffer(),
+                    dq.buffer(), dk.buffer(), dv.buffer(), st, b, h, tq, tk, d, scale);
+            return new Tensor[] {dq, dk, dv};
+        }));
+    }
+}

@@ -1,0 +1,20 @@
+package org.instruct4j.engine.ops;
+
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.autograd.Node;
+
+/** GPT-2's tanh-approximated GELU: 0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x^3))). */
+public final class Gelu {
+    private Gelu() {}
+
+    public static Tensor gelu(Tensor x) {
+        Ops.floating("gelu", x);
+        Tensor out = Ops.newLike(x, x.shape());
+        x.backend().gelu(x.buffer(), out.buffer(), x.numel());
+        return out.recordOp(new Node("gelu", new Tensor[] {x}, g -> {
+            Tensor dx = Ops.newLike(g, x.shape());
+            g.backend().geluBackward(x.buffer(), g.buffer(), dx.buffer(), x.numel());
+            return new Tensor[] {dx};
+        }));
+    }
+}

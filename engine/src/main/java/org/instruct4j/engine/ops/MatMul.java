@@ -1,0 +1,77 @@
+package org.instruct4j.engine.ops;
+
+import java.util.Arrays;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.autograd.Node;
+import org.instruct4j.engine.backend.Backend;
+
+/**
+ * Batched matrix product with either operand transposed: a is (..., m, k) ((..., k, m) when transA), b is
+ * (k, n) shared by the whole batch or (..., k, n) with a's leading dims ((n, k) / (..., n, k) when transB).
+ * With C = op(A) op(B), the backward is dop(A) = G op(B)^T and dop(B) = op(A)^T G, each one more gemm.
+ */
+public final class MatMul {
+    private MatMul() {}
+
+    public static Tensor matmul(Tensor a, Tensor b, boolean transA, boolean transB) {
+        Ops.sameDevice("matmul", a, b);
+        Ops.floating("matmul", a, b);
+        if (a.rank() < 2 || b.rank() < 2) throw Ops.shapes("matmul", "both operands need rank >= 2", a, b);
+        int[] as = a.shape(), bs = b.shape();
+        int m = transA ? as[as.length - 1] : as[as.length - 2];
+        int k = transA ? as[as.length - 2] : as[as.length - 1];
+        int kb = transB ? bs[bs.length - 1] : bs[bs.length - 2];
+        int n = transB ? bs[bs.length - 2] : bs[bs.length - 1];
+        if (k != kb) throw Ops.shapes("matmul", "inner dims differ (" + k + " vs " + kb + ")", a, b);
+        int[] lead = Arrays.copyOf(as, as.length - 2);
+        boolean shared = b.rank() == 2;
+        if (!shared && !Arrays.equals(lead, Arrays.copyOf(bs, bs.length - 2)))
+            throw Ops.shapes("matmul", "batch dims differ", a, b);
+        int batch = (int) Ops.prod(as, 0, as.length - 2);
+        int[] outShape = Arrays.copyOf(lead, lead.length + 2);
+        outShape[lead.length] = m;
+        outShape[lead.length + 1] = n;
+        Tensor out = Ops.newLike(a, outShape);
+        long sa = (long) m * k, sb = shared ? 0 : (long) k * n, sc = (long) m * n;
+        a.backend().gemm(transA, transB, batch, m, n, k, 1f, a.buffer(), sa, b.buffer(), sb, 0f, out.buffer(), sc);
+        return out.recordOp(new Node("matmul", new Tensor[] {a, b}, g -> new Tensor[] {
+                a.requiresGrad() ? gradA(g, b, transA, transB, batch, m, n, k, shared, as) : null,
+                b.requiresGrad() ? gradB(g, a, transA, transB, batch, m, n, k, shared, bs) : null}));
+    }
+
+    private static Tensor gradA(Tensor g, Tensor b, boolean transA, boolean transB, int batch, int m, int n, int k,
+                                boolean shared, int[] aShape) {
+        Tensor da = Ops.newLike(g, aShape);
+        long sb = shared ? 0 : (long) k * n, sg = (long) m * n, sa = (long) m * k;
+        Backend be = g.backend();
+        if (!transA) be.gemm(false, !transB, batch, m, k, n, 1f, g.buffer(), sg, b.buffer(), sb, 0f, da.buffer(), sa);
+        else be.gemm(transB, true, batch, k, m, n, 1f, b.buffer(), sb, g.buffer(), sg, 0f, da.buffer(), sa);
+        return da;
+    }
+
+    private static Tensor gradB(Tensor g, Tensor a, boolean transA, boolean transB, int batch, int m, int n, int k,
+                                boolean shared, int[] bShape) {
+        Tensor db = Ops.newLike(g, bShape);
+        Backend be = g.backend();
+        long sa = (long) m * k, sg = (long) m * n, sb = (long) k * n;
+        if (shared && !transA) {
+            // One gemm over the flattened batch: rows of A and G stack, so the batch sum is the inner product.
+            int rows = batch * m;
+            if (!transB) be.gemm(true, false, 1, k, n, rows, 1f, a.buffer(), 0, g.buffer(), 0, 0f, db.buffer(), 0);
+            else be.gemm(true, false, 1, n, k, rows, 1f, g.buffer(), 0, a.buffer(), 0, 0f, db.buffer(), 0);
+            return db;
+        }
+        if (shared) {
+            // transA with a shared B: accumulate the per-matrix products with beta = 1.
+            for (int i = 0; i < batch; i++) {
+                Tensor ai = ShapeOps.sliceRows(a, i, sa), gi = ShapeOps.sliceRows(g, i, sg);
+                if (!transB) be.gemm(false, false, 1, k, n, m, 1f, ai.buffer(), 0, gi.buffer(), 0, i == 0 ? 0f : 1f, db.buffer(), 0);
+                else be.gemm(true, true, 1, n, k, m, 1f, gi.buffer(), 0, ai.buffer(), 0, i == 0 ? 0f : 1f, db.buffer(), 0);
+            }
+            return db;
+        }
+        if (!transB) be.gemm(!transA, false, batch, k, n, m, 1f, a.buffer(), sa, g.buffer(), sg, 0f, db.buffer(), sb);
+        else be.gemm(true, transA, batch, n, k, m, 1f, g.buffer(), sg, a.buffer(), sa, 0f, db.buffer(), sb);
+        return db;
+    }
+}

@@ -1,0 +1,47 @@
+package org.instruct4j.rlhf.cli;
+
+import java.util.Arrays;
+import java.util.List;
+
+/** `instruct4j <command> [options]`: routes to one {@link Command}; each has its own --help. */
+public final class Main {
+    private Main() {}
+
+    static List<Command> commands() {
+        return List.of();
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    public static int run(String[] args) {
+        if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
+            usage();
+            return args.length == 0 ? 2 : 0;
+        }
+        for (Command c : commands()) {
+            if (c.name().equals(args[0])) {
+                try {
+                    return c.run(Arrays.copyOfRange(args, 1, args.length));
+                } catch (UserError e) {
+                    System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
+                    return 2;
+                } catch (Exception e) {
+                    System.err.println("instruct4j " + c.name() + " failed: " + e);
+                    e.printStackTrace();
+                    return 1;
+                }
+            }
+        }
+        System.err.println("instruct4j: unknown command '" + args[0] + "'");
+        usage();
+        return 2;
+    }
+
+    private static void usage() {
+        System.out.println("usage: instruct4j <command> [options]   (instruct4j <command> --help for its options)");
+        System.out.println();
+        for (Command c : commands()) System.out.printf("  %-10s %s%n", c.name(), c.summary());
+    }
+}
