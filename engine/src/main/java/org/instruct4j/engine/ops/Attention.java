@@ -32,7 +32,7 @@ public final class Attention {
         }
         int[] st = start == null ? null : start.clone();
         Tensor out = Ops.newLike(q, q.shape());
-        Tensor lse = Ops.newLike(q, b, h, tq);
+        Tensor lse = Ops.newF32(q, b, h, tq);
         q.backend().attention(q.buffer(), k.buffer(), v.buffer(), out.buffer(), lse.buffer(), st, b, h, tq, tk, d, scale);
         return out.recordOp(new Node("attention", new Tensor[] {q, k, v}, g -> {
             Tensor dq = Ops.newLike(g, q.shape()), dk = Ops.newLike(g, k.shape()), dv = Ops.newLike(g, v.shape());

@@ -19,7 +19,7 @@ public final class CrossEntropy {
         int vocab = logits.dim(-1), rows = (int) targets.numel();
         if (logits.rank() != targets.rank() + 1 || logits.numel() != (long) rows * vocab)
             throw Ops.shapes("cross_entropy", "logits must be targets' shape plus a vocab dim", logits, targets);
-        Tensor loss = Ops.newLike(logits, targets.shape()), lse = Ops.newLike(logits, rows);
+        Tensor loss = Ops.newF32(logits, targets.shape()), lse = Ops.newF32(logits, rows);
         logits.backend().crossEntropy(logits.buffer(), targets.buffer(), loss.buffer(), lse.buffer(), rows, vocab);
         return loss.recordOp(new Node("cross_entropy", new Tensor[] {logits, targets}, g -> {
             Tensor dl = Ops.newLike(g, logits.shape());

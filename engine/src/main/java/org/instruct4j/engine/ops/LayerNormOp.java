@@ -15,7 +15,7 @@ public final class LayerNormOp {
             throw Ops.shapes("layernorm", "weight and bias must be (" + cols + ")", x, weight);
         int rows = (int) (x.numel() / Math.max(1, cols));
         Tensor out = Ops.newLike(x, x.shape());
-        Tensor mean = Ops.newLike(x, rows), rstd = Ops.newLike(x, rows);
+        Tensor mean = Ops.newF32(x, rows), rstd = Ops.newF32(x, rows);
         x.backend().layerNorm(x.buffer(), weight.buffer(), bias.buffer(), out.buffer(), mean.buffer(), rstd.buffer(), rows, cols, eps);
         return out.recordOp(new Node("layernorm", new Tensor[] {x, weight, bias}, g -> {
             Tensor dx = Ops.newLike(g, x.shape()), dw = Ops.newLike(g, cols), db = Ops.newLike(g, cols);

@@ -8,8 +8,17 @@ import org.instruct4j.engine.Tensor;
 final class Ops {
     private Ops() {}
 
-    /** A new F32 tensor on the same device as like. */
+    /**
+     * A new tensor of like's floating dtype (BF16 activations stay BF16 on the GPU; the CPU is all F32) on like's
+     * device.
+     */
     static Tensor newLike(Tensor like, int... shape) {
+        DType dt = like.dtype().isFloating() ? like.dtype() : DType.F32;
+        return Tensor.wrap(like.backend().allocate(dt, Tensor.numel(shape)), shape);
+    }
+
+    /** A new F32 tensor on like's device: losses and softmax / normalisation statistics stay F32 in mixed precision. */
+    static Tensor newF32(Tensor like, int... shape) {
         return Tensor.wrap(like.backend().allocate(DType.F32, Tensor.numel(shape)), shape);
     }
 
