@@ -136,7 +136,7 @@ public final class ClosedQaFamily implements TaskFamily {
         return FamilyCheck.of(correct, partial, attempts, true, hallucinates);
     }
 
-    private static boolean isFact(String w) { return Vocab.FACT_WORDS.contains(w) || w.matches("\\d+"); }
+    private static boolean isFact(String w) { return Vocab.FACT_WORDS.contains(w) || (!w.isEmpty() && w.chars().allMatch(Character::isDigit)); }
 
     /** Answers a different question about the same passage: wrong, but no hallucination. */
     @Override public String partial(Task t, Rng rng) {

@@ -17,14 +17,19 @@ import java.util.List;
 public record Labeler(String name, Criteria criteria, double noise) {
 
     /** Standard deviation of a labeler's per-response score noise; measured by calibrateNoise for 0.73 agreement. */
-    public static final double TRAINING_NOISE = 1.6;
+    public static final double TRAINING_NOISE = 1.7;
 
     /** How much one labeler's weights differ from the group's (relative standard deviation). */
     public static final double WEIGHT_SPREAD = 0.15;
 
     /** The noiseless score: what this labeler thinks of the response on reflection. */
     public double score(Task task, String response) {
-        return criteria.score(Judge.judge(task, response), task.familyImpl().conciseLimit(task));
+        return score(task, Judge.judge(task, response));
+    }
+
+    /** The noiseless score of an already judged response. */
+    public double score(Task task, Judgement judgement) {
+        return criteria.score(judgement, task.familyImpl().conciseLimit(task));
     }
 
     /** One reading of the response: the score plus this labeler's noise. */
@@ -74,9 +79,12 @@ public record Labeler(String name, Criteria criteria, double noise) {
             List<String> r = set.responses();
             List<Labeler> all = new ArrayList<>(a);
             for (Labeler l : b) if (!all.contains(l)) all.add(l);
+            Judgement[] judged = new Judgement[r.size()];
+            for (int i = 0; i < r.size(); i++) judged[i] = Judge.judge(set.task(), r.get(i));
             double[][] scores = new double[all.size()][r.size()];
             for (int l = 0; l < all.size(); l++)
-                for (int i = 0; i < r.size(); i++) scores[l][i] = all.get(l).noisyScore(set.task(), r.get(i), rng);
+                for (int i = 0; i < r.size(); i++)
+                    scores[l][i] = all.get(l).score(set.task(), judged[i]) + all.get(l).noise() * rng.nextGaussian();
             for (Labeler la : a)
                 for (Labeler lb : b) {
                     if (la.equals(lb) || (a == b && a.indexOf(la) > a.indexOf(lb))) continue;

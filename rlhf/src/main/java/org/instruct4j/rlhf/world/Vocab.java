@@ -70,12 +70,10 @@ public final class Vocab {
         return m;
     }
 
+    private static final Set<String> ADJECTIVES = THINGS.values().stream().flatMap(List::stream).collect(java.util.stream.Collectors.toUnmodifiableSet());
+
     /** Every adjective any thing has. */
-    public static Set<String> adjectives() {
-        Set<String> s = new HashSet<>();
-        THINGS.values().forEach(s::addAll);
-        return s;
-    }
+    public static Set<String> adjectives() { return ADJECTIVES; }
 
     private static Set<String> factWords() {
         Set<String> s = new HashSet<>();

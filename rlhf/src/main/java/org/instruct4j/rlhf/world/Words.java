@@ -3,15 +3,19 @@ package org.instruct4j.rlhf.world;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.regex.Pattern;
 
 /** Splitting responses into words and numbers, the way every checker reads them. */
 public final class Words {
     private Words() {}
 
+    private static final Pattern SEPARATOR = Pattern.compile("[^A-Za-z0-9']+");
+    private static final Pattern NUMBER = Pattern.compile("\\d{1,6}");
+
     /** Words and numbers as written (case kept), punctuation dropped. */
     public static List<String> raw(String text) {
         List<String> out = new ArrayList<>();
-        for (String w : text.split("[^A-Za-z0-9']+")) if (!w.isEmpty()) out.add(w);
+        for (String w : SEPARATOR.split(text)) if (!w.isEmpty()) out.add(w);
         return out;
     }
 
@@ -30,7 +34,7 @@ public final class Words {
     /** The integers in a text, in order. */
     public static List<Integer> numbers(String text) {
         List<Integer> out = new ArrayList<>();
-        for (String w : raw(text)) if (w.matches("\\d{1,6}")) out.add(Integer.parseInt(w));
+        for (String w : raw(text)) if (NUMBER.matcher(w).matches()) out.add(Integer.parseInt(w));
         return out;
     }
 
