@@ -107,7 +107,7 @@ public record Labeler(String name, Criteria criteria, double noise) {
      */
     public static double calibrateNoise(Criteria base, int labelers, double target, List<ResponseSet> dataset, long seed) {
         double lo = 0, hi = 20;
-        for (int it = 0; it < 30; it++) {
+        for (int it = 0; it < 20; it++) {
             double mid = (lo + hi) / 2;
             double agreement = agreement(group("cal", base, mid, labelers, seed), dataset, new Rng(seed + 1));
             if (agreement > target) lo = mid; else hi = mid;

@@ -28,7 +28,7 @@ class LabelerTest {
 
     @Test
     void calibrationFindsTheNoiseThatGivesTheTargetAgreement() {
-        List<ResponseSet> sets = SETS.subList(0, 150);
+        List<ResponseSet> sets = SETS.subList(0, 100);
         double noise = Labeler.calibrateNoise(Criteria.DEFAULT, 4, 0.73, sets, 5);
         assertThat(noise).isCloseTo(Labeler.TRAINING_NOISE, within(0.4));
         double lessNoise = Labeler.calibrateNoise(Criteria.DEFAULT, 4, 0.85, sets, 5);
