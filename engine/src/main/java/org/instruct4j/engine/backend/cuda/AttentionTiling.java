@@ -73,22 +73,21 @@ public record AttentionTiling(int headDim, int blockM, int blockN, int warps, in
     }
 
     /**
-     * Whether a key tile at n0 needs the per-element mask for the query block at m0: it holds padding, keys
-     * past the end, or keys above the diagonal of the block's first row. Other tiles are fully visible.
+     * Whether the tile of query rows [m0, m0+blockM) x keys [n0, n0+blockN) needs the per-element mask: it holds
+     * padding, rows or keys past the end, or keys above the diagonal of its first row. Other tiles are fully
+     * visible. (Same test in the forward, the dq pass and the dk/dv pass.)
      */
-    public static boolean tileNeedsMask(int m0, int n0, int blockN, int start, int tq, int tk) {
-        return n0 < start || n0 + blockN > tk || n0 + blockN - 1 > lastKey(m0, tq, tk);
+    public static boolean tileNeedsMask(int m0, int blockM, int n0, int blockN, int start, int tq, int tk) {
+        return n0 < start || n0 + blockN > tk || m0 + blockM > tq || (n0 + blockN - 1) - m0 > tk - tq;
     }
 
-    /** dk/dv pass: the first query tile that sees any key of the key block at n0 (earlier rows end before n0). */
-    public static int firstQueryTile(int n0, int tq, int tk, int blockM) {
-        int firstRow = Math.max(0, n0 - (tk - tq));
-        return firstRow / blockM;
-    }
-
-    /** dk/dv pass: whether the whole key block at n0 is left padding (never attended: dk = dv = 0). */
-    public static boolean keyBlockIsPadding(int n0, int blockN, int start, int tk) {
-        return Math.min(n0 + blockN, tk) <= start;
+    /**
+     * dk/dv pass: the first query tile that sees any key of the key block at n0 (earlier rows end before n0);
+     * the tile count (nothing to visit) when the whole key block is left padding.
+     */
+    public static int firstQueryTile(int n0, int blockN, int start, int tq, int tk, int blockM) {
+        if (Math.min(n0 + blockN, tk) <= start) return ceilDiv(tq, blockM);
+        return Math.max(0, n0 - (tk - tq)) / blockM;
     }
 
     public static int ceilDiv(int a, int b) { return (a + b - 1) / b; }
