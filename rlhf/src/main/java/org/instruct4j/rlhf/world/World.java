@@ -77,7 +77,11 @@ public final class World {
 
     /** Generates every set and writes it into the folder (created if needed); returns the summary it also writes. */
     public static WorldSummary writeAll(Path folder, WorldConfig config) {
-        Datasets d = generate(config);
+        return writeAll(folder, config, generate(config));
+    }
+
+    /** Writes datasets already generated from config (the demo keeps them in memory too). */
+    public static WorldSummary writeAll(Path folder, WorldConfig config, Datasets d) {
         Jsonl.write(folder.resolve(EVAL_TASKS), d.evalTasks().stream().map(Task::toJson).toList());
         Jsonl.write(folder.resolve(DEMONSTRATIONS), d.demonstrations());
         Jsonl.write(folder.resolve(RM_TASKS), d.rmTasks().stream().map(Task::toJson).toList());

@@ -1,0 +1,231 @@
+package org.instruct4j.rlhf.demo;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.text.BpeTokenizer;
+import org.instruct4j.rlhf.data.Demonstration;
+import org.instruct4j.rlhf.data.Jsonl;
+import org.instruct4j.rlhf.data.PromptRecord;
+import org.instruct4j.rlhf.data.Ranking;
+import org.instruct4j.rlhf.eval.Responder;
+import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.rlhf.ppo.PpoConfig;
+import org.instruct4j.rlhf.ppo.PpoTrainer;
+import org.instruct4j.rlhf.pretrain.PretrainConfig;
+import org.instruct4j.rlhf.pretrain.Pretrainer;
+import org.instruct4j.rlhf.rm.RewardModel;
+import org.instruct4j.rlhf.rm.RmConfig;
+import org.instruct4j.rlhf.rm.RmExample;
+import org.instruct4j.rlhf.rm.RmTrainer;
+import org.instruct4j.rlhf.sft.SftConfig;
+import org.instruct4j.rlhf.sft.SftExample;
+import org.instruct4j.rlhf.sft.SftTrainer;
+import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.world.Labeler;
+import org.instruct4j.rlhf.world.Task;
+import org.instruct4j.rlhf.world.World;
+import org.instruct4j.rlhf.world.WorldFormat;
+import org.instruct4j.rlhf.world.WorldSummary;
+
+/**
+ * The paper's experiment in miniature, end to end: make the world, pretrain a GPT on text that does not follow
+ * instructions, fine-tune it on demonstrations (SFT), sample and rank SFT responses to train a reward model, run
+ * PPO and PPO-ptx against it, and evaluate all five policies with training and held-out labelers.
+ */
+public final class Demo {
+    private final DemoConfig cfg;
+    private final Path out;
+    private final PrintStream console;
+
+    public Demo(DemoConfig cfg, Path out, PrintStream console) {
+        this.cfg = cfg;
+        this.out = out;
+        this.console = console;
+    }
+
+    /** Everything the evaluation reads: the trained models and the data they were trained on. */
+    record Models(BpeTokenizer tokenizer, Gpt pretrained, Gpt sft, RewardModel rewardModel, Gpt ppo, Gpt ppoPtx,
+                  double rmValidationAccuracy, double rmTrainAccuracy, MetricsLog ppoLog, MetricsLog ppoPtxLog,
+                  List<Double> pretrainLosses, SftTrainer.Result sftResult, RmTrainer.Result rmResult) {}
+
+    public DemoReport run() throws IOException {
+        long t0 = System.nanoTime();
+        Files.createDirectories(out);
+        console.printf("instruct4j demo (%s): %s, model %s, output in %s%n", cfg.name(), cfg.device(), cfg.model(), out);
+
+        stage("1/7 world");
+        World.Datasets data = World.generate(cfg.world());
+        WorldSummary summary = World.writeAll(out.resolve("world"), cfg.world(), data);
+        console.printf("  %d demonstrations, %d ranking prompts, %d PPO prompts, %d held-out tasks, %,d chars of pretraining text%n",
+                data.demonstrations().size(), data.rmTasks().size(), data.ppoPrompts().size(), data.evalTasks().size(), summary.pretrainChars());
+        console.printf("  labeler agreement: training %.1f%%, held-out %.1f%%%n", 100 * summary.trainingAgreement(), 100 * summary.heldOutAgreement());
+
+        stage("2/7 tokenizer");
+        BpeTokenizer tok = BpeTokenizer.train(data.pretrainDocuments(), cfg.tokenizerVocab(), List.of(WorldFormat.END_OF_TEXT, "<|pad|>"));
+        tok.save(out.resolve("tokenizer-vocab.json"), out.resolve("tokenizer-merges.txt"));
+        int eot = tok.endOfText();
+        int[] corpus = encodeCorpus(tok, data.pretrainDocuments());
+        console.printf("  vocab %d, corpus %,d tokens%n", tok.vocabSize(), corpus.length);
+
+        stage("3/7 pretrain (GPT)");
+        Gpt gpt = new Gpt(cfg.model().withVocab(tok.vocabSize()), new Rng(cfg.seed()), cfg.device());
+        List<Double> pretrainLosses;
+        try (MetricsLog log = new MetricsLog(out.resolve("pretrain-metrics.jsonl"))) {
+            PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
+                    .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
+            pretrainLosses = new Pretrainer(gpt, pc).train(corpus, log);
+        }
+        console.printf("  loss %.3f -> %.3f%n", pretrainLosses.get(0), tail(pretrainLosses));
+        Snapshot.save(out.resolve("models/gpt"), gpt);
+
+        stage("4/7 supervised fine-tuning (SFT)");
+        Gpt sft = copy(gpt);
+        List<SftExample> demos = new ArrayList<>();
+        for (Demonstration d : data.demonstrations()) demos.add(SftExample.of(d, tok::encode, eot));
+        int nVal = Math.max(8, demos.size() / 20);
+        SftConfig sc = SftConfig.paper().withLr(cfg.sftLr()).withEpochs(cfg.sftEpochs()).withBatchSize(cfg.sftBatch())
+                .withDropout(cfg.model().dropout()).withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
+        SftTrainer.Result sftResult;
+        try (MetricsLog log = new MetricsLog(out.resolve("sft-metrics.jsonl"))) {
+            SftTrainer trainer = new SftTrainer(sft, sc, tok.pad());
+            sftResult = trainer.train(demos.subList(nVal, demos.size()), demos.subList(0, nVal), null, log);
+            sft = trainer.model();
+        }
+        console.printf("  validation loss %s%n", sftResult.validationLosses());
+        Snapshot.save(out.resolve("models/sft"), sft);
+
+        stage("5/7 reward model (K-way rankings of SFT samples)");
+        List<Ranking> rankings = rankSftSamples(sft, tok, data.rmTasks());
+        Jsonl.write(out.resolve("world/rankings.jsonl"), rankings);
+        List<RmExample> rmExamples = new ArrayList<>();
+        for (Ranking r : rankings) if (!r.pairs().isEmpty()) rmExamples.add(RmExample.of(r, tok::encode, eot));
+        int rmVal = Math.max(8, rmExamples.size() / 10);
+        RewardModel rm = RewardModel.fromLm(copy(sft), tok.pad(), new Rng(cfg.seed() + 5));
+        RmConfig rc = RmConfig.paper().withLr(cfg.rmLr()).withEpochs(cfg.rmEpochs()).withBatchPrompts(cfg.rmBatchPrompts())
+                .withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
+        RmTrainer.Result rmResult;
+        try (MetricsLog log = new MetricsLog(out.resolve("rm-metrics.jsonl"))) {
+            rmResult = new RmTrainer(rm, rc).train(rmExamples.subList(rmVal, rmExamples.size()), rmExamples.subList(0, rmVal), log);
+        }
+        List<int[]> demoSequences = new ArrayList<>();
+        for (SftExample d : demos) demoSequences.add(org.instruct4j.rlhf.train.Sequences.concat(d.prompt(), d.completion()));
+        float bias = rm.centerOn(demoSequences);
+        console.printf("  pairwise accuracy: train %.1f%%, validation %.1f%% (labelers agree %.1f%%); bias %.3f centres demonstrations on 0%n",
+                100 * rmResult.trainAccuracy(), 100 * rmResult.validationAccuracy(), 100 * summary.trainingAgreement(), bias);
+
+        stage("6/7 PPO and PPO-ptx");
+        List<int[]> prompts = new ArrayList<>();
+        for (PromptRecord p : data.ppoPrompts()) prompts.add(tok.encode(p.prompt()));
+        List<int[]> ptx = ptxSequences(corpus, cfg.ptxSeqLen(), new Rng(cfg.seed() + 9));
+        MetricsLog ppoLog = new MetricsLog(out.resolve("ppo-metrics.jsonl"));
+        Gpt ppo = runPpo(sft, rm, tok, prompts, ptx, 0f, ppoLog);
+        MetricsLog ptxLog = new MetricsLog(out.resolve("ppo-ptx-metrics.jsonl"));
+        Gpt ppoPtx = runPpo(sft, rm, tok, prompts, ptx, cfg.ptxCoef(), ptxLog);
+        ppoLog.close();
+        ptxLog.close();
+        Snapshot.save(out.resolve("models/ppo"), ppo);
+        Snapshot.save(out.resolve("models/ppo-ptx"), ppoPtx);
+
+        stage("7/7 evaluation");
+        Models models = new Models(tok, gpt, sft, rm, ppo, ppoPtx, rmResult.validationAccuracy(), rmResult.trainAccuracy(),
+                ppoLog, ptxLog, pretrainLosses, sftResult, rmResult);
+        DemoReport report = new Evaluation(cfg, models, data, summary, console).run();
+        report.write(out, (System.nanoTime() - t0) / 1e9);
+        report.printSummary(console);
+        return report;
+    }
+
+    private Gpt runPpo(Gpt sft, RewardModel rm, BpeTokenizer tok, List<int[]> prompts, List<int[]> ptx, float ptxCoef, MetricsLog log) {
+        Gpt policy = copy(sft), reference = copy(sft);
+        RewardModel value = rm.copy();
+        PpoConfig pc = PpoConfig.paper()
+                .withLr(cfg.ppoLr(), cfg.ppoValueLr())
+                .withBatch(cfg.ppoBatch(), cfg.ppoMinibatch(), 1)
+                .withKlCoef(cfg.klCoef())
+                .withSampling(SamplingConfig.sample(cfg.maxNewTokens()))
+                .withPtx(ptxCoef)
+                .withPtxPerEpisode(cfg.ptxPerEpisode())
+                .withWarmup(Math.max(1, Math.min(10, cfg.ppoIterations() / 4)))
+                .withEma(0f)
+                .withSeed(cfg.seed() + (ptxCoef > 0 ? 1 : 0));
+        PpoTrainer trainer = new PpoTrainer(policy, reference, rm, value, tok.pad(), tok.endOfText(), pc);
+        List<Map<String, Double>> rows = trainer.train(prompts, ptx, cfg.ppoIterations(), log);
+        Map<String, Double> first = rows.get(0), last = rows.get(rows.size() - 1);
+        console.printf("  %s: reward %.3f -> %.3f, KL %.3f -> %.3f%n", ptxCoef > 0 ? "PPO-ptx" : "PPO",
+                first.get("reward"), last.get("reward"), first.get("kl"), last.get("kl"));
+        return trainer.evaluationPolicy();
+    }
+
+    /** K (between rmMinK and rmMaxK) SFT samples per task, ranked by the training labelers in turn. */
+    private List<Ranking> rankSftSamples(Gpt sft, BpeTokenizer tok, List<Task> tasks) {
+        Rng rng = new Rng(cfg.seed() + 3);
+        List<Task> used = tasks.subList(0, Math.min(cfg.rmTasks(), tasks.size()));
+        int[] ks = new int[used.size()];
+        List<String> prompts = new ArrayList<>();
+        for (int i = 0; i < used.size(); i++) {
+            ks[i] = cfg.rmMinK() + rng.nextInt(cfg.rmMaxK() - cfg.rmMinK() + 1);
+            for (int j = 0; j < ks[i]; j++) prompts.add(used.get(i).prompt());
+        }
+        Responder responder = new Responder(sft, tok, SamplingConfig.sample(cfg.maxNewTokens()), cfg.generationBatch());
+        List<String> samples = responder.respond(prompts, rng);
+        List<Labeler> labelers = Labeler.training(cfg.world().trainingLabelers(), cfg.world().seed() ^ 0x5EEDL);
+        List<Ranking> rankings = new ArrayList<>();
+        int at = 0;
+        for (int i = 0; i < used.size(); i++) {
+            List<String> candidates = new ArrayList<>();
+            for (int j = 0; j < ks[i]; j++) candidates.add(WorldFormat.completion(samples.get(at++)));
+            rankings.add(World.rankResponses(used.get(i), candidates, labelers.get(i % labelers.size()), rng));
+        }
+        return rankings;
+    }
+
+    static int[] encodeCorpus(BpeTokenizer tok, List<String> documents) {
+        List<int[]> parts = new ArrayList<>();
+        int total = 0;
+        for (String d : documents) {
+            int[] ids = tok.encode(d);
+            parts.add(ids);
+            total += ids.length + 1;
+        }
+        int[] all = new int[total];
+        int at = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+            all[at++] = tok.endOfText();
+        }
+        return all;
+    }
+
+    /** Pretraining windows for the ptx term, drawn once so both PPO-ptx runs would see the same data. */
+    static List<int[]> ptxSequences(int[] corpus, int len, Rng rng) {
+        List<int[]> seqs = new ArrayList<>();
+        for (int i = 0; i < 4096 && corpus.length > len + 1; i++) {
+            int at = rng.nextInt(corpus.length - len - 1);
+            seqs.add(java.util.Arrays.copyOfRange(corpus, at, at + len));
+        }
+        return seqs;
+    }
+
+    private Gpt copy(Gpt source) {
+        Gpt g = new Gpt(source.config(), new Rng(0), source.device());
+        g.copyFrom(source);
+        return g;
+    }
+
+    private static double tail(List<Double> xs) {
+        int n = Math.min(20, xs.size());
+        double s = 0;
+        for (int i = xs.size() - n; i < xs.size(); i++) s += xs.get(i);
+        return s / n;
+    }
+
+    private void stage(String name) { console.printf("%n== %s%n", name); }
+}

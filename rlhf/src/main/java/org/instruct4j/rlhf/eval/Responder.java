@@ -1,0 +1,42 @@
+package org.instruct4j.rlhf.eval;
+
+import java.util.ArrayList;
+import java.util.List;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.text.BpeTokenizer;
+import org.instruct4j.rlhf.generate.Generation;
+import org.instruct4j.rlhf.generate.Generator;
+import org.instruct4j.rlhf.generate.SamplingConfig;
+
+/** Turns prompts into response texts with one model: encode, sample in batches, decode up to end-of-text. */
+public final class Responder {
+    private final Generator generator;
+    private final BpeTokenizer tokenizer;
+    private final SamplingConfig sampling;
+    private final int batch;
+
+    public Responder(Gpt model, BpeTokenizer tokenizer, SamplingConfig sampling, int batch) {
+        this.generator = new Generator(model, tokenizer.pad(), tokenizer.endOfText());
+        this.tokenizer = tokenizer;
+        this.sampling = sampling;
+        this.batch = batch;
+    }
+
+    public List<String> respond(List<String> prompts, Rng rng) {
+        List<String> out = new ArrayList<>(prompts.size());
+        for (int from = 0; from < prompts.size(); from += batch) {
+            List<int[]> ids = new ArrayList<>();
+            for (String p : prompts.subList(from, Math.min(prompts.size(), from + batch))) ids.add(tokenizer.encode(p));
+            for (Generation g : generator.generate(ids, sampling, rng)) out.add(text(g));
+        }
+        return out;
+    }
+
+    /** The response text: tokens up to (not including) end-of-text. */
+    private String text(Generation g) {
+        int n = g.tokens().length;
+        if (g.endedWithEot()) n--;
+        return tokenizer.decode(java.util.Arrays.copyOf(g.tokens(), n));
+    }
+}

@@ -1,0 +1,21 @@
+package org.instruct4j.rlhf.pretrain;
+
+/**
+ * Language-model pretraining: steps of batch x seqLen random windows of the corpus, AdamW with a linear warm-up
+ * then cosine decay to minLrFraction of the peak.
+ */
+public record PretrainConfig(int steps, int batch, int seqLen, float lr, float minLrFraction, int warmup,
+                             float weightDecay, float gradClip, long seed) {
+    public PretrainConfig {
+        if (steps <= 0 || batch <= 0 || seqLen <= 1) throw new IllegalArgumentException("pretrain: steps, batch must be positive and seqLen > 1");
+        if (!(lr > 0)) throw new IllegalArgumentException("pretrain: lr must be positive, got " + lr);
+    }
+
+    public static PretrainConfig defaults(int steps, int batch, int seqLen) {
+        return new PretrainConfig(steps, batch, seqLen, 2e-3f, 0.1f, Math.max(1, steps / 20), 0.1f, 1f, 1);
+    }
+
+    public PretrainConfig withLr(float v) { return new PretrainConfig(steps, batch, seqLen, v, minLrFraction, warmup, weightDecay, gradClip, seed); }
+
+    public PretrainConfig withSeed(long v) { return new PretrainConfig(steps, batch, seqLen, lr, minLrFraction, warmup, weightDecay, gradClip, v); }
+}
