@@ -33,21 +33,17 @@ final class GptFiles {
     /** Reads vocab.json into id-ordered token strings; ids must be exactly 0..n-1. */
     static List<String> readVocab(Path file) {
         Map<Integer, String> byId = new HashMap<>();
-        Map<String, Integer> lineOfToken = new HashMap<>();
+        Map<String, Integer> idOfToken = new HashMap<>();
         try (JsonParser p = new JsonFactory().createParser(file.toFile())) {
             if (p.nextToken() != JsonToken.START_OBJECT) throw bad(file, p, "expected a JSON object of token -> id");
             while (p.nextToken() == JsonToken.FIELD_NAME) {
                 String token = p.currentName();
-                int line = p.currentLocation().getLineNr();
                 if (p.nextToken() != JsonToken.VALUE_NUMBER_INT) {
                     throw bad(file, p, "the id of token " + quote(token) + " is not an integer");
                 }
                 long id = p.getLongValue();
                 if (id < 0 || id >= Integer.MAX_VALUE) throw bad(file, p, "id " + id + " out of range");
-                Integer previousLine = lineOfToken.put(token, line);
-                if (previousLine != null) {
-                    throw bad(file, p, "token " + quote(token) + " appears twice (first on line " + previousLine + ")");
-                }
+                if (idOfToken.put(token, (int) id) != null) throw bad(file, p, "token " + quote(token) + " appears twice");
                 String other = byId.put((int) id, token);
                 if (other != null) throw bad(file, p, "id " + id + " is given to both " + quote(other) + " and " + quote(token));
             }
