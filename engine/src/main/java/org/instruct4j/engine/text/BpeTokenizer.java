@@ -178,7 +178,10 @@ public final class BpeTokenizer {
 
     // ---------------------------------------------------------------------------------------- encoding
 
-    /** Encodes plain text: special-token strings in it are encoded as ordinary text. */
+    /**
+     * Encodes plain text: special-token strings in it are encoded as ordinary text. (An unpaired UTF-16 surrogate,
+     * which has no UTF-8 form, is encoded as '?'.)
+     */
     public int[] encode(String text) {
         IntList out = new IntList(Math.max(16, text.length() / 3));
         encodePlain(text, 0, text.length(), out);
@@ -307,7 +310,9 @@ public final class BpeTokenizer {
 
     /** The token's string as written in vocab.json (byte-to-unicode alphabet; special tokens as they are). */
     public String token(int id) {
-        checkId(id, 0);
+        if (id < 0 || id >= tokens.length) {
+            throw new IllegalArgumentException("token id " + id + " is outside the vocabulary [0, " + tokens.length + ")");
+        }
         return tokens[id];
     }
 
