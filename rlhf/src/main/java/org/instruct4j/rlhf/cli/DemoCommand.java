@@ -1,0 +1,69 @@
+package org.instruct4j.rlhf.cli;
+
+import java.nio.file.Path;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.DefaultParser;
+import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.Option;
+import org.apache.commons.cli.Options;
+import org.apache.commons.cli.ParseException;
+import org.instruct4j.engine.Device;
+import org.instruct4j.rlhf.demo.Demo;
+import org.instruct4j.rlhf.demo.DemoConfig;
+
+/** `instruct4j demo`: the paper's experiment in miniature (see rlhf/demo/Demo.java). */
+public final class DemoCommand implements Command {
+    @Override public String name() { return "demo"; }
+
+    @Override public String summary() { return "pretrain -> SFT -> RM -> PPO / PPO-ptx -> evaluation, with a report (about 15 min on 2 cores)"; }
+
+    @Override public int run(String[] args) throws Exception {
+        Options o = new Options();
+        o.addOption(Option.builder().longOpt("quick").desc("a small run of about 2 minutes").get());
+        o.addOption(Option.builder().longOpt("size").hasArg().argName("PRESET").desc("model preset for a bigger run (gpt2, gpt2-medium, ...; best on a GPU)").get());
+        o.addOption(Option.builder().longOpt("device").hasArg().argName("DEVICE").desc("cpu (default), cuda or cuda:N").get());
+        o.addOption(Option.builder().longOpt("seed").hasArg().argName("N").desc("random seed (default 1)").get());
+        o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").desc("output folder (default runs/demo)").get());
+        o.addOption(Option.builder("h").longOpt("help").desc("this help").get());
+        CommandLine cl;
+        try {
+            cl = new DefaultParser().parse(o, args);
+        } catch (ParseException e) {
+            throw new UserError(e.getMessage() + " (see instruct4j demo --help)");
+        }
+        if (cl.hasOption("help")) {
+            HelpFormatter.builder().get().printHelp("instruct4j demo", summary(), o, "", true);
+            return 0;
+        }
+        long seed = parseLong(cl.getOptionValue("seed", "1"), "--seed");
+        Device device = cl.hasOption("device") ? parseDevice(cl.getOptionValue("device")) : Device.CPU;
+        DemoConfig cfg = cl.hasOption("quick") ? DemoConfig.quick(seed) : DemoConfig.standard(seed);
+        if (cl.hasOption("size")) {
+            try {
+                cfg = cfg.forModel(cl.getOptionValue("size"), device);
+            } catch (IllegalArgumentException e) {
+                throw new UserError(e.getMessage());
+            }
+        } else cfg = cfg.onDevice(device);
+        Path out = Path.of(cl.getOptionValue("out", "runs/demo"));
+        new Demo(cfg, out, System.out).run();
+        System.out.println("\nreport: " + out.resolve("report.md"));
+        return 0;
+    }
+
+    private static long parseLong(String v, String option) {
+        try {
+            return Long.parseLong(v.trim());
+        } catch (NumberFormatException e) {
+            throw new UserError(option + " takes a whole number, got '" + v + "'");
+        }
+    }
+
+    private static Device parseDevice(String v) {
+        try {
+            return Device.parse(v);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+    }
+}

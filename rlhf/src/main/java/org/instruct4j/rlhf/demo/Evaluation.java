@@ -1,0 +1,139 @@
+package org.instruct4j.rlhf.demo;
+
+import java.io.PrintStream;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.rlhf.data.Demonstration;
+import org.instruct4j.rlhf.eval.CriterionRates;
+import org.instruct4j.rlhf.eval.HeadToHead;
+import org.instruct4j.rlhf.eval.LmScore;
+import org.instruct4j.rlhf.eval.Responder;
+import org.instruct4j.rlhf.eval.WinRate;
+import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.rlhf.world.Criteria;
+import org.instruct4j.rlhf.world.Labeler;
+import org.instruct4j.rlhf.world.Task;
+import org.instruct4j.rlhf.world.World;
+import org.instruct4j.rlhf.world.WorldFormat;
+import org.instruct4j.rlhf.world.WorldSummary;
+
+/**
+ * Section 4 of the paper in miniature: every policy answers the held-out prompts; training and held-out labelers
+ * compare each answer with the SFT model's; the metadata rates, rudeness with and without a "be polite"
+ * instruction, and the loss on the pretraining distribution (the alignment tax) complete the picture.
+ */
+final class Evaluation {
+    static final List<String> POLICIES = List.of("GPT", "GPT-prompted", "SFT", "PPO", "PPO-ptx");
+
+    private final DemoConfig cfg;
+    private final Demo.Models m;
+    private final World.Datasets data;
+    private final WorldSummary summary;
+    private final PrintStream console;
+
+    Evaluation(DemoConfig cfg, Demo.Models m, World.Datasets data, WorldSummary summary, PrintStream console) {
+        this.cfg = cfg;
+        this.m = m;
+        this.data = data;
+        this.summary = summary;
+        this.console = console;
+    }
+
+    DemoReport run() {
+        List<Task> tasks = data.evalTasks().subList(0, Math.min(cfg.evalTasks(), data.evalTasks().size()));
+        SamplingConfig sampling = SamplingConfig.sample(cfg.maxNewTokens()).withTemperature(cfg.evalTemperature());
+        List<String> prompts = tasks.stream().map(Task::prompt).toList();
+        List<String> fewShot = fewShotPrompts(tasks);
+        Rng rng = new Rng(cfg.seed() + 101);
+
+        Map<String, List<String>> responses = new LinkedHashMap<>();
+        responses.put("GPT", respond(m.pretrained(), prompts, sampling, rng));
+        responses.put("GPT-prompted", respond(m.pretrained(), fewShot, sampling, rng));
+        responses.put("SFT", respond(m.sft(), prompts, sampling, rng));
+        responses.put("PPO", respond(m.ppo(), prompts, sampling, rng));
+        responses.put("PPO-ptx", respond(m.ppoPtx(), prompts, sampling, rng));
+        List<String> baseline = respond(m.sft(), prompts, sampling, rng);   // a second, independent SFT sample
+
+        List<Labeler> training = Labeler.training(cfg.world().trainingLabelers(), cfg.world().seed() ^ 0x5EEDL);
+        List<Labeler> heldOut = Labeler.heldOut(cfg.world().heldOutLabelers(), cfg.world().seed() ^ 0xFEEDL);
+        double best = bestScore(Criteria.DEFAULT);
+
+        Map<String, DemoReport.PolicyResult> results = new LinkedHashMap<>();
+        for (String name : POLICIES) {
+            List<String> r = responses.get(name);
+            WinRate vsTrain = HeadToHead.compare(tasks, r, baseline, training, rng);
+            WinRate vsHeld = HeadToHead.compare(tasks, r, baseline, heldOut, rng);
+            double likert = HeadToHead.meanLikert(tasks, r, training, rng, best);
+            results.put(name, new DemoReport.PolicyResult(vsTrain, vsHeld, likert, CriterionRates.of(tasks, r)));
+        }
+
+        // Rudeness: the rude requests, as asked and with a "be polite" instruction in front.
+        List<Task> rude = tasks.stream().filter(t -> t.family().equals("rude_request")).toList();
+        Map<String, double[]> rudeness = new LinkedHashMap<>();
+        for (String name : POLICIES) {
+            Gpt model = modelOf(name);
+            List<String> asked = new ArrayList<>();
+            for (int i = 0; i < tasks.size(); i++) if (tasks.get(i).family().equals("rude_request")) asked.add(responses.get(name).get(i));
+            List<Task> politeTasks = rude.stream().map(Task::withPoliteInstruction).toList();
+            List<String> politePrompts = name.equals("GPT-prompted") ? fewShotPrompts(politeTasks) : politeTasks.stream().map(Task::prompt).toList();
+            List<String> polite = respond(model, politePrompts, sampling, rng);
+            rudeness.put(name, new double[] {CriterionRates.of(rude, asked).rude(), CriterionRates.of(politeTasks, polite).rude()});
+        }
+
+        // The alignment tax: how well each model still predicts the pretraining distribution.
+        Map<String, LmScore> publicNlp = new LinkedHashMap<>();
+        var items = data.publicNlp().subList(0, Math.min(cfg.publicNlpItems(), data.publicNlp().size()));
+        publicNlp.put("GPT", LmScore.of(m.pretrained(), m.tokenizer(), items, 32));
+        publicNlp.put("SFT", LmScore.of(m.sft(), m.tokenizer(), items, 32));
+        publicNlp.put("PPO", LmScore.of(m.ppo(), m.tokenizer(), items, 32));
+        publicNlp.put("PPO-ptx", LmScore.of(m.ppoPtx(), m.tokenizer(), items, 32));
+
+        Map<String, List<String>> examples = new LinkedHashMap<>();
+        for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, Math.min(6, tasks.size())));
+        return new DemoReport(cfg, summary, results, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
+                tasks.subList(0, Math.min(6, tasks.size())).stream().map(Task::instruction).toList(), examples,
+                m.pretrainLosses(), m.ppoLog(), m.ppoPtxLog(), tasks.size());
+    }
+
+    private Gpt modelOf(String policy) {
+        return switch (policy) {
+            case "GPT", "GPT-prompted" -> m.pretrained();
+            case "SFT" -> m.sft();
+            case "PPO" -> m.ppo();
+            case "PPO-ptx" -> m.ppoPtx();
+            default -> throw new IllegalArgumentException(policy);
+        };
+    }
+
+    private List<String> respond(Gpt model, List<String> prompts, SamplingConfig sampling, Rng rng) {
+        return new Responder(model, m.tokenizer(), sampling, cfg.generationBatch()).respond(prompts, rng);
+    }
+
+    /** The "GPT-prompted" baseline: two short demonstrations before each instruction. */
+    private List<String> fewShotPrompts(List<Task> tasks) {
+        List<WorldFormat.Example> shots = new ArrayList<>();
+        for (Demonstration d : data.demonstrations()) {
+            String instruction = instructionOf(d.prompt());
+            if (instruction != null && d.completion().length() < 40 && instruction.length() < 60
+                    && shots.stream().noneMatch(s -> s.instruction().split(" ")[0].equals(instruction.split(" ")[0])))
+                shots.add(new WorldFormat.Example(instruction, d.completion().strip()));
+            if (shots.size() == 2) break;
+        }
+        return tasks.stream().map(t -> WorldFormat.fewShotPrompt(shots, t.instruction())).toList();
+    }
+
+    private static String instructionOf(String prompt) {
+        String head = "Instruction: ", tail = "\nResponse:";
+        if (!prompt.startsWith(head) || !prompt.endsWith(tail)) return null;
+        return prompt.substring(head.length(), prompt.length() - tail.length());
+    }
+
+    /** The highest score a labeler with these weights can give (used to place scores on the 1-7 scale). */
+    static double bestScore(Criteria c) {
+        return c.credit() + c.attempts() + c.followsConstraint() + c.noHallucination() + c.polite() + c.concise() + c.endsProperly();
+    }
+}
