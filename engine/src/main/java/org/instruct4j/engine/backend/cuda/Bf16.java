@@ -1,0 +1,15 @@
+package org.instruct4j.engine.backend.cuda;
+
+/** bfloat16 on the host: the top 16 bits of a float, rounded to nearest even (the same rounding as the kernels). */
+public final class Bf16 {
+    private Bf16() {}
+
+    public static short fromFloat(float f) {
+        int u = Float.floatToRawIntBits(f);
+        if ((u & 0x7fffffff) > 0x7f800000) return (short) 0x7fc0;  // NaN stays NaN
+        u += 0x7fff + ((u >>> 16) & 1);
+        return (short) (u >>> 16);
+    }
+
+    public static float toFloat(short bits) { return Float.intBitsToFloat((bits & 0xffff) << 16); }
+}

@@ -1,0 +1,37 @@
+package org.instruct4j.engine.backend.cuda;
+
+import java.util.function.IntFunction;
+
+/** A failed CUDA driver, NVRTC or cuBLAS call: names the library, the call, the status and its meaning. */
+public final class CudaException extends RuntimeException {
+    private final int status;
+
+    public CudaException(String message, int status) {
+        super(message);
+        this.status = status;
+    }
+
+    public CudaException(String message) { this(message, -1); }
+
+    /** The library's status code (CUresult, nvrtcResult, cublasStatus_t), or -1 when there was none. */
+    public int status() { return status; }
+
+    /**
+     * Throws when status is not 0 (success in all three libraries). describe turns a status into
+     * "NAME (description)"; it may fail or return null, and the message still names the call and the number.
+     */
+    public static void check(String library, String call, int status, IntFunction<String> describe) {
+        if (status != 0) throw of(library, call, status, describe);
+    }
+
+    static CudaException of(String library, String call, int status, IntFunction<String> describe) {
+        String text;
+        try {
+            text = describe.apply(status);
+        } catch (RuntimeException e) {
+            text = null;
+        }
+        if (text == null || text.isBlank()) text = "unknown status";
+        return new CudaException(call + " failed: " + text + " [" + library + " status " + status + "]", status);
+    }
+}
