@@ -8,7 +8,9 @@ public final class Main {
     private Main() {}
 
     static List<Command> commands() {
-        return List.of();
+        return List.of(
+                new DemoCommand(),
+                new DoctorCommand());
     }
 
     public static void main(String[] args) {
