@@ -1,0 +1,49 @@
+package org.instruct4j.engine.nn;
+
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.ops.Attention;
+import org.instruct4j.engine.ops.ShapeOps;
+
+/**
+ * Multi-head causal self-attention: one projection to q, k, v (c_attn), heads split to (B, H, T, D), the fused
+ * causal attention op, heads merged back and projected (c_proj). With a KV cache the new keys and values are
+ * appended to the cached ones and the queries attend to all of them.
+ */
+public final class CausalSelfAttention extends Module {
+    private final Linear qkv, proj;
+    private final int heads, dim;
+
+    public CausalSelfAttention(GptConfig c, Rng rng, Device device) {
+        heads = c.heads();
+        dim = c.dim();
+        qkv = child("c_attn", new Linear(dim, 3 * dim, Gpt.INIT_STD, rng, device));
+        proj = child("c_proj", new Linear(dim, dim, Gpt.residualStd(c), rng, device));
+    }
+
+    /** x (B, T, C) -> (B, T, C); cache may be null, layer is this block's index in it. */
+    public Tensor apply(Tensor x, int[] start, KvCache cache, int layer) {
+        Tensor qkvOut = qkv.apply(x);
+        Tensor q = splitHeads(ShapeOps.slice(qkvOut, 2, 0, dim));
+        Tensor k = splitHeads(ShapeOps.slice(qkvOut, 2, dim, 2 * dim));
+        Tensor v = splitHeads(ShapeOps.slice(qkvOut, 2, 2 * dim, 3 * dim));
+        if (cache != null) {
+            Tensor[] kv = cache.append(layer, k, v);
+            k = kv[0];
+            v = kv[1];
+        }
+        Tensor y = Attention.causal(q, k, v, start);
+        return proj.apply(mergeHeads(y));
+    }
+
+    /** (B, T, C) -> (B, H, T, D). */
+    private Tensor splitHeads(Tensor x) {
+        return ShapeOps.transpose(x.reshape(x.dim(0), x.dim(1), heads, dim / heads), 1, 2);
+    }
+
+    /** (B, H, T, D) -> (B, T, C). */
+    private Tensor mergeHeads(Tensor y) {
+        return ShapeOps.transpose(y, 1, 2).reshape(y.dim(0), y.dim(2), dim);
+    }
+}

@@ -1,0 +1,24 @@
+package org.instruct4j.engine.nn;
+
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.ops.Arith;
+import org.instruct4j.engine.ops.MatMul;
+
+/** y = x W + b with W stored (in, out), Hugging Face's Conv1D layout, so no transpose is needed. */
+public final class Linear extends Module {
+    private final Tensor weight, bias;
+
+    public Linear(int in, int out, float std, Rng rng, Device device) {
+        weight = parameter("weight", Tensor.randn(rng, std, device, in, out));
+        bias = parameter("bias", Tensor.zeros(org.instruct4j.engine.DType.F32, device, out));
+    }
+
+    public Tensor weight() { return weight; }
+
+    public Tensor bias() { return bias; }
+
+    /** x (..., in) -> (..., out). */
+    public Tensor apply(Tensor x) { return Arith.add(MatMul.matmul(x, weight, false, false), bias); }
+}

@@ -1,0 +1,107 @@
+package org.instruct4j.engine.optim;
+
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import org.instruct4j.engine.DType;
+import org.instruct4j.engine.Tensor;
+
+/**
+ * AdamW (Loshchilov and Hutter) with decoupled weight decay, one fused backend kernel per parameter.
+ *
+ * <p>Weight decay applies to parameters of rank 2 and more: the matrices of the linear layers and, as in
+ * nanoGPT and llm.c, the token and position embeddings (the token embedding is also the tied output
+ * projection, a matrix like the others). Biases and LayerNorm gains and shifts (rank 1) are not decayed.
+ *
+ * <p>The moments m and v are F32 tensors beside each parameter, made with no scope open's ownership rules in
+ * mind: create the optimizer where the model lives.
+ */
+public final class AdamW {
+    private final LinkedHashMap<String, Tensor> params;
+    private final LinkedHashMap<String, Tensor> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
+    private final float lr, beta1, beta2, eps, weightDecay;
+    private int step;
+
+    public AdamW(Map<String, Tensor> params, float lr, float beta1, float beta2, float eps, float weightDecay) {
+        if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
+            throw new IllegalArgumentException("AdamW: betas must be in [0, 1), got " + beta1 + " and " + beta2);
+        if (!(eps > 0)) throw new IllegalArgumentException("AdamW: eps must be positive, got " + eps);
+        if (!(weightDecay >= 0)) throw new IllegalArgumentException("AdamW: weight decay must be >= 0, got " + weightDecay);
+        this.params = new LinkedHashMap<>(params);
+        this.lr = lr;
+        this.beta1 = beta1;
+        this.beta2 = beta2;
+        this.eps = eps;
+        this.weightDecay = weightDecay;
+        for (Map.Entry<String, Tensor> e : this.params.entrySet()) {
+            Tensor p = e.getValue();
+            m.put(e.getKey(), Tensor.zeros(DType.F32, p.device(), p.shape()).named(e.getKey() + ".m"));
+            v.put(e.getKey(), Tensor.zeros(DType.F32, p.device(), p.shape()).named(e.getKey() + ".v"));
+        }
+    }
+
+    /** beta1 0.9, beta2 0.95, eps 1e-8 (GPT-3's and InstructGPT's settings). */
+    public static AdamW of(Map<String, Tensor> params, float lr, float weightDecay) {
+        return new AdamW(params, lr, 0.9f, 0.95f, 1e-8f, weightDecay);
+    }
+
+    /** Whether a parameter gets weight decay: matrices and embeddings yes, biases and LayerNorm no. */
+    public static boolean decays(Tensor param) { return param.rank() >= 2; }
+
+    /** One step at the constructor's learning rate with unscaled gradients. */
+    public void step() { step(lr, 1f); }
+
+    /**
+     * One step at learning rate lr; every gradient is multiplied by gradScale first (global-norm clipping,
+     * averaging over micro-batches). Parameters without a gradient are left alone (their moments too).
+     */
+    public void step(float lr, float gradScale) {
+        step++;
+        for (Map.Entry<String, Tensor> e : params.entrySet()) {
+            Tensor p = e.getValue(), g = p.grad();
+            if (g == null) continue;
+            float wd = decays(p) ? weightDecay : 0f;
+            p.backend().adamw(p.buffer(), g.buffer(), m.get(e.getKey()).buffer(), v.get(e.getKey()).buffer(), p.numel(),
+                    lr, beta1, beta2, eps, wd, step, gradScale);
+        }
+    }
+
+    public void zeroGrad() {
+        for (Tensor p : params.values()) p.zeroGrad();
+    }
+
+    /** Number of steps taken (the bias correction's t). */
+    public int stepCount() { return step; }
+
+    public float learningRate() { return lr; }
+
+    /** The moments as "&lt;param&gt;.m" and "&lt;param&gt;.v" (live tensors), and "step" as an I32 (1) tensor. */
+    public Map<String, Tensor> state() {
+        LinkedHashMap<String, Tensor> s = new LinkedHashMap<>();
+        for (String name : params.keySet()) {
+            s.put(name + ".m", m.get(name));
+            s.put(name + ".v", v.get(name));
+        }
+        s.put("step", Tensor.ofInts(new int[] {step}, 1));
+        return s;
+    }
+
+    /** Restores the moments (every "&lt;param&gt;.m" and ".v" must be there with the parameter's shape) and the step. */
+    public void loadState(Map<String, Tensor> state, int step) {
+        if (step < 0) throw new IllegalArgumentException("AdamW state: negative step " + step);
+        for (String name : params.keySet()) {
+            copy(state, name + ".m", m.get(name));
+            copy(state, name + ".v", v.get(name));
+        }
+        this.step = step;
+    }
+
+    private static void copy(Map<String, Tensor> state, String key, Tensor dst) {
+        Tensor src = state.get(key);
+        if (src == null) throw new IllegalArgumentException("AdamW state: missing '" + key + "'");
+        if (!Arrays.equals(src.shape(), dst.shape()))
+            throw new IllegalArgumentException("AdamW state: '" + key + "' has shape " + Tensor.shapeString(src.shape())
+                    + ", expected " + Tensor.shapeString(dst.shape()));
+        dst.backend().upload(src.toFloatArray(), dst.buffer());
+    }
+}

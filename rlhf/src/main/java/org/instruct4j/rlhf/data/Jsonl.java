@@ -1,0 +1,230 @@
+package org.instruct4j.rlhf.data;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.Writer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * JSON Lines files: one record per line, blank lines ignored.
+ *
+ * <p>The four data records (Demonstration, Ranking, Pairwise, PromptRecord) are checked field by field, so a bad
+ * line fails with "file:line: reason" (invalid JSON, a missing or empty field, a field of the wrong type, a ranking
+ * that is not a permutation of the completion indices, a prompt over the length limit). Other record types go
+ * through Jackson's data binding. Unknown fields are ignored, so files with extra metadata still read.
+ */
+public final class Jsonl {
+    private static final ObjectMapper MAPPER = new ObjectMapper()
+            .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    private Jsonl() {}
+
+    /** The mapper every JSONL file of the project is read and written with. */
+    public static ObjectMapper mapper() { return MAPPER; }
+
+    /** The records of a file; throws DataException on the first bad line unless options.skipBad(). */
+    public static <T> List<T> read(Path file, Class<T> type, ReadOptions options) {
+        return readAll(file, type, options).records();
+    }
+
+    /** The records of a file and, with options.skipBad(), how many lines were skipped and why. */
+    public static <T> ReadResult<T> readAll(Path file, Class<T> type, ReadOptions options) {
+        return readLines(file, options, node -> parse(node, type));
+    }
+
+    /** Rankings from a file whose lines are {prompt, completions, ranking} or {prompt, chosen, rejected}, mixed freely. */
+    public static List<Ranking> readRankings(Path file, ReadOptions options) {
+        return readAllRankings(file, options).records();
+    }
+
+    /** {@link #readRankings} with the skipped-line report. */
+    public static ReadResult<Ranking> readAllRankings(Path file, ReadOptions options) {
+        return readLines(file, options, node -> node.has("chosen") || node.has("rejected")
+                ? parsePairwise(node).asRanking()
+                : parseRanking(node));
+    }
+
+    /** Writes one record per line, atomically: a temporary file beside the target, then a rename. */
+    public static <T> void write(Path file, List<T> records) {
+        Path absolute = file.toAbsolutePath();
+        Path dir = absolute.getParent();
+        Path tmp = null;
+        try {
+            Files.createDirectories(dir);
+            tmp = Files.createTempFile(dir, absolute.getFileName().toString(), ".tmp");
+            try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+                for (T record : records) {
+                    out.write(MAPPER.writeValueAsString(toJson(record)));
+                    out.write('\n');
+                }
+            }
+            try {
+                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            } catch (AtomicMoveNotSupportedException e) {
+                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
+            }
+        } catch (IOException e) {
+            throw new DataException(file + ": cannot write: " + e.getMessage(), e);
+        } finally {
+            if (tmp != null) try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* best effort */ }
+        }
+    }
+
+    /** The JSON form of one record (Ranking writes ties as inner arrays). */
+    public static JsonNode toJson(Object record) {
+        if (record instanceof JsonNode node) return node;
+        if (record instanceof Ranking r) {
+            ObjectNode node = MAPPER.createObjectNode();
+            node.put("prompt", r.prompt());
+            ArrayNode completions = node.putArray("completions");
+            r.completions().forEach(completions::add);
+            ArrayNode ranking = node.putArray("ranking");
+            for (List<Integer> tier : r.tiers()) {
+                if (tier.size() == 1) ranking.add(tier.getFirst());
+                else tier.forEach(ranking.addArray()::add);
+            }
+            return node;
+        }
+        return MAPPER.valueToTree(record);
+    }
+
+    // ---- reading ------------------------------------------------------------------------------------------
+
+    /** A line that cannot be used; the reason only, the caller adds file:line. */
+    private static final class BadLine extends RuntimeException {
+        BadLine(String reason) { super(reason, null, false, false); }
+    }
+
+    private interface LineParser<T> { T parse(JsonNode node); }
+
+    private static <T> ReadResult<T> readLines(Path file, ReadOptions options, LineParser<T> parser) {
+        List<T> records = new ArrayList<>();
+        List<String> problems = new ArrayList<>();
+        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
+            String line;
+            int lineNo = 0;
+            while ((line = in.readLine()) != null) {
+                lineNo++;
+                if (line.isBlank()) continue;
+                try {
+                    JsonNode node = parseJson(line);
+                    if (!node.isObject()) throw new BadLine("line is not a JSON object");
+                    T record = parser.parse(node);
+                    if (record instanceof HasPrompt p) {
+                        String tooLong = options.checkPrompt(p.prompt());
+                        if (tooLong != null) throw new BadLine(tooLong);
+                    }
+                    records.add(record);
+                } catch (BadLine | IllegalArgumentException e) {
+                    String problem = file + ":" + lineNo + ": " + e.getMessage();
+                    if (!options.skipBad()) throw new DataException(problem);
+                    problems.add(problem);
+                }
+            }
+        } catch (IOException e) {
+            throw new DataException(file + ": cannot read: " + e.getMessage(), e);
+        }
+        return new ReadResult<>(records, problems.size(), problems);
+    }
+
+    private static JsonNode parseJson(String line) {
+        try {
+            JsonNode node = MAPPER.readTree(line);
+            if (node == null) throw new BadLine("invalid JSON: empty");
+            return node;
+        } catch (JsonProcessingException e) {
+            throw new BadLine("invalid JSON: " + e.getOriginalMessage());
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> T parse(JsonNode node, Class<T> type) {
+        if (type == Demonstration.class)
+            return (T) new Demonstration(text(node, "prompt"), text(node, "completion"));
+        if (type == PromptRecord.class) return (T) new PromptRecord(text(node, "prompt"));
+        if (type == Pairwise.class) return (T) parsePairwise(node);
+        if (type == Ranking.class) return (T) parseRanking(node);
+        try {
+            return MAPPER.treeToValue(node, type);
+        } catch (JsonProcessingException e) {
+            throw new BadLine("not a " + type.getSimpleName() + ": " + e.getOriginalMessage());
+        }
+    }
+
+    private static Pairwise parsePairwise(JsonNode node) {
+        return new Pairwise(text(node, "prompt"), text(node, "chosen"), text(node, "rejected"));
+    }
+
+    private static Ranking parseRanking(JsonNode node) {
+        String prompt = text(node, "prompt");
+        JsonNode completionsNode = array(node, "completions");
+        List<String> completions = new ArrayList<>();
+        for (int i = 0; i < completionsNode.size(); i++) {
+            JsonNode c = completionsNode.get(i);
+            if (!c.isTextual()) throw new BadLine("completions[" + i + "] must be a string, got " + kind(c));
+            if (c.asText().isBlank()) throw new BadLine("completions[" + i + "] is empty");
+            completions.add(c.asText());
+        }
+        JsonNode rankingNode = array(node, "ranking");
+        List<List<Integer>> tiers = new ArrayList<>();
+        for (int i = 0; i < rankingNode.size(); i++) {
+            JsonNode entry = rankingNode.get(i);
+            if (entry.isArray()) {
+                List<Integer> tier = new ArrayList<>();
+                for (JsonNode e : entry) tier.add(index(e, "ranking[" + i + "]"));
+                tiers.add(tier);
+            } else {
+                tiers.add(List.of(index(entry, "ranking[" + i + "]")));
+            }
+        }
+        String problem = Ranking.problem(completions.size(), tiers);
+        if (problem != null) throw new BadLine(problem);
+        return Ranking.withTies(prompt, completions, tiers);
+    }
+
+    private static int index(JsonNode n, String where) {
+        if (!n.isIntegralNumber() || !n.canConvertToInt())
+            throw new BadLine(where + " must hold integer completion indices, got " + kind(n) + " " + n);
+        return n.intValue();
+    }
+
+    private static String text(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) throw new BadLine("missing field \"" + field + "\"");
+        if (!v.isTextual()) throw new BadLine("field \"" + field + "\" must be a string, got " + kind(v));
+        if (v.asText().isBlank()) throw new BadLine("field \"" + field + "\" is empty");
+        return v.asText();
+    }
+
+    private static JsonNode array(JsonNode node, String field) {
+        JsonNode v = node.get(field);
+        if (v == null || v.isNull()) throw new BadLine("missing field \"" + field + "\"");
+        if (!v.isArray()) throw new BadLine("field \"" + field + "\" must be an array, got " + kind(v));
+        return v;
+    }
+
+    private static String kind(JsonNode n) {
+        return switch (n.getNodeType()) {
+            case STRING -> "a string";
+            case NUMBER -> "a number";
+            case BOOLEAN -> "a boolean";
+            case ARRAY -> "an array";
+            case OBJECT -> "an object";
+            case NULL, MISSING -> "null";
+            default -> n.getNodeType().toString().toLowerCase();
+        };
+    }
+}

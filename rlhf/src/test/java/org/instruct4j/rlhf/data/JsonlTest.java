@@ -1,0 +1,159 @@
+package org.instruct4j.rlhf.data;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class JsonlTest {
+    @TempDir Path dir;
+
+    private Path file(String... lines) throws IOException {
+        Path f = dir.resolve("data.jsonl");
+        Files.write(f, List.of(lines));
+        return f;
+    }
+
+    @Test
+    void demonstrationsRoundTrip() {
+        List<Demonstration> demos = List.of(new Demonstration("Instruction: a\nResponse:", " b \"quoted\""),
+                new Demonstration("p2", " ünïcode"));
+        Path f = dir.resolve("sub/demos.jsonl");
+        Jsonl.write(f, demos);
+        assertThat(Jsonl.read(f, Demonstration.class, ReadOptions.strict())).isEqualTo(demos);
+        assertThat(dir.resolve("sub").toFile().list()).containsExactly("demos.jsonl"); // no temporary file left
+    }
+
+    @Test
+    void promptsPairwiseAndRankingsRoundTrip() {
+        List<PromptRecord> prompts = List.of(new PromptRecord("x"), new PromptRecord("y"));
+        Jsonl.write(dir.resolve("p.jsonl"), prompts);
+        assertThat(Jsonl.read(dir.resolve("p.jsonl"), PromptRecord.class, ReadOptions.strict())).isEqualTo(prompts);
+
+        List<Pairwise> pairs = List.of(new Pairwise("p", "good", "bad"));
+        Jsonl.write(dir.resolve("pw.jsonl"), pairs);
+        assertThat(Jsonl.read(dir.resolve("pw.jsonl"), Pairwise.class, ReadOptions.strict())).isEqualTo(pairs);
+
+        List<Ranking> rankings = List.of(new Ranking("p", List.of("a", "b", "c"), List.of(2, 0, 1)),
+                Ranking.withTies("q", List.of("a", "b", "c", "d"), List.of(List.of(2), List.of(0, 3), List.of(1))));
+        Jsonl.write(dir.resolve("r.jsonl"), rankings);
+        assertThat(Jsonl.read(dir.resolve("r.jsonl"), Ranking.class, ReadOptions.strict())).isEqualTo(rankings);
+    }
+
+    @Test
+    void tiesAreReadFromInnerArraysAndDroppedFromPairs() throws IOException {
+        Path f = file("{\"prompt\":\"p\",\"completions\":[\"a\",\"b\",\"c\",\"d\"],\"ranking\":[2,[0,3],1]}");
+        Ranking r = Jsonl.read(f, Ranking.class, ReadOptions.strict()).getFirst();
+        assertThat(r.tiers()).containsExactly(List.of(2), List.of(0, 3), List.of(1));
+        assertThat(r.ranking()).containsExactly(2, 0, 3, 1);
+        assertThat(r.hasTies()).isTrue();
+        assertThat(r.pairs()).extracting(p -> p[0] + ">" + p[1])
+                .containsExactly("2>0", "2>3", "2>1", "0>1", "3>1"); // 0 vs 3 is a tie: no pair
+    }
+
+    @Test
+    void strictRankingGivesAllPairs() {
+        Ranking r = new Ranking("p", List.of("a", "b", "c", "d"), List.of(3, 1, 0, 2));
+        assertThat(r.pairs()).hasSize(6);
+        assertThat(r.pairs()).allSatisfy(p -> assertThat(r.ranking().indexOf(p[0])).isLessThan(r.ranking().indexOf(p[1])));
+    }
+
+    @Test
+    void readRankingsAcceptsBothFormsInOneFile() throws IOException {
+        Path f = file("{\"prompt\":\"p\",\"chosen\":\"good\",\"rejected\":\"bad\"}",
+                "",
+                "{\"prompt\":\"q\",\"completions\":[\"x\",\"y\",\"z\"],\"ranking\":[1,2,0]}");
+        List<Ranking> r = Jsonl.readRankings(f, ReadOptions.strict());
+        assertThat(r).containsExactly(new Ranking("p", List.of("good", "bad"), List.of(0, 1)),
+                new Ranking("q", List.of("x", "y", "z"), List.of(1, 2, 0)));
+        assertThat(new Pairwise("p", "good", "bad").asRanking().pairs()).extracting(p -> p[0] + ">" + p[1]).containsExactly("0>1");
+    }
+
+    @ParameterizedTest(name = "{0}")
+    @CsvSource(delimiter = '|', value = {
+        "invalid json        | Demonstration | {\"prompt\": \"p\", | invalid JSON",
+        "not an object       | Demonstration | [1, 2] | line is not a JSON object",
+        "missing prompt      | Demonstration | {\"completion\":\"c\"} | missing field \"prompt\"",
+        "empty prompt        | PromptRecord  | {\"prompt\":\"  \"} | field \"prompt\" is empty",
+        "empty completion    | Demonstration | {\"prompt\":\"p\",\"completion\":\"\"} | field \"completion\" is empty",
+        "wrong type          | Demonstration | {\"prompt\":3,\"completion\":\"c\"} | field \"prompt\" must be a string, got a number",
+        "missing rejected    | Pairwise      | {\"prompt\":\"p\",\"chosen\":\"c\"} | missing field \"rejected\"",
+        "ranking not array   | Ranking       | {\"prompt\":\"p\",\"completions\":[\"a\",\"b\"],\"ranking\":\"01\"} | field \"ranking\" must be an array",
+        "ranking repeats     | Ranking       | {\"prompt\":\"p\",\"completions\":[\"a\",\"b\"],\"ranking\":[0,0]} | ranking lists completion 0 twice",
+        "ranking too short   | Ranking       | {\"prompt\":\"p\",\"completions\":[\"a\",\"b\",\"c\"],\"ranking\":[0,1]} | not a permutation",
+        "ranking out of range| Ranking       | {\"prompt\":\"p\",\"completions\":[\"a\",\"b\"],\"ranking\":[0,2]} | ranking index 2 is outside 0..1",
+        "ranking not integer | Ranking       | {\"prompt\":\"p\",\"completions\":[\"a\",\"b\"],\"ranking\":[0,1.5]} | must hold integer completion indices",
+        "empty completion in ranking | Ranking | {\"prompt\":\"p\",\"completions\":[\"a\",\"\"],\"ranking\":[0,1]} | completions[1] is empty",
+        "one completion      | Ranking       | {\"prompt\":\"p\",\"completions\":[\"a\"],\"ranking\":[0]} | at least 2 completions",
+    })
+    void badLineNamesFileLineAndReason(String name, String type, String badLine, String reason) throws IOException {
+        Class<?> cls = switch (type) {
+            case "Demonstration" -> Demonstration.class;
+            case "PromptRecord" -> PromptRecord.class;
+            case "Pairwise" -> Pairwise.class;
+            default -> Ranking.class;
+        };
+        String good = switch (type) {
+            case "Demonstration" -> "{\"prompt\":\"p\",\"completion\":\"c\"}";
+            case "PromptRecord" -> "{\"prompt\":\"p\"}";
+            case "Pairwise" -> "{\"prompt\":\"p\",\"chosen\":\"c\",\"rejected\":\"r\"}";
+            default -> "{\"prompt\":\"p\",\"completions\":[\"a\",\"b\"],\"ranking\":[1,0]}";
+        };
+        Path f = file(good, "", badLine, good); // the bad line is line 3 (blank lines still count)
+        assertThatThrownBy(() -> Jsonl.read(f, cls, ReadOptions.strict()))
+                .isInstanceOf(DataException.class)
+                .hasMessageStartingWith(f + ":3: ")
+                .hasMessageContaining(reason);
+
+        ReadResult<?> lenient = Jsonl.readAll(f, cls, ReadOptions.skipping());
+        assertThat(lenient.records()).hasSize(2);
+        assertThat(lenient.skipped()).isEqualTo(1);
+        assertThat(lenient.problems()).singleElement().asString().startsWith(f + ":3: ").contains(reason);
+    }
+
+    @Test
+    void promptLongerThanLimitIsBad() throws IOException {
+        Path f = file("{\"prompt\":\"one two three\"}", "{\"prompt\":\"one two three four five\"}");
+        ReadOptions limited = ReadOptions.strict().withMaxPromptTokens(s -> s.split(" ").length, 4);
+        assertThatThrownBy(() -> Jsonl.read(f, PromptRecord.class, limited))
+                .isInstanceOf(DataException.class)
+                .hasMessage(f + ":2: prompt has 5 tokens, more than the limit of 4");
+        ReadResult<PromptRecord> r = Jsonl.readAll(f, PromptRecord.class, ReadOptions.skipping().withMaxPromptTokens(s -> s.split(" ").length, 4));
+        assertThat(r.records()).containsExactly(new PromptRecord("one two three"));
+        assertThat(r.skipped()).isEqualTo(1);
+    }
+
+    @Test
+    void skipBadCountsEveryBadLineWithItsReason() throws IOException {
+        Path f = file("{\"prompt\":\"p\",\"completion\":\"c\"}", "{oops", "{\"prompt\":\"p\"}", "   ",
+                "{\"prompt\":\"p\",\"completion\":\"c2\"}", "{\"prompt\":\"\",\"completion\":\"c\"}");
+        ReadResult<Demonstration> r = Jsonl.readAll(f, Demonstration.class, ReadOptions.skipping());
+        assertThat(r.records()).extracting(Demonstration::completion).containsExactly("c", "c2");
+        assertThat(r.skipped()).isEqualTo(3);
+        assertThat(r.problems()).hasSize(3);
+        assertThat(r.problems().get(0)).startsWith(f + ":2: invalid JSON");
+        assertThat(r.problems().get(1)).isEqualTo(f + ":3: missing field \"completion\"");
+        assertThat(r.problems().get(2)).isEqualTo(f + ":6: field \"prompt\" is empty");
+    }
+
+    @Test
+    void missingFileIsADataException() {
+        Path f = dir.resolve("nope.jsonl");
+        assertThatThrownBy(() -> Jsonl.read(f, PromptRecord.class, ReadOptions.strict()))
+                .isInstanceOf(DataException.class).hasMessageStartingWith(f + ": cannot read");
+    }
+
+    @Test
+    void rankingConstructorRejectsNonPermutation() {
+        assertThatThrownBy(() -> new Ranking("p", List.of("a", "b", "c"), List.of(0, 1, 1)))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("twice");
+    }
+}
