@@ -63,13 +63,11 @@ public final class Generator {
 
         try (GradMode g = GradMode.off(); Scope generation = Scope.open()) {
             KvCache cache = model.newCache(batch, promptLen + maxNew);
-            float[] lastLogits;
-            try (Scope step = Scope.open()) {
-                Tensor input = Tensor.ofInts(tokens, model.device(), batch, promptLen);
-                Tensor h = model.hidden(input, start, cache, false, null);
-                Tensor last = ShapeOps.slice(h, 1, promptLen - 1, promptLen);
-                lastLogits = model.logits(last).toFloatArray();
-            }
+            // The prefill runs in the generation scope: the cache makes its buffers on first use, in the scope
+            // open then, and they must live until the last step. Each later step frees its own temporaries.
+            Tensor input0 = Tensor.ofInts(tokens, model.device(), batch, promptLen);
+            Tensor h = model.hidden(input0, start, cache, false, null);
+            float[] lastLogits = model.logits(ShapeOps.slice(h, 1, promptLen - 1, promptLen)).toFloatArray();
             for (int t = 0; t < maxNew && remaining > 0; t++) {
                 int[] next = new int[batch];
                 for (int b = 0; b < batch; b++) {
