@@ -13,8 +13,8 @@ import org.instruct4j.engine.Tensor;
  * nanoGPT and llm.c, the token and position embeddings (the token embedding is also the tied output
  * projection, a matrix like the others). Biases and LayerNorm gains and shifts (rank 1) are not decayed.
  *
- * <p>The moments m and v are F32 tensors beside each parameter, made with no scope open's ownership rules in
- * mind: create the optimizer where the model lives.
+ * <p>The moments m and v are F32 tensors beside each parameter. Like the parameters they must outlive every
+ * step, so create the optimizer with no {@link org.instruct4j.engine.Scope} open (or in the model's own scope).
  */
 public final class AdamW {
     private final LinkedHashMap<String, Tensor> params;

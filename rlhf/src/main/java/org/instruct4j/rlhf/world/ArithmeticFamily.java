@@ -1,0 +1,62 @@
+package org.instruct4j.rlhf.world;
+
+import org.instruct4j.engine.Rng;
+
+import java.util.List;
+import java.util.Map;
+
+/** Small arithmetic: a + b and a - b with numbers up to 20 (differences never negative). */
+public final class ArithmeticFamily implements TaskFamily {
+    static final String NAME = "arithmetic";
+
+    private static final List<String> PLUS = List.of("What is %d plus %d?", "Add %d and %d.", "Compute %d + %d.",
+            "What do you get when you add %d and %d?");
+    private static final List<String> MINUS = List.of("What is %d minus %d?", "Compute %d - %d.",
+            "What do you get when you take %2$d from %1$d?", "Subtract %2$d from %1$d.");
+
+    @Override public String name() { return NAME; }
+
+    @Override public boolean closedDomain() { return false; }
+
+    @Override public Task generate(Rng rng) {
+        boolean plus = rng.nextInt(2) == 0;
+        int a = rng.nextInt(21), b = rng.nextInt(21);
+        if (!plus && b > a) { int t = a; a = b; b = t; }
+        int answer = plus ? a + b : a - b;
+        String instruction = Vocab.pick(plus ? PLUS : MINUS, rng).formatted(a, b);
+        return new Task(NAME, instruction, Map.of("a", "" + a, "b", "" + b, "op", plus ? "plus" : "minus",
+                "answer", "" + answer));
+    }
+
+    @Override public String ideal(Task t) { return "The answer is " + t.get("answer") + "."; }
+
+    @Override public String ideal(Task t, Rng rng) {
+        return switch (rng.nextInt(3)) {
+            case 0 -> ideal(t);
+            case 1 -> t.get("a") + " " + t.get("op") + " " + t.get("b") + " is " + t.get("answer") + ".";
+            default -> "It is " + t.get("answer") + ".";
+        };
+    }
+
+    /** The last number of the response is its answer. */
+    @Override public FamilyCheck check(Task t, String response) {
+        List<Integer> numbers = Words.numbers(response);
+        if (numbers.isEmpty()) return FamilyCheck.of(false, 0, false, true, false);
+        int answer = t.getInt("answer");
+        int got = numbers.getLast();
+        double partial = Math.abs(got - answer) == 1 ? 0.3 : 0;
+        return FamilyCheck.of(got == answer, partial, true, true, false);
+    }
+
+    /** Off by one: the right idea, a slip in the sum. */
+    @Override public String partial(Task t, Rng rng) {
+        int answer = t.getInt("answer");
+        return "The answer is " + (answer == 0 || rng.nextInt(2) == 0 ? answer + 1 : answer - 1) + ".";
+    }
+
+    @Override public String wrong(Task t, Rng rng) {
+        int answer = t.getInt("answer"), got;
+        do got = rng.nextInt(41); while (Math.abs(got - answer) <= 1);
+        return "The answer is " + got + ".";
+    }
+}

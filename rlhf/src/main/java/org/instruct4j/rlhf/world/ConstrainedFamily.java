@@ -1,0 +1,124 @@
+package org.instruct4j.rlhf.world;
+
+import org.instruct4j.engine.Rng;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * Generation under an explicit constraint: "List exactly N items of a category" (correct: every item belongs to
+ * the category; constraint: exactly N distinct items) and "Describe a thing in at most N words" (correct: names
+ * the thing and only adjectives that are true of it; constraint: at most N words).
+ */
+public final class ConstrainedFamily implements TaskFamily {
+    static final String NAME = "constrained";
+
+    private static final List<String> LIST = List.of("List exactly %d %s.", "Name %d %s.", "Give me %d %s, separated by commas.",
+            "Write a list of %d %s.");
+    private static final List<String> DESCRIBE = List.of("Describe the %s in at most %d words.",
+            "Use at most %d words to describe the %s.", "In at most %d words, tell me about the %s.");
+    private static final List<String> CATEGORY_NAMES = List.of("animals", "colors", "fruits", "tools", "towns", "jobs");
+
+    @Override public String name() { return NAME; }
+
+    @Override public boolean closedDomain() { return false; }
+
+    @Override public Task generate(Rng rng) {
+        if (rng.nextInt(2) == 0) {
+            String category = Vocab.pick(CATEGORY_NAMES, rng);
+            int n = 2 + rng.nextInt(4);
+            return new Task(NAME, Vocab.pick(LIST, rng).formatted(n, category),
+                    Map.of("kind", "list", "category", category, "n", "" + n));
+        }
+        List<String> things = List.copyOf(Vocab.THINGS.keySet());
+        String thing = Vocab.pick(things, rng);
+        int n = 5 + rng.nextInt(5);
+        String phrasing = Vocab.pick(DESCRIBE, rng);
+        String instruction = phrasing.startsWith("Describe") ? phrasing.formatted(thing, n) : phrasing.formatted(n, thing);
+        return new Task(NAME, instruction, Map.of("kind", "describe", "thing", thing, "n", "" + n));
+    }
+
+    private static boolean isList(Task t) { return t.get("kind").equals("list"); }
+
+    private static List<String> items(Task t) { return Vocab.CATEGORIES.get(t.get("category")); }
+
+    @Override public String ideal(Task t) { return isList(t) ? listOf(items(t).subList(0, t.getInt("n"))) : describe(t, 0); }
+
+    @Override public String ideal(Task t, Rng rng) {
+        if (!isList(t)) return describe(t, rng.nextInt(3));
+        List<String> pool = new ArrayList<>(items(t));
+        ClosedQaFamily.shuffle(pool, rng);
+        return listOf(pool.subList(0, t.getInt("n")));
+    }
+
+    private static String listOf(List<String> items) { return String.join(", ", items) + "."; }
+
+    /** "The sea is big and blue." (6 words) when allowed, else "The sea is big." (4 words). */
+    private static String describe(Task t, int variant) {
+        String thing = t.get("thing");
+        List<String> adj = Vocab.THINGS.get(thing);
+        String a = adj.get(variant % adj.size()), b = adj.get((variant + 1) % adj.size());
+        return t.getInt("n") >= 6 ? "The " + thing + " is " + a + " and " + b + "." : "The " + thing + " is " + a + ".";
+    }
+
+    private static final Set<String> FILLER = Set.of("the", "is", "and", "a", "it", "are", "here", "some", "very");
+
+    @Override public FamilyCheck check(Task t, String response) {
+        List<String> words = Words.normalized(response);
+        int n = t.getInt("n");
+        if (isList(t)) {
+            Set<String> category = new HashSet<>();
+            for (String w : items(t)) category.add(Words.normalize(w));
+            List<String> content = words.stream().filter(w -> !FILLER.contains(w)).toList();
+            Set<String> distinct = new LinkedHashSet<>(content);
+            long inCategory = distinct.stream().filter(category::contains).count();
+            boolean allInCategory = !content.isEmpty() && inCategory == distinct.size();
+            boolean exactlyN = allInCategory && distinct.size() == n && content.size() == n;
+            double partial = content.isEmpty() ? 0 : 0.5 * inCategory / Math.max(distinct.size(), n);
+            return FamilyCheck.of(allInCategory && exactlyN, partial, inCategory > 0, exactlyN, false);
+        }
+        String thing = t.get("thing");
+        Set<String> trueAdjectives = new HashSet<>(Vocab.THINGS.get(thing));
+        Set<String> allAdjectives = Vocab.adjectives();
+        boolean namesThing = words.contains(thing);
+        long right = words.stream().filter(trueAdjectives::contains).count();
+        long falseOnes = words.stream().filter(w -> allAdjectives.contains(w) && !trueAdjectives.contains(w)).count();
+        boolean withinLimit = !words.isEmpty() && words.size() <= n;
+        boolean correct = namesThing && right > 0 && falseOnes == 0;
+        double partial = namesThing ? (falseOnes == 0 ? 0.3 : 0.1) : 0;
+        return FamilyCheck.of(correct, partial, namesThing, withinLimit, false);
+    }
+
+    /** Lists: one item too many or too few. Descriptions: true, but far over the word limit. */
+    @Override public String partial(Task t, Rng rng) {
+        if (isList(t)) {
+            int n = t.getInt("n");
+            List<String> pool = new ArrayList<>(items(t));
+            ClosedQaFamily.shuffle(pool, rng);
+            return listOf(pool.subList(0, rng.nextInt(2) == 0 ? n - 1 : n + 1));
+        }
+        String thing = t.get("thing");
+        List<String> adj = Vocab.THINGS.get(thing);
+        return "The " + thing + " is " + String.join(" and ", adj) + " and the " + thing + " is very " + adj.getFirst() + ".";
+    }
+
+    /** Lists: items of another category. Descriptions: adjectives that belong to another thing. */
+    @Override public String wrong(Task t, Rng rng) {
+        if (isList(t)) {
+            String other;
+            do other = Vocab.pick(CATEGORY_NAMES, rng); while (other.equals(t.get("category")));
+            return listOf(Vocab.CATEGORIES.get(other).subList(0, t.getInt("n")));
+        }
+        String thing = t.get("thing");
+        Set<String> trueAdjectives = new HashSet<>(Vocab.THINGS.get(thing));
+        List<String> falseOnes = new ArrayList<>(Vocab.adjectives().stream().filter(a -> !trueAdjectives.contains(a)).sorted().toList());
+        ClosedQaFamily.shuffle(falseOnes, rng);
+        return "The " + thing + " is " + falseOnes.get(0) + ".";
+    }
+
+    @Override public int conciseLimit(Task t) { return isList(t) ? 2 * t.getInt("n") + 6 : t.getInt("n") + 4; }
+}

@@ -1,0 +1,125 @@
+package org.instruct4j.rlhf.world;
+
+import org.instruct4j.engine.Rng;
+import org.instruct4j.rlhf.data.DataException;
+import org.instruct4j.rlhf.data.Demonstration;
+import org.instruct4j.rlhf.data.Jsonl;
+import org.instruct4j.rlhf.data.PromptRecord;
+import org.instruct4j.rlhf.data.ReadOptions;
+import org.instruct4j.rlhf.data.Ranking;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+class WorldTest {
+    @TempDir Path dir;
+
+    @Test
+    void sameSeedSameWorldOtherSeedOtherWorld() throws IOException {
+        WorldConfig config = WorldConfig.tiny(42);
+        World.writeAll(dir.resolve("a"), config);
+        World.writeAll(dir.resolve("b"), config);
+        World.writeAll(dir.resolve("c"), config.withSeed(43));
+        for (String f : List.of(World.DEMONSTRATIONS, World.EVAL_TASKS, World.RM_TASKS, World.PPO_PROMPTS,
+                World.PUBLIC_NLP, World.PRETRAIN, World.SYNTHETIC_RANKINGS, World.SUMMARY)) {
+            assertThat(Files.readString(dir.resolve("a").resolve(f))).as(f).isEqualTo(Files.readString(dir.resolve("b").resolve(f)));
+            assertThat(Files.readString(dir.resolve("a").resolve(f))).as(f).isNotEqualTo(Files.readString(dir.resolve("c").resolve(f)));
+        }
+    }
+
+    @Test
+    void writtenFilesReadBackInTheDataFormats() throws IOException {
+        WorldConfig config = WorldConfig.tiny(7);
+        WorldSummary summary = World.writeAll(dir, config);
+        World.Datasets d = World.generate(config);
+
+        List<Demonstration> demos = Jsonl.read(dir.resolve(World.DEMONSTRATIONS), Demonstration.class, ReadOptions.strict());
+        assertThat(demos).isEqualTo(d.demonstrations()).hasSize(config.demonstrations());
+        assertThat(demos).allSatisfy(x -> {
+            assertThat(x.prompt()).startsWith("Instruction: ").endsWith("\nResponse:");
+            assertThat(x.completion()).startsWith(" ");
+        });
+        assertThat(Jsonl.read(dir.resolve(World.PPO_PROMPTS), PromptRecord.class, ReadOptions.strict())).hasSize(config.ppoPrompts());
+        List<Ranking> rankings = Jsonl.readRankings(dir.resolve(World.SYNTHETIC_RANKINGS), ReadOptions.strict());
+        assertThat(rankings).isEqualTo(d.syntheticRankings());
+        assertThat(rankings).allSatisfy(r -> assertThat(r.k()).isBetween(4, 9));
+        assertThat(Jsonl.read(dir.resolve(World.PUBLIC_NLP), PublicNlpItem.class, ReadOptions.strict()))
+                .isEqualTo(d.publicNlp()).allSatisfy(x -> assertThat(x.continuation()).startsWith(" "));
+
+        List<Task> eval = World.readTasks(dir.resolve(World.EVAL_TASKS));
+        assertThat(eval).isEqualTo(d.evalTasks());
+        for (Task t : eval) assertThat(Judge.judge(t, t.familyImpl().ideal(t)).correct()).isTrue(); // reconstructible
+        assertThat(World.readTasks(dir.resolve(World.RM_TASKS))).isEqualTo(d.rmTasks());
+
+        String corpus = Files.readString(dir.resolve(World.PRETRAIN));
+        assertThat(corpus.length()).isEqualTo(summary.pretrainChars()).isGreaterThanOrEqualTo((int) config.pretrainChars());
+        assertThat(corpus).contains(WorldFormat.END_OF_TEXT);
+        assertThat(Files.readString(dir.resolve(World.SUMMARY))).contains("trainingAgreement", World.DEMONSTRATIONS);
+        assertThat(summary.counts()).containsEntry(World.EVAL_TASKS, config.evalTasks());
+    }
+
+    @Test
+    void evaluationPromptsAreHeldOut() {
+        World.Datasets d = World.generate(WorldConfig.tiny(3));
+        Set<String> eval = new HashSet<>();
+        d.evalTasks().forEach(t -> eval.add(t.prompt()));
+        assertThat(eval).hasSize(d.evalTasks().size());
+        assertThat(d.demonstrations()).noneMatch(x -> eval.contains(x.prompt()));
+        assertThat(d.ppoPrompts()).noneMatch(x -> eval.contains(x.prompt()));
+        assertThat(d.rmTasks()).noneMatch(x -> eval.contains(x.prompt()));
+    }
+
+    @Test
+    void taskJsonRoundTripsForEveryFamily() {
+        Rng rng = new Rng(8);
+        for (TaskFamily f : TaskFamilies.all()) {
+            Task t = f.generate(rng);
+            Task back = Task.fromJson(t.toJson().toString());
+            assertThat(back).isEqualTo(t);
+            assertThat(back.prompt()).isEqualTo(t.prompt());
+            Task polite = t.withPoliteInstruction();
+            assertThat(polite.prompt()).contains(WorldFormat.POLITE_PREFIX.strip());
+            assertThat(Task.fromJson(polite.toJson())).isEqualTo(polite);
+        }
+    }
+
+    @Test
+    void badTaskLineNamesFileAndLine() throws IOException {
+        Path f = dir.resolve("tasks.jsonl");
+        Task good = TaskFamilies.sample(new Rng(1));
+        Files.write(f, List.of(good.toJson().toString(), "{\"family\":\"poetry\",\"instruction\":\"x\",\"data\":{}}"));
+        assertThatThrownBy(() -> World.readTasks(f)).isInstanceOf(DataException.class)
+                .hasMessageStartingWith(f + ":2: unknown task family \"poetry\"");
+    }
+
+    @Test
+    void pretrainingCorpusIsNotInstructionFollowing() {
+        List<String> docs = PretrainCorpus.documents(new Rng(5), 200_000);
+        String text = PretrainCorpus.text(docs);
+        assertThat(text.length()).isBetween(200_000, 220_000);
+        // No document carries out an instruction in the template: "Response:" never appears.
+        assertThat(text).doesNotContain("Response:");
+        // But instructions do appear, followed by more instructions, and there is some rude text.
+        assertThat(text).contains("Instruction: ");
+        assertThat(docs).anyMatch(RudeRequestFamily::rude);
+        assertThat(PretrainCorpus.documents(new Rng(5), 50_000)).isEqualTo(docs.subList(0, PretrainCorpus.documents(new Rng(5), 50_000).size()));
+    }
+
+    @Test
+    void fewShotPromptPutsExamplesBeforeThePrompt() {
+        String p = WorldFormat.fewShotPrompt(List.of(new WorldFormat.Example("Add 1 and 2.", "The answer is 3."),
+                new WorldFormat.Example("Name 2 colors.", "red, blue.")), "Add 4 and 4.");
+        assertThat(p).isEqualTo("Instruction: Add 1 and 2.\nResponse: The answer is 3.\n\n"
+                + "Instruction: Name 2 colors.\nResponse: red, blue.\n\nInstruction: Add 4 and 4.\nResponse:");
+        assertThat(p).endsWith(WorldFormat.prompt("Add 4 and 4."));
+    }
+}
