@@ -1,0 +1,77 @@
+package org.instruct4j.rlhf.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Scope;
+import org.instruct4j.engine.autograd.GradMode;
+import org.instruct4j.rlhf.data.DataException;
+import org.instruct4j.rlhf.data.Jsonl;
+import org.instruct4j.rlhf.data.PromptRecord;
+import org.instruct4j.rlhf.generate.Generation;
+import org.instruct4j.rlhf.generate.Generator;
+import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.rlhf.rm.RewardModel;
+import org.instruct4j.rlhf.train.Sequences;
+
+/**
+ * `instruct4j eval`: the mean reward-model score of a model's samples on prompts (--reward), and/or its mean
+ * LM loss on a text file (--text).
+ */
+public final class EvalCommand implements Command {
+    @Override public String name() { return "eval"; }
+
+    @Override public String summary() { return "mean reward of a model's samples, or its LM loss on a text file"; }
+
+    @Override public int run(String[] args) throws Exception {
+        Options o = CliOptions.common();
+        o.addOption(CliOptions.opt("model", "DIR", "LM folder (required)"));
+        o.addOption(CliOptions.opt("reward", "DIR", "reward-model folder (with --prompts)"));
+        o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL {prompt}"));
+        o.addOption(CliOptions.opt("text", "FILE", "text file for the LM loss"));
+        o.addOption(CliOptions.opt("max-new", "N", "maximum response tokens (default 64)"));
+        CommandLine cl = CliOptions.parse(name(), summary(), o, args);
+        if (cl == null) return 0;
+        Device device = CliOptions.device(cl);
+        if (!cl.hasOption("text") && !(cl.hasOption("reward") && cl.hasOption("prompts")))
+            throw new UserError("give --text FILE, or --reward DIR with --prompts FILE");
+        ModelFiles.Lm lm = ModelFiles.loadLm(CliOptions.existing(cl, "model"), device, 0f);
+        if (cl.hasOption("text")) {
+            Path f = CliOptions.existing(cl, "text");
+            List<int[]> chunks = PretrainCommand.chunks(PretrainCommand.documents(f), lm.tokenizer(), lm.model().config().contextLength());
+            if (chunks.isEmpty()) throw new UserError(f + ": no text");
+            double sum = 0;
+            try (GradMode g = GradMode.off()) {
+                for (int[] c : chunks)
+                    try (Scope s = Scope.open()) {
+                        sum += Sequences.lmLoss(lm.model(), List.of(c), new int[] {1}, lm.tokenizer().pad(), false, null).item();
+                    }
+            }
+            System.out.printf("lm_loss %.5f over %d chunks of %s%n", sum / chunks.size(), chunks.size(), f);
+        }
+        if (cl.hasOption("reward") && cl.hasOption("prompts")) {
+            RewardModel rm = ModelFiles.loadReward(CliOptions.existing(cl, "reward"), device).model();
+            List<int[]> prompts = new ArrayList<>();
+            try {
+                for (PromptRecord p : Jsonl.read(CliOptions.existing(cl, "prompts"), PromptRecord.class, CliOptions.read(cl)))
+                    prompts.add(lm.tokenizer().encode(p.prompt()));
+            } catch (DataException e) {
+                throw new UserError(e.getMessage(), e);
+            }
+            if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
+            List<Generation> gens = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
+                    .generate(prompts, SamplingConfig.sample(CliOptions.integer(cl, "max-new", 64)), new Rng(CliOptions.seed(cl)));
+            List<int[]> seqs = new ArrayList<>();
+            for (int i = 0; i < gens.size(); i++) seqs.add(Sequences.fit(prompts.get(i), gens.get(i).tokens(), rm.trunk().config().contextLength()));
+            float[] r = rm.scoreNoGrad(seqs, 16);
+            double mean = 0;
+            for (float x : r) mean += x / r.length;
+            System.out.printf("mean_reward %.5f over %d prompts%n", mean, r.length);
+        }
+        return 0;
+    }
+}

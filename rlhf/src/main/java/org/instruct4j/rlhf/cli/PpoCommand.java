@@ -1,0 +1,85 @@
+package org.instruct4j.rlhf.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.rlhf.data.DataException;
+import org.instruct4j.rlhf.data.Jsonl;
+import org.instruct4j.rlhf.data.PromptRecord;
+import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.rlhf.ppo.PpoConfig;
+import org.instruct4j.rlhf.ppo.PpoTrainer;
+import org.instruct4j.rlhf.rm.RewardModel;
+import org.instruct4j.rlhf.train.LinePlot;
+import org.instruct4j.rlhf.train.MetricsLog;
+
+/** `instruct4j ppo`: PPO (or PPO-ptx with --ptx-coef and --ptx-text) from an SFT folder and a reward-model folder. */
+public final class PpoCommand implements Command {
+    @Override public String name() { return "ppo"; }
+
+    @Override public String summary() { return "RL fine-tuning with PPO or PPO-ptx against a reward model"; }
+
+    @Override public int run(String[] args) throws Exception {
+        Options o = CliOptions.common();
+        o.addOption(CliOptions.opt("policy", "DIR", "SFT model folder: the initial policy and the frozen reference (required)"));
+        o.addOption(CliOptions.opt("reward", "DIR", "reward-model folder, also the value model's start (required)"));
+        o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL {prompt} (required)"));
+        o.addOption(CliOptions.opt("out", "DIR", "output model folder (required)"));
+        o.addOption(CliOptions.opt("iterations", "N", "PPO iterations (default 100)"));
+        o.addOption(CliOptions.opt("batch", "N", "episodes per iteration (default 512)"));
+        o.addOption(CliOptions.opt("minibatch", "N", "episodes per minibatch (default 64)"));
+        o.addOption(CliOptions.opt("lr", "X", "policy learning rate (default 9.65e-6)"));
+        o.addOption(CliOptions.opt("value-lr", "X", "value model learning rate (default 9e-6)"));
+        o.addOption(CliOptions.opt("beta", "X", "KL coefficient (default 0.02)"));
+        o.addOption(CliOptions.opt("adaptive-kl", null, "adaptive KL controller (initial 0.15, target 6, horizon 10000)"));
+        o.addOption(CliOptions.opt("max-new", "N", "maximum response tokens (default 64)"));
+        o.addOption(CliOptions.opt("ptx-coef", "X", "PPO-ptx gamma (default 0: plain PPO; the paper uses 27.8)"));
+        o.addOption(CliOptions.opt("ptx-text", "FILE", "pretraining text for PPO-ptx (documents separated by blank lines)"));
+        CommandLine cl = CliOptions.parse(name(), summary(), o, args);
+        if (cl == null) return 0;
+        Device device = CliOptions.device(cl);
+        Path out = CliOptions.required(cl, "out");
+        ModelFiles.Lm sft = ModelFiles.loadLm(CliOptions.existing(cl, "policy"), device, 0f);
+        ModelFiles.Lm ref = ModelFiles.loadLm(CliOptions.existing(cl, "policy"), device, 0f);
+        RewardModel rm = ModelFiles.loadReward(CliOptions.existing(cl, "reward"), device).model();
+        int batch = CliOptions.integer(cl, "batch", 512), mini = CliOptions.integer(cl, "minibatch", 64);
+        PpoConfig cfg = PpoConfig.paper().withBatch(batch, Math.min(mini, batch), 1)
+                .withLr(CliOptions.number(cl, "lr", 9.65e-6f), CliOptions.number(cl, "value-lr", 9e-6f))
+                .withSampling(SamplingConfig.sample(CliOptions.integer(cl, "max-new", 64)))
+                .withPtx(CliOptions.number(cl, "ptx-coef", 0f)).withSeed(CliOptions.seed(cl));
+        cfg = cl.hasOption("adaptive-kl") ? cfg.withAdaptiveKl(0.15, 6, 10_000) : cfg.withKlCoef(CliOptions.number(cl, "beta", 0.02f));
+        List<int[]> prompts = new ArrayList<>();
+        try {
+            for (PromptRecord p : Jsonl.read(CliOptions.existing(cl, "prompts"), PromptRecord.class, CliOptions.read(cl)))
+                prompts.add(sft.tokenizer().encode(p.prompt()));
+        } catch (DataException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
+        List<int[]> ptx = List.of();
+        if (cfg.ptxCoef() > 0) {
+            if (!cl.hasOption("ptx-text")) throw new UserError("--ptx-coef > 0 needs --ptx-text");
+            ptx = PretrainCommand.chunks(PretrainCommand.documents(CliOptions.existing(cl, "ptx-text")), sft.tokenizer(), sft.model().config().contextLength());
+        }
+        Gpt policy = sft.model();
+        PpoTrainer t;
+        try {
+            t = new PpoTrainer(policy, ref.model(), rm, rm.copy(), sft.tokenizer().pad(), sft.tokenizer().endOfText(), cfg);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
+            List<Map<String, Double>> h = t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log);
+            ModelFiles.save(out, t.evaluationPolicy().parameters(), "lm", policy.config(), sft.tokenizer(), t.iteration());
+            LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-ppo", "reward", "kl", "entropy",
+                    "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
+            System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", h.get(0).get("reward"), h.get(h.size() - 1).get("reward"), out);
+        }
+        return 0;
+    }
+}

@@ -1,0 +1,119 @@
+package org.instruct4j.rlhf.cli;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Scope;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.nn.GptConfig;
+import org.instruct4j.engine.optim.AdamW;
+import org.instruct4j.engine.optim.GradClip;
+import org.instruct4j.engine.optim.LrSchedule;
+import org.instruct4j.engine.text.BpeTokenizer;
+import org.instruct4j.rlhf.train.LinePlot;
+import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.ProgressBar;
+import org.instruct4j.rlhf.train.Sequences;
+
+/**
+ * `instruct4j pretrain`: a GPT language model on a text file (documents separated by blank lines). Trains a
+ * byte-level BPE tokenizer on the file first unless one is given.
+ */
+public final class PretrainCommand implements Command {
+    @Override public String name() { return "pretrain"; }
+
+    @Override public String summary() { return "train a BPE tokenizer and a GPT language model on a text file"; }
+
+    @Override public int run(String[] args) throws Exception {
+        Options o = CliOptions.common();
+        o.addOption(CliOptions.opt("text", "FILE", "training text, documents separated by blank lines (required)"));
+        o.addOption(CliOptions.opt("out", "DIR", "output model folder (required)"));
+        o.addOption(CliOptions.opt("tokenizer", "DIR", "folder with vocab.json and merges.txt (default: train one)"));
+        o.addOption(CliOptions.opt("vocab", "N", "vocabulary size of a trained tokenizer (default 512)"));
+        o.addOption(CliOptions.opt("size", "NAME", "model preset: tiny (default), gpt2, gpt2-medium, ..."));
+        o.addOption(CliOptions.opt("context", "N", "context length (default: the preset's)"));
+        o.addOption(CliOptions.opt("steps", "N", "training steps (default 1000)"));
+        o.addOption(CliOptions.opt("batch", "N", "sequences per step (default 16)"));
+        o.addOption(CliOptions.opt("lr", "X", "peak learning rate (default 1e-3)"));
+        CommandLine cl = CliOptions.parse(name(), summary(), o, args);
+        if (cl == null) return 0;
+        Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.required(cl, "out");
+        Device device = CliOptions.device(cl);
+        List<String> docs = documents(textFile);
+        BpeTokenizer tok = cl.hasOption("tokenizer") ? ModelFiles.tokenizer(CliOptions.existing(cl, "tokenizer"))
+                : BpeTokenizer.train(docs, CliOptions.integer(cl, "vocab", 512), List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD));
+        GptConfig cfg;
+        try {
+            cfg = GptConfig.preset(cl.getOptionValue("size", "tiny")).withVocab(tok.vocabSize()).withDropout(0f);
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage());
+        }
+        if (cl.hasOption("context")) cfg = cfg.withContext(CliOptions.integer(cl, "context", cfg.contextLength()));
+        int steps = CliOptions.integer(cl, "steps", 1000), batch = CliOptions.integer(cl, "batch", 16);
+        float lr = CliOptions.number(cl, "lr", 1e-3f);
+        long seed = CliOptions.seed(cl);
+
+        List<int[]> chunks = chunks(docs, tok, cfg.contextLength());
+        if (chunks.isEmpty()) throw new UserError(textFile + ": no text to train on");
+        Gpt model = new Gpt(cfg, new Rng(seed), device);
+        AdamW opt = AdamW.of(model.parameters(), lr, 0.1f);
+        LrSchedule schedule = LrSchedule.linearWarmup(lr, Math.min(100, steps / 10), 0f, LrSchedule.cosine(lr, Math.max(1, steps - Math.min(100, steps / 10)), 0.1f));
+        Rng rng = new Rng(seed + 1);
+        ProgressBar bar = new ProgressBar("pretrain", steps);
+        try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
+            for (int step = 0; step < steps; step++) {
+                List<int[]> b = new ArrayList<>();
+                for (int i = 0; i < batch; i++) b.add(chunks.get(rng.nextInt(chunks.size())));
+                int[] from = new int[b.size()];
+                Arrays.fill(from, 1);
+                double loss;
+                try (Scope s = Scope.open()) {
+                    Tensor l = Sequences.lmLoss(model, b, from, tok.pad(), true, rng);
+                    l.backward();
+                    opt.step(schedule.at(step), GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), 1f));
+                    opt.zeroGrad();
+                    loss = l.item();
+                }
+                log.log(step + 1, Map.of("loss", loss, "lr", (double) schedule.at(step)));
+                bar.update(step + 1, Map.of("loss", loss));
+            }
+            ModelFiles.save(out, model.parameters(), "lm", cfg, tok, steps);
+            LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-pretrain", "loss");
+        }
+        System.out.println("pretrain: wrote " + out);
+        return 0;
+    }
+
+    static List<String> documents(Path file) throws java.io.IOException {
+        String text = Files.readString(file, StandardCharsets.UTF_8);
+        List<String> docs = new ArrayList<>();
+        for (String d : text.split("\\n\\s*\\n")) if (!d.isBlank()) docs.add(d.strip());
+        return docs;
+    }
+
+    /** The documents as one token stream (end-of-text after each), cut into context-length pieces. */
+    static List<int[]> chunks(List<String> docs, BpeTokenizer tok, int context) {
+        List<Integer> stream = new ArrayList<>();
+        for (String d : docs) {
+            for (int t : tok.encode(d)) stream.add(t);
+            stream.add(tok.endOfText());
+        }
+        List<int[]> out = new ArrayList<>();
+        for (int at = 0; at + 2 <= stream.size(); at += context) {
+            int end = Math.min(stream.size(), at + context);
+            int[] c = new int[end - at];
+            for (int i = 0; i < c.length; i++) c[i] = stream.get(at + i);
+            if (c.length >= 2) out.add(c);
+        }
+        return out;
+    }
+}

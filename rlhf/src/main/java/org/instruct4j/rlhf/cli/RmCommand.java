@@ -1,0 +1,75 @@
+package org.instruct4j.rlhf.cli;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.commons.cli.CommandLine;
+import org.apache.commons.cli.Options;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.text.BpeTokenizer;
+import org.instruct4j.rlhf.data.DataException;
+import org.instruct4j.rlhf.data.Jsonl;
+import org.instruct4j.rlhf.data.Ranking;
+import org.instruct4j.rlhf.rm.RewardModel;
+import org.instruct4j.rlhf.rm.RmConfig;
+import org.instruct4j.rlhf.rm.RmExample;
+import org.instruct4j.rlhf.rm.RmTrainer;
+import org.instruct4j.rlhf.sft.SftExample;
+import org.instruct4j.rlhf.train.LinePlot;
+import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.Sequences;
+
+/** `instruct4j rm`: a reward model from an LM folder and rankings JSONL (K-way or pairwise records). */
+public final class RmCommand implements Command {
+    @Override public String name() { return "rm"; }
+
+    @Override public String summary() { return "train a reward model on ranked comparisons"; }
+
+    @Override public int run(String[] args) throws Exception {
+        Options o = CliOptions.common();
+        o.addOption(CliOptions.opt("model", "DIR", "LM folder the reward model starts from (required)"));
+        o.addOption(CliOptions.opt("data", "FILE", "rankings JSONL: {prompt, completions, ranking} or {prompt, chosen, rejected} (required)"));
+        o.addOption(CliOptions.opt("validation", "FILE", "held-out rankings JSONL"));
+        o.addOption(CliOptions.opt("demonstrations", "FILE", "demonstrations JSONL: the bias makes them score 0 on average"));
+        o.addOption(CliOptions.opt("out", "DIR", "output reward-model folder (required)"));
+        o.addOption(CliOptions.opt("epochs", "N", "epochs (default 1)"));
+        o.addOption(CliOptions.opt("batch", "N", "prompts per step (default 64)"));
+        o.addOption(CliOptions.opt("lr", "X", "peak learning rate (default 9e-6)"));
+        CommandLine cl = CliOptions.parse(name(), summary(), o, args);
+        if (cl == null) return 0;
+        Path out = CliOptions.required(cl, "out");
+        ModelFiles.Lm lm = ModelFiles.loadLm(CliOptions.existing(cl, "model"), CliOptions.device(cl), 0f);
+        BpeTokenizer tok = lm.tokenizer();
+        int ctx = lm.model().config().contextLength();
+        RmConfig cfg = RmConfig.paper().withEpochs(CliOptions.integer(cl, "epochs", 1)).withBatchPrompts(CliOptions.integer(cl, "batch", 64))
+                .withLr(CliOptions.number(cl, "lr", 9e-6f)).withSeed(CliOptions.seed(cl)).withMaxLen(ctx);
+        List<RmExample> train = read(CliOptions.existing(cl, "data"), tok, cl);
+        List<RmExample> val = cl.hasOption("validation") ? read(CliOptions.existing(cl, "validation"), tok, cl) : List.of();
+        RewardModel rm = RewardModel.fromLm(lm.model(), tok.pad(), new Rng(CliOptions.seed(cl)));
+        try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
+            RmTrainer.Result r = new RmTrainer(rm, cfg).train(train, val, log);
+            if (cl.hasOption("demonstrations")) {
+                List<int[]> seqs = new ArrayList<>();
+                for (SftExample e : SftCommand.read(CliOptions.existing(cl, "demonstrations"), tok, cl))
+                    seqs.add(Sequences.fit(e.prompt(), e.completion(), ctx));
+                System.out.printf("rm: bias %.4f makes demonstrations score 0 on average%n", rm.centerOn(seqs));
+            }
+            ModelFiles.save(out, rm.parameters(), "reward", rm.trunk().config(), tok, r.losses().size());
+            LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-rm", "loss", "accuracy");
+            System.out.printf("rm: validation accuracy %.3f -> %s%n", r.validationAccuracy(), out);
+        }
+        return 0;
+    }
+
+    static List<RmExample> read(Path file, BpeTokenizer tok, CommandLine cl) {
+        try {
+            List<RmExample> out = new ArrayList<>();
+            for (Ranking r : Jsonl.readRankings(file, CliOptions.read(cl)))
+                if (!r.pairs().isEmpty()) out.add(RmExample.of(r, tok::encode, tok.endOfText()));
+            if (out.isEmpty()) throw new UserError(file + ": no rankings with at least one comparison");
+            return out;
+        } catch (DataException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+}

@@ -1,0 +1,105 @@
+package org.instruct4j.rlhf.generate;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Scope;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.autograd.GradMode;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.nn.KvCache;
+import org.instruct4j.engine.ops.ShapeOps;
+
+/**
+ * Batched sampling with a KV cache. The prompts are left-padded with the pad id to a common length P, and each
+ * row's start offset (its padding) makes positions count from its first real token and keeps the padding out of
+ * attention. One prefill forward over the P prompt tokens, then one forward of one token per step. A row that
+ * emitted end-of-text stops (its later steps feed the pad token and are discarded).
+ */
+public final class Generator {
+    private final Gpt model;
+    private final int padId, endOfText;
+
+    public Generator(Gpt model, int padId, int endOfText) {
+        if (padId == endOfText) throw new IllegalArgumentException("the pad id must differ from end-of-text (" + padId + "), else the model learns never to stop");
+        this.model = model;
+        this.padId = padId;
+        this.endOfText = endOfText;
+    }
+
+    /**
+     * Samples one response per prompt. Prompts longer than the context leaves room for are cut from the left
+     * (the end of a prompt matters most).
+     */
+    public List<Generation> generate(List<int[]> prompts, SamplingConfig cfg, Rng rng) {
+        int batch = prompts.size();
+        if (batch == 0) return List.of();
+        int context = model.config().contextLength();
+        int maxNew = Math.min(cfg.maxNewTokens(), context - 1);
+        int roomForPrompt = context - maxNew;
+        List<int[]> kept = new ArrayList<>();
+        int promptLen = 1;
+        for (int[] p : prompts) {
+            if (p.length == 0) throw new IllegalArgumentException("generate: an empty prompt (give at least one token, e.g. end-of-text)");
+            int[] q = p.length > roomForPrompt ? Arrays.copyOfRange(p, p.length - roomForPrompt, p.length) : p;
+            kept.add(q);
+            promptLen = Math.max(promptLen, q.length);
+        }
+        int vocab = model.config().vocabSize();
+        int[] start = new int[batch];
+        int[] tokens = new int[batch * promptLen];
+        Arrays.fill(tokens, padId);
+        for (int b = 0; b < batch; b++) {
+            int[] q = kept.get(b);
+            start[b] = promptLen - q.length;
+            System.arraycopy(q, 0, tokens, b * promptLen + start[b], q.length);
+        }
+        List<List<Integer>> out = new ArrayList<>();
+        List<List<Float>> logps = new ArrayList<>();
+        for (int b = 0; b < batch; b++) { out.add(new ArrayList<>()); logps.add(new ArrayList<>()); }
+        boolean[] done = new boolean[batch];
+        int remaining = batch;
+
+        try (GradMode g = GradMode.off(); Scope generation = Scope.open()) {
+            KvCache cache = model.newCache(batch, promptLen + maxNew);
+            // The prefill runs in the generation scope: the cache makes its buffers on first use, in the scope
+            // open then, and they must live until the last step. Each later step frees its own temporaries.
+            Tensor input0 = Tensor.ofInts(tokens, model.device(), batch, promptLen);
+            Tensor h = model.hidden(input0, start, cache, false, null);
+            float[] lastLogits = model.logits(ShapeOps.slice(h, 1, promptLen - 1, promptLen)).toFloatArray();
+            for (int t = 0; t < maxNew && remaining > 0; t++) {
+                int[] next = new int[batch];
+                for (int b = 0; b < batch; b++) {
+                    if (done[b]) { next[b] = padId; continue; }
+                    TokenSampler.Pick pick = TokenSampler.pick(lastLogits, b * vocab, vocab, cfg, rng);
+                    next[b] = pick.token();
+                    out.get(b).add(pick.token());
+                    logps.get(b).add(pick.logProb());
+                    if (pick.token() == endOfText) { done[b] = true; remaining--; }
+                }
+                if (remaining == 0 || t == maxNew - 1) break;
+                try (Scope step = Scope.open()) {
+                    Tensor input = Tensor.ofInts(next, model.device(), batch, 1);
+                    lastLogits = model.logits(model.hidden(input, start, cache, false, null)).toFloatArray();
+                }
+            }
+            cache.close();
+        }
+        List<Generation> result = new ArrayList<>();
+        for (int b = 0; b < batch; b++) {
+            List<Integer> ts = out.get(b);
+            int[] ids = new int[ts.size()];
+            float[] lp = new float[ts.size()];
+            for (int i = 0; i < ids.length; i++) { ids[i] = ts.get(i); lp[i] = logps.get(b).get(i); }
+            result.add(new Generation(ids, lp, done[b]));
+        }
+        return result;
+    }
+
+    public Gpt model() { return model; }
+
+    public int padId() { return padId; }
+
+    public int endOfText() { return endOfText; }
+}

@@ -1,0 +1,69 @@
+package org.instruct4j.rlhf.generate;
+
+import java.util.Arrays;
+import org.instruct4j.engine.Rng;
+
+/**
+ * Picks one token from one row of logits on the host. The log-probability returned is that of the chosen token
+ * under softmax(logits / temperature) over the WHOLE vocabulary, not the truncated top-k / top-p one: that is
+ * the distribution the PPO trainer recomputes, so the two agree when the settings match.
+ */
+public final class TokenSampler {
+    private TokenSampler() {}
+
+    public record Pick(int token, float logProb) {}
+
+    public static Pick pick(float[] logits, int offset, int vocab, SamplingConfig cfg, Rng rng) {
+        double[] scaled = new double[vocab];
+        double max = Double.NEGATIVE_INFINITY;
+        for (int i = 0; i < vocab; i++) {
+            scaled[i] = logits[offset + i] / (double) cfg.temperature();
+            if (scaled[i] > max) max = scaled[i];
+        }
+        double z = 0;
+        for (int i = 0; i < vocab; i++) z += Math.exp(scaled[i] - max);
+        double logZ = max + Math.log(z);
+        int token = cfg.greedy() ? argmax(scaled) : draw(scaled, logZ, cfg, rng);
+        return new Pick(token, (float) (scaled[token] - logZ));
+    }
+
+    static int argmax(double[] x) {
+        int best = 0;
+        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+        return best;
+    }
+
+    /** Keeps the top-k tokens, then the smallest prefix of them whose mass reaches top-p, then draws. */
+    static int draw(double[] scaled, double logZ, SamplingConfig cfg, Rng rng) {
+        int vocab = scaled.length;
+        double[] p = new double[vocab];
+        for (int i = 0; i < vocab; i++) p[i] = Math.exp(scaled[i] - logZ);
+        boolean truncate = (cfg.topK() > 0 && cfg.topK() < vocab) || cfg.topP() < 1;
+        if (!truncate) return drawFrom(p, null, vocab, rng);
+        Integer[] order = new Integer[vocab];
+        for (int i = 0; i < vocab; i++) order[i] = i;
+        // Highest probability first; ties by lower id, so the order is deterministic.
+        Arrays.sort(order, (a, b) -> p[a] != p[b] ? Double.compare(p[b], p[a]) : Integer.compare(a, b));
+        int keep = cfg.topK() > 0 ? Math.min(cfg.topK(), vocab) : vocab;
+        if (cfg.topP() < 1) {
+            double mass = 0;
+            for (int i = 0; i < keep; i++) {
+                mass += p[order[i]];
+                if (mass >= cfg.topP()) { keep = i + 1; break; }
+            }
+        }
+        return drawFrom(p, order, keep, rng);
+    }
+
+    private static int drawFrom(double[] p, Integer[] order, int count, Rng rng) {
+        double total = 0;
+        for (int i = 0; i < count; i++) total += p[order == null ? i : order[i]];
+        double u = rng.nextDouble() * total, acc = 0;
+        for (int i = 0; i < count; i++) {
+            int id = order == null ? i : order[i];
+            acc += p[id];
+            if (u < acc) return id;
+        }
+        return order == null ? count - 1 : order[count - 1];
+    }
+}

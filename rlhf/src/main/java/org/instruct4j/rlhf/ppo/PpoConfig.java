@@ -1,0 +1,93 @@
+package org.instruct4j.rlhf.ppo;
+
+import org.instruct4j.rlhf.generate.SamplingConfig;
+
+/**
+ * PPO and PPO-ptx settings. {@link #paper()} has InstructGPT's: beta 0.02 fixed, clip 0.2, GAE gamma 1 and
+ * lambda 0.95, batch 512 episodes, minibatch 64, one inner epoch, 10 warm-up iterations from a tenth of the peak
+ * lr, EMA 0.992, ptx coefficient 27.8 with 8 pretraining sequences per episode (ptxPerEpisode).
+ *
+ * @param klCoef        beta, or the adaptive controller's starting value when adaptiveKl
+ * @param noEotPenalty  subtracted from the reward of a response that did not end with end-of-text
+ * @param ptxCoef       gamma of PPO-ptx; 0 is plain PPO
+ * @param ptxPerEpisode pretraining sequences per RL episode in a minibatch (8 in the paper; fractions allowed)
+ * @param emaDecay      decay of the evaluation EMA of the policy weights; 0 turns it off
+ */
+public record PpoConfig(float lr, float valueLr, int batchSize, int minibatchSize, int innerEpochs,
+                        float clip, float valueClip, float gamma, float lambda,
+                        double klCoef, boolean adaptiveKl, double klTarget, double klHorizon,
+                        float noEotPenalty, float ptxCoef, double ptxPerEpisode, int warmupIterations,
+                        float emaDecay, float gradClip, SamplingConfig sampling, long seed) {
+    public PpoConfig {
+        if (!(lr > 0) || !(valueLr > 0)) throw new IllegalArgumentException("PPO: learning rates must be positive");
+        if (batchSize <= 0 || minibatchSize <= 0 || innerEpochs <= 0)
+            throw new IllegalArgumentException("PPO: batch, minibatch and inner epochs must be positive");
+        if (batchSize % minibatchSize != 0)
+            throw new IllegalArgumentException("PPO: batch " + batchSize + " is not a multiple of minibatch " + minibatchSize);
+        if (!(clip > 0)) throw new IllegalArgumentException("PPO: clip must be positive, got " + clip);
+        if (ptxCoef < 0) throw new IllegalArgumentException("PPO: ptx coefficient must be >= 0, got " + ptxCoef);
+        if (emaDecay < 0 || emaDecay >= 1) throw new IllegalArgumentException("PPO: EMA decay must be in [0, 1), got " + emaDecay);
+    }
+
+    public static PpoConfig paper() {
+        return new PpoConfig(9.65e-6f, 9e-6f, 512, 64, 1, 0.2f, 0.2f, 1f, 0.95f, 0.02, false, 6, 10_000,
+                1f, 0f, 8, 10, 0.992f, 1f, SamplingConfig.sample(256), 1);
+    }
+
+    /** The paper's PPO-ptx: gamma 27.8. */
+    public PpoConfig withPtx(float coef) { return copy(b -> b.ptxCoef = coef); }
+
+    public PpoConfig withAdaptiveKl(double init, double target, double horizon) {
+        return copy(b -> { b.adaptiveKl = true; b.klCoef = init; b.klTarget = target; b.klHorizon = horizon; });
+    }
+
+    public PpoConfig withKlCoef(double beta) { return copy(b -> { b.klCoef = beta; b.adaptiveKl = false; }); }
+
+    public PpoConfig withLr(float policy, float value) { return copy(b -> { b.lr = policy; b.valueLr = value; }); }
+
+    public PpoConfig withBatch(int batch, int minibatch, int innerEpochs) {
+        return copy(b -> { b.batchSize = batch; b.minibatchSize = minibatch; b.innerEpochs = innerEpochs; });
+    }
+
+    public PpoConfig withSampling(SamplingConfig s) { return copy(b -> b.sampling = s); }
+
+    public PpoConfig withSeed(long seed) { return copy(b -> b.seed = seed); }
+
+    public PpoConfig withEma(float decay) { return copy(b -> b.emaDecay = decay); }
+
+    public PpoConfig withPtxPerEpisode(double n) { return copy(b -> b.ptxPerEpisode = n); }
+
+    public PpoConfig withNoEotPenalty(float p) { return copy(b -> b.noEotPenalty = p); }
+
+    public PpoConfig withWarmup(int iterations) { return copy(b -> b.warmupIterations = iterations); }
+
+    private PpoConfig copy(java.util.function.Consumer<Builder> edit) {
+        Builder b = new Builder(this);
+        edit.accept(b);
+        return b.build();
+    }
+
+    /** Mutable copy for the with* methods. */
+    private static final class Builder {
+        float lr, valueLr, clip, valueClip, gamma, lambda, noEotPenalty, ptxCoef, emaDecay, gradClip;
+        int batchSize, minibatchSize, innerEpochs, warmupIterations;
+        double klCoef, klTarget, klHorizon, ptxPerEpisode;
+        boolean adaptiveKl;
+        SamplingConfig sampling;
+        long seed;
+
+        Builder(PpoConfig c) {
+            lr = c.lr; valueLr = c.valueLr; batchSize = c.batchSize; minibatchSize = c.minibatchSize; innerEpochs = c.innerEpochs;
+            clip = c.clip; valueClip = c.valueClip; gamma = c.gamma; lambda = c.lambda; klCoef = c.klCoef;
+            adaptiveKl = c.adaptiveKl; klTarget = c.klTarget; klHorizon = c.klHorizon; noEotPenalty = c.noEotPenalty;
+            ptxCoef = c.ptxCoef; ptxPerEpisode = c.ptxPerEpisode; warmupIterations = c.warmupIterations;
+            emaDecay = c.emaDecay; gradClip = c.gradClip; sampling = c.sampling; seed = c.seed;
+        }
+
+        PpoConfig build() {
+            return new PpoConfig(lr, valueLr, batchSize, minibatchSize, innerEpochs, clip, valueClip, gamma, lambda,
+                    klCoef, adaptiveKl, klTarget, klHorizon, noEotPenalty, ptxCoef, ptxPerEpisode, warmupIterations,
+                    emaDecay, gradClip, sampling, seed);
+        }
+    }
+}

@@ -1,0 +1,25 @@
+package org.instruct4j.rlhf.rm;
+
+/**
+ * Reward-model training. The paper: 1 epoch (more overfits), lr 9e-6 with cosine decay to 10%, batch 64
+ * prompts (all C(K,2) comparisons of a prompt are one batch element).
+ */
+public record RmConfig(float lr, int epochs, int batchPrompts, long seed, int maxLen, float weightDecay, float gradClip) {
+    public RmConfig {
+        if (!(lr > 0)) throw new IllegalArgumentException("RM: lr must be positive, got " + lr);
+        if (epochs <= 0 || batchPrompts <= 0 || maxLen <= 1)
+            throw new IllegalArgumentException("RM: epochs, batchPrompts must be positive and maxLen > 1");
+    }
+
+    public static RmConfig paper() { return new RmConfig(9e-6f, 1, 64, 1, 2048, 0f, 1f); }
+
+    public RmConfig withLr(float v) { return new RmConfig(v, epochs, batchPrompts, seed, maxLen, weightDecay, gradClip); }
+
+    public RmConfig withEpochs(int v) { return new RmConfig(lr, v, batchPrompts, seed, maxLen, weightDecay, gradClip); }
+
+    public RmConfig withBatchPrompts(int v) { return new RmConfig(lr, epochs, v, seed, maxLen, weightDecay, gradClip); }
+
+    public RmConfig withSeed(long v) { return new RmConfig(lr, epochs, batchPrompts, v, maxLen, weightDecay, gradClip); }
+
+    public RmConfig withMaxLen(int v) { return new RmConfig(lr, epochs, batchPrompts, seed, v, weightDecay, gradClip); }
+}

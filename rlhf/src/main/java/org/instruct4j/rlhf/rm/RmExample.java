@@ -1,0 +1,31 @@
+package org.instruct4j.rlhf.rm;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.Function;
+import org.instruct4j.rlhf.data.Ranking;
+
+/**
+ * One prompt's K ranked responses as tokens, and its comparisons as {winner, loser} indices into responses
+ * (ties already dropped). Responses end with end-of-text, as the policy's samples do.
+ */
+public record RmExample(int[] prompt, List<int[]> responses, List<int[]> pairs) {
+    public RmExample {
+        responses = List.copyOf(responses);
+        pairs = List.copyOf(pairs);
+        for (int[] p : pairs)
+            if (p[0] < 0 || p[0] >= responses.size() || p[1] < 0 || p[1] >= responses.size() || p[0] == p[1])
+                throw new IllegalArgumentException("comparison " + p[0] + " > " + p[1] + " outside the " + responses.size() + " responses");
+    }
+
+    public static RmExample of(Ranking r, Function<String, int[]> encode, int endOfText) {
+        List<int[]> rs = new ArrayList<>();
+        for (String c : r.completions()) {
+            int[] t = encode.apply(c);
+            int[] withEot = java.util.Arrays.copyOf(t, t.length + 1);
+            withEot[t.length] = endOfText;
+            rs.add(withEot);
+        }
+        return new RmExample(encode.apply(r.prompt()), rs, r.pairs());
+    }
+}

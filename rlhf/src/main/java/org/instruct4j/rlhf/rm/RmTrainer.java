@@ -1,0 +1,92 @@
+package org.instruct4j.rlhf.rm;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Scope;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.optim.AdamW;
+import org.instruct4j.engine.optim.GradClip;
+import org.instruct4j.engine.optim.LrSchedule;
+import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.ProgressBar;
+import org.instruct4j.rlhf.train.Sequences;
+
+/**
+ * Trains a {@link RewardModel} on K-way rankings: per step, the responses of a batch of prompts go through the
+ * model once, and {@link KWayLoss} turns each prompt's C(K,2) comparisons into one batch element.
+ */
+public final class RmTrainer {
+    private final RewardModel model;
+    private final RmConfig cfg;
+    private final AdamW optimizer;
+    private boolean progress = true;
+
+    public RmTrainer(RewardModel model, RmConfig cfg) {
+        this.model = model;
+        this.cfg = cfg;
+        this.optimizer = AdamW.of(model.parameters(), cfg.lr(), cfg.weightDecay());
+    }
+
+    public RmTrainer quiet() { progress = false; return this; }
+
+    public record Result(List<Double> losses, double trainAccuracy, double validationAccuracy) {}
+
+    public Result train(List<RmExample> train, List<RmExample> validation, MetricsLog log) {
+        if (train.isEmpty()) throw new IllegalArgumentException("RM: no training rankings");
+        int perEpoch = (train.size() + cfg.batchPrompts() - 1) / cfg.batchPrompts();
+        int total = perEpoch * cfg.epochs();
+        LrSchedule schedule = LrSchedule.cosine(cfg.lr(), total, 0.1f);
+        ProgressBar bar = progress ? new ProgressBar("rm", total) : null;
+        List<Double> losses = new ArrayList<>();
+        int step = 0;
+        for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
+            int[] order = Sequences.permutation(train.size(), new Rng(cfg.seed() * 1_000_003L + epoch));
+            for (int b = 0; b < perEpoch; b++, step++) {
+                List<RmExample> batch = new ArrayList<>();
+                for (int i = b * cfg.batchPrompts(); i < Math.min(train.size(), (b + 1) * cfg.batchPrompts()); i++) batch.add(train.get(order[i]));
+                double[] la = step(batch, schedule.at(step));
+                losses.add(la[0]);
+                Map<String, Double> m = new LinkedHashMap<>();
+                m.put("loss", la[0]);
+                m.put("accuracy", la[1]);
+                m.put("lr", (double) schedule.at(step));
+                if (log != null) log.log(step + 1, m);
+                if (bar != null) bar.update(step + 1, Map.of("loss", la[0], "acc", la[1]));
+            }
+        }
+        double trainAcc = model.accuracy(train.subList(0, Math.min(train.size(), 64)), cfg.maxLen());
+        double valAcc = validation == null || validation.isEmpty() ? Double.NaN : model.accuracy(validation, cfg.maxLen());
+        if (log != null) log.log(step, Map.of("val_accuracy", valAcc));
+        return new Result(losses, trainAcc, valAcc);
+    }
+
+    /** One optimizer step on a batch of prompts; returns {loss, batch pairwise accuracy}. */
+    public double[] step(List<RmExample> batch, float lr) {
+        try (Scope s = Scope.open()) {
+            List<int[]> seqs = new ArrayList<>();
+            List<int[][]> groups = new ArrayList<>();
+            for (RmExample ex : batch) {
+                int base = seqs.size();
+                for (int[] r : ex.responses()) seqs.add(Sequences.fit(ex.prompt(), r, cfg.maxLen()));
+                int[][] pairs = new int[ex.pairs().size()][];
+                for (int i = 0; i < pairs.length; i++) pairs[i] = new int[] {base + ex.pairs().get(i)[0], base + ex.pairs().get(i)[1]};
+                groups.add(pairs);
+            }
+            Tensor rewards = model.scores(seqs);
+            Tensor loss = KWayLoss.apply(rewards, groups);
+            loss.backward();
+            float scale = cfg.gradClip() > 0 ? GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), cfg.gradClip()) : 1f;
+            optimizer.step(lr, scale);
+            optimizer.zeroGrad();
+            float[] r = rewards.toFloatArray();
+            int right = 0, all = 0;
+            for (int[][] g : groups) for (int[] p : g) { all++; if (r[p[0]] > r[p[1]]) right++; }
+            return new double[] {loss.item(), all == 0 ? Double.NaN : (double) right / all};
+        }
+    }
+
+    public AdamW optimizer() { return optimizer; }
+}

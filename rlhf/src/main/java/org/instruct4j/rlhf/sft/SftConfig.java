@@ -1,0 +1,28 @@
+package org.instruct4j.rlhf.sft;
+
+/**
+ * Supervised fine-tuning. The paper: 16 epochs, cosine decay to 10% of the peak lr, no warm-up, residual
+ * dropout 0.2, lr 9.65e-6, batch 32. The dropout is the model's: build the model with
+ * {@code config.withDropout(dropout)} ({@link SftTrainer#withDropout} does it for a loaded model).
+ */
+public record SftConfig(float lr, int epochs, int batchSize, float dropout, long seed, int maxLen, float weightDecay, float gradClip) {
+    public SftConfig {
+        if (!(lr > 0)) throw new IllegalArgumentException("SFT: lr must be positive, got " + lr);
+        if (epochs <= 0 || batchSize <= 0) throw new IllegalArgumentException("SFT: epochs and batch must be positive");
+        if (maxLen < 2) throw new IllegalArgumentException("SFT: maxLen must be at least 2, got " + maxLen);
+    }
+
+    public static SftConfig paper() { return new SftConfig(9.65e-6f, 16, 32, 0.2f, 1, 2048, 0f, 1f); }
+
+    public SftConfig withLr(float v) { return new SftConfig(v, epochs, batchSize, dropout, seed, maxLen, weightDecay, gradClip); }
+
+    public SftConfig withEpochs(int v) { return new SftConfig(lr, v, batchSize, dropout, seed, maxLen, weightDecay, gradClip); }
+
+    public SftConfig withBatchSize(int v) { return new SftConfig(lr, epochs, v, dropout, seed, maxLen, weightDecay, gradClip); }
+
+    public SftConfig withDropout(float v) { return new SftConfig(lr, epochs, batchSize, v, seed, maxLen, weightDecay, gradClip); }
+
+    public SftConfig withSeed(long v) { return new SftConfig(lr, epochs, batchSize, dropout, v, maxLen, weightDecay, gradClip); }
+
+    public SftConfig withMaxLen(int v) { return new SftConfig(lr, epochs, batchSize, dropout, seed, v, weightDecay, gradClip); }
+}

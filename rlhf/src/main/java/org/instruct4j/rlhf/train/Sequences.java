@@ -1,0 +1,71 @@
+package org.instruct4j.rlhf.train;
+
+import java.util.Arrays;
+import java.util.List;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.ops.CrossEntropy;
+
+/**
+ * Token sequences as model batches, right-padded, and the language-model loss on them. lossFrom[i] is the first
+ * position of sequence i whose token is predicted with a loss (1 for plain pretraining: every token after the
+ * first; the prompt length for SFT: completion tokens only). Pad positions never count.
+ */
+public final class Sequences {
+    private Sequences() {}
+
+    /** The longest length, or 1. */
+    public static int maxLength(List<int[]> seqs) {
+        int t = 1;
+        for (int[] s : seqs) t = Math.max(t, s.length);
+        return t;
+    }
+
+    /** Mean next-token cross-entropy over the counted targets; a scalar that requires grad when the model does. */
+    public static Tensor lmLoss(Gpt model, List<int[]> seqs, int[] lossFrom, int padId, boolean train, Rng dropoutRng) {
+        int b = seqs.size(), t = maxLength(seqs) - 1;
+        if (t < 1) throw new IllegalArgumentException("LM loss needs sequences of at least 2 tokens");
+        int[] inputs = new int[b * t], targets = new int[b * t];
+        Arrays.fill(inputs, padId);
+        Arrays.fill(targets, -1);
+        for (int i = 0; i < b; i++) {
+            int[] s = seqs.get(i);
+            for (int j = 0; j + 1 < s.length && j < t; j++) {
+                inputs[i * t + j] = s[j];
+                if (j + 1 >= lossFrom[i]) targets[i * t + j] = s[j + 1];
+            }
+        }
+        Tensor in = Tensor.ofInts(inputs, model.device(), b, t);
+        Tensor tg = Tensor.ofInts(targets, model.device(), b, t);
+        Tensor logits = model.logits(model.hidden(in, null, null, train, dropoutRng));
+        return CrossEntropy.mean(logits, tg);
+    }
+
+    /** Concatenation of two token arrays. */
+    public static int[] concat(int[] a, int[] b) {
+        int[] out = Arrays.copyOf(a, a.length + b.length);
+        System.arraycopy(b, 0, out, a.length, b.length);
+        return out;
+    }
+
+    /** Keeps at most max tokens: the end of the prompt and the beginning of the response matter most. */
+    public static int[] fit(int[] prompt, int[] response, int max) {
+        if (prompt.length + response.length <= max) return concat(prompt, response);
+        int keepResponse = Math.min(response.length, Math.max(1, max / 2));
+        int keepPrompt = Math.min(prompt.length, max - keepResponse);
+        keepResponse = Math.min(response.length, max - keepPrompt);
+        return concat(Arrays.copyOfRange(prompt, prompt.length - keepPrompt, prompt.length), Arrays.copyOf(response, keepResponse));
+    }
+
+    /** A seeded permutation of 0..n-1 (Fisher-Yates). */
+    public static int[] permutation(int n, Rng rng) {
+        int[] p = new int[n];
+        for (int i = 0; i < n; i++) p[i] = i;
+        for (int i = n - 1; i > 0; i--) {
+            int j = rng.nextInt(i + 1);
+            int tmp = p[i]; p[i] = p[j]; p[j] = tmp;
+        }
+        return p;
+    }
+}

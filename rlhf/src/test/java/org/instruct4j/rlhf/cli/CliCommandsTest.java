@@ -1,0 +1,74 @@
+package org.instruct4j.rlhf.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class CliCommandsTest {
+    @TempDir Path dir;
+
+    @Test
+    void pretrainSftRmPpoGenerateEvalRunFromFiles() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 40; i++) text.append("the cat sat on the mat number ").append(i % 7).append(".\n\n");
+        Files.writeString(dir.resolve("corpus.txt"), text);
+        Files.writeString(dir.resolve("demos.jsonl"), """
+                {"prompt": "cat?", "completion": " the cat sat"}
+                {"prompt": "mat?", "completion": " on the mat"}
+                """);
+        Files.writeString(dir.resolve("ranks.jsonl"), """
+                {"prompt": "cat?", "completions": [" the cat", " mat mat", " sat"], "ranking": [0, 2, 1]}
+                {"prompt": "mat?", "chosen": " on the mat", "rejected": " cat cat"}
+                """);
+        Files.writeString(dir.resolve("prompts.jsonl"), "{\"prompt\": \"cat?\"}\n{\"prompt\": \"mat?\"}\n");
+        String d = dir.toString();
+        assertThat(new PretrainCommand().run(new String[] {"--text", d + "/corpus.txt", "--out", d + "/lm", "--vocab", "300",
+                "--context", "32", "--steps", "4", "--batch", "4"})).isZero();
+        assertThat(dir.resolve("lm/weights.safetensors")).exists();
+        assertThat(dir.resolve("lm-metrics.jsonl")).exists();
+        assertThat(dir.resolve("lm-pretrain-loss.png")).exists();
+        assertThat(new SftCommand().run(new String[] {"--model", d + "/lm", "--data", d + "/demos.jsonl", "--out", d + "/sft",
+                "--epochs", "1", "--batch", "2", "--lr", "1e-3"})).isZero();
+        assertThat(new RmCommand().run(new String[] {"--model", d + "/sft", "--data", d + "/ranks.jsonl", "--out", d + "/rm",
+                "--demonstrations", d + "/demos.jsonl", "--batch", "2"})).isZero();
+        assertThat(new PpoCommand().run(new String[] {"--policy", d + "/sft", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
+                "--out", d + "/ppo", "--iterations", "1", "--batch", "2", "--minibatch", "2", "--max-new", "4",
+                "--ptx-coef", "1", "--ptx-text", d + "/corpus.txt"})).isZero();
+        assertThat(dir.resolve("ppo-ppo-reward.png")).exists();
+        assertThat(new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3", "--greedy"})).isZero();
+        assertThat(new EvalCommand().run(new String[] {"--model", d + "/ppo", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
+                "--text", d + "/corpus.txt", "--max-new", "3"})).isZero();
+        assertThat(new SftCommand().run(new String[] {"--help"})).isZero();
+    }
+
+    @Test
+    void badInputGivesOneLineUserErrors() throws Exception {
+        Files.writeString(dir.resolve("bad.jsonl"), "{\"prompt\": \"x\", \"completion\": \"y\"}\n{not json\n");
+        String d = dir.toString();
+        assertThatThrownBy(() -> new SftCommand().run(new String[] {"--model", d + "/nope", "--data", d + "/bad.jsonl", "--out", d + "/o"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("nope");
+        assertThatThrownBy(() -> new PretrainCommand().run(new String[] {"--text", d + "/bad.jsonl", "--out", d + "/o", "--steps", "many"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("--steps").hasMessageContaining("many");
+        assertThatThrownBy(() -> new GenerateCommand().run(new String[] {"--bogus"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("bogus");
+        assertThatThrownBy(() -> new EvalCommand().run(new String[] {"--model", d, "--device", "tpu"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("tpu");
+        Files.createDirectories(dir.resolve("m"));
+        assertThatThrownBy(() -> ModelFiles.loadLm(dir.resolve("m"), org.instruct4j.engine.Device.CPU, 0f))
+                .isInstanceOf(UserError.class).hasMessageContaining("m");
+    }
+
+    @Test
+    void badJsonlLineIsNamedByFileAndLine() throws Exception {
+        Files.writeString(dir.resolve("corpus.txt"), "a b c d e f g.\n\nh i j k.\n");
+        String d = dir.toString();
+        new PretrainCommand().run(new String[] {"--text", d + "/corpus.txt", "--out", d + "/lm", "--vocab", "270", "--context", "16", "--steps", "1", "--batch", "1"});
+        Files.writeString(dir.resolve("bad.jsonl"), "{\"prompt\": \"x\", \"completion\": \"y\"}\n{not json\n");
+        assertThatThrownBy(() -> new SftCommand().run(new String[] {"--model", d + "/lm", "--data", d + "/bad.jsonl", "--out", d + "/o"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("bad.jsonl:2");
+    }
+}

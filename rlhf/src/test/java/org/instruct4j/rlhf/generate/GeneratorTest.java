@@ -1,0 +1,64 @@
+package org.instruct4j.rlhf.generate;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.List;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.autograd.GradMode;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.rlhf.train.TinyWorld;
+import org.junit.jupiter.api.Test;
+
+class GeneratorTest {
+    @Test
+    void batchedGreedyWithPaddingMatchesEachPromptAloneWithoutCache() {
+        Gpt model = TinyWorld.model(11);
+        Generator gen = new Generator(model, TinyWorld.PAD, TinyWorld.EOT);
+        List<int[]> prompts = List.of(new int[] {1, 2, 3, 4}, new int[] {5}, new int[] {2, 2});
+        List<Generation> batched = gen.generate(prompts, SamplingConfig.greedy(6), new Rng(0));
+        for (int i = 0; i < prompts.size(); i++) {
+            int[] seq = prompts.get(i);
+            Generation g = batched.get(i);
+            for (int t = 0; t < g.length(); t++) {
+                float[] logits;
+                try (GradMode off = GradMode.off()) {
+                    logits = model.forward(Tensor.ofInts(seq, seq.length == 0 ? 1 : 1, seq.length), null).toFloatArray();
+                }
+                int v = TinyWorld.VOCAB, last = (seq.length - 1) * v, best = 0;
+                double max = Double.NEGATIVE_INFINITY, z = 0;
+                for (int k = 0; k < v; k++) if (logits[last + k] > max) { max = logits[last + k]; best = k; }
+                for (int k = 0; k < v; k++) z += Math.exp(logits[last + k] - max);
+                assertThat(g.tokens()[t]).as("row %d token %d", i, t).isEqualTo(best);
+                assertThat((double) g.logProbs()[t]).isCloseTo(-Math.log(z), within(1e-4));
+                seq = java.util.Arrays.copyOf(seq, seq.length + 1);
+                seq[seq.length - 1] = best;
+            }
+            assertThat(g.endedWithEot()).isEqualTo(g.length() > 0 && g.tokens()[g.length() - 1] == TinyWorld.EOT);
+        }
+    }
+
+    @Test
+    void samplingIsSeededAndTopKOneIsGreedy() {
+        Gpt model = TinyWorld.model(12);
+        Generator gen = new Generator(model, TinyWorld.PAD, TinyWorld.EOT);
+        List<int[]> prompts = List.of(new int[] {1, 2}, new int[] {3});
+        SamplingConfig cfg = SamplingConfig.sample(5).withTemperature(1.5f);
+        List<Generation> a = gen.generate(prompts, cfg, new Rng(7)), b = gen.generate(prompts, cfg, new Rng(7));
+        for (int i = 0; i < 2; i++) assertThat(a.get(i).tokens()).isEqualTo(b.get(i).tokens());
+        List<Generation> k1 = gen.generate(prompts, SamplingConfig.sample(5).withTopK(1), new Rng(9));
+        List<Generation> greedy = gen.generate(prompts, SamplingConfig.greedy(5), new Rng(1));
+        for (int i = 0; i < 2; i++) assertThat(k1.get(i).tokens()).isEqualTo(greedy.get(i).tokens());
+    }
+
+    @Test
+    void topPKeepsTheSmallestNucleus() {
+        float[] logits = {(float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.2)};
+        SamplingConfig cfg = SamplingConfig.sample(1).withTopP(0.7f);
+        Rng rng = new Rng(1);
+        for (int i = 0; i < 200; i++) assertThat(TokenSampler.pick(logits, 0, 3, cfg, rng).token()).isIn(0, 1);
+        // The log-prob is of the full tempered distribution, not the truncated one.
+        assertThat((double) TokenSampler.pick(logits, 0, 3, SamplingConfig.greedy(1), rng).logProb()).isCloseTo(Math.log(0.5), within(1e-5));
+    }
+}

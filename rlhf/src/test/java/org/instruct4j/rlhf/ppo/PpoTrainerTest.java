@@ -1,0 +1,96 @@
+package org.instruct4j.rlhf.ppo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Scope;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.rlhf.rm.RewardModel;
+import org.instruct4j.rlhf.train.Sequences;
+import org.instruct4j.rlhf.train.TinyWorld;
+import org.junit.jupiter.api.Test;
+
+class PpoTrainerTest {
+    static PpoConfig small() {
+        return PpoConfig.paper().withBatch(16, 8, 1).withLr(1e-3f, 1e-3f).withSampling(SamplingConfig.sample(6)).withEma(0f).withWarmup(0);
+    }
+
+    static List<int[]> prompts(int n, long seed) {
+        Rng rng = new Rng(seed);
+        List<int[]> out = new ArrayList<>();
+        for (int i = 0; i < n; i++) out.add(TinyWorld.prompt(rng));
+        return out;
+    }
+
+    static Gpt copy(Gpt m) {
+        Gpt c = TinyWorld.model(99);
+        c.copyFrom(m);
+        return c;
+    }
+
+    @Test
+    void klPenaltyIsZeroWhenPolicyAndReferenceAreTheSameModel() {
+        Gpt policy = TinyWorld.model(3);
+        RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(4));
+        PpoTrainer t = new PpoTrainer(policy, copy(policy), rm, rm.copy(), TinyWorld.PAD, TinyWorld.EOT,
+                small().withSampling(SamplingConfig.sample(6).withTemperature(0.7f))).quiet();
+        PpoTrainer.Rollout r = t.rollout(prompts(8, 1));
+        for (Episode e : r.episodes()) {
+            for (int i = 0; i < e.kl().length; i++) {
+                assertThat(e.kl()[i]).isEqualTo(0f);
+                assertThat(e.rewards()[i]).isCloseTo(i == e.kl().length - 1 ? e.score() : 0f, within(1e-6f));
+            }
+        }
+        // The rollout-time log-probs (logits / temperature, through the KV cache) match the sampler's.
+        Rng rng = new Rng(5);
+        var gens = new org.instruct4j.rlhf.generate.Generator(policy, TinyWorld.PAD, TinyWorld.EOT)
+                .generate(prompts(4, 2), SamplingConfig.sample(6).withTemperature(0.7f), rng);
+        assertThat(gens).isNotEmpty();
+    }
+
+    @Test
+    void ptxGradientIsTheSumOfThePpoAndPretrainingGradients() {
+        Gpt policy = TinyWorld.model(6);
+        RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(7));
+        float gamma = 2.5f;
+        PpoTrainer t = new PpoTrainer(policy, copy(policy), rm, rm.copy(), TinyWorld.PAD, TinyWorld.EOT, small().withPtx(gamma)).quiet();
+        PpoTrainer.Rollout r = t.rollout(prompts(8, 3));
+        int[] rows = {0, 1, 2, 3, 4, 5, 6, 7};
+        List<int[]> ptx = List.of(new int[] {1, 2, 3, 4, 5}, new int[] {5, 4, 3});
+
+        t.accumulatePolicyGradients(r, rows, List.of(), 0f);
+        Map<String, float[]> ppo = grads(policy);
+        policy.zeroGrad();
+        try (Scope s = Scope.open()) {
+            Sequences.lmLoss(policy, ptx, new int[] {1, 1}, TinyWorld.PAD, false, null).scale(gamma).backward();
+        }
+        Map<String, float[]> lm = grads(policy);
+        policy.zeroGrad();
+        t.accumulatePolicyGradients(r, rows, ptx, gamma);
+        Map<String, float[]> both = grads(policy);
+        policy.zeroGrad();
+        double maxDiff = 0, maxAbs = 0;
+        for (String name : both.keySet()) {
+            float[] a = ppo.get(name), b = lm.get(name), c = both.get(name);
+            for (int i = 0; i < c.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(c[i] - ((a == null ? 0 : a[i]) + (b == null ? 0 : b[i]))));
+                maxAbs = Math.max(maxAbs, Math.abs(c[i]));
+            }
+        }
+        assertThat(maxAbs).isGreaterThan(1e-4);
+        assertThat(maxDiff).isLessThan(1e-5 * Math.max(1, maxAbs));
+    }
+
+    static Map<String, float[]> grads(Gpt m) {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : m.parameters().entrySet())
+            if (e.getValue().grad() != null) out.put(e.getKey(), e.getValue().grad().toFloatArray());
+        return out;
+    }
+}
