@@ -56,6 +56,7 @@ class EndToEndTest {
         List<Map<String, Double>> h = ppo.train(prompts, List.of(), 25, null);
         double start = (h.get(0).get("reward") + h.get(1).get("reward")) / 2;
         double end = (h.get(h.size() - 1).get("reward") + h.get(h.size() - 2).get("reward")) / 2;
+        System.out.printf("e2e: sft val loss %.3f -> %.3f, rm val acc %.3f, ppo reward %.3f -> %.3f, last kl %.3f%n", before, after, rr.validationAccuracy(), start, end, h.get(h.size() - 1).get("kl"));
         assertThat(end).as("reward %s -> %s", start, end).isGreaterThan(start + 0.5);
         for (Map<String, Double> m : h) {
             assertThat(m.get("kl")).isBetween(-0.5, 15.0);
