@@ -9,6 +9,12 @@ public final class Main {
 
     static List<Command> commands() {
         return List.of(
+                new PretrainCommand(),
+                new SftCommand(),
+                new RmCommand(),
+                new PpoCommand(),
+                new GenerateCommand(),
+                new EvalCommand(),
                 new DemoCommand(),
                 new DoctorCommand());
     }

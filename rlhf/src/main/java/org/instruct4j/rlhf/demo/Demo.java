@@ -143,7 +143,8 @@ public final class Demo {
     }
 
     private Gpt runPpo(Gpt sft, RewardModel rm, BpeTokenizer tok, List<int[]> prompts, List<int[]> ptx, float ptxCoef, MetricsLog log) {
-        Gpt policy = copy(sft), reference = copy(sft);
+        // Dropout is off during RL (METHOD-NOTES): the policy's log-probs must match the sampler's.
+        Gpt policy = copy(sft, 0f), reference = copy(sft, 0f);
         RewardModel value = rm.copy();
         PpoConfig pc = PpoConfig.paper()
                 .withLr(cfg.ppoLr(), cfg.ppoValueLr())
@@ -214,8 +215,10 @@ public final class Demo {
         return seqs;
     }
 
-    private Gpt copy(Gpt source) {
-        Gpt g = new Gpt(source.config(), new Rng(0), source.device());
+    private Gpt copy(Gpt source) { return copy(source, source.config().dropout()); }
+
+    private Gpt copy(Gpt source, float dropout) {
+        Gpt g = new Gpt(source.config().withDropout(dropout), new Rng(0), source.device());
         g.copyFrom(source);
         return g;
     }
