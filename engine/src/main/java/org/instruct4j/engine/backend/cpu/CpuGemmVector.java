@@ -95,67 +95,71 @@ final class CpuGemmVector {
                            int j0, int nc, int jpFrom, int jpTo, float betaHere) {
             float[] packA = ws.packA;
             GemmPacking.packA(transA, a, aOff, m, k, ic, mc, p0, kc, packA, MR);
+            float[] tile = ws.tile;
             for (int jp = jpFrom; jp < jpTo; jp++) {
                 int j = jp * NR, cols = Math.min(NR, nc - j);
                 for (int ir = 0; ir < mc; ir += MR) {
                     int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * n + j0 + j;
-                    if (rows == MR && cols == NR) {
-                        kernel(kc, packA, ir * kc, packB, j * kc, c, ci, n, alpha, betaHere);
-                    } else {
-                        // Ragged edge: compute the whole padded tile aside, keep the valid part.
-                        float[] tile = ws.tile;
-                        kernel(kc, packA, ir * kc, packB, j * kc, tile, 0, NR, 1f, 0f);
-                        for (int r = 0; r < rows; r++)
-                            for (int q = 0; q < cols; q++) {
-                                int at = ci + r * n + q;
-                                float v = alpha * tile[r * NR + q];
-                                c[at] = betaHere == 0f ? v : v + betaHere * c[at];
-                            }
-                    }
+                    kernel(kc, packA, ir * kc, packB, j * kc, tile);
+                    if (rows == MR && cols == NR) writeBack(tile, c, ci, n, alpha, betaHere);
+                    else writeBackEdge(tile, rows, cols, c, ci, n, alpha, betaHere);
                 }
             }
         }
     }
 
     /**
-     * The micro-kernel: a 6 x 16 tile of C (two vectors per row) accumulated over kc steps, each step one
-     * broadcast of A per row and two vector loads of B, then c = alpha * acc + beta * c (c is not read when
-     * beta is 0, so garbage or NaN there is overwritten).
+     * The micro-kernel: a 6 x 16 tile of op(A) op(B) accumulated over kc steps, each step one broadcast of A
+     * per row and two vector loads of B feeding 12 fma, written raw to {@code tile} (MR x NR, row-major).
+     * The scaling into C is done separately: C2 gives up inlining (and then boxes the vectors) when the
+     * kernel also carries the alpha/beta arithmetic.
      */
-    private static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] c, int ci, int ldc,
-                               float alpha, float beta) {
+    static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int p = 0; p < kc; p++, ai += MR, bi += NR) {
-            FloatVector b0 = FloatVector.fromArray(S, bp, bi), b1 = FloatVector.fromArray(S, bp, bi + L);
-            FloatVector x = FloatVector.broadcast(S, ap[ai]);
+        for (int p = 0; p < kc; p++) {
+            int a = ai + p * MR, b = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector x = FloatVector.broadcast(S, ap[a]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[ai + 1]);
+            x = FloatVector.broadcast(S, ap[a + 1]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[ai + 2]);
+            x = FloatVector.broadcast(S, ap[a + 2]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[ai + 3]);
+            x = FloatVector.broadcast(S, ap[a + 3]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[ai + 4]);
+            x = FloatVector.broadcast(S, ap[a + 4]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[ai + 5]);
+            x = FloatVector.broadcast(S, ap[a + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
-        store(c00, c01, c, ci, alpha, beta);
-        store(c10, c11, c, ci + ldc, alpha, beta);
-        store(c20, c21, c, ci + 2 * ldc, alpha, beta);
-        store(c30, c31, c, ci + 3 * ldc, alpha, beta);
-        store(c40, c41, c, ci + 4 * ldc, alpha, beta);
-        store(c50, c51, c, ci + 5 * ldc, alpha, beta);
+        c00.intoArray(tile, 0); c01.intoArray(tile, L);
+        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
+        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
+        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
+        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
+        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
     }
 
-    private static void store(FloatVector v0, FloatVector v1, float[] c, int ci, float alpha, float beta) {
-        FloatVector r0 = v0.mul(alpha), r1 = v1.mul(alpha);
-        if (beta != 0f) {
-            r0 = r0.add(FloatVector.fromArray(S, c, ci).mul(beta));
-            r1 = r1.add(FloatVector.fromArray(S, c, ci + L).mul(beta));
-        }
-        r0.intoArray(c, ci);
-        r1.intoArray(c, ci + L);
+    /** A full tile: c = alpha * tile + beta * c, a vector at a time (c is not read when beta is 0). */
+    private static void writeBack(float[] tile, float[] c, int ci, int ldc, float alpha, float beta) {
+        for (int r = 0; r < MR; r++)
+            for (int q = 0; q < NR; q += L) {
+                FloatVector v = FloatVector.fromArray(S, tile, r * NR + q).mul(alpha);
+                int at = ci + r * ldc + q;
+                if (beta != 0f) v = v.add(FloatVector.fromArray(S, c, at).mul(beta));
+                v.intoArray(c, at);
+            }
+    }
+
+    /** A ragged tile: the same arithmetic, element by element, on its valid rows x cols. */
+    private static void writeBackEdge(float[] tile, int rows, int cols, float[] c, int ci, int ldc, float alpha,
+                                      float beta) {
+        for (int r = 0; r < rows; r++)
+            for (int q = 0; q < cols; q++) {
+                int at = ci + r * ldc + q;
+                float v = alpha * tile[r * NR + q];
+                c[at] = beta == 0f ? v : v + beta * c[at];
+            }
     }
 }
