@@ -1,33 +1,65 @@
 package org.instruct4j.engine.backend.cpu;
 
 /**
- * Row-major batched GEMM on the CPU: C = alpha * op(A) op(B) + beta * C. This is the plain reference; the
- * fast path is added behind the same signature.
+ * Row-major batched GEMM on the CPU: C[i] = alpha * op(A[i]) op(B[i]) + beta * C[i] for i in [0, batch).
+ * op(A) is m x k (A stored k x m when transA), op(B) is k x n (B stored n x k when transB), C is m x n;
+ * matrix i starts at {@code i * stride} and a stride of 0 broadcasts one matrix to the whole batch. When
+ * beta is 0, C is only written (whatever it held, NaN included, is discarded).
+ *
+ * <p>Two implementations, same contract: {@link CpuGemmVector} (packed panels, cache blocking and a Vector
+ * API register-tiled micro-kernel) when jdk.incubator.vector is present, else {@link CpuGemmPlain}
+ * (blocked loops that C2 auto-vectorizes). Both run on {@link Parallel}'s pool and give the same bits for any
+ * thread count.
  */
 public final class CpuGemm {
     private CpuGemm() {}
 
     public static void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
                             float[] a, int strideA, float[] b, int strideB, float beta, float[] c, int strideC) {
-        for (int bi = 0; bi < batch; bi++) {
-            int oa = bi * strideA, ob = bi * strideB, oc = bi * strideC;
-            Parallel.forRange(m, Math.max(1, 32768 / Math.max(1, n * k)), (from, to) -> {
-                float[] row = new float[n];
-                for (int i = from; i < to; i++) {
-                    java.util.Arrays.fill(row, 0f);
-                    for (int p = 0; p < k; p++) {
-                        float av = transA ? a[oa + p * m + i] : a[oa + i * k + p];
-                        if (av == 0f) continue;
-                        if (transB) for (int j = 0; j < n; j++) row[j] += av * b[ob + j * k + p];
-                        else {
-                            int base = ob + p * n;
-                            for (int j = 0; j < n; j++) row[j] += av * b[base + j];
-                        }
-                    }
-                    int base = oc + i * n;
-                    for (int j = 0; j < n; j++) c[base + j] = alpha * row[j] + (beta == 0f ? 0f : beta * c[base + j]);
-                }
-            });
-        }
+        gemm(transA, transB, batch, m, n, k, alpha, a, strideA, b, strideB, beta, c, strideC,
+                VectorSupport.AVAILABLE, true);
+    }
+
+    /**
+     * The same with the implementation chosen by the caller: {@code vector} picks the Vector API path (only
+     * when {@link VectorSupport#AVAILABLE}), {@code parallel} false keeps all work on the calling thread.
+     */
+    static void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
+                     float[] a, int strideA, float[] b, int strideB, float beta, float[] c, int strideC,
+                     boolean vector, boolean parallel) {
+        check(batch, m, n, k, a, strideA, b, strideB, c, strideC);
+        if (batch == 0 || m == 0 || n == 0) return;
+        if (vector) CpuGemmVector.gemm(transA, transB, batch, m, n, k, alpha, a, strideA, b, strideB, beta, c, strideC, parallel);
+        else CpuGemmPlain.gemm(transA, transB, batch, m, n, k, alpha, a, strideA, b, strideB, beta, c, strideC, parallel);
+    }
+
+    private static void check(int batch, int m, int n, int k, float[] a, int strideA, float[] b, int strideB,
+                              float[] c, int strideC) {
+        if (batch < 0 || m < 0 || n < 0 || k < 0)
+            throw new IllegalArgumentException("CpuGemm.gemm: negative size batch=" + batch + " m=" + m
+                    + " n=" + n + " k=" + k);
+        if (strideA < 0 || strideB < 0 || strideC < 0)
+            throw new IllegalArgumentException("CpuGemm.gemm: negative stride strideA=" + strideA
+                    + " strideB=" + strideB + " strideC=" + strideC);
+        if (batch == 0) return;
+        need("A", a, batch, strideA, (long) m * k, m, n, k);
+        need("B", b, batch, strideB, (long) k * n, m, n, k);
+        need("C", c, batch, strideC, (long) m * n, m, n, k);
+        if (batch > 1 && strideC != 0 && strideC < (long) m * n)
+            throw new IllegalArgumentException("CpuGemm.gemm: C matrices overlap: strideC=" + strideC
+                    + " < m*n=" + (long) m * n);
+        if (batch > 1 && strideC == 0 && m * n > 0)
+            throw new IllegalArgumentException("CpuGemm.gemm: strideC=0 with batch=" + batch
+                    + " would write every product into the same C");
+    }
+
+    private static void need(String name, float[] x, int batch, int stride, long size, int m, int n, int k) {
+        long needed = (long) (batch - 1) * stride + size;
+        if (x == null)
+            throw new IllegalArgumentException("CpuGemm.gemm: matrix " + name + " is null");
+        if (x.length < needed)
+            throw new IllegalArgumentException("CpuGemm.gemm: matrix " + name + " has " + x.length
+                    + " floats but batch=" + batch + " stride=" + stride + " m=" + m + " n=" + n + " k=" + k
+                    + " needs " + needed);
     }
 }

@@ -1,0 +1,156 @@
+package org.instruct4j.engine.backend.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import java.util.SplittableRandom;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both GEMM paths against a float64 reference. An element may be off by at most
+ * {@code 1e-5 * sqrt(k) * (|alpha| * sum_p |A(i,p) B(p,j)| + |beta C(i,j)|)}: float32 rounding grows like
+ * sqrt(k) * 6e-8 relative to that magnitude, so the bound has two orders of headroom, while a wrong index or
+ * a lost k block is off by the magnitude itself.
+ */
+class CpuGemmTest {
+    private static final int[] SIZES = {1, 3, 17, 33, 65, 130};
+
+    /** Which implementation a case runs: the Vector API one is skipped on a JVM without the module. */
+    private static boolean usable(boolean vector) {
+        return !vector || VectorSupport.AVAILABLE;
+    }
+
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {true, false})
+    void oddSizesAllTransposes(boolean vector) {
+        assumeTrue(usable(vector), "jdk.incubator.vector is not in the boot layer");
+        SplittableRandom rng = new SplittableRandom(1);
+        int cases = 0;
+        for (int m : SIZES)
+            for (int n : SIZES)
+                for (int k : SIZES) {
+                    if ((m + 2 * n + 3 * k) % 3 != 0 && m != n) continue;   // a spread-out third of the grid
+                    int ta = cases & 1, tb = (cases >> 1) & 1;
+                    check(vector, ta == 1, tb == 1, 1, m, n, k, 1f, 0f, false, rng);
+                    cases++;
+                }
+        // and every size with all four transpose combinations
+        for (int s : SIZES)
+            for (int t = 0; t < 4; t++) check(vector, (t & 1) == 1, (t & 2) == 2, 1, s, s + 2, s + 1, 1f, 0f, false, rng);
+        assertThat(cases).isGreaterThan(50);
+    }
+
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {true, false})
+    void spansSeveralCacheBlocks(boolean vector) {
+        assumeTrue(usable(vector), "jdk.incubator.vector is not in the boot layer");
+        SplittableRandom rng = new SplittableRandom(2);
+        // m > MC, k > 2 KC, n > NC of both paths, none a multiple of a block or tile.
+        for (int t = 0; t < 4; t++) check(vector, (t & 1) == 1, (t & 2) == 2, 1, 101, 1100, 601, 0.75f, 0.5f, false, rng);
+    }
+
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {true, false})
+    void batchesWithStridesAndBroadcast(boolean vector) {
+        assumeTrue(usable(vector), "jdk.incubator.vector is not in the boot layer");
+        SplittableRandom rng = new SplittableRandom(3);
+        for (int t = 0; t < 4; t++) {
+            boolean ta = (t & 1) == 1, tb = (t & 2) == 2;
+            check(vector, ta, tb, 5, 17, 33, 65, -1.5f, 2f, false, rng);    // small: one matrix per task
+            check(vector, ta, tb, 3, 130, 65, 300, 0.5f, -1f, false, rng);   // large: parallel inside
+            check(vector, ta, tb, 4, 33, 17, 65, 1f, 1f, true, rng);        // A and B broadcast (stride 0)
+        }
+    }
+
+    @Test
+    void betaZeroOverwritesNaNAndKZeroScales() {
+        for (boolean vector : new boolean[] {true, false}) {
+            if (!usable(vector)) continue;
+            float[] a = {1, 2, 3, 4, 5, 6}, b = {1, 0, 0, 1, 1, 1}, c = new float[4];
+            java.util.Arrays.fill(c, Float.NaN);
+            CpuGemm.gemm(false, false, 1, 2, 2, 3, 1f, a, 0, b, 0, 0f, c, 0, vector, true);
+            assertThat(c).as("vector=%s", vector).containsExactly(4, 5, 10, 11);
+            CpuGemm.gemm(false, false, 1, 2, 2, 0, 1f, a, 0, b, 0, 2f, c, 0, vector, true);
+            assertThat(c).as("k=0 scales C by beta, vector=%s", vector).containsExactly(8, 10, 20, 22);
+        }
+    }
+
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {true, false})
+    void sameBitsOnOneThreadAndOnThePool(boolean vector) {
+        assumeTrue(usable(vector), "jdk.incubator.vector is not in the boot layer");
+        SplittableRandom rng = new SplittableRandom(4);
+        for (int[] s : new int[][] {{130, 200, 300, 1}, {1, 1000, 300, 1}, {40, 50, 60, 6}}) {
+            for (int t = 0; t < 4; t++) {
+                boolean ta = (t & 1) == 1, tb = (t & 2) == 2;
+                int m = s[0], n = s[1], k = s[2], batch = s[3];
+                float[] a = random(rng, batch * m * k), b = random(rng, batch * k * n), c0 = random(rng, batch * m * n);
+                float[] serial = c0.clone(), pooled = c0.clone();
+                CpuGemm.gemm(ta, tb, batch, m, n, k, 0.9f, a, m * k, b, k * n, 0.3f, serial, m * n, vector, false);
+                CpuGemm.gemm(ta, tb, batch, m, n, k, 0.9f, a, m * k, b, k * n, 0.3f, pooled, m * n, vector, true);
+                assertThat(pooled).as("m=%d n=%d k=%d batch=%d transA=%s transB=%s", m, n, k, batch, ta, tb)
+                        .isEqualTo(serial);
+            }
+        }
+    }
+
+    @Test
+    void publicEntryPointMatchesTheChosenPath() {
+        SplittableRandom rng = new SplittableRandom(5);
+        float[] a = random(rng, 70 * 90), b = random(rng, 90 * 50);
+        float[] viaPublic = new float[70 * 50], direct = new float[70 * 50];
+        CpuGemm.gemm(false, true, 1, 70, 50, 90, 1f, a, 0, b, 0, 0f, viaPublic, 0);
+        CpuGemm.gemm(false, true, 1, 70, 50, 90, 1f, a, 0, b, 0, 0f, direct, 0, VectorSupport.AVAILABLE, false);
+        assertThat(viaPublic).isEqualTo(direct);
+    }
+
+    @Test
+    void tooShortArraysAreRejectedWithTheirSizes() {
+        assertThatThrownBy(() -> CpuGemm.gemm(false, false, 2, 3, 4, 5, 1f, new float[15], 15, new float[40], 20,
+                0f, new float[24], 12))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("matrix A has 15 floats").hasMessageContaining("needs 30");
+    }
+
+    // ---- helpers ------------------------------------------------------------------------------------------
+
+    private static void check(boolean vector, boolean ta, boolean tb, int batch, int m, int n, int k, float alpha,
+                              float beta, boolean broadcastInputs, SplittableRandom rng) {
+        int sa = broadcastInputs ? 0 : m * k, sb = broadcastInputs ? 0 : k * n, sc = m * n;
+        float[] a = random(rng, (batch - 1) * sa + m * k), b = random(rng, (batch - 1) * sb + k * n);
+        float[] c0 = random(rng, batch * sc), c = c0.clone();
+        CpuGemm.gemm(ta, tb, batch, m, n, k, alpha, a, sa, b, sb, beta, c, sc, vector, true);
+        // Big cases check a seventh of the elements (every row and column still has some) to keep time low.
+        int every = (long) m * n * k > 4_000_000 ? 7 : 1;
+        for (int bi = 0; bi < batch; bi++)
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < n; j++) {
+                    if ((i + 2 * j) % every != 0) continue;
+                    double sum = 0, mag = 0;
+                    for (int p = 0; p < k; p++) {
+                        double av = ta ? a[bi * sa + p * m + i] : a[bi * sa + i * k + p];
+                        double bv = tb ? b[bi * sb + j * k + p] : b[bi * sb + p * n + j];
+                        sum += av * bv;
+                        mag += Math.abs(av * bv);
+                    }
+                    double old = c0[bi * sc + i * n + j];
+                    double want = alpha * sum + beta * old;
+                    double tol = 1e-5 * Math.sqrt(k) * (Math.abs(alpha) * mag + Math.abs(beta * old)) + 1e-30;
+                    float got = c[bi * sc + i * n + j];
+                    if (!(Math.abs(got - want) <= tol))
+                        throw new AssertionError(String.format(
+                                "vector=%s transA=%s transB=%s batch=%d m=%d n=%d k=%d alpha=%s beta=%s: "
+                                        + "C[%d][%d][%d] = %s, want %s (tolerance %s)",
+                                vector, ta, tb, batch, m, n, k, alpha, beta, bi, i, j, got, want, tol));
+                }
+    }
+
+    private static float[] random(SplittableRandom rng, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) x[i] = (float) (rng.nextDouble() * 2 - 1);
+        return x;
+    }
+}
