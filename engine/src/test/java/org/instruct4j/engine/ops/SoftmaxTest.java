@@ -35,4 +35,14 @@ class SoftmaxTest {
         GradCheck.assertClose("softmax of huge logits", y, want, 1e-6);
         assertThat(y[0] + y[1] + y[2]).isCloseTo(1f, org.assertj.core.api.Assertions.within(1e-6f));
     }
+
+    @Test void minusInfinityGetsExactlyZeroProbability() {
+        float ninf = Float.NEGATIVE_INFINITY;
+        float[] x = {0.5f, ninf, 1.5f, ninf, -2f, 0f, 0f, 0f, 0f, 3f, ninf, 1f};
+        float[] y = Softmax.apply(Tensor.of(x, 1, 12)).toFloatArray();
+        for (int i = 0; i < x.length; i++) if (x[i] == ninf) assertThat(y[i]).as("p[%d]", i).isZero();
+        double[] finite = new double[x.length];
+        for (int i = 0; i < x.length; i++) finite[i] = x[i] == ninf ? -1e300 : x[i];
+        GradCheck.assertClose("softmax with -inf", y, reference(finite, 12), 1e-6);
+    }
 }
