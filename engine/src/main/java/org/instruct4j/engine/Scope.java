@@ -39,14 +39,28 @@ public final class Scope implements AutoCloseable {
 
     void adopt(Tensor t) { owned.add(t); }
 
-    /** Moves t (and its gradient, if any) out of this scope to the enclosing one (or to nobody). */
+    /**
+     * Moves t out of this scope to the enclosing one (or to nobody). A view (reshape, detach) takes the tensor
+     * owning its buffer along, or the kept view would point at freed memory. Gradients of leaves are owned by
+     * nobody already.
+     */
     public static Tensor keep(Tensor t) {
         Scope s = current();
         if (s == null) return t;
-        if (s.owned.remove(t)) {
-            if (s.parent != null) s.parent.adopt(t);
-        }
+        s.moveToParent(t);
+        if (t.viewBase() != null) s.moveToParent(t.viewBase());
         return t;
+    }
+
+    private void moveToParent(Tensor t) {
+        // Identity search from the end: the tensor to keep is usually among the last ones made.
+        for (int i = owned.size() - 1; i >= 0; i--) {
+            if (owned.get(i) == t) {
+                owned.remove(i);
+                if (parent != null) parent.adopt(t);
+                return;
+            }
+        }
     }
 
     /** Runs make with no scope open, so what it makes belongs to nobody (gradients of parameters). */

@@ -234,6 +234,9 @@ public final class Tensor implements AutoCloseable {
 
     public boolean isFreed() { return freed; }
 
+    /** The tensor whose buffer this one shares (a reshape or detach view), or null when it owns its buffer. */
+    Tensor viewBase() { return viewOf; }
+
     @Override public void close() { free(); }
 
     /** A tensor of another shape sharing this buffer; the ops use it for the free reshape. */

@@ -19,9 +19,11 @@ public final class Arith {
         return out.recordOp(new Node("add", new Tensor[] {a, b}, g -> new Tensor[] {g, reduceTo(g, b)}));
     }
 
-    /** a - b for equal shapes, or b broadcast over a's leading dims. */
+    /** a - b for equal shapes, or either one broadcast over the other's leading dims. */
     public static Tensor sub(Tensor a, Tensor b) {
-        if (a.numel() != b.numel()) return add(a, scale(b, -1f));
+        // Equal element counts are not enough for the direct path: (1, C) - (C) broadcasts, and its gradients
+        // must come back in each input's own shape.
+        if (!java.util.Arrays.equals(a.shape(), b.shape())) return add(a, scale(b, -1f));
         check("sub", a, b);
         Tensor out = Ops.newLike(a, a.shape());
         a.backend().axpby(1f, a.buffer(), -1f, b.buffer(), out.buffer(), a.numel());

@@ -21,19 +21,19 @@ final class CpuAttention {
                     if (last < s0) { lse[row] = Float.NEGATIVE_INFINITY; continue; }
                     float max = Float.NEGATIVE_INFINITY;
                     for (int j = s0; j <= last; j++) {
-                        float dot = 0;
-                        int kj = ko + j * d;
-                        for (int c = 0; c < d; c++) dot += q[oq + c] * k[kj + c];
-                        s[j] = dot * scale;
+                        s[j] = dot(q, oq, k, ko + j * d, d) * scale;
                         max = Math.max(max, s[j]);
                     }
-                    double sum = 0;
-                    for (int j = s0; j <= last; j++) { s[j] = (float) Math.exp(s[j] - max); sum += s[j]; }
+                    double sum;
+                    if (VectorSupport.AVAILABLE) sum = VectorMath.expSum(s, s0, max, s, s0, last - s0 + 1);
+                    else {
+                        sum = 0;
+                        for (int j = s0; j <= last; j++) { s[j] = (float) Math.exp(s[j] - max); sum += s[j]; }
+                    }
                     float inv = (float) (1.0 / sum);
                     for (int j = s0; j <= last; j++) {
                         float p = s[j] * inv;
-                        int vj = ko + j * d;
-                        for (int c = 0; c < d; c++) out[oq + c] += p * v[vj + c];
+                        axpy(p, v, ko + j * d, out, oq, d);
                     }
                     lse[row] = max + (float) Math.log(sum);
                 }
@@ -58,22 +58,32 @@ final class CpuAttention {
                 for (int i = 0; i < tq; i++) {
                     int last = tk - tq + i, oq = qo + i * d, row = bh * tq + i;
                     if (last < s0) continue;
-                    float di = 0;
-                    for (int c = 0; c < d; c++) di += dout[oq + c] * out[oq + c];
+                    float di = dot(dout, oq, out, oq, d);
                     for (int j = s0; j <= last; j++) {
                         int kj = ko + j * d;
-                        float dot = 0, dp = 0;
-                        for (int c = 0; c < d; c++) { dot += q[oq + c] * k[kj + c]; dp += dout[oq + c] * v[kj + c]; }
-                        float p = (float) Math.exp(dot * scale - lse[row]);
-                        float ds = p * (dp - di) * scale;
-                        for (int c = 0; c < d; c++) {
-                            dv[kj + c] += p * dout[oq + c];
-                            dq[oq + c] += ds * k[kj + c];
-                            dk[kj + c] += ds * q[oq + c];
-                        }
+                        // The same dot as the forward, so p matches the forward's probabilities.
+                        float p = (float) Math.exp(dot(q, oq, k, kj, d) * scale - lse[row]);
+                        float ds = p * (dot(dout, oq, v, kj, d) - di) * scale;
+                        axpy(p, dout, oq, dv, kj, d);
+                        axpy(ds, k, kj, dq, oq, d);
+                        axpy(ds, q, oq, dk, kj, d);
                     }
                 }
             }
         });
+    }
+
+    /** a . b over n elements: on the Vector API when present. */
+    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        if (VectorSupport.AVAILABLE) return VectorMath.dot(a, ao, b, bo, n);
+        float s = 0;
+        for (int c = 0; c < n; c++) s += a[ao + c] * b[bo + c];
+        return s;
+    }
+
+    /** y += alpha * x over n elements. */
+    private static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        if (VectorSupport.AVAILABLE) { VectorMath.axpy(alpha, x, xo, y, yo, n); return; }
+        for (int c = 0; c < n; c++) y[yo + c] += alpha * x[xo + c];
     }
 }

@@ -49,6 +49,10 @@ final class CpuElementwise {
     }
 
     static void gelu(float[] x, float[] out, int n) {
+        if (VectorSupport.AVAILABLE) {
+            Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.gelu(x, out, from, to));
+            return;
+        }
         Parallel.forRange(n, GRAIN, (from, to) -> {
             for (int i = from; i < to; i++) {
                 float v = x[i];
@@ -59,6 +63,10 @@ final class CpuElementwise {
     }
 
     static void geluBackward(float[] x, float[] dout, float[] dx, int n) {
+        if (VectorSupport.AVAILABLE) {
+            Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.geluBackward(x, dout, dx, from, to));
+            return;
+        }
         Parallel.forRange(n, GRAIN, (from, to) -> {
             for (int i = from; i < to; i++) {
                 float v = x[i];

@@ -26,17 +26,26 @@ final class CpuLosses {
         Parallel.forRange(rows, Math.max(1, 8192 / Math.max(1, vocab)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * vocab;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int c = 0; c < vocab; c++) max = Math.max(max, logits[o + c]);
-                double s = 0;
-                for (int c = 0; c < vocab; c++) s += Math.exp(logits[o + c] - max);
-                float l = max + (float) Math.log(s);
+                float l = VectorSupport.AVAILABLE ? vectorLogSumExp(logits, o, vocab) : logSumExp(logits, o, vocab);
                 lse[r] = l;
                 int t = targets[r];
                 if (t >= vocab) throw new IndexOutOfBoundsException("target " + t + " at row " + r + " outside vocab " + vocab);
                 loss[r] = t < 0 ? 0f : l - logits[o + t];
             }
         });
+    }
+
+    private static float logSumExp(float[] x, int o, int n) {
+        float max = Float.NEGATIVE_INFINITY;
+        for (int c = 0; c < n; c++) max = Math.max(max, x[o + c]);
+        double s = 0;
+        for (int c = 0; c < n; c++) s += Math.exp(x[o + c] - max);
+        return max + (float) Math.log(s);
+    }
+
+    private static float vectorLogSumExp(float[] x, int o, int n) {
+        float max = VectorMath.max(x, o, n);
+        return max + (float) Math.log(VectorMath.expSum(x, o, max, null, 0, n));
     }
 
     static void crossEntropyBackward(float[] logits, int[] targets, float[] lse, float[] dloss, float[] dlogits,
@@ -46,7 +55,8 @@ final class CpuLosses {
                 int o = r * vocab, t = targets[r];
                 if (t < 0) { java.util.Arrays.fill(dlogits, o, o + vocab, 0f); continue; }
                 float g = dloss[r], l = lse[r];
-                for (int c = 0; c < vocab; c++) dlogits[o + c] = g * (float) Math.exp(logits[o + c] - l);
+                if (VectorSupport.AVAILABLE) VectorMath.scaledExp(logits, o, l, g, dlogits, o, vocab);
+                else for (int c = 0; c < vocab; c++) dlogits[o + c] = g * (float) Math.exp(logits[o + c] - l);
                 dlogits[o + t] -= g;
             }
         });

@@ -1,12 +1,28 @@
 package org.instruct4j.engine.backend.cpu;
 
-/** LayerNorm and softmax over the last dim, forward and backward side by side. One row per task. */
+/**
+ * LayerNorm and softmax over the last dim, forward and backward side by side. One row per task; the weight
+ * gradients are summed over rows in row order by one task per column block, so no result depends on the
+ * thread count. With the Vector API each row goes through {@link VectorMath}; the plain loops below are the
+ * fallback and the readable definition.
+ */
 final class CpuNorm {
+    /** Columns per task of the weight-gradient sums: wide enough for whole vectors, small enough to spread. */
+    private static final int COLUMN_BLOCK = 128;
+
     private CpuNorm() {}
+
+    private static int rowGrain(int cols) { return Math.max(1, 4096 / Math.max(1, cols)); }
 
     static void layerNorm(float[] x, float[] w, float[] b, float[] out, float[] mean, float[] rstd,
                           int rows, int cols, float eps) {
-        Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, cols)), (from, to) -> {
+        if (VectorSupport.AVAILABLE) {
+            Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
+                for (int r = from; r < to; r++) VectorMath.layerNormRow(x, w, b, out, r * cols, cols, eps, mean, rstd, r);
+            });
+            return;
+        }
+        Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * cols;
                 double s = 0;
@@ -28,7 +44,24 @@ final class CpuNorm {
      */
     static void layerNormBackward(float[] dout, float[] x, float[] w, float[] mean, float[] rstd,
                                   float[] dx, float[] dw, float[] db, int rows, int cols) {
-        Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, cols)), (from, to) -> {
+        if (VectorSupport.AVAILABLE) {
+            Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
+                for (int r = from; r < to; r++) VectorMath.layerNormBackwardRow(dout, x, w, mean[r], rstd[r], dx, r * cols, cols);
+            });
+            // Column blocks, rows inner: each block streams through the rows once instead of striding.
+            int blocks = (cols + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+            Parallel.forRange(blocks, 1, (fromBlock, toBlock) -> {
+                for (int block = fromBlock; block < toBlock; block++) {
+                    int from = block * COLUMN_BLOCK, to = Math.min(cols, from + COLUMN_BLOCK);
+                    java.util.Arrays.fill(dw, from, to, 0f);
+                    java.util.Arrays.fill(db, from, to, 0f);
+                    for (int r = 0; r < rows; r++)
+                        VectorMath.layerNormWeightGradRow(dout, x, mean[r], rstd[r], dw, db, r * cols, from, to);
+                }
+            });
+            return;
+        }
+        Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * cols;
                 float mu = mean[r], rs = rstd[r];
@@ -60,7 +93,18 @@ final class CpuNorm {
     }
 
     static void softmax(float[] x, float[] out, int rows, int cols) {
-        Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, cols)), (from, to) -> {
+        if (VectorSupport.AVAILABLE) {
+            Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
+                for (int r = from; r < to; r++) {
+                    int o = r * cols;
+                    float max = VectorMath.max(x, o, cols);
+                    float s = VectorMath.expSum(x, o, max, out, o, cols);
+                    VectorMath.scale(out, o, 1f / s, cols);
+                }
+            });
+            return;
+        }
+        Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * cols;
                 float max = Float.NEGATIVE_INFINITY;
@@ -74,7 +118,13 @@ final class CpuNorm {
     }
 
     static void softmaxBackward(float[] y, float[] dy, float[] dx, int rows, int cols) {
-        Parallel.forRange(rows, Math.max(1, 4096 / Math.max(1, cols)), (from, to) -> {
+        if (VectorSupport.AVAILABLE) {
+            Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
+                for (int r = from; r < to; r++) VectorMath.softmaxBackwardRow(y, dy, dx, r * cols, cols);
+            });
+            return;
+        }
+        Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * cols;
                 double dot = 0;

@@ -1,0 +1,246 @@
+package org.instruct4j.engine.backend.cpu;
+
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.IntVector;
+import jdk.incubator.vector.VectorMask;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * Row primitives on the Vector API for the hot kernels (layernorm, softmax, cross-entropy, GELU, attention).
+ * Only touched when {@link VectorSupport#AVAILABLE}; the kernel classes fall back to plain loops otherwise.
+ * Each call works on one row in a fixed lane order, so results never depend on the thread count.
+ *
+ * <p>Determinism also rules out two Vector API shortcuts whose results change when the JIT compiles the code:
+ * {@code reduceLanes(ADD)} (the compiled form sums lanes in a tree, the interpreted one in order) and the
+ * transcendental {@code lanewise(EXP / TANH)} (an intrinsic when compiled, Math.exp when not). Lane sums go
+ * through {@link #sumLanes} and exp is our own polynomial made of exact IEEE adds, multiplies and fmas.
+ */
+final class VectorMath {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
+    private static final float GELU_C = 0.044715f;
+
+    private VectorMath() {}
+
+    /** The lanes of v added in lane order. */
+    static float sumLanes(FloatVector v) {
+        float s = 0;
+        for (int l = 0; l < L; l++) s += v.lane(l);
+        return s;
+    }
+
+    /**
+     * e^x, Cephes-style: x = n ln2 + r with |r| <= ln2 / 2, a degree-6 polynomial for e^r, and 2^n put in the
+     * exponent bits. Within 2 ulp of the true value where e^x is a normal float; 0 below that range, infinity above, NaN for NaN.
+     */
+    static FloatVector exp(FloatVector input) {
+        FloatVector x = input.max(-87.3f).min(88.7f);
+        FloatVector fx = x.mul(1.44269504088896341f).add(0.5f);
+        FloatVector n = ((IntVector) fx.convert(VectorOperators.F2I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
+        n = n.lanewise(VectorOperators.SUB, 1f, n.compare(VectorOperators.GT, fx));   // truncation to floor
+        FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), x);
+        r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
+        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
+        p = p.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
+        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
+        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
+        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        FloatVector y = p.mul(r).fma(r, r).add(1f);
+        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        FloatVector e = y.mul(bits.reinterpretAsFloats());
+        // Outside the clamp the answer is 0 or infinity, as Math.exp gives (a masked -inf logit weighs exactly 0).
+        e = e.blend(0f, input.compare(VectorOperators.LT, -87.3f));
+        return e.blend(Float.POSITIVE_INFINITY, input.compare(VectorOperators.GT, 88.7f));
+    }
+
+    /** tanh(u) = 1 - 2 / (e^(2u) + 1): saturates to +-1 through the clamped exp. */
+    static FloatVector tanh(FloatVector u) {
+        FloatVector e = exp(u.mul(2f));
+        return FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(e.add(1f)));
+    }
+
+    /** sum of a[ao + i] * b[bo + i] for i in [0, n). */
+    static float dot(float[] a, int ao, float[] b, int bo, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L)
+            acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
+        float s = sumLanes(acc);
+        for (; i < n; i++) s += a[ao + i] * b[bo + i];
+        return s;
+    }
+
+    /** y[yo + i] += alpha * x[xo + i]. */
+    static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
+        FloatVector va = FloatVector.broadcast(S, alpha);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L)
+            FloatVector.fromArray(S, x, xo + i).fma(va, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
+        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+    }
+
+    static float max(float[] x, int o, int n) {
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) acc = acc.max(FloatVector.fromArray(S, x, o + i));
+        float m = acc.reduceLanes(VectorOperators.MAX);
+        for (; i < n; i++) m = Math.max(m, x[o + i]);
+        return m;
+    }
+
+    static float sum(float[] x, int o, int n) {
+        FloatVector acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) acc = acc.add(FloatVector.fromArray(S, x, o + i));
+        float s = sumLanes(acc);
+        for (; i < n; i++) s += x[o + i];
+        return s;
+    }
+
+    /** sum of exp(x[o + i] - shift); writes the exponentials to out[oo + i] when out is not null. */
+    static float expSum(float[] x, int o, float shift, float[] out, int oo, int n) {
+        FloatVector acc = FloatVector.zero(S), vs = FloatVector.broadcast(S, shift);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) {
+            FloatVector e = exp(FloatVector.fromArray(S, x, o + i).sub(vs));
+            if (out != null) e.intoArray(out, oo + i);
+            acc = acc.add(e);
+        }
+        float s = sumLanes(acc);
+        for (; i < n; i++) {
+            float e = (float) Math.exp(x[o + i] - shift);
+            if (out != null) out[oo + i] = e;
+            s += e;
+        }
+        return s;
+    }
+
+    /** out[oo + i] = factor * exp(x[o + i] - shift). */
+    static void scaledExp(float[] x, int o, float shift, float factor, float[] out, int oo, int n) {
+        FloatVector vs = FloatVector.broadcast(S, shift), vf = FloatVector.broadcast(S, factor);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L)
+            exp(FloatVector.fromArray(S, x, o + i).sub(vs)).mul(vf).intoArray(out, oo + i);
+        for (; i < n; i++) out[oo + i] = factor * (float) Math.exp(x[o + i] - shift);
+    }
+
+    /** x[o + i] *= factor. */
+    static void scale(float[] x, int o, float factor, int n) {
+        FloatVector vf = FloatVector.broadcast(S, factor);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L) FloatVector.fromArray(S, x, o + i).mul(vf).intoArray(x, o + i);
+        for (; i < n; i++) x[o + i] *= factor;
+    }
+
+    // ---- layernorm ------------------------------------------------------------------------------------------
+
+    /** One row r at offset o: out = (x - mean) * rstd * w + b; saves mean[r] and rstd[r]. */
+    static void layerNormRow(float[] x, float[] w, float[] b, float[] out, int o, int cols, float eps, float[] mean, float[] rstd, int r) {
+        float mu = sum(x, o, cols) / cols;
+        FloatVector vmu = FloatVector.broadcast(S, mu), acc = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(cols); i < bound; i += L) {
+            FloatVector d = FloatVector.fromArray(S, x, o + i).sub(vmu);
+            acc = d.fma(d, acc);
+        }
+        float var = sumLanes(acc);
+        for (; i < cols; i++) { float d = x[o + i] - mu; var += d * d; }
+        float rs = (float) (1.0 / Math.sqrt(var / cols + eps));
+        FloatVector vrs = FloatVector.broadcast(S, rs);
+        i = 0;
+        for (int bound = S.loopBound(cols); i < bound; i += L)
+            FloatVector.fromArray(S, x, o + i).sub(vmu).mul(vrs)
+                    .fma(FloatVector.fromArray(S, w, i), FloatVector.fromArray(S, b, i)).intoArray(out, o + i);
+        for (; i < cols; i++) out[o + i] = (x[o + i] - mu) * rs * w[i] + b[i];
+        mean[r] = mu;
+        rstd[r] = rs;
+    }
+
+    /** One row of dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dout * w. */
+    static void layerNormBackwardRow(float[] dout, float[] x, float[] w, float mu, float rs, float[] dx, int o, int cols) {
+        FloatVector vmu = FloatVector.broadcast(S, mu), vrs = FloatVector.broadcast(S, rs);
+        FloatVector sg = FloatVector.zero(S), sgx = FloatVector.zero(S);
+        int i = 0;
+        for (int bound = S.loopBound(cols); i < bound; i += L) {
+            FloatVector g = FloatVector.fromArray(S, dout, o + i).mul(FloatVector.fromArray(S, w, i));
+            FloatVector xhat = FloatVector.fromArray(S, x, o + i).sub(vmu).mul(vrs);
+            sg = sg.add(g);
+            sgx = g.fma(xhat, sgx);
+        }
+        float sumG = sumLanes(sg), sumGx = sumLanes(sgx);
+        for (int c = i; c < cols; c++) {
+            float g = dout[o + c] * w[c];
+            sumG += g;
+            sumGx += g * ((x[o + c] - mu) * rs);
+        }
+        float mg = sumG / cols, mgx = sumGx / cols;
+        FloatVector vmg = FloatVector.broadcast(S, mg), vmgx = FloatVector.broadcast(S, mgx);
+        i = 0;
+        for (int bound = S.loopBound(cols); i < bound; i += L) {
+            FloatVector g = FloatVector.fromArray(S, dout, o + i).mul(FloatVector.fromArray(S, w, i));
+            FloatVector xhat = FloatVector.fromArray(S, x, o + i).sub(vmu).mul(vrs);
+            g.sub(vmg).sub(xhat.mul(vmgx)).mul(vrs).intoArray(dx, o + i);
+        }
+        for (; i < cols; i++) {
+            float xhat = (x[o + i] - mu) * rs;
+            dx[o + i] = rs * (dout[o + i] * w[i] - mg - xhat * mgx);
+        }
+    }
+
+    /** dw[c] += dout[o + c] * xhat, db[c] += dout[o + c] for c in [from, to): one row of the weight gradients. */
+    static void layerNormWeightGradRow(float[] dout, float[] x, float mu, float rs, float[] dw, float[] db, int o, int from, int to) {
+        FloatVector vmu = FloatVector.broadcast(S, mu), vrs = FloatVector.broadcast(S, rs);
+        int c = from;
+        for (int bound = from + S.loopBound(to - from); c < bound; c += L) {
+            FloatVector d = FloatVector.fromArray(S, dout, o + c);
+            FloatVector xhat = FloatVector.fromArray(S, x, o + c).sub(vmu).mul(vrs);
+            d.fma(xhat, FloatVector.fromArray(S, dw, c)).intoArray(dw, c);
+            d.add(FloatVector.fromArray(S, db, c)).intoArray(db, c);
+        }
+        for (; c < to; c++) {
+            float d = dout[o + c];
+            dw[c] += d * ((x[o + c] - mu) * rs);
+            db[c] += d;
+        }
+    }
+
+    /** dx = y * (dy - sum(dy * y)) for one row. */
+    static void softmaxBackwardRow(float[] y, float[] dy, float[] dx, int o, int cols) {
+        float d = dot(dy, o, y, o, cols);
+        FloatVector vd = FloatVector.broadcast(S, d);
+        int i = 0;
+        for (int bound = S.loopBound(cols); i < bound; i += L)
+            FloatVector.fromArray(S, dy, o + i).sub(vd).mul(FloatVector.fromArray(S, y, o + i)).intoArray(dx, o + i);
+        for (; i < cols; i++) dx[o + i] = y[o + i] * (dy[o + i] - d);
+    }
+
+    // ---- GELU -----------------------------------------------------------------------------------------------
+    // Every element, the ragged end included, goes through the same vector formula (the end under a mask): a
+    // scalar tail would give an element a different rounding depending on where its thread's chunk ends.
+
+    static void gelu(float[] x, float[] out, int from, int to) {
+        for (int i = from; i < to; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            geluVector(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
+        }
+    }
+
+    private static FloatVector geluVector(FloatVector v) {
+        FloatVector u = v.mul(v).mul(v).mul(GELU_C).add(v).mul(SQRT_2_OVER_PI);
+        return v.mul(0.5f).mul(tanh(u).add(1f));
+    }
+
+    static void geluBackward(float[] x, float[] dout, float[] dx, int from, int to) {
+        for (int i = from; i < to; i += L) {
+            VectorMask<Float> m = S.indexInRange(i, to);
+            FloatVector v = FloatVector.fromArray(S, x, i, m), v2 = v.mul(v);
+            FloatVector t = tanh(v2.mul(v).mul(GELU_C).add(v).mul(SQRT_2_OVER_PI));
+            FloatVector du = v2.mul(3f * GELU_C).add(1f).mul(SQRT_2_OVER_PI);
+            FloatVector local = t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(du));
+            local.mul(FloatVector.fromArray(S, dout, i, m)).intoArray(dx, i, m);
+        }
+    }
+}

@@ -1,0 +1,132 @@
+package org.instruct4j.engine.autograd;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import org.instruct4j.engine.Scope;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.ops.Arith;
+import org.instruct4j.engine.ops.Gelu;
+import org.instruct4j.engine.ops.ShapeOps;
+import org.instruct4j.engine.testing.GradCheck;
+import org.junit.jupiter.api.Test;
+
+/** The graph rules: fan-out sums gradients, leaves accumulate across backward calls, GradMode, Scope. */
+class AutogradTest {
+
+    @Test void aTensorUsedTwiceGetsBothGradients() {
+        // y = x * x + gelu(x): dy/dx = 2x + gelu'(x), reached along three paths.
+        GradCheck.withSeed("fan-out", rng -> {
+            int n = GradCheck.size(rng, 1, 17);
+            GradCheck.of("x*x + gelu(x)", rng).input("x", n)
+                    .check(t -> Arith.add(Arith.mul(t[0], t[0]), Gelu.gelu(t[0])), x -> {
+                        double[] out = new double[n];
+                        for (int i = 0; i < n; i++) {
+                            double v = x[0][i];
+                            out[i] = v * v + 0.5 * v * (1 + Math.tanh(Math.sqrt(2 / Math.PI) * (v + 0.044715 * v * v * v)));
+                        }
+                        return out;
+                    });
+            GradCheck.of("x + x", rng).input("x", n).check(t -> Arith.add(t[0], t[0]), x -> {
+                double[] out = new double[n];
+                for (int i = 0; i < n; i++) out[i] = 2 * x[0][i];
+                return out;
+            });
+        });
+    }
+
+    @Test void gradientsAccumulateAcrossBackwardCalls() {
+        Tensor x = Tensor.of(new float[] {1, -2, 3}, 3).requiresGrad(true);
+        x.times(x).sum().backward();                  // 2x
+        assertThat(x.grad().toFloatArray()).containsExactly(2, -4, 6);
+        x.scale(3f).sum().backward();                 // + 3
+        assertThat(x.grad().toFloatArray()).containsExactly(5, -1, 9);
+        x.zeroGrad();
+        assertThat(x.grad()).isNull();
+        x.sum().backward();
+        assertThat(x.grad().toFloatArray()).containsExactly(1, 1, 1);
+    }
+
+    @Test void theSameGraphCanBeWalkedTwice() {
+        Tensor x = Tensor.of(new float[] {0.5f, -1f}, 2).requiresGrad(true);
+        Tensor loss = Gelu.gelu(x).sum();
+        loss.backward();
+        float[] once = x.grad().toFloatArray();
+        loss.backward();
+        float[] twice = x.grad().toFloatArray();
+        for (int i = 0; i < 2; i++) assertThat(twice[i]).isCloseTo(2 * once[i], within(1e-6f));
+    }
+
+    @Test void gradModeOffRecordsNothingAndRestores() {
+        Tensor x = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        Tensor y;
+        try (GradMode g = GradMode.off()) {
+            assertThat(GradMode.isEnabled()).isFalse();
+            y = Gelu.gelu(x.times(x)).sum();
+            try (GradMode inner = GradMode.on()) {
+                assertThat(x.scale(2f).requiresGrad()).isTrue();
+            }
+            assertThat(GradMode.isEnabled()).isFalse();
+        }
+        assertThat(GradMode.isEnabled()).isTrue();
+        assertThat(y.gradFn()).isNull();
+        assertThat(y.requiresGrad()).isFalse();
+        assertThatThrownBy(y::backward).hasMessageContaining("does not require grad");
+    }
+
+    @Test void inputsThatNeedNoGradientGetNone() {
+        Tensor w = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        Tensor c = Tensor.of(new float[] {3, 4}, 2);
+        w.times(c).sum().backward();
+        assertThat(c.grad()).isNull();
+        assertThat(w.grad().toFloatArray()).containsExactly(3, 4);
+    }
+
+    @Test void detachCutsTheGraph() {
+        Tensor x = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        Tensor d = x.times(x).detach();
+        assertThat(d.requiresGrad()).isFalse();
+        assertThat(d.toFloatArray()).containsExactly(1, 4);
+    }
+
+    @Test void scopeFreesTemporariesKeepsWhatIsKeptAndParametersKeepTheirGradients() {
+        Tensor w = Tensor.of(new float[] {1, 2, 3}, 3).requiresGrad(true);   // made outside: owned by nobody
+        Tensor temp, kept;
+        try (Scope outer = Scope.open()) {
+            try (Scope step = Scope.open()) {
+                temp = w.times(w);
+                Tensor loss = temp.sum();
+                loss.backward();
+                kept = Scope.keep(temp.scale(2f));
+                assertThat(step.size()).isPositive();
+            }
+            assertThat(temp.isFreed()).isTrue();
+            assertThat(kept.isFreed()).isFalse();
+            assertThat(kept.toFloatArray()).containsExactly(2, 8, 18);
+            assertThat(w.grad().toFloatArray()).containsExactly(2, 4, 6);
+        }
+        // keep moved it to the outer scope, which has closed now.
+        assertThat(kept.isFreed()).isTrue();
+        assertThat(w.isFreed()).isFalse();
+        assertThat(w.grad().isFreed()).isFalse();
+        assertThatThrownBy(temp::toFloatArray).hasMessageContaining("freed");
+    }
+
+    @Test void keptReshapeViewOutlivesItsScope() {
+        Tensor view;
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.of(new float[] {1, 2, 3, 4, 5, 6}, 2, 3).scale(1f);
+            view = Scope.keep(ShapeOps.reshape(x, 3, 2));
+        }
+        assertThat(view.toFloatArray()).containsExactly(1, 2, 3, 4, 5, 6);
+    }
+
+    @Test void scopesMustCloseInnermostFirst() {
+        Scope outer = Scope.open();
+        Scope inner = Scope.open();
+        assertThatThrownBy(outer::close).hasMessageContaining("innermost");
+        inner.close();
+        outer.close();
+    }
+}

@@ -1,0 +1,62 @@
+package org.instruct4j.engine.backend.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import jdk.incubator.vector.FloatVector;
+import org.instruct4j.engine.Rng;
+import org.junit.jupiter.api.Test;
+
+/** The Vector API row primitives: the exp and tanh polynomials, and ordered lane sums. */
+class VectorMathTest {
+    private static final int L = FloatVector.SPECIES_PREFERRED.length();
+
+    private static float[] apply(java.util.function.UnaryOperator<FloatVector> f, float[] x) {
+        float[] out = new float[x.length];
+        for (int i = 0; i < x.length; i += L)
+            f.apply(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, x, i)).intoArray(out, i);
+        return out;
+    }
+
+    @Test void expIsWithinAFewUlpAndHandlesTheEnds() {
+        assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
+        float[] x = new float[L * 4096];
+        for (int i = 0; i < x.length; i++) x[i] = -87f + 175f * i / x.length;
+        float[] e = apply(VectorMath::exp, x);
+        for (int i = 0; i < x.length; i++) {
+            double want = Math.exp(x[i]);
+            assertThat(Math.abs(e[i] - want) / want).as("exp(%s)", x[i]).isLessThan(3e-7);
+        }
+        float[] ends = new float[L];
+        java.util.Arrays.fill(ends, Float.NaN);
+        ends[0] = Float.NEGATIVE_INFINITY;
+        ends[1] = -1000f;
+        ends[2] = 1000f;
+        ends[3 % L] = L > 3 ? Float.POSITIVE_INFINITY : ends[3 % L];
+        float[] got = apply(VectorMath::exp, ends);
+        assertThat(got[0]).isZero();
+        assertThat(got[1]).isZero();
+        assertThat(got[2]).isEqualTo(Float.POSITIVE_INFINITY);
+        if (L > 4) assertThat(got[4]).isNaN();
+    }
+
+    @Test void tanhMatchesAndSaturates() {
+        assumeTrue(VectorSupport.AVAILABLE);
+        Rng rng = new Rng(3);
+        float[] x = new float[L * 512];
+        for (int i = 0; i < x.length; i++) x[i] = (float) (rng.nextGaussian() * 20);
+        float[] t = apply(VectorMath::tanh, x);
+        for (int i = 0; i < x.length; i++) assertThat((double) t[i]).as("tanh(%s)", x[i]).isCloseTo(Math.tanh(x[i]), org.assertj.core.api.Assertions.within(5e-7));
+    }
+
+    @Test void laneSumsGoInLaneOrder() {
+        assumeTrue(VectorSupport.AVAILABLE);
+        float[] v = new float[L];
+        v[0] = 1e8f;
+        for (int i = 1; i < L; i++) v[i] = 1f;
+        v[L - 1] = -1e8f;
+        float inOrder = 0;
+        for (float f : v) inOrder += f;
+        assertThat(VectorMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, v, 0))).isEqualTo(inOrder);
+    }
+}

@@ -1,0 +1,135 @@
+package org.instruct4j.engine.ops;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.instruct4j.engine.testing.GradCheck.size;
+
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.testing.GradCheck;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Fused causal attention: Tq = Tk training, Tq < Tk decode, and left padding (start offsets). Padded keys get
+ * zero weight and zero gradient; a query that sees no key outputs zeros.
+ */
+class AttentionTest {
+
+    /** softmax(q k^T * scale, over keys start[b] .. tk - tq + i) v, in double; an empty range gives zeros. */
+    static double[] reference(double[] q, double[] k, double[] v, int[] start, int b, int h, int tq, int tk, int d, double scale) {
+        double[] out = new double[b * h * tq * d];
+        for (int bh = 0; bh < b * h; bh++) {
+            int s0 = start == null ? 0 : start[bh / h];
+            for (int i = 0; i < tq; i++) {
+                int last = tk - tq + i;
+                if (last < s0) continue;
+                double[] s = new double[tk];
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int j = s0; j <= last; j++) {
+                    double dot = 0;
+                    for (int c = 0; c < d; c++) dot += q[(bh * tq + i) * d + c] * k[(bh * tk + j) * d + c];
+                    s[j] = dot * scale;
+                    max = Math.max(max, s[j]);
+                }
+                for (int j = s0; j <= last; j++) { s[j] = Math.exp(s[j] - max); sum += s[j]; }
+                for (int j = s0; j <= last; j++)
+                    for (int c = 0; c < d; c++) out[(bh * tq + i) * d + c] += s[j] / sum * v[(bh * tk + j) * d + c];
+            }
+        }
+        return out;
+    }
+
+    private static void check(String name, Rng rng, int b, int h, int tq, int tk, int d, int[] start) {
+        double scale = 1.0 / Math.sqrt(d);
+        GradCheck.of(name, rng).input("q", b, h, tq, d).input("k", b, h, tk, d).input("v", b, h, tk, d)
+                .expectShape(b, h, tq, d)
+                .check(t -> Attention.causal(t[0], t[1], t[2], start),
+                        x -> reference(x[0], x[1], x[2], start, b, h, tq, tk, d, scale));
+    }
+
+    @Test void causalTraining() {
+        GradCheck.withSeed("attention causal", rng ->
+                check("attention causal", rng, 2, 3, 6, 6, 4, null));
+    }
+
+    @Test void causalTrainingRandomSizes() {
+        GradCheck.withSeed("attention causal sizes", rng -> {
+            int t = size(rng, 1, 9);
+            check("attention causal", rng, size(rng, 1, 2), size(rng, 1, 3), t, t, size(rng, 1, 8), null);
+        });
+    }
+
+    @Test void decodeWithFewerQueriesThanKeys() {
+        GradCheck.withSeed("attention decode", rng -> {
+            int tk = size(rng, 2, 9), tq = size(rng, 1, tk - 1);
+            check("attention Tq<Tk", rng, size(rng, 1, 2), size(rng, 1, 2), tq, tk, size(rng, 1, 6), null);
+            check("attention Tq=1", rng, 2, 2, 1, tk, size(rng, 1, 6), null);
+        });
+    }
+
+    @Test void leftPaddingWithEmptyQueries() {
+        GradCheck.withSeed("attention padding", rng -> {
+            int b = 3, h = size(rng, 1, 2), t = size(rng, 3, 8), d = size(rng, 1, 5);
+            // Sequence 0 unpadded, 1 padded part-way (its first queries see nothing), 2 all padding.
+            int[] start = {0, 1 + rng.nextInt(t - 1), t};
+            check("attention left padding", rng, b, h, t, t, d, start);
+            int tq = size(rng, 1, t - 1);
+            check("attention left padding Tq<Tk", rng, b, h, tq, t, d, new int[] {0, t - tq + rng.nextInt(tq), t});
+        });
+    }
+
+    @Test void paddedKeysGetExactlyZeroWeightAndGradient() {
+        GradCheck.withSeed("attention padding exact zeros", rng -> {
+            int b = 2, h = 2, t = size(rng, 4, 9), d = size(rng, 2, 6);
+            int[] start = {0, size(rng, 1, t - 1)};
+            Tensor q = Tensor.randn(rng, 1f, b, h, t, d).requiresGrad(true);
+            Tensor k = Tensor.randn(rng, 1f, b, h, t, d).requiresGrad(true);
+            Tensor v = Tensor.randn(rng, 1f, b, h, t, d).requiresGrad(true);
+            Tensor out = Attention.causal(q, k, v, start);
+            // Changing padded keys and values must not change any output.
+            float[] kv = k.toFloatArray(), vv = v.toFloatArray();
+            for (int hh = 0; hh < h; hh++)
+                for (int j = 0; j < start[1]; j++)
+                    for (int c = 0; c < d; c++) {
+                        int at = (((1 * h + hh) * t) + j) * d + c;
+                        kv[at] += 50f;
+                        vv[at] -= 50f;
+                    }
+            float[] again = Attention.causal(q, Tensor.of(kv, b, h, t, d), Tensor.of(vv, b, h, t, d), start).toFloatArray();
+            assertThat(again).containsExactly(out.toFloatArray());
+
+            out.backward(Tensor.randn(rng, 1f, b, h, t, d));
+            float[] o = out.toFloatArray(), dq = q.grad().toFloatArray(), dk = k.grad().toFloatArray(), dv = v.grad().toFloatArray();
+            for (int hh = 0; hh < h; hh++)
+                for (int j = 0; j < start[1]; j++)
+                    for (int c = 0; c < d; c++) {
+                        int at = (((1 * h + hh) * t) + j) * d + c;
+                        assertThat(dk[at]).as("dk of padded key %d", j).isZero();
+                        assertThat(dv[at]).as("dv of padded key %d", j).isZero();
+                        // Query j < start sees nothing: zero output, zero gradient.
+                        assertThat(o[at]).as("output of empty query %d", j).isZero();
+                        assertThat(dq[at]).as("dq of empty query %d", j).isZero();
+                    }
+        });
+    }
+
+    @Test void decodeStepEqualsTheLastRowOfTheFullPass() {
+        GradCheck.withSeed("attention kv-cache consistency", rng -> {
+            int b = 2, h = 2, t = size(rng, 2, 9), d = size(rng, 2, 8);
+            int[] start = {0, rng.nextInt(t)};
+            Tensor q = Tensor.randn(rng, 1f, b, h, t, d), k = Tensor.randn(rng, 1f, b, h, t, d), v = Tensor.randn(rng, 1f, b, h, t, d);
+            Tensor full = Attention.causal(q, k, v, start);
+            Tensor last = Attention.causal(ShapeOps.slice(q, 2, t - 1, t), k, v, start);
+            float[] want = ShapeOps.slice(full, 2, t - 1, t).toFloatArray();
+            GradCheck.assertClose("decode step vs full pass", last.toFloatArray(), want, 1e-6);
+        });
+    }
+
+    @Test void badShapesAndOffsetsAreRejected() {
+        Tensor q = Tensor.zeros(1, 1, 3, 4), k = Tensor.zeros(1, 1, 2, 4);
+        assertThatThrownBy(() -> Attention.causal(q, k, k, null)).hasMessageContaining("Tq <= Tk");
+        Tensor k3 = Tensor.zeros(1, 1, 3, 4);
+        assertThatThrownBy(() -> Attention.causal(q, k3, k3, new int[] {4})).hasMessageContaining("start offset 4");
+        assertThatThrownBy(() -> Attention.causal(q, k3, k3, new int[] {0, 0})).hasMessageContaining("start offsets");
+    }
+}
