@@ -4,8 +4,8 @@ package org.instruct4j.engine.backend.cpu;
  * GEMM without the Vector API, for JVMs started without jdk.incubator.vector (or -Dinstruct4j.noVector=true).
  * Row-oriented and cache blocked: a task owns a band of C rows; for each k block and column block it adds
  * {@code (alpha * A(i, p)) * B(p, j0..j1)} into row i, an axpy over a contiguous row of B that C2
- * auto-vectorizes. With transB, the B block is first transposed into a per-thread buffer so the inner loop
- * always reads a contiguous row. Each C element gets its k terms in increasing order from one thread.
+ * auto-vectorizes. The B block is first copied (transposed when transB) into per-thread rows so the inner
+ * loop always reads a contiguous row. Each C element gets its k terms in increasing order from one thread.
  */
 final class CpuGemmPlain {
     /** k block and column block: a KC x NC block of B (128 KiB) stays in L2 while a band of rows uses it. */
@@ -14,7 +14,17 @@ final class CpuGemmPlain {
 
     private CpuGemmPlain() {}
 
-    private static final ThreadLocal<float[]> BLOCK = ThreadLocal.withInitial(() -> new float[KC * NC]);
+    /**
+     * Per-thread copies: the B block as separate rows and one accumulator row. Both are indexed from 0, so the
+     * inner loop {@code acc[j] += av * row[j]} has the same index on both sides, which C2 vectorizes; with
+     * two different offsets into arrays that might be the same object it does not.
+     */
+    private static final class Work {
+        final float[][] rows = new float[KC][NC];
+        final float[] acc = new float[NC];
+    }
+
+    private static final ThreadLocal<Work> WORK = ThreadLocal.withInitial(Work::new);
 
     /** See {@link CpuGemm#gemm}; {@code parallel} false runs everything on the calling thread. */
     static void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
@@ -40,30 +50,27 @@ final class CpuGemmPlain {
             int base = cOff + i * n;
             for (int j = 0; j < n; j++) c[base + j] = beta == 0f ? 0f : beta * c[base + j];
         }
-        float[] block = BLOCK.get();
+        Work work = WORK.get();
+        float[][] rows = work.rows;
+        float[] acc = work.acc;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc);
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc);
-                // The B block as a row-major kc x nc view: straight from b, or transposed into the buffer.
-                float[] src;
-                int srcOff, ld;
-                if (transB) {
-                    for (int j = 0; j < nc; j++) {
-                        int from = bOff + (jc + j) * k + pc;
-                        for (int p = 0; p < kc; p++) block[p * nc + j] = b[from + p];
-                    }
-                    src = block; srcOff = 0; ld = nc;
-                } else {
-                    src = b; srcOff = bOff + pc * n + jc; ld = n;
+                for (int p = 0; p < kc; p++) {
+                    float[] row = rows[p];
+                    if (transB) for (int j = 0; j < nc; j++) row[j] = b[bOff + (jc + j) * k + pc + p];
+                    else System.arraycopy(b, bOff + (pc + p) * n + jc, row, 0, nc);
                 }
                 for (int i = i0; i < i1; i++) {
                     int ci = cOff + i * n + jc;
+                    System.arraycopy(c, ci, acc, 0, nc);
                     for (int p = 0; p < kc; p++) {
                         float av = alpha * (transA ? a[aOff + (pc + p) * m + i] : a[aOff + i * k + pc + p]);
-                        int bi = srcOff + p * ld;
-                        for (int j = 0; j < nc; j++) c[ci + j] += av * src[bi + j];
+                        float[] row = rows[p];
+                        for (int j = 0; j < nc; j++) acc[j] += av * row[j];
                     }
+                    System.arraycopy(acc, 0, c, ci, nc);
                 }
             }
         }
