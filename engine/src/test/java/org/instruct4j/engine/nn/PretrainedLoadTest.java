@@ -10,6 +10,7 @@ import java.util.Map;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.GradMode;
+import org.instruct4j.engine.io.SafeTensors;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -74,6 +75,25 @@ class PretrainedLoadTest {
             m.remove("n_positions");
             m.put("architectures", new String[] {"GPT2Model"});
         }), PretrainedTestFolders.hfTensors(written), false);
+
+        assertThat(logits(Pretrained.load(folder, Device.CPU))).containsExactly(logits(written));
+    }
+
+    /** Big checkpoints come as shards listed in model.safetensors.index.json. */
+    @Test void shardedWeights() throws IOException {
+        Gpt written = PretrainedTestFolders.randomModel(6);
+        Path folder = PretrainedTestFolders.write(dir, written, false);
+        java.nio.file.Files.delete(folder.resolve("model.safetensors"));
+        Map<String, Tensor> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
+        StringBuilder map = new StringBuilder();
+        for (Map.Entry<String, Tensor> e : PretrainedTestFolders.hfTensors(written).entrySet()) {
+            boolean one = first.size() <= second.size();
+            (one ? first : second).put(e.getKey(), e.getValue());
+            map.append(map.isEmpty() ? "" : ",").append('"').append(e.getKey()).append("\": \"model-0000").append(one ? 1 : 2).append("-of-00002.safetensors\"");
+        }
+        SafeTensors.write(folder.resolve("model-00001-of-00002.safetensors"), first, Map.of("format", "pt"));
+        SafeTensors.write(folder.resolve("model-00002-of-00002.safetensors"), second, Map.of("format", "pt"));
+        java.nio.file.Files.writeString(folder.resolve("model.safetensors.index.json"), "{\"weight_map\": {" + map + "}}");
 
         assertThat(logits(Pretrained.load(folder, Device.CPU))).containsExactly(logits(written));
     }
