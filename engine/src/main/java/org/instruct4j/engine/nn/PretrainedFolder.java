@@ -1,0 +1,131 @@
+package org.instruct4j.engine.nn;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.instruct4j.engine.io.IoConsumer;
+
+/**
+ * Replaces a model folder as a whole, so a crash never leaves a half-written one and never loses what was there.
+ *
+ * <p>The new files are written into a hidden sibling folder ".NAME.new-*". Files of the old folder that the
+ * new one does not write (a README, training state) are linked (or copied) into it. Then two renames: the old
+ * folder to ".NAME.old-*", the new one to NAME; sub-folders of the old one are moved across and the old one is
+ * deleted. A crash before the renames leaves the old folder untouched; a crash between them leaves NAME absent
+ * and its old content whole in ".NAME.old-*", which {@link #recoveryHint} points out.
+ */
+final class PretrainedFolder {
+    private static final String NEW = ".new-", OLD = ".old-";
+
+    private PretrainedFolder() {}
+
+    static void replace(Path folder, IoConsumer<Path> body) throws IOException {
+        Path target = folder.toAbsolutePath().normalize();
+        if (target.getParent() == null) throw new IOException(target + ": cannot replace a file-system root");
+        if (Files.exists(target) && !Files.isDirectory(target)) throw new IOException(target + " exists and is not a folder");
+        Path parent = Files.createDirectories(target.getParent());
+        String name = target.getFileName().toString();
+        Path fresh = Files.createTempDirectory(parent, "." + name + NEW);
+        boolean placed = false;
+        try {
+            body.accept(fresh);
+            if (!Files.exists(target)) {
+                sync(fresh);
+                move(fresh, target);
+                placed = true;
+            } else {
+                List<Path> subfolders = carryOver(target, fresh);
+                sync(fresh);
+                Path old = unusedSibling(parent, "." + name + OLD);
+                move(target, old);
+                move(fresh, target);
+                placed = true;
+                for (Path sub : subfolders) move(old.resolve(sub.getFileName().toString()), target.resolve(sub.getFileName().toString()));
+                deleteTree(old);
+            }
+            sync(parent);
+        } finally {
+            if (!placed) deleteTree(fresh);
+        }
+    }
+
+    /** A sentence for a "no such folder" error when a crash in {@link #replace} left the content beside it. */
+    static String recoveryHint(Path folder) {
+        Path target = folder.toAbsolutePath().normalize();
+        if (target.getParent() == null || !Files.isDirectory(target.getParent())) return "";
+        String prefix = "." + target.getFileName() + OLD;
+        try (Stream<Path> s = Files.list(target.getParent())) {
+            List<String> left = s.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(prefix)).sorted().toList();
+            return left.isEmpty() ? "" : " (an interrupted save left the previous content in " + left
+                    + " beside it: rename that folder back to " + target.getFileName() + ")";
+        } catch (IOException e) {
+            return "";
+        }
+    }
+
+    /** Links or copies the old folder's files that the new one lacks; returns its sub-folders (moved later). */
+    private static List<Path> carryOver(Path old, Path fresh) throws IOException {
+        Set<String> written;
+        try (Stream<Path> s = Files.list(fresh)) {
+            written = s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
+        }
+        List<Path> subfolders = new ArrayList<>();
+        try (Stream<Path> s = Files.list(old)) {
+            for (Path p : s.toList()) {
+                String n = p.getFileName().toString();
+                if (written.contains(n)) continue;
+                if (Files.isDirectory(p)) {
+                    subfolders.add(p);
+                    continue;
+                }
+                try {
+                    Files.createLink(fresh.resolve(n), p);
+                } catch (IOException | UnsupportedOperationException e) {
+                    Files.copy(p, fresh.resolve(n), StandardCopyOption.COPY_ATTRIBUTES);
+                }
+            }
+        }
+        return subfolders;
+    }
+
+    private static Path unusedSibling(Path parent, String prefix) {
+        for (long n = System.nanoTime(); ; n++) {
+            Path p = parent.resolve(prefix + Long.toHexString(n));
+            if (!Files.exists(p)) return p;
+        }
+    }
+
+    private static void move(Path from, Path to) throws IOException {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(from, to);
+        }
+    }
+
+    /** Flushes a folder's entries to disk where the platform allows it (Linux does; elsewhere it is skipped). */
+    private static void sync(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException | UnsupportedOperationException e) {
+            // not supported for folders here: the renames are still atomic, only their durability is the OS's.
+        }
+    }
+
+    private static void deleteTree(Path root) throws IOException {
+        if (!Files.exists(root)) return;
+        try (Stream<Path> s = Files.walk(root)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.deleteIfExists(p);
+        }
+    }
+}
