@@ -60,7 +60,15 @@ public final class ModelFiles {
         return Checkpoint.fromJson(g, GptConfig.class);
     }
 
+    /** An instruct4j LM folder, or a Hugging Face GPT-2 folder (config.json with model_type gpt2). */
     public static Lm loadLm(Path dir, Device device, float dropout) {
+        if (isHuggingFace(dir)) {
+            try {
+                return new Lm(org.instruct4j.engine.nn.Pretrained.load(dir, device, dropout), org.instruct4j.engine.nn.Pretrained.tokenizer(dir));
+            } catch (java.io.IOException | IllegalArgumentException e) {
+                throw new UserError(dir + ": cannot load the Hugging Face GPT-2 folder: " + e.getMessage(), e);
+            }
+        }
         Checkpoint.Loaded c = load(dir, device, "lm");
         Gpt m = new Gpt(gptConfig(dir, c.config()).withDropout(dropout), new Rng(0), device);
         m.loadParameters(c.weights(), true);
@@ -74,5 +82,17 @@ public final class ModelFiles {
         RewardModel rm = new RewardModel(new Gpt(g, new Rng(0), device), new ScalarHead(g.dim(), new Rng(0), device), tok.pad());
         rm.loadParameters(c.weights());
         return new Reward(rm, tok);
+    }
+
+    /** A folder transformers wrote: config.json names a model_type or architectures, and has no instruct4j "kind". */
+    static boolean isHuggingFace(Path dir) {
+        Path config = dir.resolve("config.json");
+        if (!java.nio.file.Files.isRegularFile(config)) return false;
+        try {
+            JsonNode c = Checkpoint.toJson(new com.fasterxml.jackson.databind.ObjectMapper().readTree(config.toFile()));
+            return !c.has("kind") && (c.has("model_type") || c.has("architectures"));
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }

@@ -44,13 +44,14 @@ public final class PretrainCommand implements Command {
         o.addOption(CliOptions.opt("steps", "N", "training steps (default 1000)"));
         o.addOption(CliOptions.opt("batch", "N", "sequences per step (default 16)"));
         o.addOption(CliOptions.opt("lr", "X", "peak learning rate (default 1e-3)"));
+        o.addOption(InitOption.option());
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
         Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.required(cl, "out");
         Device device = CliOptions.device(cl);
         List<String> docs = documents(textFile);
-        BpeTokenizer tok = cl.hasOption("tokenizer") ? ModelFiles.tokenizer(CliOptions.existing(cl, "tokenizer"))
-                : BpeTokenizer.train(docs, CliOptions.integer(cl, "vocab", 512), List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD));
+        BpeTokenizer tok = InitOption.tokenizer(cl, () -> cl.hasOption("tokenizer") ? ModelFiles.tokenizer(CliOptions.existing(cl, "tokenizer"))
+                : BpeTokenizer.train(docs, CliOptions.integer(cl, "vocab", 512), List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD)));
         GptConfig cfg;
         try {
             cfg = GptConfig.preset(cl.getOptionValue("size", "tiny")).withVocab(tok.vocabSize()).withDropout(0f);
@@ -64,7 +65,7 @@ public final class PretrainCommand implements Command {
 
         List<int[]> chunks = chunks(docs, tok, cfg.contextLength());
         if (chunks.isEmpty()) throw new UserError(textFile + ": no text to train on");
-        Gpt model = new Gpt(cfg, new Rng(seed), device);
+        Gpt model = InitOption.apply(cl, cfg, new Rng(seed), device);
         AdamW opt = AdamW.of(model.parameters(), lr, 0.1f);
         LrSchedule schedule = LrSchedule.linearWarmup(lr, Math.min(100, steps / 10), 0f, LrSchedule.cosine(lr, Math.max(1, steps - Math.min(100, steps / 10)), 0.1f));
         Rng rng = new Rng(seed + 1);
