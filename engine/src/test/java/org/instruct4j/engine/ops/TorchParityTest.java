@@ -122,6 +122,27 @@ class TorchParityTest {
         });
     }
 
+    @Test void gptSizedShapes() {
+        // Head dim 64, 768 channels, a 2000-word vocab: the reductions are as long as in GPT-2 small.
+        GradCheck.withSeed("parity GPT-sized", rng -> {
+            int b = 2, h = 2, t = 64, d = 64, c = 768;
+            int[] start = {0, 5};
+            parity("attention D=64 T=64", rng, x -> Attention.causal(x[0], x[1], x[2], start),
+                    x -> composedAttention(x[0], x[1], x[2], start, b, h, t, t, 0.125f),
+                    Tensor.randn(rng, 1f, b, h, t, d), Tensor.randn(rng, 1f, b, h, t, d), Tensor.randn(rng, 1f, b, h, t, d));
+            parity("layernorm C=768", rng, x -> LayerNormOp.apply(x[0], x[1], x[2], 1e-5f), x -> {
+                NDArray centered = x[0].sub(x[0].mean(new int[] {-1}, true));
+                return centered.div(centered.pow(2).mean(new int[] {-1}, true).add(1e-5f).sqrt()).mul(x[1]).add(x[2]);
+            }, Tensor.randn(rng, 1f, 16, c), Tensor.randn(rng, 1f, c), Tensor.randn(rng, 1f, c));
+            parity("matmul x W^T 768", rng, x -> MatMul.matmul(x[0], x[1], false, true), x -> x[0].matMul(x[1].transpose()),
+                    Tensor.randn(rng, 1f, 2, 16, c), Tensor.randn(rng, 0.02f, 96, c));
+            parity("softmax 2000", rng, x -> Softmax.apply(x[0]), x -> x[0].softmax(-1), Tensor.randn(rng, 2f, 8, 2000));
+            parity("gelu 3072", rng, x -> Gelu.gelu(x[0]), x -> x[0].mul(0.5f).mul(
+                            x[0].add(x[0].pow(3).mul(0.044715f)).mul((float) Math.sqrt(2 / Math.PI)).tanh().add(1f)),
+                    Tensor.randn(rng, 1f, 4, 3072));
+        });
+    }
+
     /** softmax(q k^T * scale + mask) v, with zeros for queries that see no key. */
     private static NDArray composedAttention(NDArray q, NDArray k, NDArray v, int[] start, int b, int h, int tq, int tk, float scale) {
         float[] mask = new float[b * tq * tk], visible = new float[b * tq];

@@ -4,6 +4,7 @@ import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
@@ -12,7 +13,7 @@ import jdk.incubator.vector.VectorSpecies;
  * Each call works on one row in a fixed lane order, so results never depend on the thread count.
  *
  * <p>Determinism also rules out two Vector API shortcuts whose results change when the JIT compiles the code:
- * {@code reduceLanes(ADD)} (the compiled form sums lanes in a tree, the interpreted one in order) and the
+ * {@code reduceLanes(ADD)} (its lane order is unspecified: the compiled form and the interpreted one differ) and the
  * transcendental {@code lanewise(EXP / TANH)} (an intrinsic when compiled, Math.exp when not). Lane sums go
  * through {@link #sumLanes} and exp is our own polynomial made of exact IEEE adds, multiplies and fmas.
  */
@@ -24,11 +25,27 @@ final class VectorMath {
 
     private VectorMath() {}
 
-    /** The lanes of v added in lane order. */
+    /** Shuffles pairing lane i with lane i ^ w, for w = L/2, L/4, ..., 1. */
+    private static final VectorShuffle<Float>[] PAIRS = pairs();
+
+    @SuppressWarnings("unchecked")
+    private static VectorShuffle<Float>[] pairs() {
+        int steps = Integer.numberOfTrailingZeros(L);
+        VectorShuffle<Float>[] p = new VectorShuffle[steps];
+        for (int k = 0, w = L / 2; k < steps; k++, w /= 2) {
+            int width = w;
+            p[k] = VectorShuffle.fromOp(S, i -> i ^ width);
+        }
+        return p;
+    }
+
+    /**
+     * The lanes of v added in a fixed tree: lane i with lane i + L/2, then i + L/4, ... The same IEEE adds in
+     * the same order whether the JIT has compiled this or not.
+     */
     static float sumLanes(FloatVector v) {
-        float s = 0;
-        for (int l = 0; l < L; l++) s += v.lane(l);
-        return s;
+        for (VectorShuffle<Float> p : PAIRS) v = v.add(v.rearrange(p));
+        return v.lane(0);
     }
 
     /**

@@ -49,14 +49,20 @@ class VectorMathTest {
         for (int i = 0; i < x.length; i++) assertThat((double) t[i]).as("tanh(%s)", x[i]).isCloseTo(Math.tanh(x[i]), org.assertj.core.api.Assertions.within(5e-7));
     }
 
-    @Test void laneSumsGoInLaneOrder() {
+    @Test void laneSumsFollowTheFixedPairTree() {
         assumeTrue(VectorSupport.AVAILABLE);
-        float[] v = new float[L];
-        v[0] = 1e8f;
-        for (int i = 1; i < L; i++) v[i] = 1f;
-        v[L - 1] = -1e8f;
-        float inOrder = 0;
-        for (float f : v) inOrder += f;
-        assertThat(VectorMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, v, 0))).isEqualTo(inOrder);
+        Rng rng = new Rng(9);
+        for (int trial = 0; trial < 100; trial++) {
+            float[] v = new float[L];
+            for (int i = 0; i < L; i++) v[i] = (float) (rng.nextGaussian() * Math.pow(10, rng.nextInt(9)));
+            // The same tree in scalar code: lane i plus lane i ^ w, for w = L/2 down to 1.
+            float[] t = v.clone();
+            for (int w = L / 2; w >= 1; w /= 2) {
+                float[] next = new float[L];
+                for (int i = 0; i < L; i++) next[i] = t[i] + t[i ^ w];
+                t = next;
+            }
+            assertThat(VectorMath.sumLanes(FloatVector.fromArray(FloatVector.SPECIES_PREFERRED, v, 0))).isEqualTo(t[0]);
+        }
     }
 }
