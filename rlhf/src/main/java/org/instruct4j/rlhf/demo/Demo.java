@@ -104,8 +104,13 @@ public final class Demo {
         stage("5/7 reward model (K-way rankings of SFT samples)");
         List<Ranking> rankings = rankSftSamples(sft, tok, data.rmTasks());
         Jsonl.write(out.resolve("world/rankings.jsonl"), rankings);
+        // Besides rankings of SFT samples, labelers contrast a few written responses per prompt (ideal, partial,
+        // wrong, rude, rambling): a miniature of the paper's labelers ranking outputs of several models.
+        List<Ranking> rmData = new ArrayList<>(rankings);
+        rmData.addAll(data.syntheticRankings().subList(0, Math.min(cfg.rmSynthetic(), data.syntheticRankings().size())));
+        java.util.Collections.shuffle(rmData, new java.util.Random(cfg.seed()));
         List<RmExample> rmExamples = new ArrayList<>();
-        for (Ranking r : rankings) if (!r.pairs().isEmpty()) rmExamples.add(RmExample.of(r, tok::encode, eot));
+        for (Ranking r : rmData) if (!r.pairs().isEmpty()) rmExamples.add(RmExample.of(r, tok::encode, eot));
         int rmVal = Math.max(8, rmExamples.size() / 10);
         RewardModel rm = RewardModel.fromLm(copy(sft), tok.pad(), new Rng(cfg.seed() + 5));
         RmConfig rc = RmConfig.paper().withLr(cfg.rmLr()).withEpochs(cfg.rmEpochs()).withBatchPrompts(cfg.rmBatchPrompts())

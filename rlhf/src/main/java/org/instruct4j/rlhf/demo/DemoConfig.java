@@ -12,18 +12,18 @@ import org.instruct4j.rlhf.world.WorldConfig;
 public record DemoConfig(String name, long seed, Device device, WorldConfig world, int tokenizerVocab, GptConfig model,
                          int pretrainSteps, int pretrainBatch, float pretrainLr,
                          int sftEpochs, int sftBatch, float sftLr,
-                         int rmTasks, int rmMinK, int rmMaxK, int rmEpochs, int rmBatchPrompts, float rmLr,
+                         int rmTasks, int rmSynthetic, int rmMinK, int rmMaxK, int rmEpochs, int rmBatchPrompts, float rmLr,
                          int ppoIterations, int ppoBatch, int ppoMinibatch, float ppoLr, float ppoValueLr, double klCoef,
                          float ptxCoef, double ptxPerEpisode, int ptxSeqLen, int maxNewTokens,
                          int evalTasks, float evalTemperature, int publicNlpItems, int generationBatch) {
 
     public static DemoConfig standard(long seed) {
-        GptConfig model = new GptConfig(1024, 192, 4, 4, 128, 0.1f, 1e-5f);
+        GptConfig model = new GptConfig(1024, 192, 3, 3, 96, 0.1f, 1e-5f);
         return new DemoConfig("standard", seed, Device.CPU, WorldConfig.defaults(seed), 1024, model,
-                700, 16, 2e-3f,
-                2, 32, 5e-4f,
-                600, 4, 6, 1, 16, 2e-4f,
-                24, 64, 16, 3e-5f, 1e-4f, 0.02,
+                450, 16, 2e-3f,
+                3, 32, 5e-4f,
+                500, 500, 4, 6, 1, 16, 2e-4f,
+                20, 64, 16, 1e-4f, 2e-4f, 0.02,
                 1.0f, 0.25, 64, 32,
                 400, 0.7f, 200, 64);
     }
@@ -35,8 +35,8 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
         return new DemoConfig("quick", seed, Device.CPU, small, 512, model,
                 150, 16, 3e-3f,
                 1, 32, 1e-3f,
-                150, 4, 5, 1, 16, 3e-4f,
-                4, 32, 16, 3e-5f, 1e-4f, 0.02,
+                150, 50, 4, 5, 1, 16, 3e-4f,
+                4, 32, 16, 1e-4f, 2e-4f, 0.02,
                 1.0f, 0.25, 64, 28,
                 120, 0.7f, 60, 60);
     }
@@ -45,14 +45,14 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
     public DemoConfig forModel(String preset, Device onDevice) {
         GptConfig m = GptConfig.preset(preset).withVocab(tokenizerVocab).withContext(Math.min(model.contextLength() * 4, GptConfig.preset(preset).contextLength()));
         return new DemoConfig(name + "-" + preset, seed, onDevice, world, tokenizerVocab, m, pretrainSteps, pretrainBatch, pretrainLr / 4,
-                sftEpochs, sftBatch, sftLr / 4, rmTasks, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr / 4, ppoIterations,
+                sftEpochs, sftBatch, sftLr / 4, rmTasks, rmSynthetic, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr / 4, ppoIterations,
                 ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
                 evalTasks, evalTemperature, publicNlpItems, generationBatch);
     }
 
     public DemoConfig onDevice(Device d) {
         return new DemoConfig(name, seed, d, world, tokenizerVocab, model, pretrainSteps, pretrainBatch, pretrainLr,
-                sftEpochs, sftBatch, sftLr, rmTasks, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr, ppoIterations,
+                sftEpochs, sftBatch, sftLr, rmTasks, rmSynthetic, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr, ppoIterations,
                 ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
                 evalTasks, evalTemperature, publicNlpItems, generationBatch);
     }
