@@ -4,25 +4,18 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
-import org.instruct4j.engine.Scope;
-import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
-import org.instruct4j.engine.optim.AdamW;
-import org.instruct4j.engine.optim.GradClip;
-import org.instruct4j.engine.optim.LrSchedule;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.train.LinePlot;
 import org.instruct4j.rlhf.train.MetricsLog;
-import org.instruct4j.rlhf.train.ProgressBar;
-import org.instruct4j.rlhf.train.Sequences;
+import org.instruct4j.rlhf.pretrain.PretrainConfig;
+import org.instruct4j.rlhf.pretrain.Pretrainer;
 
 /**
  * `instruct4j pretrain`: a GPT language model on a text file (documents separated by blank lines). Trains a
@@ -63,30 +56,13 @@ public final class PretrainCommand implements Command {
         float lr = CliOptions.number(cl, "lr", 1e-3f);
         long seed = CliOptions.seed(cl);
 
-        List<int[]> chunks = chunks(docs, tok, cfg.contextLength());
-        if (chunks.isEmpty()) throw new UserError(textFile + ": no text to train on");
+        int[] stream = Pretrainer.tokenStream(tok, docs);
+        int seqLen = Math.min(cfg.contextLength(), stream.length - 2);
+        if (seqLen < 2) throw new UserError(textFile + ": too little text to train on (" + stream.length + " tokens)");
         Gpt model = InitOption.apply(cl, cfg, new Rng(seed), device);
-        AdamW opt = AdamW.of(model.parameters(), lr, 0.1f);
-        LrSchedule schedule = LrSchedule.linearWarmup(lr, Math.min(100, steps / 10), 0f, LrSchedule.cosine(lr, Math.max(1, steps - Math.min(100, steps / 10)), 0.1f));
-        Rng rng = new Rng(seed + 1);
-        ProgressBar bar = new ProgressBar("pretrain", steps);
+        PretrainConfig pc = new PretrainConfig(steps, batch, seqLen, lr, 0.1f, Math.max(1, Math.min(100, steps / 10)), 0.1f, 1f, seed + 1);
         try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
-            for (int step = 0; step < steps; step++) {
-                List<int[]> b = new ArrayList<>();
-                for (int i = 0; i < batch; i++) b.add(chunks.get(rng.nextInt(chunks.size())));
-                int[] from = new int[b.size()];
-                Arrays.fill(from, 1);
-                double loss;
-                try (Scope s = Scope.open()) {
-                    Tensor l = Sequences.lmLoss(model, b, from, tok.pad(), true, rng);
-                    l.backward();
-                    opt.step(schedule.at(step), GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), 1f));
-                    opt.zeroGrad();
-                    loss = l.item();
-                }
-                log.log(step + 1, Map.of("loss", loss, "lr", (double) schedule.at(step)));
-                bar.update(step + 1, Map.of("loss", loss));
-            }
+            new Pretrainer(model, pc).train(stream, log);
             ModelFiles.save(out, model.parameters(), "lm", cfg, tok, steps);
             LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-pretrain", "loss");
         }
@@ -103,18 +79,10 @@ public final class PretrainCommand implements Command {
 
     /** The documents as one token stream (end-of-text after each), cut into context-length pieces. */
     static List<int[]> chunks(List<String> docs, BpeTokenizer tok, int context) {
-        List<Integer> stream = new ArrayList<>();
-        for (String d : docs) {
-            for (int t : tok.encode(d)) stream.add(t);
-            stream.add(tok.endOfText());
-        }
+        int[] stream = Pretrainer.tokenStream(tok, docs);
         List<int[]> out = new ArrayList<>();
-        for (int at = 0; at + 2 <= stream.size(); at += context) {
-            int end = Math.min(stream.size(), at + context);
-            int[] c = new int[end - at];
-            for (int i = 0; i < c.length; i++) c[i] = stream.get(at + i);
-            if (c.length >= 2) out.add(c);
-        }
+        for (int at = 0; at + 2 <= stream.length; at += context)
+            out.add(java.util.Arrays.copyOfRange(stream, at, Math.min(stream.length, at + context)));
         return out;
     }
 }

@@ -71,7 +71,7 @@ public final class Demo {
         BpeTokenizer tok = BpeTokenizer.train(data.pretrainDocuments(), cfg.tokenizerVocab(), List.of(WorldFormat.END_OF_TEXT, "<|pad|>"));
         tok.save(out.resolve("tokenizer-vocab.json"), out.resolve("tokenizer-merges.txt"));
         int eot = tok.endOfText();
-        int[] corpus = encodeCorpus(tok, data.pretrainDocuments());
+        int[] corpus = Pretrainer.tokenStream(tok, data.pretrainDocuments());
         console.printf("  vocab %d, corpus %,d tokens%n", tok.vocabSize(), corpus.length);
 
         stage("3/7 pretrain (GPT)");
@@ -190,24 +190,6 @@ public final class Demo {
             rankings.add(World.rankResponses(used.get(i), candidates, labelers.get(i % labelers.size()), rng));
         }
         return rankings;
-    }
-
-    static int[] encodeCorpus(BpeTokenizer tok, List<String> documents) {
-        List<int[]> parts = new ArrayList<>();
-        int total = 0;
-        for (String d : documents) {
-            int[] ids = tok.encode(d);
-            parts.add(ids);
-            total += ids.length + 1;
-        }
-        int[] all = new int[total];
-        int at = 0;
-        for (int[] p : parts) {
-            System.arraycopy(p, 0, all, at, p.length);
-            at += p.length;
-            all[at++] = tok.endOfText();
-        }
-        return all;
     }
 
     /** Pretraining windows for the ptx term, drawn once so both PPO-ptx runs would see the same data. */

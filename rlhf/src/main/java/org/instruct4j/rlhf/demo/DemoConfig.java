@@ -20,11 +20,11 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
     public static DemoConfig standard(long seed) {
         GptConfig model = new GptConfig(1024, 192, 3, 3, 96, 0.1f, 1e-5f);
         return new DemoConfig("standard", seed, Device.CPU, WorldConfig.defaults(seed), 1024, model,
-                450, 16, 2e-3f,
+                400, 16, 2e-3f,
                 3, 32, 5e-4f,
-                500, 500, 4, 6, 1, 16, 2e-4f,
-                20, 64, 16, 1e-4f, 2e-4f, 0.02,
-                1.0f, 0.25, 64, 32,
+                500, 1000, 4, 6, 1, 16, 5e-4f,
+                18, 64, 16, 2e-4f, 2e-4f, 0.02,
+                0.3f, 0.25, 64, 32,
                 400, 0.7f, 200, 64);
     }
 
@@ -37,7 +37,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                 1, 32, 1e-3f,
                 150, 50, 4, 5, 1, 16, 3e-4f,
                 4, 32, 16, 1e-4f, 2e-4f, 0.02,
-                1.0f, 0.25, 64, 28,
+                0.3f, 0.25, 64, 28,
                 120, 0.7f, 60, 60);
     }
 

@@ -36,6 +36,25 @@ public final class Pretrainer {
 
     public Pretrainer quiet() { progress = false; return this; }
 
+    /** Documents as one token stream, end-of-text after each: what the pretraining windows are cut from. */
+    public static int[] tokenStream(org.instruct4j.engine.text.BpeTokenizer tok, List<String> documents) {
+        List<int[]> parts = new ArrayList<>();
+        int total = 0;
+        for (String d : documents) {
+            int[] ids = tok.encode(d);
+            parts.add(ids);
+            total += ids.length + 1;
+        }
+        int[] all = new int[total];
+        int at = 0;
+        for (int[] p : parts) {
+            System.arraycopy(p, 0, all, at, p.length);
+            at += p.length;
+            all[at++] = tok.endOfText();
+        }
+        return all;
+    }
+
     /** Trains for cfg.steps() steps; returns the loss of each step. */
     public List<Double> train(int[] corpus, MetricsLog log) {
         int t = cfg.seqLen(), b = cfg.batch();
