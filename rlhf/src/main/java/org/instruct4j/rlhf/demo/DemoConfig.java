@@ -23,7 +23,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                 400, 16, 2e-3f,
                 3, 32, 5e-4f,
                 500, 1000, 4, 6, 1, 16, 5e-4f,
-                18, 64, 16, 2e-4f, 2e-4f, 0.02,
+                18, 64, 16, 1e-4f, 2e-4f, 0.02,
                 0.3f, 0.25, 64, 32,
                 400, 0.7f, 200, 64);
     }
