@@ -108,7 +108,13 @@ public final class Jsonl {
         BadLine(String reason) { super(reason, null, false, false); }
     }
 
-    private interface LineParser<T> { T parse(JsonNode node); }
+    /** Turns one JSON object into a record; an IllegalArgumentException is reported as "file:line: message". */
+    public interface LineParser<T> { T parse(JsonNode node); }
+
+    /** Records of a type this class does not know (the world's tasks, say), with the same file:line errors. */
+    public static <T> List<T> readWith(Path file, ReadOptions options, LineParser<T> parser) {
+        return readLines(file, options, parser).records();
+    }
 
     private static <T> ReadResult<T> readLines(Path file, ReadOptions options, LineParser<T> parser) {
         List<T> records = new ArrayList<>();

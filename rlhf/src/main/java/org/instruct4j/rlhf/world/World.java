@@ -1,6 +1,5 @@
 package org.instruct4j.rlhf.world;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Demonstration;
@@ -8,7 +7,6 @@ import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
 import org.instruct4j.rlhf.data.Ranking;
 
-import java.io.BufferedReader;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -138,26 +136,7 @@ public final class World {
 
     /** Tasks from a file written by writeAll (eval_tasks.jsonl, rm_tasks.jsonl); a bad line gives file:line: reason. */
     public static List<Task> readTasks(Path file) {
-        List<Task> tasks = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) continue;
-                try {
-                    JsonNode node = Jsonl.mapper().readTree(line);
-                    tasks.add(Task.fromJson(node));
-                } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-                    throw new DataException(file + ":" + lineNo + ": invalid JSON: " + e.getOriginalMessage());
-                } catch (IllegalArgumentException e) {
-                    throw new DataException(file + ":" + lineNo + ": " + e.getMessage());
-                }
-            }
-        } catch (IOException e) {
-            throw new DataException(file + ": cannot read: " + e.getMessage(), e);
-        }
-        return tasks;
+        return Jsonl.readWith(file, org.instruct4j.rlhf.data.ReadOptions.strict(), Task::fromJson);
     }
 
     /** n tasks from the world's distribution whose prompts are not in the excluded set. */
