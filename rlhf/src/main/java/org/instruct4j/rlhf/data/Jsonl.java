@@ -9,12 +9,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -59,27 +56,15 @@ public final class Jsonl {
 
     /** Writes one record per line, atomically: a temporary file beside the target, then a rename. */
     public static <T> void write(Path file, List<T> records) {
-        Path absolute = file.toAbsolutePath();
-        Path dir = absolute.getParent();
-        Path tmp = null;
         try {
-            Files.createDirectories(dir);
-            tmp = Files.createTempFile(dir, absolute.getFileName().toString(), ".tmp");
-            try (Writer out = Files.newBufferedWriter(tmp, StandardCharsets.UTF_8)) {
+            org.instruct4j.engine.io.AtomicFiles.write(file, out -> {
                 for (T record : records) {
-                    out.write(MAPPER.writeValueAsString(toJson(record)));
+                    out.write(MAPPER.writeValueAsBytes(toJson(record)));
                     out.write('\n');
                 }
-            }
-            try {
-                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
-            }
+            });
         } catch (IOException e) {
             throw new DataException(file + ": cannot write: " + e.getMessage(), e);
-        } finally {
-            if (tmp != null) try { Files.deleteIfExists(tmp); } catch (IOException ignored) { /* best effort */ }
         }
     }
 

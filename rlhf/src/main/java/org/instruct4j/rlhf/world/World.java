@@ -9,10 +9,7 @@ import org.instruct4j.rlhf.data.Ranking;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -185,16 +182,8 @@ public final class World {
     }
 
     private static void writeAtomically(Path file, String text) {
-        Path absolute = file.toAbsolutePath();
         try {
-            Files.createDirectories(absolute.getParent());
-            Path tmp = Files.createTempFile(absolute.getParent(), absolute.getFileName().toString(), ".tmp");
-            Files.writeString(tmp, text, StandardCharsets.UTF_8);
-            try {
-                Files.move(tmp, absolute, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(tmp, absolute, StandardCopyOption.REPLACE_EXISTING);
-            }
+            org.instruct4j.engine.io.AtomicFiles.write(file, out -> out.write(text.getBytes(StandardCharsets.UTF_8)));
         } catch (IOException e) {
             throw new DataException(file + ": cannot write: " + e.getMessage(), e);
         }
