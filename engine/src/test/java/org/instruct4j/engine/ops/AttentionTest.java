@@ -78,6 +78,18 @@ class AttentionTest {
         });
     }
 
+    /**
+     * With the Vector API, 8 or more queries go through the CPU's blocked path (query blocks of 30 rows as small
+     * GEMMs): several blocks, a ragged last block, Tq < Tk, left padding that empties whole blocks, odd head dims.
+     */
+    @Test void longSequencesAcrossSeveralQueryBlocks() {
+        GradCheck.withSeed("attention query blocks", rng -> {
+            int tk = size(rng, 61, 70), tq = tk - size(rng, 0, 5), d = size(rng, 3, 9);
+            check("attention query blocks", rng, 2, 1, tq, tk, d, new int[] {0, size(rng, 1, tk - 1)});
+            check("attention query blocks all padding", rng, 2, 1, 33, 33, size(rng, 1, 4), new int[] {33, size(rng, 0, 32)});
+        });
+    }
+
     @Test void paddedKeysGetExactlyZeroWeightAndGradient() {
         GradCheck.withSeed("attention padding exact zeros", rng -> {
             int b = 2, h = 2, t = size(rng, 4, 9), d = size(rng, 2, 6);

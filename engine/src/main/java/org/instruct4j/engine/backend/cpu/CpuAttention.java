@@ -6,10 +6,33 @@ package org.instruct4j.engine.backend.cpu;
  * Query i sits at key position tk - tq + i and sees keys start[b] .. tk - tq + i.
  */
 final class CpuAttention {
+    /**
+     * Query rows per block of the blocked path (a multiple of the GEMM's 6-row micro-tile). A block multiplies
+     * only the keys its last query sees, so about 60 % of the causal square is computed at T = 128, not all of it.
+     */
+    private static final int QB = 30;
+    /** Below this many queries (a KV-cache decode step has one) the row-at-a-time loops are cheaper. */
+    private static final int BLOCKED_MIN_QUERIES = 8;
+
     private CpuAttention() {}
+
+    /** Per-thread score and probability rows of one query block, grown on demand. */
+    private static final class Scratch {
+        float[] p = new float[0], ds = new float[0];
+
+        Scratch grow(int size) {
+            if (p.length < size) { p = new float[size]; ds = new float[size]; }
+            return this;
+        }
+    }
+
+    private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    private static boolean blocked(int tq) { return VectorSupport.AVAILABLE && tq >= BLOCKED_MIN_QUERIES; }
 
     static void forward(float[] q, float[] k, float[] v, float[] out, float[] lse, int[] start,
                         int batch, int heads, int tq, int tk, int d, float scale) {
+        if (blocked(tq)) { forwardBlocked(q, k, v, out, lse, start, batch, heads, tq, tk, d, scale); return; }
         Parallel.forRange(batch * heads, 1, (from, to) -> {
             float[] s = new float[tk];
             for (int bh = from; bh < to; bh++) {
@@ -48,6 +71,10 @@ final class CpuAttention {
     static void backward(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
                          float[] dq, float[] dk, float[] dv, int[] start,
                          int batch, int heads, int tq, int tk, int d, float scale) {
+        if (blocked(tq)) {
+            backwardBlocked(q, k, v, out, lse, dout, dq, dk, dv, start, batch, heads, tq, tk, d, scale);
+            return;
+        }
         Parallel.forRange(batch * heads, 1, (from, to) -> {
             for (int bh = from; bh < to; bh++) {
                 int b = bh / heads, s0 = start == null ? 0 : start[b];
@@ -68,6 +95,86 @@ final class CpuAttention {
                         axpy(ds, k, kj, dq, oq, d);
                         axpy(ds, q, oq, dk, kj, d);
                     }
+                }
+            }
+        });
+    }
+
+    // ---- blocked path (Vector API) ------------------------------------------------------------------------------
+    // The loops above do one dot product and one axpy of length D per (query, key) pair: with D = 32 that is
+    // mostly horizontal sums and loads/stores. Here each (batch, head) task takes its queries in blocks of QB rows
+    // and does the products as small GEMMs on the calling thread (CpuGemmVector.multiply), the softmax row by row
+    // in between. Block [i0, i1) only sees keys [s0, tk - tq + i1), so the causal upper triangle is mostly skipped;
+    // entries of a block row past its own last key (and whole rows with no key) are set to exactly 0.
+    // Determinism: one task per (batch, head); dk and dv get the blocks' contributions in increasing block order.
+
+    private static void forwardBlocked(float[] q, float[] k, float[] v, float[] out, float[] lse, int[] start,
+                                       int batch, int heads, int tq, int tk, int d, float scale) {
+        Parallel.forRange(batch * heads, 1, (from, to) -> {
+            float[] p = SCRATCH.get().grow(QB * tk).p;
+            for (int bh = from; bh < to; bh++) {
+                int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * tk * d;
+                for (int i0 = 0; i0 < tq; i0 += QB) {
+                    int rows = Math.min(QB, tq - i0), n = tk - tq + i0 + rows - s0;
+                    if (n <= 0) {
+                        java.util.Arrays.fill(out, qo + i0 * d, qo + (i0 + rows) * d, 0f);
+                        java.util.Arrays.fill(lse, bh * tq + i0, bh * tq + i0 + rows, Float.NEGATIVE_INFINITY);
+                        continue;
+                    }
+                    // p = scale * q k^T over the block's keys, then each row becomes its softmax.
+                    CpuGemmVector.multiply(false, true, rows, n, d, scale, q, qo + i0 * d, k, ko + s0 * d, 0f, p, 0);
+                    for (int r = 0; r < rows; r++) {
+                        int i = i0 + r, seen = tk - tq + i - s0 + 1, o = r * n, row = bh * tq + i;
+                        if (seen <= 0) {
+                            java.util.Arrays.fill(p, o, o + n, 0f);
+                            lse[row] = Float.NEGATIVE_INFINITY;
+                            continue;
+                        }
+                        float max = VectorMath.max(p, o, seen);
+                        float sum = VectorMath.expSum(p, o, max, p, o, seen);
+                        VectorMath.scale(p, o, (float) (1.0 / sum), seen);
+                        java.util.Arrays.fill(p, o + seen, o + n, 0f);
+                        lse[row] = max + (float) Math.log(sum);
+                    }
+                    CpuGemmVector.multiply(false, false, rows, d, n, 1f, p, 0, v, ko + s0 * d, 0f, out, qo + i0 * d);
+                }
+            }
+        });
+    }
+
+    private static void backwardBlocked(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
+                                        float[] dq, float[] dk, float[] dv, int[] start,
+                                        int batch, int heads, int tq, int tk, int d, float scale) {
+        Parallel.forRange(batch * heads, 1, (from, to) -> {
+            Scratch sc = SCRATCH.get().grow(QB * tk);
+            float[] p = sc.p, ds = sc.ds;
+            for (int bh = from; bh < to; bh++) {
+                int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * tk * d;
+                java.util.Arrays.fill(dk, ko, ko + tk * d, 0f);
+                java.util.Arrays.fill(dv, ko, ko + tk * d, 0f);
+                for (int i0 = 0; i0 < tq; i0 += QB) {
+                    int rows = Math.min(QB, tq - i0), n = tk - tq + i0 + rows - s0;
+                    if (n <= 0) {
+                        java.util.Arrays.fill(dq, qo + i0 * d, qo + (i0 + rows) * d, 0f);
+                        continue;
+                    }
+                    // The forward's product (same call, same bits), then p = exp(s - lse) and dp = dout v^T.
+                    CpuGemmVector.multiply(false, true, rows, n, d, scale, q, qo + i0 * d, k, ko + s0 * d, 0f, p, 0);
+                    CpuGemmVector.multiply(false, true, rows, n, d, 1f, dout, qo + i0 * d, v, ko + s0 * d, 0f, ds, 0);
+                    for (int r = 0; r < rows; r++) {
+                        int i = i0 + r, seen = Math.max(0, tk - tq + i - s0 + 1), o = r * n, oq = qo + i * d;
+                        if (seen > 0) {
+                            float di = VectorMath.dot(dout, oq, out, oq, d);
+                            VectorMath.scaledExp(p, o, lse[bh * tq + i], 1f, p, o, seen);
+                            VectorMath.attentionScoreGradRow(p, ds, o, seen, di, scale);
+                        }
+                        java.util.Arrays.fill(p, o + seen, o + n, 0f);
+                        java.util.Arrays.fill(ds, o + seen, o + n, 0f);
+                    }
+                    // dq = ds k; dk += ds^T q; dv += p^T dout (over the block's keys).
+                    CpuGemmVector.multiply(false, false, rows, d, n, 1f, ds, 0, k, ko + s0 * d, 0f, dq, qo + i0 * d);
+                    CpuGemmVector.multiply(true, false, n, d, rows, 1f, ds, 0, q, qo + i0 * d, 1f, dk, ko + s0 * d);
+                    CpuGemmVector.multiply(true, false, n, d, rows, 1f, p, 0, dout, qo + i0 * d, 1f, dv, ko + s0 * d);
                 }
             }
         });

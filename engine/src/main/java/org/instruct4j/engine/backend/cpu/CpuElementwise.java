@@ -8,14 +8,42 @@ final class CpuElementwise {
     private CpuElementwise() {}
 
     static void add(float[] a, float[] b, float[] out, int n, int period) {
-        Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) out[i] = a[i] + b[period == n ? i : i % period];
+        if (period == n) {
+            Parallel.forRange(n, GRAIN, (from, to) -> {
+                for (int i = from; i < to; i++) out[i] = a[i] + b[i];
+            });
+            return;
+        }
+        // A broadcast (bias over rows): loop over rows with b indexed from 0, not i % period per element, an
+        // integer division that cost more than the add and kept C2 from vectorizing the loop.
+        forRows(n, period, (o, len) -> {
+            for (int c = 0; c < len; c++) out[o + c] = a[o + c] + b[c];
         });
     }
 
     static void mul(float[] a, float[] b, float[] out, int n, int period) {
-        Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) out[i] = a[i] * b[period == n ? i : i % period];
+        if (period == n) {
+            Parallel.forRange(n, GRAIN, (from, to) -> {
+                for (int i = from; i < to; i++) out[i] = a[i] * b[i];
+            });
+            return;
+        }
+        forRows(n, period, (o, len) -> {
+            for (int c = 0; c < len; c++) out[o + c] = a[o + c] * b[c];
+        });
+    }
+
+    /** A body over one row of a broadcast: elements [o, o + len) of the output, b's element c at o + c. */
+    @FunctionalInterface
+    private interface RowBody {
+        void run(int o, int len);
+    }
+
+    /** Splits [0, n) into rows of period elements (the last one possibly short) and spreads them over the pool. */
+    private static void forRows(int n, int period, RowBody body) {
+        int rows = (n + period - 1) / period;
+        Parallel.forRange(rows, Math.max(1, GRAIN / period), (from, to) -> {
+            for (int r = from; r < to; r++) body.run(r * period, Math.min(period, n - r * period));
         });
     }
 
@@ -27,12 +55,15 @@ final class CpuElementwise {
     }
 
     static void sumRows(float[] x, float[] out, int rows, int cols) {
+        // Rows outer, a block of columns inner: the old column-at-a-time loop strided through x by a whole row
+        // per element. Each column still sums its rows in increasing order in double, so the bits are the same.
         Parallel.forRange(cols, 64, (from, to) -> {
-            for (int c = from; c < to; c++) {
-                double s = 0;
-                for (int r = 0; r < rows; r++) s += x[r * cols + c];
-                out[c] = (float) s;
+            double[] acc = new double[to - from];
+            for (int r = 0; r < rows; r++) {
+                int o = r * cols + from;
+                for (int c = 0; c < acc.length; c++) acc[c] += x[o + c];
             }
+            for (int c = 0; c < acc.length; c++) out[from + c] = (float) acc[c];
         });
     }
 

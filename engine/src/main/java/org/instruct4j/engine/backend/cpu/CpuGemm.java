@@ -29,6 +29,14 @@ public final class CpuGemm {
                      boolean vector, boolean parallel) {
         check(batch, m, n, k, a, strideA, b, strideB, c, strideC);
         if (batch == 0 || m == 0 || n == 0) return;
+        if (batch > 1 && strideB == 0 && !transA && strideA == (long) m * k && strideC == (long) m * n) {
+            // One B shared by a batch of row-major A matrices that follow each other (x (B, T, C) times a weight):
+            // the batch is one tall matrix of batch * m rows. Without this, B was packed again for every matrix
+            // and each matrix was a separate small problem (a KV-cache decode step is batch 64 of m = 1 rows).
+            // Every C element still gets the same k terms in the same order, so the bits do not change.
+            m *= batch;
+            batch = 1;
+        }
         if (vector) CpuGemmVector.gemm(transA, transB, batch, m, n, k, alpha, a, strideA, b, strideB, beta, c, strideC, parallel);
         else CpuGemmPlain.gemm(transA, transB, batch, m, n, k, alpha, a, strideA, b, strideB, beta, c, strideC, parallel);
     }

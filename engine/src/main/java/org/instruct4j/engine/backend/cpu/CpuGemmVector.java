@@ -8,14 +8,19 @@ import jdk.incubator.vector.VectorSpecies;
  * {@link VectorSupport#AVAILABLE}.
  *
  * <pre>
- * for jc in n step NC:                 B block kc x nc lives in L3 (packed once, shared by all threads)
- *   for pc in k step KC:               k blocks in increasing order, each added into C
- *     pack B(pc, jc)
+ * for jc in n step NC:
+ *   for each k chunk (as many KC blocks as fit KCHUNK floats of packed B, usually all of k):
+ *     pack B(chunk, jc), every KC block of it (parallel over panels)
  *     parallel over C blocks (MC rows x a group of NR panels):
- *       pack A(ic, pc)                 A block mc x kc lives in L2 (one per thread)
- *       for each NR panel:             B micro-panel kc x NR lives in L1
- *         for each MR panel: micro-kernel, MR x NR accumulators in registers
+ *       for pc in the chunk step KC:   k blocks in increasing order, each added into C
+ *         for each NR panel:           B micro-panel kc x NR lives in L1
+ *           for each MR panel: micro-kernel reading A where it lies (MR x NR accumulators in registers)
  * </pre>
+ *
+ * A is not packed: the micro-kernel reads its MR rows straight from A (row-major or transposed), only a ragged
+ * last row panel is copied into a zero-padded scratch. Packing A cost as much as the multiply itself when n is
+ * small (a 96-wide model's projections), and for few rows it was done again by every column group. B is packed
+ * for a whole chunk of k at once so a small GEMM is two pool dispatches, not two per KC block.
  *
  * Determinism: each C element is owned by one task and gets the k blocks in increasing order, each block
  * summed by fma in increasing k; packing is a plain copy. How tasks are grouped or spread over threads does
@@ -28,16 +33,23 @@ final class CpuGemmVector {
     static final int MR = 6, NR = 2 * L;
     /** Cache blocks: A block MC x KC (96 KiB) in L2, B micro-panel KC x NR (16 KiB) in L1. */
     static final int KC = 256, MC = 16 * MR, NC = 64 * NR;
+    /** Most floats of B packed at once (4 MiB): all of k for the small models, a few KC blocks for GPT-2. */
+    static final int KCHUNK_FLOATS = 1 << 20;
     /** Per-matrix work (multiply-adds) below which a batch is spread over threads one matrix per task. */
     private static final long SMALL_WORK = 1L << 21;
 
     private CpuGemmVector() {}
 
-    /** Per-thread packing buffers, reused across calls so a training step allocates nothing here. */
+    /** Per-thread buffers, reused across calls (grown on demand) so a training step allocates nothing here. */
     private static final class Workspace {
-        final float[] packA = new float[MC * KC];
-        final float[] packB = new float[KC * NC];
+        float[] packB = new float[0];
+        final float[] edgeA = new float[MR * KC];
         final float[] tile = new float[MR * NR];
+
+        float[] packB(int size) {
+            if (packB.length < size) packB = new float[size];
+            return packB;
+        }
     }
 
     private static final ThreadLocal<Workspace> WORKSPACE = ThreadLocal.withInitial(Workspace::new);
@@ -58,31 +70,51 @@ final class CpuGemmVector {
         }
     }
 
+    /**
+     * One matrix on the calling thread, operands at the given offsets (row strides as in {@link CpuGemm#gemm}):
+     * for kernels that multiply many small blocks inside their own parallel tasks (attention).
+     */
+    static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
+                         float[] b, int bOff, float beta, float[] c, int cOff) {
+        if (m == 0 || n == 0) return;
+        new Problem(transA, transB, m, n, k, alpha, a, b, beta, c).multiply(aOff, bOff, cOff, false);
+    }
+
     private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha,
                            float[] a, float[] b, float beta, float[] c) {
 
         /** One matrix: C at cOff = alpha * op(A at aOff) op(B at bOff) + beta * C. */
         void multiply(int aOff, int bOff, int cOff, boolean parallel) {
-            float[] packB = WORKSPACE.get().packB;
             int rowBlocks = (m + MC - 1) / MC;
             for (int jc = 0; jc < n; jc += NC) {
-                int nc = Math.min(NC, n - jc), panels = (nc + NR - 1) / NR;
+                int nc = Math.min(NC, n - jc), panels = (nc + NR - 1) / NR, ncPad = panels * NR;
                 // With few row blocks (small m), split the columns too so every thread has work.
                 int groups = Math.min(panels, Math.max(1, (4 * Parallel.THREADS + rowBlocks - 1) / rowBlocks));
                 int panelsPerGroup = (panels + groups - 1) / groups;
                 int groupCount = (panels + panelsPerGroup - 1) / panelsPerGroup;
-                for (int pc = 0; pc < k; pc += KC) {
-                    int kc = Math.min(KC, k - pc), p0 = pc, j0 = jc;
-                    float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
-                    GemmTasks.run(panels, 8, parallel, (from, to) ->
-                            GemmPacking.packB(transB, b, bOff, k, n, p0, kc, j0, nc, packB, NR, from, to));
+                int chunk = Math.max(KC, KCHUNK_FLOATS / ncPad / KC * KC);
+                float[] packB = WORKSPACE.get().packB(Math.min(chunk, Math.max(k, 1)) * ncPad);
+                for (int pChunk = 0; pChunk < k; pChunk += chunk) {
+                    int p0 = pChunk, p1 = Math.min(k, pChunk + chunk), j0 = jc;
+                    int kBlocks = (p1 - p0 + KC - 1) / KC;
+                    // Packed B of the chunk: k block q (at p0 + q * KC) starts at q * KC * ncPad, its panels follow.
+                    GemmTasks.run(kBlocks * panels, 8, parallel, (from, to) -> {
+                        for (int t = from; t < to; t++) {
+                            int q = t / panels, jp = t % panels, pc = p0 + q * KC, kc = Math.min(KC, p1 - pc);
+                            GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0, nc, packB, NR, jp, jp + 1,
+                                    q * KC * ncPad);
+                        }
+                    });
                     GemmTasks.run(rowBlocks * groupCount, 1, parallel, (from, to) -> {
                         Workspace ws = WORKSPACE.get();
                         for (int t = from; t < to; t++) {
                             int ic = (t / groupCount) * MC, g = t % groupCount;
                             int jpFrom = g * panelsPerGroup, jpTo = Math.min(panels, jpFrom + panelsPerGroup);
-                            block(ws, aOff, cOff, packB, ic, Math.min(MC, m - ic), p0, kc, j0, nc, jpFrom, jpTo,
-                                    betaHere);
+                            for (int pc = p0; pc < p1; pc += KC) {
+                                float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
+                                block(ws, aOff, cOff, packB, (pc - p0) * ncPad, ic, Math.min(MC, m - ic), pc,
+                                        Math.min(KC, p1 - pc), j0, nc, jpFrom, jpTo, betaHere);
+                            }
                         }
                     });
                 }
@@ -90,17 +122,27 @@ final class CpuGemmVector {
             if (k == 0) CpuGemmPlain.scaleOnly(m, n, beta, c, cOff);
         }
 
-        /** C rows [ic, ic + mc) x panels [jpFrom, jpTo) of the packed B block, for one k block. */
-        private void block(Workspace ws, int aOff, int cOff, float[] packB, int ic, int mc, int p0, int kc,
-                           int j0, int nc, int jpFrom, int jpTo, float betaHere) {
-            float[] packA = ws.packA;
-            GemmPacking.packA(transA, a, aOff, m, k, ic, mc, p0, kc, packA, MR);
+        /** C rows [ic, ic + mc) x panels [jpFrom, jpTo) of the packed B block at bBase, for one k block. */
+        private void block(Workspace ws, int aOff, int cOff, float[] packB, int bBase, int ic, int mc, int p0,
+                           int kc, int j0, int nc, int jpFrom, int jpTo, float betaHere) {
+            // A(i, p) sits at aOff + i * rowStep + p * kStep.
+            int rowStep = transA ? 1 : k, kStep = transA ? m : 1;
+            int fullRows = mc / MR * MR;
+            if (fullRows < mc) GemmPacking.packA(transA, a, aOff, m, k, ic + fullRows, mc - fullRows, p0, kc, ws.edgeA, MR);
             float[] tile = ws.tile;
             for (int jp = jpFrom; jp < jpTo; jp++) {
-                int j = jp * NR, cols = Math.min(NR, nc - j);
+                int j = jp * NR, cols = Math.min(NR, nc - j), bi = bBase + j * kc;
                 for (int ir = 0; ir < mc; ir += MR) {
                     int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * n + j0 + j;
-                    kernel(kc, packA, ir * kc, packB, j * kc, tile);
+                    int ai = aOff + (ic + ir) * rowStep + p0 * kStep;
+                    if (rows == MR && cols == NR && alpha == 1f && betaHere == 0f) {
+                        // What every op's product is (alpha 1, beta 0) while k fits one block: the accumulators go
+                        // straight into C, skipping the tile round trip (same values, alpha * x + 0 is x).
+                        kernel(kc, a, ai, rowStep, kStep, packB, bi, c, ci, n);
+                        continue;
+                    }
+                    if (rows == MR) kernel(kc, a, ai, rowStep, kStep, packB, bi, tile, 0, NR);
+                    else kernel(kc, ws.edgeA, 0, 1, MR, packB, bi, tile, 0, NR);
                     if (rows == MR && cols == NR) writeBack(tile, c, ci, n, alpha, betaHere);
                     else writeBackEdge(tile, rows, cols, c, ci, n, alpha, betaHere);
                 }
@@ -110,35 +152,39 @@ final class CpuGemmVector {
 
     /**
      * The micro-kernel: a 6 x 16 tile of op(A) op(B) accumulated over kc steps, each step one broadcast of A
-     * per row and two vector loads of B feeding 12 fma, written raw to {@code tile} (MR x NR, row-major).
-     * The scaling into C is done separately: C2 gives up inlining (and then boxes the vectors) when the
-     * kernel also carries the alpha/beta arithmetic.
+     * per row and two vector loads of B feeding 12 fma, written raw to {@code out} at oi with row stride ldo
+     * (the MR x NR {@code tile}, or C itself).
+     * Row r of the A panel at step p is {@code ap[ai + r * rs + p * ks]}: (k, 1) reads a row-major A in place,
+     * (1, m) a transposed one, (1, MR) a packed panel. The scaling into C is done separately: C2 gives up
+     * inlining (and then boxes the vectors) when the kernel also carries the alpha/beta arithmetic.
      */
-    static void kernel(int kc, float[] ap, int ai, float[] bp, int bi, float[] tile) {
+    static void kernel(int kc, float[] ap, int ai, int rs, int ks, float[] bp, int bi, float[] out, int oi, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
         FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        int a1 = ai + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
         for (int p = 0; p < kc; p++) {
-            int a = ai + p * MR, b = bi + p * NR;
+            int ap0 = p * ks, b = bi + p * NR;
             FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector x = FloatVector.broadcast(S, ap[a]);
+            FloatVector x = FloatVector.broadcast(S, ap[ai + ap0]);
             c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[a + 1]);
+            x = FloatVector.broadcast(S, ap[a1 + ap0]);
             c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[a + 2]);
+            x = FloatVector.broadcast(S, ap[a2 + ap0]);
             c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[a + 3]);
+            x = FloatVector.broadcast(S, ap[a3 + ap0]);
             c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[a + 4]);
+            x = FloatVector.broadcast(S, ap[a4 + ap0]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[a + 5]);
+            x = FloatVector.broadcast(S, ap[a5 + ap0]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
-        c00.intoArray(tile, 0); c01.intoArray(tile, L);
-        c10.intoArray(tile, NR); c11.intoArray(tile, NR + L);
-        c20.intoArray(tile, 2 * NR); c21.intoArray(tile, 2 * NR + L);
-        c30.intoArray(tile, 3 * NR); c31.intoArray(tile, 3 * NR + L);
-        c40.intoArray(tile, 4 * NR); c41.intoArray(tile, 4 * NR + L);
-        c50.intoArray(tile, 5 * NR); c51.intoArray(tile, 5 * NR + L);
+        int o1 = oi + ldo, o2 = o1 + ldo, o3 = o2 + ldo, o4 = o3 + ldo, o5 = o4 + ldo;
+        c00.intoArray(out, oi); c01.intoArray(out, oi + L);
+        c10.intoArray(out, o1); c11.intoArray(out, o1 + L);
+        c20.intoArray(out, o2); c21.intoArray(out, o2 + L);
+        c30.intoArray(out, o3); c31.intoArray(out, o3 + L);
+        c40.intoArray(out, o4); c41.intoArray(out, o4 + L);
+        c50.intoArray(out, o5); c51.intoArray(out, o5 + L);
     }
 
     /** A full tile: c = alpha * tile + beta * c, a vector at a time (c is not read when beta is 0). */

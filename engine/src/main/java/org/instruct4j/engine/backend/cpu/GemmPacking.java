@@ -1,7 +1,5 @@
 package org.instruct4j.engine.backend.cpu;
 
-import java.util.Arrays;
-
 /**
  * Copies blocks of A and B into the layout the micro-kernel streams through (plain Java, no Vector API).
  * Packing is where the transposes are handled, so the kernel only ever sees one layout:
@@ -47,12 +45,12 @@ final class GemmPacking {
 
     /**
      * Packs panels [panelFrom, panelTo) of the B block with k range [p0, p0 + kc) and columns [j0, j0 + nc)
-     * into dst (panel jp at {@code jp * nr * kc}). B is k x n row-major at bOff, or n x k when transB.
+     * into dst (panel jp at {@code dstBase + jp * nr * kc}). B is k x n row-major at bOff, or n x k when transB.
      */
     static void packB(boolean transB, float[] b, int bOff, int k, int n, int p0, int kc, int j0, int nc,
-                      float[] dst, int nr, int panelFrom, int panelTo) {
+                      float[] dst, int nr, int panelFrom, int panelTo, int dstBase) {
         for (int jp = panelFrom; jp < panelTo; jp++) {
-            int j = jp * nr, cols = Math.min(nr, nc - j), d = j * kc;
+            int j = jp * nr, cols = Math.min(nr, nc - j), d = dstBase + j * kc;
             if (transB) {
                 // B(p, j) = b[j * k + p]: read each column of op(B) (a row of b) once, scatter with stride nr.
                 for (int c = 0; c < nr; c++) {
@@ -64,10 +62,12 @@ final class GemmPacking {
                     }
                 }
             } else {
+                // A plain loop, not System.arraycopy: a panel row is only nr (16) floats, and the call's setup
+                // cost more than the copy (packing the activations for a weight gradient is 2048 such rows).
                 for (int p = 0; p < kc; p++) {
-                    int dp = d + p * nr;
-                    System.arraycopy(b, bOff + (p0 + p) * n + j0 + j, dst, dp, cols);
-                    if (cols < nr) Arrays.fill(dst, dp + cols, dp + nr, 0f);
+                    int dp = d + p * nr, src = bOff + (p0 + p) * n + j0 + j;
+                    for (int c = 0; c < cols; c++) dst[dp + c] = b[src + c];
+                    for (int c = cols; c < nr; c++) dst[dp + c] = 0f;
                 }
             }
         }

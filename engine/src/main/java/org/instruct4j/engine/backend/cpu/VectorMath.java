@@ -234,15 +234,32 @@ final class VectorMath {
         for (; i < cols; i++) dx[o + i] = y[o + i] * (dy[o + i] - d);
     }
 
+    /** ds = p * (ds - di) * scale for one row: the attention score gradient, ds holding dout . v on entry. */
+    static void attentionScoreGradRow(float[] p, float[] ds, int o, int n, float di, float scale) {
+        FloatVector vd = FloatVector.broadcast(S, di), vs = FloatVector.broadcast(S, scale);
+        int i = 0;
+        for (int bound = S.loopBound(n); i < bound; i += L)
+            FloatVector.fromArray(S, p, o + i).mul(FloatVector.fromArray(S, ds, o + i).sub(vd)).mul(vs).intoArray(ds, o + i);
+        for (; i < n; i++) ds[o + i] = p[o + i] * (ds[o + i] - di) * scale;
+    }
+
     // ---- GELU -----------------------------------------------------------------------------------------------
     // Every element, the ragged end included, goes through the same vector formula (the end under a mask): a
     // scalar tail would give an element a different rounding depending on where its thread's chunk ends.
 
+    // Whole vectors go through an unmasked loop and the ragged end through the same formula under a mask, in a
+    // method of its own: with the masked loads and stores in the hot loop the method outgrew C2's inlining budget
+    // (exp and tanh are dozens of vector ops), some Vector API calls stayed real calls and boxed their vectors.
+
     static void gelu(float[] x, float[] out, int from, int to) {
-        for (int i = from; i < to; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, to);
-            geluVector(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
-        }
+        int i = from;
+        for (; i <= to - L; i += L) geluVector(FloatVector.fromArray(S, x, i)).intoArray(out, i);
+        if (i < to) geluTail(x, out, i, to);
+    }
+
+    private static void geluTail(float[] x, float[] out, int i, int to) {
+        VectorMask<Float> m = S.indexInRange(i, to);
+        geluVector(FloatVector.fromArray(S, x, i, m)).intoArray(out, i, m);
     }
 
     private static FloatVector geluVector(FloatVector v) {
@@ -251,13 +268,22 @@ final class VectorMath {
     }
 
     static void geluBackward(float[] x, float[] dout, float[] dx, int from, int to) {
-        for (int i = from; i < to; i += L) {
-            VectorMask<Float> m = S.indexInRange(i, to);
-            FloatVector v = FloatVector.fromArray(S, x, i, m), v2 = v.mul(v);
-            FloatVector t = tanh(v2.mul(v).mul(GELU_C).add(v).mul(SQRT_2_OVER_PI));
-            FloatVector du = v2.mul(3f * GELU_C).add(1f).mul(SQRT_2_OVER_PI);
-            FloatVector local = t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(du));
-            local.mul(FloatVector.fromArray(S, dout, i, m)).intoArray(dx, i, m);
-        }
+        int i = from;
+        for (; i <= to - L; i += L)
+            geluLocalGrad(FloatVector.fromArray(S, x, i)).mul(FloatVector.fromArray(S, dout, i)).intoArray(dx, i);
+        if (i < to) geluBackwardTail(x, dout, dx, i, to);
+    }
+
+    private static void geluBackwardTail(float[] x, float[] dout, float[] dx, int i, int to) {
+        VectorMask<Float> m = S.indexInRange(i, to);
+        geluLocalGrad(FloatVector.fromArray(S, x, i, m)).mul(FloatVector.fromArray(S, dout, i, m)).intoArray(dx, i, m);
+    }
+
+    /** gelu'(v): the same operations in the same order as before, so the same bits. */
+    private static FloatVector geluLocalGrad(FloatVector v) {
+        FloatVector v2 = v.mul(v);
+        FloatVector t = tanh(v2.mul(v).mul(GELU_C).add(v).mul(SQRT_2_OVER_PI));
+        FloatVector du = v2.mul(3f * GELU_C).add(1f).mul(SQRT_2_OVER_PI);
+        return t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(du));
     }
 }

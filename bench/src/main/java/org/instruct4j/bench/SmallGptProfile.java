@@ -1,0 +1,196 @@
+package org.instruct4j.bench;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Scope;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.autograd.GradMode;
+import org.instruct4j.engine.backend.Backends;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.nn.GptConfig;
+import org.instruct4j.engine.nn.KvCache;
+import org.instruct4j.engine.ops.CrossEntropy;
+import org.instruct4j.engine.ops.ShapeOps;
+import org.instruct4j.engine.optim.AdamW;
+import org.instruct4j.engine.optim.GradClip;
+
+/**
+ * Tokens per second of the demo's small GPT (vocab 1024, context 192, 3 layers, 3 heads, 96 dims, dropout 0.1)
+ * on the CPU, for the four workloads the demo spends its time in. Needs only the engine (plain main, no JMH), so
+ * it runs under a profiler as it is:
+ * <ul>
+ *   <li>{@code train}: pretraining step (forward with dropout, cross-entropy, backward, clipping, AdamW), 16 x 128;</li>
+ *   <li>{@code sft}: the same on 32 rows of about 80 tokens, the prompt part's targets ignored (-1);</li>
+ *   <li>{@code ppo}: forward without a graph plus token log-probs, 16 x ~100 with left padding;</li>
+ *   <li>{@code gen}: KV-cache sampling as rlhf's Generator does it: batch 64, prompts of ~40 tokens (left padded),
+ *       one prefill then 31 single-token steps (greedy, so no sampler is needed), 32 new tokens per row.</li>
+ * </ul>
+ * Each workload warms up, then times {@code rounds} rounds of about {@code seconds} each and prints every round's
+ * tokens/s plus the median and range. A checksum (losses of the first steps from a fixed seed, or the generated
+ * ids) is printed so runs before and after a change can be compared for results.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.instruct4j.bench.SmallGptProfile \
+ *     [train,sft,ppo,gen] [seconds per round, default 6] [rounds, default 3]
+ * </pre>
+ */
+public final class SmallGptProfile {
+    static final GptConfig CONFIG = new GptConfig(1024, 192, 3, 3, 96, 0.1f, 1e-5f);
+
+    private SmallGptProfile() {}
+
+    interface Workload {
+        /** Runs one unit of work and returns the number of tokens it processed. */
+        long run();
+    }
+
+    public static void main(String[] args) {
+        String which = args.length > 0 ? args[0] : "train,sft,ppo,gen";
+        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 6;
+        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        System.out.println("backend: " + Backends.of(Device.CPU).describe());
+        for (String w : which.split(",")) {
+            Workload work = switch (w.trim()) {
+                case "train" -> train(16, 128, false);
+                case "sft" -> train(32, 80, true);
+                case "ppo" -> ppo(16, 100);
+                case "gen" -> gen(64, 40, 32);
+                default -> throw new IllegalArgumentException("unknown workload " + w + " (train, sft, ppo, gen)");
+            };
+            measure(w.trim(), work, seconds, rounds);
+        }
+    }
+
+    static void measure(String name, Workload work, double seconds, int rounds) {
+        long warmEnd = System.nanoTime() + (long) (seconds * 1e9);
+        while (System.nanoTime() < warmEnd) work.run();
+        double[] rates = new double[rounds];
+        for (int r = 0; r < rounds; r++) {
+            long tokens = 0, t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9), now;
+            int iters = 0;
+            do { tokens += work.run(); iters++; now = System.nanoTime(); } while (now < end);
+            rates[r] = tokens / ((now - t0) / 1e9);
+            System.out.printf("%-6s round %d: %,.0f tokens/s (%d iterations, %.1f ms each)%n", name, r, rates[r], iters,
+                    (now - t0) / 1e6 / iters);
+        }
+        double[] sorted = rates.clone();
+        Arrays.sort(sorted);
+        System.out.printf("%-6s median %,.0f tokens/s  (range %,.0f .. %,.0f)%n", name, sorted[rounds / 2], sorted[0],
+                sorted[rounds - 1]);
+    }
+
+    /** A training step on batch x seq tokens; sft ignores the first ~third of each row's targets and pads the end. */
+    static Workload train(int batch, int seq, boolean sft) {
+        Rng rng = new Rng(1234);
+        Gpt model = new Gpt(CONFIG.withContext(Math.max(seq, CONFIG.contextLength())), rng, Device.CPU);
+        AdamW optimizer = AdamW.of(model.parameters(), 3e-4f, 0.1f);
+        int[] in = new int[batch * seq], out = new int[batch * seq];
+        long counted = 0;
+        for (int r = 0; r < batch; r++) {
+            int len = sft ? seq - rng.nextInt(seq / 4) : seq, prompt = sft ? len / 3 : 0;
+            for (int j = 0; j < seq; j++) {
+                in[r * seq + j] = j < len ? rng.nextInt(CONFIG.vocabSize()) : 0;
+                boolean count = j >= prompt && j < len;
+                out[r * seq + j] = count ? rng.nextInt(CONFIG.vocabSize()) : -1;
+            }
+        }
+        Rng dropoutRng = new Rng(99);
+        Tensor inputs = Tensor.ofInts(in, batch, seq), targets = Tensor.ofInts(out, batch, seq);
+        float[] first = new float[3];
+        int[] step = {0};
+        Workload w = () -> {
+            try (Scope s = Scope.open()) {
+                Tensor loss = CrossEntropy.mean(model.logits(model.hidden(inputs, null, null, true, dropoutRng)), targets);
+                loss.backward();
+                float scale = GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), 1f);
+                optimizer.step(3e-4f, scale);
+                optimizer.zeroGrad();
+                float l = loss.item();
+                if (step[0] < first.length) first[step[0]] = l;
+                step[0]++;
+            }
+            return (long) batch * seq;
+        };
+        for (int i = 0; i < first.length; i++) w.run();
+        int params = 1;
+        for (Tensor p : model.parameters().values()) params = 31 * params + Arrays.hashCode(p.toFloatArray());
+        System.out.println((sft ? "sft" : "train") + " checksum: first losses " + Arrays.toString(first)
+                + ", parameters after them hash " + Integer.toHexString(params));
+        return w;
+    }
+
+    /** Log-probs of given tokens without a graph (PPO's old policy / reference pass), rows left-padded. */
+    static Workload ppo(int batch, int seq) {
+        Rng rng = new Rng(4321);
+        Gpt model = new Gpt(CONFIG, rng, Device.CPU);
+        int[] in = new int[batch * seq], out = new int[batch * seq], start = new int[batch];
+        for (int r = 0; r < batch; r++) {
+            start[r] = rng.nextInt(seq / 5);
+            for (int j = 0; j < seq; j++) {
+                in[r * seq + j] = rng.nextInt(CONFIG.vocabSize());
+                out[r * seq + j] = j < start[r] ? -1 : rng.nextInt(CONFIG.vocabSize());
+            }
+        }
+        Tensor inputs = Tensor.ofInts(in, batch, seq), targets = Tensor.ofInts(out, batch, seq);
+        double[] checksum = {Double.NaN};
+        Workload w = () -> {
+            try (GradMode g = GradMode.off(); Scope s = Scope.open()) {
+                Tensor lp = CrossEntropy.tokenLogProbs(model.logits(model.hidden(inputs, start, null, false, null)), targets);
+                float[] v = lp.toFloatArray();
+                double sum = 0;
+                for (float f : v) sum += f;
+                checksum[0] = sum;
+            }
+            return (long) batch * seq;
+        };
+        w.run();
+        System.out.println("ppo checksum: sum of log-probs " + checksum[0]);
+        return w;
+    }
+
+    /** Greedy KV-cache generation of newTokens per row after left-padded prompts of up to promptLen tokens. */
+    static Workload gen(int batch, int promptLen, int newTokens) {
+        Rng rng = new Rng(777);
+        Gpt model = new Gpt(CONFIG, rng, Device.CPU);
+        int vocab = CONFIG.vocabSize();
+        int[] tokens = new int[batch * promptLen], start = new int[batch];
+        for (int b = 0; b < batch; b++) {
+            start[b] = rng.nextInt(promptLen / 4);
+            for (int j = 0; j < promptLen; j++) tokens[b * promptLen + j] = j < start[b] ? 0 : rng.nextInt(vocab);
+        }
+        List<int[]> last = new ArrayList<>();
+        Workload w = () -> {
+            int[] generated = new int[batch * newTokens];
+            try (GradMode g = GradMode.off(); Scope generation = Scope.open()) {
+                KvCache cache = model.newCache(batch, promptLen + newTokens);
+                Tensor h = model.hidden(Tensor.ofInts(tokens, batch, promptLen), start, cache, false, null);
+                float[] logits = model.logits(ShapeOps.slice(h, 1, promptLen - 1, promptLen)).toFloatArray();
+                for (int t = 0; t < newTokens; t++) {
+                    int[] next = new int[batch];
+                    for (int b = 0; b < batch; b++) {
+                        int best = 0;
+                        for (int v = 1; v < vocab; v++) if (logits[b * vocab + v] > logits[b * vocab + best]) best = v;
+                        next[b] = best;
+                        generated[b * newTokens + t] = best;
+                    }
+                    if (t == newTokens - 1) break;
+                    try (Scope step = Scope.open()) {
+                        Tensor input = Tensor.ofInts(next, batch, 1);
+                        logits = model.logits(model.hidden(input, start, cache, false, null)).toFloatArray();
+                    }
+                }
+                cache.close();
+            }
+            last.clear();
+            last.add(generated);
+            return (long) batch * newTokens;
+        };
+        w.run();
+        System.out.println("gen checksum: ids hash " + Integer.toHexString(Arrays.hashCode(last.get(0)))
+                + ", first row " + Arrays.toString(Arrays.copyOf(last.get(0), 8)));
+        return w;
+    }
+}
