@@ -24,6 +24,7 @@ public final class DemoCommand implements Command {
         o.addOption(Option.builder().longOpt("device").hasArg().argName("DEVICE").desc("cpu (default), cuda or cuda:N").get());
         o.addOption(Option.builder().longOpt("seed").hasArg().argName("N").desc("random seed (default 1)").get());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").desc("output folder (default runs/demo)").get());
+        o.addOption(Option.builder().longOpt("resume").desc("reuse the pretrained, SFT and reward models an earlier run left in the output folder, when made with the same settings").get());
         o.addOption(Option.builder("h").longOpt("help").desc("this help").get());
         CommandLine cl;
         try {
@@ -46,7 +47,7 @@ public final class DemoCommand implements Command {
             }
         } else cfg = cfg.onDevice(device);
         Path out = Path.of(cl.getOptionValue("out", "runs/demo"));
-        new Demo(cfg, out, System.out).run();
+        new Demo(cfg, out, System.out, cl.hasOption("resume")).run();
         System.out.println("\nreport: " + out.resolve("report.md"));
         return 0;
     }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.text.BpeTokenizer;
@@ -44,11 +45,23 @@ public final class Demo {
     private final Path out;
     private final PrintStream console;
 
-    public Demo(DemoConfig cfg, Path out, PrintStream console) {
+    private final StageCache stages;
+
+    /** resume: reuse the stages (GPT, SFT, RM) that an earlier run left in out/models with the same settings. */
+    public Demo(DemoConfig cfg, Path out, PrintStream console, boolean resume) {
         this.cfg = cfg;
         this.out = out;
         this.console = console;
+        this.stages = new StageCache(out.resolve("models"), resume);
     }
+
+    public Demo(DemoConfig cfg, Path out, PrintStream console) { this(cfg, out, console, false); }
+
+    /** What stage.json keeps of pretraining: the loss curve for the report. */
+    record PretrainResult(List<Double> losses) {}
+
+    /** What stage.json keeps of the reward model: its accuracies and the bias that centred it. */
+    record RmResult(RmTrainer.Result result, float bias) {}
 
     /** Everything the evaluation reads: the trained models and the data they were trained on. */
     record Models(BpeTokenizer tokenizer, Gpt pretrained, Gpt sft, RewardModel rewardModel, Gpt ppo, Gpt ppoPtx,
@@ -76,14 +89,24 @@ public final class Demo {
 
         stage("3/7 pretrain (GPT)");
         Gpt gpt = new Gpt(cfg.model().withVocab(tok.vocabSize()), new Rng(cfg.seed()), cfg.device());
+        String gptKey = "gpt v1 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
+                + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainLr() + " " + cfg.seed();
+        Optional<PretrainResult> savedGpt = stages.result("gpt", gptKey, PretrainResult.class);
         List<Double> pretrainLosses;
-        try (MetricsLog log = new MetricsLog(out.resolve("pretrain-metrics.jsonl"))) {
-            PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
-                    .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
-            pretrainLosses = new Pretrainer(gpt, pc).train(corpus, log);
+        if (savedGpt.isPresent()) {
+            gpt.loadParameters(stages.weights("gpt", cfg.device()), true);
+            pretrainLosses = savedGpt.get().losses();
+            console.println("  reused from an earlier run (--resume)");
+        } else {
+            try (MetricsLog log = new MetricsLog(out.resolve("pretrain-metrics.jsonl"))) {
+                PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
+                        .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
+                pretrainLosses = new Pretrainer(gpt, pc).train(corpus, log);
+            }
+            Snapshot.save(stages.folder("gpt"), gpt);
+            stages.finish("gpt", gptKey, new PretrainResult(pretrainLosses));
         }
         console.printf("  loss %.3f -> %.3f%n", pretrainLosses.get(0), tail(pretrainLosses));
-        Snapshot.save(out.resolve("models/gpt"), gpt);
 
         stage("4/7 supervised fine-tuning (SFT)");
         Gpt sft = copy(gpt);
@@ -92,36 +115,58 @@ public final class Demo {
         int nVal = Math.max(8, demos.size() / 20);
         SftConfig sc = SftConfig.paper().withLr(cfg.sftLr()).withEpochs(cfg.sftEpochs()).withBatchSize(cfg.sftBatch())
                 .withDropout(cfg.model().dropout()).withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
+        String sftKey = gptKey + " | sft v1 " + cfg.world() + " " + sc;
+        Optional<SftTrainer.Result> savedSft = stages.result("sft", sftKey, SftTrainer.Result.class);
         SftTrainer.Result sftResult;
-        try (MetricsLog log = new MetricsLog(out.resolve("sft-metrics.jsonl"))) {
-            SftTrainer trainer = new SftTrainer(sft, sc, tok.pad());
-            sftResult = trainer.train(demos.subList(nVal, demos.size()), demos.subList(0, nVal), null, log);
-            sft = trainer.model();
+        if (savedSft.isPresent()) {
+            sft.loadParameters(stages.weights("sft", cfg.device()), true);
+            sftResult = savedSft.get();
+            console.println("  reused from an earlier run (--resume)");
+        } else {
+            try (MetricsLog log = new MetricsLog(out.resolve("sft-metrics.jsonl"))) {
+                SftTrainer trainer = new SftTrainer(sft, sc, tok.pad());
+                sftResult = trainer.train(demos.subList(nVal, demos.size()), demos.subList(0, nVal), null, log);
+                sft = trainer.model();
+            }
+            Snapshot.save(stages.folder("sft"), sft);
+            stages.finish("sft", sftKey, sftResult);
         }
         console.printf("  validation loss %s%n", sftResult.validationLosses());
-        Snapshot.save(out.resolve("models/sft"), sft);
 
         stage("5/7 reward model (K-way rankings of SFT samples)");
-        List<Ranking> rankings = rankSftSamples(sft, tok, data.rmTasks());
-        Jsonl.write(out.resolve("world/rankings.jsonl"), rankings);
-        // Besides rankings of SFT samples, labelers contrast a few written responses per prompt (ideal, partial,
-        // wrong, rude, rambling): a miniature of the paper's labelers ranking outputs of several models.
-        List<Ranking> rmData = new ArrayList<>(rankings);
-        rmData.addAll(data.syntheticRankings().subList(0, Math.min(cfg.rmSynthetic(), data.syntheticRankings().size())));
-        java.util.Collections.shuffle(rmData, new java.util.Random(cfg.seed()));
-        List<RmExample> rmExamples = new ArrayList<>();
-        for (Ranking r : rmData) if (!r.pairs().isEmpty()) rmExamples.add(RmExample.of(r, tok::encode, eot));
-        int rmVal = Math.max(8, rmExamples.size() / 10);
         RewardModel rm = RewardModel.fromLm(copy(sft), tok.pad(), new Rng(cfg.seed() + 5));
         RmConfig rc = RmConfig.paper().withLr(cfg.rmLr()).withEpochs(cfg.rmEpochs()).withBatchPrompts(cfg.rmBatchPrompts())
                 .withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
+        String rmKey = sftKey + " | rm v1 " + rc + " " + cfg.rmTasks() + " " + cfg.rmSynthetic() + " " + cfg.rmMinK() + " " + cfg.rmMaxK()
+                + " " + cfg.maxNewTokens() + " " + cfg.generationBatch();
+        Optional<RmResult> savedRm = stages.result("rm", rmKey, RmResult.class);
         RmTrainer.Result rmResult;
-        try (MetricsLog log = new MetricsLog(out.resolve("rm-metrics.jsonl"))) {
-            rmResult = new RmTrainer(rm, rc).train(rmExamples.subList(rmVal, rmExamples.size()), rmExamples.subList(0, rmVal), log);
+        float bias;
+        if (savedRm.isPresent()) {
+            rm.loadParameters(stages.weights("rm", cfg.device()));
+            rmResult = savedRm.get().result();
+            bias = savedRm.get().bias();
+            console.println("  reused from an earlier run (--resume)");
+        } else {
+            List<Ranking> rankings = rankSftSamples(sft, tok, data.rmTasks());
+            Jsonl.write(out.resolve("world/rankings.jsonl"), rankings);
+            // Besides rankings of SFT samples, labelers contrast a few written responses per prompt (ideal, partial,
+            // wrong, rude, rambling): a miniature of the paper's labelers ranking outputs of several models.
+            List<Ranking> rmData = new ArrayList<>(rankings);
+            rmData.addAll(data.syntheticRankings().subList(0, Math.min(cfg.rmSynthetic(), data.syntheticRankings().size())));
+            java.util.Collections.shuffle(rmData, new java.util.Random(cfg.seed()));
+            List<RmExample> rmExamples = new ArrayList<>();
+            for (Ranking r : rmData) if (!r.pairs().isEmpty()) rmExamples.add(RmExample.of(r, tok::encode, eot));
+            int rmVal = Math.max(8, rmExamples.size() / 10);
+            try (MetricsLog log = new MetricsLog(out.resolve("rm-metrics.jsonl"))) {
+                rmResult = new RmTrainer(rm, rc).train(rmExamples.subList(rmVal, rmExamples.size()), rmExamples.subList(0, rmVal), log);
+            }
+            List<int[]> demoSequences = new ArrayList<>();
+            for (SftExample d : demos) demoSequences.add(org.instruct4j.rlhf.train.Sequences.concat(d.prompt(), d.completion()));
+            bias = rm.centerOn(demoSequences);
+            Snapshot.save(stages.folder("rm"), rm.trunk().config(), rm.parameters());
+            stages.finish("rm", rmKey, new RmResult(rmResult, bias));
         }
-        List<int[]> demoSequences = new ArrayList<>();
-        for (SftExample d : demos) demoSequences.add(org.instruct4j.rlhf.train.Sequences.concat(d.prompt(), d.completion()));
-        float bias = rm.centerOn(demoSequences);
         console.printf("  pairwise accuracy: train %.1f%%, validation %.1f%% (labelers agree %.1f%%); bias %.3f centres demonstrations on 0%n",
                 100 * rmResult.trainAccuracy(), 100 * rmResult.validationAccuracy(), 100 * summary.trainingAgreement(), bias);
 

@@ -31,7 +31,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
     public static DemoConfig quick(long seed) {
         GptConfig model = new GptConfig(512, 160, 2, 2, 64, 0.1f, 1e-5f);
         WorldConfig w = WorldConfig.defaults(seed);
-        WorldConfig small = new WorldConfig(seed, 300_000, 800, 200, 50, 400, 120, 60, w.trainingLabelers(), w.heldOutLabelers(), 100);
+        WorldConfig small = new WorldConfig(seed, 300_000, 800, 200, 50, 400, 120, 60, w.trainingLabelers(), w.heldOutLabelers(), 100, w.habitRate());
         return new DemoConfig("quick", seed, Device.CPU, small, 512, model,
                 150, 16, 3e-3f,
                 1, 32, 1e-3f,

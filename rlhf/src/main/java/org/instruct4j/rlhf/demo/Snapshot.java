@@ -13,9 +13,14 @@ final class Snapshot {
     private Snapshot() {}
 
     static void save(Path dir, Gpt model) throws IOException {
+        save(dir, model.config(), model.parameters());
+    }
+
+    /** Weights named after a GPT of this config (a reward model adds score.weight and score.bias). */
+    static void save(Path dir, org.instruct4j.engine.nn.GptConfig gpt, Map<String, org.instruct4j.engine.Tensor> weights) throws IOException {
         Files.createDirectories(dir);
-        String config = Jsonl.mapper().writeValueAsString(model.config());
-        SafeTensors.write(dir.resolve("model.safetensors"), model.parameters(), Map.of("format", "pt", "instruct4j.config", config));
+        String config = Jsonl.mapper().writeValueAsString(gpt);
+        SafeTensors.write(dir.resolve("model.safetensors"), weights, Map.of("format", "pt", "instruct4j.config", config));
         org.instruct4j.engine.io.AtomicFiles.write(dir.resolve("config.json"), o -> o.write((config + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8)));
     }
 }

@@ -33,7 +33,8 @@ import org.instruct4j.rlhf.train.TrainState;
  *     reward model at its last token; compute, without a graph, the policy's and the frozen SFT reference's
  *     log-probabilities of the sampled tokens (logits / temperature) and the value model's estimates.</li>
  * <li>Rewards: -beta * (logp - logp_ref) at every token, plus the RM score at the last token (minus a penalty
- *     when the response did not end with end-of-text). GAE (gamma, lambda) gives advantages (whitened over the
+ *     when the response did not end with end-of-text; the RM then scores it with end-of-text appended, as it
+ *     saw every response in training). GAE (gamma, lambda) gives advantages (whitened over the
  *     batch) and returns.</li>
  * <li>Update: inner epochs over shuffled minibatches: the clipped policy loss, then (PPO-ptx) gamma times the
  *     pretraining LM loss in a second backward pass that accumulates into the SAME gradient buffers, one
@@ -175,7 +176,7 @@ public final class PpoTrainer {
                     float[] rf = responseLogProbs(reference, l).toFloatArray();
                     float[] vv = responseValues(value, l).toFloatArray();
                     List<int[]> seqs = new ArrayList<>();
-                    for (int row : rows) seqs.add(Sequences.fit(kept.get(row), gens.get(row).tokens(), reward.trunk().config().contextLength()));
+                    for (int row : rows) seqs.add(Sequences.fit(kept.get(row), scoredResponse(gens.get(row)), reward.trunk().config().contextLength()));
                     float[] sc = reward.scores(seqs).toFloatArray();
                     for (int j = 0; j < rows.length; j++) {
                         int len = gens.get(rows[j]).length();
@@ -207,6 +208,19 @@ public final class PpoTrainer {
         }
         Whiten.inPlace(advs);
         return new Rollout(eps, p, r);
+    }
+
+    /**
+     * The response as the reward model reads it: ending with end-of-text, like every response it was trained on.
+     * A response cut off at maxNewTokens gets the end-of-text appended for scoring (and pays noEotPenalty);
+     * scored without it, the reward model would read a sequence unlike any in its training data, and PPO learns
+     * to exploit whatever it says there (in the demo: ever longer responses that never end).
+     */
+    private int[] scoredResponse(Generation g) {
+        if (g.endedWithEot()) return g.tokens();
+        int[] t = Arrays.copyOf(g.tokens(), g.length() + 1);
+        t[g.length()] = endOfText;
+        return t;
     }
 
     /**

@@ -54,8 +54,8 @@ public final class World {
         List<Labeler> writers = Labeler.training(config.trainingLabelers(), config.seed() ^ 0x5EEDL);
         List<Demonstration> demos = new ArrayList<>();
         for (Task t : tasksAvoiding(demoRng, config.demonstrations(), held)) {
-            // A labeler writes the ideal response in their own words (the family's wording variants).
-            demos.add(new Demonstration(t.prompt(), WorldFormat.completion(t.familyImpl().ideal(t, demoRng))));
+            // A labeler writes the ideal response in their own words, now and then with a habit (WritingHabits).
+            demos.add(new Demonstration(t.prompt(), WorldFormat.completion(WritingHabits.demonstration(t, config.habitRate(), demoRng))));
         }
         List<Task> rmTasks = tasksAvoiding(rmRng, config.rmTasks(), held);
         List<Ranking> synthetic = new ArrayList<>();

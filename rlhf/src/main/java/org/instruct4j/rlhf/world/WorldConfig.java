@@ -7,10 +7,11 @@ package org.instruct4j.rlhf.world;
  * @param rmTasks           tasks whose model samples the pipeline ranks for the reward model
  * @param syntheticRankings rankings of generated (model-free) candidates, K = 4..9, for tests and a quick RM
  * @param agreementSets     response sets used to measure labeler agreement for world.json
+ * @param habitRate         share of demonstrations written with a habit the labelers mark down (WritingHabits)
  */
 public record WorldConfig(long seed, long pretrainChars, int demonstrations, int rmTasks, int syntheticRankings,
                           int ppoPrompts, int evalTasks, int publicNlp, int trainingLabelers, int heldOutLabelers,
-                          int agreementSets) {
+                          int agreementSets, double habitRate) {
 
     public WorldConfig {
         if (pretrainChars < 0 || demonstrations < 0 || rmTasks < 0 || syntheticRankings < 0 || ppoPrompts < 0
@@ -18,25 +19,31 @@ public record WorldConfig(long seed, long pretrainChars, int demonstrations, int
             throw new IllegalArgumentException("world sizes must not be negative: " + this);
         if (trainingLabelers < 2 || heldOutLabelers < 2)
             throw new IllegalArgumentException("need at least 2 training and 2 held-out labelers to measure agreement");
+        if (!(habitRate >= 0 && habitRate <= 1)) throw new IllegalArgumentException("habitRate must be in [0, 1], got " + habitRate);
     }
 
     /** The default world: 2 MB of pretraining text, a few thousand examples per set. */
     public static WorldConfig defaults(long seed) {
-        return new WorldConfig(seed, 2_000_000, 3000, 1500, 1000, 3000, 400, 400, 5, 3, 300);
+        return new WorldConfig(seed, 2_000_000, 3000, 1500, 1000, 3000, 400, 400, 5, 3, 300, WritingHabits.DEFAULT_RATE);
     }
 
     /** A tiny world for tests. */
     public static WorldConfig tiny(long seed) {
-        return new WorldConfig(seed, 50_000, 50, 20, 20, 50, 30, 20, 3, 2, 40);
+        return new WorldConfig(seed, 50_000, 50, 20, 20, 50, 30, 20, 3, 2, 40, WritingHabits.DEFAULT_RATE);
     }
 
     public WorldConfig withSeed(long newSeed) {
         return new WorldConfig(newSeed, pretrainChars, demonstrations, rmTasks, syntheticRankings, ppoPrompts,
-                evalTasks, publicNlp, trainingLabelers, heldOutLabelers, agreementSets);
+                evalTasks, publicNlp, trainingLabelers, heldOutLabelers, agreementSets, habitRate);
     }
 
     public WorldConfig withPretrainChars(long chars) {
         return new WorldConfig(seed, chars, demonstrations, rmTasks, syntheticRankings, ppoPrompts, evalTasks,
-                publicNlp, trainingLabelers, heldOutLabelers, agreementSets);
+                publicNlp, trainingLabelers, heldOutLabelers, agreementSets, habitRate);
+    }
+
+    public WorldConfig withHabitRate(double rate) {
+        return new WorldConfig(seed, pretrainChars, demonstrations, rmTasks, syntheticRankings, ppoPrompts, evalTasks,
+                publicNlp, trainingLabelers, heldOutLabelers, agreementSets, rate);
     }
 }

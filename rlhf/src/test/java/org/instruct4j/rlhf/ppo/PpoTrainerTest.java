@@ -55,6 +55,31 @@ class PpoTrainerTest {
     }
 
     @Test
+    void responsesCutOffAtMaxTokensAreScoredWithEndOfTextAppendedAndPenalised() {
+        Gpt policy = TinyWorld.model(3);
+        RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(4));
+        // Two new tokens at most: most samples of the untrained model are cut off.
+        PpoTrainer t = new PpoTrainer(policy, copy(policy), rm, rm.copy(), TinyWorld.PAD, TinyWorld.EOT,
+                small().withSampling(SamplingConfig.sample(2)).withNoEotPenalty(0.5f)).quiet();
+        PpoTrainer.Rollout r = t.rollout(prompts(16, 7));
+        int cut = 0;
+        for (Episode e : r.episodes()) {
+            int[] seen = e.endedWithEot() ? e.response() : java.util.Arrays.copyOf(e.response(), e.response().length + 1);
+            if (!e.endedWithEot()) {
+                seen[e.response().length] = TinyWorld.EOT;
+                cut++;
+            }
+            float expected;
+            try (Scope s = Scope.open()) {
+                expected = rm.scores(List.of(Sequences.concat(e.prompt(), seen))).toFloatArray()[0];
+            }
+            assertThat(e.rawScore()).isCloseTo(expected, within(1e-4f));
+            assertThat(e.score()).isCloseTo(expected - (e.endedWithEot() ? 0f : 0.5f), within(1e-4f));
+        }
+        assertThat(cut).isPositive();
+    }
+
+    @Test
     void ptxGradientIsTheSumOfThePpoAndPretrainingGradients() {
         Gpt policy = TinyWorld.model(6);
         RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(7));

@@ -1,0 +1,65 @@
+package org.instruct4j.rlhf.demo;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.io.AtomicFiles;
+import org.instruct4j.engine.io.SafeTensors;
+import org.instruct4j.rlhf.data.Jsonl;
+
+/**
+ * The finished stages of a demo run (models/&lt;stage&gt;/), so that {@code demo --resume} can pick up where an
+ * interrupted or earlier run stopped. Each stage folder holds the weights and a stage.json with the settings that
+ * made them (a fingerprint string) and the stage's results for the report. A stage is reused only when its
+ * fingerprint matches the current settings exactly; stage.json is written last, so a half-written stage is never
+ * reused.
+ */
+final class StageCache {
+    private static final String STAGE_FILE = "stage.json";
+
+    /** What stage.json holds. */
+    record Entry<R>(String fingerprint, R result) {}
+
+    private final Path models;
+    private final boolean resume;
+
+    StageCache(Path models, boolean resume) {
+        this.models = models;
+        this.resume = resume;
+    }
+
+    /** The saved result of the stage, when resuming and the stage was finished with the same settings. */
+    <R> Optional<R> result(String stage, String fingerprint, Class<R> type) {
+        if (!resume) return Optional.empty();
+        Path file = models.resolve(stage).resolve(STAGE_FILE);
+        if (!Files.exists(file) || !Files.exists(weightsFile(stage))) return Optional.empty();
+        try {
+            var node = Jsonl.mapper().readTree(file.toFile());
+            if (!fingerprint.equals(node.path("fingerprint").asText())) return Optional.empty();
+            return Optional.of(Jsonl.mapper().treeToValue(node.path("result"), type));
+        } catch (IOException e) {
+            return Optional.empty();   // unreadable: run the stage again
+        }
+    }
+
+    /** The weights of a stage that {@link #result} found. */
+    Map<String, Tensor> weights(String stage, Device device) throws IOException {
+        return SafeTensors.read(weightsFile(stage), device);
+    }
+
+    /** Marks the stage finished: its weights must already be in models/&lt;stage&gt;/model.safetensors. */
+    void finish(String stage, String fingerprint, Object result) throws IOException {
+        byte[] json = (Jsonl.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(new Entry<>(fingerprint, result)) + "\n")
+                .getBytes(StandardCharsets.UTF_8);
+        AtomicFiles.write(models.resolve(stage).resolve(STAGE_FILE), o -> o.write(json));
+    }
+
+    Path folder(String stage) { return models.resolve(stage); }
+
+    private Path weightsFile(String stage) { return models.resolve(stage).resolve("model.safetensors"); }
+}
