@@ -98,7 +98,7 @@ public final class Demo {
             pretrainLosses = savedGpt.get().losses();
             console.println("  reused from an earlier run (--resume)");
         } else {
-            try (MetricsLog log = new MetricsLog(out.resolve("pretrain-metrics.jsonl"))) {
+            try (MetricsLog log = freshLog("pretrain-metrics.jsonl")) {
                 PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
                         .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
                 pretrainLosses = new Pretrainer(gpt, pc).train(corpus, log);
@@ -123,7 +123,7 @@ public final class Demo {
             sftResult = savedSft.get();
             console.println("  reused from an earlier run (--resume)");
         } else {
-            try (MetricsLog log = new MetricsLog(out.resolve("sft-metrics.jsonl"))) {
+            try (MetricsLog log = freshLog("sft-metrics.jsonl")) {
                 SftTrainer trainer = new SftTrainer(sft, sc, tok.pad());
                 sftResult = trainer.train(demos.subList(nVal, demos.size()), demos.subList(0, nVal), null, log);
                 sft = trainer.model();
@@ -158,7 +158,7 @@ public final class Demo {
             List<RmExample> rmExamples = new ArrayList<>();
             for (Ranking r : rmData) if (!r.pairs().isEmpty()) rmExamples.add(RmExample.of(r, tok::encode, eot));
             int rmVal = Math.max(8, rmExamples.size() / 10);
-            try (MetricsLog log = new MetricsLog(out.resolve("rm-metrics.jsonl"))) {
+            try (MetricsLog log = freshLog("rm-metrics.jsonl")) {
                 rmResult = new RmTrainer(rm, rc).train(rmExamples.subList(rmVal, rmExamples.size()), rmExamples.subList(0, rmVal), log);
             }
             List<int[]> demoSequences = new ArrayList<>();
@@ -174,9 +174,9 @@ public final class Demo {
         List<int[]> prompts = new ArrayList<>();
         for (PromptRecord p : data.ppoPrompts()) prompts.add(tok.encode(p.prompt()));
         List<int[]> ptx = ptxSequences(corpus, cfg.ptxSeqLen(), new Rng(cfg.seed() + 9));
-        MetricsLog ppoLog = new MetricsLog(out.resolve("ppo-metrics.jsonl"));
+        MetricsLog ppoLog = freshLog("ppo-metrics.jsonl");
         Gpt ppo = runPpo(sft, rm, tok, prompts, ptx, 0f, ppoLog);
-        MetricsLog ptxLog = new MetricsLog(out.resolve("ppo-ptx-metrics.jsonl"));
+        MetricsLog ptxLog = freshLog("ppo-ptx-metrics.jsonl");
         Gpt ppoPtx = runPpo(sft, rm, tok, prompts, ptx, cfg.ptxCoef(), ptxLog);
         ppoLog.close();
         ptxLog.close();
@@ -260,6 +260,12 @@ public final class Demo {
         double s = 0;
         for (int i = xs.size() - n; i < xs.size(); i++) s += xs.get(i);
         return s / n;
+    }
+
+    /** A metrics file for a stage that runs now: a file an earlier run left is replaced, not appended to. */
+    private MetricsLog freshLog(String name) throws IOException {
+        Files.deleteIfExists(out.resolve(name));
+        return new MetricsLog(out.resolve(name));
     }
 
     private void stage(String name) { console.printf("%n== %s%n", name); }

@@ -8,6 +8,10 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * Every size in the demo, in one place. {@link #standard} is README's default run (at most 15 minutes on 2 CPU
  * cores), {@link #quick} a smoke run of about 2 minutes, and {@link #forModel} the same recipe for a bigger model
  * (on a GPU).
+ *
+ * <p>evalTemperature is 1 in both: the policies are judged on the distribution PPO optimises and the reward
+ * model's rankings were sampled from (a lower temperature hides much of what the SFT model imitated, run-on
+ * answers included, and with it much of what RLHF changes).
  */
 public record DemoConfig(String name, long seed, Device device, WorldConfig world, int tokenizerVocab, GptConfig model,
                          int pretrainSteps, int pretrainBatch, float pretrainLr,
@@ -20,12 +24,12 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
     public static DemoConfig standard(long seed) {
         GptConfig model = new GptConfig(1024, 192, 3, 3, 96, 0.1f, 1e-5f);
         return new DemoConfig("standard", seed, Device.CPU, WorldConfig.defaults(seed), 1024, model,
-                400, 16, 2e-3f,
+                800, 16, 2e-3f,
                 3, 32, 5e-4f,
-                500, 1000, 4, 6, 1, 16, 5e-4f,
-                18, 64, 16, 1e-4f, 2e-4f, 0.02,
+                800, 1000, 4, 6, 1, 16, 5e-4f,
+                36, 64, 16, 1e-4f, 2e-4f, 0.02,
                 0.3f, 0.25, 64, 32,
-                400, 0.7f, 200, 64);
+                600, 1.0f, 200, 64);
     }
 
     public static DemoConfig quick(long seed) {
@@ -38,7 +42,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                 150, 50, 4, 5, 1, 16, 3e-4f,
                 4, 32, 16, 1e-4f, 2e-4f, 0.02,
                 0.3f, 0.25, 64, 28,
-                120, 0.7f, 60, 60);
+                120, 1.0f, 60, 60);
     }
 
     /** The standard recipe with a named model preset (e.g. gpt2) on the given device. */

@@ -13,12 +13,15 @@ import org.instruct4j.rlhf.data.Jsonl;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** `instruct4j demo --quick` end to end (about a minute on 2 cores): the report is complete and well-formed. */
+/**
+ * `instruct4j demo --quick` end to end (under a minute on 2 cores): the report is complete and well-formed, and
+ * `--resume` reuses its finished stages.
+ */
 class DemoQuickTest {
     @TempDir Path out;
 
     @Test
-    void quickDemoWritesACompleteReport() throws Exception {
+    void quickDemoWritesACompleteReportAndResumeReusesItsStages() throws Exception {
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         DemoReport report = new Demo(DemoConfig.quick(1), out, new PrintStream(console, true, StandardCharsets.UTF_8)).run();
 
@@ -48,5 +51,15 @@ class DemoQuickTest {
         assertThat(console.toString(StandardCharsets.UTF_8)).contains("== summary");
         byte[] png = Files.readAllBytes(out.resolve("figure1-win-rate.png"));
         assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+
+        // --resume in the same folder reuses the three finished stages and, the run being deterministic, gives
+        // the same report; the metrics of the stages that ran again are replaced, not appended to.
+        long ppoRows = Files.readAllLines(out.resolve("ppo-metrics.jsonl")).size();
+        ByteArrayOutputStream again = new ByteArrayOutputStream();
+        new Demo(DemoConfig.quick(1), out, new PrintStream(again, true, StandardCharsets.UTF_8), true).run();
+        String log = again.toString(StandardCharsets.UTF_8);
+        assertThat(log.split("reused from an earlier run", -1)).hasSize(4);
+        assertThat(Jsonl.mapper().readTree(out.resolve("report.json").toFile()).path("policies")).isEqualTo(json.path("policies"));
+        assertThat(Files.readAllLines(out.resolve("ppo-metrics.jsonl"))).hasSize((int) ppoRows);
     }
 }
