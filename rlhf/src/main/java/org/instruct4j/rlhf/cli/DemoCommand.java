@@ -15,11 +15,11 @@ import org.instruct4j.rlhf.demo.DemoConfig;
 public final class DemoCommand implements Command {
     @Override public String name() { return "demo"; }
 
-    @Override public String summary() { return "pretrain -> SFT -> RM -> PPO / PPO-ptx -> evaluation, with a report (about 15 min on 2 cores)"; }
+    @Override public String summary() { return "pretrain -> SFT -> RM -> PPO / PPO-ptx -> evaluation, with a report (about 11 min on 2 cores)"; }
 
     @Override public int run(String[] args) throws Exception {
         Options o = new Options();
-        o.addOption(Option.builder().longOpt("quick").desc("a small run of about 2 minutes").get());
+        o.addOption(Option.builder().longOpt("quick").desc("a small run of about half a minute").get());
         o.addOption(Option.builder().longOpt("size").hasArg().argName("PRESET").desc("model preset for a bigger run (gpt2, gpt2-medium, ...; best on a GPU)").get());
         o.addOption(Option.builder().longOpt("device").hasArg().argName("DEVICE").desc("cpu (default), cuda or cuda:N").get());
         o.addOption(Option.builder().longOpt("seed").hasArg().argName("N").desc("random seed (default 1)").get());

@@ -5,9 +5,9 @@ import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.rlhf.world.WorldConfig;
 
 /**
- * Every size in the demo, in one place. {@link #standard} is README's default run (at most 15 minutes on 2 CPU
- * cores), {@link #quick} a smoke run of about 2 minutes, and {@link #forModel} the same recipe for a bigger model
- * (on a GPU).
+ * Every size in the demo, in one place. {@link #standard} is README's default run (about 11 minutes on 2 CPU
+ * cores; the limit is 15), {@link #quick} a smoke run of about half a minute, and {@link #forModel} the same
+ * recipe for a bigger model (on a GPU).
  *
  * <p>evalTemperature is 1 in both: the policies are judged on the distribution PPO optimises and the reward
  * model's rankings were sampled from (a lower temperature hides much of what the SFT model imitated, run-on
@@ -27,7 +27,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                 800, 16, 2e-3f,
                 3, 32, 5e-4f,
                 800, 1000, 4, 6, 1, 16, 5e-4f,
-                36, 64, 16, 1e-4f, 2e-4f, 0.02,
+                48, 64, 16, 1e-4f, 2e-4f, 0.02,
                 0.3f, 0.25, 64, 32,
                 600, 1.0f, 200, 64);
     }

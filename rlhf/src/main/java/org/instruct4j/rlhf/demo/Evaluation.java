@@ -48,15 +48,13 @@ final class Evaluation {
         SamplingConfig sampling = SamplingConfig.sample(cfg.maxNewTokens()).withTemperature(cfg.evalTemperature());
         List<String> prompts = tasks.stream().map(Task::prompt).toList();
         List<String> fewShot = fewShotPrompts(tasks);
-        Rng rng = new Rng(cfg.seed() + 101);
-
+        // Every policy samples, and is judged, with its own random stream, and all are compared with the same SFT
+        // baseline sample: one policy's numbers do not move when another policy changes.
+        long seed = cfg.seed() + 101;
+        List<String> baseline = respond(m.sft(), prompts, sampling, stream(seed, "baseline"));   // an independent SFT sample
         Map<String, List<String>> responses = new LinkedHashMap<>();
-        responses.put("GPT", respond(m.pretrained(), prompts, sampling, rng));
-        responses.put("GPT-prompted", respond(m.pretrained(), fewShot, sampling, rng));
-        responses.put("SFT", respond(m.sft(), prompts, sampling, rng));
-        responses.put("PPO", respond(m.ppo(), prompts, sampling, rng));
-        responses.put("PPO-ptx", respond(m.ppoPtx(), prompts, sampling, rng));
-        List<String> baseline = respond(m.sft(), prompts, sampling, rng);   // a second, independent SFT sample
+        for (String name : POLICIES)
+            responses.put(name, respond(modelOf(name), name.equals("GPT-prompted") ? fewShot : prompts, sampling, stream(seed, name)));
 
         List<Labeler> training = Labeler.training(cfg.world().trainingLabelers(), cfg.world().seed() ^ 0x5EEDL);
         List<Labeler> heldOut = Labeler.heldOut(cfg.world().heldOutLabelers(), cfg.world().seed() ^ 0xFEEDL);
@@ -65,9 +63,10 @@ final class Evaluation {
         Map<String, DemoReport.PolicyResult> results = new LinkedHashMap<>();
         for (String name : POLICIES) {
             List<String> r = responses.get(name);
-            WinRate vsTrain = HeadToHead.compare(tasks, r, baseline, training, rng);
-            WinRate vsHeld = HeadToHead.compare(tasks, r, baseline, heldOut, rng);
-            double likert = HeadToHead.meanLikert(tasks, r, training, rng, best);
+            Rng judging = stream(seed, "judge " + name);
+            WinRate vsTrain = HeadToHead.compare(tasks, r, baseline, training, judging);
+            WinRate vsHeld = HeadToHead.compare(tasks, r, baseline, heldOut, judging);
+            double likert = HeadToHead.meanLikert(tasks, r, training, judging, best);
             results.put(name, new DemoReport.PolicyResult(vsTrain, vsHeld, likert, CriterionRates.of(tasks, r)));
         }
 
@@ -80,7 +79,7 @@ final class Evaluation {
             for (int i = 0; i < tasks.size(); i++) if (tasks.get(i).family().equals("rude_request")) asked.add(responses.get(name).get(i));
             List<Task> politeTasks = rude.stream().map(Task::withPoliteInstruction).toList();
             List<String> politePrompts = name.equals("GPT-prompted") ? fewShotPrompts(politeTasks) : politeTasks.stream().map(Task::prompt).toList();
-            List<String> polite = respond(model, politePrompts, sampling, rng);
+            List<String> polite = respond(model, politePrompts, sampling, stream(seed, "polite " + name));
             rudeness.put(name, new double[] {CriterionRates.of(rude, asked).rude(), CriterionRates.of(politeTasks, polite).rude()});
         }
 
@@ -107,6 +106,11 @@ final class Evaluation {
             case "PPO-ptx" -> m.ppoPtx();
             default -> throw new IllegalArgumentException(policy);
         };
+    }
+
+    /** A random stream of its own for one part of the evaluation, from the evaluation seed and a name. */
+    private static Rng stream(long seed, String name) {
+        return new Rng(seed * 1_000_003L + name.hashCode());
     }
 
     private List<String> respond(Gpt model, List<String> prompts, SamplingConfig sampling, Rng rng) {

@@ -19,7 +19,7 @@ public final class WritingHabits {
     private WritingHabits() {}
 
     /** Default share of demonstrations that run on past the answer. */
-    public static final double DEFAULT_RATE = 0.4;
+    public static final double DEFAULT_RATE = 0.5;
 
     private static final List<String> PLEASANTRIES = List.of("I hope this helps!", "Happy to help with that.",
             "Let me know if you need more.", "That was a nice one to do!", "Thank you for asking.");
