@@ -83,92 +83,22 @@ public final class Demo {
         stage("2/7 tokenizer");
         BpeTokenizer tok = BpeTokenizer.train(data.pretrainDocuments(), cfg.tokenizerVocab(), List.of(WorldFormat.END_OF_TEXT, "<|pad|>"));
         tok.save(out.resolve("tokenizer-vocab.json"), out.resolve("tokenizer-merges.txt"));
-        int eot = tok.endOfText();
         int[] corpus = Pretrainer.tokenStream(tok, data.pretrainDocuments());
         console.printf("  vocab %d, corpus %,d tokens%n", tok.vocabSize(), corpus.length);
 
         stage("3/7 pretrain (GPT)");
-        Gpt gpt = new Gpt(cfg.model().withVocab(tok.vocabSize()), new Rng(cfg.seed()), cfg.device());
-        String gptKey = "gpt v1 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
-                + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainLr() + " " + cfg.seed();
-        Optional<PretrainResult> savedGpt = stages.result("gpt", gptKey, PretrainResult.class);
-        List<Double> pretrainLosses;
-        if (savedGpt.isPresent()) {
-            gpt.loadParameters(stages.weights("gpt", cfg.device()), true);
-            pretrainLosses = savedGpt.get().losses();
-            console.println("  reused from an earlier run (--resume)");
-        } else {
-            try (MetricsLog log = freshLog("pretrain-metrics.jsonl")) {
-                PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
-                        .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
-                pretrainLosses = new Pretrainer(gpt, pc).train(corpus, log);
-            }
-            Snapshot.save(stages.folder("gpt"), gpt);
-            stages.finish("gpt", gptKey, new PretrainResult(pretrainLosses));
-        }
-        console.printf("  loss %.3f -> %.3f%n", pretrainLosses.get(0), tail(pretrainLosses));
+        Pretraining pre = pretrain(tok, corpus);
 
         stage("4/7 supervised fine-tuning (SFT)");
-        Gpt sft = copy(gpt);
-        List<SftExample> demos = new ArrayList<>();
-        for (Demonstration d : data.demonstrations()) demos.add(SftExample.of(d, tok::encode, eot));
-        int nVal = Math.max(8, demos.size() / 20);
-        SftConfig sc = SftConfig.paper().withLr(cfg.sftLr()).withEpochs(cfg.sftEpochs()).withBatchSize(cfg.sftBatch())
-                .withDropout(cfg.model().dropout()).withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
-        String sftKey = gptKey + " | sft v1 " + cfg.world() + " " + sc;
-        Optional<SftTrainer.Result> savedSft = stages.result("sft", sftKey, SftTrainer.Result.class);
-        SftTrainer.Result sftResult;
-        if (savedSft.isPresent()) {
-            sft.loadParameters(stages.weights("sft", cfg.device()), true);
-            sftResult = savedSft.get();
-            console.println("  reused from an earlier run (--resume)");
-        } else {
-            try (MetricsLog log = freshLog("sft-metrics.jsonl")) {
-                SftTrainer trainer = new SftTrainer(sft, sc, tok.pad());
-                sftResult = trainer.train(demos.subList(nVal, demos.size()), demos.subList(0, nVal), null, log);
-                sft = trainer.model();
-            }
-            Snapshot.save(stages.folder("sft"), sft);
-            stages.finish("sft", sftKey, sftResult);
-        }
-        console.printf("  validation loss %s%n", sftResult.validationLosses());
+        Finetuning ft = finetune(pre, tok, data);
+        Gpt gpt = pre.model(), sft = ft.model();
 
         stage("5/7 reward model (K-way rankings of SFT samples)");
-        RewardModel rm = RewardModel.fromLm(copy(sft), tok.pad(), new Rng(cfg.seed() + 5));
-        RmConfig rc = RmConfig.paper().withLr(cfg.rmLr()).withEpochs(cfg.rmEpochs()).withBatchPrompts(cfg.rmBatchPrompts())
-                .withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
-        String rmKey = sftKey + " | rm v1 " + rc + " " + cfg.rmTasks() + " " + cfg.rmSynthetic() + " " + cfg.rmMinK() + " " + cfg.rmMaxK()
-                + " " + cfg.maxNewTokens() + " " + cfg.generationBatch();
-        Optional<RmResult> savedRm = stages.result("rm", rmKey, RmResult.class);
-        RmTrainer.Result rmResult;
-        float bias;
-        if (savedRm.isPresent()) {
-            rm.loadParameters(stages.weights("rm", cfg.device()));
-            rmResult = savedRm.get().result();
-            bias = savedRm.get().bias();
-            console.println("  reused from an earlier run (--resume)");
-        } else {
-            List<Ranking> rankings = rankSftSamples(sft, tok, data.rmTasks());
-            Jsonl.write(out.resolve("world/rankings.jsonl"), rankings);
-            // Besides rankings of SFT samples, labelers contrast a few written responses per prompt (ideal, partial,
-            // wrong, rude, rambling): a miniature of the paper's labelers ranking outputs of several models.
-            List<Ranking> rmData = new ArrayList<>(rankings);
-            rmData.addAll(data.syntheticRankings().subList(0, Math.min(cfg.rmSynthetic(), data.syntheticRankings().size())));
-            java.util.Collections.shuffle(rmData, new java.util.Random(cfg.seed()));
-            List<RmExample> rmExamples = new ArrayList<>();
-            for (Ranking r : rmData) if (!r.pairs().isEmpty()) rmExamples.add(RmExample.of(r, tok::encode, eot));
-            int rmVal = Math.max(8, rmExamples.size() / 10);
-            try (MetricsLog log = freshLog("rm-metrics.jsonl")) {
-                rmResult = new RmTrainer(rm, rc).train(rmExamples.subList(rmVal, rmExamples.size()), rmExamples.subList(0, rmVal), log);
-            }
-            List<int[]> demoSequences = new ArrayList<>();
-            for (SftExample d : demos) demoSequences.add(org.instruct4j.rlhf.train.Sequences.concat(d.prompt(), d.completion()));
-            bias = rm.centerOn(demoSequences);
-            Snapshot.save(stages.folder("rm"), rm.trunk().config(), rm.parameters());
-            stages.finish("rm", rmKey, new RmResult(rmResult, bias));
-        }
+        RewardModeling rmStage = trainRewardModel(ft, tok, data);
+        RewardModel rm = rmStage.model();
+        RmTrainer.Result rmResult = rmStage.result();
         console.printf("  pairwise accuracy: train %.1f%%, validation %.1f%% (labelers agree %.1f%%); bias %.3f centres demonstrations on 0%n",
-                100 * rmResult.trainAccuracy(), 100 * rmResult.validationAccuracy(), 100 * summary.trainingAgreement(), bias);
+                100 * rmResult.trainAccuracy(), 100 * rmResult.validationAccuracy(), 100 * summary.trainingAgreement(), rmStage.bias());
 
         stage("6/7 PPO and PPO-ptx");
         List<int[]> prompts = new ArrayList<>();
@@ -185,11 +115,103 @@ public final class Demo {
 
         stage("7/7 evaluation");
         Models models = new Models(tok, gpt, sft, rm, ppo, ppoPtx, rmResult.validationAccuracy(), rmResult.trainAccuracy(),
-                ppoLog, ptxLog, pretrainLosses, sftResult, rmResult);
+                ppoLog, ptxLog, pre.losses(), ft.result(), rmResult);
         DemoReport report = new Evaluation(cfg, models, data, summary, console).run();
         report.write(out, (System.nanoTime() - t0) / 1e9);
         report.printSummary(console);
         return report;
+    }
+
+    // ---- the stages that --resume can reuse; each one's key holds every setting its result depends on ----
+
+    private record Pretraining(Gpt model, List<Double> losses, String key) {}
+
+    private Pretraining pretrain(BpeTokenizer tok, int[] corpus) throws IOException {
+        Gpt gpt = new Gpt(cfg.model().withVocab(tok.vocabSize()), new Rng(cfg.seed()), cfg.device());
+        String key = "gpt v1 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
+                + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainLr() + " " + cfg.seed();
+        Optional<PretrainResult> saved = stages.result("gpt", key, PretrainResult.class);
+        List<Double> losses;
+        if (saved.isPresent()) {
+            gpt.loadParameters(stages.weights("gpt", cfg.device()), true);
+            losses = saved.get().losses();
+            console.println("  reused from an earlier run (--resume)");
+        } else {
+            try (MetricsLog log = freshLog("pretrain-metrics.jsonl")) {
+                PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
+                        .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
+                losses = new Pretrainer(gpt, pc).train(corpus, log);
+            }
+            Snapshot.save(stages.folder("gpt"), gpt);
+            stages.finish("gpt", key, new PretrainResult(losses));
+        }
+        console.printf("  loss %.3f -> %.3f%n", losses.get(0), tail(losses));
+        return new Pretraining(gpt, losses, key);
+    }
+
+    private record Finetuning(Gpt model, SftTrainer.Result result, List<SftExample> demonstrations, String key) {}
+
+    private Finetuning finetune(Pretraining pre, BpeTokenizer tok, World.Datasets data) throws IOException {
+        Gpt sft = copy(pre.model());
+        List<SftExample> demos = new ArrayList<>();
+        for (Demonstration d : data.demonstrations()) demos.add(SftExample.of(d, tok::encode, tok.endOfText()));
+        int nVal = Math.max(8, demos.size() / 20);
+        SftConfig sc = SftConfig.paper().withLr(cfg.sftLr()).withEpochs(cfg.sftEpochs()).withBatchSize(cfg.sftBatch())
+                .withDropout(cfg.model().dropout()).withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
+        String key = pre.key() + " | sft v1 " + cfg.world() + " " + sc;
+        Optional<SftTrainer.Result> saved = stages.result("sft", key, SftTrainer.Result.class);
+        SftTrainer.Result result;
+        if (saved.isPresent()) {
+            sft.loadParameters(stages.weights("sft", cfg.device()), true);
+            result = saved.get();
+            console.println("  reused from an earlier run (--resume)");
+        } else {
+            try (MetricsLog log = freshLog("sft-metrics.jsonl")) {
+                SftTrainer trainer = new SftTrainer(sft, sc, tok.pad());
+                result = trainer.train(demos.subList(nVal, demos.size()), demos.subList(0, nVal), null, log);
+                sft = trainer.model();
+            }
+            Snapshot.save(stages.folder("sft"), sft);
+            stages.finish("sft", key, result);
+        }
+        console.printf("  validation loss %s%n", result.validationLosses());
+        return new Finetuning(sft, result, demos, key);
+    }
+
+    private record RewardModeling(RewardModel model, RmTrainer.Result result, float bias) {}
+
+    private RewardModeling trainRewardModel(Finetuning ft, BpeTokenizer tok, World.Datasets data) throws IOException {
+        RewardModel rm = RewardModel.fromLm(copy(ft.model()), tok.pad(), new Rng(cfg.seed() + 5));
+        RmConfig rc = RmConfig.paper().withLr(cfg.rmLr()).withEpochs(cfg.rmEpochs()).withBatchPrompts(cfg.rmBatchPrompts())
+                .withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
+        String key = ft.key() + " | rm v1 " + rc + " " + cfg.rmTasks() + " " + cfg.rmSynthetic() + " " + cfg.rmMinK() + " " + cfg.rmMaxK()
+                + " " + cfg.maxNewTokens() + " " + cfg.generationBatch();
+        Optional<RmResult> saved = stages.result("rm", key, RmResult.class);
+        if (saved.isPresent()) {
+            rm.loadParameters(stages.weights("rm", cfg.device()));
+            console.println("  reused from an earlier run (--resume)");
+            return new RewardModeling(rm, saved.get().result(), saved.get().bias());
+        }
+        List<Ranking> rankings = rankSftSamples(ft.model(), tok, data.rmTasks());
+        Jsonl.write(out.resolve("world/rankings.jsonl"), rankings);
+        // Besides rankings of SFT samples, labelers contrast a few written responses per prompt (ideal, partial,
+        // wrong, rude, rambling): a miniature of the paper's labelers ranking outputs of several models.
+        List<Ranking> rmData = new ArrayList<>(rankings);
+        rmData.addAll(data.syntheticRankings().subList(0, Math.min(cfg.rmSynthetic(), data.syntheticRankings().size())));
+        java.util.Collections.shuffle(rmData, new java.util.Random(cfg.seed()));
+        List<RmExample> examples = new ArrayList<>();
+        for (Ranking r : rmData) if (!r.pairs().isEmpty()) examples.add(RmExample.of(r, tok::encode, tok.endOfText()));
+        int nVal = Math.max(8, examples.size() / 10);
+        RmTrainer.Result result;
+        try (MetricsLog log = freshLog("rm-metrics.jsonl")) {
+            result = new RmTrainer(rm, rc).train(examples.subList(nVal, examples.size()), examples.subList(0, nVal), log);
+        }
+        List<int[]> demoSequences = new ArrayList<>();
+        for (SftExample d : ft.demonstrations()) demoSequences.add(org.instruct4j.rlhf.train.Sequences.concat(d.prompt(), d.completion()));
+        float bias = rm.centerOn(demoSequences);
+        Snapshot.save(stages.folder("rm"), rm.trunk().config(), rm.parameters());
+        stages.finish("rm", key, new RmResult(result, bias));
+        return new RewardModeling(rm, result, bias);
     }
 
     private Gpt runPpo(Gpt sft, RewardModel rm, BpeTokenizer tok, List<int[]> prompts, List<int[]> ptx, float ptxCoef, MetricsLog log) {
