@@ -91,6 +91,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
             p.put("follows_constraint", r.rates().followsConstraint());
             p.put("hallucinates", r.rates().hallucinates());
             p.put("ends_properly", r.rates().endsProperly());
+            p.put("concise", r.rates().concise());
             p.put("rude_asked", rudeness.get(e.getKey())[0]);
             p.put("rude_polite", rudeness.get(e.getKey())[1]);
             if (publicNlp.containsKey(e.getKey())) {
@@ -120,12 +121,12 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
             s.append(f("| %s | %s | %s | %.2f |%n", e.getKey(), pct(e.getValue().vsSftTraining()), pct(e.getValue().vsSftHeldOut()), e.getValue().likert()));
         s.append("\nSFT against an independent SFT sample is 50% by construction; ties count half.\n\n");
         s.append("## Metadata (section 4.1 and 4.2 of the paper)\n\n");
-        s.append("| policy | correct | follows constraint | hallucinates (closed-domain) | ends properly | rude (asked) | rude (\"be polite\") |\n|---|---|---|---|---|---|---|\n");
+        s.append("| policy | correct | follows constraint | hallucinates (closed-domain) | ends properly | concise | rude (asked) | rude (\"be polite\") |\n|---|---|---|---|---|---|---|---|\n");
         for (var e : policies.entrySet()) {
             CriterionRates r = e.getValue().rates();
             double[] rd = rudeness.get(e.getKey());
-            s.append(f("| %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% |%n", e.getKey(), 100 * r.correct(), 100 * r.followsConstraint(),
-                    100 * r.hallucinates(), 100 * r.endsProperly(), 100 * rd[0], 100 * rd[1]));
+            s.append(f("| %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% |%n", e.getKey(), 100 * r.correct(), 100 * r.followsConstraint(),
+                    100 * r.hallucinates(), 100 * r.endsProperly(), 100 * r.concise(), 100 * rd[0], 100 * rd[1]));
         }
         s.append("\n![hallucination](hallucination.png) ![rude](rudeness-asked.png) ![polite](rudeness-polite.png)\n\n");
         s.append("## Reward model\n\n");

@@ -28,7 +28,7 @@ class DemoQuickTest {
         assertThat(report.policies()).containsOnlyKeys("GPT", "GPT-prompted", "SFT", "PPO", "PPO-ptx");
         for (var p : report.policies().values()) {
             for (double v : new double[] {p.vsSftTraining().rate(), p.vsSftTraining().lower95(), p.vsSftTraining().upper95(),
-                    p.vsSftHeldOut().rate(), p.rates().correct(), p.rates().hallucinates(), p.rates().rude()})
+                    p.vsSftHeldOut().rate(), p.rates().correct(), p.rates().hallucinates(), p.rates().rude(), p.rates().concise()})
                 assertThat(v).isBetween(0.0, 1.0);
             assertThat(p.vsSftTraining().lower95()).isLessThanOrEqualTo(p.vsSftTraining().rate());
             assertThat(p.vsSftTraining().upper95()).isGreaterThanOrEqualTo(p.vsSftTraining().rate());
