@@ -19,7 +19,7 @@ public final class DemoCommand implements Command {
 
     @Override public int run(String[] args) throws Exception {
         Options o = new Options();
-        o.addOption(Option.builder().longOpt("quick").desc("a small run of about half a minute").get());
+        o.addOption(Option.builder().longOpt("quick").desc("a small run of about 45 seconds").get());
         o.addOption(Option.builder().longOpt("size").hasArg().argName("PRESET").desc("model preset for a bigger run (gpt2, gpt2-medium, ...; best on a GPU)").get());
         o.addOption(Option.builder().longOpt("device").hasArg().argName("DEVICE").desc("cpu (default), cuda or cuda:N").get());
         o.addOption(Option.builder().longOpt("seed").hasArg().argName("N").desc("random seed (default 1)").get());

@@ -52,7 +52,7 @@ public final class Demo {
         this.cfg = cfg;
         this.out = out;
         this.console = console;
-        this.stages = new StageCache(out.resolve("models"), resume);
+        this.stages = new StageCache(out.resolve("models"), resume, console);
     }
 
     public Demo(DemoConfig cfg, Path out, PrintStream console) { this(cfg, out, console, false); }

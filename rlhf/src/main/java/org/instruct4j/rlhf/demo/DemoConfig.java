@@ -6,7 +6,7 @@ import org.instruct4j.rlhf.world.WorldConfig;
 
 /**
  * Every size in the demo, in one place. {@link #standard} is README's default run (about 11 minutes on 2 CPU
- * cores; the limit is 15), {@link #quick} a smoke run of about half a minute, and {@link #forModel} the same
+ * cores; the limit is 15), {@link #quick} a smoke run of about 45 seconds, and {@link #forModel} the same
  * recipe for a bigger model (on a GPU).
  *
  * <p>evalTemperature is 1 in both: the policies are judged on the distribution PPO optimises and the reward

@@ -1,6 +1,7 @@
 package org.instruct4j.rlhf.demo;
 
 import java.io.IOException;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,24 +28,33 @@ final class StageCache {
 
     private final Path models;
     private final boolean resume;
+    private final PrintStream console;
 
-    StageCache(Path models, boolean resume) {
+    /** console hears, when resuming, why a stage is run again instead of reused. */
+    StageCache(Path models, boolean resume, PrintStream console) {
         this.models = models;
         this.resume = resume;
+        this.console = console;
     }
 
     /** The saved result of the stage, when resuming and the stage was finished with the same settings. */
     <R> Optional<R> result(String stage, String fingerprint, Class<R> type) {
         if (!resume) return Optional.empty();
         Path file = models.resolve(stage).resolve(STAGE_FILE);
-        if (!Files.exists(file) || !Files.exists(weightsFile(stage))) return Optional.empty();
+        if (!Files.exists(file) || !Files.exists(weightsFile(stage))) return again(models.resolve(stage) + " holds no finished stage");
         try {
             var node = Jsonl.mapper().readTree(file.toFile());
-            if (!fingerprint.equals(node.path("fingerprint").asText())) return Optional.empty();
+            if (!fingerprint.equals(node.path("fingerprint").asText()))
+                return again(file + " was made with other settings");
             return Optional.of(Jsonl.mapper().treeToValue(node.path("result"), type));
         } catch (IOException e) {
-            return Optional.empty();   // unreadable: run the stage again
+            return again(file + " cannot be read (" + e.getMessage() + ")");
         }
+    }
+
+    private <R> Optional<R> again(String why) {
+        console.println("  --resume: " + why + "; running the stage again");
+        return Optional.empty();
     }
 
     /** The weights of a stage that {@link #result} found. */

@@ -41,9 +41,4 @@ public record WorldConfig(long seed, long pretrainChars, int demonstrations, int
         return new WorldConfig(seed, chars, demonstrations, rmTasks, syntheticRankings, ppoPrompts, evalTasks,
                 publicNlp, trainingLabelers, heldOutLabelers, agreementSets, habitRate);
     }
-
-    public WorldConfig withHabitRate(double rate) {
-        return new WorldConfig(seed, pretrainChars, demonstrations, rmTasks, syntheticRankings, ppoPrompts, evalTasks,
-                publicNlp, trainingLabelers, heldOutLabelers, agreementSets, rate);
-    }
 }

@@ -31,7 +31,7 @@ public final class WritingHabits {
     }
 
     /** The answer, then a pleasantry or a remark, then more remarks until it is past the task's concise limit. */
-    public static String runOn(Task task, String answer, Rng rng) {
+    private static String runOn(Task task, String answer, Rng rng) {
         StringBuilder sb = new StringBuilder(answer);
         sb.append(' ').append(rng.nextInt(2) == 0 ? Vocab.pick(PLEASANTRIES, rng) : PretrainCorpus.sentence(rng));
         int limit = task.familyImpl().conciseLimit(task);
