@@ -86,7 +86,8 @@ class AttentionTest {
         GradCheck.withSeed("attention query blocks", rng -> {
             int tk = size(rng, 61, 70), tq = tk - size(rng, 0, 5), d = size(rng, 3, 9);
             check("attention query blocks", rng, 2, 1, tq, tk, d, new int[] {0, size(rng, 1, tk - 1)});
-            check("attention query blocks all padding", rng, 2, 1, 33, 33, size(rng, 1, 4), new int[] {33, size(rng, 0, 32)});
+            check("attention query blocks all padding", rng, 2, 1, 33, 33, size(rng, 1, 4), new int[] {33, size(rng, 0, 31)});
+            // (start 32 would leave one query seeing one key: a gradient that is exactly zero, checked to rounding)
         });
     }
 

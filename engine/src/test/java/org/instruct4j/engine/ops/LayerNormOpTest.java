@@ -28,7 +28,7 @@ class LayerNormOpTest {
 
     @Test void forwardAndBackwardOfXWeightAndBias() {
         GradCheck.withSeed("layernorm", rng -> {
-            int b = size(rng, 1, 3), t = size(rng, 1, 5), c = size(rng, 2, 37);
+            int b = size(rng, 1, 3), t = size(rng, 1, 5), c = size(rng, 3, 37); // c = 2: gradient ~ eps, see TorchParityTest
             GradCheck.of("layernorm", rng).input("x", 2f, b, t, c).input("weight", c).input("bias", c)
                     .check(in -> LayerNormOp.apply(in[0], in[1], in[2], EPS), x -> reference(x[0], x[1], x[2], c, EPS));
         });

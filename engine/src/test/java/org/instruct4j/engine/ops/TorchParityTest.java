@@ -93,7 +93,9 @@ class TorchParityTest {
 
     @Test void layerNorm() {
         GradCheck.withSeed("parity layernorm", rng -> {
-            int c = size(rng, 2, 80);
+            // From 3 channels: with 2 the normalised outputs are +-1 whatever the input, so the true input
+            // gradient is of the order of eps and both sides compute only rounding noise (a replayed CI failure).
+            int c = size(rng, 3, 80);
             parity("layernorm", rng, x -> LayerNormOp.apply(x[0], x[1], x[2], 1e-5f), x -> {
                 NDArray mean = x[0].mean(new int[] {-1}, true);
                 NDArray centered = x[0].sub(mean);
