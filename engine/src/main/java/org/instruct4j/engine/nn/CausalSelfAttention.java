@@ -9,7 +9,7 @@ import org.instruct4j.engine.ops.ShapeOps;
 /**
  * Multi-head causal self-attention: one projection to q, k, v (c_attn), heads split to (B, H, T, D), the fused
  * causal attention op, heads merged back and projected (c_proj). With a KV cache the new keys and values are
- * appended to the cached ones and the queries attend to all of them.
+ * written after the cached ones and the queries attend to all of them where the cache keeps them.
  */
 public final class CausalSelfAttention extends Module {
     private final Linear qkv, proj;
@@ -28,12 +28,13 @@ public final class CausalSelfAttention extends Module {
         Tensor q = splitHeads(ShapeOps.slice(qkvOut, 2, 0, dim));
         Tensor k = splitHeads(ShapeOps.slice(qkvOut, 2, dim, 2 * dim));
         Tensor v = splitHeads(ShapeOps.slice(qkvOut, 2, 2 * dim, 3 * dim));
+        Tensor y;
         if (cache != null) {
-            Tensor[] kv = cache.append(layer, k, v);
-            k = kv[0];
-            v = kv[1];
+            Tensor[] kv = cache.append(layer, k, v); // the whole cache: attention reads its first positions in place
+            y = Attention.inCache(q, kv[0], kv[1], cache.length() + k.dim(2), start);
+        } else {
+            y = Attention.causal(q, k, v, start);
         }
-        Tensor y = Attention.causal(q, k, v, start);
         return proj.apply(mergeHeads(y));
     }
 

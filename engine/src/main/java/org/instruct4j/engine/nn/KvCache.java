@@ -3,7 +3,6 @@ package org.instruct4j.engine.nn;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.GradMode;
-import org.instruct4j.engine.ops.ShapeOps;
 
 /**
  * The keys and values of the tokens a model has already seen, per layer, (B, H, capacity, D) each, so a
@@ -48,7 +47,11 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalStateException("the KV cache is for generation: run the model under GradMode.off()");
     }
 
-    /** Stores k, v (B, H, T, D) after the cached tokens of layer; returns all keys and values so far (B, H, length+T, D). */
+    /**
+     * Stores k, v (B, H, T, D) after the cached tokens of layer and returns the layer's whole buffers
+     * (B, H, capacity, D): their first length() + T positions are this layer's keys and values so far, which
+     * attention reads in place ({@link org.instruct4j.engine.ops.Attention#inCache}).
+     */
     Tensor[] append(int layer, Tensor k, Tensor v) {
         int t = k.dim(2);
         if (keys[layer] == null) {
@@ -57,7 +60,7 @@ public final class KvCache implements AutoCloseable {
         }
         write(k, keys[layer], t);
         write(v, values[layer], t);
-        return new Tensor[] {ShapeOps.slice(keys[layer], 2, 0, length + t), ShapeOps.slice(values[layer], 2, 0, length + t)};
+        return new Tensor[] {keys[layer], values[layer]};
     }
 
     /** Marks t more tokens as cached, once every layer has appended them. */

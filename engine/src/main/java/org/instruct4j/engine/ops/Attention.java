@@ -1,6 +1,7 @@
 package org.instruct4j.engine.ops;
 
 import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.autograd.Node;
 
 /**
@@ -25,11 +26,7 @@ public final class Attention {
         int b = q.dim(0), h = q.dim(1), tq = q.dim(2), d = q.dim(3), tk = k.dim(2);
         if (k.dim(0) != b || k.dim(1) != h || k.dim(3) != d || tq > tk)
             throw Ops.shapes("attention", "q must be (B,H,Tq,D) and k (B,H,Tk,D) with Tq <= Tk", q, k);
-        if (start != null) {
-            if (start.length != b) throw new IllegalArgumentException("attention: " + start.length + " start offsets for batch " + b);
-            for (int i = 0; i < b; i++)
-                if (start[i] < 0 || start[i] > tk) throw new IllegalArgumentException("attention: start offset " + start[i] + " of sequence " + i + " outside [0, " + tk + "]");
-        }
+        checkStart(start, b, tk);
         int[] st = start == null ? null : start.clone();
         Tensor out = Ops.newLike(q, q.shape());
         Tensor lse = Ops.newF32(q, b, h, tq);
@@ -40,5 +37,37 @@ public final class Attention {
                     dq.buffer(), dk.buffer(), dv.buffer(), st, b, h, tq, tk, d, scale);
             return new Tensor[] {dq, dk, dv};
         }));
+    }
+
+    /**
+     * The same attention for generation with a KV cache, reading keys and values where the cache keeps them:
+     * kCache and vCache are (B, H, capacity, D) and their first tk positions are the keys (the last Tq of them
+     * the queries' own). Forward only: it records no graph, so call it under GradMode.off().
+     */
+    public static Tensor inCache(Tensor q, Tensor kCache, Tensor vCache, int tk, int[] start) {
+        Ops.sameDevice("attention", q, kCache, vCache);
+        Ops.floating("attention", q, kCache, vCache);
+        Ops.rank("attention", q, 4);
+        Ops.rank("attention", kCache, 4);
+        if (!java.util.Arrays.equals(kCache.shape(), vCache.shape())) throw Ops.shapes("attention", "k and v caches differ", kCache, vCache);
+        if (GradMode.isEnabled() && (q.requiresGrad() || kCache.requiresGrad() || vCache.requiresGrad()))
+            throw new IllegalStateException("attention from a KV cache has no backward: run it under GradMode.off()");
+        int b = q.dim(0), h = q.dim(1), tq = q.dim(2), d = q.dim(3), capacity = kCache.dim(2);
+        if (kCache.dim(0) != b || kCache.dim(1) != h || kCache.dim(3) != d || tq > tk || tk > capacity)
+            throw Ops.shapes("attention", "q must be (B,H,Tq,D) and the caches (B,H,capacity,D) with Tq <= " + tk + " <= capacity", q, kCache);
+        checkStart(start, b, tk);
+        Tensor out = Ops.newLike(q, q.shape());
+        try (Tensor lse = Ops.newF32(q, b, h, tq)) {
+            q.backend().attentionInCache(q.buffer(), kCache.buffer(), vCache.buffer(), out.buffer(), lse.buffer(),
+                    start == null ? null : start.clone(), b, h, tq, tk, capacity, d, (float) (1.0 / Math.sqrt(d)));
+        }
+        return out;
+    }
+
+    private static void checkStart(int[] start, int b, int tk) {
+        if (start == null) return;
+        if (start.length != b) throw new IllegalArgumentException("attention: " + start.length + " start offsets for batch " + b);
+        for (int i = 0; i < b; i++)
+            if (start[i] < 0 || start[i] > tk) throw new IllegalArgumentException("attention: start offset " + start[i] + " of sequence " + i + " outside [0, " + tk + "]");
     }
 }

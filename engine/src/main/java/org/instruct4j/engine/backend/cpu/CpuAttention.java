@@ -30,14 +30,18 @@ final class CpuAttention {
 
     private static boolean blocked(int tq) { return VectorSupport.AVAILABLE && tq >= BLOCKED_MIN_QUERIES; }
 
+    /**
+     * kvRows is how many positions row (b, h) of k and v holds (tk, or a KV cache's capacity when the keys are
+     * read in place); only the first tk are read.
+     */
     static void forward(float[] q, float[] k, float[] v, float[] out, float[] lse, int[] start,
-                        int batch, int heads, int tq, int tk, int d, float scale) {
-        if (blocked(tq)) { forwardBlocked(q, k, v, out, lse, start, batch, heads, tq, tk, d, scale); return; }
+                        int batch, int heads, int tq, int tk, int kvRows, int d, float scale) {
+        if (blocked(tq)) { forwardBlocked(q, k, v, out, lse, start, batch, heads, tq, tk, kvRows, d, scale); return; }
         Parallel.forRange(batch * heads, 1, (from, to) -> {
             float[] s = new float[tk];
             for (int bh = from; bh < to; bh++) {
                 int b = bh / heads, s0 = start == null ? 0 : start[b];
-                int qo = bh * tq * d, ko = bh * tk * d;
+                int qo = bh * tq * d, ko = bh * kvRows * d;
                 for (int i = 0; i < tq; i++) {
                     int last = tk - tq + i, oq = qo + i * d, row = bh * tq + i;
                     java.util.Arrays.fill(out, oq, oq + d, 0f);
@@ -109,11 +113,11 @@ final class CpuAttention {
     // Determinism: one task per (batch, head); dk and dv get the blocks' contributions in increasing block order.
 
     private static void forwardBlocked(float[] q, float[] k, float[] v, float[] out, float[] lse, int[] start,
-                                       int batch, int heads, int tq, int tk, int d, float scale) {
+                                       int batch, int heads, int tq, int tk, int kvRows, int d, float scale) {
         Parallel.forRange(batch * heads, 1, (from, to) -> {
             float[] p = SCRATCH.get().grow(QB * tk).p;
             for (int bh = from; bh < to; bh++) {
-                int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * tk * d;
+                int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * kvRows * d;
                 for (int i0 = 0; i0 < tq; i0 += QB) {
                     int rows = Math.min(QB, tq - i0), n = tk - tq + i0 + rows - s0;
                     if (n <= 0) {

@@ -132,7 +132,12 @@ public final class CpuBackend implements Backend {
 
     @Override public void attention(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, int[] start,
                                     int batch, int heads, int tq, int tk, int headDim, float scale) {
-        CpuAttention.forward(f(q), f(k), f(v), f(out), f(lse), start, batch, heads, tq, tk, headDim, scale);
+        CpuAttention.forward(f(q), f(k), f(v), f(out), f(lse), start, batch, heads, tq, tk, tk, headDim, scale);
+    }
+
+    @Override public void attentionInCache(Buffer q, Buffer kCache, Buffer vCache, Buffer out, Buffer lse, int[] start,
+                                           int batch, int heads, int tq, int tk, int kvCapacity, int headDim, float scale) {
+        CpuAttention.forward(f(q), f(kCache), f(vCache), f(out), f(lse), start, batch, heads, tq, tk, kvCapacity, headDim, scale);
     }
 
     @Override public void attentionBackward(Buffer q, Buffer k, Buffer v, Buffer out, Buffer lse, Buffer dout,
