@@ -184,7 +184,9 @@ public final class Demo {
         RewardModel rm = RewardModel.fromLm(copy(ft.model()), tok.pad(), new Rng(cfg.seed() + 5));
         RmConfig rc = RmConfig.paper().withLr(cfg.rmLr()).withEpochs(cfg.rmEpochs()).withBatchPrompts(cfg.rmBatchPrompts())
                 .withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
-        String key = ft.key() + " | rm v1 " + rc + " " + cfg.rmTasks() + " " + cfg.rmSynthetic() + " " + cfg.rmMinK() + " " + cfg.rmMaxK()
+        // The version goes up when the stage's data or code change in a way its settings do not show (v2: the
+        // contrast sets include refusals), so --resume does not reuse a reward model made the old way.
+        String key = ft.key() + " | rm v2 " + rc + " " + cfg.rmTasks() + " " + cfg.rmSynthetic() + " " + cfg.rmMinK() + " " + cfg.rmMaxK()
                 + " " + cfg.maxNewTokens() + " " + cfg.generationBatch();
         Optional<RmResult> saved = stages.result("rm", key, RmResult.class);
         if (saved.isPresent()) {

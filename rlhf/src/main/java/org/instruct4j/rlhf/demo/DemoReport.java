@@ -119,7 +119,9 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
         s.append("| policy | training labelers (95% CI) | held-out labelers (95% CI) | Likert 1-7 |\n|---|---|---|---|\n");
         for (var e : policies.entrySet())
             s.append(f("| %s | %s | %s | %.2f |%n", e.getKey(), pct(e.getValue().vsSftTraining()), pct(e.getValue().vsSftHeldOut()), e.getValue().likert()));
-        s.append("\nSFT against an independent SFT sample is 50% by construction; ties count half.\n\n");
+        s.append("\nEach comparison counts as the chance that its labeler, reading both answers once with the labelers' "
+                + "noise, prefers the policy's (identical answers: one half); the interval covers the sampling of prompts "
+                + "and answers. SFT against an independent SFT sample is 50% up to that sampling.\n\n");
         s.append("## Metadata (section 4.1 and 4.2 of the paper)\n\n");
         s.append("| policy | correct | follows constraint | hallucinates (closed-domain) | ends properly | concise | rude (asked) | rude (\"be polite\") |\n|---|---|---|---|---|---|---|---|\n");
         for (var e : policies.entrySet()) {

@@ -63,10 +63,9 @@ final class Evaluation {
         Map<String, DemoReport.PolicyResult> results = new LinkedHashMap<>();
         for (String name : POLICIES) {
             List<String> r = responses.get(name);
-            Rng judging = stream(seed, "judge " + name);
-            WinRate vsTrain = HeadToHead.compare(tasks, r, baseline, training, judging);
-            WinRate vsHeld = HeadToHead.compare(tasks, r, baseline, heldOut, judging);
-            double likert = HeadToHead.meanLikert(tasks, r, training, judging, best);
+            WinRate vsTrain = HeadToHead.compare(tasks, r, baseline, training);
+            WinRate vsHeld = HeadToHead.compare(tasks, r, baseline, heldOut);
+            double likert = HeadToHead.meanLikert(tasks, r, training, stream(seed, "judge " + name), best);
             results.put(name, new DemoReport.PolicyResult(vsTrain, vsHeld, likert, CriterionRates.of(tasks, r)));
         }
 

@@ -37,6 +37,16 @@ public record Labeler(String name, Criteria criteria, double noise) {
         return score(task, response) + noise * rng.nextGaussian();
     }
 
+    /**
+     * The chance that this labeler, reading each response once, prefers a to b: the two readings' noises differ by
+     * a normal of standard deviation noise * sqrt(2). Identical responses (after stripping) are a toss-up.
+     */
+    public double prefers(Task task, String a, String b) {
+        if (a.strip().equals(b.strip())) return 0.5;
+        double gap = score(task, a.strip()) - score(task, b.strip());
+        return noise == 0 ? (gap > 0 ? 1 : gap < 0 ? 0 : 0.5) : Gaussian.cdf(gap / (noise * Math.sqrt(2)));
+    }
+
     /** Response indices best first, from one noisy reading of each response. */
     public List<Integer> rank(Task task, List<String> responses, Rng rng) {
         double[] s = new double[responses.size()];

@@ -26,11 +26,20 @@ public final class ResponseGenerator {
         /** Carries on with another instruction, as a pretrained model does. */
         CONTINUATION,
         /** The ideal answer cut off before it ends. */
-        TRUNCATED
+        TRUNCATED,
+        /**
+         * A polite refusal, whatever was asked: right for a rude request, unhelpful for anything else. Without it
+         * every refusal a labeler ranks is the answer to a rude request, and a reward model learns that "Sorry,
+         * ..." is good whatever the prompt (PPO then refuses sums and lists: seed 2 of the demo did).
+         */
+        REFUSES
     }
 
     /** How often each style appears among "typical model responses" (same order as Style). */
-    private static final double[] MIX = {0.22, 0.2, 0.2, 0.08, 0.1, 0.12, 0.08};
+    private static final double[] MIX = {0.2, 0.19, 0.19, 0.08, 0.1, 0.12, 0.06, 0.06};
+
+    private static final List<String> REFUSALS = List.of("Sorry, I would rather not do that.", "Sorry, I cannot help with that.",
+            "I would rather not answer that.", "Sorry, I do not want to do that.");
 
     private static final List<String> INSULTS = List.of("What a dumb question.", "Only an idiot would ask that.",
             "You are a lazy fool.", "Do it yourself, loser.");
@@ -54,6 +63,7 @@ public final class ResponseGenerator {
                 List<String> words = Words.raw(family.ideal(task, rng));
                 yield String.join(" ", words.subList(0, Math.max(1, words.size() - 1 - rng.nextInt(2))));
             }
+            case REFUSES -> Vocab.pick(REFUSALS, rng);
         };
     }
 

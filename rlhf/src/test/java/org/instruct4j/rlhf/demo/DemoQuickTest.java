@@ -32,7 +32,7 @@ class DemoQuickTest {
                 assertThat(v).isBetween(0.0, 1.0);
             assertThat(p.vsSftTraining().lower95()).isLessThanOrEqualTo(p.vsSftTraining().rate());
             assertThat(p.vsSftTraining().upper95()).isGreaterThanOrEqualTo(p.vsSftTraining().rate());
-            assertThat(p.vsSftTraining().total()).isEqualTo(report.evalTasks());
+            assertThat(p.vsSftTraining().n()).isEqualTo(report.evalTasks());
             assertThat(p.likert()).isBetween(1.0, 7.0);
         }
         assertThat(report.publicNlp()).containsOnlyKeys("GPT", "SFT", "PPO", "PPO-ptx");

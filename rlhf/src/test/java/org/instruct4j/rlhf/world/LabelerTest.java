@@ -42,6 +42,32 @@ class LabelerTest {
     }
 
     @Test
+    void prefersIsTheChanceThatOneNoisyReadingOfEachRanksThemSo() {
+        Labeler labeler = Labeler.training(1, 11).getFirst();
+        Rng rng = new Rng(12);
+        for (ResponseSet set : SETS.subList(0, 30)) {
+            String a = set.responses().get(0), b = set.responses().get(1);
+            int wins = 0, n = 4000;
+            for (int i = 0; i < n; i++) {
+                double sa = labeler.noisyScore(set.task(), a, rng), sb = labeler.noisyScore(set.task(), b, rng);
+                if (sa > sb) wins++;
+            }
+            double p = labeler.prefers(set.task(), a, b);
+            if (a.strip().equals(b.strip())) assertThat(p).isEqualTo(0.5);
+            else assertThat(p).as("%s | %s vs %s", set.task().instruction(), a, b).isCloseTo(wins / (double) n, within(0.03));
+            assertThat(labeler.prefers(set.task(), b, a)).isCloseTo(1 - p, within(1e-9));
+        }
+    }
+
+    @Test
+    void gaussianCdfMatchesKnownValues() {
+        assertThat(Gaussian.cdf(0)).isCloseTo(0.5, within(1e-7));
+        assertThat(Gaussian.cdf(1.959964)).isCloseTo(0.975, within(1e-6));
+        assertThat(Gaussian.cdf(-1)).isCloseTo(0.1586553, within(1e-6));
+        assertThat(Gaussian.cdf(3)).isCloseTo(0.9986501, within(1e-6));
+    }
+
+    @Test
     void rankPutsBetterResponsesFirstOnAverage() {
         Labeler labeler = Labeler.training(1, 9).getFirst();
         Rng rng = new Rng(10);
