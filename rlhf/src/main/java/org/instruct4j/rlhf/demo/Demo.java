@@ -185,8 +185,9 @@ public final class Demo {
         RmConfig rc = RmConfig.paper().withLr(cfg.rmLr()).withEpochs(cfg.rmEpochs()).withBatchPrompts(cfg.rmBatchPrompts())
                 .withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
         // The version goes up when the stage's data or code change in a way its settings do not show (v2: the
-        // contrast sets include refusals), so --resume does not reuse a reward model made the old way.
-        String key = ft.key() + " | rm v2 " + rc + " " + cfg.rmTasks() + " " + cfg.rmSynthetic() + " " + cfg.rmMinK() + " " + cfg.rmMaxK()
+        // contrast sets include refusals; v3: and sentences about something else, and a passage question is only
+        // attempted by a name or a fact), so --resume does not reuse a reward model made the old way.
+        String key = ft.key() + " | rm v3 " + rc + " " + cfg.rmTasks() + " " + cfg.rmSynthetic() + " " + cfg.rmMinK() + " " + cfg.rmMaxK()
                 + " " + cfg.maxNewTokens() + " " + cfg.generationBatch();
         Optional<RmResult> saved = stages.result("rm", key, RmResult.class);
         if (saved.isPresent()) {
@@ -197,7 +198,8 @@ public final class Demo {
         List<Ranking> rankings = rankSftSamples(ft.model(), tok, data.rmTasks());
         Jsonl.write(out.resolve("world/rankings.jsonl"), rankings);
         // Besides rankings of SFT samples, labelers contrast a few written responses per prompt (ideal, partial,
-        // wrong, rude, rambling): a miniature of the paper's labelers ranking outputs of several models.
+        // wrong, rude, rambling, refusing, off the topic): a miniature of the paper's labelers ranking outputs of
+        // several models.
         List<Ranking> rmData = new ArrayList<>(rankings);
         rmData.addAll(data.syntheticRankings().subList(0, Math.min(cfg.rmSynthetic(), data.syntheticRankings().size())));
         java.util.Collections.shuffle(rmData, new java.util.Random(cfg.seed()));

@@ -32,11 +32,17 @@ public final class ResponseGenerator {
          * every refusal a labeler ranks is the answer to a rude request, and a reward model learns that "Sorry,
          * ..." is good whatever the prompt (PPO then refuses sums and lists: seed 2 of the demo did).
          */
-        REFUSES
+        REFUSES,
+        /**
+         * One true sentence about something else ("The desert is hot and dry."): polite, short, well ended, and no
+         * answer at all. Without it the reward model cannot tell such a sentence from an answer, and PPO learns to
+         * say one for every sum and list (it did, once refusals were ranked).
+         */
+        OFF_TOPIC
     }
 
     /** How often each style appears among "typical model responses" (same order as Style). */
-    private static final double[] MIX = {0.2, 0.19, 0.19, 0.08, 0.1, 0.12, 0.06, 0.06};
+    private static final double[] MIX = {0.19, 0.18, 0.18, 0.08, 0.1, 0.11, 0.06, 0.05, 0.05};
 
     private static final List<String> REFUSALS = List.of("Sorry, I would rather not do that.", "Sorry, I cannot help with that.",
             "I would rather not answer that.", "Sorry, I do not want to do that.");
@@ -64,7 +70,21 @@ public final class ResponseGenerator {
                 yield String.join(" ", words.subList(0, Math.max(1, words.size() - 1 - rng.nextInt(2))));
             }
             case REFUSES -> Vocab.pick(REFUSALS, rng);
+            case OFF_TOPIC -> offTopic(task, rng);
         };
+    }
+
+    /**
+     * A sentence of the world that shares no word with the instruction but "the", "is", "and" and "a", and holds
+     * no number (a number could happen to be the answer to a sum).
+     */
+    private static String offTopic(Task task, Rng rng) {
+        java.util.Set<String> asked = new java.util.HashSet<>(Words.normalized(task.instruction()));
+        asked.removeAll(List.of("the", "is", "and", "a"));
+        String s = PretrainCorpus.sentence(rng);
+        for (int tries = 0; tries < 50 && (Words.normalized(s).stream().anyMatch(asked::contains) || s.matches(".*\\d.*")); tries++)
+            s = PretrainCorpus.sentence(rng);
+        return s;
     }
 
     /** Another instruction or two, the way a document of exercises goes on. */

@@ -32,6 +32,19 @@ class ResponseGeneratorTest {
     }
 
     @Test
+    void aSentenceAboutSomethingElseIsWellBelowTheIdealForAnyTaskButARudeRequest() {
+        Rng rng = new Rng(7);
+        for (int i = 0; i < 2000; i++) {
+            Task t = TaskFamilies.sample(rng);
+            if (t.family().equals(RudeRequestFamily.NAME)) continue; // not insulting is already half right there
+            String offTopic = ResponseGenerator.generate(t, ResponseGenerator.Style.OFF_TOPIC, rng);
+            double ideal = Judge.judge(t, t.familyImpl().ideal(t)).quality();
+            assertThat(Judge.judge(t, offTopic).quality()).as("%s -> %s", t.instruction(), offTopic)
+                    .isLessThanOrEqualTo(ideal - Criteria.DEFAULT.credit());
+        }
+    }
+
+    @Test
     void typicalCandidatesIncludeEveryStyle() {
         Rng rng = new Rng(6);
         java.util.EnumSet<ResponseGenerator.Style> seen = java.util.EnumSet.noneOf(ResponseGenerator.Style.class);
