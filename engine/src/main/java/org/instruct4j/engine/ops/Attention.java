@@ -18,11 +18,7 @@ public final class Attention {
     }
 
     public static Tensor causal(Tensor q, Tensor k, Tensor v, int[] start, float scale) {
-        Ops.sameDevice("attention", q, k, v);
-        Ops.floating("attention", q, k, v);
-        Ops.rank("attention", q, 4);
-        Ops.rank("attention", k, 4);
-        if (!java.util.Arrays.equals(k.shape(), v.shape())) throw Ops.shapes("attention", "k and v differ", k, v);
+        checkOperands(q, k, v);
         int b = q.dim(0), h = q.dim(1), tq = q.dim(2), d = q.dim(3), tk = k.dim(2);
         if (k.dim(0) != b || k.dim(1) != h || k.dim(3) != d || tq > tk)
             throw Ops.shapes("attention", "q must be (B,H,Tq,D) and k (B,H,Tk,D) with Tq <= Tk", q, k);
@@ -45,11 +41,7 @@ public final class Attention {
      * the queries' own). Forward only: it records no graph, so call it under GradMode.off().
      */
     public static Tensor inCache(Tensor q, Tensor kCache, Tensor vCache, int tk, int[] start) {
-        Ops.sameDevice("attention", q, kCache, vCache);
-        Ops.floating("attention", q, kCache, vCache);
-        Ops.rank("attention", q, 4);
-        Ops.rank("attention", kCache, 4);
-        if (!java.util.Arrays.equals(kCache.shape(), vCache.shape())) throw Ops.shapes("attention", "k and v caches differ", kCache, vCache);
+        checkOperands(q, kCache, vCache);
         if (GradMode.isEnabled() && (q.requiresGrad() || kCache.requiresGrad() || vCache.requiresGrad()))
             throw new IllegalStateException("attention from a KV cache has no backward: run it under GradMode.off()");
         int b = q.dim(0), h = q.dim(1), tq = q.dim(2), d = q.dim(3), capacity = kCache.dim(2);
@@ -62,6 +54,15 @@ public final class Attention {
                     start == null ? null : start.clone(), b, h, tq, tk, capacity, d, (float) (1.0 / Math.sqrt(d)));
         }
         return out;
+    }
+
+    /** Same device, floating point, rank 4, and k shaped like v. */
+    private static void checkOperands(Tensor q, Tensor k, Tensor v) {
+        Ops.sameDevice("attention", q, k, v);
+        Ops.floating("attention", q, k, v);
+        Ops.rank("attention", q, 4);
+        Ops.rank("attention", k, 4);
+        if (!java.util.Arrays.equals(k.shape(), v.shape())) throw Ops.shapes("attention", "k and v differ", k, v);
     }
 
     private static void checkStart(int[] start, int b, int tk) {

@@ -127,13 +127,13 @@ public final class ClosedQaFamily implements TaskFamily {
         Set<String> passage = new HashSet<>(Words.normalized(t.get("passage")));
         boolean hallucinates = words.stream().anyMatch(w -> isFact(w) && !passage.contains(w));
         boolean mentionsAnswer = words.contains(Words.normalize(t.get("answer")));
-        // Mentioning the answer is not enough if other passage facts of the same kind are offered as answers too:
-        // the passage has one fact per kind, so the only way to be wrong without hallucinating is to answer
-        // another question.
         // Attempting means naming the passage's person or offering a fact as an answer (right or wrong: "Tom has a
         // pig." attempts and hallucinates). "The text says." or a sentence about the weather attempts nothing.
         String person = Words.normalize(t.get("name"));
         boolean attempts = words.stream().anyMatch(w -> isFact(w) || w.equals(person));
+        // Mentioning the answer is not enough if other passage facts of the same kind are offered as answers too:
+        // the passage has one fact per kind, so the only way to be wrong without hallucinating is to answer
+        // another question.
         boolean correct = mentionsAnswer && !hallucinates;
         double partial = mentionsAnswer ? 0.5 : (attempts ? 0.25 : 0);
         return FamilyCheck.of(correct, partial, attempts, true, hallucinates);
