@@ -2,6 +2,9 @@ package org.instruct4j.rlhf.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.HelpFormatter;
@@ -9,7 +12,11 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.instruct4j.engine.Device;
+import org.instruct4j.engine.text.BpeTokenizer;
+import org.instruct4j.rlhf.data.DataException;
+import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.ReadOptions;
+import org.instruct4j.rlhf.data.ReadResult;
 
 /** What the training commands share: option parsing with --help, --device, --seed, --skip-bad, typed getters. */
 final class CliOptions {
@@ -51,6 +58,43 @@ final class CliOptions {
     }
 
     static ReadOptions read(CommandLine cl) { return cl.hasOption("skip-bad") ? ReadOptions.skipping() : ReadOptions.strict(); }
+
+    /**
+     * The records of a JSONL file a model of the given context length will read: a prompt must leave room for at
+     * least one response token. With --skip-bad, the skipped lines are counted by kind on stderr (the first few
+     * named by file:line); without it the first bad line stops the command.
+     */
+    static <T> List<T> readJsonl(String command, CommandLine cl, Path file, BpeTokenizer tok, int context,
+                                 BiFunction<Path, ReadOptions, ReadResult<T>> reader) {
+        ReadOptions options = read(cl).withMaxPromptTokens(s -> tok.encode(s).length, context - 1,
+                "the model's context is " + context + " tokens and the response needs at least one");
+        try {
+            ReadResult<T> r = reader.apply(file, options);
+            if (r.skipped() > 0) {
+                System.err.println("instruct4j " + command + ": --skip-bad: " + file + ": " + r.summary());
+                r.problems().stream().limit(SHOWN_PROBLEMS).forEach(p -> System.err.println("  " + p));
+                if (r.skipped() > SHOWN_PROBLEMS) System.err.println("  ... and " + (r.skipped() - SHOWN_PROBLEMS) + " more");
+            }
+            return r.records();
+        } catch (DataException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    private static final int SHOWN_PROBLEMS = 5;
+
+    /** A text file's documents (separated by blank lines); invalid UTF-8 is named by file:line and byte offset. */
+    static List<String> documents(Path file) {
+        String text;
+        try {
+            text = Jsonl.readText(file);
+        } catch (DataException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        List<String> docs = new ArrayList<>();
+        for (String d : text.split("\\n\\s*\\n")) if (!d.isBlank()) docs.add(d.strip());
+        return docs;
+    }
 
     static Path existing(CommandLine cl, String name) {
         String v = cl.getOptionValue(name);

@@ -8,7 +8,6 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.nn.Gpt;
-import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
 import org.instruct4j.rlhf.generate.SamplingConfig;
@@ -54,17 +53,14 @@ public final class PpoCommand implements Command {
                 .withPtx(CliOptions.number(cl, "ptx-coef", 0f)).withSeed(CliOptions.seed(cl));
         cfg = cl.hasOption("adaptive-kl") ? cfg.withAdaptiveKl(0.15, 6, 10_000) : cfg.withKlCoef(CliOptions.number(cl, "beta", 0.02f));
         List<int[]> prompts = new ArrayList<>();
-        try {
-            for (PromptRecord p : Jsonl.read(CliOptions.existing(cl, "prompts"), PromptRecord.class, CliOptions.read(cl)))
-                prompts.add(sft.tokenizer().encode(p.prompt()));
-        } catch (DataException e) {
-            throw new UserError(e.getMessage(), e);
-        }
+        for (PromptRecord p : CliOptions.readJsonl(name(), cl, CliOptions.existing(cl, "prompts"), sft.tokenizer(),
+                sft.model().config().contextLength(), (f, opts) -> Jsonl.readAll(f, PromptRecord.class, opts)))
+            prompts.add(sft.tokenizer().encode(p.prompt()));
         if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
         List<int[]> ptx = List.of();
         if (cfg.ptxCoef() > 0) {
             if (!cl.hasOption("ptx-text")) throw new UserError("--ptx-coef > 0 needs --ptx-text");
-            ptx = PretrainCommand.chunks(PretrainCommand.documents(CliOptions.existing(cl, "ptx-text")), sft.tokenizer(), sft.model().config().contextLength());
+            ptx = PretrainCommand.chunks(CliOptions.documents(CliOptions.existing(cl, "ptx-text")), sft.tokenizer(), sft.model().config().contextLength());
         }
         Gpt policy = sft.model();
         PpoTrainer t;

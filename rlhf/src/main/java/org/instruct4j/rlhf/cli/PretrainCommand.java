@@ -1,7 +1,5 @@
 package org.instruct4j.rlhf.cli;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,7 +40,7 @@ public final class PretrainCommand implements Command {
         if (cl == null) return 0;
         Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.required(cl, "out");
         Device device = CliOptions.device(cl);
-        List<String> docs = documents(textFile);
+        List<String> docs = CliOptions.documents(textFile);
         BpeTokenizer tok = InitOption.tokenizer(cl, () -> cl.hasOption("tokenizer") ? ModelFiles.tokenizer(CliOptions.existing(cl, "tokenizer"))
                 : BpeTokenizer.train(docs, CliOptions.integer(cl, "vocab", 512), List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD)));
         GptConfig cfg;
@@ -68,13 +66,6 @@ public final class PretrainCommand implements Command {
         }
         System.out.println("pretrain: wrote " + out);
         return 0;
-    }
-
-    static List<String> documents(Path file) throws java.io.IOException {
-        String text = Files.readString(file, StandardCharsets.UTF_8);
-        List<String> docs = new ArrayList<>();
-        for (String d : text.split("\\n\\s*\\n")) if (!d.isBlank()) docs.add(d.strip());
-        return docs;
     }
 
     /** The documents as one token stream (end-of-text after each), cut into context-length pieces. */

@@ -6,7 +6,6 @@ import java.util.List;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.text.BpeTokenizer;
-import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Demonstration;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.sft.SftConfig;
@@ -38,8 +37,9 @@ public final class SftCommand implements Command {
         SftConfig cfg = SftConfig.paper().withEpochs(CliOptions.integer(cl, "epochs", 16)).withBatchSize(CliOptions.integer(cl, "batch", 32))
                 .withLr(CliOptions.number(cl, "lr", 9.65e-6f)).withDropout(lm.model().config().dropout()).withSeed(CliOptions.seed(cl))
                 .withMaxLen(lm.model().config().contextLength());
-        List<SftExample> train = read(CliOptions.existing(cl, "data"), lm.tokenizer(), cl);
-        List<SftExample> val = cl.hasOption("validation") ? read(CliOptions.existing(cl, "validation"), lm.tokenizer(), cl) : List.of();
+        int context = lm.model().config().contextLength();
+        List<SftExample> train = read(name(), CliOptions.existing(cl, "data"), lm.tokenizer(), context, cl);
+        List<SftExample> val = cl.hasOption("validation") ? read(name(), CliOptions.existing(cl, "validation"), lm.tokenizer(), context, cl) : List.of();
         try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
             SftTrainer t = new SftTrainer(lm.model(), cfg, lm.tokenizer().pad());
             SftTrainer.Result r = t.train(train, val, null, log);
@@ -51,14 +51,11 @@ public final class SftCommand implements Command {
         return 0;
     }
 
-    static List<SftExample> read(Path file, BpeTokenizer tok, CommandLine cl) {
-        try {
-            List<SftExample> out = new ArrayList<>();
-            for (Demonstration d : Jsonl.read(file, Demonstration.class, CliOptions.read(cl))) out.add(SftExample.of(d, tok::encode, tok.endOfText()));
-            if (out.isEmpty()) throw new UserError(file + ": no demonstrations");
-            return out;
-        } catch (DataException e) {
-            throw new UserError(e.getMessage(), e);
-        }
+    static List<SftExample> read(String command, Path file, BpeTokenizer tok, int context, CommandLine cl) {
+        List<SftExample> out = new ArrayList<>();
+        for (Demonstration d : CliOptions.readJsonl(command, cl, file, tok, context, (f, opts) -> Jsonl.readAll(f, Demonstration.class, opts)))
+            out.add(SftExample.of(d, tok::encode, tok.endOfText()));
+        if (out.isEmpty()) throw new UserError(file + ": no demonstrations");
+        return out;
     }
 }
