@@ -3,7 +3,6 @@ package org.instruct4j.rlhf.cli;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Device;
@@ -70,11 +69,11 @@ public final class PpoCommand implements Command {
             throw new UserError(e.getMessage(), e);
         }
         try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
-            List<Map<String, Double>> h = t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log);
+            List<PpoTrainer.IterationStats> h = t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log);
             ModelFiles.save(out, t.evaluationPolicy().parameters(), "lm", policy.config(), sft.tokenizer(), t.iteration());
             LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-ppo", "reward", "kl", "entropy",
                     "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
-            System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", h.get(0).get("reward"), h.get(h.size() - 1).get("reward"), out);
+            System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", h.getFirst().rollout().reward(), h.getLast().rollout().reward(), out);
         }
         return 0;
     }

@@ -58,7 +58,7 @@ public final class PretrainCommand implements Command {
         int seqLen = Math.min(cfg.contextLength(), stream.length - 2);
         if (seqLen < 2) throw new UserError(textFile + ": too little text to train on (" + stream.length + " tokens)");
         Gpt model = InitOption.apply(cl, cfg, new Rng(seed), device);
-        PretrainConfig pc = new PretrainConfig(steps, batch, seqLen, lr, 0.1f, Math.max(1, Math.min(100, steps / 10)), 0.1f, 1f, seed + 1);
+        PretrainConfig pc = PretrainConfig.defaults(steps, batch, seqLen).withLr(lr).withWarmup(Math.max(1, Math.min(100, steps / 10))).withSeed(seed + 1);
         try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
             new Pretrainer(model, pc).train(stream, log);
             ModelFiles.save(out, model.parameters(), "lm", cfg, tok, steps);

@@ -233,10 +233,10 @@ public final class Demo {
                 .withEma(0f)
                 .withSeed(cfg.seed() + (ptxCoef > 0 ? 1 : 0));
         PpoTrainer trainer = new PpoTrainer(policy, reference, rm, value, tok.pad(), tok.endOfText(), pc);
-        List<Map<String, Double>> rows = trainer.train(prompts, ptx, cfg.ppoIterations(), log);
-        Map<String, Double> first = rows.get(0), last = rows.get(rows.size() - 1);
+        List<PpoTrainer.IterationStats> rows = trainer.train(prompts, ptx, cfg.ppoIterations(), log);
+        PpoTrainer.RolloutStats first = rows.getFirst().rollout(), last = rows.getLast().rollout();
         console.printf("  %s: reward %.3f -> %.3f, KL %.3f -> %.3f%n", ptxCoef > 0 ? "PPO-ptx" : "PPO",
-                first.get("reward"), last.get("reward"), first.get("kl"), last.get("kl"));
+                first.reward(), last.reward(), first.kl(), last.kl());
         return trainer.evaluationPolicy();
     }
 

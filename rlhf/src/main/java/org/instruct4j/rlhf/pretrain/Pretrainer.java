@@ -9,9 +9,9 @@ import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.ops.CrossEntropy;
 import org.instruct4j.engine.optim.AdamW;
-import org.instruct4j.engine.optim.GradClip;
 import org.instruct4j.engine.optim.LrSchedule;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.NonFiniteGuard;
 import org.instruct4j.rlhf.train.ProgressBar;
 
 /** Next-token pretraining on one long token stream: each step reads random windows and predicts every next token. */
@@ -21,6 +21,7 @@ public final class Pretrainer {
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final Rng rng;
+    private final NonFiniteGuard guard = new NonFiniteGuard("pretrain");
     private boolean progress = true;
 
     public Pretrainer(Gpt model, PretrainConfig cfg) {
@@ -74,10 +75,9 @@ public final class Pretrainer {
                 Tensor inputs = Tensor.ofInts(x, model.device(), b, t), targets = Tensor.ofInts(y, model.device(), b, t);
                 Tensor l = CrossEntropy.mean(model.logits(model.hidden(inputs, null, null, true, rng)), targets);
                 l.backward();
-                float scale = GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), cfg.gradClip());
-                optimizer.step(lr, scale);
-                optimizer.zeroGrad();
                 loss = l.item();
+                optimizer.step(lr, guard.clipScale(step + 1, loss, model.parameters().values(), cfg.gradClip()));
+                optimizer.zeroGrad();
             }
             losses.add(loss);
             if (log != null) log.log(step, Map.of("loss", loss, "lr", (double) lr));

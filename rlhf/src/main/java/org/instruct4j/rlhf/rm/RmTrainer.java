@@ -8,9 +8,9 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.optim.AdamW;
-import org.instruct4j.engine.optim.GradClip;
 import org.instruct4j.engine.optim.LrSchedule;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.NonFiniteGuard;
 import org.instruct4j.rlhf.train.ProgressBar;
 import org.instruct4j.rlhf.train.Sequences;
 
@@ -22,6 +22,7 @@ public final class RmTrainer {
     private final RewardModel model;
     private final RmConfig cfg;
     private final AdamW optimizer;
+    private final NonFiniteGuard guard = new NonFiniteGuard("rm");
     private boolean progress = true;
 
     public RmTrainer(RewardModel model, RmConfig cfg) {
@@ -47,14 +48,14 @@ public final class RmTrainer {
             for (int b = 0; b < perEpoch; b++, step++) {
                 List<RmExample> batch = new ArrayList<>();
                 for (int i = b * cfg.batchPrompts(); i < Math.min(train.size(), (b + 1) * cfg.batchPrompts()); i++) batch.add(train.get(order[i]));
-                double[] la = step(batch, schedule.at(step));
-                losses.add(la[0]);
+                StepResult r = step(batch, schedule.at(step), step + 1);
+                losses.add(r.loss());
                 Map<String, Double> m = new LinkedHashMap<>();
-                m.put("loss", la[0]);
-                m.put("accuracy", la[1]);
+                m.put("loss", r.loss());
+                m.put("accuracy", r.accuracy());
                 m.put("lr", (double) schedule.at(step));
                 if (log != null) log.log(step + 1, m);
-                if (bar != null) bar.update(step + 1, Map.of("loss", la[0], "acc", la[1]));
+                if (bar != null) bar.update(step + 1, Map.of("loss", r.loss(), "acc", r.accuracy()));
             }
         }
         double trainAcc = model.accuracy(train.subList(0, Math.min(train.size(), 64)), cfg.maxLen());
@@ -63,8 +64,11 @@ public final class RmTrainer {
         return new Result(losses, trainAcc, valAcc);
     }
 
-    /** One optimizer step on a batch of prompts; returns {loss, batch pairwise accuracy}. */
-    public double[] step(List<RmExample> batch, float lr) {
+    /** One step's K-way loss and the fraction of the batch's comparisons the model ranked right before the step. */
+    public record StepResult(double loss, double accuracy) {}
+
+    /** One optimizer step (the stepNumber-th, counted from 1, for the messages) on a batch of prompts. */
+    public StepResult step(List<RmExample> batch, float lr, long stepNumber) {
         try (Scope s = Scope.open()) {
             List<int[]> seqs = new ArrayList<>();
             List<int[][]> groups = new ArrayList<>();
@@ -78,13 +82,12 @@ public final class RmTrainer {
             Tensor rewards = model.scores(seqs);
             Tensor loss = KWayLoss.apply(rewards, groups);
             loss.backward();
-            float scale = cfg.gradClip() > 0 ? GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), cfg.gradClip()) : 1f;
-            optimizer.step(lr, scale);
+            optimizer.step(lr, guard.clipScale(stepNumber, loss.item(), model.parameters().values(), cfg.gradClip()));
             optimizer.zeroGrad();
             float[] r = rewards.toFloatArray();
             int right = 0, all = 0;
             for (int[][] g : groups) for (int[] p : g) { all++; if (r[p[0]] > r[p[1]]) right++; }
-            return new double[] {loss.item(), all == 0 ? Double.NaN : (double) right / all};
+            return new StepResult(loss.item(), all == 0 ? Double.NaN : (double) right / all);
         }
     }
 

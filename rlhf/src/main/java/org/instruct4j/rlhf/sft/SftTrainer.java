@@ -13,10 +13,10 @@ import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.optim.AdamW;
-import org.instruct4j.engine.optim.GradClip;
 import org.instruct4j.engine.optim.LrSchedule;
 import org.instruct4j.rlhf.train.Checkpoint;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.NonFiniteGuard;
 import org.instruct4j.rlhf.train.ProgressBar;
 import org.instruct4j.rlhf.train.Sequences;
 import org.instruct4j.rlhf.train.Snapshots;
@@ -36,6 +36,7 @@ public final class SftTrainer {
     private final int padId;
     private final AdamW optimizer;
     private final Rng dropoutRng;
+    private final NonFiniteGuard guard = new NonFiniteGuard("sft");
     private long step;
     private Map<String, float[]> best;
     private double bestScore = Double.NEGATIVE_INFINITY;
@@ -85,7 +86,7 @@ public final class SftTrainer {
             List<SftExample> batch = new ArrayList<>();
             for (int i = b * cfg.batchSize(); i < Math.min(train.size(), (b + 1) * cfg.batchSize()); i++) batch.add(train.get(order[i]));
             float lr = schedule.at((int) step);
-            double loss = trainStep(batch, lr);
+            double loss = trainStep(batch, lr, step + 1);
             trainLosses.add(loss);
             step++;
             if (log != null) log.log(step, Map.of("loss", loss, "lr", (double) lr));
@@ -109,8 +110,8 @@ public final class SftTrainer {
         return new Result(trainLosses, valLosses, scores, bestEpoch, bestScore);
     }
 
-    /** One optimizer step; returns the batch loss. */
-    public double trainStep(List<SftExample> batch, float lr) {
+    /** One optimizer step (the stepNumber-th, counted from 1, for the messages); returns the batch loss. */
+    public double trainStep(List<SftExample> batch, float lr, long stepNumber) {
         try (Scope s = Scope.open()) {
             List<int[]> seqs = new ArrayList<>();
             int[] from = new int[batch.size()];
@@ -120,10 +121,10 @@ public final class SftTrainer {
             }
             Tensor loss = Sequences.lmLoss(model, seqs, from, padId, true, dropoutRng);
             loss.backward();
-            float scale = cfg.gradClip() > 0 ? GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), cfg.gradClip()) : 1f;
-            optimizer.step(lr, scale);
+            double value = loss.item();
+            optimizer.step(lr, guard.clipScale(stepNumber, value, model.parameters().values(), cfg.gradClip()));
             optimizer.zeroGrad();
-            return loss.item();
+            return value;
         }
     }
 
@@ -159,6 +160,7 @@ public final class SftTrainer {
             config.put("sft", cfg);
             Checkpoint.save(dir, weights, optimizer.state(), config, new TrainState(step, dropoutRng.state(), scalars));
         }
+        guard.saved(dir, step);
     }
 
     /** Continues a run saved by {@link #save}: weights, optimizer, step, dropout stream, best epoch so far. */

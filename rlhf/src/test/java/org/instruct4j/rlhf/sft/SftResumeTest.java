@@ -17,7 +17,8 @@ class SftResumeTest {
     @Test
     void resumingFromACheckpointReproducesTheUninterruptedLosses() {
         List<SftExample> data = TinyWorld.demonstrations(24, 1);
-        SftConfig cfg = new SftConfig(3e-3f, 2, 8, 0.1f, 5, 24, 0.01f, 1f);   // dropout on: the RNG state matters
+        SftConfig cfg = SftConfig.paper().withLr(3e-3f).withEpochs(2).withBatchSize(8).withDropout(0.1f)   // dropout on: the RNG state matters
+                .withSeed(5).withMaxLen(24).withWeightDecay(0.01f);
         Gpt a = SftTrainer.withDropout(TinyWorld.model(2), cfg.dropout());
         List<Double> straight = new SftTrainer(a, cfg, TinyWorld.PAD).quiet().train(data, List.of(), null, null).trainLosses();
 
@@ -38,7 +39,7 @@ class SftResumeTest {
     @Test
     void savingTwiceKeepsOneCompleteCheckpoint() throws Exception {
         List<SftExample> data = TinyWorld.demonstrations(8, 1);
-        SftConfig cfg = new SftConfig(1e-3f, 1, 8, 0f, 5, 24, 0f, 1f);
+        SftConfig cfg = SftConfig.paper().withLr(1e-3f).withEpochs(1).withBatchSize(8).withDropout(0f).withSeed(5).withMaxLen(24);
         SftTrainer t = new SftTrainer(TinyWorld.model(2), cfg, TinyWorld.PAD).quiet();
         Path ckpt = dir.resolve("c");
         t.save(ckpt);
