@@ -132,7 +132,7 @@ class BadInputCliTest {
         }
         assertThat(captured.toString(StandardCharsets.UTF_8)).contains(f + ": 10 lines skipped (1 invalid UTF-8, 1 line too long, "
                 + "2 invalid JSON, 5 missing or malformed field, 1 prompt too long)", f + ":2: invalid JSON");
-        assertThat(dir.resolve("skipped/weights.safetensors")).exists();
+        assertThat(dir.resolve("skipped/model.safetensors")).exists();
     }
 
     @Test
@@ -145,7 +145,7 @@ class BadInputCliTest {
         Path f = dir.resolve("windows.jsonl");
         Files.write(f, all);
         assertThat(run(command(DEMO, f, dir.resolve("windows").toString(), false))).isZero();
-        assertThat(dir.resolve("windows/weights.safetensors")).exists();
+        assertThat(dir.resolve("windows/model.safetensors")).exists();
     }
 
     @Test
