@@ -3,7 +3,9 @@ package org.instruct4j.rlhf.cli;
 import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Device;
@@ -15,7 +17,9 @@ import org.instruct4j.rlhf.ppo.PpoConfig;
 import org.instruct4j.rlhf.ppo.PpoTrainer;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.train.LinePlot;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.TrainState;
 
 /** `instruct4j ppo`: PPO (or PPO-ptx with --ptx-coef and --ptx-text) from an SFT folder and a reward-model folder. */
 public final class PpoCommand implements Command {
@@ -24,7 +28,7 @@ public final class PpoCommand implements Command {
     @Override public String summary() { return "RL fine-tuning with PPO or PPO-ptx against a reward model"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.common();
+        Options o = CliOptions.withCheckpoints(CliOptions.common());
         o.addOption(CliOptions.opt("policy", "DIR", "SFT model folder: the initial policy and the frozen reference (required)"));
         o.addOption(CliOptions.opt("reward", "DIR", "reward-model folder, also the value model's start (required)"));
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL {prompt} (required)"));
@@ -69,12 +73,21 @@ public final class PpoCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage(), e);
         }
-        try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
-            List<PpoTrainer.IterationStats> h = t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log);
+        // The number of iterations is not a setting: a resumed run may go on for longer (PPO's schedule has no end).
+        Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", cfg));
+        settings.putAll(CheckpointPlan.settingsOf("model", policy.config()));
+        settings.put("prompts", Integer.toString(prompts.size()));
+        settings.put("ptx sequences", Integer.toString(ptx.size()));
+        CheckpointPlan plan = CliOptions.checkpoints(cl, out, sft.tokenizer(), settings);
+        TrainState resumed = CliOptions.resume(name(), cl, plan, t::resume);
+        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+            t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log, plan);
             ModelFolder.saveLm(out, t.evaluationPolicy(), sft.tokenizer());
             LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-ppo", "reward", "kl", "entropy",
                     "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
-            System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", h.getFirst().rollout().reward(), h.getLast().rollout().reward(), out);
+            double[][] reward = log.series("reward");
+            if (reward[1].length > 0)
+                System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", reward[1][0], reward[1][reward[1].length - 1], out);
         }
         return 0;
     }

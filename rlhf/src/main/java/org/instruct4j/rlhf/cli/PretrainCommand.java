@@ -3,7 +3,9 @@ package org.instruct4j.rlhf.cli;
 import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Device;
@@ -12,7 +14,9 @@ import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.train.LinePlot;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.TrainState;
 import org.instruct4j.rlhf.pretrain.PretrainConfig;
 import org.instruct4j.rlhf.pretrain.Pretrainer;
 
@@ -26,7 +30,7 @@ public final class PretrainCommand implements Command {
     @Override public String summary() { return "train a BPE tokenizer and a GPT language model on a text file"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.common();
+        Options o = CliOptions.withCheckpoints(CliOptions.common());
         o.addOption(CliOptions.opt("text", "FILE", "training text, documents separated by blank lines (required)"));
         o.addOption(CliOptions.opt("out", "DIR", "output model folder (required)"));
         o.addOption(CliOptions.opt("tokenizer", "DIR", "folder with vocab.json and merges.txt (default: train one)"));
@@ -60,8 +64,14 @@ public final class PretrainCommand implements Command {
         if (seqLen < 2) throw new UserError(textFile + ": too little text to train on (" + stream.length + " tokens)");
         Gpt model = InitOption.apply(cl, cfg, new Rng(seed), device);
         PretrainConfig pc = PretrainConfig.defaults(steps, batch, seqLen).withLr(lr).withWarmup(Math.max(1, Math.min(100, steps / 10))).withSeed(seed + 1);
-        try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
-            new Pretrainer(model, pc).train(stream, log);
+        Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", pc));
+        settings.putAll(CheckpointPlan.settingsOf("model", cfg));
+        settings.put("text tokens", Integer.toString(stream.length));
+        CheckpointPlan plan = CliOptions.checkpoints(cl, out, tok, settings);
+        Pretrainer trainer = new Pretrainer(model, pc);
+        TrainState resumed = CliOptions.resume(name(), cl, plan, trainer::resume);
+        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+            trainer.train(stream, log, plan);
             ModelFolder.saveLm(out, model, tok);
             LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-pretrain", "loss");
         }

@@ -3,7 +3,9 @@ package org.instruct4j.rlhf.cli;
 import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Rng;
@@ -16,7 +18,9 @@ import org.instruct4j.rlhf.rm.RmExample;
 import org.instruct4j.rlhf.rm.RmTrainer;
 import org.instruct4j.rlhf.sft.SftExample;
 import org.instruct4j.rlhf.train.LinePlot;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.TrainState;
 import org.instruct4j.rlhf.train.Sequences;
 
 /** `instruct4j rm`: a reward model from an LM folder and rankings JSONL (K-way or pairwise records). */
@@ -26,7 +30,7 @@ public final class RmCommand implements Command {
     @Override public String summary() { return "train a reward model on ranked comparisons"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.common();
+        Options o = CliOptions.withCheckpoints(CliOptions.common());
         o.addOption(CliOptions.opt("model", "DIR", "LM folder the reward model starts from (required)"));
         o.addOption(CliOptions.opt("data", "FILE", "rankings JSONL: {prompt, completions, ranking} or {prompt, chosen, rejected} (required)"));
         o.addOption(CliOptions.opt("validation", "FILE", "held-out rankings JSONL"));
@@ -46,8 +50,14 @@ public final class RmCommand implements Command {
         List<RmExample> train = read(name(), CliOptions.existing(cl, "data"), tok, ctx, cl);
         List<RmExample> val = cl.hasOption("validation") ? read(name(), CliOptions.existing(cl, "validation"), tok, ctx, cl) : List.of();
         RewardModel rm = RewardModel.fromLm(lm.model(), tok.pad(), new Rng(CliOptions.seed(cl)));
-        try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
-            RmTrainer.Result r = new RmTrainer(rm, cfg).train(train, val, log);
+        Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", cfg));
+        settings.putAll(CheckpointPlan.settingsOf("model", lm.model().config()));
+        settings.put("rankings", train.size() + " for training, " + val.size() + " for validation");
+        CheckpointPlan plan = CliOptions.checkpoints(cl, out, tok, settings);
+        RmTrainer trainer = new RmTrainer(rm, cfg);
+        TrainState resumed = CliOptions.resume(name(), cl, plan, trainer::resume);
+        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+            RmTrainer.Result r = trainer.train(train, val, log, plan);
             if (cl.hasOption("demonstrations")) {
                 List<int[]> seqs = new ArrayList<>();
                 for (SftExample e : SftCommand.read(name(), CliOptions.existing(cl, "demonstrations"), tok, ctx, cl))

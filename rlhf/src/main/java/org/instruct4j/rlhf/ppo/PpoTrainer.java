@@ -1,6 +1,5 @@
 package org.instruct4j.rlhf.ppo;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -22,6 +21,7 @@ import org.instruct4j.rlhf.generate.Generation;
 import org.instruct4j.rlhf.generate.Generator;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.train.Checkpoint;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.NonFiniteGuard;
 import org.instruct4j.rlhf.train.ProgressBar;
@@ -97,15 +97,24 @@ public final class PpoTrainer {
     /** A batch of scored episodes with their whitened advantages; promptLen and responseLen are the padded lengths. */
     public record Rollout(List<Episode> episodes, int promptLen, int responseLen) {}
 
-    /** Runs iterations PPO iterations over the prompts (token arrays), with ptx pretraining sequences (may be empty). */
-    public List<IterationStats> train(List<int[]> prompts, List<int[]> ptx, int iterations, MetricsLog log) {
-        ProgressBar bar = progress ? new ProgressBar(cfg.ptxCoef() > 0 ? "ppo-ptx" : "ppo", iterations) : null;
+    /** Runs PPO until iteration {@code until} over the prompts (token arrays), with ptx pretraining sequences (may be empty). */
+    public List<IterationStats> train(List<int[]> prompts, List<int[]> ptx, int until, MetricsLog log) {
+        return train(prompts, ptx, until, log, CheckpointPlan.none());
+    }
+
+    /**
+     * Runs PPO from the iteration reached so far (0, or a resumed checkpoint's) until iteration {@code until},
+     * saving a checkpoint when the plan says; returns the statistics of the iterations run.
+     */
+    public List<IterationStats> train(List<int[]> prompts, List<int[]> ptx, int until, MetricsLog log, CheckpointPlan plan) {
+        ProgressBar bar = progress ? new ProgressBar(cfg.ptxCoef() > 0 ? "ppo-ptx" : "ppo", until) : null;
         List<IterationStats> history = new ArrayList<>();
-        for (int i = 0; i < iterations; i++) {
+        while (iteration < until) {
             IterationStats stats = iterate(prompts, ptx);
             history.add(stats);
             if (log != null) log.log(iteration, stats.toMap());
-            if (bar != null) bar.update(i + 1, Map.of("reward", stats.rollout().reward(), "kl", stats.rollout().kl()));
+            if (bar != null) bar.update(iteration, Map.of("reward", stats.rollout().reward(), "kl", stats.rollout().kl()));
+            if (plan.due(iteration)) save(plan, log);
         }
         return history;
     }
@@ -445,8 +454,12 @@ public final class PpoTrainer {
 
     // ---- checkpoints --------------------------------------------------------------------------------------
 
-    /** A checkpoint: the policy's model folder with the value model ("value.") and EMA ("ema.") as extra tensors. */
-    public void save(Path dir) {
+    /**
+     * A checkpoint into plan.folder(): the policy's model folder with the value model ("value.") and the EMA
+     * ("ema.") as extra tensors, both optimizers' moments, and the state: iteration, random stream, KL coefficient,
+     * the prompt order with its cursor and the pretraining cursor.
+     */
+    public void save(CheckpointPlan plan, MetricsLog log) {
         Map<String, Tensor> w = new LinkedHashMap<>(Checkpoint.prefixed("value.", value.parameters()));
         if (ema != null) w.putAll(Checkpoint.prefixed("ema.", ema.parameters()));
         try (Scope s = Scope.open()) {
@@ -454,24 +467,31 @@ public final class PpoTrainer {
             o.putAll(Checkpoint.prefixed("value.", valueOpt.state()));
             Map<String, Double> scalars = new HashMap<>();
             scalars.put("beta", kl.beta());
-            scalars.put("iteration", (double) iteration);
             scalars.put("promptCursor", (double) promptCursor);
             scalars.put("ptxCursor", (double) ptxCursor);
-            Checkpoint.save(dir, new PretrainedModel(policy, ModelKind.LM, w), null, new TrainState(iteration, rng.state(), scalars), o);
+            Map<String, int[]> orders = promptOrder == null ? Map.of() : Map.of("prompts", promptOrder);
+            TrainState state = new TrainState(iteration, rng.state(), scalars, orders, -1, Map.of());
+            Checkpoint.save(plan.folder(), new PretrainedModel(policy, ModelKind.LM, w), plan.tokenizer(), plan.stamp(state, log), o);
         }
+        guard.saved(plan.folder(), iteration);
+        if (progress) System.err.println("ppo: checkpoint of iteration " + iteration + " in " + plan.folder());
     }
 
-    /** Restores a run saved by {@link #save} (the prompt order restarts its current pass). */
-    public void resume(Path dir) {
-        Checkpoint.Loaded c = Checkpoint.load(dir, policy.device());
+    /** Continues from the checkpoint {@link #save} left in plan.folder() (refused when made with other settings). Returns its state. */
+    public TrainState resume(CheckpointPlan plan) {
+        Checkpoint.Loaded c = plan.resume(policy.device());
         policy.copyFrom(c.model().gpt());
         value.loadParameters(c.extras("value."));
-        if (ema != null && !c.extras("ema.").isEmpty()) ema.loadParameters(c.extras("ema."), true);
-        policyOpt.loadState(c.optimizer("policy."), (int) c.optimizer("policy.").get("step").toIntArray()[0]);
-        valueOpt.loadState(c.optimizer("value."), (int) c.optimizer("value.").get("step").toIntArray()[0]);
+        if (ema != null) ema.loadParameters(c.extras("ema."), true);
+        policyOpt.loadState(c.optimizer("policy."), c.optimizer("policy.").get("step").toIntArray()[0]);
+        valueOpt.loadState(c.optimizer("value."), c.optimizer("value.").get("step").toIntArray()[0]);
         kl.setBeta(c.state().scalar("beta", kl.beta()));
         iteration = (int) c.state().step();
+        promptOrder = c.state().orders().get("prompts");
+        promptCursor = (int) c.state().scalar("promptCursor", 0);
         ptxCursor = (int) c.state().scalar("ptxCursor", 0);
         rng.setState(c.state().rngState());
+        guard.saved(plan.folder(), iteration);
+        return c.state();
     }
 }

@@ -9,7 +9,12 @@ import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.optim.AdamW;
 import org.instruct4j.engine.optim.LrSchedule;
+import org.instruct4j.engine.nn.ModelKind;
+import org.instruct4j.rlhf.train.Checkpoint;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.ModelFolder;
+import org.instruct4j.rlhf.train.TrainState;
 import org.instruct4j.rlhf.train.NonFiniteGuard;
 import org.instruct4j.rlhf.train.ProgressBar;
 import org.instruct4j.rlhf.train.Sequences;
@@ -23,6 +28,7 @@ public final class RmTrainer {
     private final RmConfig cfg;
     private final AdamW optimizer;
     private final NonFiniteGuard guard = new NonFiniteGuard("rm");
+    private int step;
     private boolean progress = true;
 
     public RmTrainer(RewardModel model, RmConfig cfg) {
@@ -36,27 +42,36 @@ public final class RmTrainer {
     public record Result(List<Double> losses, double trainAccuracy, double validationAccuracy) {}
 
     public Result train(List<RmExample> train, List<RmExample> validation, MetricsLog log) {
+        return train(train, validation, log, CheckpointPlan.none());
+    }
+
+    /**
+     * Trains from the step reached so far (0, or a resumed checkpoint's) to the end of the configured epochs,
+     * saving a checkpoint when the plan says; the data order of each epoch is a permutation seeded by (seed, epoch),
+     * so step s always sees the same batch. Returns the losses of the steps taken and the final accuracies.
+     */
+    public Result train(List<RmExample> train, List<RmExample> validation, MetricsLog log, CheckpointPlan plan) {
         if (train.isEmpty()) throw new IllegalArgumentException("RM: no training rankings");
         int perEpoch = (train.size() + cfg.batchPrompts() - 1) / cfg.batchPrompts();
         int total = perEpoch * cfg.epochs();
         LrSchedule schedule = LrSchedule.cosine(cfg.lr(), total, 0.1f);
         ProgressBar bar = progress ? new ProgressBar("rm", total) : null;
         List<Double> losses = new ArrayList<>();
-        int step = 0;
-        for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
+        while (step < total) {
+            int epoch = step / perEpoch, b = step % perEpoch;
             int[] order = Sequences.permutation(train.size(), new Rng(cfg.seed() * 1_000_003L + epoch));
-            for (int b = 0; b < perEpoch; b++, step++) {
-                List<RmExample> batch = new ArrayList<>();
-                for (int i = b * cfg.batchPrompts(); i < Math.min(train.size(), (b + 1) * cfg.batchPrompts()); i++) batch.add(train.get(order[i]));
-                StepResult r = step(batch, schedule.at(step), step + 1);
-                losses.add(r.loss());
-                Map<String, Double> m = new LinkedHashMap<>();
-                m.put("loss", r.loss());
-                m.put("accuracy", r.accuracy());
-                m.put("lr", (double) schedule.at(step));
-                if (log != null) log.log(step + 1, m);
-                if (bar != null) bar.update(step + 1, Map.of("loss", r.loss(), "acc", r.accuracy()));
-            }
+            List<RmExample> batch = new ArrayList<>();
+            for (int i = b * cfg.batchPrompts(); i < Math.min(train.size(), (b + 1) * cfg.batchPrompts()); i++) batch.add(train.get(order[i]));
+            StepResult r = step(batch, schedule.at(step), step + 1);
+            losses.add(r.loss());
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("loss", r.loss());
+            m.put("accuracy", r.accuracy());
+            m.put("lr", (double) schedule.at(step));
+            step++;
+            if (log != null) log.log(step, m);
+            if (bar != null) bar.update(step, Map.of("loss", r.loss(), "acc", r.accuracy()));
+            if (plan.due(step)) save(plan, log);
         }
         double trainAcc = model.accuracy(train.subList(0, Math.min(train.size(), 64)), cfg.maxLen());
         double valAcc = validation == null || validation.isEmpty() ? Double.NaN : model.accuracy(validation, cfg.maxLen());
@@ -92,4 +107,28 @@ public final class RmTrainer {
     }
 
     public AdamW optimizer() { return optimizer; }
+
+    /** Steps done. */
+    public int step() { return step; }
+
+    /** A checkpoint into plan.folder(): the reward model's folder, the optimizer's moments, the step. */
+    public void save(CheckpointPlan plan, MetricsLog log) {
+        try (Scope s = Scope.open()) {
+            Checkpoint.save(plan.folder(), ModelFolder.asFolder(model, ModelKind.REWARD), plan.tokenizer(),
+                    plan.stamp(new TrainState(step, 0, Map.of()), log), optimizer.state());
+        }
+        guard.saved(plan.folder(), step);
+        if (progress) System.err.println("rm: checkpoint of step " + step + " in " + plan.folder());
+    }
+
+    /** Continues from the checkpoint {@link #save} left in plan.folder() (refused when made with other settings). Returns its state. */
+    public TrainState resume(CheckpointPlan plan) {
+        Checkpoint.Loaded c = plan.resume(model.trunk().device());
+        model.trunk().copyFrom(c.model().gpt());
+        model.head().loadParameters(c.model().extras(), true);
+        optimizer.loadState(c.optimizer(), (int) c.state().step());
+        step = (int) c.state().step();
+        guard.saved(plan.folder(), step);
+        return c.state();
+    }
 }

@@ -1,6 +1,5 @@
 package org.instruct4j.rlhf.sft;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -16,6 +15,7 @@ import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.engine.optim.AdamW;
 import org.instruct4j.engine.optim.LrSchedule;
 import org.instruct4j.rlhf.train.Checkpoint;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.NonFiniteGuard;
 import org.instruct4j.rlhf.train.ProgressBar;
@@ -66,15 +66,15 @@ public final class SftTrainer {
     public long step() { return step; }
 
     public Result train(List<SftExample> train, List<SftExample> validation, ToDoubleFunction<Gpt> scorer, MetricsLog log) {
-        return train(train, validation, scorer, log, null, Long.MAX_VALUE);
+        return train(train, validation, scorer, log, CheckpointPlan.none(), Long.MAX_VALUE);
     }
 
     /**
-     * Trains until the configured epochs are done, or stopAfter total steps (an interruption, for tests and
-     * time limits), saving a checkpoint into checkpointDir (if not null) at each epoch end and when stopping.
+     * Trains from the step reached so far until the configured epochs are done, or until stopAfter total steps (an
+     * interruption, for tests and time limits), saving a checkpoint when the plan says and when stopping early.
      */
     public Result train(List<SftExample> train, List<SftExample> validation, ToDoubleFunction<Gpt> scorer,
-                        MetricsLog log, Path checkpointDir, long stopAfter) {
+                        MetricsLog log, CheckpointPlan plan, long stopAfter) {
         if (train.isEmpty()) throw new IllegalArgumentException("SFT: no training demonstrations");
         int perEpoch = (train.size() + cfg.batchSize() - 1) / cfg.batchSize();
         long total = (long) perEpoch * cfg.epochs();
@@ -103,10 +103,10 @@ public final class SftTrainer {
                     bestEpoch = epoch;
                     best = Snapshots.take(model.parameters());
                 }
-                if (checkpointDir != null) save(checkpointDir);
             }
+            if (plan.due(step)) save(plan, log);
         }
-        if (step < total && checkpointDir != null) save(checkpointDir);
+        if (step < total && plan.folder() != null) save(plan, log);
         if (step >= total && best != null) Snapshots.restore(model.parameters(), best);
         return new Result(trainLosses, valLosses, scores, bestEpoch, bestScore);
     }
@@ -148,22 +148,26 @@ public final class SftTrainer {
         return batches == 0 ? Double.NaN : sum / batches;
     }
 
-    /** A checkpoint: the model folder with the best weights so far as "best." tensors and the training state. */
-    public void save(Path dir) {
+    /** A checkpoint into plan.folder(): the model folder with the best weights so far as "best." tensors, and the training state. */
+    public void save(CheckpointPlan plan, MetricsLog log) {
         try (Scope s = Scope.open()) {
             Map<String, Tensor> extras = best == null ? Map.of() : Checkpoint.prefixed("best.", Snapshots.asTensors(best, model.parameters()));
             Map<String, Double> scalars = new HashMap<>();
             scalars.put("bestEpoch", (double) bestEpoch);
             scalars.put("bestScore", bestScore);
-            Checkpoint.save(dir, new PretrainedModel(model, ModelKind.LM, extras), null, new TrainState(step, dropoutRng.state(), scalars),
-                    optimizer.state());
+            Checkpoint.save(plan.folder(), new PretrainedModel(model, ModelKind.LM, extras), plan.tokenizer(),
+                    plan.stamp(new TrainState(step, dropoutRng.state(), scalars), log), optimizer.state());
         }
-        guard.saved(dir, step);
+        guard.saved(plan.folder(), step);
+        if (progress) System.err.println("sft: checkpoint of step " + step + " in " + plan.folder());
     }
 
-    /** Continues a run saved by {@link #save}: weights, optimizer, step, dropout stream, best epoch so far. */
-    public void resume(Path dir) {
-        Checkpoint.Loaded c = Checkpoint.load(dir, model.device());
+    /**
+     * Continues from the checkpoint {@link #save} left in plan.folder() (refused when made with other settings):
+     * weights, optimizer, step, dropout stream, best epoch so far. Returns its state.
+     */
+    public TrainState resume(CheckpointPlan plan) {
+        Checkpoint.Loaded c = plan.resume(model.device());
         model.copyFrom(c.model().gpt());
         optimizer.loadState(c.optimizer(), (int) c.state().step());
         step = c.state().step();
@@ -172,6 +176,8 @@ public final class SftTrainer {
         bestScore = c.state().scalar("bestScore", Double.NEGATIVE_INFINITY);
         Map<String, Tensor> b = c.extras("best.");
         best = b.isEmpty() ? null : Snapshots.take(b);
+        guard.saved(plan.folder(), step);
+        return c.state();
     }
 
     public Gpt model() { return model; }

@@ -7,6 +7,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.TinyWorld;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -24,11 +25,11 @@ class SftResumeTest {
 
         Gpt b = SftTrainer.withDropout(TinyWorld.model(2), cfg.dropout());
         Path ckpt = dir.resolve("ckpt");
-        List<Double> first = new SftTrainer(b, cfg, TinyWorld.PAD).quiet().train(data, List.of(), null, null, ckpt, 4).trainLosses();
+        List<Double> first = new SftTrainer(b, cfg, TinyWorld.PAD).quiet().train(data, List.of(), null, null, CheckpointPlan.at(ckpt), 4).trainLosses();
         assertThat(Files.exists(ckpt.resolve("model.safetensors"))).isTrue();
         Gpt c = SftTrainer.withDropout(TinyWorld.model(77), cfg.dropout());   // different init: everything must come from the checkpoint
         SftTrainer resumed = new SftTrainer(c, cfg, TinyWorld.PAD).quiet();
-        resumed.resume(ckpt);
+        resumed.resume(CheckpointPlan.at(ckpt));
         assertThat(resumed.step()).isEqualTo(4);
         List<Double> rest = resumed.train(data, List.of(), null, null).trainLosses();
         List<Double> joined = new ArrayList<>(first);
@@ -42,9 +43,9 @@ class SftResumeTest {
         SftConfig cfg = SftConfig.paper().withLr(1e-3f).withEpochs(1).withBatchSize(8).withDropout(0f).withSeed(5).withMaxLen(24);
         SftTrainer t = new SftTrainer(TinyWorld.model(2), cfg, TinyWorld.PAD).quiet();
         Path ckpt = dir.resolve("c");
-        t.save(ckpt);
+        t.save(CheckpointPlan.at(ckpt), null);
         t.train(data, List.of(), null, null);
-        t.save(ckpt);
+        t.save(CheckpointPlan.at(ckpt), null);
         try (var s = Files.list(dir)) {
             assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("c");
         }

@@ -29,14 +29,14 @@ class NonFiniteGuardTest {
         Gpt model = TinyWorld.model(2);
         SftTrainer trainer = new SftTrainer(model, cfg, TinyWorld.PAD).quiet();
         Path checkpoint = dir.resolve("ckpt");
-        trainer.train(data, List.of(), null, null, checkpoint, 4);   // stops after step 4 with a checkpoint
+        trainer.train(data, List.of(), null, null, CheckpointPlan.at(checkpoint), 4);   // stops after step 4 with a checkpoint
         Map<String, byte[]> saved = files(checkpoint);
 
         // A NaN in the position embedding every batch reads, as an overflow would leave it: the next loss is NaN.
         Map<String, float[]> weights = Snapshots.take(model.parameters());
         weights.get("wpe.weight")[0] = Float.NaN;
         Snapshots.restore(model.parameters(), weights);
-        assertThatThrownBy(() -> trainer.train(data, List.of(), null, null, checkpoint, 6))
+        assertThatThrownBy(() -> trainer.train(data, List.of(), null, null, CheckpointPlan.at(checkpoint), 6))
                 .isInstanceOf(NonFiniteLossException.class)
                 .hasMessage("sft: step 5: the loss is NaN; training stopped before the update, the last good checkpoint is "
                         + checkpoint + " (after step 4), left intact. A lower learning rate usually helps.");
@@ -44,7 +44,7 @@ class NonFiniteGuardTest {
         assertThat(files(checkpoint)).containsOnlyKeys(saved.keySet());
         saved.forEach((name, bytes) -> assertThat(files(checkpoint).get(name)).as(name).isEqualTo(bytes));
         SftTrainer resumed = new SftTrainer(TinyWorld.model(9), cfg, TinyWorld.PAD).quiet();
-        resumed.resume(checkpoint);
+        resumed.resume(CheckpointPlan.at(checkpoint));
         assertThat(resumed.step()).isEqualTo(4);
         assertThat(resumed.model().parameters().get("wpe.weight").toFloatArray()[0]).isFinite();
     }
