@@ -470,7 +470,7 @@ public final class PpoTrainer {
             scalars.put("promptCursor", (double) promptCursor);
             scalars.put("ptxCursor", (double) ptxCursor);
             Map<String, int[]> orders = promptOrder == null ? Map.of() : Map.of("prompts", promptOrder);
-            TrainState state = new TrainState(iteration, rng.state(), scalars, orders, -1, Map.of());
+            TrainState state = new TrainState(iteration, rng.state(), scalars, orders, Map.of(), -1, Map.of());
             Checkpoint.save(plan.folder(), new PretrainedModel(policy, ModelKind.LM, w), plan.tokenizer(), plan.stamp(state, log), o);
         }
         guard.saved(plan.folder(), iteration);

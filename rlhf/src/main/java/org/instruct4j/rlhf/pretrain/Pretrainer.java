@@ -27,6 +27,7 @@ public final class Pretrainer {
     private final Rng rng;
     private final NonFiniteGuard guard = new NonFiniteGuard("pretrain");
     private long step;
+    private final List<Double> losses = new ArrayList<>();
     private boolean progress = true;
 
     public Pretrainer(Gpt model, PretrainConfig cfg) {
@@ -66,13 +67,12 @@ public final class Pretrainer {
 
     /**
      * Trains from the step reached so far (0, or a resumed checkpoint's) to cfg.steps(), saving a checkpoint when
-     * the plan says; returns the loss of each step taken.
+     * the plan says; returns the loss of every step of the run (a resumed run's included).
      */
     public List<Double> train(int[] corpus, MetricsLog log, CheckpointPlan plan) {
         int t = cfg.seqLen(), b = cfg.batch();
         if (corpus.length < t + 2) throw new IllegalArgumentException("pretrain: the corpus has " + corpus.length + " tokens, fewer than one window of " + (t + 1));
         ProgressBar bar = progress ? new ProgressBar("pretrain", cfg.steps()) : null;
-        List<Double> losses = new ArrayList<>();
         for (; step < cfg.steps(); ) {
             int[] x = new int[b * t], y = new int[b * t];
             for (int r = 0; r < b; r++) {
@@ -97,7 +97,7 @@ public final class Pretrainer {
             if (plan.due(step)) save(plan, log);
         }
         if (bar != null) bar.finish();
-        return losses;
+        return List.copyOf(losses);
     }
 
     /** Steps done. */
@@ -106,7 +106,7 @@ public final class Pretrainer {
     /** A checkpoint into plan.folder(): the model folder, the optimizer's moments, the step and the random stream. */
     public void save(CheckpointPlan plan, MetricsLog log) {
         try (Scope s = Scope.open()) {
-            Checkpoint.save(plan.folder(), PretrainedModel.lm(model), plan.tokenizer(), plan.stamp(new TrainState(step, rng.state(), Map.of()), log),
+            Checkpoint.save(plan.folder(), PretrainedModel.lm(model), plan.tokenizer(), plan.stamp(new TrainState(step, rng.state(), Map.of()).withHistory(Map.of("loss", losses)), log),
                     optimizer.state());
         }
         guard.saved(plan.folder(), step);
@@ -123,6 +123,8 @@ public final class Pretrainer {
         optimizer.loadState(c.optimizer(), (int) c.state().step());
         step = c.state().step();
         rng.setState(c.state().rngState());
+        losses.clear();
+        losses.addAll(c.state().history("loss"));
         guard.saved(plan.folder(), step);
         return c.state();
     }

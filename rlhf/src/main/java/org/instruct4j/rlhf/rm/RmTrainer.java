@@ -29,6 +29,7 @@ public final class RmTrainer {
     private final AdamW optimizer;
     private final NonFiniteGuard guard = new NonFiniteGuard("rm");
     private int step;
+    private final List<Double> losses = new ArrayList<>();
     private boolean progress = true;
 
     public RmTrainer(RewardModel model, RmConfig cfg) {
@@ -48,7 +49,7 @@ public final class RmTrainer {
     /**
      * Trains from the step reached so far (0, or a resumed checkpoint's) to the end of the configured epochs,
      * saving a checkpoint when the plan says; the data order of each epoch is a permutation seeded by (seed, epoch),
-     * so step s always sees the same batch. Returns the losses of the steps taken and the final accuracies.
+     * so step s always sees the same batch. Returns the losses of every step of the run (a resumed run's included) and the final accuracies.
      */
     public Result train(List<RmExample> train, List<RmExample> validation, MetricsLog log, CheckpointPlan plan) {
         if (train.isEmpty()) throw new IllegalArgumentException("RM: no training rankings");
@@ -56,7 +57,6 @@ public final class RmTrainer {
         int total = perEpoch * cfg.epochs();
         LrSchedule schedule = LrSchedule.cosine(cfg.lr(), total, 0.1f);
         ProgressBar bar = progress ? new ProgressBar("rm", total) : null;
-        List<Double> losses = new ArrayList<>();
         while (step < total) {
             int epoch = step / perEpoch, b = step % perEpoch;
             int[] order = Sequences.permutation(train.size(), new Rng(cfg.seed() * 1_000_003L + epoch));
@@ -76,7 +76,7 @@ public final class RmTrainer {
         double trainAcc = model.accuracy(train.subList(0, Math.min(train.size(), 64)), cfg.maxLen());
         double valAcc = validation == null || validation.isEmpty() ? Double.NaN : model.accuracy(validation, cfg.maxLen());
         if (log != null) log.log(step, Map.of("val_accuracy", valAcc));
-        return new Result(losses, trainAcc, valAcc);
+        return new Result(List.copyOf(losses), trainAcc, valAcc);
     }
 
     /** One step's K-way loss and the fraction of the batch's comparisons the model ranked right before the step. */
@@ -115,7 +115,7 @@ public final class RmTrainer {
     public void save(CheckpointPlan plan, MetricsLog log) {
         try (Scope s = Scope.open()) {
             Checkpoint.save(plan.folder(), ModelFolder.asFolder(model, ModelKind.REWARD), plan.tokenizer(),
-                    plan.stamp(new TrainState(step, 0, Map.of()), log), optimizer.state());
+                    plan.stamp(new TrainState(step, 0, Map.of()).withHistory(Map.of("loss", losses)), log), optimizer.state());
         }
         guard.saved(plan.folder(), step);
         if (progress) System.err.println("rm: checkpoint of step " + step + " in " + plan.folder());
@@ -128,6 +128,8 @@ public final class RmTrainer {
         model.head().loadParameters(c.model().extras(), true);
         optimizer.loadState(c.optimizer(), (int) c.state().step());
         step = (int) c.state().step();
+        losses.clear();
+        losses.addAll(c.state().history("loss"));
         guard.saved(plan.folder(), step);
         return c.state();
     }

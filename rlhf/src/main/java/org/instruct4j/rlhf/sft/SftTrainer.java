@@ -42,6 +42,7 @@ public final class SftTrainer {
     private Map<String, float[]> best;
     private double bestScore = Double.NEGATIVE_INFINITY;
     private int bestEpoch = -1;
+    private final List<Double> trainLosses = new ArrayList<>(), valLosses = new ArrayList<>(), scores = new ArrayList<>();
     private boolean progress = true;
 
     public SftTrainer(Gpt model, SftConfig cfg, int padId) {
@@ -80,7 +81,6 @@ public final class SftTrainer {
         long total = (long) perEpoch * cfg.epochs();
         LrSchedule schedule = LrSchedule.cosine(cfg.lr(), (int) total, 0.1f);
         ProgressBar bar = progress ? new ProgressBar("sft", total) : null;
-        List<Double> trainLosses = new ArrayList<>(), valLosses = new ArrayList<>(), scores = new ArrayList<>();
         while (step < total && step < stopAfter) {
             int epoch = (int) (step / perEpoch), b = (int) (step % perEpoch);
             int[] order = Sequences.permutation(train.size(), new Rng(cfg.seed() * 1_000_003L + epoch));
@@ -108,7 +108,7 @@ public final class SftTrainer {
         }
         if (step < total && plan.folder() != null) save(plan, log);
         if (step >= total && best != null) Snapshots.restore(model.parameters(), best);
-        return new Result(trainLosses, valLosses, scores, bestEpoch, bestScore);
+        return new Result(List.copyOf(trainLosses), List.copyOf(valLosses), List.copyOf(scores), bestEpoch, bestScore);
     }
 
     /** One optimizer step (the stepNumber-th, counted from 1, for the messages); returns the batch loss. */
@@ -156,7 +156,8 @@ public final class SftTrainer {
             scalars.put("bestEpoch", (double) bestEpoch);
             scalars.put("bestScore", bestScore);
             Checkpoint.save(plan.folder(), new PretrainedModel(model, ModelKind.LM, extras), plan.tokenizer(),
-                    plan.stamp(new TrainState(step, dropoutRng.state(), scalars), log), optimizer.state());
+                    plan.stamp(new TrainState(step, dropoutRng.state(), scalars)
+                            .withHistory(Map.of("loss", trainLosses, "val_loss", valLosses, "score", scores)), log), optimizer.state());
         }
         guard.saved(plan.folder(), step);
         if (progress) System.err.println("sft: checkpoint of step " + step + " in " + plan.folder());
@@ -176,6 +177,10 @@ public final class SftTrainer {
         bestScore = c.state().scalar("bestScore", Double.NEGATIVE_INFINITY);
         Map<String, Tensor> b = c.extras("best.");
         best = b.isEmpty() ? null : Snapshots.take(b);
+        for (var list : List.of(trainLosses, valLosses, scores)) list.clear();
+        trainLosses.addAll(c.state().history("loss"));
+        valLosses.addAll(c.state().history("val_loss"));
+        scores.addAll(c.state().history("score"));
         guard.saved(plan.folder(), step);
         return c.state();
     }
