@@ -25,7 +25,7 @@ class BindingLogicTest {
     }
 
     @Test void aMissingLibraryNamesEveryPlaceTried() {
-        assertThatThrownBy(() -> NativeLibraries.load("the test library", List.of("libinstruct4j-absent.so.13", "libinstruct4j-absent.so.12"),
+        assertThatThrownBy(() -> NativeLibraries.load("the test library", List.of("libinstruct4j-absent.so.13", "libinstruct4j-absent.so.12"), null,
                 Map.of("CUDA_HOME", "/nonexistent-cuda")))
                 .isInstanceOf(CudaException.class)
                 .hasMessageContaining("the test library")
@@ -73,12 +73,12 @@ class BindingLogicTest {
 
     @Test void kernelArgsRejectNullAndUnknownTypes() {
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
-            var packed = KernelArgs.pack(arena, 5, 2.5f, 7L);
+            var packed = KernelArgs.pack(arena, java.util.List.of(5, 2.5f, 7L));
             assertThat(packed.getAtIndex(Native.PTR, 0).reinterpret(4).get(Native.INT, 0)).isEqualTo(5);
             assertThat(packed.getAtIndex(Native.PTR, 1).reinterpret(4).get(Native.FLOAT, 0)).isEqualTo(2.5f);
             assertThat(packed.getAtIndex(Native.PTR, 2).reinterpret(8).get(Native.LONG, 0)).isEqualTo(7L);
-            assertThatThrownBy(() -> KernelArgs.pack(arena, 1, null)).hasMessageContaining("argument 1 is null");
-            assertThatThrownBy(() -> KernelArgs.pack(arena, "x")).hasMessageContaining("String");
+            assertThatThrownBy(() -> KernelArgs.pack(arena, java.util.Arrays.asList(1, null))).hasMessageContaining("argument 1 is null");
+            assertThatThrownBy(() -> KernelArgs.pack(arena, List.of("x"))).hasMessageContaining("String");
         }
     }
 }
