@@ -21,13 +21,8 @@ import java.util.Arrays;
 final class Utf8Lines implements AutoCloseable {
     private static final int CHUNK = 1 << 16;
 
-    /**
-     * One line: its text, or (text null) what is wrong with it.
-     *
-     * @param number 1-based line number
-     * @param offset byte offset of the line's first byte in the file
-     */
-    record Line(int number, long offset, String text, ReadResult.Kind problemKind, String problem) {
+    /** One line (numbered from 1): its text, or (text null) what kind of problem it has and the problem itself. */
+    record Line(int number, String text, ReadResult.Kind problemKind, String problem) {
         boolean isBad() { return problem != null; }
     }
 
@@ -83,7 +78,7 @@ final class Utf8Lines implements AutoCloseable {
         boolean crlf = length <= maxLineBytes + 1 && kept > from && line[kept - 1] == '\r';
         if (crlf) { kept--; length--; }
         if (length > maxLineBytes)
-            return bad(start, ReadResult.Kind.LINE_TOO_LONG, String.format(java.util.Locale.ROOT,
+            return bad(ReadResult.Kind.LINE_TOO_LONG, String.format(java.util.Locale.ROOT,
                     "line is %,d bytes long, over the limit of %,d bytes", length, maxLineBytes));
         ByteBuffer bytes = ByteBuffer.wrap(line, from, kept - from);
         CharBuffer chars = CharBuffer.allocate(kept - from);
@@ -92,14 +87,14 @@ final class Utf8Lines implements AutoCloseable {
         if (!result.isError()) result = decoder.flush(chars);
         if (result.isError()) {
             int inLine = bytes.position() - from;
-            return bad(start, ReadResult.Kind.INVALID_UTF8, "invalid UTF-8 at byte " + (inLine + 1) + " of the line (byte offset "
+            return bad(ReadResult.Kind.INVALID_UTF8, "invalid UTF-8 at byte " + (inLine + 1) + " of the line (byte offset "
                     + (start + bytes.position()) + " in the file)");
         }
-        return new Line(number, start, chars.flip().toString(), null, null);
+        return new Line(number, chars.flip().toString(), null, null);
     }
 
-    private Line bad(long start, ReadResult.Kind kind, String problem) {
-        return new Line(number, start, null, kind, problem);
+    private Line bad(ReadResult.Kind kind, String problem) {
+        return new Line(number, null, kind, problem);
     }
 
     /** The whole file as text with '\n' line ends (no byte-order mark, no '\r' before a '\n'); no line-length limit. */
