@@ -128,8 +128,10 @@ class ResumeCliTest {
         List<String> otherSeed = new ArrayList<>(resume);
         otherSeed.addAll(List.of("--seed", "99"));
         Command command = Main.commands().stream().filter(c -> c.name().equals(args[0])).findFirst().orElseThrow();
+        byte[] metricsOfTheKilledRun = Files.readAllBytes(metrics(resumed));
         assertThatThrownBy(() -> command.run(otherSeed.subList(1, otherSeed.size()).toArray(String[]::new)))
                 .as("%s resumed with another seed", name).isInstanceOf(UserError.class).hasMessageContaining("setting 'seed' differs");
+        assertThat(Files.readAllBytes(metrics(resumed))).as("a refused resume leaves the metrics alone").isEqualTo(metricsOfTheKilledRun);
         assertThat(Main.run(resume.toArray(String[]::new))).as("resumed %s", name).isZero();
         assertThat(sha256(resumed.resolve("model.safetensors"))).as("%s weights", name).isEqualTo(sha256(reference.resolve("model.safetensors")));
         Path refMetrics = metrics(reference), resMetrics = metrics(resumed);
