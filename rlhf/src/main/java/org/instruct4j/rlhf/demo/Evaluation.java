@@ -94,7 +94,7 @@ final class Evaluation {
         for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, Math.min(6, tasks.size())));
         return new DemoReport(cfg, summary, results, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
                 tasks.subList(0, Math.min(6, tasks.size())).stream().map(Task::instruction).toList(), examples,
-                m.pretrainLosses(), m.ppoLog(), m.ppoPtxLog(), tasks.size());
+                m.pretrainLosses(), m.sftResult(), m.rmResult(), m.ppoLog(), m.ppoPtxLog(), tasks.size());
     }
 
     private Gpt modelOf(String policy) {
