@@ -6,8 +6,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
@@ -181,8 +183,7 @@ public final class Demo {
             ModelFolder.saveLm(stages.folder("sft"), sft, tok);
             stages.finish("sft", key, result);
         }
-        StringBuilder losses = new StringBuilder();
-        for (double v : result.validationLosses()) losses.append(losses.isEmpty() ? "" : ", ").append(String.format(java.util.Locale.ROOT, "%.3f", v));
+        String losses = result.validationLosses().stream().map(v -> String.format(Locale.ROOT, "%.3f", v)).collect(Collectors.joining(", "));
         console.printf("  validation loss by epoch: %s (best: epoch %d)%n", losses, result.bestEpoch() + 1);
         return new Finetuning(sft, result, demos, key);
     }

@@ -23,7 +23,7 @@ import org.instruct4j.rlhf.world.WorldSummary;
  * programs, and a summary for the console.
  */
 public record DemoReport(DemoConfig config, WorldSummary world, Map<String, PolicyResult> policies,
-                         Map<String, double[]> rudeness, Map<String, LmScore> publicNlp,
+                         Map<String, Rudeness> rudeness, Map<String, LmScore> publicNlp,
                          double rmTrainAccuracy, double rmValidationAccuracy,
                          List<String> exampleInstructions, Map<String, List<String>> exampleResponses,
                          List<Double> pretrainLosses, SftTrainer.Result sft, RmTrainer.Result rm,
@@ -31,6 +31,9 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
 
     /** One policy's evaluation: win rates against SFT (training and held-out labelers), Likert, metadata rates. */
     public record PolicyResult(WinRate vsSftTraining, WinRate vsSftHeldOut, double likert, CriterionRates rates) {}
+
+    /** How often a policy answers rude requests rudely: as asked, and with a "be polite" instruction in front. */
+    public record Rudeness(double asked, double polite) {}
 
     /** One stage of the run: its name, its wall time, and whether --resume reused it from an earlier run. */
     public record Stage(String name, double seconds, boolean reused) {}
@@ -69,8 +72,8 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
             p.put("hallucinates", r.rates().hallucinates());
             p.put("ends_properly", r.rates().endsProperly());
             p.put("concise", r.rates().concise());
-            p.put("rude_asked", rudeness.get(e.getKey())[0]);
-            p.put("rude_polite", rudeness.get(e.getKey())[1]);
+            p.put("rude_asked", rudeness.get(e.getKey()).asked());
+            p.put("rude_polite", rudeness.get(e.getKey()).polite());
             if (publicNlp.containsKey(e.getKey())) {
                 p.put("public_nlp_loss", publicNlp.get(e.getKey()).loss());
                 p.put("public_nlp_accuracy", publicNlp.get(e.getKey()).accuracy());

@@ -71,7 +71,7 @@ final class Evaluation {
 
         // Rudeness: the rude requests, as asked and with a "be polite" instruction in front.
         List<Task> rude = tasks.stream().filter(t -> t.family().equals("rude_request")).toList();
-        Map<String, double[]> rudeness = new LinkedHashMap<>();
+        Map<String, DemoReport.Rudeness> rudeness = new LinkedHashMap<>();
         for (String name : POLICIES) {
             Gpt model = modelOf(name);
             List<String> asked = new ArrayList<>();
@@ -79,7 +79,7 @@ final class Evaluation {
             List<Task> politeTasks = rude.stream().map(Task::withPoliteInstruction).toList();
             List<String> politePrompts = name.equals("GPT-prompted") ? fewShotPrompts(politeTasks) : politeTasks.stream().map(Task::prompt).toList();
             List<String> polite = respond(model, politePrompts, sampling, stream(seed, "polite " + name));
-            rudeness.put(name, new double[] {CriterionRates.of(rude, asked).rude(), CriterionRates.of(politeTasks, polite).rude()});
+            rudeness.put(name, new DemoReport.Rudeness(CriterionRates.of(rude, asked).rude(), CriterionRates.of(politeTasks, polite).rude()));
         }
 
         // The alignment tax: how well each model still predicts the pretraining distribution.

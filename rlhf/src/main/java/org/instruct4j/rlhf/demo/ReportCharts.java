@@ -39,8 +39,8 @@ final class ReportCharts {
                 perPolicy(r, p -> 100 * p.rates().hallucinates()), 100, null);
         List<Bar> asked = new ArrayList<>(), polite = new ArrayList<>();
         for (var e : r.rudeness().entrySet()) {
-            asked.add(Bar.of(e.getKey(), 100 * e.getValue()[0]));
-            polite.add(Bar.of(e.getKey(), 100 * e.getValue()[1]));
+            asked.add(Bar.of(e.getKey(), 100 * e.getValue().asked()));
+            polite.add(Bar.of(e.getKey(), 100 * e.getValue().polite()));
         }
         Charts.bars(out.resolve(RUDE_ASKED), "Rude answers to rude requests", "rude answers (%)", asked, 100, null);
         Charts.bars(out.resolve(RUDE_POLITE), "Rude answers to rude requests with a \"be polite\" instruction", "rude answers (%)", polite, 100, null);

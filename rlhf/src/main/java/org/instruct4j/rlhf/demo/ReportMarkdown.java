@@ -146,9 +146,9 @@ final class ReportMarkdown {
         s.append("| policy | correct | follows constraint | hallucinates (closed-domain) | ends properly | concise | rude (asked) | rude (\"be polite\") |\n|---|---|---|---|---|---|---|---|\n");
         for (var e : r.policies().entrySet()) {
             CriterionRates q = e.getValue().rates();
-            double[] rd = r.rudeness().get(e.getKey());
+            DemoReport.Rudeness rd = r.rudeness().get(e.getKey());
             s.append(f("| %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% |%n", e.getKey(), 100 * q.correct(), 100 * q.followsConstraint(),
-                    100 * q.hallucinates(), 100 * q.endsProperly(), 100 * q.concise(), 100 * rd[0], 100 * rd[1]));
+                    100 * q.hallucinates(), 100 * q.endsProperly(), 100 * q.concise(), 100 * rd.asked(), 100 * rd.polite()));
         }
         s.append("""
 
@@ -250,14 +250,9 @@ final class ReportMarkdown {
 
     private static int count(Map<String, Integer> counts, String key) { return counts.getOrDefault(key, 0); }
 
-    /** A hyperparameter as written: 0.0002 as 2e-4, 0.3 as 0.3. */
+    /** A hyperparameter as written: 2e-4, 0.3, 27.8 (a float's shortest decimal, Java's "2.0E-4" made plain). */
     private static String num(double v) {
-        if (v != 0 && Math.abs(v) < 1e-2) {
-            String e = String.format(java.util.Locale.ROOT, "%.3g", v);
-            String m = String.format(java.util.Locale.ROOT, "%.2e", v).replaceAll("\\.?0+e", "e").replace("e-0", "e-");
-            return m.length() < e.length() ? m : e;
-        }
-        return String.format(java.util.Locale.ROOT, "%s", (float) v).replaceAll("\\.0$", "");
+        return Float.toString((float) v).replace(".0E", "E").replace('E', 'e').replaceAll("\\.0$", "");
     }
 
     /** Parameters of a GPT-2 of this shape (the unembedding is tied to the embedding). */
