@@ -102,14 +102,20 @@ public final class Charts {
             CategorySeries s = intervals ? chart.addSeries(models.get(i), models, values, errors) : chart.addSeries(models.get(i), models, values);
             s.setFillColor(colour(models.get(i), i));
         }
+        // XChart puts the value-axis ticks at the values themselves when they are equally spaced (all bars 0: ticks
+        // at 0 and 100 only); an invisible series at a value off that grid makes it choose round ticks instead.
+        List<Double> off = new ArrayList<>();
+        for (int j = 0; j < bars.size(); j++) off.add(yMax * Math.PI / 1000);
+        CategorySeries spacer = chart.addSeries(" ", models, off);
+        spacer.setChartCategorySeriesRenderStyle(CategorySeriesRenderStyle.Line);
+        spacer.setLineColor(TRANSPARENT);
+        spacer.setMarker(SeriesMarkers.NONE);
+        spacer.setShowInLegend(false);
         if (reference != null) {
             // A line series names the reference in the legend; the annotation carries it across the whole plot.
-            List<Double> level = new ArrayList<>(), none = new ArrayList<>();
-            for (int j = 0; j < bars.size(); j++) {
-                level.add(reference.value());
-                none.add(0.0);
-            }
-            CategorySeries line = intervals ? chart.addSeries(reference.label(), models, level, none) : chart.addSeries(reference.label(), models, level);
+            List<Double> level = new ArrayList<>();
+            for (int j = 0; j < bars.size(); j++) level.add(reference.value());
+            CategorySeries line = chart.addSeries(reference.label(), models, level);
             line.setChartCategorySeriesRenderStyle(CategorySeriesRenderStyle.Line);
             line.setLineColor(REFERENCE_COLOUR);
             line.setLineStyle(REFERENCE_STROKE);
