@@ -20,10 +20,10 @@ import org.instruct4j.engine.optim.GradClip;
  * JVM, with the same number of threads, steps alternating ({@link SideBySide}). Dropout is off on both sides, so
  * the first losses printed must agree to about 1e-5. Sizes: {@code tiny} (GptConfig.tiny(), batch 8 x 128),
  * {@code demo} (the demo's model, 3 layers x 96 dims, vocab 1024, batch 16 x 192), {@code gpt2} (GPT-2 124M,
- * batch 4 x 64).
+ * batch 4 x 64). The GPT-2 size needs {@code -Xss8m}: libtorch's backward crashed on the main thread's default stack.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -Xmx6g \
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -Xss8m -Xmx6g \
  *     -cp bench/target/benchmarks.jar org.instruct4j.bench.TrainStepSideBySide [tiny,demo,gpt2] [rounds scale, 1]
  * </pre>
  */
