@@ -46,7 +46,7 @@ final class SideBySide {
         for (int r = -warmup; r < rounds; r++) {
             for (int k = 0; k < 2; k++) {
                 int side = ((r & 1) == 0) == (k == 0) ? 0 : 1;
-                ThreadCpu.Sample before = cpu.sample();
+                ThreadCpu.Snapshot before = cpu.snapshot();
                 long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
                 float result = work[side].run();
                 long t1 = System.nanoTime(), c1 = os.getProcessCpuTime();
@@ -55,7 +55,7 @@ final class SideBySide {
                 if (r < 0) continue;
                 wall[side][r] = (t1 - t0) / 1e6;
                 cpuMs[side][r] = (c1 - c0) / 1e6;
-                threads[side] = threads[side].plus(cpu.sample().minus(before));
+                threads[side] = threads[side].plus(cpu.snapshot().since(before));
             }
         }
         return new Result(new Side(oursName, wall[0], cpuMs[0], first[0], threads[0]),

@@ -5,6 +5,7 @@ import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.Map;
 
 /**
@@ -17,18 +18,26 @@ import java.util.Map;
 final class ThreadCpu {
     enum Group { MAIN, POOL, GC, JIT, NATIVE }
 
-    /** CPU seconds per group at one moment. */
+    /** CPU seconds of every live thread at one moment, by thread id with its group. */
+    record Snapshot(Map<String, Double> seconds, Map<String, Group> groups) {
+        /**
+         * CPU seconds per group spent between earlier and this snapshot: threads that ended in between are left
+         * out (their last interval is lost, their history is not subtracted); threads that started count whole.
+         */
+        Sample since(Snapshot earlier) {
+            Map<Group, Double> d = new EnumMap<>(Sample.zero().seconds());
+            for (Map.Entry<String, Double> e : seconds.entrySet())
+                d.merge(groups.get(e.getKey()), e.getValue() - earlier.seconds.getOrDefault(e.getKey(), 0.0), Double::sum);
+            return new Sample(d);
+        }
+    }
+
+    /** CPU seconds per group over some interval. */
     record Sample(Map<Group, Double> seconds) {
         static Sample zero() {
             Map<Group, Double> z = new EnumMap<>(Group.class);
             for (Group g : Group.values()) z.put(g, 0.0);
             return new Sample(z);
-        }
-
-        Sample minus(Sample earlier) {
-            Map<Group, Double> d = new EnumMap<>(Group.class);
-            for (Group g : Group.values()) d.put(g, seconds.get(g) - earlier.seconds.get(g));
-            return new Sample(d);
         }
 
         Sample plus(Sample other) {
@@ -49,16 +58,17 @@ final class ThreadCpu {
         try {
             tid = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
         } catch (IOException | UnsupportedOperationException e) {
-            // not Linux: every sample is zero and the report says CPU time is unavailable
+            // not Linux: every snapshot is empty, so the per-thread columns read zero
         }
         mainTid = tid;
     }
 
     boolean available() { return !mainTid.isEmpty(); }
 
-    Sample sample() {
-        Map<Group, Double> s = new EnumMap<>(Sample.zero().seconds());
-        if (!available()) return new Sample(s);
+    Snapshot snapshot() {
+        Map<String, Double> seconds = new HashMap<>();
+        Map<String, Group> groups = new HashMap<>();
+        if (!available()) return new Snapshot(seconds, groups);
         try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
             for (Path task : tasks) {
                 String stat;
@@ -69,15 +79,15 @@ final class ThreadCpu {
                 }
                 // pid (comm) state ... : comm may hold spaces, so fields are counted after the last ')'
                 int open = stat.indexOf('('), close = stat.lastIndexOf(')');
-                String comm = stat.substring(open + 1, close);
+                String tid = task.getFileName().toString(), comm = stat.substring(open + 1, close);
                 String[] f = stat.substring(close + 2).split(" ");
-                double seconds = (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND; // utime, stime
-                s.merge(group(task.getFileName().toString(), comm), seconds, Double::sum);
+                seconds.put(tid, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND); // utime, stime
+                groups.put(tid, group(tid, comm));
             }
         } catch (IOException e) {
             throw new IllegalStateException("cannot read /proc/self/task: " + e.getMessage(), e);
         }
-        return new Sample(s);
+        return new Snapshot(seconds, groups);
     }
 
     private Group group(String tid, String comm) {
