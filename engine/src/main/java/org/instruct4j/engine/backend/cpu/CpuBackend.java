@@ -57,12 +57,14 @@ public final class CpuBackend implements Backend {
 
     @Override public void transpose12(Buffer x, Buffer out, int d0, int d1, int d2, int d3) {
         Object s = ((CpuBuffer) x).array(), d = ((CpuBuffer) out).array();
-        for (int a = 0; a < d0; a++)
-            for (int b = 0; b < d1; b++)
-                for (int c = 0; c < d2; c++) {
-                    int from = ((a * d1 + b) * d2 + c) * d3, to = ((a * d2 + c) * d1 + b) * d3;
-                    System.arraycopy(s, from, d, to, d3);
-                }
+        // (d0, d1) slabs spread over the pool: a plain copy, so the thread count cannot change a bit.
+        Parallel.forRange(d0 * d1, Math.max(1, (1 << 14) / Math.max(1, d2 * d3)), (from, to) -> {
+            for (int ab = from; ab < to; ab++) {
+                int a = ab / d1, b = ab % d1;
+                for (int c = 0; c < d2; c++)
+                    System.arraycopy(s, ((a * d1 + b) * d2 + c) * d3, d, ((a * d2 + c) * d1 + b) * d3, d3);
+            }
+        });
     }
 
     // ---- matrix products ----------------------------------------------------------------------------------

@@ -4,7 +4,11 @@ import org.instruct4j.engine.DType;
 import org.instruct4j.engine.backend.Backend;
 import org.instruct4j.engine.backend.Buffer;
 
-/** CPU storage: a Java float[] (F32) or int[] (I32). Closing drops the array for the garbage collector. */
+/**
+ * CPU storage: a Java float[] (F32) or int[] (I32), zeroed. Closing gives the array to {@link CpuArrayPool} for the
+ * next buffer of the same length; a closed buffer refuses every access, so a stale tensor cannot read the array's
+ * next owner's values.
+ */
 public final class CpuBuffer implements Buffer {
     private final DType dtype;
     private final long length;
@@ -17,8 +21,8 @@ public final class CpuBuffer implements Buffer {
         this.dtype = dtype;
         this.length = length;
         switch (dtype) {
-            case F32 -> floats = new float[(int) length];
-            case I32 -> ints = new int[(int) length];
+            case F32 -> floats = CpuArrayPool.SHARED.floats((int) length);
+            case I32 -> ints = CpuArrayPool.SHARED.ints((int) length);
             case BF16 -> throw new IllegalArgumentException("BF16 tensors live on the CUDA backend; the CPU stores F32");
         }
     }
@@ -46,5 +50,10 @@ public final class CpuBuffer implements Buffer {
 
     @Override public boolean isClosed() { return floats == null && ints == null; }
 
-    @Override public void close() { floats = null; ints = null; }
+    @Override public void close() {
+        Object array = array();
+        floats = null;
+        ints = null;
+        if (array != null) CpuArrayPool.SHARED.give(array);
+    }
 }

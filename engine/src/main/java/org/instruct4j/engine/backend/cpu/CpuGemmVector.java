@@ -89,8 +89,9 @@ final class CpuGemmVector {
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc), panels = (nc + NR - 1) / NR, ncPad = panels * NR;
                 // With few row blocks (small m), split the columns too so every thread has work.
+                // Rounded down, so 9 panels wanted in 8 groups make 9 tasks, not 5 of 2 panels (3 + 2 on 2 threads).
                 int groups = Math.min(panels, Math.max(1, (4 * Parallel.THREADS + rowBlocks - 1) / rowBlocks));
-                int panelsPerGroup = (panels + groups - 1) / groups;
+                int panelsPerGroup = Math.max(1, panels / groups);
                 int groupCount = (panels + panelsPerGroup - 1) / panelsPerGroup;
                 int chunk = Math.max(KC, KCHUNK_FLOATS / ncPad / KC * KC);
                 float[] packB = WORKSPACE.get().packB(Math.min(chunk, Math.max(k, 1)) * ncPad);

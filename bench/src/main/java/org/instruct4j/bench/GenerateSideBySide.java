@@ -1,0 +1,97 @@
+package org.instruct4j.bench;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Scope;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.autograd.GradMode;
+import org.instruct4j.engine.backend.Backends;
+import org.instruct4j.engine.backend.cpu.Parallel;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.nn.GptConfig;
+import org.instruct4j.engine.nn.KvCache;
+import org.instruct4j.engine.ops.ShapeOps;
+
+/**
+ * Greedy KV-cache generation with the demo's model (vocab 1024, 3 layers x 96 dims, 3 heads), instruct4j (its
+ * KvCache, as rlhf's Generator uses it) side by side with the same model in libtorch ({@link TorchGpt#generate}),
+ * runs alternating ({@link SideBySide}): prompts of 40 tokens, 32 new tokens per row, at batch 1 and 64. Tokens/s
+ * counts the new tokens. Both sides start from the same weights, so the greedy ids agree unless two logits are
+ * within rounding of each other; the share of equal ids is printed.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -Xmx4g \
+ *     -cp bench/target/benchmarks.jar org.instruct4j.bench.GenerateSideBySide [batches, 1,64] [rounds, 10]
+ * </pre>
+ */
+public final class GenerateSideBySide {
+    static final GptConfig CONFIG = new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f);
+    static final int PROMPT = 40, NEW_TOKENS = 32;
+
+    private GenerateSideBySide() {}
+
+    public static void main(String[] args) {
+        String batches = args.length > 0 ? args[0] : "1,64";
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        System.out.println("instruct4j: " + Backends.of(Device.CPU).describe());
+        try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            int torchDefault = JniUtils.getNumThreads();
+            JniUtils.setNumThreads(Parallel.THREADS);
+            System.out.printf("libtorch %s: %d intra-op threads (default %d)%n", nd.getEngine().getVersion(),
+                    JniUtils.getNumThreads(), torchDefault);
+            for (String b : batches.split(",")) run(Integer.parseInt(b.trim()), rounds, nd);
+        }
+    }
+
+    static void run(int batch, int rounds, NDManager nd) {
+        Rng rng = new Rng(777);
+        Gpt model = new Gpt(CONFIG, rng, Device.CPU);
+        int[] prompt = new int[batch * PROMPT];
+        for (int i = 0; i < prompt.length; i++) prompt[i] = rng.nextInt(CONFIG.vocabSize());
+        int[][] ids = new int[2][];
+        try (TorchGpt peer = new TorchGpt(CONFIG, model.parameters(), nd, PROMPT)) {
+            SideBySide.Work ours = () -> {
+                ids[0] = generate(model, prompt, batch);
+                return java.util.Arrays.hashCode(ids[0]);
+            };
+            SideBySide.Work theirs = () -> {
+                ids[1] = peer.generate(prompt, batch, PROMPT, NEW_TOKENS);
+                return java.util.Arrays.hashCode(ids[1]);
+            };
+            SideBySide.Result result = SideBySide.run("instruct4j", ours, "libtorch", theirs, 3, rounds);
+            int same = 0;
+            for (int i = 0; i < ids[0].length; i++) if (ids[0][i] == ids[1][i]) same++;
+            System.out.printf("%n== generate: demo model, batch %d, prompts of %d, %d new tokens; %d timed runs each; "
+                    + "%d of %d ids equal%n", batch, PROMPT, NEW_TOKENS, rounds, same, ids[0].length);
+            SideBySide.print(result, (long) batch * NEW_TOKENS, "tokens");
+        }
+    }
+
+    /** Greedy generation as rlhf's Generator does it: a prefill, then one token per step through the cache. */
+    static int[] generate(Gpt model, int[] prompt, int batch) {
+        int vocab = CONFIG.vocabSize();
+        int[] generated = new int[batch * NEW_TOKENS];
+        try (GradMode g = GradMode.off(); Scope generation = Scope.open()) {
+            KvCache cache = model.newCache(batch, PROMPT + NEW_TOKENS);
+            Tensor h = model.hidden(Tensor.ofInts(prompt, batch, PROMPT), null, cache, false, null);
+            float[] logits = model.logits(ShapeOps.slice(h, 1, PROMPT - 1, PROMPT)).toFloatArray();
+            for (int t = 0; t < NEW_TOKENS; t++) {
+                int[] next = new int[batch];
+                for (int b = 0; b < batch; b++) {
+                    int best = 0;
+                    for (int v = 1; v < vocab; v++) if (logits[b * vocab + v] > logits[b * vocab + best]) best = v;
+                    next[b] = best;
+                    generated[b * NEW_TOKENS + t] = best;
+                }
+                if (t == NEW_TOKENS - 1) break;
+                try (Scope step = Scope.open()) {
+                    logits = model.logits(model.hidden(Tensor.ofInts(next, batch, 1), null, cache, false, null)).toFloatArray();
+                }
+            }
+            cache.close();
+        }
+        return generated;
+    }
+}

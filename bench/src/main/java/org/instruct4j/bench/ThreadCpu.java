@@ -1,0 +1,100 @@
+package org.instruct4j.bench;
+
+import java.io.IOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * CPU time of this process's threads from /proc/self/task, summed by who they work for, so a side-by-side run
+ * can say how many cores each side kept busy: the benchmark's main thread (it drives both sides),
+ * instruct4j's pool (ForkJoinPool workers), the JVM's garbage collector and JIT compilers, and every other
+ * thread (libtorch's OpenMP workers are native threads without a Java name). Linux only; the ticks are
+ * 1/100 s, so a caller sums many steps before dividing.
+ */
+final class ThreadCpu {
+    enum Group { MAIN, POOL, GC, JIT, NATIVE }
+
+    /** CPU seconds of every live thread at one moment, by thread id with its group. */
+    record Snapshot(Map<String, Double> seconds, Map<String, Group> groups) {
+        /**
+         * CPU seconds per group spent between earlier and this snapshot: threads that ended in between are left
+         * out (their last interval is lost, their history is not subtracted); threads that started count whole.
+         */
+        Sample since(Snapshot earlier) {
+            Map<Group, Double> d = new EnumMap<>(Sample.zero().seconds());
+            for (Map.Entry<String, Double> e : seconds.entrySet())
+                d.merge(groups.get(e.getKey()), e.getValue() - earlier.seconds.getOrDefault(e.getKey(), 0.0), Double::sum);
+            return new Sample(d);
+        }
+    }
+
+    /** CPU seconds per group over some interval. */
+    record Sample(Map<Group, Double> seconds) {
+        static Sample zero() {
+            Map<Group, Double> z = new EnumMap<>(Group.class);
+            for (Group g : Group.values()) z.put(g, 0.0);
+            return new Sample(z);
+        }
+
+        Sample plus(Sample other) {
+            Map<Group, Double> d = new EnumMap<>(Group.class);
+            for (Group g : Group.values()) d.put(g, seconds.get(g) + other.seconds.get(g));
+            return new Sample(d);
+        }
+
+        double of(Group g) { return seconds.get(g); }
+    }
+
+    private static final double TICKS_PER_SECOND = 100;
+    private final String mainTid;
+
+    /** Call on the thread that drives the benchmark: it is the MAIN group. */
+    ThreadCpu() {
+        String tid = "";
+        try {
+            tid = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+        } catch (IOException | UnsupportedOperationException e) {
+            // not Linux: every snapshot is empty, so the per-thread columns read zero
+        }
+        mainTid = tid;
+    }
+
+    boolean available() { return !mainTid.isEmpty(); }
+
+    Snapshot snapshot() {
+        Map<String, Double> seconds = new HashMap<>();
+        Map<String, Group> groups = new HashMap<>();
+        if (!available()) return new Snapshot(seconds, groups);
+        try (DirectoryStream<Path> tasks = Files.newDirectoryStream(Path.of("/proc/self/task"))) {
+            for (Path task : tasks) {
+                String stat;
+                try {
+                    stat = Files.readString(task.resolve("stat"));
+                } catch (IOException gone) {
+                    continue;   // the thread ended between the listing and the read
+                }
+                // pid (comm) state ... : comm may hold spaces, so fields are counted after the last ')'
+                int open = stat.indexOf('('), close = stat.lastIndexOf(')');
+                String tid = task.getFileName().toString(), comm = stat.substring(open + 1, close);
+                String[] f = stat.substring(close + 2).split(" ");
+                seconds.put(tid, (Long.parseLong(f[11]) + Long.parseLong(f[12])) / TICKS_PER_SECOND); // utime, stime
+                groups.put(tid, group(tid, comm));
+            }
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read /proc/self/task: " + e.getMessage(), e);
+        }
+        return new Snapshot(seconds, groups);
+    }
+
+    private Group group(String tid, String comm) {
+        if (tid.equals(mainTid)) return Group.MAIN;
+        if (comm.startsWith("ForkJoinPool")) return Group.POOL;
+        if (comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.startsWith("VM ")) return Group.GC;
+        if (comm.contains("Compiler")) return Group.JIT;
+        return Group.NATIVE;
+    }
+}

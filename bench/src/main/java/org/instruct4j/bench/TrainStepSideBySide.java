@@ -1,0 +1,87 @@
+package org.instruct4j.bench;
+
+import ai.djl.ndarray.NDManager;
+import ai.djl.pytorch.jni.JniUtils;
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Scope;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.backend.Backends;
+import org.instruct4j.engine.backend.cpu.Parallel;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.nn.GptConfig;
+import org.instruct4j.engine.ops.CrossEntropy;
+import org.instruct4j.engine.optim.AdamW;
+import org.instruct4j.engine.optim.GradClip;
+
+/**
+ * A GPT-2 training step (forward, mean cross-entropy, backward, global-norm clipping at 1, AdamW) of instruct4j
+ * side by side with the same model in libtorch ({@link TorchGpt}), from the same parameters and batch, in one
+ * JVM, with the same number of threads, steps alternating ({@link SideBySide}). Dropout is off on both sides, so
+ * the first losses printed must agree to about 1e-5. Sizes: {@code tiny} (GptConfig.tiny(), batch 8 x 128),
+ * {@code demo} (the demo's model, 3 layers x 96 dims, vocab 1024, batch 16 x 192), {@code gpt2} (GPT-2 124M,
+ * batch 4 x 64). The GPT-2 size needs {@code -Xss8m}: libtorch's backward crashed on the main thread's default stack.
+ *
+ * <pre>
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -Xss8m -Xmx6g \
+ *     -cp bench/target/benchmarks.jar org.instruct4j.bench.TrainStepSideBySide [tiny,demo,gpt2] [rounds scale, 1]
+ * </pre>
+ */
+public final class TrainStepSideBySide {
+    /** One benchmarked size: the model, the batch, and how many steps to warm up and to time at scale 1. */
+    record Size(String name, GptConfig config, int batch, int seq, int warmup, int rounds) {}
+
+    static Size size(String name) {
+        return switch (name) {
+            case "tiny" -> new Size(name, GptConfig.tiny(), 8, 128, 10, 40);
+            case "demo" -> new Size(name, new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f), 16, 192, 5, 20);
+            case "gpt2" -> new Size(name, GptConfig.gpt2().withDropout(0f), 4, 64, 2, 8);
+            default -> throw new IllegalArgumentException("unknown size " + name + " (tiny, demo, gpt2)");
+        };
+    }
+
+    private TrainStepSideBySide() {}
+
+    public static void main(String[] args) {
+        String which = args.length > 0 ? args[0] : "tiny,demo,gpt2";
+        double scale = args.length > 1 ? Double.parseDouble(args[1]) : 1;
+        System.out.println("instruct4j: " + Backends.of(Device.CPU).describe());
+        try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+            int torchDefault = JniUtils.getNumThreads();
+            JniUtils.setNumThreads(Parallel.THREADS);
+            System.out.printf("libtorch %s: %d intra-op threads (default %d)%n", nd.getEngine().getVersion(),
+                    JniUtils.getNumThreads(), torchDefault);
+            for (String name : which.split(",")) run(size(name.trim()), scale, nd);
+        }
+    }
+
+    static void run(Size size, double scale, NDManager nd) {
+        GptConfig config = size.config();
+        int b = size.batch(), t = size.seq(), rounds = Math.max(3, (int) Math.round(size.rounds() * scale));
+        Rng rng = new Rng(1234);
+        Gpt model = new Gpt(config, rng, Device.CPU);
+        AdamW optimizer = AdamW.of(model.parameters(), 3e-4f, 0.1f);
+        int[] tokens = new int[b * t], targets = new int[b * t];
+        for (int i = 0; i < tokens.length; i++) {
+            tokens[i] = rng.nextInt(config.vocabSize());
+            targets[i] = rng.nextInt(config.vocabSize());
+        }
+        Tensor inputs = Tensor.ofInts(tokens, b, t), labels = Tensor.ofInts(targets, b, t);
+        try (TorchGpt peer = new TorchGpt(config, model.parameters(), nd, t)) {
+            SideBySide.Work ours = () -> {
+                try (Scope step = Scope.open()) {
+                    Tensor loss = CrossEntropy.mean(model.forward(inputs, null), labels);
+                    loss.backward();
+                    optimizer.step(3e-4f, GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), 1f));
+                    optimizer.zeroGrad();
+                    return loss.item();
+                }
+            };
+            SideBySide.Work theirs = () -> peer.trainStep(tokens, targets, b, t, 3e-4f);
+            SideBySide.Result result = SideBySide.run("instruct4j", ours, "libtorch", theirs, size.warmup(), rounds);
+            System.out.printf("%n== train %s: vocab %d, %d layers x %d dims, %d heads; batch %d x %d; %d timed steps each%n",
+                    size.name(), config.vocabSize(), config.layers(), config.dim(), config.heads(), b, t, rounds);
+            SideBySide.print(result, (long) b * t, "tokens");
+        }
+    }
+}
