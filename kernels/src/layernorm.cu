@@ -11,6 +11,7 @@
 //             kernel sums the chunks in order. Moves 3 reads + 1 write per element; ~12 FLOPs per element.
 //             Launch: grid = chunks, 256 threads, dynamic shared memory 2 * cols floats.
 #include "common.cuh"
+#include "ptx.cuh"
 
 template <typename T>
 __device__ void layernorm_forward_impl(const T* x, const T* w, const T* b, T* out, float* mean, float* rstd,
@@ -55,7 +56,7 @@ template <typename T>
 __device__ void layernorm_backward_impl(const T* dout, const T* x, const T* w, const float* mean, const float* rstd,
                                         T* dx, float* partial_dw, float* partial_db, int rows, int cols,
                                         int rows_per_chunk) {
-    extern __shared__ float acc[];  // [0, cols): dweight, [cols, 2 cols): dbias; thread t owns columns t + k*blockDim
+    DYNAMIC_SHARED(float, acc);  // [0, cols): dweight, [cols, 2 cols): dbias; thread t owns columns t + k*blockDim
     float* acc_dw = acc;
     float* acc_db = acc + cols;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) { acc_dw[c] = 0.f; acc_db[c] = 0.f; }
