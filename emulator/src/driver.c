@@ -408,11 +408,17 @@ static CUresult read_cubin(CUmodule m, const unsigned char *image) {
                 add_function(m, (const char *) image + u64(strtab + 24) + u32(sym), 0);
         }
     }
+    /* From sm_80 each kernel's .nv.shared.<name> also holds the 1 KB the system reserves per block (there is then
+     * a .nv.shared.reserved.* section); that KB is outside the 48 KB a launch may use. */
+    int reserved = 0;
+    for (int i = 0; i < e.shnum; i++)
+        if (!strncmp(section_name(&e, i), ".nv.shared.reserved.", 20)) reserved = 1024;
     for (int i = 0; i < e.shnum; i++) {
         const char *name = section_name(&e, i);
-        if (!strncmp(name, ".nv.shared.", 11))
-            for (int f = 0; f < m->count; f++)
-                if (!strcmp(m->functions[f].name, name + 11)) m->functions[f].static_shared = (int) u64(section(&e, i) + 32);
+        if (strncmp(name, ".nv.shared.", 11) || !strncmp(name, ".nv.shared.reserved.", 20)) continue;
+        int bytes = (int) u64(section(&e, i) + 32) - reserved;
+        for (int f = 0; f < m->count; f++)
+            if (!strcmp(m->functions[f].name, name + 11)) m->functions[f].static_shared = bytes > 0 ? bytes : 0;
     }
     return CUDA_SUCCESS;
 }

@@ -1,5 +1,5 @@
-// Runs kernel launches of the emulated device. Each CUDA thread of a block is a fiber (ucontext) on the calling
-// host thread; a fiber runs until it reaches __syncthreads, a warp collective (shuffle, ldmatrix, mma) or its
+// Runs kernel launches of the emulated device. Each CUDA thread of a block is a fiber on the calling host thread
+// (its own stack, switched by emu_switch below); a fiber runs until it reaches __syncthreads, a warp collective (shuffle, ldmatrix, mma) or its
 // end. A block barrier opens when every thread still running waits at it; a warp collective completes when all
 // 32 lanes have arrived, and the last one to arrive computes every lane's result. Blocks run one after another.
 //
@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <ucontext.h>
+#include <ucontext.h>  // only for the fault handler's register context
 #include <pthread.h>
 
 #include <algorithm>
@@ -21,6 +21,49 @@
 #include <vector>
 
 #include "cuda_host.h"
+
+#if !defined(__x86_64__)
+#error "the emulator's fiber switch is written for x86-64"
+#endif
+
+// emu_switch(from, to): saves the callee-saved registers and the SSE/x87 control words on the current stack,
+// stores the stack pointer in *from, and resumes the fiber whose stack pointer is `to`. A fiber's stack starts
+// as if it had called emu_switch from fiber_start. No system call (ucontext's swapcontext makes one per switch).
+// emu_switch_resume is its second half, where the fault handler sends a faulting fiber's host thread.
+extern "C" void emu_switch(void **from, void *to);
+extern "C" void emu_switch_resume();
+asm(R"(
+    .text
+    .globl emu_switch
+    .hidden emu_switch
+    .globl emu_switch_resume
+    .hidden emu_switch_resume
+    .type emu_switch, @function
+emu_switch:
+    pushq %rbp
+    pushq %rbx
+    pushq %r12
+    pushq %r13
+    pushq %r14
+    pushq %r15
+    subq $8, %rsp
+    stmxcsr (%rsp)
+    fnstcw 4(%rsp)
+    movq %rsp, (%rdi)
+    movq %rsi, %rsp
+emu_switch_resume:
+    ldmxcsr (%rsp)
+    fldcw 4(%rsp)
+    addq $8, %rsp
+    popq %r15
+    popq %r14
+    popq %r13
+    popq %r12
+    popq %rbx
+    popq %rbp
+    ret
+    .size emu_switch, .-emu_switch
+)");
 
 namespace {
 
@@ -38,7 +81,7 @@ struct PendingCopy {
 };
 
 struct Fiber {
-    ucontext_t context;
+    void *sp = nullptr;  // saved stack pointer while switched out
     unsigned char *stack = nullptr;
     uint3 index;
     State state = State::Done;
@@ -62,7 +105,7 @@ struct Launch {
     bool reverse;
     std::vector<Fiber> *fibers;
     std::vector<unsigned char> *shared;
-    ucontext_t scheduler, fresh;  // fresh: a context to start each fiber from
+    void *scheduler;  // the host thread's stack pointer while a fiber runs
     Fiber *current;
     std::vector<int> arrived;  // per warp: lanes waiting in the current collective
     bool failed;
@@ -101,7 +144,7 @@ std::string thread_name(const Fiber &f) {
         l->message = "kernel " + std::string(l->kernel->name) + ", " + block_name() + ", "
                 + thread_name(*l->current) + ": " + what;
     }
-    setcontext(&l->scheduler);
+    emu_switch(&l->current->sp, l->scheduler);  // never resumed
     abort();
 }
 
@@ -112,7 +155,7 @@ int linear(const Fiber &f) {
     return (int) (f.index.x + b.x * (f.index.y + b.y * f.index.z));
 }
 
-void yield() { swapcontext(&self().context, &active->scheduler); }
+void yield() { emu_switch(&self().sp, active->scheduler); }
 
 void segv_handler(int sig, siginfo_t *info, void *context) {
     if (running && pthread_equal(pthread_self(), running_thread) && active && active->current) {
@@ -129,7 +172,17 @@ void segv_handler(int sig, siginfo_t *info, void *context) {
         else
             snprintf(what, sizeof what, "%s address %p, which is in no device buffer", write ? "wrote" : "read",
                      (const void *) addr);
-        fail(700 /* CUDA_ERROR_ILLEGAL_ADDRESS */, what);
+        if (!active->failed) {
+            active->failed = true;
+            active->status = 700;  // CUDA_ERROR_ILLEGAL_ADDRESS
+            active->message = "kernel " + std::string(active->kernel->name) + ", " + block_name() + ", "
+                    + thread_name(*active->current) + ": " + what;
+        }
+        // Return from the handler into the scheduler, as if the fiber had switched to it; the fiber is dropped.
+        greg_t *regs = ((ucontext_t *) context)->uc_mcontext.gregs;
+        regs[REG_RSP] = (greg_t) active->scheduler;
+        regs[REG_RIP] = (greg_t) emu_switch_resume;
+        return;
     }
     struct sigaction &prev = sig == SIGSEGV ? previous_segv : previous_bus;
     if (prev.sa_flags & SA_SIGINFO) prev.sa_sigaction(sig, info, context);
@@ -152,12 +205,30 @@ void install_fault_handler() {
 
 void land_copies(Fiber &f, long group);
 
-void fiber_main() {
+[[noreturn]] void fiber_start() {
     Launch *l = active;
     l->kernel->entry(l->params);
     land_copies(self(), self().committed + 1);  // a thread that ends lands what it queued
     self().state = State::Done;
-    // returning resumes uc_link, the scheduler
+    emu_switch(&self().sp, l->scheduler);  // never resumed
+    abort();
+}
+
+/** A stack pointer that emu_switch resumes into fiber_start: control words, six registers, return address. */
+void *fresh_stack_pointer(unsigned char *stack) {
+    uintptr_t top = ((uintptr_t) stack + STACK_BYTES) & ~(uintptr_t) 15;
+    void **slot = (void **) (top - 16);  // after `ret`, rsp = top - 8, as at a function's entry
+    slot[0] = (void *) fiber_start;
+    slot[1] = nullptr;
+    unsigned int *control = (unsigned int *) (top - 72);
+    unsigned int mxcsr;
+    unsigned short fpu;
+    asm volatile("stmxcsr %0" : "=m"(mxcsr));
+    asm volatile("fnstcw %0" : "=m"(fpu));
+    control[0] = mxcsr;
+    control[1] = fpu;
+    for (int r = 0; r < 6; r++) ((void **) (top - 64))[r] = nullptr;  // r15 .. rbp
+    return (void *) (top - 72);
 }
 
 unsigned char *new_stack() {
@@ -306,7 +377,6 @@ void land_copies(Fiber &f, long group) {
 
 void run_block(Launch &l) {
     std::vector<Fiber> &fibers = *l.fibers;
-    getcontext(&l.fresh);
     // Shared memory starts with the same bytes in both runs of the race check (0xff: NaN as floats).
     std::fill(l.shared->begin(), l.shared->end(), (unsigned char) 0xff);
     for (int t = 0; t < l.threads; t++) {
@@ -317,11 +387,7 @@ void run_block(Launch &l) {
         f.copies.clear();
         f.committed = 0;
         if (!f.stack) f.stack = new_stack();
-        f.context = l.fresh;
-        f.context.uc_stack.ss_sp = f.stack;
-        f.context.uc_stack.ss_size = STACK_BYTES;
-        f.context.uc_link = &l.scheduler;
-        makecontext(&f.context, fiber_main, 0);
+        f.sp = fresh_stack_pointer(f.stack);
     }
     std::fill(l.arrived.begin(), l.arrived.end(), 0);
     for (;;) {
@@ -331,7 +397,7 @@ void run_block(Launch &l) {
             if (f.state != State::Runnable) continue;
             l.current = &f;
             ran = true;
-            swapcontext(&l.scheduler, &f.context);
+            emu_switch(&l.scheduler, f.sp);
             l.current = nullptr;
             if (l.failed) return;
         }
