@@ -462,6 +462,19 @@ EXPORT CUresult cuModuleGetFunction(CUfunction *function, CUmodule module, const
     return fail(CUDA_ERROR_NOT_FOUND, "the module image has no kernel named %s", name);
 }
 
+EXPORT CUresult cuFuncGetAttribute(int *value, CUfunction_attribute attribute, CUfunction function) {
+    CUresult r = ready();
+    if (r) return r;
+    switch (attribute) {
+        case CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES: *value = function->static_shared; return CUDA_SUCCESS;
+        case CU_FUNC_ATTRIBUTE_MAX_DYNAMIC_SHARED_SIZE_BYTES:
+            *value = function->max_dynamic_shared > 0 ? function->max_dynamic_shared : SHARED_DEFAULT - function->static_shared;
+            return CUDA_SUCCESS;
+        case CU_FUNC_ATTRIBUTE_MAX_THREADS_PER_BLOCK: *value = MAX_THREADS_PER_BLOCK; return CUDA_SUCCESS;
+        default: return fail(CUDA_ERROR_NOT_SUPPORTED, "function attribute %d is not emulated", (int) attribute);
+    }
+}
+
 EXPORT CUresult cuFuncSetAttribute(CUfunction function, CUfunction_attribute attribute, int value) {
     CUresult r = ready();
     if (r) return r;

@@ -4,9 +4,7 @@
 //   forward:  lse = logsumexp(row), loss = lse - row[target] (0 when ignored). Reads V elements per row, ~4 FLOPs
 //             and one exp each; writes 2 floats per row.
 //   backward: dlogits = dloss * (exp(row - lse) - onehot(target)), zero for ignored rows. Reads V, writes V.
-//   fused:    forward and backward in one launch (loss, lse and dlogits = scale * (softmax - onehot)), for a
-//             training step whose loss gradient is known in advance (the mean: scale = 1 / counted rows).
-//             Reads the row twice (the second time mostly from L2) and writes it once.
+// Logits of -inf (masked tokens) add nothing, wherever they are in the row, a row's start included.
 #include "common.cuh"
 
 // Merges (m, s) with (om, os): both are "sum of exp(x - m)" over disjoint sets.
@@ -24,7 +22,7 @@ __device__ float row_logsumexp(const T* row, int vocab) {
     for (int c = threadIdx.x; c < vocab; c += blockDim.x) {
         float x = to_float(row[c]);
         if (x > m) { s = s * expf(m - x) + 1.f; m = x; }
-        else s += expf(x - m);
+        else if (x != NEG_INF) s += expf(x - m);  // x = m = -inf would add exp(-inf + inf) = NaN
     }
     for (int o = 16; o > 0; o >>= 1) {
         float om = __shfl_xor_sync(0xffffffffu, m, o), os = __shfl_xor_sync(0xffffffffu, s, o);
@@ -67,24 +65,6 @@ __device__ void crossentropy_backward_impl(const T* logits, const int* targets, 
     }
 }
 
-template <typename T>
-__device__ void crossentropy_fused_impl(const T* logits, const int* targets, float* loss, float* lse, T* dlogits,
-                                        float scale, int rows, int vocab) {
-    int row = blockIdx.x;
-    if (row >= rows) return;
-    long long o = (long long) row * vocab;
-    float l = row_logsumexp(logits + o, vocab);
-    int t = targets[row];
-    if (threadIdx.x == 0) {
-        lse[row] = l;
-        loss[row] = t < 0 ? 0.f : l - to_float(logits[o + t]);
-    }
-    for (int c = threadIdx.x; c < vocab; c += blockDim.x) {
-        float d = t < 0 ? 0.f : scale * expf(to_float(logits[o + c]) - l) - (c == t ? scale : 0.f);
-        dlogits[o + c] = from_float<T>(d);
-    }
-}
-
 #define CROSSENTROPY_KERNELS(S, T)                                                                                 \
     extern "C" __global__ void crossentropy_forward_##S(const T* logits, const int* targets, float* loss,          \
                                                         float* lse, int rows, int vocab) {                          \
@@ -93,10 +73,6 @@ __device__ void crossentropy_fused_impl(const T* logits, const int* targets, flo
     extern "C" __global__ void crossentropy_backward_##S(const T* logits, const int* targets, const float* lse,    \
                                                          const float* dloss, T* dlogits, int rows, int vocab) {     \
         crossentropy_backward_impl<T>(logits, targets, lse, dloss, dlogits, rows, vocab);                           \
-    }                                                                                                               \
-    extern "C" __global__ void crossentropy_fused_##S(const T* logits, const int* targets, float* loss, float* lse, \
-                                                      T* dlogits, float scale, int rows, int vocab) {               \
-        crossentropy_fused_impl<T>(logits, targets, loss, lse, dlogits, scale, rows, vocab);                        \
     }
 
 FOR_EACH_FLOAT_TYPE(CROSSENTROPY_KERNELS)

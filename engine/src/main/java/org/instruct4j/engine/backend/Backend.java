@@ -158,8 +158,9 @@ public interface Backend {
 
     /**
      * One AdamW step on n elements with bias correction for step t (1-based); grad is multiplied by gradScale
-     * first (global-norm clipping folded in); decoupled weight decay lr * weightDecay * param.
+     * first (global-norm clipping folded in); decoupled weight decay lr * weightDecay * param. master is null for
+     * an F32 parameter; a BF16 parameter's F32 master weight carries the update and the parameter gets its rounding.
      */
-    void adamw(Buffer param, Buffer grad, Buffer m, Buffer v, long n, float lr, float beta1, float beta2,
+    void adamw(Buffer param, Buffer master, Buffer grad, Buffer m, Buffer v, long n, float lr, float beta1, float beta2,
                float eps, float weightDecay, int t, float gradScale);
 }

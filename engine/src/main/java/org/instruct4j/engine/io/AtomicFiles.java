@@ -10,12 +10,21 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
 
 /**
  * Writes a file so that readers see the old one or the complete new one, never half of it: the body writes
  * a temporary file in the same folder, which is flushed to disk and then renamed over the target.
+ *
+ * <p>What the project writes is readable like any other file: files get mode 0644 and folders 0755 (Java makes
+ * temporary files 0600 and temporary folders 0700, which would leave reports and models private to the writer).
  */
 public final class AtomicFiles {
+    private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-r--r--"),
+            FOLDER = PosixFilePermissions.fromString("rwxr-xr-x");
+
     private AtomicFiles() {}
 
     public static void write(Path target, IoConsumer<OutputStream> body) throws IOException {
@@ -23,6 +32,7 @@ public final class AtomicFiles {
         Path dir = abs.getParent();
         if (dir != null) Files.createDirectories(dir);
         Path tmp = Files.createTempFile(dir, "." + abs.getFileName() + ".", ".tmp");
+        readableByAll(tmp);
         boolean done = false;
         try {
             try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING)) {
@@ -39,6 +49,15 @@ public final class AtomicFiles {
             done = true;
         } finally {
             if (!done) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /** Gives a file mode 0644, a folder 0755, where the file system has POSIX permissions (elsewhere: unchanged). */
+    public static void readableByAll(Path path) throws IOException {
+        try {
+            Files.setPosixFilePermissions(path, Files.isDirectory(path) ? FOLDER : FILE);
+        } catch (UnsupportedOperationException e) {
+            // not a POSIX file system (Windows): files there are readable as the folder's ACL says
         }
     }
 }

@@ -24,6 +24,8 @@ import java.util.TreeMap;
  */
 final class HfConfig {
     static final String FILE = "config.json";
+    /** The key of our own metadata in config.json. */
+    static final String OURS = "instruct4j";
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
     private static final List<String> GPT2_ARCHITECTURES = List.of("GPT2LMHeadModel", "GPT2Model");
     /** Both names denote the tanh approximation of GELU that GPT-2 was trained with. */
@@ -34,16 +36,7 @@ final class HfConfig {
     /** Reads folder/config.json; dropout null takes the file's resid_pdrop. */
     static GptConfig read(Path folder, Float dropout) throws IOException {
         Path file = folder.resolve(FILE);
-        JsonNode root;
-        try {
-            root = JSON.readTree(Files.readAllBytes(file));
-        } catch (NoSuchFileException e) {
-            throw new NoSuchFileException(file.toString(), null,
-                    "no " + FILE + ": a Hugging Face GPT-2 folder holds config.json and model.safetensors");
-        } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
-        }
-        if (root == null || !root.isObject()) throw bad(file, "is not a JSON object");
+        JsonNode root = root(file);
         checkArchitecture(file, root);
 
         String activation = text(file, root, "activation_function", "gelu_new");
@@ -70,6 +63,30 @@ final class HfConfig {
         }
     }
 
+    /** What the folder's model is for: {@value #OURS}.kind, {@link ModelKind#LM} when absent (a transformers folder). */
+    static ModelKind kind(Path folder) throws IOException {
+        Path file = folder.resolve(FILE);
+        JsonNode v = root(file).path(OURS).path("kind");
+        if (v.isMissingNode() || v.isNull()) return ModelKind.LM;
+        ModelKind k = ModelKind.of(v.asText());
+        if (!v.isTextual() || k == null) throw bad(file, OURS + ".kind must be \"lm\", \"reward\" or \"value\", got " + v);
+        return k;
+    }
+
+    private static JsonNode root(Path file) throws IOException {
+        JsonNode root;
+        try {
+            root = JSON.readTree(Files.readAllBytes(file));
+        } catch (NoSuchFileException e) {
+            throw new NoSuchFileException(file.toString(), null,
+                    "no " + FILE + ": a Hugging Face GPT-2 folder holds config.json and model.safetensors");
+        } catch (JsonProcessingException e) {
+            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+        }
+        if (root == null || !root.isObject()) throw bad(file, "is not a JSON object");
+        return root;
+    }
+
     /** model_type "gpt2", or (for configs without one) a GPT-2 class among architectures. */
     private static void checkArchitecture(Path file, JsonNode root) throws IOException {
         String modelType = root.hasNonNull("model_type") ? root.get("model_type").asText() : null;
@@ -83,10 +100,12 @@ final class HfConfig {
 
     /**
      * The config.json that transformers' GPT2Config.save_pretrained would write for this model (keys sorted as
-     * it sorts them). eos is the end-of-text id (bos and eos in GPT-2), null when unknown.
+     * it sorts them), with our metadata under {@value #OURS}. eos is the end-of-text id (bos and eos in GPT-2),
+     * null when unknown.
      */
-    static byte[] write(GptConfig c, Integer eos) throws JsonProcessingException {
+    static byte[] write(GptConfig c, Integer eos, ModelKind kind) throws JsonProcessingException {
         Map<String, Object> m = new TreeMap<>();
+        m.put(OURS, Map.of("kind", kind.id()));
         m.put("activation_function", "gelu_new");
         m.put("architectures", List.of("GPT2LMHeadModel"));
         m.put("attn_pdrop", decimal(c.dropout()));

@@ -7,21 +7,32 @@ import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.io.AtomicFiles;
+import org.instruct4j.engine.io.IoConsumer;
 import org.instruct4j.engine.io.SafeTensors;
 import org.instruct4j.engine.text.BpeTokenizer;
 
 /**
- * Hugging Face GPT-2 folders in and out: the entry point for starting from a released GPT-2 (or any checkpoint
- * of transformers' GPT2LMHeadModel / GPT2Model) and for handing a trained model back to transformers.
+ * The one model-folder format of instruct4j, read and written here and nowhere else: a Hugging Face GPT-2 folder,
+ * so a released GPT-2 (or any checkpoint of transformers' GPT2LMHeadModel / GPT2Model) loads, and every model
+ * instruct4j trains loads in transformers.
  *
- * <p>A folder holds config.json (GPT2Config), model.safetensors (or shards listed in
- * model.safetensors.index.json; F32 or BF16, names with or without the "transformer." prefix, Conv1D weights
- * stored (in, out) exactly as {@link Linear} keeps them) and, for the tokenizer, vocab.json and merges.txt.
+ * <pre>
+ *   config.json            GPT2Config, plus our metadata {"instruct4j": {"kind": "lm" | "reward" | "value"}}
+ *   model.safetensors      F32 weights, GPT-2's names ("transformer.h.0.attn.c_attn.weight", Conv1D weights (in, out)),
+ *                          and extra tensors under their own names: a head's "score.weight" (C, 1) and "score.bias" (1)
+ *   vocab.json, merges.txt GPT-2's byte-level BPE (when the model was saved with its tokenizer)
+ *   training_state.json    beside them, when a trainer saved one: step, random stream, named numbers
+ *   optimizer.safetensors  and the optimizer's moments
+ * </pre>
+ *
+ * <p>Reading takes model.safetensors or the shards of model.safetensors.index.json, F32 or BF16, names with or
+ * without the "transformer." prefix; a folder without our metadata is a language model.
  *
  * <pre>{@code
  * Gpt gpt = Pretrained.load(Path.of("gpt2"), Device.CPU);          // folder from save_pretrained or the Hub
@@ -34,6 +45,8 @@ import org.instruct4j.engine.text.BpeTokenizer;
  */
 public final class Pretrained {
     private static final String VOCAB = "vocab.json", MERGES = "merges.txt";
+    /** The files of a training state; they describe the weights they were saved with, so a save without them drops them. */
+    public static final String TRAINING_STATE = "training_state.json", OPTIMIZER_STATE = "optimizer.safetensors";
 
     private Pretrained() {}
 
@@ -48,7 +61,7 @@ public final class Pretrained {
     }
 
     /**
-     * The GPT-2 of a Hugging Face folder and the folder's other tensors (heads saved by {@link #save}).
+     * The GPT-2 of a model folder, what it is for, and the folder's other tensors (heads saved by {@link #save}).
      *
      * @param dropout null for config.json's resid_pdrop
      * @throws IOException naming the file, and the tensor or field, of the first problem: no such folder or file,
@@ -57,6 +70,7 @@ public final class Pretrained {
     public static PretrainedModel loadWithExtras(Path folder, Device device, Float dropout) throws IOException {
         requireFolder(folder);
         GptConfig config = HfConfig.read(folder, dropout);
+        ModelKind kind = HfConfig.kind(folder);
         PretrainedWeights weights = PretrainedWeights.read(folder, config);
         Map<String, Tensor> extras = new LinkedHashMap<>();
         boolean done = false;
@@ -65,7 +79,7 @@ public final class Pretrained {
             gpt.loadParameters(weights.parameters, true);
             for (Map.Entry<String, Tensor> e : weights.extras.entrySet()) extras.put(e.getKey(), onDevice(e.getValue(), device));
             done = true;
-            return new PretrainedModel(gpt, extras);
+            return new PretrainedModel(gpt, kind, extras);
         } finally {
             // The CPU copies read from the file go; extras already on the device are the ones handed out.
             for (Tensor t : weights.parameters.values()) t.free();
@@ -79,6 +93,12 @@ public final class Pretrained {
         return HfConfig.read(folder, null);
     }
 
+    /** What the folder's model is for (a folder without our metadata holds a language model). */
+    public static ModelKind kind(Path folder) throws IOException {
+        requireFolder(folder);
+        return HfConfig.kind(folder);
+    }
+
     /** GPT-2's byte-level BPE from the folder's vocab.json and merges.txt. */
     public static BpeTokenizer tokenizer(Path folder) throws IOException {
         requireFolder(folder);
@@ -89,38 +109,45 @@ public final class Pretrained {
         return BpeTokenizer.load(folder.resolve(VOCAB), folder.resolve(MERGES));
     }
 
+    /** A language model as a folder (see {@link #save(Path, PretrainedModel, BpeTokenizer, IoConsumer)}). */
+    public static void save(Path folder, Gpt model, Map<String, Tensor> extraTensors, BpeTokenizer tokenizer) throws IOException {
+        save(folder, new PretrainedModel(model, ModelKind.LM, extraTensors == null ? Map.of() : extraTensors), tokenizer, null);
+    }
+
     /**
-     * Writes model as a folder transformers' GPT2LMHeadModel.from_pretrained loads: config.json in GPT2Config's
-     * form, model.safetensors with "transformer."-prefixed F32 weights, no lm_head.weight (tied) and metadata
-     * {"format": "pt"}, the extra tensors under their own names (for example a head's "score.weight" (C, 1) and
-     * "score.bias" (1), which transformers ignores with a warning), and vocab.json + merges.txt when tokenizer is
-     * not null (its end-of-text id becomes bos_token_id and eos_token_id).
+     * Writes a model folder that transformers' GPT2LMHeadModel.from_pretrained loads: config.json in GPT2Config's
+     * form with our metadata, model.safetensors with "transformer."-prefixed F32 weights, no lm_head.weight (tied)
+     * and metadata {"format": "pt"}, the extra tensors under their own names (transformers ignores them with a
+     * warning), and vocab.json + merges.txt when tokenizer is not null (its end-of-text id becomes bos_token_id and
+     * eos_token_id).
      *
      * <p>The whole folder is replaced at once (see {@link PretrainedFolder}): a crash leaves either the old
-     * folder or the new one, and files of the old folder that this does not write are kept.
+     * folder or the new one. Files of the old folder that this does not write are kept, except a training state
+     * ({@value #TRAINING_STATE}, {@value #OPTIMIZER_STATE}), which belongs to the old weights.
      *
-     * @param extraTensors may be null or empty
+     * @param trainingState null, or writes a trainer's state into the new folder (given as its argument) before
+     *                      it takes the old one's place, so weights and state are replaced together
      */
-    public static void save(Path folder, Gpt model, Map<String, Tensor> extraTensors, BpeTokenizer tokenizer) throws IOException {
-        GptConfig c = model.config();
+    public static void save(Path folder, PretrainedModel model, BpeTokenizer tokenizer, IoConsumer<Path> trainingState) throws IOException {
+        Gpt gpt = model.gpt();
+        GptConfig c = gpt.config();
         Map<String, Tensor> tensors = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : model.parameters().entrySet()) tensors.put(PretrainedWeights.PREFIX + e.getKey(), e.getValue());
-        if (extraTensors != null) {
-            for (Map.Entry<String, Tensor> e : extraTensors.entrySet()) {
-                String name = e.getKey();
-                String bare = name.startsWith(PretrainedWeights.PREFIX) ? name.substring(PretrainedWeights.PREFIX.length()) : name;
-                if (model.parameters().containsKey(bare) || bare.equals("lm_head.weight") || bare.startsWith("h.")
-                        || bare.startsWith("wte.") || bare.startsWith("wpe.") || bare.startsWith("ln_f."))
-                    throw new IllegalArgumentException("extra tensor '" + name + "' would clash with GPT-2's own names in " + PretrainedWeights.FILE);
-                tensors.put(name, e.getValue());
-            }
+        for (Map.Entry<String, Tensor> e : gpt.parameters().entrySet()) tensors.put(PretrainedWeights.PREFIX + e.getKey(), e.getValue());
+        for (Map.Entry<String, Tensor> e : model.extras().entrySet()) {
+            String name = e.getKey();
+            String bare = name.startsWith(PretrainedWeights.PREFIX) ? name.substring(PretrainedWeights.PREFIX.length()) : name;
+            if (gpt.parameters().containsKey(bare) || bare.equals("lm_head.weight") || bare.startsWith("h.")
+                    || bare.startsWith("wte.") || bare.startsWith("wpe.") || bare.startsWith("ln_f."))
+                throw new IllegalArgumentException("extra tensor '" + name + "' would clash with GPT-2's own names in " + PretrainedWeights.FILE);
+            tensors.put(name, e.getValue());
         }
         Integer eos = endOfText(tokenizer, c);
-        byte[] config = HfConfig.write(c, eos);
-        PretrainedFolder.replace(folder, dir -> {
+        byte[] config = HfConfig.write(c, eos, model.kind());
+        PretrainedFolder.replace(folder, Set.of(TRAINING_STATE, OPTIMIZER_STATE), dir -> {
             AtomicFiles.write(dir.resolve(HfConfig.FILE), out -> out.write(config));
             SafeTensors.write(dir.resolve(PretrainedWeights.FILE), tensors, Map.of("format", "pt"));
             if (tokenizer != null) tokenizer.save(dir.resolve(VOCAB), dir.resolve(MERGES));
+            if (trainingState != null) trainingState.accept(dir);
         });
     }
 

@@ -13,13 +13,15 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
+import org.instruct4j.engine.io.AtomicFiles;
 import org.instruct4j.engine.io.IoConsumer;
 
 /**
  * Replaces a model folder as a whole, so a crash never leaves a half-written one and never loses what was there.
  *
  * <p>The new files are written into a hidden sibling folder ".NAME.new-*". Files of the old folder that the
- * new one does not write (a README, training state) are linked (or copied) into it. Then two renames: the old
+ * new one does not write (a README) are linked (or copied) into it, except those named as belonging to the old
+ * content. Then two renames: the old
  * folder to ".NAME.old-*", the new one to NAME; sub-folders of the old one are moved across and the old one is
  * deleted. A crash before the renames leaves the old folder untouched; a crash between them leaves NAME absent
  * and its old content whole in ".NAME.old-*", which {@link #recoveryHint} points out.
@@ -29,13 +31,15 @@ final class PretrainedFolder {
 
     private PretrainedFolder() {}
 
-    static void replace(Path folder, IoConsumer<Path> body) throws IOException {
+    /** dropped: names of old files that are not carried over (they describe the old content only). */
+    static void replace(Path folder, Set<String> dropped, IoConsumer<Path> body) throws IOException {
         Path target = folder.toAbsolutePath().normalize();
         if (target.getParent() == null) throw new IOException(target + ": cannot replace a file-system root");
         if (Files.exists(target) && !Files.isDirectory(target)) throw new IOException(target + " exists and is not a folder");
         Path parent = Files.createDirectories(target.getParent());
         String name = target.getFileName().toString();
         Path fresh = Files.createTempDirectory(parent, "." + name + NEW);
+        AtomicFiles.readableByAll(fresh);
         boolean placed = false;
         try {
             body.accept(fresh);
@@ -44,7 +48,7 @@ final class PretrainedFolder {
                 move(fresh, target);
                 placed = true;
             } else {
-                List<Path> subfolders = carryOver(target, fresh);
+                List<Path> subfolders = carryOver(target, fresh, dropped);
                 sync(fresh);
                 Path old = unusedSibling(parent, "." + name + OLD);
                 move(target, old);
@@ -73,8 +77,8 @@ final class PretrainedFolder {
         }
     }
 
-    /** Links or copies the old folder's files that the new one lacks; returns its sub-folders (moved later). */
-    private static List<Path> carryOver(Path old, Path fresh) throws IOException {
+    /** Links or copies the old folder's files that the new one lacks (but for dropped ones); returns its sub-folders (moved later). */
+    private static List<Path> carryOver(Path old, Path fresh, Set<String> dropped) throws IOException {
         Set<String> written;
         try (Stream<Path> s = Files.list(fresh)) {
             written = s.map(p -> p.getFileName().toString()).collect(Collectors.toSet());
@@ -83,7 +87,7 @@ final class PretrainedFolder {
         try (Stream<Path> s = Files.list(old)) {
             for (Path p : s.toList()) {
                 String n = p.getFileName().toString();
-                if (written.contains(n)) continue;
+                if (written.contains(n) || dropped.contains(n)) continue;
                 if (Files.isDirectory(p)) {
                     subfolders.add(p);
                     continue;

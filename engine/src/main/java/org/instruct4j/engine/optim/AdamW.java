@@ -13,12 +13,17 @@ import org.instruct4j.engine.Tensor;
  * nanoGPT and llm.c, the token and position embeddings (the token embedding is also the tied output
  * projection, a matrix like the others). Biases and LayerNorm gains and shifts (rank 1) are not decayed.
  *
- * <p>The moments m and v are F32 tensors beside each parameter. Like the parameters they must outlive every
- * step, so create the optimizer with no {@link org.instruct4j.engine.Scope} open (or in the model's own scope).
+ * <p>The moments m and v are F32 tensors beside each parameter. A BF16 parameter (mixed precision on the GPU) also
+ * has an F32 master weight, made from it here: the update accumulates there, since most updates are far below
+ * BF16's resolution, and the parameter gets its rounding. The master weights are part of {@link #state()}, so a
+ * resumed run continues from the same F32 values. Like the parameters all of this must outlive every step, so
+ * create the optimizer with no {@link org.instruct4j.engine.Scope} open (or in the model's own scope).
  */
 public final class AdamW {
     private final LinkedHashMap<String, Tensor> params;
     private final LinkedHashMap<String, Tensor> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
+    /** The F32 master weight of each BF16 parameter. */
+    private final LinkedHashMap<String, Tensor> master = new LinkedHashMap<>();
     private final float lr, beta1, beta2, eps, weightDecay;
     private int step;
 
@@ -37,7 +42,18 @@ public final class AdamW {
             Tensor p = e.getValue();
             m.put(e.getKey(), Tensor.zeros(DType.F32, p.device(), p.shape()).named(e.getKey() + ".m"));
             v.put(e.getKey(), Tensor.zeros(DType.F32, p.device(), p.shape()).named(e.getKey() + ".v"));
+            if (p.dtype() == DType.BF16) {
+                Tensor w = Tensor.zeros(DType.F32, p.device(), p.shape()).named(e.getKey() + ".master");
+                copyParameter(p, w);
+                master.put(e.getKey(), w);
+            }
         }
+    }
+
+    /** dst (F32) = the parameter's values. */
+    private static void copyParameter(Tensor p, Tensor dst) {
+        long n = p.numel();
+        p.backend().copyBlock(p.buffer(), 0, n, dst.buffer(), 0, n, 1, n);
     }
 
     /** beta1 0.9, beta2 0.95, eps 1e-8 (GPT-3's and InstructGPT's settings). */
@@ -61,8 +77,9 @@ public final class AdamW {
             Tensor p = e.getValue(), g = p.grad();
             if (g == null) continue;
             float wd = decays(p) ? weightDecay : 0f;
-            p.backend().adamw(p.buffer(), g.buffer(), m.get(e.getKey()).buffer(), v.get(e.getKey()).buffer(), p.numel(),
-                    lr, beta1, beta2, eps, wd, step, gradScale);
+            Tensor w = master.get(e.getKey());
+            p.backend().adamw(p.buffer(), w == null ? null : w.buffer(), g.buffer(), m.get(e.getKey()).buffer(),
+                    v.get(e.getKey()).buffer(), p.numel(), lr, beta1, beta2, eps, wd, step, gradScale);
         }
     }
 
@@ -75,23 +92,35 @@ public final class AdamW {
 
     public float learningRate() { return lr; }
 
-    /** The moments as "&lt;param&gt;.m" and "&lt;param&gt;.v" (live tensors), and "step" as an I32 (1) tensor. */
+    /**
+     * The moments as "&lt;param&gt;.m" and "&lt;param&gt;.v", a BF16 parameter's master weight as "&lt;param&gt;.master"
+     * (live tensors), and "step" as an I32 (1) tensor.
+     */
     public Map<String, Tensor> state() {
         LinkedHashMap<String, Tensor> s = new LinkedHashMap<>();
         for (String name : params.keySet()) {
             s.put(name + ".m", m.get(name));
             s.put(name + ".v", v.get(name));
+            if (master.containsKey(name)) s.put(name + ".master", master.get(name));
         }
         s.put("step", Tensor.ofInts(new int[] {step}, 1));
         return s;
     }
 
-    /** Restores the moments (every "&lt;param&gt;.m" and ".v" must be there with the parameter's shape) and the step. */
+    /**
+     * Restores the moments (every "&lt;param&gt;.m" and ".v" must be there with the parameter's shape), the master
+     * weights and the step. A BF16 parameter whose "&lt;param&gt;.master" is absent (the state of an F32 run) gets
+     * its master weight from the parameter as it is now, so load the weights first.
+     */
     public void loadState(Map<String, Tensor> state, int step) {
         if (step < 0) throw new IllegalArgumentException("AdamW state: negative step " + step);
         for (String name : params.keySet()) {
             copy(state, name + ".m", m.get(name));
             copy(state, name + ".v", v.get(name));
+            Tensor w = master.get(name);
+            if (w == null) continue;
+            if (state.containsKey(name + ".master")) copy(state, name + ".master", w);
+            else copyParameter(params.get(name), w);
         }
         this.step = step;
     }

@@ -8,16 +8,16 @@ import com.fasterxml.jackson.core.JsonToken;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.io.OutputStreamWriter;
 import java.io.Writer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import org.instruct4j.engine.io.AtomicFiles;
 
 /**
  * Reading and writing GPT-2's two tokenizer files. vocab.json is one JSON object from token string (in the
@@ -126,31 +126,16 @@ final class GptFiles {
         void write(Writer w) throws IOException;
     }
 
-    /** Writes a temp file next to the target and renames it, so a crash never leaves half a file behind. */
+    /** Writes through {@link AtomicFiles}, so a crash never leaves half a file behind. */
     private static void writeAtomically(Path file, Body body) {
-        Path dir = file.toAbsolutePath().getParent();
-        Path temp = null;
         try {
-            Files.createDirectories(dir);
-            temp = Files.createTempFile(dir, file.getFileName().toString(), ".tmp");
-            try (Writer w = Files.newBufferedWriter(temp, StandardCharsets.UTF_8)) {
+            AtomicFiles.write(file, out -> {
+                Writer w = new OutputStreamWriter(out, StandardCharsets.UTF_8);
                 body.write(w);
-            }
-            try {
-                Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            } catch (AtomicMoveNotSupportedException e) {
-                Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
-            }
+                w.flush();
+            });
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + file, e);
-        } finally {
-            if (temp != null) {
-                try {
-                    Files.deleteIfExists(temp);
-                } catch (IOException ignored) {
-                    // the rename already happened or the write failed; nothing more to clean up
-                }
-            }
         }
     }
 

@@ -15,12 +15,9 @@ class GptTrainingTest {
     static final GptConfig TINY = new GptConfig(64, 16, 2, 2, 32, 0f, 1e-5f);
 
     /** Losses of `steps` AdamW steps on one fixed random batch (B=4, T=16). */
-    static float[] train(GptConfig config, long seed, int steps, boolean train) { return train(config, seed, steps, train, Device.CPU); }
-
-    /** The same on `device`: the model and the batch live there. */
-    static float[] train(GptConfig config, long seed, int steps, boolean train, Device device) {
+    static float[] train(GptConfig config, long seed, int steps, boolean train) {
         Rng rng = new Rng(seed);
-        Gpt model = new Gpt(config, rng, device);
+        Gpt model = new Gpt(config, rng, Device.CPU);
         int b = 4, t = config.contextLength();
         int[] seq = new int[b * (t + 1)];
         for (int i = 0; i < seq.length; i++) seq[i] = rng.nextInt(config.vocabSize());
@@ -30,7 +27,7 @@ class GptTrainingTest {
                 in[r * t + j] = seq[r * (t + 1) + j];
                 out[r * t + j] = seq[r * (t + 1) + j + 1];
             }
-        Tensor inputs = Tensor.ofInts(in, device, b, t), targets = Tensor.ofInts(out, device, b, t);
+        Tensor inputs = Tensor.ofInts(in, b, t), targets = Tensor.ofInts(out, b, t);
         AdamW opt = AdamW.of(model.parameters(), 1e-2f, 0.0f);
         Rng dropoutRng = new Rng(seed + 1);
         float[] losses = new float[steps];

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -121,6 +122,32 @@ class PretrainedRoundTripTest {
         }
     }
 
+    /**
+     * A training state describes the weights it was saved with: a save without one drops the old one, a save
+     * with one writes it in the same replacement; the kind and head tensors round-trip; files are readable by all.
+     */
+    @Test void trainingStateIsReplacedWithTheWeightsAndKindRoundTrips() throws IOException {
+        Path folder = dir.resolve("model");
+        Gpt trunk = PretrainedTestFolders.randomModel(14);
+        Map<String, Tensor> head = Map.of("score.weight", Tensor.of(new float[trunk.config().dim()], trunk.config().dim(), 1),
+                "score.bias", Tensor.of(new float[] {0.5f}, 1));
+        Pretrained.save(folder, new PretrainedModel(trunk, ModelKind.REWARD, head), null,
+                fresh -> Files.writeString(fresh.resolve(Pretrained.TRAINING_STATE), "{\"step\": 3}"));
+        assertThat(Files.readString(folder.resolve(Pretrained.TRAINING_STATE))).contains("3");
+        PretrainedModel back = Pretrained.loadWithExtras(folder, Device.CPU, null);
+        assertThat(back.kind()).isEqualTo(ModelKind.REWARD);
+        assertThat(back.extras().get("score.bias").toFloatArray()).containsExactly(0.5f);
+        assertThat(Files.readString(folder.resolve("config.json"))).contains("\"instruct4j\" : {", "\"kind\" : \"reward\"", "\"model_type\" : \"gpt2\"");
+        if (folder.getFileSystem().supportedFileAttributeViews().contains("posix")) {
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(folder))).isEqualTo("rwxr-xr-x");
+            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(folder.resolve("model.safetensors")))).isEqualTo("rw-r--r--");
+        }
+
+        Pretrained.save(folder, trunk, null, null);
+        assertThat(folder.resolve(Pretrained.TRAINING_STATE)).doesNotExist();
+        assertThat(Pretrained.kind(folder)).isEqualTo(ModelKind.LM);
+    }
+
     /** A failure while writing (a crash, a full disk) leaves the old folder exactly as it was. */
     @Test void aFailedSaveLeavesTheOldFolder() throws IOException {
         Path folder = dir.resolve("model");
@@ -128,7 +155,7 @@ class PretrainedRoundTripTest {
         Pretrained.save(folder, first, null, null);
         byte[] before = Files.readAllBytes(folder.resolve("model.safetensors"));
 
-        assertThatThrownBy(() -> PretrainedFolder.replace(folder, fresh -> {
+        assertThatThrownBy(() -> PretrainedFolder.replace(folder, java.util.Set.of(), fresh -> {
             Files.writeString(fresh.resolve("model.safetensors"), "half a file");
             throw new IOException("disk full");
         })).hasMessage("disk full");

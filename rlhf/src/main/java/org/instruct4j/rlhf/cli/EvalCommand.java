@@ -1,5 +1,6 @@
 package org.instruct4j.rlhf.cli;
 
+import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,7 +40,7 @@ public final class EvalCommand implements Command {
         Device device = CliOptions.device(cl);
         if (!cl.hasOption("text") && !(cl.hasOption("reward") && cl.hasOption("prompts")))
             throw new UserError("give --text FILE, or --reward DIR with --prompts FILE");
-        ModelFiles.Lm lm = ModelFiles.loadLm(CliOptions.existing(cl, "model"), device, 0f);
+        ModelFolder.Lm lm = ModelFiles.lm(cl, "model", device, 0f);
         if (cl.hasOption("text")) {
             Path f = CliOptions.existing(cl, "text");
             List<int[]> chunks = PretrainCommand.chunks(PretrainCommand.documents(f), lm.tokenizer(), lm.model().config().contextLength());
@@ -54,7 +55,7 @@ public final class EvalCommand implements Command {
             System.out.printf("lm_loss %.5f over %d chunks of %s%n", sum / chunks.size(), chunks.size(), f);
         }
         if (cl.hasOption("reward") && cl.hasOption("prompts")) {
-            RewardModel rm = ModelFiles.loadReward(CliOptions.existing(cl, "reward"), device).model();
+            RewardModel rm = ModelFiles.reward(cl, "reward", device).model();
             List<int[]> prompts = new ArrayList<>();
             try {
                 for (PromptRecord p : Jsonl.read(CliOptions.existing(cl, "prompts"), PromptRecord.class, CliOptions.read(cl)))

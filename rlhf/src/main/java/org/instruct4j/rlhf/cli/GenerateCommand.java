@@ -1,5 +1,6 @@
 package org.instruct4j.rlhf.cli;
 
+import org.instruct4j.rlhf.train.ModelFolder;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
@@ -28,7 +29,7 @@ public final class GenerateCommand implements Command {
         if (cl == null) return 0;
         String[] texts = cl.getOptionValues("prompt");
         if (texts == null) throw new UserError("--prompt is required");
-        ModelFiles.Lm lm = ModelFiles.loadLm(CliOptions.existing(cl, "model"), CliOptions.device(cl), 0f);
+        ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), 0f);
         SamplingConfig cfg;
         try {
             cfg = new SamplingConfig(CliOptions.integer(cl, "max-new", 64), CliOptions.number(cl, "temperature", 1f),

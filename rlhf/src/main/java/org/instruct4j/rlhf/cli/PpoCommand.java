@@ -1,5 +1,6 @@
 package org.instruct4j.rlhf.cli;
 
+import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -44,9 +45,9 @@ public final class PpoCommand implements Command {
         if (cl == null) return 0;
         Device device = CliOptions.device(cl);
         Path out = CliOptions.required(cl, "out");
-        ModelFiles.Lm sft = ModelFiles.loadLm(CliOptions.existing(cl, "policy"), device, 0f);
-        ModelFiles.Lm ref = ModelFiles.loadLm(CliOptions.existing(cl, "policy"), device, 0f);
-        RewardModel rm = ModelFiles.loadReward(CliOptions.existing(cl, "reward"), device).model();
+        ModelFolder.Lm sft = ModelFiles.lm(cl, "policy", device, 0f);
+        ModelFolder.Lm ref = ModelFiles.lm(cl, "policy", device, 0f);
+        RewardModel rm = ModelFiles.reward(cl, "reward", device).model();
         int batch = CliOptions.integer(cl, "batch", 512), mini = CliOptions.integer(cl, "minibatch", 64);
         PpoConfig cfg = PpoConfig.paper().withBatch(batch, Math.min(mini, batch), 1)
                 .withLr(CliOptions.number(cl, "lr", 9.65e-6f), CliOptions.number(cl, "value-lr", 9e-6f))
@@ -75,7 +76,7 @@ public final class PpoCommand implements Command {
         }
         try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
             List<Map<String, Double>> h = t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log);
-            ModelFiles.save(out, t.evaluationPolicy().parameters(), "lm", policy.config(), sft.tokenizer(), t.iteration());
+            ModelFolder.saveLm(out, t.evaluationPolicy(), sft.tokenizer());
             LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-ppo", "reward", "kl", "entropy",
                     "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
             System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", h.get(0).get("reward"), h.get(h.size() - 1).get("reward"), out);

@@ -1,5 +1,6 @@
 package org.instruct4j.rlhf.cli;
 
+import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -43,7 +44,7 @@ public final class PretrainCommand implements Command {
         Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.required(cl, "out");
         Device device = CliOptions.device(cl);
         List<String> docs = documents(textFile);
-        BpeTokenizer tok = InitOption.tokenizer(cl, () -> cl.hasOption("tokenizer") ? ModelFiles.tokenizer(CliOptions.existing(cl, "tokenizer"))
+        BpeTokenizer tok = InitOption.tokenizer(cl, () -> cl.hasOption("tokenizer") ? ModelFiles.tokenizer(cl, "tokenizer")
                 : BpeTokenizer.train(docs, CliOptions.integer(cl, "vocab", 512), List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD)));
         GptConfig cfg;
         try {
@@ -63,7 +64,7 @@ public final class PretrainCommand implements Command {
         PretrainConfig pc = new PretrainConfig(steps, batch, seqLen, lr, 0.1f, Math.max(1, Math.min(100, steps / 10)), 0.1f, 1f, seed + 1);
         try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
             new Pretrainer(model, pc).train(stream, log);
-            ModelFiles.save(out, model.parameters(), "lm", cfg, tok, steps);
+            ModelFolder.saveLm(out, model, tok);
             LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-pretrain", "loss");
         }
         System.out.println("pretrain: wrote " + out);

@@ -1,5 +1,6 @@
 package org.instruct4j.rlhf.cli;
 
+import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -38,7 +39,7 @@ public final class RmCommand implements Command {
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
         Path out = CliOptions.required(cl, "out");
-        ModelFiles.Lm lm = ModelFiles.loadLm(CliOptions.existing(cl, "model"), CliOptions.device(cl), 0f);
+        ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), 0f);
         BpeTokenizer tok = lm.tokenizer();
         int ctx = lm.model().config().contextLength();
         RmConfig cfg = RmConfig.paper().withEpochs(CliOptions.integer(cl, "epochs", 1)).withBatchPrompts(CliOptions.integer(cl, "batch", 64))
@@ -54,7 +55,7 @@ public final class RmCommand implements Command {
                     seqs.add(Sequences.fit(e.prompt(), e.completion(), ctx));
                 System.out.printf("rm: bias %.4f makes demonstrations score 0 on average%n", rm.centerOn(seqs));
             }
-            ModelFiles.save(out, rm.parameters(), "reward", rm.trunk().config(), tok, r.losses().size());
+            ModelFolder.saveReward(out, rm, tok);
             LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-rm", "loss", "accuracy");
             System.out.printf("rm: validation accuracy %.3f -> %s%n", r.validationAccuracy(), out);
         }

@@ -1,5 +1,6 @@
 package org.instruct4j.rlhf.cli;
 
+import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -34,7 +35,7 @@ public final class SftCommand implements Command {
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
         Path out = CliOptions.required(cl, "out");
-        ModelFiles.Lm lm = ModelFiles.loadLm(CliOptions.existing(cl, "model"), CliOptions.device(cl), CliOptions.number(cl, "dropout", 0.2f));
+        ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), CliOptions.number(cl, "dropout", 0.2f));
         SftConfig cfg = SftConfig.paper().withEpochs(CliOptions.integer(cl, "epochs", 16)).withBatchSize(CliOptions.integer(cl, "batch", 32))
                 .withLr(CliOptions.number(cl, "lr", 9.65e-6f)).withDropout(lm.model().config().dropout()).withSeed(CliOptions.seed(cl))
                 .withMaxLen(lm.model().config().contextLength());
@@ -43,7 +44,7 @@ public final class SftCommand implements Command {
         try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
             SftTrainer t = new SftTrainer(lm.model(), cfg, lm.tokenizer().pad());
             SftTrainer.Result r = t.train(train, val, null, log);
-            ModelFiles.save(out, lm.model().parameters(), "lm", lm.model().config().withDropout(0f), lm.tokenizer(), t.step());
+            ModelFolder.saveLm(out, t.model(), lm.tokenizer());
             LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-sft", "loss", "val_loss");
             System.out.printf("sft: best epoch %d, final train loss %.4f -> %s%n", r.bestEpoch() + 1,
                     r.trainLosses().get(r.trainLosses().size() - 1), out);

@@ -29,6 +29,7 @@ import org.instruct4j.rlhf.sft.SftConfig;
 import org.instruct4j.rlhf.sft.SftExample;
 import org.instruct4j.rlhf.sft.SftTrainer;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.ModelFolder;
 import org.instruct4j.rlhf.world.Labeler;
 import org.instruct4j.rlhf.world.Task;
 import org.instruct4j.rlhf.world.World;
@@ -82,7 +83,6 @@ public final class Demo {
 
         stage("2/7 tokenizer");
         BpeTokenizer tok = BpeTokenizer.train(data.pretrainDocuments(), cfg.tokenizerVocab(), List.of(WorldFormat.END_OF_TEXT, "<|pad|>"));
-        tok.save(out.resolve("tokenizer-vocab.json"), out.resolve("tokenizer-merges.txt"));
         int[] corpus = Pretrainer.tokenStream(tok, data.pretrainDocuments());
         console.printf("  vocab %d, corpus %,d tokens%n", tok.vocabSize(), corpus.length);
 
@@ -110,8 +110,8 @@ public final class Demo {
         Gpt ppoPtx = runPpo(sft, rm, tok, prompts, ptx, cfg.ptxCoef(), ptxLog);
         ppoLog.close();
         ptxLog.close();
-        Snapshot.save(out.resolve("models/ppo"), ppo);
-        Snapshot.save(out.resolve("models/ppo-ptx"), ppoPtx);
+        ModelFolder.saveLm(out.resolve("models/ppo"), ppo, tok);
+        ModelFolder.saveLm(out.resolve("models/ppo-ptx"), ppoPtx, tok);
 
         stage("7/7 evaluation");
         Models models = new Models(tok, gpt, sft, rm, ppo, ppoPtx, rmResult.validationAccuracy(), rmResult.trainAccuracy(),
@@ -142,7 +142,7 @@ public final class Demo {
                         .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
                 losses = new Pretrainer(gpt, pc).train(corpus, log);
             }
-            Snapshot.save(stages.folder("gpt"), gpt);
+            ModelFolder.saveLm(stages.folder("gpt"), gpt, tok);
             stages.finish("gpt", key, new PretrainResult(losses));
         }
         console.printf("  loss %.3f -> %.3f%n", losses.get(0), tail(losses));
@@ -171,7 +171,7 @@ public final class Demo {
                 result = trainer.train(demos.subList(nVal, demos.size()), demos.subList(0, nVal), null, log);
                 sft = trainer.model();
             }
-            Snapshot.save(stages.folder("sft"), sft);
+            ModelFolder.saveLm(stages.folder("sft"), sft, tok);
             stages.finish("sft", key, result);
         }
         console.printf("  validation loss %s%n", result.validationLosses());
@@ -213,7 +213,7 @@ public final class Demo {
         List<int[]> demoSequences = new ArrayList<>();
         for (SftExample d : ft.demonstrations()) demoSequences.add(org.instruct4j.rlhf.train.Sequences.concat(d.prompt(), d.completion()));
         float bias = rm.centerOn(demoSequences);
-        Snapshot.save(stages.folder("rm"), rm.trunk().config(), rm.parameters());
+        ModelFolder.saveReward(stages.folder("rm"), rm, tok);
         stages.finish("rm", key, new RmResult(result, bias));
         return new RewardModeling(rm, result, bias);
     }

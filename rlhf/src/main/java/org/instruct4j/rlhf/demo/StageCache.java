@@ -5,12 +5,14 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.io.AtomicFiles;
-import org.instruct4j.engine.io.SafeTensors;
+import org.instruct4j.engine.nn.Pretrained;
+import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.rlhf.data.Jsonl;
 
 /**
@@ -57,12 +59,15 @@ final class StageCache {
         return Optional.empty();
     }
 
-    /** The weights of a stage that {@link #result} found. */
+    /** The weights of a stage that {@link #result} found: the GPT-2's parameters and a head's tensors, by our names. */
     Map<String, Tensor> weights(String stage, Device device) throws IOException {
-        return SafeTensors.read(weightsFile(stage), device);
+        PretrainedModel m = Pretrained.loadWithExtras(folder(stage), device, null);
+        Map<String, Tensor> all = new LinkedHashMap<>(m.gpt().parameters());
+        all.putAll(m.extras());
+        return all;
     }
 
-    /** Marks the stage finished: its weights must already be in models/&lt;stage&gt;/model.safetensors. */
+    /** Marks the stage finished: its model folder must already be in models/&lt;stage&gt;/. */
     void finish(String stage, String fingerprint, Object result) throws IOException {
         byte[] json = (Jsonl.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(new Entry<>(fingerprint, result)) + "\n")
                 .getBytes(StandardCharsets.UTF_8);

@@ -12,6 +12,8 @@ import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.nn.ModelKind;
+import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.engine.ops.CrossEntropy;
 import org.instruct4j.engine.ops.ShapeOps;
 import org.instruct4j.engine.optim.AdamW;
@@ -395,9 +397,9 @@ public final class PpoTrainer {
 
     // ---- checkpoints --------------------------------------------------------------------------------------
 
-    public void save(Path dir, Object config) {
-        Map<String, Tensor> w = new LinkedHashMap<>(Checkpoint.prefixed("policy.", policy.parameters()));
-        w.putAll(Checkpoint.prefixed("value.", value.parameters()));
+    /** A checkpoint: the policy's model folder with the value model ("value.") and EMA ("ema.") as extra tensors. */
+    public void save(Path dir) {
+        Map<String, Tensor> w = new LinkedHashMap<>(Checkpoint.prefixed("value.", value.parameters()));
         if (ema != null) w.putAll(Checkpoint.prefixed("ema.", ema.parameters()));
         try (Scope s = Scope.open()) {
             Map<String, Tensor> o = new LinkedHashMap<>(Checkpoint.prefixed("policy.", policyOpt.state()));
@@ -407,16 +409,16 @@ public final class PpoTrainer {
             scalars.put("iteration", (double) iteration);
             scalars.put("promptCursor", (double) promptCursor);
             scalars.put("ptxCursor", (double) ptxCursor);
-            Checkpoint.save(dir, w, o, config, new TrainState(iteration, rng.state(), scalars));
+            Checkpoint.save(dir, new PretrainedModel(policy, ModelKind.LM, w), null, new TrainState(iteration, rng.state(), scalars), o);
         }
     }
 
     /** Restores a run saved by {@link #save} (the prompt order restarts its current pass). */
     public void resume(Path dir) {
         Checkpoint.Loaded c = Checkpoint.load(dir, policy.device());
-        policy.loadParameters(c.weights("policy."), true);
-        value.loadParameters(c.weights("value."));
-        if (ema != null && !c.weights("ema.").isEmpty()) ema.loadParameters(c.weights("ema."), true);
+        policy.copyFrom(c.model().gpt());
+        value.loadParameters(c.extras("value."));
+        if (ema != null && !c.extras("ema.").isEmpty()) ema.loadParameters(c.extras("ema."), true);
         policyOpt.loadState(c.optimizer("policy."), (int) c.optimizer("policy.").get("step").toIntArray()[0]);
         valueOpt.loadState(c.optimizer("value."), (int) c.optimizer("value.").get("step").toIntArray()[0]);
         kl.setBeta(c.state().scalar("beta", kl.beta()));

@@ -3,7 +3,6 @@ package org.instruct4j.rlhf.sft;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -12,6 +11,8 @@ import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.nn.ModelKind;
+import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.engine.optim.AdamW;
 import org.instruct4j.engine.optim.GradClip;
 import org.instruct4j.engine.optim.LrSchedule;
@@ -146,33 +147,28 @@ public final class SftTrainer {
         return batches == 0 ? Double.NaN : sum / batches;
     }
 
+    /** A checkpoint: the model folder with the best weights so far as "best." tensors and the training state. */
     public void save(Path dir) {
-        Map<String, Tensor> weights = new LinkedHashMap<>(model.parameters());
         try (Scope s = Scope.open()) {
-            if (best != null) weights.putAll(Checkpoint.prefixed("best.", Snapshots.asTensors(best, model.parameters())));
+            Map<String, Tensor> extras = best == null ? Map.of() : Checkpoint.prefixed("best.", Snapshots.asTensors(best, model.parameters()));
             Map<String, Double> scalars = new HashMap<>();
             scalars.put("bestEpoch", (double) bestEpoch);
             scalars.put("bestScore", bestScore);
-            Map<String, Object> config = new LinkedHashMap<>();
-            config.put("kind", "lm");
-            config.put("gpt", model.config());
-            config.put("sft", cfg);
-            Checkpoint.save(dir, weights, optimizer.state(), config, new TrainState(step, dropoutRng.state(), scalars));
+            Checkpoint.save(dir, new PretrainedModel(model, ModelKind.LM, extras), null, new TrainState(step, dropoutRng.state(), scalars),
+                    optimizer.state());
         }
     }
 
     /** Continues a run saved by {@link #save}: weights, optimizer, step, dropout stream, best epoch so far. */
     public void resume(Path dir) {
         Checkpoint.Loaded c = Checkpoint.load(dir, model.device());
-        Map<String, Tensor> all = c.weights(), own = new LinkedHashMap<>();
-        for (Map.Entry<String, Tensor> e : all.entrySet()) if (!e.getKey().startsWith("best.")) own.put(e.getKey(), e.getValue());
-        model.loadParameters(own, true);
+        model.copyFrom(c.model().gpt());
         optimizer.loadState(c.optimizer(), (int) c.state().step());
         step = c.state().step();
         dropoutRng.setState(c.state().rngState());
         bestEpoch = (int) c.state().scalar("bestEpoch", -1);
         bestScore = c.state().scalar("bestScore", Double.NEGATIVE_INFINITY);
-        Map<String, Tensor> b = c.weights("best.");
+        Map<String, Tensor> b = c.extras("best.");
         best = b.isEmpty() ? null : Snapshots.take(b);
     }
 

@@ -28,7 +28,7 @@ class CliCommandsTest {
         String d = dir.toString();
         assertThat(new PretrainCommand().run(new String[] {"--text", d + "/corpus.txt", "--out", d + "/lm", "--vocab", "300",
                 "--context", "32", "--steps", "4", "--batch", "4"})).isZero();
-        assertThat(dir.resolve("lm/weights.safetensors")).exists();
+        assertThat(dir.resolve("lm/model.safetensors")).exists();
         assertThat(dir.resolve("lm-metrics.jsonl")).exists();
         assertThat(dir.resolve("lm-pretrain-loss.png")).exists();
         assertThat(new SftCommand().run(new String[] {"--model", d + "/lm", "--data", d + "/demos.jsonl", "--out", d + "/sft",
@@ -58,8 +58,8 @@ class CliCommandsTest {
         assertThatThrownBy(() -> new EvalCommand().run(new String[] {"--model", d, "--device", "tpu"}))
                 .isInstanceOf(UserError.class).hasMessageContaining("tpu");
         Files.createDirectories(dir.resolve("m"));
-        assertThatThrownBy(() -> ModelFiles.loadLm(dir.resolve("m"), org.instruct4j.engine.Device.CPU, 0f))
-                .isInstanceOf(UserError.class).hasMessageContaining("m");
+        assertThatThrownBy(() -> new GenerateCommand().run(new String[] {"--model", d + "/m", "--prompt", "x"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("--model " + d + "/m").hasMessageContaining("config.json");
     }
 
     @Test

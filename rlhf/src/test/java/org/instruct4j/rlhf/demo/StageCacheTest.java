@@ -8,10 +8,10 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Map;
 import org.instruct4j.engine.Device;
-import org.instruct4j.engine.Tensor;
-import org.instruct4j.engine.io.SafeTensors;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.rlhf.train.ModelFolder;
+import org.instruct4j.rlhf.train.TinyWorld;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -32,13 +32,14 @@ class StageCacheTest {
         assertThat(cache(true).result("gpt", "key 1", Losses.class)).isEmpty();
         assertThat(said.toString(StandardCharsets.UTF_8)).contains("holds no finished stage");
 
-        Files.createDirectories(models.resolve("gpt"));
-        SafeTensors.write(models.resolve("gpt/model.safetensors"), Map.of("w", Tensor.of(new float[] {1, 2}, Device.CPU, 2)), Map.of());
+        Gpt gpt = TinyWorld.model(5);
+        ModelFolder.saveLm(models.resolve("gpt"), gpt, null);
         assertThat(cache(true).result("gpt", "key 1", Losses.class)).as("weights but no stage.json: unfinished").isEmpty();
 
         cache(true).finish("gpt", "key 1", new Losses(List.of(3.0, 2.5)));
         assertThat(cache(true).result("gpt", "key 1", Losses.class)).contains(new Losses(List.of(3.0, 2.5)));
-        assertThat(cache(true).weights("gpt", Device.CPU).get("w").toFloatArray()).containsExactly(1f, 2f);
+        assertThat(cache(true).weights("gpt", Device.CPU).get("wte.weight").toFloatArray())
+                .containsExactly(gpt.parameters().get("wte.weight").toFloatArray());
         assertThat(cache(false).result("gpt", "key 1", Losses.class)).as("without --resume").isEmpty();
 
         said.reset();

@@ -24,7 +24,7 @@ class SftResumeTest {
         Gpt b = SftTrainer.withDropout(TinyWorld.model(2), cfg.dropout());
         Path ckpt = dir.resolve("ckpt");
         List<Double> first = new SftTrainer(b, cfg, TinyWorld.PAD).quiet().train(data, List.of(), null, null, ckpt, 4).trainLosses();
-        assertThat(Files.exists(ckpt.resolve("weights.safetensors"))).isTrue();
+        assertThat(Files.exists(ckpt.resolve("model.safetensors"))).isTrue();
         Gpt c = SftTrainer.withDropout(TinyWorld.model(77), cfg.dropout());   // different init: everything must come from the checkpoint
         SftTrainer resumed = new SftTrainer(c, cfg, TinyWorld.PAD).quiet();
         resumed.resume(ckpt);
@@ -47,6 +47,6 @@ class SftResumeTest {
         try (var s = Files.list(dir)) {
             assertThat(s.map(p -> p.getFileName().toString()).toList()).containsExactly("c");
         }
-        assertThat(Files.readString(ckpt.resolve("state.json"))).contains("\"step\" : 1");
+        assertThat(Files.readString(ckpt.resolve("training_state.json"))).contains("\"step\" : 1");
     }
 }

@@ -168,8 +168,9 @@ public final class CpuBackend implements Backend {
 
     // ---- optimizer ----------------------------------------------------------------------------------------
 
-    @Override public void adamw(Buffer param, Buffer grad, Buffer m, Buffer v, long n, float lr, float beta1,
+    @Override public void adamw(Buffer param, Buffer master, Buffer grad, Buffer m, Buffer v, long n, float lr, float beta1,
                                 float beta2, float eps, float weightDecay, int t, float gradScale) {
+        if (master != null) throw new IllegalArgumentException("adamw: CPU parameters are F32 and have no master weight");
         CpuAdamW.step(f(param), f(grad), f(m), f(v), (int) n, lr, beta1, beta2, eps, weightDecay, t, gradScale);
     }
 }

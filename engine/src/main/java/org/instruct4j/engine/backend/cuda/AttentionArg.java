@@ -9,7 +9,5 @@ public enum AttentionArg {
     Q, K, V, OUT, LSE, START, DOUT, DQ, DK, DV,
     /** Per-row dot(dout, out), F32 (B*H*Tq), computed before the backward proper. */
     WORKSPACE_DELTA,
-    /** F32 accumulator for dq (B*H*Tq*D), when the backward accumulates dq across key blocks. */
-    WORKSPACE_DQ_F32,
     BATCH, HEADS, TQ, TK, HEAD_DIM, SCALE
 }

@@ -16,11 +16,13 @@ import org.instruct4j.engine.DType;
  *       the row kernels (plain fp32 math, one CTA or one warp per row).</li>
  * </ul>
  * Backward: a delta = rowsum(dO * O) pass, then a dq pass (CTA per query block) and a dk/dv pass (CTA per key
- * block). dq is computed in its own pass rather than with atomics, so the backward is deterministic and
- * {@link AttentionArg#WORKSPACE_DQ_F32} is never used. No launch needs more than 48 KB of dynamic shared memory,
- * so none needs the max-dynamic-shared-memory attribute.
+ * block). dq is computed in its own pass rather than with atomics, so the backward is deterministic and its only
+ * workspace is delta ({@link #deltaBytes}).
+ *
+ * <p>The shapes are those of Backend.attention: q (B,H,Tq,D), k and v (B,H,Tk,D), out like q, lse F32 (B,H,Tq).
+ * The CUDA backend allocates the workspace (zero-filled), binds every argument and runs the launches in order.
  */
-public final class AttentionPlan implements AttentionPlanner {
+public final class AttentionPlan {
     public static final String MODULE = "attention";
     /** Up to this many queries the forward runs the decode (row) kernel: a KV-cache step. */
     public static final int DECODE_MAX_TQ = 4;
@@ -48,7 +50,6 @@ public final class AttentionPlan implements AttentionPlanner {
 
     static boolean isFlashHeadDim(int headDim) { return headDim == 64 || headDim == 128; }
 
-    @Override
     public List<KernelLaunch> forward(DType dtype, int batch, int heads, int tq, int tk, int headDim) {
         check(dtype, batch, heads, tq, tk, headDim);
         if (usesFlashForward(dtype, tq, headDim)) {
@@ -62,7 +63,6 @@ public final class AttentionPlan implements AttentionPlanner {
         return List.of(launch("attention_forward_rows_" + suffix(dtype), grid(tq, heads, batch), warps * 32, shared, FORWARD_ARGS));
     }
 
-    @Override
     public List<KernelLaunch> backward(DType dtype, int batch, int heads, int tq, int tk, int headDim) {
         check(dtype, batch, heads, tq, tk, headDim);
         List<KernelLaunch> plan = new ArrayList<>();
@@ -86,14 +86,8 @@ public final class AttentionPlan implements AttentionPlanner {
         return List.copyOf(plan);
     }
 
-    @Override
-    public long workspaceBytes(AttentionArg workspace, DType dtype, int batch, int heads, int tq, int tk, int headDim) {
-        return switch (workspace) {
-            case WORKSPACE_DELTA -> (long) batch * heads * tq * Float.BYTES;
-            case WORKSPACE_DQ_F32 -> 0L; // dq has its own pass: no fp32 accumulator
-            default -> throw new IllegalArgumentException("attention plan: " + workspace + " is not a workspace argument");
-        };
-    }
+    /** Bytes of the backward's delta workspace: one F32 per query row. */
+    public static long deltaBytes(int batch, int heads, int tq) { return (long) batch * heads * tq * Float.BYTES; }
 
     private static void check(DType dtype, int batch, int heads, int tq, int tk, int headDim) {
         if (dtype != DType.F32 && dtype != DType.BF16)

@@ -19,9 +19,9 @@ import org.instruct4j.engine.backend.Buffer;
  * an operand of another floating dtype is converted through a temporary (rare, and correct, just slower).
  */
 public final class CudaBackend implements Backend {
-    private static final int THREADS = 256;
-    private static final int MAX_BLOCKS = 8192;
     private static final long CUBLAS_WORKSPACE = 32L << 20;
+    /** Static plus dynamic shared memory a block may use without opting in (cuFuncSetAttribute). */
+    static final int DEFAULT_SHARED_LIMIT = 48 * 1024;
     private static volatile Boolean available;
 
     private final CudaDriver driver;
@@ -34,9 +34,13 @@ public final class CudaBackend implements Backend {
     private final KernelCache kernelCache;
     private final Map<String, MemorySegment> modules = new HashMap<>();
     private final Map<String, MemorySegment> functions = new HashMap<>();
+    /** Per kernel: its static shared memory (read once) and the dynamic size it is opted in for. */
+    private final Map<String, Integer> staticShared = new HashMap<>(), optedIn = new HashMap<>();
     private final CuBlas cublas;
     private final MemorySegment cublasHandle;
-    private final AttentionPlanner attentionPlanner = new AttentionPlan();
+    private final AttentionPlan attentionPlan = new AttentionPlan();
+    private final String nvrtcRelease;
+    private final int driverVersion;
 
     private CudaBackend(int ordinal) {
         this.driver = CudaDriver.get();
@@ -52,10 +56,13 @@ public final class CudaBackend implements Backend {
         current();
         this.stream = driver.createStream();
         this.allocator = new CachingAllocator(new DeviceMemory() {
-            @Override public long allocate(long bytes) { return driver.malloc(bytes); }
-            @Override public void free(long pointer) { driver.free(pointer); }
+            @Override public long allocate(long bytes) { return driver().malloc(bytes); }
+            @Override public void free(long pointer) { driver().free(pointer); }
         });
-        this.kernelCache = new KernelCache(KernelCache.defaultDirectory(), Nvrtc.get());
+        this.driverVersion = driver.driverVersion();
+        Nvrtc nvrtc = Nvrtc.forDriver(driverVersion);
+        this.nvrtcRelease = nvrtc.release();
+        this.kernelCache = new KernelCache(KernelCache.defaultDirectory(), nvrtc);
         this.cublas = CuBlas.get();
         long workspace = allocator.allocate(CUBLAS_WORKSPACE, stream.address()).pointer();  // kept for the backend's life
         this.cublasHandle = cublas.createHandle(stream, workspace, CUBLAS_WORKSPACE);
@@ -86,6 +93,16 @@ public final class CudaBackend implements Backend {
         }
     }
 
+    /**
+     * The driver, with this backend's context current on the calling thread. Every driver call after the
+     * constructor goes through here: a thread that never launched a kernel (a data loader uploading a batch,
+     * a checkpoint writer downloading weights) would otherwise copy with no context or another device's.
+     */
+    private CudaDriver driver() {
+        current();
+        return driver;
+    }
+
     CachingAllocator allocator() { return allocator; }
 
     public AllocatorStats memoryStats() { return allocator.stats(); }
@@ -93,10 +110,7 @@ public final class CudaBackend implements Backend {
     public KernelCache kernelCache() { return kernelCache; }
 
     /** Waits for all queued work. */
-    public void synchronize() {
-        current();
-        driver.synchronize(stream);
-    }
+    public void synchronize() { driver().synchronize(stream); }
 
     @Override public Device device() { return Device.cuda(ordinal); }
 
@@ -107,41 +121,45 @@ public final class CudaBackend implements Backend {
     private synchronized MemorySegment function(String module, String kernel) {
         MemorySegment f = functions.get(kernel);
         if (f != null) return f;
-        MemorySegment m = modules.computeIfAbsent(module, mod -> driver.loadModule(kernelCache.image(KernelSources.load(mod), arch)));
-        f = driver.function(m, kernel);
+        MemorySegment m = modules.computeIfAbsent(module, mod -> loadModule(kernelCache.image(KernelSources.load(mod), arch), mod));
+        f = driver().function(m, kernel);
         functions.put(kernel, f);
         return f;
     }
 
-    void launch(String module, String kernel, int[] grid, int[] block, int sharedBytes, Object... args) {
-        current();
-        MemorySegment f = function(module, kernel);
-        if (sharedBytes > 48 * 1024)
-            driver.setFunctionAttribute(f, CudaDriver.FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES, sharedBytes);
-        try (Arena arena = Arena.ofConfined()) {
-            driver.launch(kernel, f, grid, block, sharedBytes, stream, KernelArgs.pack(arena, args));
+    private MemorySegment loadModule(byte[] image, String module) {
+        try {
+            return driver().loadModule(image);
+        } catch (CudaException e) {
+            throw new CudaException("the driver (CUDA " + driverVersion / 1000 + "." + (driverVersion % 1000) / 10 + ") refused "
+                    + module + ".cu as compiled by " + nvrtcRelease + " for " + arch + " (cached in " + KernelCache.defaultDirectory()
+                    + "): " + e.getMessage(), e.status());
         }
     }
 
-    /** A grid-stride elementwise kernel over n elements. */
-    private void launchFlat(String module, String kernel, long n, Object... args) {
-        if (n <= 0) return;
-        int blocks = (int) Math.min(MAX_BLOCKS, (n + THREADS - 1) / THREADS);
-        launch(module, kernel, new int[] {blocks, 1, 1}, new int[] {THREADS, 1, 1}, 0, args);
+    /**
+     * Whether a block with this static and dynamic shared memory needs the opt-in attribute: the default limit
+     * holds both together, so a kernel with static shared memory opts in below 48 KB of dynamic memory.
+     */
+    static boolean needsSharedOptIn(int staticBytes, int dynamicBytes) {
+        return staticBytes + dynamicBytes > DEFAULT_SHARED_LIMIT;
     }
 
-    /** One block of 256 threads per row. */
-    private void launchRows(String module, String kernel, int rows, Object... args) {
-        if (rows <= 0) return;
-        launch(module, kernel, new int[] {rows, 1, 1}, new int[] {THREADS, 1, 1}, 0, args);
+    /** Runs a launch on the stream (an empty one is skipped); every kernel the backend runs goes through here. */
+    private void run(KernelLaunch l) {
+        if (l.isEmpty()) return;
+        MemorySegment f = function(l.module(), l.kernel());
+        optInSharedMemory(l.kernel(), f, l.sharedBytes());
+        try (Arena arena = Arena.ofConfined()) {
+            driver().launch(l.kernel(), f, l.grid(), l.block(), l.sharedBytes(), stream, KernelArgs.pack(arena, l.args()));
+        }
     }
 
-    static String suffix(DType dtype) {
-        return switch (dtype) {
-            case F32 -> "f32";
-            case BF16 -> "bf16";
-            case I32 -> throw new IllegalArgumentException("a floating primitive got an I32 buffer");
-        };
+    private synchronized void optInSharedMemory(String kernel, MemorySegment f, int dynamicBytes) {
+        int fixed = staticShared.computeIfAbsent(kernel, k -> driver().functionAttribute(f, CudaDriver.FUNC_ATTR_SHARED_SIZE_BYTES));
+        if (!needsSharedOptIn(fixed, dynamicBytes) || optedIn.getOrDefault(kernel, 0) >= dynamicBytes) return;
+        driver().setFunctionAttribute(f, CudaDriver.FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES, dynamicBytes);
+        optedIn.put(kernel, dynamicBytes);
     }
 
     static CudaBuffer cuda(Buffer b) {
@@ -162,7 +180,6 @@ public final class CudaBackend implements Backend {
     }
 
     private CudaBuffer newBuffer(DType dtype, long length) {
-        current();
         return new CudaBuffer(this, dtype, length, allocator.allocate(length * dtype.bytes(), stream.address()));
     }
 
@@ -220,21 +237,20 @@ public final class CudaBackend implements Backend {
         if (src.dtype() == dst.dtype()) { copyBlock(src, 0, n, dst, 0, n, 1, n); return; }
         if (!src.dtype().isFloating() || !dst.dtype().isFloating())
             throw new IllegalArgumentException("cannot convert " + src.dtype() + " to " + dst.dtype());
-        launchFlat("elementwise", src.dtype() == DType.F32 ? "convert_f32_to_bf16" : "convert_bf16_to_f32", n, src, dst, n);
+        run(Launches.convert(src, dst, n));
     }
 
     // ---- memory -------------------------------------------------------------------------------------------
 
     @Override public Buffer allocate(DType dtype, long length) {
         CudaBuffer b = newBuffer(dtype, length);
-        driver.memsetAsync(b.pointer(), 0, Math.max(1, b.bytes()), stream);
+        driver().memsetAsync(b.pointer(), 0, Math.max(1, b.bytes()), stream);
         return b;
     }
 
     @Override public void fill(Buffer buffer, float value) {
         CudaBuffer b = cuda(buffer);
-        if (b.dtype() == DType.I32) launchFlat("elementwise", "fill_i32", b.length(), b, (int) value, b.length());
-        else launchFlat("elementwise", "fill_" + suffix(b.dtype()), b.length(), b, value, b.length());
+        run(Launches.fill(b, value, b.length()));
     }
 
     private void checkFits(long count, CudaBuffer dst, String what) {
@@ -256,7 +272,7 @@ public final class CudaBackend implements Backend {
                 }
                 default -> throw new IllegalArgumentException("upload of floats into an I32 buffer");
             }
-            driver.copyToDevice(d.pointer(), host, host.byteSize());
+            driver().copyToDevice(d.pointer(), host, host.byteSize());
         }
     }
 
@@ -266,7 +282,7 @@ public final class CudaBackend implements Backend {
         if (src.length == 0) return;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocateFrom(Native.INT, src);
-            driver.copyToDevice(d.pointer(), host, host.byteSize());
+            driver().copyToDevice(d.pointer(), host, host.byteSize());
         }
     }
 
@@ -277,7 +293,7 @@ public final class CudaBackend implements Backend {
         if (n == 0) return out;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocate(s.bytes());
-            driver.copyToHost(host, s.pointer(), s.bytes());
+            driver().copyToHost(host, s.pointer(), s.bytes());
             switch (s.dtype()) {
                 case F32 -> MemorySegment.copy(host, Native.FLOAT, 0, out, 0, n);
                 case BF16 -> { for (int i = 0; i < n; i++) out[i] = Bf16.toFloat(host.getAtIndex(java.lang.foreign.ValueLayout.JAVA_SHORT, i)); }
@@ -294,7 +310,7 @@ public final class CudaBackend implements Backend {
         if (n == 0) return out;
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment host = arena.allocate(s.bytes());
-            driver.copyToHost(host, s.pointer(), s.bytes());
+            driver().copyToHost(host, s.pointer(), s.bytes());
             MemorySegment.copy(host, Native.INT, 0, out, 0, n);
         }
         return out;
@@ -314,19 +330,17 @@ public final class CudaBackend implements Backend {
         }
         if (srcStride == cols && dstStride == cols) {
             int bytes = s.dtype().bytes();
-            driver.copyDeviceAsync(d.pointer() + dstOffset * bytes, s.pointer() + srcOffset * bytes, rows * cols * bytes, stream);
+            driver().copyDeviceAsync(d.pointer() + dstOffset * bytes, s.pointer() + srcOffset * bytes, rows * cols * bytes, stream);
             return;
         }
-        launchFlat("elementwise", "copy_block_" + (s.dtype().bytes() == 2 ? "b16" : "b32"), rows * cols,
-                s, srcOffset, srcStride, d, dstOffset, dstStride, rows, cols);
+        run(Launches.copyBlock(s, srcOffset, srcStride, d, dstOffset, dstStride, rows, cols));
     }
 
     @Override public void transpose12(Buffer x, Buffer out, int d0, int d1, int d2, int d3) {
         CudaBuffer s = cuda(x);
         try (Operands ops = new Operands()) {
             CudaBuffer o = s.dtype().isFloating() ? ops.out(out, s.dtype()) : ints(out);
-            launchFlat("elementwise", "transpose12_" + (s.dtype().bytes() == 2 ? "b16" : "b32"), (long) d0 * d1 * d2 * d3,
-                    s, o, d0, d1, d2, d3);
+            run(Launches.transpose12(s, o, d0, d1, d2, d3));
         }
     }
 
@@ -346,7 +360,7 @@ public final class CudaBackend implements Backend {
                 else axpby(beta, cc, 0f, null, cc, cc.length());
                 return;
             }
-            current();
+            current();  // cuBLAS runs in the calling thread's current context
             cublas.gemm(cublasHandle, GemmOperands.rowMajor(transA, transB, m, n, k), batch, alpha,
                     ca.pointer(), dt, strideA, cb.pointer(), dt, strideB, beta, cc.pointer(), ct, strideC);
         }
@@ -354,22 +368,24 @@ public final class CudaBackend implements Backend {
 
     // ---- elementwise --------------------------------------------------------------------------------------
 
-    @Override public void add(Buffer a, Buffer b, Buffer out, long n, long bPeriod) { binary("add_", a, b, out, n, bPeriod); }
-
-    @Override public void mul(Buffer a, Buffer b, Buffer out, long n, long bPeriod) { binary("mul_", a, b, out, n, bPeriod); }
-
-    private void binary(String kernel, Buffer a, Buffer b, Buffer out, long n, long period) {
+    @Override public void add(Buffer a, Buffer b, Buffer out, long n, long bPeriod) {
         DType dt = floating(a);
         try (Operands ops = new Operands()) {
-            launchFlat("elementwise", kernel + suffix(dt), n, cuda(a), ops.in(b, dt), ops.out(out, dt), n, period);
+            run(Launches.add(cuda(a), ops.in(b, dt), ops.out(out, dt), n, bPeriod));
+        }
+    }
+
+    @Override public void mul(Buffer a, Buffer b, Buffer out, long n, long bPeriod) {
+        DType dt = floating(a);
+        try (Operands ops = new Operands()) {
+            run(Launches.mul(cuda(a), ops.in(b, dt), ops.out(out, dt), n, bPeriod));
         }
     }
 
     @Override public void axpby(float alpha, Buffer x, float beta, Buffer y, Buffer out, long n) {
         DType dt = floating(x);
         try (Operands ops = new Operands()) {
-            Object yArg = y == null || beta == 0f ? (Object) 0L : ops.in(y, dt);
-            launchFlat("elementwise", "axpby_" + suffix(dt), n, alpha, cuda(x), y == null ? 0f : beta, yArg, ops.out(out, dt), n);
+            run(Launches.axpby(alpha, cuda(x), beta, y == null || beta == 0f ? null : ops.in(y, dt), ops.out(out, dt), n));
         }
     }
 
@@ -382,10 +398,8 @@ public final class CudaBackend implements Backend {
         try (Operands ops = new Operands()) {
             CudaBuffer partial = ops.temp(DType.F32, chunks * cols);
             if (rows == 0) fill(partial, 0f);
-            else launch("reduce", "sum_rows_partial_" + suffix(dt), new int[] {(int) ((cols + 31) / 32), (int) chunks, 1},
-                    new int[] {32, 8, 1}, 0, cuda(x), partial, rows, (int) cols, rowsPerChunk);
-            launch("reduce", "sum_rows_final_" + suffix(dt), new int[] {(int) ((cols + THREADS - 1) / THREADS), 1, 1},
-                    new int[] {THREADS, 1, 1}, 0, partial, (int) chunks, (int) cols, ops.out(out, dt));
+            else run(Launches.sumRowsPartial(cuda(x), partial, rows, (int) cols, rowsPerChunk, (int) chunks));
+            run(Launches.sumRowsFinal(partial, (int) chunks, (int) cols, ops.out(out, dt)));
         }
     }
 
@@ -396,43 +410,40 @@ public final class CudaBackend implements Backend {
     /** Two passes with a block count fixed by n, so the result is deterministic. */
     private void fullSum(Buffer x, Buffer out, long n, boolean squares) {
         DType dt = floating(x);
-        int blocks = (int) Math.max(1, Math.min(1024, (n + THREADS - 1) / THREADS));
+        int blocks = (int) Math.max(1, Math.min(1024, (n + Launches.THREADS - 1) / Launches.THREADS));
         try (Operands ops = new Operands()) {
             CudaBuffer partial = ops.temp(DType.F32, blocks);
-            launch("reduce", "sum_partial_" + suffix(dt), new int[] {blocks, 1, 1}, new int[] {THREADS, 1, 1}, 0,
-                    cuda(x), partial, n, squares ? 1 : 0);
+            run(Launches.sumPartial(cuda(x), partial, n, squares, blocks));
             CudaBuffer o = cuda(out);
-            DType ot = o.dtype().isFloating() ? o.dtype() : dt;
-            launch("reduce", "sum_final_" + suffix(ot), new int[] {1, 1, 1}, new int[] {THREADS, 1, 1}, 0,
-                    partial, blocks, ops.out(out, ot));
+            run(Launches.sumFinal(partial, blocks, ops.out(out, o.dtype().isFloating() ? o.dtype() : dt)));
         }
     }
 
     @Override public void broadcastScalar(Buffer scalar, float factor, Buffer out, long n) {
         DType dt = floating(out);
         try (Operands ops = new Operands()) {
-            launchFlat("reduce", "broadcast_scalar_" + suffix(dt), n, ops.in(scalar, dt), factor, cuda(out), n);
+            run(Launches.broadcastScalar(ops.in(scalar, dt), factor, cuda(out), n));
         }
     }
 
     @Override public void gelu(Buffer x, Buffer out, long n) {
         DType dt = floating(x);
         try (Operands ops = new Operands()) {
-            launchFlat("gelu", "gelu_forward_" + suffix(dt), n, cuda(x), ops.out(out, dt), n);
+            run(Launches.gelu(cuda(x), ops.out(out, dt), n));
         }
     }
 
     @Override public void geluBackward(Buffer x, Buffer dout, Buffer dx, long n) {
         DType dt = floating(x);
         try (Operands ops = new Operands()) {
-            launchFlat("gelu", "gelu_backward_" + suffix(dt), n, cuda(x), ops.in(dout, dt), ops.out(dx, dt), n);
+            run(Launches.geluBackward(cuda(x), ops.in(dout, dt), ops.out(dx, dt), n));
         }
     }
 
     @Override public void dropout(Buffer x, Buffer out, long n, float p, long seed) {
         DType dt = floating(x);
         try (Operands ops = new Operands()) {
-            launchFlat("elementwise", "dropout_" + suffix(dt), n, cuda(x), ops.out(out, dt), n, p, seed);
+            run(Launches.dropout(cuda(x), ops.out(out, dt), n, p, seed));
         }
     }
 
@@ -442,40 +453,38 @@ public final class CudaBackend implements Backend {
                                     int rows, int cols, float eps) {
         DType dt = floating(x);
         try (Operands ops = new Operands()) {
-            launchRows("layernorm", "layernorm_forward_" + suffix(dt), rows, cuda(x), ops.in(weight, dt), ops.in(bias, dt),
-                    ops.out(out, dt), ops.out(mean, DType.F32), ops.out(rstd, DType.F32), rows, cols, eps);
+            run(Launches.layerNorm(cuda(x), ops.in(weight, dt), ops.in(bias, dt), ops.out(out, dt), ops.out(mean, DType.F32),
+                    ops.out(rstd, DType.F32), rows, cols, eps));
         }
     }
 
     @Override public void layerNormBackward(Buffer dout, Buffer x, Buffer weight, Buffer mean, Buffer rstd,
                                             Buffer dx, Buffer dweight, Buffer dbias, int rows, int cols) {
         DType dt = floating(x);
-        int shared = 2 * cols * Float.BYTES;
-        if (shared > 96 * 1024) throw new IllegalArgumentException("layerNormBackward: " + cols + " columns is more than the kernel's shared memory holds");
+        if (Launches.layerNormBackwardSharedBytes(cols) > 96 * 1024)
+            throw new IllegalArgumentException("layerNormBackward: " + cols + " columns is more than the kernel's shared memory holds");
         int chunks = Math.max(1, Math.min(rows, 512));
         int rowsPerChunk = (rows + chunks - 1) / chunks;
         chunks = Math.max(1, (rows + rowsPerChunk - 1) / Math.max(1, rowsPerChunk));
         try (Operands ops = new Operands()) {
             CudaBuffer pdw = ops.temp(DType.F32, (long) chunks * cols), pdb = ops.temp(DType.F32, (long) chunks * cols);
-            launch("layernorm", "layernorm_backward_" + suffix(dt), new int[] {chunks, 1, 1}, new int[] {THREADS, 1, 1}, shared,
-                    ops.in(dout, dt), cuda(x), ops.in(weight, dt), ops.in(mean, DType.F32), ops.in(rstd, DType.F32),
-                    ops.out(dx, dt), pdw, pdb, rows, cols, Math.max(1, rowsPerChunk));
-            launch("layernorm", "layernorm_backward_finish_" + suffix(dt), new int[] {(cols + THREADS - 1) / THREADS, 1, 1},
-                    new int[] {THREADS, 1, 1}, 0, pdw, pdb, ops.out(dweight, dt), ops.out(dbias, dt), chunks, cols);
+            run(Launches.layerNormBackward(ops.in(dout, dt), cuda(x), ops.in(weight, dt), ops.in(mean, DType.F32),
+                    ops.in(rstd, DType.F32), ops.out(dx, dt), pdw, pdb, rows, cols, chunks, Math.max(1, rowsPerChunk)));
+            run(Launches.layerNormBackwardFinish(pdw, pdb, ops.out(dweight, dt), ops.out(dbias, dt), chunks, cols));
         }
     }
 
     @Override public void softmax(Buffer x, Buffer out, int rows, int cols) {
         DType dt = floating(x);
         try (Operands ops = new Operands()) {
-            launchRows("softmax", "softmax_forward_" + suffix(dt), rows, cuda(x), ops.out(out, dt), rows, cols);
+            run(Launches.softmax(cuda(x), ops.out(out, dt), rows, cols));
         }
     }
 
     @Override public void softmaxBackward(Buffer y, Buffer dy, Buffer dx, int rows, int cols) {
         DType dt = floating(y);
         try (Operands ops = new Operands()) {
-            launchRows("softmax", "softmax_backward_" + suffix(dt), rows, cuda(y), ops.in(dy, dt), ops.out(dx, dt), rows, cols);
+            run(Launches.softmaxBackward(cuda(y), ops.in(dy, dt), ops.out(dx, dt), rows, cols));
         }
     }
 
@@ -492,7 +501,7 @@ public final class CudaBackend implements Backend {
             bind.put(AttentionArg.OUT, ops.out(out, dt));
             bind.put(AttentionArg.LSE, ops.out(lse, DType.F32));
             bind.put(AttentionArg.START, start == null ? (Object) 0L : ops.ints(start));
-            runPlan(attentionPlanner.forward(dt, batch, heads, tq, tk, headDim), bind, ops, dt, batch, heads, tq, tk, headDim);
+            runPlan(attentionPlan.forward(dt, batch, heads, tq, tk, headDim), bind);
         }
     }
 
@@ -512,7 +521,10 @@ public final class CudaBackend implements Backend {
             bind.put(AttentionArg.DK, ops.out(dk, dt));
             bind.put(AttentionArg.DV, ops.out(dv, dt));
             bind.put(AttentionArg.START, start == null ? (Object) 0L : ops.ints(start));
-            runPlan(attentionPlanner.backward(dt, batch, heads, tq, tk, headDim), bind, ops, dt, batch, heads, tq, tk, headDim);
+            CudaBuffer delta = ops.temp(DType.F32, AttentionPlan.deltaBytes(batch, heads, tq) / Float.BYTES);
+            driver().memsetAsync(delta.pointer(), 0, delta.bytes(), stream);
+            bind.put(AttentionArg.WORKSPACE_DELTA, delta);
+            runPlan(attentionPlan.backward(dt, batch, heads, tq, tk, headDim), bind);
         }
     }
 
@@ -527,25 +539,20 @@ public final class CudaBackend implements Backend {
         return bind;
     }
 
-    /** Allocates the plan's workspaces (zero-filled), binds every argument and runs the launches in order. */
-    private void runPlan(List<KernelLaunch> launches, Map<AttentionArg, Object> bind, Operands ops, DType dt,
-                         int batch, int heads, int tq, int tk, int headDim) {
-        for (AttentionArg w : List.of(AttentionArg.WORKSPACE_DELTA, AttentionArg.WORKSPACE_DQ_F32)) {
-            long bytes = attentionPlanner.workspaceBytes(w, dt, batch, heads, tq, tk, headDim);
-            if (bytes <= 0) continue;
-            CudaBuffer ws = ops.temp(DType.F32, (bytes + 3) / 4);
-            driver.memsetAsync(ws.pointer(), 0, ws.bytes(), stream);
-            bind.put(w, ws);
+    /** Binds every argument of the plan's launches and runs them in order. */
+    private void runPlan(List<KernelLaunch> launches, Map<AttentionArg, Object> bind) {
+        for (KernelLaunch l : launches) run(bind(l, bind));
+    }
+
+    /** The launch with each AttentionArg replaced by its value. */
+    static KernelLaunch bind(KernelLaunch l, Map<AttentionArg, Object> bind) {
+        List<Object> values = new ArrayList<>();
+        for (Object a : l.args()) {
+            Object value = bind.get((AttentionArg) a);
+            if (value == null) throw new IllegalStateException("attention kernel " + l.kernel() + " needs " + a + ", which is not bound");
+            values.add(value);
         }
-        for (KernelLaunch l : launches) {
-            Object[] args = new Object[l.args().size()];
-            for (int i = 0; i < args.length; i++) {
-                AttentionArg a = l.args().get(i);
-                args[i] = bind.get(a);
-                if (args[i] == null) throw new IllegalStateException("attention kernel " + l.kernel() + " needs " + a + ", which is not bound");
-            }
-            launch(l.module(), l.kernel(), l.grid(), l.block(), l.sharedBytes(), args);
-        }
+        return new KernelLaunch(l.module(), l.kernel(), l.grid(), l.block(), l.sharedBytes(), values);
     }
 
     // ---- embedding, cross-entropy -------------------------------------------------------------------------
@@ -554,7 +561,7 @@ public final class CudaBackend implements Backend {
         DType dt = floating(table);
         int vocab = (int) (cuda(table).length() / Math.max(1, dim));
         try (Operands ops = new Operands()) {
-            launchFlat("embedding", "embedding_forward_" + suffix(dt), (long) n * dim, cuda(table), ints(ids), ops.out(out, dt), n, dim, vocab);
+            run(Launches.embedding(cuda(table), ints(ids), ops.out(out, dt), n, dim, vocab));
         }
     }
 
@@ -564,18 +571,17 @@ public final class CudaBackend implements Backend {
         EmbeddingBuckets buckets = EmbeddingBuckets.of(hostIds, n, vocab);
         try (Operands ops = new Operands()) {
             CudaBuffer d = ops.out(dtable, dt);
-            launchFlat("elementwise", "fill_" + suffix(dt), (long) vocab * dim, d, 0f, (long) vocab * dim);
+            run(Launches.fill(d, 0f, (long) vocab * dim));
             if (buckets.count() == 0) return;
-            launch("embedding", "embedding_backward_" + suffix(dt), new int[] {buckets.count(), 1, 1}, new int[] {THREADS, 1, 1}, 0,
-                    cuda(dout), ops.ints(buckets.positions()), ops.ints(buckets.bucketStart()), ops.ints(buckets.bucketId()), d, dim);
+            run(Launches.embeddingBackward(cuda(dout), ops.ints(buckets.positions()), ops.ints(buckets.bucketStart()),
+                    ops.ints(buckets.bucketId()), d, dim, buckets.count()));
         }
     }
 
     @Override public void crossEntropy(Buffer logits, Buffer targets, Buffer loss, Buffer lse, int rows, int vocab) {
         DType dt = floating(logits);
         try (Operands ops = new Operands()) {
-            launchRows("crossentropy", "crossentropy_forward_" + suffix(dt), rows, cuda(logits), ints(targets),
-                    ops.out(loss, DType.F32), ops.out(lse, DType.F32), rows, vocab);
+            run(Launches.crossEntropy(cuda(logits), ints(targets), ops.out(loss, DType.F32), ops.out(lse, DType.F32), rows, vocab));
         }
     }
 
@@ -583,35 +589,29 @@ public final class CudaBackend implements Backend {
                                                int rows, int vocab) {
         DType dt = floating(logits);
         try (Operands ops = new Operands()) {
-            launchRows("crossentropy", "crossentropy_backward_" + suffix(dt), rows, cuda(logits), ints(targets),
-                    ops.in(lse, DType.F32), ops.in(dloss, DType.F32), ops.out(dlogits, dt), rows, vocab);
+            run(Launches.crossEntropyBackward(cuda(logits), ints(targets), ops.in(lse, DType.F32), ops.in(dloss, DType.F32),
+                    ops.out(dlogits, dt), rows, vocab));
         }
     }
 
     // ---- optimizer ----------------------------------------------------------------------------------------
 
     /**
-     * F32 parameters update in place. A BF16 parameter gets an F32 master copy (made from it on the first step and
-     * closed with it) that carries the update; the parameter is its rounding. Moments are F32.
+     * F32 parameters update in place. A BF16 parameter's update is carried by its F32 master weight (the optimizer's
+     * state, so checkpoints hold it); the parameter gets its rounding. Moments are F32.
      */
-    @Override public void adamw(Buffer param, Buffer grad, Buffer m, Buffer v, long n, float lr, float beta1, float beta2,
-                                float eps, float weightDecay, int t, float gradScale) {
+    @Override public void adamw(Buffer param, Buffer master, Buffer grad, Buffer m, Buffer v, long n, float lr, float beta1,
+                                float beta2, float eps, float weightDecay, int t, float gradScale) {
         CudaBuffer p = cuda(param);
-        float bc1 = 1f - (float) Math.pow(beta1, t), bc2 = 1f - (float) Math.pow(beta2, t);
+        var step = new Launches.AdamWStep(lr, beta1, beta2, eps, weightDecay, 1f - (float) Math.pow(beta1, t),
+                1f - (float) Math.pow(beta2, t), gradScale);
         try (Operands ops = new Operands()) {
             CudaBuffer mm = ops.inout(m, DType.F32), vv = ops.inout(v, DType.F32);
             if (floating(p) == DType.F32) {
-                launchFlat("adamw", "adamw_f32", n, p, ops.in(grad, DType.F32), mm, vv, n, lr, beta1, beta2, eps, weightDecay,
-                        bc1, bc2, gradScale);
+                run(Launches.adamw(p, ops.in(grad, DType.F32), mm, vv, n, step));
             } else {
-                CudaBuffer master = p.attached();
-                if (master == null) {
-                    master = newBuffer(DType.F32, p.length());
-                    convert(p, master, p.length());
-                    p.attach(master);
-                }
-                launchFlat("adamw", "adamw_bf16", n, master, p, ops.in(grad, DType.BF16), mm, vv, n, lr, beta1, beta2, eps,
-                        weightDecay, bc1, bc2, gradScale);
+                if (master == null) throw new IllegalArgumentException("adamw: the BF16 parameter " + p + " needs its F32 master weight");
+                run(Launches.adamwMaster(ops.inout(master, DType.F32), p, ops.in(grad, DType.BF16), mm, vv, n, step));
             }
         }
     }

@@ -6,14 +6,13 @@ import org.instruct4j.engine.backend.Buffer;
 
 /**
  * Device storage for one tensor: F32, BF16 or I32 elements in a block of the caching allocator. close() returns the
- * block to the cache (and closes an attached buffer, such as the F32 master copy AdamW keeps for a BF16 parameter).
+ * block to the cache.
  */
 public final class CudaBuffer implements Buffer {
     private final CudaBackend backend;
     private final DType dtype;
     private final long length;
     private CachingAllocator.Block block;
-    private CudaBuffer attached;
 
     CudaBuffer(CudaBackend backend, DType dtype, long length, CachingAllocator.Block block) {
         this.backend = backend;
@@ -30,10 +29,6 @@ public final class CudaBuffer implements Buffer {
 
     long bytes() { return length * dtype.bytes(); }
 
-    CudaBuffer attached() { return attached; }
-
-    void attach(CudaBuffer other) { attached = other; }
-
     @Override public DType dtype() { return dtype; }
 
     @Override public long length() { return length; }
@@ -46,8 +41,6 @@ public final class CudaBuffer implements Buffer {
         if (block == null) return;
         backend.allocator().release(block);
         block = null;
-        if (attached != null) attached.close();
-        attached = null;
     }
 
     @Override public String toString() { return "CudaBuffer(" + dtype + " x " + length + (block == null ? ", closed)" : ")"); }

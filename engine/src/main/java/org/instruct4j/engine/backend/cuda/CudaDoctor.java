@@ -40,11 +40,10 @@ public final class CudaDoctor {
         }
         Nvrtc nvrtc = null;
         try {
-            nvrtc = Nvrtc.get();
-            int[] v = nvrtc.version();
-            lines.add("NVRTC " + v[0] + "." + v[1] + ": " + nvrtc.loadedFrom());
+            nvrtc = Nvrtc.forDriver(driver.driverVersion());
+            lines.add(nvrtc.release() + ": " + nvrtc.loadedFrom());
         } catch (Throwable t) {
-            lines.add("NVRTC missing: " + t.getMessage());
+            lines.add("NVRTC unusable: " + t.getMessage());
         }
         try {
             lines.add("cuBLAS: " + CuBlas.get().loadedFrom());

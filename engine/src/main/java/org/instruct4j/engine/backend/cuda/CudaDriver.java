@@ -22,6 +22,8 @@ public final class CudaDriver {
     public static final int ATTR_MULTIPROCESSOR_COUNT = 16;
     public static final int ATTR_COMPUTE_CAPABILITY_MAJOR = 75;
     public static final int ATTR_COMPUTE_CAPABILITY_MINOR = 76;
+    /** CU_FUNC_ATTRIBUTE_SHARED_SIZE_BYTES: a kernel's static shared memory. */
+    public static final int FUNC_ATTR_SHARED_SIZE_BYTES = 1;
     public static final int FUNC_ATTR_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
     static final int ERROR_OUT_OF_MEMORY = 2;
 
@@ -32,7 +34,7 @@ public final class CudaDriver {
             cuDeviceGetAttribute, cuDeviceTotalMem, cuDevicePrimaryCtxRetain, cuCtxSetCurrent, cuStreamCreate,
             cuStreamSynchronize, cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime, cuMemAlloc,
             cuMemFree, cuMemGetInfo, cuMemcpyHtoD, cuMemcpyDtoH, cuMemcpyDtoDAsync, cuMemsetD8Async,
-            cuModuleLoadData, cuModuleGetFunction, cuFuncSetAttribute, cuLaunchKernel, cuGetErrorName,
+            cuModuleLoadData, cuModuleGetFunction, cuFuncGetAttribute, cuFuncSetAttribute, cuLaunchKernel, cuGetErrorName,
             cuGetErrorString;
 
     private CudaDriver(NativeLibraries.Loaded lib) {
@@ -62,6 +64,7 @@ public final class CudaDriver {
         cuMemsetD8Async = require(lib, "cuMemsetD8Async", status(LONG, Native.INT, LONG, PTR));
         cuModuleLoadData = require(lib, "cuModuleLoadData", status(PTR, PTR));
         cuModuleGetFunction = require(lib, "cuModuleGetFunction", status(PTR, PTR, PTR));
+        cuFuncGetAttribute = require(lib, "cuFuncGetAttribute", status(PTR, INT, PTR));
         cuFuncSetAttribute = require(lib, "cuFuncSetAttribute", status(PTR, INT, INT));
         cuLaunchKernel = require(lib, "cuLaunchKernel",
                 status(PTR, INT, INT, INT, INT, INT, INT, INT, PTR, PTR, PTR));
@@ -225,6 +228,10 @@ public final class CudaDriver {
         try (Arena arena = Arena.ofConfined()) {
             return handleOut("cuModuleGetFunction(" + name + ")", cuModuleGetFunction, module, arena.allocateFrom(name));
         }
+    }
+
+    public int functionAttribute(MemorySegment function, int attribute) {
+        return intOut("cuFuncGetAttribute", cuFuncGetAttribute, attribute, function);
     }
 
     public void setFunctionAttribute(MemorySegment function, int attribute, int value) {

@@ -13,14 +13,17 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Compiled kernels on disk: <dir>/<sha256 of source, headers, options and architecture>.cubin, so a kernel is
- * compiled once per machine and source version. The directory is $INSTRUCT4J_CACHE, else ~/.cache/instruct4j/kernels.
+ * Compiled kernels on disk: <dir>/<sha256 of source, headers, options, architecture and compiler release>.cubin,
+ * so a kernel is compiled once per machine, source version and NVRTC release. The directory is $INSTRUCT4J_CACHE, else ~/.cache/instruct4j/kernels.
  * Files are written to a temporary name and renamed, so a crash never leaves half a cubin behind.
  */
 public final class KernelCache {
     /** Turns CUDA C into a loadable image (NVRTC on a GPU machine, a fake in tests). */
     public interface Compiler {
         byte[] compile(String name, String source, Map<String, String> headers, List<String> options);
+
+        /** Which compiler and version ("NVRTC 13.1"): an upgraded NVRTC must not be served another's images. */
+        String release();
     }
 
     private final Path directory;
@@ -45,11 +48,11 @@ public final class KernelCache {
         return List.of("--gpu-architecture=" + arch, "-std=c++17", "-default-device");
     }
 
-    /** The cache key: changes when any input of the compile changes. */
-    public static String key(String source, Map<String, String> headers, List<String> options, String arch) {
+    /** The cache key: changes when any input of the compile changes, the compiler's release included. */
+    public static String key(String source, Map<String, String> headers, List<String> options, String arch, String release) {
         try {
             MessageDigest sha = MessageDigest.getInstance("SHA-256");
-            for (String part : List.of("source", source, "arch", arch)) update(sha, part);
+            for (String part : List.of("source", source, "arch", arch, "compiler", release)) update(sha, part);
             for (var e : new TreeMap<>(headers).entrySet()) { update(sha, "header " + e.getKey()); update(sha, e.getValue()); }
             for (String o : options) update(sha, "option " + o);
             return HexFormat.of().formatHex(sha.digest());
@@ -65,7 +68,7 @@ public final class KernelCache {
     }
 
     public Path fileFor(KernelSources.Source source, String arch) {
-        return directory.resolve(key(source.text(), source.headers(), options(arch), arch) + ".cubin");
+        return directory.resolve(key(source.text(), source.headers(), options(arch), arch, compiler.release()) + ".cubin");
     }
 
     /** The compiled image of source for arch, from disk when present, else compiled and stored. */

@@ -11,14 +11,26 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
+import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /**
  * NVRTC (libnvrtc.so.13, then .12): compiles CUDA C source to a cubin for one architecture (--gpu-architecture=sm_XY),
  * or to PTX when the option names a virtual architecture (compute_XY). A failed compile throws with the program log.
+ *
+ * <p>The driver loads a cubin from an NVRTC of its own CUDA major version or an older one (a newer minor within the
+ * major is fine: cubins, unlike PTX, fall under minor version compatibility). So the NVRTC is chosen for the driver:
+ * a CUDA 12 driver gets libnvrtc.so.12 even where libnvrtc.so.13 is installed, and an NVRTC whose major is newer
+ * than the driver's is refused with what to install.
  */
 public final class Nvrtc implements KernelCache.Compiler {
+    /** NVRTC sonames newest first; libnvrtc.so (no version) last, checked against the driver once loaded. */
+    static final List<Integer> MAJORS = List.of(13, 12);
+    /** NVRTC dlopens its builtins (libnvrtc-builtins.so.MAJOR.MINOR) when it compiles; see NativeLibraries. */
+    static final String BUILTINS = "libnvrtc-builtins";
+
     private static volatile Nvrtc instance;
 
     private final NativeLibraries.Loaded lib;
@@ -41,14 +53,44 @@ public final class Nvrtc implements KernelCache.Compiler {
         nvrtcGetErrorString = require(lib, "nvrtcGetErrorString", FunctionDescriptor.of(PTR, INT));
     }
 
-    public static Nvrtc get() {
+    /**
+     * The NVRTC for a driver of CUDA version driverVersion (major * 1000 + minor * 10, as cuDriverGetVersion gives),
+     * loaded once per JVM; throws naming the versions when the only NVRTC found is too new for the driver.
+     */
+    public static Nvrtc forDriver(int driverVersion) {
         Nvrtc n = instance;
-        if (n != null) return n;
-        synchronized (Nvrtc.class) {
-            if (instance == null)
-                instance = new Nvrtc(NativeLibraries.load("NVRTC", List.of("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so")));
-            return instance;
+        if (n == null) {
+            synchronized (Nvrtc.class) {
+                if (instance == null) instance = new Nvrtc(NativeLibraries.load("NVRTC", sonames(driverVersion), BUILTINS));
+                n = instance;
+            }
         }
+        String problem = incompatibility(n.version(), driverVersion);
+        if (problem != null) throw new CudaException(problem);
+        return n;
+    }
+
+    /** The NVRTC in folder (libnvrtc.so.13 or .12 and its builtins), not a JVM-wide instance. */
+    public static Nvrtc loadFrom(Path folder) {
+        return new Nvrtc(NativeLibraries.loadFrom(folder, "NVRTC",
+                MAJORS.stream().map(m -> "libnvrtc.so." + m).toList(), BUILTINS));
+    }
+
+    /** The sonames worth trying for a driver: NVRTC of the driver's major version or older, newest first. */
+    static List<String> sonames(int driverVersion) {
+        List<String> out = new ArrayList<>();
+        for (int major : MAJORS) if (major <= driverVersion / 1000) out.add("libnvrtc.so." + major);
+        out.add("libnvrtc.so");
+        return out;
+    }
+
+    /** Null when cubins of NVRTC {major, minor} load on the driver; else what is wrong and what to do about it. */
+    static String incompatibility(Version nvrtc, int driverVersion) {
+        int driverMajor = driverVersion / 1000;
+        if (nvrtc.major() <= driverMajor) return null;
+        return "NVRTC " + nvrtc + " is newer than the CUDA driver (CUDA " + driverMajor + "." + (driverVersion % 1000) / 10
+                + "): the driver cannot load its cubins. Install NVRTC " + driverMajor + ".x (e.g. pip install nvidia-cuda-nvrtc-cu"
+                + driverMajor + " and put its lib folder in LD_LIBRARY_PATH) or a driver for CUDA " + nvrtc.major() + ".";
     }
 
     public String loadedFrom() { return lib.from(); }
@@ -60,14 +102,21 @@ public final class Nvrtc implements KernelCache.Compiler {
 
     private void check(String call, int status) { CudaException.check("NVRTC", call, status, this::describe); }
 
-    /** {major, minor}. */
-    public int[] version() {
+    /** An NVRTC release, as nvrtcVersion gives it. */
+    public record Version(int major, int minor) {
+        @Override public String toString() { return major + "." + minor; }
+    }
+
+    public Version version() {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment major = arena.allocate(INT), minor = arena.allocate(INT);
             check("nvrtcVersion", callStatus(nvrtcVersion, major, minor));
-            return new int[] {major.get(INT, 0), minor.get(INT, 0)};
+            return new Version(major.get(INT, 0), minor.get(INT, 0));
         }
     }
+
+    /** "NVRTC 13.1": part of the kernel cache key, since another release makes another image. */
+    @Override public String release() { return "NVRTC " + version(); }
 
     @Override public byte[] compile(String name, String source, Map<String, String> headers, List<String> options) {
         try (Arena arena = Arena.ofConfined()) {

@@ -76,7 +76,7 @@ class AttentionKernelContractTest {
             for (Param p : kernels.get(l.kernel()).params()) {
                 String expected = switch (AttentionArg.valueOf(p.name().toUpperCase())) {
                     case Q, K, V, OUT, DOUT, DQ, DK, DV -> element;
-                    case LSE, WORKSPACE_DELTA, WORKSPACE_DQ_F32 -> "float*";
+                    case LSE, WORKSPACE_DELTA -> "float*";
                     case START -> "int*";
                     case BATCH, HEADS, TQ, TK, HEAD_DIM -> "int";
                     case SCALE -> "float";

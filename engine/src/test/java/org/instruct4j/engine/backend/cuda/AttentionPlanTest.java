@@ -76,13 +76,8 @@ class AttentionPlanTest {
     }
 
     @Test
-    void workspacesAreDeltaOnly() {
-        assertThat(plan.workspaceBytes(AttentionArg.WORKSPACE_DELTA, DType.BF16, 4, 16, 2048, 2048, 128)).isEqualTo(4L * 16 * 2048 * 4);
-        assertThat(plan.workspaceBytes(AttentionArg.WORKSPACE_DQ_F32, DType.BF16, 4, 16, 2048, 2048, 128)).isZero();
-        assertThatThrownBy(() -> plan.workspaceBytes(AttentionArg.Q, DType.BF16, 1, 1, 1, 1, 64))
-                .hasMessageContaining("Q is not a workspace");
-        for (KernelLaunch l : plan.backward(DType.BF16, 1, 1, 64, 64, 64))
-            assertThat(l.args()).doesNotContain(AttentionArg.WORKSPACE_DQ_F32);
+    void theDeltaWorkspaceHoldsOneFloatPerQueryRow() {
+        assertThat(AttentionPlan.deltaBytes(4, 16, 2048)).isEqualTo(4L * 16 * 2048 * 4);
     }
 
     @Test

@@ -3,9 +3,13 @@ package org.instruct4j.engine.backend.cuda;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The parts of the native bindings that need no GPU: library search order, status mapping, bf16 rounding. */
 class BindingLogicTest {
@@ -25,13 +29,35 @@ class BindingLogicTest {
     }
 
     @Test void aMissingLibraryNamesEveryPlaceTried() {
-        assertThatThrownBy(() -> NativeLibraries.load("the test library", List.of("libinstruct4j-absent.so.13", "libinstruct4j-absent.so.12"),
+        assertThatThrownBy(() -> NativeLibraries.load("the test library", List.of("libinstruct4j-absent.so.13", "libinstruct4j-absent.so.12"), null,
                 Map.of("CUDA_HOME", "/nonexistent-cuda")))
                 .isInstanceOf(CudaException.class)
                 .hasMessageContaining("the test library")
                 .hasMessageContaining("libinstruct4j-absent.so.13")
                 .hasMessageContaining("/nonexistent-cuda/lib64/libinstruct4j-absent.so.12")
                 .hasMessageContaining("/usr/local/cuda/lib64/libinstruct4j-absent.so.12");
+    }
+
+    @Test void companionsAreTheFilesBesideTheLibraryWithItsVersion(@TempDir Path dir) throws IOException {
+        for (String f : List.of("libnvrtc.so.13", "libnvrtc-builtins.so.13.1", "libnvrtc-builtins.so.12.4", "libcublas.so.13"))
+            Files.createFile(dir.resolve(f));
+        assertThat(NativeLibraries.companions(dir.resolve("libnvrtc.so.13"), "libnvrtc-builtins"))
+                .containsExactly(dir.resolve("libnvrtc-builtins.so.13.1"));
+        assertThat(NativeLibraries.companions(dir.resolve("libnvrtc.so.12"), "libnvrtc-builtins"))
+                .containsExactly(dir.resolve("libnvrtc-builtins.so.12.4"));
+    }
+
+    @Test void nvrtcIsChosenForTheDriversMajorVersion() {
+        assertThat(Nvrtc.sonames(13000)).containsExactly("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so");
+        assertThat(Nvrtc.sonames(12040)).as("a CUDA 12.4 driver cannot load NVRTC 13's cubins").containsExactly("libnvrtc.so.12", "libnvrtc.so");
+    }
+
+    @Test void anNvrtcNewerThanTheDriverIsRefusedWithWhatToInstall() {
+        assertThat(Nvrtc.incompatibility(new Nvrtc.Version(12, 8), 12040)).as("a newer minor: cubins are minor-version compatible").isNull();
+        assertThat(Nvrtc.incompatibility(new Nvrtc.Version(12, 4), 13000)).isNull();
+        assertThat(Nvrtc.incompatibility(new Nvrtc.Version(13, 1), 12040))
+                .contains("NVRTC 13.1 is newer than the CUDA driver (CUDA 12.4)")
+                .contains("nvidia-cuda-nvrtc-cu12");
     }
 
     @Test void aFailedStatusNamesTheCallTheErrorAndTheCode() {
@@ -73,12 +99,12 @@ class BindingLogicTest {
 
     @Test void kernelArgsRejectNullAndUnknownTypes() {
         try (var arena = java.lang.foreign.Arena.ofConfined()) {
-            var packed = KernelArgs.pack(arena, 5, 2.5f, 7L);
+            var packed = KernelArgs.pack(arena, java.util.List.of(5, 2.5f, 7L));
             assertThat(packed.getAtIndex(Native.PTR, 0).reinterpret(4).get(Native.INT, 0)).isEqualTo(5);
             assertThat(packed.getAtIndex(Native.PTR, 1).reinterpret(4).get(Native.FLOAT, 0)).isEqualTo(2.5f);
             assertThat(packed.getAtIndex(Native.PTR, 2).reinterpret(8).get(Native.LONG, 0)).isEqualTo(7L);
-            assertThatThrownBy(() -> KernelArgs.pack(arena, 1, null)).hasMessageContaining("argument 1 is null");
-            assertThatThrownBy(() -> KernelArgs.pack(arena, "x")).hasMessageContaining("String");
+            assertThatThrownBy(() -> KernelArgs.pack(arena, java.util.Arrays.asList(1, null))).hasMessageContaining("argument 1 is null");
+            assertThatThrownBy(() -> KernelArgs.pack(arena, List.of("x"))).hasMessageContaining("String");
         }
     }
 }

@@ -30,7 +30,7 @@ class EmulatedDeviceTest {
         driver = CudaDriver.get();  // a binding the stand-in cannot satisfy fails here, naming the function
         assertThat(CudaBackend.isAvailable()).as("the chosen emulated device opens").isTrue();
         driver.setCurrent(driver.retainPrimaryContext(driver.device(0)));
-        KernelCache cache = new KernelCache(KernelCache.defaultDirectory(), Nvrtc.get());
+        KernelCache cache = new KernelCache(KernelCache.defaultDirectory(), Nvrtc.forDriver(driver.driverVersion()));
         elementwise = driver.loadModule(cache.image(KernelSources.load("elementwise"), "sm_90"));
         embedding = driver.loadModule(cache.image(KernelSources.load("embedding"), "sm_90"));
         layernorm = driver.loadModule(cache.image(KernelSources.load("layernorm"), "sm_90"));
@@ -42,7 +42,7 @@ class EmulatedDeviceTest {
 
     static void launch(MemorySegment module, String kernel, int[] grid, int[] block, int shared, Object... args) {
         try (Arena arena = Arena.ofConfined()) {
-            driver.launch(kernel, driver.function(module, kernel), grid, block, shared, MemorySegment.NULL, KernelArgs.pack(arena, args));
+            driver.launch(kernel, driver.function(module, kernel), grid, block, shared, MemorySegment.NULL, KernelArgs.pack(arena, java.util.List.of(args)));
         }
     }
 

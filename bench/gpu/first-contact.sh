@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# First contact with a GPU: everything the CPU could not prove, in one call of at most 8 minutes on the lent GPU
+# machine (CUDA 13, PyTorch, no Java).
+#
+#   here:  ../shared/tools/gpu-pack --build --tests      (packs the JRE, the jars and the test classes into .gpu/)
+#   there: run(command="bash bench/gpu/first-contact.sh", carry=[".gpu"], timeout_s=540)
+#
+# Steps, each under its own time limit so one that hangs or fails cannot eat the others' time:
+#   doctor       instruct4j doctor: driver, GPU, NVRTC, cuBLAS, every kernel file compiled for this GPU
+#   parity       CudaParityTest (every Backend primitive against the CPU, F32 and BF16) and the BF16 master
+#                weights surviving a checkpoint (AdamWMasterWeightsTest)
+#   allocator    CudaAllocatorWarmupTest: no cuMemAlloc after the first step
+#   gpt          CudaGptTrainingTest: a tiny GPT trained on cuda follows the CPU's losses
+#   microbench   CudaMicrobench: layernorm / AdamW / cross-entropy GB/s beside a copy, GEMM and attention TFLOP/s
+#   torch        PyTorch's SDPA (attention_bench.py) and its GEMM and memory-bound peers (torch_peers.py)
+# Every log and result goes to one folder: $OUT when set (the device tool's), else --out DIR, else
+# runs/first-contact; summary.md there says what passed and puts our figures beside PyTorch's.
+# Options: --out DIR, --quick (smaller benchmark shapes), --dry-run (checks the setup and prints the plan).
+set -uo pipefail
+
+out=${OUT:-runs/first-contact}
+quick=0 dry=0
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --out) out=$2; shift ;;
+    --quick) quick=1 ;;
+    --dry-run) dry=1 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    *) echo "first-contact: unknown argument $1 (try --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+cd "$(dirname "$0")/../.." || exit 2
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+# Kernels compile once per run, into a cache outside $OUT (it would only add bytes to what comes back).
+export INSTRUCT4J_CACHE=${INSTRUCT4J_CACHE:-/tmp/instruct4j-kernels}
+
+budget=460   # seconds for all steps; the call's 8 minutes leave a minute for unpacking the JRE and the summary
+start=$SECONDS
+declare -a names=() verdicts=() seconds=()
+
+# step NAME LIMIT COMMAND...: runs COMMAND with its output in $out/NAME.log, for at most LIMIT seconds and never
+# past the overall budget; records passed / FAILED (exit status) / TIMED OUT.
+step() {
+  local name=$1 limit=$2; shift 2
+  local left=$(( budget - (SECONDS - start) ))
+  [ "$limit" -gt "$left" ] && limit=$left
+  if [ "$limit" -le 5 ]; then
+    names+=("$name"); verdicts+=("not run (budget spent)"); seconds+=(0); return
+  fi
+  echo "== $name (at most ${limit}s)"
+  local t0=$SECONDS rc
+  if [ "$dry" = 1 ]; then
+    echo "would run: $*" | tee "$out/$name.log"; rc=0
+  else
+    timeout --kill-after=5 "$limit" "$@" > "$out/$name.log" 2>&1; rc=$?
+  fi
+  local verdict=passed
+  [ "$rc" -ne 0 ] && verdict="FAILED (exit $rc)"
+  [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && verdict="TIMED OUT after ${limit}s"
+  names+=("$name"); verdicts+=("$verdict"); seconds+=($(( SECONDS - t0 )))
+  echo "   $verdict in $(( SECONDS - t0 ))s; tail of $name.log:"; tail -n 5 "$out/$name.log" | sed 's/^/   | /'
+}
+
+tests() {  # tests CLASS...: sets sel to the JUnit console launcher's arguments for these test classes
+  local c
+  sel=()
+  for c in "$@"; do sel+=(--select-class "org.instruct4j.engine.backend.cuda.$c"); done
+  sel+=(--reports-dir "$out/junit")
+}
+
+if [ ! -x .gpu/java ] || [ ! -x .gpu/junit ]; then
+  echo "first-contact: .gpu/java or .gpu/junit is missing: run ../shared/tools/gpu-pack --build --tests here and carry [\".gpu\"]" \
+    | tee "$out/summary.md" >&2
+  exit 2
+fi
+py=$(command -v python3 || command -v python || echo python3)
+{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || echo "nvidia-smi: not available"; } > "$out/gpu.txt"
+
+step doctor 60 .gpu/java org.instruct4j.rlhf.cli.Main doctor
+tests CudaParityTest AdamWMasterWeightsTest; step parity 150 .gpu/junit "${sel[@]}"
+tests CudaAllocatorWarmupTest;               step allocator 45 .gpu/junit "${sel[@]}"
+tests CudaGptTrainingTest;                   step gpt 60 .gpu/junit "${sel[@]}"
+bench_args=("$out"); [ "$quick" = 1 ] && bench_args+=(quick)
+step microbench 100 .gpu/java -Xmx8g org.instruct4j.bench.gpu.CudaMicrobench "${bench_args[@]}"
+step torch 60 bash -c "'$py' bench/gpu/attention_bench.py --out '$out/sdpa' && '$py' bench/gpu/torch_peers.py --out '$out'"
+
+# ---- summary -----------------------------------------------------------------------------------------------
+{
+  echo "# First contact ($(date -u +%Y-%m-%dT%H:%MZ))"
+  echo
+  echo "GPU: $(cat "$out/gpu.txt")"
+  echo
+  echo "| step | result | seconds |"
+  echo "|---|---|---|"
+  for i in "${!names[@]}"; do echo "| ${names[$i]} | ${verdicts[$i]} | ${seconds[$i]} |"; done
+  echo
+  if [ -f "$out/microbench.tsv" ]; then
+    echo "## instruct4j (CudaMicrobench)"; echo
+    echo '```'; column -t -s $'\t' "$out/microbench.tsv" 2>/dev/null || cat "$out/microbench.tsv"; echo '```'; echo
+  fi
+  if [ -f "$out/torch_peers.tsv" ]; then
+    echo "## PyTorch peers (torch_peers.py)"; echo
+    echo '```'; column -t -s $'\t' "$out/torch_peers.tsv" 2>/dev/null || cat "$out/torch_peers.tsv"; echo '```'; echo
+  fi
+  if [ -f "$out/sdpa/sdpa_bench.json" ]; then
+    echo "## PyTorch SDPA (attention_bench.py)"; echo
+    echo '```'; cat "$out/sdpa/sdpa_bench.json"; echo '```'; echo
+  fi
+  grep -h "losses:" "$out/gpt.log" 2>/dev/null | sed 's/^/    /'
+  echo
+  echo "Logs: one per step (NAME.log), JUnit XML in junit/, benchmark tables as .tsv."
+} > "$out/summary.md"
+cat "$out/summary.md"
+failed=0
+for v in "${verdicts[@]}"; do [ "$v" = passed ] || failed=1; done
+exit $failed
