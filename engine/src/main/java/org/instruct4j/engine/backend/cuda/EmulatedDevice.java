@@ -31,7 +31,8 @@ public final class EmulatedDevice {
     public static String describeChoice() {
         Path folder = chosen();
         if (folder == null) return null;
-        String how = System.getProperty(PROPERTY) != null ? "-D" + PROPERTY : ENVIRONMENT;
+        String property = System.getProperty(PROPERTY);
+        String how = property != null && !property.isBlank() ? "-D" + PROPERTY : ENVIRONMENT;
         return "EMULATED CUDA device chosen by " + how + "=" + folder + ": kernels run on the CPU, nothing runs on a GPU";
     }
 
