@@ -41,7 +41,8 @@ start=$SECONDS
 declare -a names=() verdicts=() seconds=()
 
 # step NAME LIMIT COMMAND...: runs COMMAND with its output in $out/NAME.log, for at most LIMIT seconds and never
-# past the overall budget; records passed / FAILED (exit status) / TIMED OUT.
+# past the overall budget; records passed, FAILED (exit status or no CUDA), TIMED OUT, or SKIPPED (tests that
+# aborted on an assumption, i.e. found no GPU, pass as far as JUnit's exit status goes).
 step() {
   local name=$1 limit=$2; shift 2
   local left=$(( budget - (SECONDS - start) ))
@@ -56,18 +57,21 @@ step() {
   else
     timeout --kill-after=5 "$limit" "$@" > "$out/$name.log" 2>&1; rc=$?
   fi
-  local verdict=passed
+  local verdict=passed aborted
+  aborted=$(sed -n 's/^\[ *\([0-9]*\) tests aborted.*/\1/p' "$out/$name.log" | head -n1)
+  [ "${aborted:-0}" -gt 0 ] && verdict="SKIPPED ($aborted tests aborted: $(grep -m1 -o 'Assumption failed: [^(]*' "$out/$name.log"))"
+  grep -q '^no CUDA' "$out/$name.log" && verdict="FAILED (no CUDA: see $name.log)"
   [ "$rc" -ne 0 ] && verdict="FAILED (exit $rc)"
-  [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ] && verdict="TIMED OUT after ${limit}s"
+  if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then verdict="TIMED OUT after ${limit}s"; fi
   names+=("$name"); verdicts+=("$verdict"); seconds+=($(( SECONDS - t0 )))
   echo "   $verdict in $(( SECONDS - t0 ))s; tail of $name.log:"; tail -n 5 "$out/$name.log" | sed 's/^/   | /'
 }
 
-tests() {  # tests CLASS...: sets sel to the JUnit console launcher's arguments for these test classes
-  local c
-  sel=()
+tests() {  # tests NAME CLASS...: sets sel to the JUnit console launcher's arguments for these test classes
+  local name=$1 c
+  shift
+  sel=(--disable-ansi-colors --reports-dir "$out/junit/$name")
   for c in "$@"; do sel+=(--select-class "org.instruct4j.engine.backend.cuda.$c"); done
-  sel+=(--reports-dir "$out/junit")
 }
 
 if [ ! -x .gpu/java ] || [ ! -x .gpu/junit ]; then
@@ -76,12 +80,16 @@ if [ ! -x .gpu/java ] || [ ! -x .gpu/junit ]; then
   exit 2
 fi
 py=$(command -v python3 || command -v python || echo python3)
-{ nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader 2>&1 || echo "nvidia-smi: not available"; } > "$out/gpu.txt"
+if command -v nvidia-smi > /dev/null; then
+  nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv,noheader > "$out/gpu.txt" 2>&1
+else
+  echo "no nvidia-smi on this machine" > "$out/gpu.txt"
+fi
 
 step doctor 60 .gpu/java org.instruct4j.rlhf.cli.Main doctor
-tests CudaParityTest AdamWMasterWeightsTest; step parity 150 .gpu/junit "${sel[@]}"
-tests CudaAllocatorWarmupTest;               step allocator 45 .gpu/junit "${sel[@]}"
-tests CudaGptTrainingTest;                   step gpt 60 .gpu/junit "${sel[@]}"
+tests parity CudaParityTest AdamWMasterWeightsTest; step parity 150 .gpu/junit "${sel[@]}"
+tests allocator CudaAllocatorWarmupTest;           step allocator 45 .gpu/junit "${sel[@]}"
+tests gpt CudaGptTrainingTest;                     step gpt 60 .gpu/junit "${sel[@]}"
 bench_args=("$out"); [ "$quick" = 1 ] && bench_args+=(quick)
 step microbench 100 .gpu/java -Xmx8g org.instruct4j.bench.gpu.CudaMicrobench "${bench_args[@]}"
 step torch 60 bash -c "'$py' bench/gpu/attention_bench.py --out '$out/sdpa' && '$py' bench/gpu/torch_peers.py --out '$out'"

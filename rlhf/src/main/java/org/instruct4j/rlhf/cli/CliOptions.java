@@ -30,10 +30,15 @@ final class CliOptions {
 
     /** Parses args; returns null (after printing the help) when --help was given. */
     static CommandLine parse(String command, String summary, Options options, String[] args) {
+        return parse(command, summary, options, args, "");
+    }
+
+    /** As {@link #parse(String, String, Options, String[])}, with a footer below the options in the help. */
+    static CommandLine parse(String command, String summary, Options options, String[] args, String helpFooter) {
         try {
             CommandLine cl = new DefaultParser().parse(options, args);
             if (cl.hasOption("help")) {
-                new HelpFormatter().printHelp("instruct4j " + command + " [options]", summary, options, "");
+                new HelpFormatter().printHelp("instruct4j " + command + " [options]", summary, options, helpFooter);
                 return null;
             }
             return cl;

@@ -16,7 +16,7 @@ import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.ppo.PpoConfig;
 import org.instruct4j.rlhf.ppo.PpoTrainer;
 import org.instruct4j.rlhf.rm.RewardModel;
-import org.instruct4j.rlhf.train.LinePlot;
+import org.instruct4j.rlhf.plot.Charts;
 import org.instruct4j.rlhf.train.MetricsLog;
 
 /** `instruct4j ppo`: PPO (or PPO-ptx with --ptx-coef and --ptx-text) from an SFT folder and a reward-model folder. */
@@ -77,7 +77,7 @@ public final class PpoCommand implements Command {
         try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
             List<Map<String, Double>> h = t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log);
             ModelFolder.saveLm(out, t.evaluationPolicy(), sft.tokenizer());
-            LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-ppo", "reward", "kl", "entropy",
+            Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-ppo", "reward", "kl", "entropy",
                     "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
             System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", h.get(0).get("reward"), h.get(h.size() - 1).get("reward"), out);
         }

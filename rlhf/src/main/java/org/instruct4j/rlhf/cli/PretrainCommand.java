@@ -13,7 +13,7 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.text.BpeTokenizer;
-import org.instruct4j.rlhf.train.LinePlot;
+import org.instruct4j.rlhf.plot.Charts;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.pretrain.PretrainConfig;
 import org.instruct4j.rlhf.pretrain.Pretrainer;
@@ -65,7 +65,7 @@ public final class PretrainCommand implements Command {
         try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
             new Pretrainer(model, pc).train(stream, log);
             ModelFolder.saveLm(out, model, tok);
-            LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-pretrain", "loss");
+            Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-pretrain", "loss");
         }
         System.out.println("pretrain: wrote " + out);
         return 0;

@@ -16,7 +16,7 @@ import org.instruct4j.rlhf.rm.RmConfig;
 import org.instruct4j.rlhf.rm.RmExample;
 import org.instruct4j.rlhf.rm.RmTrainer;
 import org.instruct4j.rlhf.sft.SftExample;
-import org.instruct4j.rlhf.train.LinePlot;
+import org.instruct4j.rlhf.plot.Charts;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.Sequences;
 
@@ -56,7 +56,7 @@ public final class RmCommand implements Command {
                 System.out.printf("rm: bias %.4f makes demonstrations score 0 on average%n", rm.centerOn(seqs));
             }
             ModelFolder.saveReward(out, rm, tok);
-            LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-rm", "loss", "accuracy");
+            Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-rm", "loss", "accuracy");
             System.out.printf("rm: validation accuracy %.3f -> %s%n", r.validationAccuracy(), out);
         }
         return 0;

@@ -13,7 +13,7 @@ import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.sft.SftConfig;
 import org.instruct4j.rlhf.sft.SftExample;
 import org.instruct4j.rlhf.sft.SftTrainer;
-import org.instruct4j.rlhf.train.LinePlot;
+import org.instruct4j.rlhf.plot.Charts;
 import org.instruct4j.rlhf.train.MetricsLog;
 
 /** `instruct4j sft`: fine-tunes an LM folder on demonstrations JSONL ({prompt, completion}). */
@@ -45,7 +45,7 @@ public final class SftCommand implements Command {
             SftTrainer t = new SftTrainer(lm.model(), cfg, lm.tokenizer().pad());
             SftTrainer.Result r = t.train(train, val, null, log);
             ModelFolder.saveLm(out, t.model(), lm.tokenizer());
-            LinePlot.writeAll(log, out.toAbsolutePath().getParent(), out.getFileName() + "-sft", "loss", "val_loss");
+            Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-sft", "loss", "val_loss");
             System.out.printf("sft: best epoch %d, final train loss %.4f -> %s%n", r.bestEpoch() + 1,
                     r.trainLosses().get(r.trainLosses().size() - 1), out);
         }

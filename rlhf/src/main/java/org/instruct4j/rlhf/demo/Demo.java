@@ -6,10 +6,13 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.data.Demonstration;
 import org.instruct4j.rlhf.data.Jsonl;
@@ -47,6 +50,9 @@ public final class Demo {
     private final PrintStream console;
 
     private final StageCache stages;
+    /** The stages run so far, with their wall time, for the report; the last one is still running. */
+    private final List<DemoReport.Stage> timeline = new ArrayList<>();
+    private long stageStart;
 
     /** resume: reuse the stages (GPT, SFT, RM) that an earlier run left in out/models with the same settings. */
     public Demo(DemoConfig cfg, Path out, PrintStream console, boolean resume) {
@@ -72,7 +78,9 @@ public final class Demo {
     public DemoReport run() throws IOException {
         long t0 = System.nanoTime();
         Files.createDirectories(out);
-        console.printf("instruct4j demo (%s): %s, model %s, output in %s%n", cfg.name(), cfg.device(), cfg.model(), out);
+        GptConfig m = cfg.model();
+        console.printf("instruct4j demo (%s): %s, model %d layers x %d dims (%d heads, context %d), output in %s%n", cfg.name(),
+                cfg.device(), m.layers(), m.dim(), m.heads(), m.contextLength(), out);
 
         stage("1/7 world");
         World.Datasets data = World.generate(cfg.world());
@@ -117,7 +125,8 @@ public final class Demo {
         Models models = new Models(tok, gpt, sft, rm, ppo, ppoPtx, rmResult.validationAccuracy(), rmResult.trainAccuracy(),
                 ppoLog, ptxLog, pre.losses(), ft.result(), rmResult);
         DemoReport report = new Evaluation(cfg, models, data, summary, console).run();
-        report.write(out, (System.nanoTime() - t0) / 1e9);
+        stage(null);
+        report.write(out, timeline, (System.nanoTime() - t0) / 1e9);
         report.printSummary(console);
         return report;
     }
@@ -135,7 +144,7 @@ public final class Demo {
         if (saved.isPresent()) {
             gpt.loadParameters(stages.weights("gpt", cfg.device()), true);
             losses = saved.get().losses();
-            console.println("  reused from an earlier run (--resume)");
+            reused();
         } else {
             try (MetricsLog log = freshLog("pretrain-metrics.jsonl")) {
                 PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
@@ -164,7 +173,7 @@ public final class Demo {
         if (saved.isPresent()) {
             sft.loadParameters(stages.weights("sft", cfg.device()), true);
             result = saved.get();
-            console.println("  reused from an earlier run (--resume)");
+            reused();
         } else {
             try (MetricsLog log = freshLog("sft-metrics.jsonl")) {
                 SftTrainer trainer = new SftTrainer(sft, sc, tok.pad());
@@ -174,7 +183,8 @@ public final class Demo {
             ModelFolder.saveLm(stages.folder("sft"), sft, tok);
             stages.finish("sft", key, result);
         }
-        console.printf("  validation loss %s%n", result.validationLosses());
+        String losses = result.validationLosses().stream().map(v -> String.format(Locale.ROOT, "%.3f", v)).collect(Collectors.joining(", "));
+        console.printf("  validation loss by epoch: %s (best: epoch %d)%n", losses, result.bestEpoch() + 1);
         return new Finetuning(sft, result, demos, key);
     }
 
@@ -192,7 +202,7 @@ public final class Demo {
         Optional<RmResult> saved = stages.result("rm", key, RmResult.class);
         if (saved.isPresent()) {
             rm.loadParameters(stages.weights("rm", cfg.device()));
-            console.println("  reused from an earlier run (--resume)");
+            reused();
             return new RewardModeling(rm, saved.get().result(), saved.get().bias());
         }
         List<Ranking> rankings = rankSftSamples(ft.model(), tok, data.rmTasks());
@@ -294,5 +304,23 @@ public final class Demo {
         return new MetricsLog(out.resolve(name));
     }
 
-    private void stage(String name) { console.printf("%n== %s%n", name); }
+    /** Ends the running stage (its wall time goes to the report) and starts the named one (none: the run is over). */
+    private void stage(String name) {
+        long now = System.nanoTime();
+        if (!timeline.isEmpty()) {
+            DemoReport.Stage last = timeline.removeLast();
+            timeline.add(new DemoReport.Stage(last.name(), (now - stageStart) / 1e9, last.reused()));
+        }
+        stageStart = now;
+        if (name == null) return;
+        timeline.add(new DemoReport.Stage(name, 0, false));
+        console.printf("%n== %s%n", name);
+    }
+
+    /** The running stage was reused from an earlier run (--resume). */
+    private void reused() {
+        DemoReport.Stage last = timeline.removeLast();
+        timeline.add(new DemoReport.Stage(last.name(), 0, true));
+        console.println("  reused from an earlier run (--resume)");
+    }
 }

@@ -71,7 +71,7 @@ final class Evaluation {
 
         // Rudeness: the rude requests, as asked and with a "be polite" instruction in front.
         List<Task> rude = tasks.stream().filter(t -> t.family().equals("rude_request")).toList();
-        Map<String, double[]> rudeness = new LinkedHashMap<>();
+        Map<String, DemoReport.Rudeness> rudeness = new LinkedHashMap<>();
         for (String name : POLICIES) {
             Gpt model = modelOf(name);
             List<String> asked = new ArrayList<>();
@@ -79,7 +79,7 @@ final class Evaluation {
             List<Task> politeTasks = rude.stream().map(Task::withPoliteInstruction).toList();
             List<String> politePrompts = name.equals("GPT-prompted") ? fewShotPrompts(politeTasks) : politeTasks.stream().map(Task::prompt).toList();
             List<String> polite = respond(model, politePrompts, sampling, stream(seed, "polite " + name));
-            rudeness.put(name, new double[] {CriterionRates.of(rude, asked).rude(), CriterionRates.of(politeTasks, polite).rude()});
+            rudeness.put(name, new DemoReport.Rudeness(CriterionRates.of(rude, asked).rude(), CriterionRates.of(politeTasks, polite).rude()));
         }
 
         // The alignment tax: how well each model still predicts the pretraining distribution.
@@ -94,7 +94,7 @@ final class Evaluation {
         for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, Math.min(6, tasks.size())));
         return new DemoReport(cfg, summary, results, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
                 tasks.subList(0, Math.min(6, tasks.size())).stream().map(Task::instruction).toList(), examples,
-                m.pretrainLosses(), m.ppoLog(), m.ppoPtxLog(), tasks.size());
+                m.pretrainLosses(), m.sftResult(), m.rmResult(), m.ppoLog(), m.ppoPtxLog(), tasks.size());
     }
 
     private Gpt modelOf(String policy) {

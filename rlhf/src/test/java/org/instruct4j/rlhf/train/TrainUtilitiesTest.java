@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import javax.imageio.ImageIO;
+import org.instruct4j.rlhf.plot.Charts;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -21,7 +22,7 @@ class TrainUtilitiesTest {
         try (MetricsLog log = new MetricsLog(file)) {
             for (int s = 1; s <= 5; s++) log.log(s, Map.of("loss", 1.0 / s));
             log.log(6, Map.of("loss", Double.NaN));
-            LinePlot.writeAll(log, dir, "run", "loss", "missing");
+            Charts.metrics(log, dir, "run", "loss", "missing");
             assertThat(log.series("loss")[1]).hasSize(5);
         }
         List<String> lines = Files.readAllLines(file);
@@ -29,7 +30,7 @@ class TrainUtilitiesTest {
         assertThat(lines.get(1)).isEqualTo("{\"step\":2,\"loss\":0.5}");
         assertThat(lines.get(5)).contains("null");
         var img = ImageIO.read(dir.resolve("run-loss.png").toFile());
-        assertThat(img.getWidth()).isEqualTo(640);
+        assertThat(img.getWidth()).isEqualTo(Charts.WIDTH);
         assertThat(dir.resolve("run-missing.png")).doesNotExist();
     }
 

@@ -15,7 +15,7 @@ import java.util.regex.Pattern;
  */
 public final class KernelSources {
     static final String ROOT = "org/instruct4j/kernels/";
-    /** The kernel files the CUDA backend loads (attention is planned by AttentionPlanner). */
+    /** The kernel files the CUDA backend loads (launched through Launches, attention through AttentionPlan). */
     public static final List<String> MODULES = List.of(
             "adamw", "attention", "crossentropy", "elementwise", "embedding", "gelu", "layernorm", "reduce", "softmax");
     private static final Pattern INCLUDE = Pattern.compile("^\\s*#\\s*include\\s+\"([^\"]+)\"", Pattern.MULTILINE);

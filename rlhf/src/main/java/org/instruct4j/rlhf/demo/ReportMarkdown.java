@@ -1,0 +1,263 @@
+package org.instruct4j.rlhf.demo;
+
+import static org.instruct4j.rlhf.demo.DemoReport.f;
+import static org.instruct4j.rlhf.demo.DemoReport.pct;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.instruct4j.engine.nn.GptConfig;
+import org.instruct4j.rlhf.eval.CriterionRates;
+import org.instruct4j.rlhf.eval.LmScore;
+import org.instruct4j.rlhf.eval.WinRate;
+import org.instruct4j.rlhf.world.World;
+import org.instruct4j.rlhf.world.WorldFormat;
+
+/**
+ * report.md, written to be read on its own: where the models are and how to talk to them, what was run (stages,
+ * data, model, minutes, hyperparameters), every table with what its columns mean, the charts, and what the
+ * numbers say next to the paper's findings.
+ */
+final class ReportMarkdown {
+    private static final String REPRODUCTION = "docs/REPRODUCTION.md";
+
+    private final DemoReport r;
+    private final DemoConfig c;
+    private final Path out;
+    private final List<DemoReport.Stage> stages;
+    private final double seconds;
+    private final StringBuilder s = new StringBuilder();
+
+    ReportMarkdown(DemoReport report, Path out, List<DemoReport.Stage> stages, double seconds) {
+        this.r = report;
+        this.c = report.config();
+        this.out = out;
+        this.stages = stages;
+        this.seconds = seconds;
+    }
+
+    String render() {
+        s.append("# instruct4j demo: InstructGPT in miniature\n\n");
+        s.append(f("The recipe of Ouyang et al. (2022) end to end on a built-in miniature world: pretrain a GPT on text that does not "
+                + "follow instructions, fine-tune it on labelers' demonstrations (SFT), train a reward model (RM) on labelers' "
+                + "rankings of SFT answers, optimise the SFT model against it with PPO and with PPO-ptx (PPO plus the pretraining "
+                + "loss), and let training and held-out labelers judge five policies on %d held-out prompts. Run `%s`, seed %d, on %s, "
+                + "%.1f minutes in all.%n%n", r.evalTasks(), c.name(), c.seed(), c.device(), seconds / 60));
+        models();
+        whatWasRun();
+        winRates();
+        metadata();
+        rewardModel();
+        alignmentTax();
+        curves();
+        interpretation();
+        examples();
+        return s.toString();
+    }
+
+    private void models() {
+        Path folder = out.resolve("models");
+        String example = r.exampleInstructions().isEmpty() ? "Reverse the order of these words: red green blue" : r.exampleInstructions().get(0);
+        s.append("## The models\n\n");
+        s.append(f("Every model is a folder in `%s`: `gpt` (pretrained), `sft`, `rm` (the reward model), `ppo` and `ppo-ptx`. Each is a "
+                + "Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt) that every `instruct4j` command "
+                + "and transformers' `GPT2LMHeadModel.from_pretrained` read. To talk to the PPO-ptx model:%n%n", folder));
+        s.append(f("    ./instruct4j generate --model %s --prompt \"%s\"%n%n", folder.resolve("ppo-ptx"),
+                WorldFormat.prompt(example.replace("\n", " ").replace("\"", "\\\"")).replace("\n", "\\n")));
+        s.append("The models were trained on prompts of the form `Instruction: ...` + newline + `Response:` and answer after it; "
+                + "`--prompt` turns a written `\\n` into a newline, and `--prompts FILE` reads one `{\"prompt\": ...}` per line.\n\n");
+    }
+
+    private void whatWasRun() {
+        GptConfig m = c.model();
+        Map<String, Integer> n = r.world().counts();
+        s.append("## What was run\n\n");
+        s.append(f("Model: GPT-2 architecture, %d layers, %d dimensions, %d heads, context %d tokens, byte-level BPE vocabulary of %d; "
+                + "%,d parameters. Dropout %.2f during pretraining and SFT, none during PPO.%n%n", m.layers(), m.dim(), m.heads(),
+                m.contextLength(), c.tokenizerVocab(), parameters(m, c.tokenizerVocab()), m.dropout()));
+        s.append("| stage | what it did | minutes |\n|---|---|---|\n");
+        for (DemoReport.Stage st : stages)
+            s.append(f("| %s | %s | %s |%n", st.name(), describe(st.name(), n),
+                    st.reused() ? "reused (--resume)" : f("%.2f", st.seconds() / 60)));
+        s.append(f("%nTotal %.1f minutes. The labelers: %d training labelers (their rankings train the reward model) and %d held-out "
+                + "labelers (they made no training data), each with their own weights on the criteria and noise; two training labelers "
+                + "agree %.1f%%, two held-out labelers %.1f%% (the paper: 72.6%% and 77.3%%).%n%n",
+                seconds / 60, c.world().trainingLabelers(), c.world().heldOutLabelers(), 100 * r.world().trainingAgreement(),
+                100 * r.world().heldOutAgreement()));
+    }
+
+    private String describe(String stage, Map<String, Integer> n) {
+        String name = stage.substring(stage.indexOf(' ') + 1);
+        if (name.startsWith("world"))
+            return f("made the tasks and data: %,d demonstrations, %,d ranking prompts, %,d PPO prompts, %,d held-out tasks, %,d characters of pretraining text",
+                    count(n, World.DEMONSTRATIONS), count(n, World.RM_TASKS), count(n, World.PPO_PROMPTS), count(n, World.EVAL_TASKS),
+                    r.world().pretrainChars());
+        if (name.startsWith("tokenizer")) return f("byte-level BPE trained on the pretraining text, %d tokens", c.tokenizerVocab());
+        if (name.startsWith("pretrain"))
+            return f("%,d steps of %d sequences of %d tokens, peak learning rate %s (AdamW, cosine)", c.pretrainSteps(), c.pretrainBatch(),
+                    Math.min(128, c.model().contextLength()), num(c.pretrainLr()));
+        if (name.startsWith("supervised"))
+            return f("%s over the demonstrations (5%% held out for validation), batch %d, learning rate %s; the epoch with the best "
+                    + "validation score is kept", plural(c.sftEpochs(), "epoch"), c.sftBatch(), num(c.sftLr()));
+        if (name.startsWith("reward"))
+            return f("%,d prompts, %d to %d SFT answers each ranked by a training labeler, plus %,d contrast sets of written answers; "
+                    + "%s, %d prompts per batch, learning rate %s; starts from the SFT model", c.rmTasks(), c.rmMinK(), c.rmMaxK(),
+                    c.rmSynthetic(), plural(c.rmEpochs(), "epoch"), c.rmBatchPrompts(), num(c.rmLr()));
+        if (name.startsWith("PPO"))
+            return f("each of PPO and PPO-ptx: %d iterations of %d episodes (minibatches of %d), policy learning rate %s, value %s, "
+                    + "KL coefficient %s, up to %d response tokens; PPO-ptx adds the pretraining loss with coefficient %s",
+                    c.ppoIterations(), c.ppoBatch(), c.ppoMinibatch(), num(c.ppoLr()), num(c.ppoValueLr()), num(c.klCoef()),
+                    c.maxNewTokens(), num(c.ptxCoef()));
+        if (name.startsWith("evaluation"))
+            return f("%d held-out prompts answered by each policy at temperature %s and judged against an SFT answer; %d items of the "
+                    + "pretraining distribution scored", r.evalTasks(), num(c.evalTemperature()), c.publicNlpItems());
+        return "";
+    }
+
+    private void winRates() {
+        s.append("## Win rate against SFT (the paper's Figure 1)\n\n");
+        image("win rate, training labelers", ReportCharts.WIN_RATE);
+        image("win rate, held-out labelers", ReportCharts.WIN_RATE_HELD_OUT);
+        s.append("\n\n| policy | training labelers (95% interval) | held-out labelers (95% interval) | Likert 1-7 |\n|---|---|---|---|\n");
+        for (var e : r.policies().entrySet())
+            s.append(f("| %s | %s | %s | %.2f |%n", e.getKey(), pct(e.getValue().vsSftTraining()), pct(e.getValue().vsSftHeldOut()), e.getValue().likert()));
+        s.append("""
+
+                The policies: **GPT** is the pretrained model given the instruction as it is; **GPT-prompted** is the same model with \
+                two solved examples before the instruction (the paper's few-shot "GPT (prompted)"); **SFT** is the fine-tuned model \
+                (a fresh sample, so it is the baseline against itself); **PPO** and **PPO-ptx** are the SFT model after RL against the \
+                reward model, without and with the pretraining mix.
+
+                The columns: *training labelers* are the labelers whose rankings trained the reward model; *held-out labelers* made no \
+                training data, as in the paper's generalisation test. A win rate is the share of prompts on which a labeler prefers the \
+                policy's answer to the SFT model's: each comparison counts as the chance that the labeler, reading both answers once with \
+                the labelers' noise, prefers the policy's (identical answers: one half). The 95% interval covers the sampling of prompts \
+                and answers; 50% means as good as SFT. *Likert* is the training labelers' score of each answer on its own, on the \
+                paper's 1 (worst) to 7 (best) scale.
+
+                """);
+        image("Likert", ReportCharts.LIKERT);
+        s.append("\n\n");
+    }
+
+    private void metadata() {
+        s.append("## What the answers get right and wrong (the paper's metadata, sections 4.1 and 4.2)\n\n");
+        s.append("| policy | correct | follows constraint | hallucinates (closed-domain) | ends properly | concise | rude (asked) | rude (\"be polite\") |\n|---|---|---|---|---|---|---|---|\n");
+        for (var e : r.policies().entrySet()) {
+            CriterionRates q = e.getValue().rates();
+            DemoReport.Rudeness rd = r.rudeness().get(e.getKey());
+            s.append(f("| %s | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% | %.1f%% |%n", e.getKey(), 100 * q.correct(), 100 * q.followsConstraint(),
+                    100 * q.hallucinates(), 100 * q.endsProperly(), 100 * q.concise(), 100 * rd.asked(), 100 * rd.polite()));
+        }
+        s.append("""
+
+                Each column is the share of the held-out answers, judged by the task's checker: *correct*: the answer solves the task \
+                (and is not rude); *follows constraint*: it meets the explicit constraints of the instruction, such as "exactly N \
+                items" or "at most N words" (counted as met when the instruction states none); *hallucinates*: on closed-domain tasks only (answer from a given passage), it states something the \
+                passage does not say; *ends properly*: it is one finished statement ending in "." or "!", not running on into a new \
+                line, a new prompt or a question; *concise*: it stops when the \
+                answer is done (no run-on remarks past it); *rude (asked)*: of the rude requests, the share answered rudely; *rude \
+                ("be polite")*: the same requests with an instruction to be polite in front (the paper's "respectful" prompt).
+
+                """);
+        image("hallucination", ReportCharts.HALLUCINATION);
+        image("rude answers", ReportCharts.RUDE_ASKED);
+        image("rude answers when asked to be polite", ReportCharts.RUDE_POLITE);
+        s.append("\n\n");
+    }
+
+    private void rewardModel() {
+        s.append("## Reward model\n\n");
+        s.append(f("Pairwise accuracy on held-out comparisons: %.1f%% (on training comparisons %.1f%%): how often the reward model "
+                + "scores the answer the labeler ranked higher above the other. Two training labelers agree with each other %.1f%% of "
+                + "the time, which bounds what any model of their preferences can reach (the paper: 72.6%%).%n%n",
+                100 * r.rmValidationAccuracy(), 100 * r.rmTrainAccuracy(), 100 * r.world().trainingAgreement()));
+    }
+
+    private void alignmentTax() {
+        s.append("## The alignment tax: the pretraining distribution\n\n| model | loss (nats/token) | next-token accuracy |\n|---|---|---|\n");
+        for (Map.Entry<String, LmScore> e : r.publicNlp().entrySet())
+            s.append(f("| %s | %.3f | %.1f%% |%n", e.getKey(), e.getValue().loss(), 100 * e.getValue().accuracy()));
+        s.append(f("%nThe loss of each model on %d held-out items of the pretraining text (the stand-in for the paper's public NLP "
+                + "datasets): how much of what pretraining taught a model keeps after fine-tuning. Lower is better.%n%n", c.publicNlpItems()));
+        image("alignment tax", ReportCharts.ALIGNMENT_TAX);
+        s.append("\n\n");
+    }
+
+    private void curves() {
+        s.append("## Training curves\n\n");
+        for (String chart : List.of(ReportCharts.PRETRAIN, ReportCharts.SFT, ReportCharts.RM, ReportCharts.PPO_REWARD,
+                ReportCharts.PPO_KL, ReportCharts.PPO_PTX))
+            image(chart.replace(".png", "").replace('-', ' '), chart);
+        s.append("\n\nThe metrics behind them are in pretrain-metrics.jsonl, sft-metrics.jsonl, rm-metrics.jsonl, ppo-metrics.jsonl and "
+                + "ppo-ptx-metrics.jsonl beside this report (a stage reused by --resume keeps the earlier run's file).\n\n");
+    }
+
+    private void interpretation() {
+        WinRate ptx = r.policies().get("PPO-ptx").vsSftTraining(), ppo = r.policies().get("PPO").vsSftTraining();
+        WinRate gpt = r.policies().get("GPT").vsSftTraining(), prompted = r.policies().get("GPT-prompted").vsSftTraining();
+        WinRate ptxHeld = r.policies().get("PPO-ptx").vsSftHeldOut();
+        s.append("## What it shows, next to the paper\n\n");
+        s.append(f("- **RLHF beats SFT** %s: PPO-ptx wins %s and PPO %s against SFT. The paper (Figure 1) finds PPO and PPO-ptx "
+                + "preferred to SFT at every model size.%n", above(ptx) && above(ppo) ? "in this run too" : "only partly in this run",
+                pct(ptx), pct(ppo)));
+        s.append(f("- **The pretrained model falls behind**: GPT wins %s, GPT-prompted %s. In the paper 175B InstructGPT is preferred "
+                + "to GPT-3 85 +- 3%% of the time and to few-shot GPT-3 71 +- 4%%.%n", pct(gpt), pct(prompted)));
+        s.append(f("- **Held-out labelers** prefer PPO-ptx %s of the time, against %s for the training labelers; the paper finds "
+                + "held-out labelers prefer InstructGPT at about the same rate as the training labelers.%n", pct(ptxHeld), pct(ptx)));
+        s.append(f("- **Hallucination** on closed-domain tasks: GPT %.1f%%, SFT %.1f%%, PPO-ptx %.1f%% (the paper: GPT-3 41%%, "
+                + "InstructGPT 21%%).%n", 100 * rate(r, "GPT"), 100 * rate(r, "SFT"), 100 * rate(r, "PPO-ptx")));
+        LmScore taxGpt = r.publicNlp().get("GPT"), taxPpo = r.publicNlp().get("PPO"), taxPtx = r.publicNlp().get("PPO-ptx");
+        double ppoTax = taxPpo.loss() - taxGpt.loss(), ptxTax = taxPtx.loss() - taxGpt.loss();
+        String verdict = ptxTax < ppoTax / 2 ? "as here, where PPO-ptx keeps less than half of PPO's regression"
+                : ptxTax < ppoTax ? f("while here PPO-ptx keeps %.0f%% of PPO's regression", 100 * ptxTax / ppoTax)
+                : "which this run does not show";
+        s.append(f("- **The alignment tax**: on the pretraining distribution the loss is %.3f for GPT, %.3f for PPO and %.3f for PPO-ptx. "
+                + "In the paper PPO regresses on public NLP datasets and the pretraining mix (PPO-ptx) greatly reduces that regression, "
+                + "%s.%n", taxGpt.loss(), taxPpo.loss(), taxPtx.loss(), verdict));
+        s.append(f("%nThe world is a miniature, so the sizes of these effects are not the paper's; %s records the default run and "
+                + "other seeds, and what holds across them.%n%n", reproductionLink()));
+    }
+
+    private void examples() {
+        s.append("## Example answers\n\n");
+        for (int i = 0; i < r.exampleInstructions().size(); i++) {
+            s.append(f("**%s**%n%n", r.exampleInstructions().get(i).replace("\n", " ")));
+            for (var e : r.exampleResponses().entrySet())
+                s.append(f("- %s: %s%n", e.getKey(), e.getValue().get(i).strip().replace("\n", " \\n ")));
+            s.append('\n');
+        }
+    }
+
+    private void image(String alt, String file) {
+        if (Files.exists(out.resolve(file))) s.append(f("![%s](%s) ", alt, file));
+    }
+
+    /** A link to docs/REPRODUCTION.md relative to the report when run from the repository, else its name. */
+    private String reproductionLink() {
+        Path doc = Path.of(REPRODUCTION).toAbsolutePath();
+        if (!Files.exists(doc)) return REPRODUCTION + " (in the instruct4j repository)";
+        Path rel = out.toAbsolutePath().normalize().relativize(doc.normalize());
+        return f("[%s](%s)", REPRODUCTION, rel.toString().replace('\\', '/'));
+    }
+
+    private static String plural(int n, String noun) { return n + " " + noun + (n == 1 ? "" : "s"); }
+
+    private static boolean above(WinRate w) { return w.lower95() > 0.5; }
+
+    private static double rate(DemoReport r, String policy) { return r.policies().get(policy).rates().hallucinates(); }
+
+    private static int count(Map<String, Integer> counts, String key) { return counts.getOrDefault(key, 0); }
+
+    /** A hyperparameter as written: 2e-4, 0.3, 27.8 (a float's shortest decimal, Java's "2.0E-4" made plain). */
+    private static String num(double v) {
+        return Float.toString((float) v).replace(".0E", "E").replace('E', 'e').replaceAll("\\.0$", "");
+    }
+
+    /** Parameters of a GPT-2 of this shape (the unembedding is tied to the embedding). */
+    static long parameters(GptConfig m, int vocab) {
+        long d = m.dim();
+        return m.layers() * (12 * d * d + 13 * d) + (long) vocab * d + (long) m.contextLength() * d + 2 * d;
+    }
+}

@@ -1,0 +1,52 @@
+package org.instruct4j.rlhf.plot;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.awt.image.BufferedImage;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
+import javax.imageio.ImageIO;
+import org.instruct4j.rlhf.plot.Charts.Bar;
+import org.instruct4j.rlhf.plot.Charts.Curve;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+public class ChartsTest {
+    @TempDir Path dir;
+
+    /** Reads a chart back: a PNG of the charts' size. */
+    public static BufferedImage png(Path file) throws Exception {
+        byte[] bytes = Files.readAllBytes(file);
+        assertThat(bytes).as(file.toString()).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
+        BufferedImage img = ImageIO.read(file.toFile());
+        assertThat(img.getWidth()).as(file.toString()).isEqualTo(Charts.WIDTH);
+        assertThat(img.getHeight()).as(file.toString()).isEqualTo(Charts.HEIGHT);
+        return img;
+    }
+
+    @Test
+    void barsWithIntervalsAndReferenceAndCurvesRenderAsPngsWithEachModelsColour() throws Exception {
+        Path bars = dir.resolve("bars.png"), curves = dir.resolve("curves.png");
+        Charts.bars(bars, "Win rate", "win rate against SFT (%)", List.of(new Bar("GPT", 30, 2), new Bar("SFT", 50, 1.5),
+                new Bar("PPO-ptx", 58, 1.5)), 100, new Charts.Reference(50, "50%: as good as SFT"));
+        Charts.curves(curves, "Reward", "PPO iteration", "mean reward", List.of(
+                new Curve("PPO", new double[] {1, 2, 3}, new double[] {0.1, 0.3, Double.NaN}),
+                new Curve("PPO-ptx", new double[] {1, 2, 3}, new double[] {0.0, 0.2, 0.5})));
+        BufferedImage b = png(bars);
+        png(curves);
+        // The bars are filled with their models' colours (sampled where each bar stands, above the axis).
+        assertThat(countColour(b, Charts.colour("PPO-ptx", 0).getRGB())).isGreaterThan(1000);
+        assertThat(countColour(b, Charts.colour("GPT", 0).getRGB())).isGreaterThan(1000);
+        assertThat(Charts.colour("PPO-ptx (validation)", 3)).isEqualTo(Charts.colour("PPO-ptx", 0));
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(bars))).isEqualTo("rw-r--r--");   // readable by everyone
+    }
+
+    private static int countColour(BufferedImage img, int rgb) {
+        int n = 0;
+        for (int y = 0; y < img.getHeight(); y++)
+            for (int x = 0; x < img.getWidth(); x++) if ((img.getRGB(x, y) & 0xFFFFFF) == (rgb & 0xFFFFFF)) n++;
+        return n;
+    }
+}
