@@ -2,6 +2,11 @@ package org.instruct4j.rlhf.cli;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.function.BiFunction;
+import java.util.function.Function;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.HelpFormatter;
@@ -9,7 +14,14 @@ import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.instruct4j.engine.Device;
+import org.instruct4j.engine.text.BpeTokenizer;
+import org.instruct4j.rlhf.data.DataException;
+import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.ReadOptions;
+import org.instruct4j.rlhf.data.ReadResult;
+import org.instruct4j.rlhf.train.CheckpointPlan;
+import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.TrainState;
 
 /** What the training commands share: option parsing with --help, --device, --seed, --skip-bad, typed getters. */
 final class CliOptions {
@@ -22,6 +34,50 @@ final class CliOptions {
         o.addOption(null, "seed", true, "random seed (default 1)");
         o.addOption(null, "skip-bad", false, "skip malformed JSONL lines (reported) instead of stopping");
         return o;
+    }
+
+    /** --save-every and --resume, for the commands that train. */
+    static Options withCheckpoints(Options o) {
+        o.addOption(opt("save-every", "N", "save a checkpoint (the model folder with the training state) into --out every N steps "
+                + "(ppo: iterations); default 0: none"));
+        o.addOption(opt("resume", null, "continue the run whose checkpoint is in --out, with the same settings; ends as the run "
+                + "would have ended uninterrupted"));
+        return o;
+    }
+
+    /** Checkpoints into out every --save-every steps, recording the run's settings. */
+    static CheckpointPlan checkpoints(CommandLine cl, Path out, BpeTokenizer tok, Map<String, String> settings) {
+        int every = integer(cl, "save-every", 0);
+        if (every < 0) throw new UserError("--save-every: expected a number of steps >= 0, got " + every);
+        return new CheckpointPlan(out, every, tok, settings);
+    }
+
+    /**
+     * With --resume, restores the trainer from the checkpoint in the plan's folder (resume is the trainer's resume
+     * method) and returns its state; without, null. A missing checkpoint or one made with other settings is a
+     * UserError naming the setting.
+     */
+    static TrainState resume(String command, CommandLine cl, CheckpointPlan plan, Function<CheckpointPlan, TrainState> resume) {
+        if (!cl.hasOption("resume")) return null;
+        try {
+            TrainState state = resume.apply(plan);
+            System.err.println(command + ": resuming " + plan.folder() + " after step " + state.step());
+            return state;
+        } catch (IllegalArgumentException | java.io.UncheckedIOException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    /** The command's metrics file beside out: new, or for a resumed run cut back to its checkpoint. */
+    static MetricsLog metrics(Path out, TrainState resumed) {
+        Path file = out.resolveSibling(out.getFileName() + "-metrics.jsonl");
+        if (resumed == null) return MetricsLog.fresh(file);
+        if (resumed.metricsBytes() < 0) throw new UserError("--resume: the checkpoint in " + out + " kept no metrics position");
+        try {
+            return MetricsLog.resume(file, resumed.metricsBytes());
+        } catch (java.io.UncheckedIOException e) {
+            throw new UserError("--resume: " + e.getMessage(), e);
+        }
     }
 
     static Option opt(String name, String arg, String description) {
@@ -56,6 +112,43 @@ final class CliOptions {
     }
 
     static ReadOptions read(CommandLine cl) { return cl.hasOption("skip-bad") ? ReadOptions.skipping() : ReadOptions.strict(); }
+
+    /**
+     * The records of a JSONL file a model of the given context length will read: a prompt must leave room for at
+     * least one response token. With --skip-bad, the skipped lines are counted by kind on stderr (the first few
+     * named by file:line); without it the first bad line stops the command.
+     */
+    static <T> List<T> readJsonl(String command, CommandLine cl, Path file, BpeTokenizer tok, int context,
+                                 BiFunction<Path, ReadOptions, ReadResult<T>> reader) {
+        ReadOptions options = read(cl).withMaxPromptTokens(s -> tok.encode(s).length, context - 1,
+                "the model's context is " + context + " tokens and the response needs at least one");
+        try {
+            ReadResult<T> r = reader.apply(file, options);
+            if (r.skipped() > 0) {
+                System.err.println("instruct4j " + command + ": --skip-bad: " + file + ": " + r.summary());
+                r.problems().stream().limit(SHOWN_PROBLEMS).forEach(p -> System.err.println("  " + p));
+                if (r.skipped() > SHOWN_PROBLEMS) System.err.println("  ... and " + (r.skipped() - SHOWN_PROBLEMS) + " more");
+            }
+            return r.records();
+        } catch (DataException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+    }
+
+    private static final int SHOWN_PROBLEMS = 5;
+
+    /** A text file's documents (separated by blank lines); invalid UTF-8 is named by file:line and byte offset. */
+    static List<String> documents(Path file) {
+        String text;
+        try {
+            text = Jsonl.readText(file);
+        } catch (DataException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        List<String> docs = new ArrayList<>();
+        for (String d : text.split("\\n\\s*\\n")) if (!d.isBlank()) docs.add(d.strip());
+        return docs;
+    }
 
     static Path existing(CommandLine cl, String name) {
         String v = cl.getOptionValue(name);

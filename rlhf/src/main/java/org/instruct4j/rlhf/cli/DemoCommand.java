@@ -24,7 +24,8 @@ public final class DemoCommand implements Command {
         o.addOption(Option.builder().longOpt("device").hasArg().argName("DEVICE").desc("cpu (default), cuda or cuda:N").get());
         o.addOption(Option.builder().longOpt("seed").hasArg().argName("N").desc("random seed (default 1)").get());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").desc("output folder (default runs/demo)").get());
-        o.addOption(Option.builder().longOpt("resume").desc("reuse the pretrained, SFT and reward models an earlier run left in the output folder, when made with the same settings").get());
+        o.addOption(Option.builder().longOpt("resume").desc("reuse the pretrained, SFT and reward models an earlier run left in the output folder, when made with the same settings, and continue a stage that was cut short from its checkpoint").get());
+        o.addOption(Option.builder().longOpt("save-every").hasArg().argName("N").desc("save a checkpoint of the running stage every N steps (PPO: iterations) into the output folder's models/ (default 0: none)").get());
         o.addOption(Option.builder("h").longOpt("help").desc("this help").get());
         CommandLine cl;
         try {
@@ -47,7 +48,9 @@ public final class DemoCommand implements Command {
             }
         } else cfg = cfg.onDevice(device);
         Path out = Path.of(cl.getOptionValue("out", "runs/demo"));
-        new Demo(cfg, out, System.out, cl.hasOption("resume")).run();
+        long saveEvery = parseLong(cl.getOptionValue("save-every", "0"), "--save-every");
+        if (saveEvery < 0 || saveEvery > Integer.MAX_VALUE) throw new UserError("--save-every takes a number of steps >= 0, got " + saveEvery);
+        new Demo(cfg, out, System.out, cl.hasOption("resume"), (int) saveEvery).run();
         System.out.println("\nreport: " + out.resolve("report.md"));
         return 0;
     }

@@ -10,7 +10,6 @@ import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.autograd.GradMode;
-import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
 import org.instruct4j.rlhf.generate.Generation;
@@ -43,7 +42,7 @@ public final class EvalCommand implements Command {
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", device, 0f);
         if (cl.hasOption("text")) {
             Path f = CliOptions.existing(cl, "text");
-            List<int[]> chunks = PretrainCommand.chunks(PretrainCommand.documents(f), lm.tokenizer(), lm.model().config().contextLength());
+            List<int[]> chunks = PretrainCommand.chunks(CliOptions.documents(f), lm.tokenizer(), lm.model().config().contextLength());
             if (chunks.isEmpty()) throw new UserError(f + ": no text");
             double sum = 0;
             try (GradMode g = GradMode.off()) {
@@ -57,12 +56,9 @@ public final class EvalCommand implements Command {
         if (cl.hasOption("reward") && cl.hasOption("prompts")) {
             RewardModel rm = ModelFiles.reward(cl, "reward", device).model();
             List<int[]> prompts = new ArrayList<>();
-            try {
-                for (PromptRecord p : Jsonl.read(CliOptions.existing(cl, "prompts"), PromptRecord.class, CliOptions.read(cl)))
-                    prompts.add(lm.tokenizer().encode(p.prompt()));
-            } catch (DataException e) {
-                throw new UserError(e.getMessage(), e);
-            }
+            for (PromptRecord p : CliOptions.readJsonl(name(), cl, CliOptions.existing(cl, "prompts"), lm.tokenizer(),
+                    lm.model().config().contextLength(), (f, opts) -> Jsonl.readAll(f, PromptRecord.class, opts)))
+                prompts.add(lm.tokenizer().encode(p.prompt()));
             if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
             List<Generation> gens = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
                     .generate(prompts, SamplingConfig.sample(CliOptions.integer(cl, "max-new", 64)), new Rng(CliOptions.seed(cl)));

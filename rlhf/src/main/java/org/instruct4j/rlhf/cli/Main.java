@@ -2,6 +2,7 @@ package org.instruct4j.rlhf.cli;
 
 import java.util.Arrays;
 import java.util.List;
+import org.instruct4j.rlhf.train.NonFiniteGuard;
 
 /** `instruct4j <command> [options]`: routes to one {@link Command}; each has its own --help. */
 public final class Main {
@@ -35,6 +36,9 @@ public final class Main {
                 } catch (UserError e) {
                     System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
                     return 2;
+                } catch (NonFiniteGuard.NonFiniteLossException e) {   // a diverged run: the message says where and what was kept
+                    System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
+                    return 1;
                 } catch (Exception e) {
                     System.err.println("instruct4j " + c.name() + " failed: " + e);
                     e.printStackTrace();

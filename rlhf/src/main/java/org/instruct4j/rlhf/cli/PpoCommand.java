@@ -3,13 +3,13 @@ package org.instruct4j.rlhf.cli;
 import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.nn.Gpt;
-import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
 import org.instruct4j.rlhf.generate.SamplingConfig;
@@ -17,7 +17,9 @@ import org.instruct4j.rlhf.ppo.PpoConfig;
 import org.instruct4j.rlhf.ppo.PpoTrainer;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.plot.Charts;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.TrainState;
 
 /** `instruct4j ppo`: PPO (or PPO-ptx with --ptx-coef and --ptx-text) from an SFT folder and a reward-model folder. */
 public final class PpoCommand implements Command {
@@ -26,7 +28,7 @@ public final class PpoCommand implements Command {
     @Override public String summary() { return "RL fine-tuning with PPO or PPO-ptx against a reward model"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.common();
+        Options o = CliOptions.withCheckpoints(CliOptions.common());
         o.addOption(CliOptions.opt("policy", "DIR", "SFT model folder: the initial policy and the frozen reference (required)"));
         o.addOption(CliOptions.opt("reward", "DIR", "reward-model folder, also the value model's start (required)"));
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL {prompt} (required)"));
@@ -55,17 +57,14 @@ public final class PpoCommand implements Command {
                 .withPtx(CliOptions.number(cl, "ptx-coef", 0f)).withSeed(CliOptions.seed(cl));
         cfg = cl.hasOption("adaptive-kl") ? cfg.withAdaptiveKl(0.15, 6, 10_000) : cfg.withKlCoef(CliOptions.number(cl, "beta", 0.02f));
         List<int[]> prompts = new ArrayList<>();
-        try {
-            for (PromptRecord p : Jsonl.read(CliOptions.existing(cl, "prompts"), PromptRecord.class, CliOptions.read(cl)))
-                prompts.add(sft.tokenizer().encode(p.prompt()));
-        } catch (DataException e) {
-            throw new UserError(e.getMessage(), e);
-        }
+        for (PromptRecord p : CliOptions.readJsonl(name(), cl, CliOptions.existing(cl, "prompts"), sft.tokenizer(),
+                sft.model().config().contextLength(), (f, opts) -> Jsonl.readAll(f, PromptRecord.class, opts)))
+            prompts.add(sft.tokenizer().encode(p.prompt()));
         if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
         List<int[]> ptx = List.of();
         if (cfg.ptxCoef() > 0) {
             if (!cl.hasOption("ptx-text")) throw new UserError("--ptx-coef > 0 needs --ptx-text");
-            ptx = PretrainCommand.chunks(PretrainCommand.documents(CliOptions.existing(cl, "ptx-text")), sft.tokenizer(), sft.model().config().contextLength());
+            ptx = PretrainCommand.chunks(CliOptions.documents(CliOptions.existing(cl, "ptx-text")), sft.tokenizer(), sft.model().config().contextLength());
         }
         Gpt policy = sft.model();
         PpoTrainer t;
@@ -74,12 +73,21 @@ public final class PpoCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage(), e);
         }
-        try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
-            List<Map<String, Double>> h = t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log);
+        // The number of iterations is not a setting: a resumed run may go on for longer (PPO's schedule has no end).
+        Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", cfg));
+        settings.putAll(CheckpointPlan.settingsOf("model", policy.config()));
+        settings.put("prompts", Integer.toString(prompts.size()));
+        settings.put("ptx sequences", Integer.toString(ptx.size()));
+        CheckpointPlan plan = CliOptions.checkpoints(cl, out, sft.tokenizer(), settings);
+        TrainState resumed = CliOptions.resume(name(), cl, plan, t::resume);
+        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+            t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log, plan);
             ModelFolder.saveLm(out, t.evaluationPolicy(), sft.tokenizer());
             Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-ppo", "reward", "kl", "entropy",
                     "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
-            System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", h.get(0).get("reward"), h.get(h.size() - 1).get("reward"), out);
+            double[][] reward = log.series("reward");
+            if (reward[1].length > 0)
+                System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", reward[1][0], reward[1][reward[1].length - 1], out);
         }
         return 0;
     }

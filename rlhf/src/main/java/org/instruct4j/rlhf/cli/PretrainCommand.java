@@ -1,11 +1,11 @@
 package org.instruct4j.rlhf.cli;
 
 import org.instruct4j.rlhf.train.ModelFolder;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Device;
@@ -14,7 +14,9 @@ import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.plot.Charts;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.TrainState;
 import org.instruct4j.rlhf.pretrain.PretrainConfig;
 import org.instruct4j.rlhf.pretrain.Pretrainer;
 
@@ -28,7 +30,7 @@ public final class PretrainCommand implements Command {
     @Override public String summary() { return "train a BPE tokenizer and a GPT language model on a text file"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.common();
+        Options o = CliOptions.withCheckpoints(CliOptions.common());
         o.addOption(CliOptions.opt("text", "FILE", "training text, documents separated by blank lines (required)"));
         o.addOption(CliOptions.opt("out", "DIR", "output model folder (required)"));
         o.addOption(CliOptions.opt("tokenizer", "DIR", "folder with vocab.json and merges.txt (default: train one)"));
@@ -43,7 +45,7 @@ public final class PretrainCommand implements Command {
         if (cl == null) return 0;
         Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.required(cl, "out");
         Device device = CliOptions.device(cl);
-        List<String> docs = documents(textFile);
+        List<String> docs = CliOptions.documents(textFile);
         BpeTokenizer tok = InitOption.tokenizer(cl, () -> cl.hasOption("tokenizer") ? ModelFiles.tokenizer(cl, "tokenizer")
                 : BpeTokenizer.train(docs, CliOptions.integer(cl, "vocab", 512), List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD)));
         GptConfig cfg;
@@ -61,21 +63,20 @@ public final class PretrainCommand implements Command {
         int seqLen = Math.min(cfg.contextLength(), stream.length - 2);
         if (seqLen < 2) throw new UserError(textFile + ": too little text to train on (" + stream.length + " tokens)");
         Gpt model = InitOption.apply(cl, cfg, new Rng(seed), device);
-        PretrainConfig pc = new PretrainConfig(steps, batch, seqLen, lr, 0.1f, Math.max(1, Math.min(100, steps / 10)), 0.1f, 1f, seed + 1);
-        try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
-            new Pretrainer(model, pc).train(stream, log);
+        PretrainConfig pc = PretrainConfig.defaults(steps, batch, seqLen).withLr(lr).withWarmup(Math.max(1, Math.min(100, steps / 10))).withSeed(seed + 1);
+        Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", pc));
+        settings.putAll(CheckpointPlan.settingsOf("model", cfg));
+        settings.put("text tokens", Integer.toString(stream.length));
+        CheckpointPlan plan = CliOptions.checkpoints(cl, out, tok, settings);
+        Pretrainer trainer = new Pretrainer(model, pc);
+        TrainState resumed = CliOptions.resume(name(), cl, plan, trainer::resume);
+        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+            trainer.train(stream, log, plan);
             ModelFolder.saveLm(out, model, tok);
             Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-pretrain", "loss");
         }
         System.out.println("pretrain: wrote " + out);
         return 0;
-    }
-
-    static List<String> documents(Path file) throws java.io.IOException {
-        String text = Files.readString(file, StandardCharsets.UTF_8);
-        List<String> docs = new ArrayList<>();
-        for (String d : text.split("\\n\\s*\\n")) if (!d.isBlank()) docs.add(d.strip());
-        return docs;
     }
 
     /** The documents as one token stream (end-of-text after each), cut into context-length pieces. */

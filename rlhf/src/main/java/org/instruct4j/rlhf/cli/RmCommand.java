@@ -3,12 +3,13 @@ package org.instruct4j.rlhf.cli;
 import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.text.BpeTokenizer;
-import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.Ranking;
 import org.instruct4j.rlhf.rm.RewardModel;
@@ -17,7 +18,9 @@ import org.instruct4j.rlhf.rm.RmExample;
 import org.instruct4j.rlhf.rm.RmTrainer;
 import org.instruct4j.rlhf.sft.SftExample;
 import org.instruct4j.rlhf.plot.Charts;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.TrainState;
 import org.instruct4j.rlhf.train.Sequences;
 
 /** `instruct4j rm`: a reward model from an LM folder and rankings JSONL (K-way or pairwise records). */
@@ -27,7 +30,7 @@ public final class RmCommand implements Command {
     @Override public String summary() { return "train a reward model on ranked comparisons"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.common();
+        Options o = CliOptions.withCheckpoints(CliOptions.common());
         o.addOption(CliOptions.opt("model", "DIR", "LM folder the reward model starts from (required)"));
         o.addOption(CliOptions.opt("data", "FILE", "rankings JSONL: {prompt, completions, ranking} or {prompt, chosen, rejected} (required)"));
         o.addOption(CliOptions.opt("validation", "FILE", "held-out rankings JSONL"));
@@ -44,14 +47,20 @@ public final class RmCommand implements Command {
         int ctx = lm.model().config().contextLength();
         RmConfig cfg = RmConfig.paper().withEpochs(CliOptions.integer(cl, "epochs", 1)).withBatchPrompts(CliOptions.integer(cl, "batch", 64))
                 .withLr(CliOptions.number(cl, "lr", 9e-6f)).withSeed(CliOptions.seed(cl)).withMaxLen(ctx);
-        List<RmExample> train = read(CliOptions.existing(cl, "data"), tok, cl);
-        List<RmExample> val = cl.hasOption("validation") ? read(CliOptions.existing(cl, "validation"), tok, cl) : List.of();
+        List<RmExample> train = read(name(), CliOptions.existing(cl, "data"), tok, ctx, cl);
+        List<RmExample> val = cl.hasOption("validation") ? read(name(), CliOptions.existing(cl, "validation"), tok, ctx, cl) : List.of();
         RewardModel rm = RewardModel.fromLm(lm.model(), tok.pad(), new Rng(CliOptions.seed(cl)));
-        try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
-            RmTrainer.Result r = new RmTrainer(rm, cfg).train(train, val, log);
+        Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", cfg));
+        settings.putAll(CheckpointPlan.settingsOf("model", lm.model().config()));
+        settings.put("rankings", train.size() + " for training, " + val.size() + " for validation");
+        CheckpointPlan plan = CliOptions.checkpoints(cl, out, tok, settings);
+        RmTrainer trainer = new RmTrainer(rm, cfg);
+        TrainState resumed = CliOptions.resume(name(), cl, plan, trainer::resume);
+        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+            RmTrainer.Result r = trainer.train(train, val, log, plan);
             if (cl.hasOption("demonstrations")) {
                 List<int[]> seqs = new ArrayList<>();
-                for (SftExample e : SftCommand.read(CliOptions.existing(cl, "demonstrations"), tok, cl))
+                for (SftExample e : SftCommand.read(name(), CliOptions.existing(cl, "demonstrations"), tok, ctx, cl))
                     seqs.add(Sequences.fit(e.prompt(), e.completion(), ctx));
                 System.out.printf("rm: bias %.4f makes demonstrations score 0 on average%n", rm.centerOn(seqs));
             }
@@ -62,15 +71,11 @@ public final class RmCommand implements Command {
         return 0;
     }
 
-    static List<RmExample> read(Path file, BpeTokenizer tok, CommandLine cl) {
-        try {
-            List<RmExample> out = new ArrayList<>();
-            for (Ranking r : Jsonl.readRankings(file, CliOptions.read(cl)))
-                if (!r.pairs().isEmpty()) out.add(RmExample.of(r, tok::encode, tok.endOfText()));
-            if (out.isEmpty()) throw new UserError(file + ": no rankings with at least one comparison");
-            return out;
-        } catch (DataException e) {
-            throw new UserError(e.getMessage(), e);
-        }
+    static List<RmExample> read(String command, Path file, BpeTokenizer tok, int context, CommandLine cl) {
+        List<RmExample> out = new ArrayList<>();
+        for (Ranking r : CliOptions.readJsonl(command, cl, file, tok, context, Jsonl::readAllRankings))
+            if (!r.pairs().isEmpty()) out.add(RmExample.of(r, tok::encode, tok.endOfText()));
+        if (out.isEmpty()) throw new UserError(file + ": no rankings with at least one comparison");
+        return out;
     }
 }

@@ -3,18 +3,21 @@ package org.instruct4j.rlhf.cli;
 import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.text.BpeTokenizer;
-import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Demonstration;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.sft.SftConfig;
 import org.instruct4j.rlhf.sft.SftExample;
 import org.instruct4j.rlhf.sft.SftTrainer;
 import org.instruct4j.rlhf.plot.Charts;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.TrainState;
 
 /** `instruct4j sft`: fine-tunes an LM folder on demonstrations JSONL ({prompt, completion}). */
 public final class SftCommand implements Command {
@@ -23,7 +26,7 @@ public final class SftCommand implements Command {
     @Override public String summary() { return "supervised fine-tuning on demonstrations"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.common();
+        Options o = CliOptions.withCheckpoints(CliOptions.common());
         o.addOption(CliOptions.opt("model", "DIR", "pretrained LM folder (required)"));
         o.addOption(CliOptions.opt("data", "FILE", "demonstrations JSONL (required)"));
         o.addOption(CliOptions.opt("validation", "FILE", "held-out demonstrations JSONL"));
@@ -39,11 +42,17 @@ public final class SftCommand implements Command {
         SftConfig cfg = SftConfig.paper().withEpochs(CliOptions.integer(cl, "epochs", 16)).withBatchSize(CliOptions.integer(cl, "batch", 32))
                 .withLr(CliOptions.number(cl, "lr", 9.65e-6f)).withDropout(lm.model().config().dropout()).withSeed(CliOptions.seed(cl))
                 .withMaxLen(lm.model().config().contextLength());
-        List<SftExample> train = read(CliOptions.existing(cl, "data"), lm.tokenizer(), cl);
-        List<SftExample> val = cl.hasOption("validation") ? read(CliOptions.existing(cl, "validation"), lm.tokenizer(), cl) : List.of();
-        try (MetricsLog log = new MetricsLog(out.resolveSibling(out.getFileName() + "-metrics.jsonl"))) {
-            SftTrainer t = new SftTrainer(lm.model(), cfg, lm.tokenizer().pad());
-            SftTrainer.Result r = t.train(train, val, null, log);
+        int context = lm.model().config().contextLength();
+        List<SftExample> train = read(name(), CliOptions.existing(cl, "data"), lm.tokenizer(), context, cl);
+        List<SftExample> val = cl.hasOption("validation") ? read(name(), CliOptions.existing(cl, "validation"), lm.tokenizer(), context, cl) : List.of();
+        Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", cfg));
+        settings.putAll(CheckpointPlan.settingsOf("model", lm.model().config()));
+        settings.put("demonstrations", train.size() + " for training, " + val.size() + " for validation");
+        CheckpointPlan plan = CliOptions.checkpoints(cl, out, lm.tokenizer(), settings);
+        SftTrainer t = new SftTrainer(lm.model(), cfg, lm.tokenizer().pad());
+        TrainState resumed = CliOptions.resume(name(), cl, plan, t::resume);
+        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+            SftTrainer.Result r = t.train(train, val, null, log, plan, Long.MAX_VALUE);
             ModelFolder.saveLm(out, t.model(), lm.tokenizer());
             Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-sft", "loss", "val_loss");
             System.out.printf("sft: best epoch %d, final train loss %.4f -> %s%n", r.bestEpoch() + 1,
@@ -52,14 +61,11 @@ public final class SftCommand implements Command {
         return 0;
     }
 
-    static List<SftExample> read(Path file, BpeTokenizer tok, CommandLine cl) {
-        try {
-            List<SftExample> out = new ArrayList<>();
-            for (Demonstration d : Jsonl.read(file, Demonstration.class, CliOptions.read(cl))) out.add(SftExample.of(d, tok::encode, tok.endOfText()));
-            if (out.isEmpty()) throw new UserError(file + ": no demonstrations");
-            return out;
-        } catch (DataException e) {
-            throw new UserError(e.getMessage(), e);
-        }
+    static List<SftExample> read(String command, Path file, BpeTokenizer tok, int context, CommandLine cl) {
+        List<SftExample> out = new ArrayList<>();
+        for (Demonstration d : CliOptions.readJsonl(command, cl, file, tok, context, (f, opts) -> Jsonl.readAll(f, Demonstration.class, opts)))
+            out.add(SftExample.of(d, tok::encode, tok.endOfText()));
+        if (out.isEmpty()) throw new UserError(file + ": no demonstrations");
+        return out;
     }
 }

@@ -7,16 +7,19 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.EnumMap;
 import java.util.List;
+import java.util.Map;
 
 /**
  * JSON Lines files: one record per line, blank lines ignored.
+ *
+ * <p>Lines are UTF-8, ended by LF or CRLF; a byte-order mark at the start of the file is skipped. A line that is
+ * not valid UTF-8 fails with the byte offset of its first bad byte, and a line over {@link ReadOptions#maxLineBytes}
+ * (1 MiB by default) fails without being read into memory.
  *
  * <p>The four data records (Demonstration, Ranking, Pairwise, PromptRecord) are checked field by field, so a bad
  * line fails with "file:line: reason" (invalid JSON, a missing or empty field, a field of the wrong type, a ranking
@@ -90,7 +93,14 @@ public final class Jsonl {
 
     /** A line that cannot be used; the reason only, the caller adds file:line. */
     private static final class BadLine extends RuntimeException {
-        BadLine(String reason) { super(reason, null, false, false); }
+        final ReadResult.Kind kind;
+
+        BadLine(String reason) { this(ReadResult.Kind.BAD_RECORD, reason); }
+
+        BadLine(ReadResult.Kind kind, String reason) {
+            super(reason, null, false, false);
+            this.kind = kind;
+        }
     }
 
     /** Turns one JSON object into a record; an IllegalArgumentException is reported as "file:line: message". */
@@ -101,43 +111,46 @@ public final class Jsonl {
         return readLines(file, options, parser).records();
     }
 
+    /** A text file as one string with '\n' line ends: a byte-order mark and CRLF accepted, invalid UTF-8 named by file:line. */
+    public static String readText(Path file) { return Utf8Lines.readAll(file); }
+
     private static <T> ReadResult<T> readLines(Path file, ReadOptions options, LineParser<T> parser) {
         List<T> records = new ArrayList<>();
         List<String> problems = new ArrayList<>();
-        try (BufferedReader in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            String line;
-            int lineNo = 0;
-            while ((line = in.readLine()) != null) {
-                lineNo++;
-                if (line.isBlank()) continue;
+        Map<ReadResult.Kind, Integer> kinds = new EnumMap<>(ReadResult.Kind.class);
+        try (Utf8Lines lines = new Utf8Lines(file, options.maxLineBytes())) {
+            for (Utf8Lines.Line line = lines.next(); line != null; line = lines.next()) {
                 try {
-                    JsonNode node = parseJson(line);
-                    if (!node.isObject()) throw new BadLine("line is not a JSON object");
+                    if (line.isBad()) throw new BadLine(line.problemKind(), line.problem());
+                    if (line.text().isBlank()) continue;
+                    JsonNode node = parseJson(line.text());
+                    if (!node.isObject()) throw new BadLine(ReadResult.Kind.INVALID_JSON, "line is not a JSON object");
                     T record = parser.parse(node);
                     if (record instanceof HasPrompt p) {
                         String tooLong = options.checkPrompt(p.prompt());
-                        if (tooLong != null) throw new BadLine(tooLong);
+                        if (tooLong != null) throw new BadLine(ReadResult.Kind.PROMPT_TOO_LONG, tooLong);
                     }
                     records.add(record);
                 } catch (BadLine | IllegalArgumentException e) {
-                    String problem = file + ":" + lineNo + ": " + e.getMessage();
+                    String problem = file + ":" + line.number() + ": " + e.getMessage();
                     if (!options.skipBad()) throw new DataException(problem);
                     problems.add(problem);
+                    kinds.merge(e instanceof BadLine b ? b.kind : ReadResult.Kind.BAD_RECORD, 1, Integer::sum);
                 }
             }
         } catch (IOException e) {
             throw new DataException(file + ": cannot read: " + e.getMessage(), e);
         }
-        return new ReadResult<>(records, problems.size(), problems);
+        return new ReadResult<>(records, problems, kinds);
     }
 
     private static JsonNode parseJson(String line) {
         try {
             JsonNode node = MAPPER.readTree(line);
-            if (node == null) throw new BadLine("invalid JSON: empty");
+            if (node == null) throw new BadLine(ReadResult.Kind.INVALID_JSON, "invalid JSON: empty");
             return node;
         } catch (JsonProcessingException e) {
-            throw new BadLine("invalid JSON: " + e.getOriginalMessage());
+            throw new BadLine(ReadResult.Kind.INVALID_JSON, "invalid JSON: " + e.getOriginalMessage());
         }
     }
 

@@ -54,15 +54,21 @@ public final class Demo {
     private final List<DemoReport.Stage> timeline = new ArrayList<>();
     private long stageStart;
 
-    /** resume: reuse the stages (GPT, SFT, RM) that an earlier run left in out/models with the same settings. */
-    public Demo(DemoConfig cfg, Path out, PrintStream console, boolean resume) {
+    /**
+     * resume: reuse the stages (GPT, SFT, RM) that an earlier run left in out/models with the same settings, and
+     * continue a stage that was cut short from its checkpoint; saveEvery: steps (PPO: iterations) between the
+     * checkpoints of a running stage, 0 for none.
+     */
+    public Demo(DemoConfig cfg, Path out, PrintStream console, boolean resume, int saveEvery) {
         this.cfg = cfg;
         this.out = out;
         this.console = console;
-        this.stages = new StageCache(out.resolve("models"), resume, console);
+        this.stages = new StageCache(out.resolve("models"), resume, saveEvery, console);
     }
 
-    public Demo(DemoConfig cfg, Path out, PrintStream console) { this(cfg, out, console, false); }
+    public Demo(DemoConfig cfg, Path out, PrintStream console, boolean resume) { this(cfg, out, console, resume, 0); }
+
+    public Demo(DemoConfig cfg, Path out, PrintStream console) { this(cfg, out, console, false, 0); }
 
     /** What stage.json keeps of pretraining: the loss curve for the report. */
     record PretrainResult(List<Double> losses) {}
@@ -112,14 +118,10 @@ public final class Demo {
         List<int[]> prompts = new ArrayList<>();
         for (PromptRecord p : data.ppoPrompts()) prompts.add(tok.encode(p.prompt()));
         List<int[]> ptx = ptxSequences(corpus, cfg.ptxSeqLen(), new Rng(cfg.seed() + 9));
-        MetricsLog ppoLog = freshLog("ppo-metrics.jsonl");
-        Gpt ppo = runPpo(sft, rm, tok, prompts, ptx, 0f, ppoLog);
-        MetricsLog ptxLog = freshLog("ppo-ptx-metrics.jsonl");
-        Gpt ppoPtx = runPpo(sft, rm, tok, prompts, ptx, cfg.ptxCoef(), ptxLog);
-        ppoLog.close();
-        ptxLog.close();
-        ModelFolder.saveLm(out.resolve("models/ppo"), ppo, tok);
-        ModelFolder.saveLm(out.resolve("models/ppo-ptx"), ppoPtx, tok);
+        PpoRun ppoRun = runPpo("ppo", sft, rmStage, tok, prompts, ptx, 0f);
+        PpoRun ptxRun = runPpo("ppo-ptx", sft, rmStage, tok, prompts, ptx, cfg.ptxCoef());
+        Gpt ppo = ppoRun.policy(), ppoPtx = ptxRun.policy();
+        MetricsLog ppoLog = ppoRun.log(), ptxLog = ptxRun.log();
 
         stage("7/7 evaluation");
         Models models = new Models(tok, gpt, sft, rm, ppo, ppoPtx, rmResult.validationAccuracy(), rmResult.trainAccuracy(),
@@ -146,10 +148,12 @@ public final class Demo {
             losses = saved.get().losses();
             reused();
         } else {
-            try (MetricsLog log = freshLog("pretrain-metrics.jsonl")) {
-                PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
-                        .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
-                losses = new Pretrainer(gpt, pc).train(corpus, log);
+            PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
+                    .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
+            Pretrainer trainer = new Pretrainer(gpt, pc);
+            StageCache.Run run = stages.start("gpt", key, tok, out.resolve("pretrain-metrics.jsonl"), trainer::resume);
+            try (MetricsLog log = run.log()) {
+                losses = trainer.train(corpus, log, run.plan());
             }
             ModelFolder.saveLm(stages.folder("gpt"), gpt, tok);
             stages.finish("gpt", key, new PretrainResult(losses));
@@ -175,9 +179,10 @@ public final class Demo {
             result = saved.get();
             reused();
         } else {
-            try (MetricsLog log = freshLog("sft-metrics.jsonl")) {
-                SftTrainer trainer = new SftTrainer(sft, sc, tok.pad());
-                result = trainer.train(demos.subList(nVal, demos.size()), demos.subList(0, nVal), null, log);
+            SftTrainer trainer = new SftTrainer(sft, sc, tok.pad());
+            StageCache.Run run = stages.start("sft", key, tok, out.resolve("sft-metrics.jsonl"), trainer::resume);
+            try (MetricsLog log = run.log()) {
+                result = trainer.train(demos.subList(nVal, demos.size()), demos.subList(0, nVal), null, log, run.plan(), Long.MAX_VALUE);
                 sft = trainer.model();
             }
             ModelFolder.saveLm(stages.folder("sft"), sft, tok);
@@ -188,7 +193,7 @@ public final class Demo {
         return new Finetuning(sft, result, demos, key);
     }
 
-    private record RewardModeling(RewardModel model, RmTrainer.Result result, float bias) {}
+    private record RewardModeling(RewardModel model, RmTrainer.Result result, float bias, String key) {}
 
     private RewardModeling trainRewardModel(Finetuning ft, BpeTokenizer tok, World.Datasets data) throws IOException {
         RewardModel rm = RewardModel.fromLm(copy(ft.model()), tok.pad(), new Rng(cfg.seed() + 5));
@@ -203,7 +208,7 @@ public final class Demo {
         if (saved.isPresent()) {
             rm.loadParameters(stages.weights("rm", cfg.device()));
             reused();
-            return new RewardModeling(rm, saved.get().result(), saved.get().bias());
+            return new RewardModeling(rm, saved.get().result(), saved.get().bias(), key);
         }
         List<Ranking> rankings = rankSftSamples(ft.model(), tok, data.rmTasks());
         Jsonl.write(out.resolve("world/rankings.jsonl"), rankings);
@@ -217,20 +222,27 @@ public final class Demo {
         for (Ranking r : rmData) if (!r.pairs().isEmpty()) examples.add(RmExample.of(r, tok::encode, tok.endOfText()));
         int nVal = Math.max(8, examples.size() / 10);
         RmTrainer.Result result;
-        try (MetricsLog log = freshLog("rm-metrics.jsonl")) {
-            result = new RmTrainer(rm, rc).train(examples.subList(nVal, examples.size()), examples.subList(0, nVal), log);
+        RmTrainer trainer = new RmTrainer(rm, rc);
+        StageCache.Run run = stages.start("rm", key, tok, out.resolve("rm-metrics.jsonl"), trainer::resume);
+        try (MetricsLog log = run.log()) {
+            result = trainer.train(examples.subList(nVal, examples.size()), examples.subList(0, nVal), log, run.plan());
         }
         List<int[]> demoSequences = new ArrayList<>();
         for (SftExample d : ft.demonstrations()) demoSequences.add(org.instruct4j.rlhf.train.Sequences.concat(d.prompt(), d.completion()));
         float bias = rm.centerOn(demoSequences);
         ModelFolder.saveReward(stages.folder("rm"), rm, tok);
         stages.finish("rm", key, new RmResult(result, bias));
-        return new RewardModeling(rm, result, bias);
+        return new RewardModeling(rm, result, bias, key);
     }
 
-    private Gpt runPpo(Gpt sft, RewardModel rm, BpeTokenizer tok, List<int[]> prompts, List<int[]> ptx, float ptxCoef, MetricsLog log) {
+    /** A finished PPO run: the policy to evaluate (saved in models/&lt;stage&gt;) and its metrics. */
+    private record PpoRun(Gpt policy, MetricsLog log) {}
+
+    private PpoRun runPpo(String stage, Gpt sft, RewardModeling rmStage, BpeTokenizer tok, List<int[]> prompts, List<int[]> ptx, float ptxCoef)
+            throws IOException {
         // Dropout is off during RL (METHOD-NOTES): the policy's log-probs must match the sampler's.
         Gpt policy = copy(sft, 0f), reference = copy(sft, 0f);
+        RewardModel rm = rmStage.model();
         RewardModel value = rm.copy();
         PpoConfig pc = PpoConfig.paper()
                 .withLr(cfg.ppoLr(), cfg.ppoValueLr())
@@ -243,11 +255,17 @@ public final class Demo {
                 .withEma(0f)
                 .withSeed(cfg.seed() + (ptxCoef > 0 ? 1 : 0));
         PpoTrainer trainer = new PpoTrainer(policy, reference, rm, value, tok.pad(), tok.endOfText(), pc);
-        List<Map<String, Double>> rows = trainer.train(prompts, ptx, cfg.ppoIterations(), log);
-        Map<String, Double> first = rows.get(0), last = rows.get(rows.size() - 1);
-        console.printf("  %s: reward %.3f -> %.3f, KL %.3f -> %.3f%n", ptxCoef > 0 ? "PPO-ptx" : "PPO",
-                first.get("reward"), last.get("reward"), first.get("kl"), last.get("kl"));
-        return trainer.evaluationPolicy();
+        StageCache.Run run = stages.start(stage, rmStage.key() + " | " + stage + " v1 " + pc + " " + cfg.ppoIterations(), tok,
+                out.resolve(stage + "-metrics.jsonl"), trainer::resume);
+        try (MetricsLog log = run.log()) {
+            trainer.train(prompts, ptx, cfg.ppoIterations(), log, run.plan());
+            double[] reward = log.series("reward")[1], kl = log.series("kl")[1];
+            console.printf("  %s: reward %.3f -> %.3f, KL %.3f -> %.3f%n", ptxCoef > 0 ? "PPO-ptx" : "PPO",
+                    reward[0], reward[reward.length - 1], kl[0], kl[kl.length - 1]);
+            ModelFolder.saveLm(stages.folder(stage), trainer.evaluationPolicy(), tok);
+            stages.dropCheckpoint(stage);
+            return new PpoRun(trainer.evaluationPolicy(), log);
+        }
     }
 
     /** K (between rmMinK and rmMaxK) SFT samples per task, ranked by the training labelers in turn. */
@@ -296,12 +314,6 @@ public final class Demo {
         double s = 0;
         for (int i = xs.size() - n; i < xs.size(); i++) s += xs.get(i);
         return s / n;
-    }
-
-    /** A metrics file for a stage that runs now: a file an earlier run left is replaced, not appended to. */
-    private MetricsLog freshLog(String name) throws IOException {
-        Files.deleteIfExists(out.resolve(name));
-        return new MetricsLog(out.resolve(name));
     }
 
     /** Ends the running stage (its wall time goes to the report) and starts the named one (none: the run is over). */

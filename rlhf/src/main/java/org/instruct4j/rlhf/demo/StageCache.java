@@ -7,36 +7,81 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Comparator;
 import java.util.Optional;
+import java.util.function.Function;
+import java.util.stream.Stream;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.io.AtomicFiles;
 import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.nn.PretrainedModel;
+import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.data.Jsonl;
+import org.instruct4j.rlhf.train.CheckpointPlan;
+import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.TrainState;
 
 /**
  * The finished stages of a demo run (models/&lt;stage&gt;/), so that {@code demo --resume} can pick up where an
  * interrupted or earlier run stopped. Each stage folder holds the weights and a stage.json with the settings that
  * made them (a fingerprint string) and the stage's results for the report. A stage is reused only when its
  * fingerprint matches the current settings exactly; stage.json is written last, so a half-written stage is never
- * reused.
+ * reused. A stage that was cut short continues from its checkpoint (models/&lt;stage&gt;-checkpoint/, written every
+ * saveEvery steps and made with the same fingerprint) and ends as it would have ended uninterrupted.
  */
 final class StageCache {
-    private static final String STAGE_FILE = "stage.json";
+    private static final String STAGE_FILE = "stage.json", CHECKPOINT = "-checkpoint";
 
     /** What stage.json holds. */
     record Entry<R>(String fingerprint, R result) {}
 
     private final Path models;
     private final boolean resume;
+    private final int saveEvery;
     private final PrintStream console;
 
-    /** console hears, when resuming, why a stage is run again instead of reused. */
-    StageCache(Path models, boolean resume, PrintStream console) {
+    /**
+     * console hears, when resuming, why a stage is run again instead of reused; saveEvery: steps between a running
+     * stage's checkpoints (0: none).
+     */
+    StageCache(Path models, boolean resume, int saveEvery, PrintStream console) {
         this.models = models;
         this.resume = resume;
+        this.saveEvery = saveEvery;
         this.console = console;
+    }
+
+    /** A stage about to train: where and how often it saves checkpoints, and its metrics log. */
+    record Run(CheckpointPlan plan, MetricsLog log) {}
+
+    /**
+     * Starts a stage's training: when resuming and the stage's checkpoint was made with the same fingerprint,
+     * restore (the trainer's resume method) continues from it and the metrics file is cut back to it; otherwise
+     * the metrics file starts afresh.
+     */
+    Run start(String stage, String fingerprint, BpeTokenizer tokenizer, Path metricsFile, Function<CheckpointPlan, TrainState> restore)
+            throws IOException {
+        CheckpointPlan plan = new CheckpointPlan(models.resolve(stage + CHECKPOINT), saveEvery, tokenizer, Map.of("stage", fingerprint));
+        if (resume && Files.isRegularFile(plan.folder().resolve(Pretrained.TRAINING_STATE))) {
+            try {
+                TrainState state = restore.apply(plan);   // checks the fingerprint before it restores anything
+                console.println("  --resume: continuing from " + plan.folder() + " after step " + state.step());
+                return new Run(plan, MetricsLog.resume(metricsFile, state.metricsBytes()));
+            } catch (IllegalArgumentException e) {
+                console.println("  --resume: " + plan.folder() + " was made with other settings; the stage starts afresh");
+            }
+        }
+        return new Run(plan, MetricsLog.fresh(metricsFile));
+    }
+
+    /** Drops the stage's checkpoint once the stage is finished (its model and stage.json are written). */
+    void dropCheckpoint(String stage) throws IOException {
+        Path folder = models.resolve(stage + CHECKPOINT);
+        if (!Files.exists(folder)) return;
+        try (Stream<Path> s = Files.walk(folder)) {
+            for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        }
     }
 
     /** The saved result of the stage, when resuming and the stage was finished with the same settings. */
@@ -67,11 +112,12 @@ final class StageCache {
         return all;
     }
 
-    /** Marks the stage finished: its model folder must already be in models/&lt;stage&gt;/. */
+    /** Marks the stage finished (its model folder must already be in models/&lt;stage&gt;/) and drops its checkpoint. */
     void finish(String stage, String fingerprint, Object result) throws IOException {
         byte[] json = (Jsonl.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(new Entry<>(fingerprint, result)) + "\n")
                 .getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(models.resolve(stage).resolve(STAGE_FILE), o -> o.write(json));
+        dropCheckpoint(stage);
     }
 
     Path folder(String stage) { return models.resolve(stage); }

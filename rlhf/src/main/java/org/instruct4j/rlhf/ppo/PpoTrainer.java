@@ -1,6 +1,5 @@
 package org.instruct4j.rlhf.ppo;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
@@ -17,27 +16,29 @@ import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.engine.ops.CrossEntropy;
 import org.instruct4j.engine.ops.ShapeOps;
 import org.instruct4j.engine.optim.AdamW;
-import org.instruct4j.engine.optim.GradClip;
 import org.instruct4j.engine.optim.LrSchedule;
 import org.instruct4j.rlhf.generate.Generation;
 import org.instruct4j.rlhf.generate.Generator;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.train.Checkpoint;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.NonFiniteGuard;
 import org.instruct4j.rlhf.train.ProgressBar;
 import org.instruct4j.rlhf.train.Sequences;
 import org.instruct4j.rlhf.train.TrainState;
 
 /**
- * PPO (and PPO-ptx) for a language model in a bandit environment, as in InstructGPT:
+ * PPO (and PPO-ptx) for a language model in a bandit environment, as in InstructGPT. One iteration
+ * ({@link #iterate}) is:
  * <ol>
- * <li>Rollout: sample responses to a batch of prompts from the policy; score each prompt + response with the
- *     reward model at its last token; compute, without a graph, the policy's and the frozen SFT reference's
- *     log-probabilities of the sampled tokens (logits / temperature) and the value model's estimates.</li>
- * <li>Rewards: -beta * (logp - logp_ref) at every token, plus the RM score at the last token (minus a penalty
- *     when the response did not end with end-of-text; the RM then scores it with end-of-text appended, as it
- *     saw every response in training). GAE (gamma, lambda) gives advantages (whitened over the
- *     batch) and returns.</li>
+ * <li>Rollout ({@link #rollout}): sample responses to a batch of prompts from the policy; score each prompt +
+ *     response with the reward model at its last token; compute, without a graph, the policy's and the frozen SFT
+ *     reference's log-probabilities of the sampled tokens (logits / temperature) and the value model's estimates.</li>
+ * <li>Rewards and advantages: -beta * (logp - logp_ref) at every token, plus the RM score at the last token (minus
+ *     a penalty when the response did not end with end-of-text; the RM then scores it with end-of-text appended,
+ *     as it saw every response in training). GAE (gamma, lambda) gives advantages, whitened over the batch, and
+ *     returns.</li>
  * <li>Update: inner epochs over shuffled minibatches: the clipped policy loss, then (PPO-ptx) gamma times the
  *     pretraining LM loss in a second backward pass that accumulates into the SAME gradient buffers, one
  *     optimizer step; the value model (a separate GPT + head, initialised from the RM) takes its clipped loss.</li>
@@ -55,6 +56,7 @@ public final class PpoTrainer {
     private final Rng rng;
     private final Gpt ema;
     private final Generator generator;
+    private final NonFiniteGuard guard = new NonFiniteGuard("ppo");
     private int iteration;
     private int promptCursor, ptxCursor;
     private int[] promptOrder;
@@ -92,80 +94,97 @@ public final class PpoTrainer {
 
     public int iteration() { return iteration; }
 
-    /** A batch of scored episodes with their advantages; P and R are the padded prompt and response lengths. */
+    /** A batch of scored episodes with their whitened advantages; promptLen and responseLen are the padded lengths. */
     public record Rollout(List<Episode> episodes, int promptLen, int responseLen) {}
 
-    /** Runs iterations PPO iterations over the prompts (token arrays), with ptx pretraining sequences (may be empty). */
-    public List<Map<String, Double>> train(List<int[]> prompts, List<int[]> ptx, int iterations, MetricsLog log) {
-        ProgressBar bar = progress ? new ProgressBar(cfg.ptxCoef() > 0 ? "ppo-ptx" : "ppo", iterations) : null;
-        List<Map<String, Double>> history = new ArrayList<>();
-        for (int i = 0; i < iterations; i++) {
-            Map<String, Double> m = iterate(prompts, ptx);
-            history.add(m);
-            if (log != null) log.log(iteration, m);
-            if (bar != null) bar.update(i + 1, Map.of("reward", m.get("reward"), "kl", m.get("kl")));
+    /** Runs PPO until iteration {@code until} over the prompts (token arrays), with ptx pretraining sequences (may be empty). */
+    public List<IterationStats> train(List<int[]> prompts, List<int[]> ptx, int until, MetricsLog log) {
+        return train(prompts, ptx, until, log, CheckpointPlan.none());
+    }
+
+    /**
+     * Runs PPO from the iteration reached so far (0, or a resumed checkpoint's) until iteration {@code until},
+     * saving a checkpoint when the plan says; returns the statistics of the iterations run.
+     */
+    public List<IterationStats> train(List<int[]> prompts, List<int[]> ptx, int until, MetricsLog log, CheckpointPlan plan) {
+        ProgressBar bar = progress ? new ProgressBar(cfg.ptxCoef() > 0 ? "ppo-ptx" : "ppo", until) : null;
+        List<IterationStats> history = new ArrayList<>();
+        while (iteration < until) {
+            IterationStats stats = iterate(prompts, ptx);
+            history.add(stats);
+            if (log != null) log.log(iteration, stats.toMap());
+            if (bar != null) bar.update(iteration, Map.of("reward", stats.rollout().reward(), "kl", stats.rollout().kl()));
+            if (plan.due(iteration)) save(plan, log);
         }
         return history;
     }
 
-    /** One PPO iteration: a rollout of batchSize episodes, then the inner epochs of updates. Returns its metrics. */
-    public Map<String, Double> iterate(List<int[]> prompts, List<int[]> ptx) {
+    /** One PPO iteration: a rollout of batchSize episodes, then the inner epochs of updates. */
+    public IterationStats iterate(List<int[]> prompts, List<int[]> ptx) {
         if (prompts.isEmpty()) throw new IllegalArgumentException("PPO: no prompts");
         if (cfg.ptxCoef() > 0 && ptx.isEmpty()) throw new IllegalArgumentException("PPO-ptx: ptx coefficient > 0 but no pretraining data");
+
+        // 1-2. Rollout, rewards and advantages.
         List<int[]> batchPrompts = new ArrayList<>();
         for (int i = 0; i < cfg.batchSize(); i++) batchPrompts.add(nextPrompt(prompts));
         Rollout rollout = rollout(batchPrompts);
-        Map<String, Double> m = rolloutMetrics(rollout);
+        RolloutStats seen = RolloutStats.of(rollout);
 
-        float lr = LrSchedule.linearWarmup(cfg.lr(), cfg.warmupIterations(), 0.1f, LrSchedule.constant(cfg.lr())).at(iteration);
-        float vlr = LrSchedule.linearWarmup(cfg.valueLr(), cfg.warmupIterations(), 0.1f, LrSchedule.constant(cfg.valueLr())).at(iteration);
-        double clipped = 0, counted = 0, vloss = 0, ploss = 0, ptxLoss = 0;
-        int updates = 0;
+        // 3. Update: inner epochs over shuffled minibatches, each one policy step and one value step.
+        float lr = warmedUp(cfg.lr()), valueLr = warmedUp(cfg.valueLr());
         int ptxPerMinibatch = cfg.ptxCoef() > 0 ? Math.max(1, (int) Math.round(cfg.ptxPerEpisode() * cfg.minibatchSize())) : 0;
+        double policyLoss = 0, ptxLoss = 0, valueLoss = 0;
+        long clipped = 0, tokens = 0;
+        int updates = 0;
         for (int epoch = 0; epoch < cfg.innerEpochs(); epoch++) {
             int[] order = Sequences.permutation(rollout.episodes().size(), rng);
             for (int from = 0; from < order.length; from += cfg.minibatchSize()) {
                 int[] rows = Arrays.copyOfRange(order, from, Math.min(order.length, from + cfg.minibatchSize()));
                 List<int[]> ptxBatch = new ArrayList<>();
                 for (int i = 0; i < ptxPerMinibatch; i++) ptxBatch.add(ptx.get(ptxCursor++ % ptx.size()));
-                double[] r = accumulatePolicyGradients(rollout, rows, ptxBatch, cfg.ptxCoef());
-                float scale = cfg.gradClip() > 0 ? GradClip.clipScale(GradClip.globalNorm(policy.parameters().values()), cfg.gradClip()) : 1f;
-                policyOpt.step(lr, scale);
+
+                PolicyStep p = accumulatePolicyGradients(rollout, rows, ptxBatch, cfg.ptxCoef());
+                policyOpt.step(lr, guard.clipScale(iteration + 1, p.objective(cfg.ptxCoef()), policy.parameters().values(), cfg.gradClip()));
                 policyOpt.zeroGrad();
                 updateEma();
-                ploss += r[0];
-                ptxLoss += r[1];
-                clipped += r[2];
-                counted += r[3];
-                vloss += valueStep(rollout, rows, vlr);
+                valueLoss += valueStep(rollout, rows, valueLr);
+
+                policyLoss += p.policyLoss();
+                ptxLoss += p.ptxLoss();
+                clipped += p.clippedTokens();
+                tokens += p.tokens();
                 updates++;
             }
         }
-        kl.update(m.get("kl"), rollout.episodes().size());
+        kl.update(seen.kl(), rollout.episodes().size());
         iteration++;
-        m.put("policy_loss", ploss / updates);
-        m.put("value_loss", vloss / updates);
-        m.put("clip_fraction", counted == 0 ? 0 : clipped / counted);
-        m.put("ptx_loss", cfg.ptxCoef() > 0 ? ptxLoss / updates : Double.NaN);
-        m.put("lr", (double) lr);
-        m.put("beta", kl.beta());
-        return m;
+        UpdateStats update = new UpdateStats(policyLoss / updates, valueLoss / updates, tokens == 0 ? 0 : (double) clipped / tokens,
+                cfg.ptxCoef() > 0 ? ptxLoss / updates : Double.NaN);
+        return new IterationStats(seen, update, lr, kl.beta());
     }
 
-    /** Samples, scores and evaluates a batch of episodes (no graph); fills rewards, advantages and returns. */
+    /** The learning rate of this iteration: a linear warm-up from a tenth of the peak over warmupIterations. */
+    private float warmedUp(float peak) {
+        return LrSchedule.linearWarmup(peak, cfg.warmupIterations(), 0.1f, LrSchedule.constant(peak)).at(iteration);
+    }
+
+    /** Samples, scores and evaluates a batch of episodes (no graph), with their rewards, advantages and returns. */
     public Rollout rollout(List<int[]> prompts) {
         List<Generation> gens = generator.generate(prompts, cfg.sampling(), rng);
         int context = policy.config().contextLength();
         int maxNew = Math.min(cfg.sampling().maxNewTokens(), context - 1);
-        List<int[]> kept = new ArrayList<>();
+        List<int[]> kept = new ArrayList<>(), responses = new ArrayList<>();
         int p = 1, r = 1;
         for (int i = 0; i < prompts.size(); i++) {
             int[] q = prompts.get(i);
             if (q.length > context - maxNew) q = Arrays.copyOfRange(q, q.length - (context - maxNew), q.length);
             kept.add(q);
+            responses.add(gens.get(i).tokens());
             p = Math.max(p, q.length);
             r = Math.max(r, gens.get(i).length());
         }
+
+        // The policy's, the reference's and the value model's view of every response token, and the RM's score.
         int n = prompts.size();
         float[][] logp = new float[n][], ref = new float[n][], vals = new float[n][];
         float[] raw = new float[n];
@@ -173,7 +192,7 @@ public final class PpoTrainer {
             for (int from = 0; from < n; from += cfg.minibatchSize()) {
                 int[] rows = range(from, Math.min(n, from + cfg.minibatchSize()));
                 try (Scope s = Scope.open()) {
-                    Layout l = layout(kept, gens, rows, p, r);
+                    Layout l = layout(kept, responses, rows, p, r);
                     float[] lp = responseLogProbs(policy, l).toFloatArray();
                     float[] rf = responseLogProbs(reference, l).toFloatArray();
                     float[] vv = responseValues(value, l).toFloatArray();
@@ -190,26 +209,35 @@ public final class PpoTrainer {
                 }
             }
         }
+
+        // Per-token rewards (KL penalty, plus the score at the last token) and GAE, then advantages whitened over the batch.
         float beta = (float) kl.beta();
-        List<Episode> eps = new ArrayList<>();
-        List<float[]> advs = new ArrayList<>();
+        float[][] kls = new float[n][], rewards = new float[n][], returns = new float[n][];
+        float[] scores = new float[n];
+        List<float[]> advantages = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Generation gen = gens.get(i);
             int len = gen.length();
-            float score = raw[i] - (gen.endedWithEot() ? 0f : cfg.noEotPenalty());
-            float[] k = new float[len], rew = new float[len];
+            scores[i] = raw[i] - (gen.endedWithEot() ? 0f : cfg.noEotPenalty());
+            kls[i] = new float[len];
+            rewards[i] = new float[len];
             for (int t = 0; t < len; t++) {
-                k[t] = logp[i][t] - ref[i][t];
-                rew[t] = -beta * k[t];
+                kls[i][t] = logp[i][t] - ref[i][t];
+                rewards[i][t] = -beta * kls[i][t];
             }
-            if (len > 0) rew[len - 1] += score;
-            Gae.Result gae = Gae.compute(rew, vals[i], cfg.gamma(), cfg.lambda());
-            advs.add(gae.advantages());
-            eps.add(new Episode(kept.get(i), gen.tokens(), gen.endedWithEot(), raw[i], score, logp[i], ref[i], k, vals[i], rew,
-                    gae.advantages(), gae.returns()));
+            if (len > 0) rewards[i][len - 1] += scores[i];
+            Gae.Result gae = Gae.compute(rewards[i], vals[i], cfg.gamma(), cfg.lambda());
+            advantages.add(gae.advantages());
+            returns[i] = gae.returns();
         }
-        Whiten.inPlace(advs);
-        return new Rollout(eps, p, r);
+        List<float[]> whitened = Whiten.whiten(advantages);
+        List<Episode> episodes = new ArrayList<>();
+        for (int i = 0; i < n; i++) {
+            Generation gen = gens.get(i);
+            episodes.add(new Episode(kept.get(i), gen.tokens(), gen.endedWithEot(), raw[i], scores[i], logp[i], ref[i], kls[i], vals[i],
+                    rewards[i], whitened.get(i), returns[i]));
+        }
+        return new Rollout(episodes, p, r);
     }
 
     /**
@@ -226,99 +254,114 @@ public final class PpoTrainer {
     }
 
     /**
-     * The policy's gradients for one minibatch, left in the parameters' gradient buffers (no optimizer step):
-     * the clipped PPO loss backward, then, when ptxCoef > 0, ptxCoef times the pretraining LM loss backward,
-     * which adds into the same buffers. Returns {policy loss, ptx loss, clipped tokens, counted tokens}.
+     * What one minibatch's policy gradients came from.
+     *
+     * @param ptxLoss       the pretraining LM loss, NaN when the minibatch had no pretraining sequences
+     * @param clippedTokens the response tokens whose probability ratio left [1 - clip, 1 + clip]
+     * @param tokens        the response tokens of the minibatch
      */
-    public double[] accumulatePolicyGradients(Rollout rollout, int[] rows, List<int[]> ptxBatch, float ptxCoef) {
-        double pl, ptxl = Double.NaN;
+    public record PolicyStep(double policyLoss, double ptxLoss, int clippedTokens, int tokens) {
+        /** The loss whose gradient the step follows: the PPO loss plus ptxCoef times the pretraining loss. */
+        double objective(float ptxCoef) { return Double.isNaN(ptxLoss) ? policyLoss : policyLoss + ptxCoef * ptxLoss; }
+    }
+
+    /**
+     * The policy's gradients for one minibatch, left in the parameters' gradient buffers (no optimizer step):
+     * the clipped PPO loss backward, then, when ptxCoef > 0 and ptxBatch is not empty, ptxCoef times the
+     * pretraining LM loss backward, which adds into the same buffers.
+     */
+    public PolicyStep accumulatePolicyGradients(Rollout rollout, int[] rows, List<int[]> ptxBatch, float ptxCoef) {
+        double policyLoss, ptxLoss = Double.NaN;
         int clipped = 0, counted = 0;
         try (Scope s = Scope.open()) {
             Layout l = layout(rollout, rows);
-            int n = rows.length * rollout.responseLen();
-            float[] old = new float[n], adv = new float[n], mask = new float[n];
-            for (int j = 0; j < rows.length; j++) {
-                Episode e = rollout.episodes().get(rows[j]);
-                for (int t = 0; t < e.response().length; t++) {
-                    int at = j * rollout.responseLen() + t;
-                    old[at] = e.logProbs()[t];
-                    adv[at] = e.advantages()[t];
-                    mask[at] = 1;
-                }
-            }
-            Tensor logp = responseLogProbs(policy, l).reshape(n);
-            Tensor loss = PpoLosses.policy(logp, old, adv, mask, cfg.clip());
+            TokenRows t = tokenRows(rollout, rows, Episode::logProbs, Episode::advantages);
+            Tensor logp = responseLogProbs(policy, l).reshape(t.mask().length);
+            Tensor loss = PpoLosses.policy(logp, t.first(), t.second(), t.mask(), cfg.clip());
             loss.backward();
-            pl = loss.item();
+            policyLoss = loss.item();
             float[] now = logp.toFloatArray();
-            for (int i = 0; i < n; i++) {
-                if (mask[i] == 0) continue;
+            for (int i = 0; i < now.length; i++) {
+                if (t.mask()[i] == 0) continue;
                 counted++;
-                if (Math.abs(Math.exp(now[i] - old[i]) - 1) > cfg.clip()) clipped++;
+                if (Math.abs(Math.exp(now[i] - t.first()[i]) - 1) > cfg.clip()) clipped++;
             }
         }
-        if (ptxCoef > 0 && ptxBatch != null && !ptxBatch.isEmpty()) {
+        if (ptxCoef > 0 && !ptxBatch.isEmpty()) {
             try (Scope s = Scope.open()) {
                 int[] from = new int[ptxBatch.size()];
                 Arrays.fill(from, 1);
                 List<int[]> seqs = new ArrayList<>();
                 int ctx = policy.config().contextLength();
                 for (int[] q : ptxBatch) seqs.add(q.length > ctx ? Arrays.copyOf(q, ctx) : q);
-                Tensor lm = Sequences.lmLoss(policy, seqs, from, padId, false, null);
+                Tensor lm = Sequences.lmLoss(policy, seqs, from, padId);
                 lm.scale(ptxCoef).backward();   // accumulates into the gradients the PPO loss left
-                ptxl = lm.item();
+                ptxLoss = lm.item();
             }
         }
-        return new double[] {pl, ptxl, clipped, counted};
+        return new PolicyStep(policyLoss, ptxLoss, clipped, counted);
     }
 
+    /** One step of the value model on a minibatch: the clipped value loss against the returns. Returns the loss. */
     private double valueStep(Rollout rollout, int[] rows, float lr) {
         try (Scope s = Scope.open()) {
             Layout l = layout(rollout, rows);
-            int n = rows.length * rollout.responseLen();
-            float[] old = new float[n], ret = new float[n], mask = new float[n];
-            for (int j = 0; j < rows.length; j++) {
-                Episode e = rollout.episodes().get(rows[j]);
-                for (int t = 0; t < e.response().length; t++) {
-                    int at = j * rollout.responseLen() + t;
-                    old[at] = e.values()[t];
-                    ret[at] = e.returns()[t];
-                    mask[at] = 1;
-                }
-            }
-            Tensor loss = PpoLosses.value(responseValues(value, l).reshape(n), old, ret, mask, cfg.valueClip());
+            TokenRows t = tokenRows(rollout, rows, Episode::values, Episode::returns);
+            Tensor loss = PpoLosses.value(responseValues(value, l).reshape(t.mask().length), t.first(), t.second(), t.mask(), cfg.valueClip());
             loss.backward();
-            float scale = cfg.gradClip() > 0 ? GradClip.clipScale(GradClip.globalNorm(value.parameters().values()), cfg.gradClip()) : 1f;
-            valueOpt.step(lr, scale);
+            double v = loss.item();
+            valueOpt.step(lr, guard.clipScale(iteration + 1, v, value.parameters().values(), cfg.gradClip()));
             valueOpt.zeroGrad();
-            return loss.item();
+            return v;
         }
     }
 
-    private Map<String, Double> rolloutMetrics(Rollout rollout) {
-        double reward = 0, score = 0, klSum = 0, negLogp = 0, tokens = 0, eot = 0;
-        List<float[]> values = new ArrayList<>(), returns = new ArrayList<>();
-        for (Episode e : rollout.episodes()) {
-            reward += e.rawScore();
-            score += e.score();
-            klSum += e.klSum();
-            for (float lp : e.logProbs()) negLogp -= lp;
-            tokens += e.response().length;
-            if (e.endedWithEot()) eot++;
-            values.add(e.values());
-            returns.add(e.returns());
+    /** What the rollout showed: the reward model's view, the KL from the reference, the value model's fit. */
+    public record RolloutStats(double reward, double score, double kl, double entropy, double responseLength, double eotFraction,
+                               double explainedVariance) {
+        static RolloutStats of(Rollout rollout) {
+            double reward = 0, score = 0, klSum = 0, negLogp = 0, tokens = 0, eot = 0;
+            List<float[]> values = new ArrayList<>(), returns = new ArrayList<>();
+            for (Episode e : rollout.episodes()) {
+                reward += e.rawScore();
+                score += e.score();
+                klSum += e.klSum();
+                for (float lp : e.logProbs()) negLogp -= lp;
+                tokens += e.response().length;
+                if (e.endedWithEot()) eot++;
+                values.add(e.values());
+                returns.add(e.returns());
+            }
+            int n = rollout.episodes().size();
+            // -log p of the sampled tokens is an unbiased estimate of the policy's entropy (no (B,T,V) download).
+            return new RolloutStats(reward / n, score / n, klSum / n, tokens == 0 ? 0 : negLogp / tokens, tokens / n, eot / n,
+                    Whiten.explainedVariance(values, returns));
         }
-        int n = rollout.episodes().size();
-        Map<String, Double> m = new LinkedHashMap<>();
-        m.put("reward", reward / n);
-        m.put("score", score / n);
-        m.put("kl", klSum / n);
-        // -log p of the sampled tokens is an unbiased estimate of the policy's entropy (no (B,T,V) download).
-        m.put("entropy", tokens == 0 ? 0 : negLogp / tokens);
-        m.put("response_length", tokens / n);
-        m.put("eot_fraction", eot / n);
-        m.put("explained_variance", Whiten.explainedVariance(values, returns));
-        return m;
+    }
+
+    /** Means over an iteration's updates; ptxLoss is NaN for plain PPO. */
+    public record UpdateStats(double policyLoss, double valueLoss, double clipFraction, double ptxLoss) {}
+
+    /** One iteration: what the rollout showed, what the updates did, the learning rate and the KL coefficient used. */
+    public record IterationStats(RolloutStats rollout, UpdateStats update, double lr, double beta) {
+        /** The metrics-log row, one named number each. */
+        public Map<String, Double> toMap() {
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("reward", rollout.reward());
+            m.put("score", rollout.score());
+            m.put("kl", rollout.kl());
+            m.put("entropy", rollout.entropy());
+            m.put("response_length", rollout.responseLength());
+            m.put("eot_fraction", rollout.eotFraction());
+            m.put("explained_variance", rollout.explainedVariance());
+            m.put("policy_loss", update.policyLoss());
+            m.put("value_loss", update.valueLoss());
+            m.put("clip_fraction", update.clipFraction());
+            m.put("ptx_loss", update.ptxLoss());
+            m.put("lr", lr);
+            m.put("beta", beta);
+            return m;
+        }
     }
 
     // ---- batches ------------------------------------------------------------------------------------------
@@ -326,20 +369,32 @@ public final class PpoTrainer {
     /** A minibatch laid out for the model: tokens (B, P+R-1), start offsets, targets (B, P+R-1). */
     private record Layout(Tensor tokens, int[] start, Tensor targets, int promptLen, int responseLen) {}
 
+    /** Two per-token episode quantities of a minibatch, flat (B x R) and zero on padding, with the mask of real tokens. */
+    private record TokenRows(float[] first, float[] second, float[] mask) {}
+
+    private static TokenRows tokenRows(Rollout rollout, int[] rows, java.util.function.Function<Episode, float[]> first,
+                                       java.util.function.Function<Episode, float[]> second) {
+        int r = rollout.responseLen(), n = rows.length * r;
+        float[] a = new float[n], b = new float[n], mask = new float[n];
+        for (int j = 0; j < rows.length; j++) {
+            Episode e = rollout.episodes().get(rows[j]);
+            float[] ea = first.apply(e), eb = second.apply(e);
+            for (int t = 0; t < e.response().length; t++) {
+                a[j * r + t] = ea[t];
+                b[j * r + t] = eb[t];
+                mask[j * r + t] = 1;
+            }
+        }
+        return new TokenRows(a, b, mask);
+    }
+
     private Layout layout(Rollout rollout, int[] rows) {
-        List<int[]> prompts = new ArrayList<>();
-        List<int[]> responses = new ArrayList<>();
+        List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
         for (Episode e : rollout.episodes()) { prompts.add(e.prompt()); responses.add(e.response()); }
-        return layout(prompts, responses, rows, rollout.promptLen(), rollout.responseLen(), true);
+        return layout(prompts, responses, rows, rollout.promptLen(), rollout.responseLen());
     }
 
-    private Layout layout(List<int[]> prompts, List<Generation> gens, int[] rows, int p, int r) {
-        List<int[]> responses = new ArrayList<>();
-        for (Generation g : gens) responses.add(g.tokens());
-        return layout(prompts, responses, rows, p, r, true);
-    }
-
-    private Layout layout(List<int[]> prompts, List<int[]> responses, int[] rows, int p, int r, boolean unused) {
+    private Layout layout(List<int[]> prompts, List<int[]> responses, int[] rows, int p, int r) {
         int b = rows.length, t = p + r - 1;
         int[] tokens = new int[b * t], targets = new int[b * t], start = new int[b];
         Arrays.fill(tokens, padId);
@@ -358,7 +413,7 @@ public final class PpoTrainer {
 
     /** log p(response token) under softmax(logits / temperature): (B, R), 0 on padding. */
     private Tensor responseLogProbs(Gpt model, Layout l) {
-        Tensor logits = model.logits(model.hidden(l.tokens(), l.start(), null, false, null));
+        Tensor logits = model.forward(l.tokens(), l.start());
         float invT = 1f / cfg.sampling().temperature();
         if (invT != 1f) logits = logits.scale(invT);
         Tensor lp = CrossEntropy.tokenLogProbs(logits, l.targets());
@@ -371,6 +426,7 @@ public final class PpoTrainer {
         return ShapeOps.slice(v, 1, l.promptLen() - 1, l.promptLen() - 1 + l.responseLen());
     }
 
+    /** The prompts are visited in a fresh seeded order each pass. */
     private int[] nextPrompt(List<int[]> prompts) {
         if (promptOrder == null || promptOrder.length != prompts.size() || promptCursor >= promptOrder.length) {
             promptOrder = Sequences.permutation(prompts.size(), rng);
@@ -379,6 +435,7 @@ public final class PpoTrainer {
         return prompts.get(promptOrder[promptCursor++]);
     }
 
+    /** ema = decay * ema + (1 - decay) * policy, after every policy step. */
     private void updateEma() {
         if (ema == null) return;
         Map<String, Tensor> e = ema.parameters(), p = policy.parameters();
@@ -397,8 +454,12 @@ public final class PpoTrainer {
 
     // ---- checkpoints --------------------------------------------------------------------------------------
 
-    /** A checkpoint: the policy's model folder with the value model ("value.") and EMA ("ema.") as extra tensors. */
-    public void save(Path dir) {
+    /**
+     * A checkpoint into plan.folder(): the policy's model folder with the value model ("value.") and the EMA
+     * ("ema.") as extra tensors, both optimizers' moments, and the state: iteration, random stream, KL coefficient,
+     * the prompt order with its cursor and the pretraining cursor.
+     */
+    public void save(CheckpointPlan plan, MetricsLog log) {
         Map<String, Tensor> w = new LinkedHashMap<>(Checkpoint.prefixed("value.", value.parameters()));
         if (ema != null) w.putAll(Checkpoint.prefixed("ema.", ema.parameters()));
         try (Scope s = Scope.open()) {
@@ -406,24 +467,31 @@ public final class PpoTrainer {
             o.putAll(Checkpoint.prefixed("value.", valueOpt.state()));
             Map<String, Double> scalars = new HashMap<>();
             scalars.put("beta", kl.beta());
-            scalars.put("iteration", (double) iteration);
             scalars.put("promptCursor", (double) promptCursor);
             scalars.put("ptxCursor", (double) ptxCursor);
-            Checkpoint.save(dir, new PretrainedModel(policy, ModelKind.LM, w), null, new TrainState(iteration, rng.state(), scalars), o);
+            Map<String, int[]> orders = promptOrder == null ? Map.of() : Map.of("prompts", promptOrder);
+            TrainState state = new TrainState(iteration, rng.state(), scalars, orders, Map.of(), -1, Map.of());
+            Checkpoint.save(plan.folder(), new PretrainedModel(policy, ModelKind.LM, w), plan.tokenizer(), plan.stamp(state, log), o);
         }
+        guard.saved(plan.folder(), iteration);
+        if (progress) System.err.println("ppo: checkpoint of iteration " + iteration + " in " + plan.folder());
     }
 
-    /** Restores a run saved by {@link #save} (the prompt order restarts its current pass). */
-    public void resume(Path dir) {
-        Checkpoint.Loaded c = Checkpoint.load(dir, policy.device());
+    /** Continues from the checkpoint {@link #save} left in plan.folder() (refused when made with other settings). Returns its state. */
+    public TrainState resume(CheckpointPlan plan) {
+        Checkpoint.Loaded c = plan.resume(policy.device());
         policy.copyFrom(c.model().gpt());
         value.loadParameters(c.extras("value."));
-        if (ema != null && !c.extras("ema.").isEmpty()) ema.loadParameters(c.extras("ema."), true);
-        policyOpt.loadState(c.optimizer("policy."), (int) c.optimizer("policy.").get("step").toIntArray()[0]);
-        valueOpt.loadState(c.optimizer("value."), (int) c.optimizer("value.").get("step").toIntArray()[0]);
+        if (ema != null) ema.loadParameters(c.extras("ema."), true);
+        policyOpt.loadState(c.optimizer("policy."), c.optimizer("policy.").get("step").toIntArray()[0]);
+        valueOpt.loadState(c.optimizer("value."), c.optimizer("value.").get("step").toIntArray()[0]);
         kl.setBeta(c.state().scalar("beta", kl.beta()));
         iteration = (int) c.state().step();
+        promptOrder = c.state().orders().get("prompts");
+        promptCursor = (int) c.state().scalar("promptCursor", 0);
         ptxCursor = (int) c.state().scalar("ptxCursor", 0);
         rng.setState(c.state().rngState());
+        guard.saved(plan.folder(), iteration);
+        return c.state();
     }
 }

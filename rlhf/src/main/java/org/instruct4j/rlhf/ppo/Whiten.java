@@ -1,20 +1,26 @@
 package org.instruct4j.rlhf.ppo;
 
+import java.util.ArrayList;
 import java.util.List;
 
 /** Batch statistics the PPO update needs: whitening advantages and the explained variance of the value model. */
 public final class Whiten {
     private Whiten() {}
 
-    /** Shifts and scales all values of all rows together (in place) to mean 0, std 1. */
-    public static void inPlace(List<float[]> rows) {
+    /** The rows shifted and scaled all together to mean 0, std 1, as new arrays (the inputs are left as they are). */
+    public static List<float[]> whiten(List<float[]> rows) {
         double sum = 0, sq = 0;
         long n = 0;
         for (float[] r : rows) for (float v : r) { sum += v; sq += (double) v * v; n++; }
-        if (n == 0) return;
-        double mean = sum / n, var = Math.max(0, sq / n - mean * mean);
+        double mean = n == 0 ? 0 : sum / n, var = n == 0 ? 0 : Math.max(0, sq / n - mean * mean);
         double inv = 1.0 / Math.sqrt(var + 1e-8);
-        for (float[] r : rows) for (int i = 0; i < r.length; i++) r[i] = (float) ((r[i] - mean) * inv);
+        List<float[]> out = new ArrayList<>(rows.size());
+        for (float[] r : rows) {
+            float[] w = new float[r.length];
+            for (int i = 0; i < r.length; i++) w[i] = (float) ((r[i] - mean) * inv);
+            out.add(w);
+        }
+        return out;
     }
 
     /** 1 - Var(targets - predictions) / Var(targets): 1 is a perfect value model, 0 predicts the mean. */

@@ -2,7 +2,7 @@ package org.instruct4j.rlhf.pretrain;
 
 /**
  * Language-model pretraining: steps of batch x seqLen random windows of the corpus, AdamW with a linear warm-up
- * then cosine decay to minLrFraction of the peak.
+ * then cosine decay to minLrFraction of the peak. Build one from {@link #defaults} and the withers.
  */
 public record PretrainConfig(int steps, int batch, int seqLen, float lr, float minLrFraction, int warmup,
                              float weightDecay, float gradClip, long seed) {
@@ -11,6 +11,7 @@ public record PretrainConfig(int steps, int batch, int seqLen, float lr, float m
         if (!(lr > 0)) throw new IllegalArgumentException("pretrain: lr must be positive, got " + lr);
     }
 
+    /** lr 2e-3 decaying to a tenth, warm-up over the first 5% of the steps, weight decay 0.1, gradients clipped to 1, seed 1. */
     public static PretrainConfig defaults(int steps, int batch, int seqLen) {
         return new PretrainConfig(steps, batch, seqLen, 2e-3f, 0.1f, Math.max(1, steps / 20), 0.1f, 1f, 1);
     }
@@ -18,4 +19,7 @@ public record PretrainConfig(int steps, int batch, int seqLen, float lr, float m
     public PretrainConfig withLr(float v) { return new PretrainConfig(steps, batch, seqLen, v, minLrFraction, warmup, weightDecay, gradClip, seed); }
 
     public PretrainConfig withSeed(long v) { return new PretrainConfig(steps, batch, seqLen, lr, minLrFraction, warmup, weightDecay, gradClip, v); }
+
+    /** Steps of linear warm-up before the cosine decay. */
+    public PretrainConfig withWarmup(int v) { return new PretrainConfig(steps, batch, seqLen, lr, minLrFraction, v, weightDecay, gradClip, seed); }
 }

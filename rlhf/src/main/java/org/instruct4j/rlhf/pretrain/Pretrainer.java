@@ -9,10 +9,14 @@ import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.ops.CrossEntropy;
 import org.instruct4j.engine.optim.AdamW;
-import org.instruct4j.engine.optim.GradClip;
 import org.instruct4j.engine.optim.LrSchedule;
+import org.instruct4j.engine.nn.PretrainedModel;
+import org.instruct4j.rlhf.train.Checkpoint;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.NonFiniteGuard;
 import org.instruct4j.rlhf.train.ProgressBar;
+import org.instruct4j.rlhf.train.TrainState;
 
 /** Next-token pretraining on one long token stream: each step reads random windows and predicts every next token. */
 public final class Pretrainer {
@@ -21,6 +25,9 @@ public final class Pretrainer {
     private final AdamW optimizer;
     private final LrSchedule schedule;
     private final Rng rng;
+    private final NonFiniteGuard guard = new NonFiniteGuard("pretrain");
+    private long step;
+    private final List<Double> losses = new ArrayList<>();
     private boolean progress = true;
 
     public Pretrainer(Gpt model, PretrainConfig cfg) {
@@ -56,34 +63,69 @@ public final class Pretrainer {
     }
 
     /** Trains for cfg.steps() steps; returns the loss of each step. */
-    public List<Double> train(int[] corpus, MetricsLog log) {
+    public List<Double> train(int[] corpus, MetricsLog log) { return train(corpus, log, CheckpointPlan.none()); }
+
+    /**
+     * Trains from the step reached so far (0, or a resumed checkpoint's) to cfg.steps(), saving a checkpoint when
+     * the plan says; returns the loss of every step of the run (a resumed run's included).
+     */
+    public List<Double> train(int[] corpus, MetricsLog log, CheckpointPlan plan) {
         int t = cfg.seqLen(), b = cfg.batch();
         if (corpus.length < t + 2) throw new IllegalArgumentException("pretrain: the corpus has " + corpus.length + " tokens, fewer than one window of " + (t + 1));
         ProgressBar bar = progress ? new ProgressBar("pretrain", cfg.steps()) : null;
-        List<Double> losses = new ArrayList<>();
-        for (int step = 0; step < cfg.steps(); step++) {
+        for (; step < cfg.steps(); ) {
             int[] x = new int[b * t], y = new int[b * t];
             for (int r = 0; r < b; r++) {
                 int at = rng.nextInt(corpus.length - t - 1);
                 System.arraycopy(corpus, at, x, r * t, t);
                 System.arraycopy(corpus, at + 1, y, r * t, t);
             }
-            float lr = schedule.at(step);
+            float lr = schedule.at((int) step);
             double loss;
             try (Scope s = Scope.open()) {
                 Tensor inputs = Tensor.ofInts(x, model.device(), b, t), targets = Tensor.ofInts(y, model.device(), b, t);
                 Tensor l = CrossEntropy.mean(model.logits(model.hidden(inputs, null, null, true, rng)), targets);
                 l.backward();
-                float scale = GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), cfg.gradClip());
-                optimizer.step(lr, scale);
-                optimizer.zeroGrad();
                 loss = l.item();
+                optimizer.step(lr, guard.clipScale(step + 1, loss, model.parameters().values(), cfg.gradClip()));
+                optimizer.zeroGrad();
             }
             losses.add(loss);
             if (log != null) log.log(step, Map.of("loss", loss, "lr", (double) lr));
-            if (bar != null) bar.update(step + 1, Map.of("loss", loss));
+            step++;
+            if (bar != null) bar.update(step, Map.of("loss", loss));
+            if (plan.due(step)) save(plan, log);
         }
         if (bar != null) bar.finish();
-        return losses;
+        return List.copyOf(losses);
+    }
+
+    /** Steps done. */
+    public long step() { return step; }
+
+    /** A checkpoint into plan.folder(): the model folder, the optimizer's moments, the step and the random stream. */
+    public void save(CheckpointPlan plan, MetricsLog log) {
+        try (Scope s = Scope.open()) {
+            Checkpoint.save(plan.folder(), PretrainedModel.lm(model), plan.tokenizer(), plan.stamp(new TrainState(step, rng.state(), Map.of()).withHistory(Map.of("loss", losses)), log),
+                    optimizer.state());
+        }
+        guard.saved(plan.folder(), step);
+        if (progress) System.err.println("pretrain: checkpoint of step " + step + " in " + plan.folder());
+    }
+
+    /**
+     * Continues from the checkpoint {@link #save} left in plan.folder() (refused when made with other settings):
+     * weights, optimizer, step, random stream. Returns its state.
+     */
+    public TrainState resume(CheckpointPlan plan) {
+        Checkpoint.Loaded c = plan.resume(model.device());
+        model.copyFrom(c.model().gpt());
+        optimizer.loadState(c.optimizer(), (int) c.state().step());
+        step = c.state().step();
+        rng.setState(c.state().rngState());
+        losses.clear();
+        losses.addAll(c.state().history("loss"));
+        guard.saved(plan.folder(), step);
+        return c.state();
     }
 }

@@ -2,7 +2,8 @@ package org.instruct4j.rlhf.rm;
 
 /**
  * Reward-model training. The paper: 1 epoch (more overfits), lr 9e-6 with cosine decay to 10%, batch 64
- * prompts (all C(K,2) comparisons of a prompt are one batch element).
+ * prompts (all C(K,2) comparisons of a prompt are one batch element). Build one from {@link #paper()} and the
+ * withers, which name what they change.
  */
 public record RmConfig(float lr, int epochs, int batchPrompts, long seed, int maxLen, float weightDecay, float gradClip) {
     public RmConfig {
@@ -22,4 +23,9 @@ public record RmConfig(float lr, int epochs, int batchPrompts, long seed, int ma
     public RmConfig withSeed(long v) { return new RmConfig(lr, epochs, batchPrompts, v, maxLen, weightDecay, gradClip); }
 
     public RmConfig withMaxLen(int v) { return new RmConfig(lr, epochs, batchPrompts, seed, v, weightDecay, gradClip); }
+
+    public RmConfig withWeightDecay(float v) { return new RmConfig(lr, epochs, batchPrompts, seed, maxLen, v, gradClip); }
+
+    /** The global gradient norm is clipped to v; 0 turns clipping off. */
+    public RmConfig withGradClip(float v) { return new RmConfig(lr, epochs, batchPrompts, seed, maxLen, weightDecay, v); }
 }

@@ -8,9 +8,14 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.optim.AdamW;
-import org.instruct4j.engine.optim.GradClip;
 import org.instruct4j.engine.optim.LrSchedule;
+import org.instruct4j.engine.nn.ModelKind;
+import org.instruct4j.rlhf.train.Checkpoint;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.ModelFolder;
+import org.instruct4j.rlhf.train.TrainState;
+import org.instruct4j.rlhf.train.NonFiniteGuard;
 import org.instruct4j.rlhf.train.ProgressBar;
 import org.instruct4j.rlhf.train.Sequences;
 
@@ -22,6 +27,9 @@ public final class RmTrainer {
     private final RewardModel model;
     private final RmConfig cfg;
     private final AdamW optimizer;
+    private final NonFiniteGuard guard = new NonFiniteGuard("rm");
+    private int step;
+    private final List<Double> losses = new ArrayList<>();
     private boolean progress = true;
 
     public RmTrainer(RewardModel model, RmConfig cfg) {
@@ -35,36 +43,47 @@ public final class RmTrainer {
     public record Result(List<Double> losses, double trainAccuracy, double validationAccuracy) {}
 
     public Result train(List<RmExample> train, List<RmExample> validation, MetricsLog log) {
+        return train(train, validation, log, CheckpointPlan.none());
+    }
+
+    /**
+     * Trains from the step reached so far (0, or a resumed checkpoint's) to the end of the configured epochs,
+     * saving a checkpoint when the plan says; the data order of each epoch is a permutation seeded by (seed, epoch),
+     * so step s always sees the same batch. Returns the losses of every step of the run (a resumed run's included) and the final accuracies.
+     */
+    public Result train(List<RmExample> train, List<RmExample> validation, MetricsLog log, CheckpointPlan plan) {
         if (train.isEmpty()) throw new IllegalArgumentException("RM: no training rankings");
         int perEpoch = (train.size() + cfg.batchPrompts() - 1) / cfg.batchPrompts();
         int total = perEpoch * cfg.epochs();
         LrSchedule schedule = LrSchedule.cosine(cfg.lr(), total, 0.1f);
         ProgressBar bar = progress ? new ProgressBar("rm", total) : null;
-        List<Double> losses = new ArrayList<>();
-        int step = 0;
-        for (int epoch = 0; epoch < cfg.epochs(); epoch++) {
+        while (step < total) {
+            int epoch = step / perEpoch, b = step % perEpoch;
             int[] order = Sequences.permutation(train.size(), new Rng(cfg.seed() * 1_000_003L + epoch));
-            for (int b = 0; b < perEpoch; b++, step++) {
-                List<RmExample> batch = new ArrayList<>();
-                for (int i = b * cfg.batchPrompts(); i < Math.min(train.size(), (b + 1) * cfg.batchPrompts()); i++) batch.add(train.get(order[i]));
-                double[] la = step(batch, schedule.at(step));
-                losses.add(la[0]);
-                Map<String, Double> m = new LinkedHashMap<>();
-                m.put("loss", la[0]);
-                m.put("accuracy", la[1]);
-                m.put("lr", (double) schedule.at(step));
-                if (log != null) log.log(step + 1, m);
-                if (bar != null) bar.update(step + 1, Map.of("loss", la[0], "acc", la[1]));
-            }
+            List<RmExample> batch = new ArrayList<>();
+            for (int i = b * cfg.batchPrompts(); i < Math.min(train.size(), (b + 1) * cfg.batchPrompts()); i++) batch.add(train.get(order[i]));
+            StepResult r = step(batch, schedule.at(step), step + 1);
+            losses.add(r.loss());
+            Map<String, Double> m = new LinkedHashMap<>();
+            m.put("loss", r.loss());
+            m.put("accuracy", r.accuracy());
+            m.put("lr", (double) schedule.at(step));
+            step++;
+            if (log != null) log.log(step, m);
+            if (bar != null) bar.update(step, Map.of("loss", r.loss(), "acc", r.accuracy()));
+            if (plan.due(step)) save(plan, log);
         }
         double trainAcc = model.accuracy(train.subList(0, Math.min(train.size(), 64)), cfg.maxLen());
         double valAcc = validation == null || validation.isEmpty() ? Double.NaN : model.accuracy(validation, cfg.maxLen());
         if (log != null) log.log(step, Map.of("val_accuracy", valAcc));
-        return new Result(losses, trainAcc, valAcc);
+        return new Result(List.copyOf(losses), trainAcc, valAcc);
     }
 
-    /** One optimizer step on a batch of prompts; returns {loss, batch pairwise accuracy}. */
-    public double[] step(List<RmExample> batch, float lr) {
+    /** One step's K-way loss and the fraction of the batch's comparisons the model ranked right before the step. */
+    public record StepResult(double loss, double accuracy) {}
+
+    /** One optimizer step (the stepNumber-th, counted from 1, for the messages) on a batch of prompts. */
+    public StepResult step(List<RmExample> batch, float lr, long stepNumber) {
         try (Scope s = Scope.open()) {
             List<int[]> seqs = new ArrayList<>();
             List<int[][]> groups = new ArrayList<>();
@@ -78,15 +97,40 @@ public final class RmTrainer {
             Tensor rewards = model.scores(seqs);
             Tensor loss = KWayLoss.apply(rewards, groups);
             loss.backward();
-            float scale = cfg.gradClip() > 0 ? GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), cfg.gradClip()) : 1f;
-            optimizer.step(lr, scale);
+            optimizer.step(lr, guard.clipScale(stepNumber, loss.item(), model.parameters().values(), cfg.gradClip()));
             optimizer.zeroGrad();
             float[] r = rewards.toFloatArray();
             int right = 0, all = 0;
             for (int[][] g : groups) for (int[] p : g) { all++; if (r[p[0]] > r[p[1]]) right++; }
-            return new double[] {loss.item(), all == 0 ? Double.NaN : (double) right / all};
+            return new StepResult(loss.item(), all == 0 ? Double.NaN : (double) right / all);
         }
     }
 
     public AdamW optimizer() { return optimizer; }
+
+    /** Steps done. */
+    public int step() { return step; }
+
+    /** A checkpoint into plan.folder(): the reward model's folder, the optimizer's moments, the step. */
+    public void save(CheckpointPlan plan, MetricsLog log) {
+        try (Scope s = Scope.open()) {
+            Checkpoint.save(plan.folder(), ModelFolder.asFolder(model, ModelKind.REWARD), plan.tokenizer(),
+                    plan.stamp(new TrainState(step, 0, Map.of()).withHistory(Map.of("loss", losses)), log), optimizer.state());
+        }
+        guard.saved(plan.folder(), step);
+        if (progress) System.err.println("rm: checkpoint of step " + step + " in " + plan.folder());
+    }
+
+    /** Continues from the checkpoint {@link #save} left in plan.folder() (refused when made with other settings). Returns its state. */
+    public TrainState resume(CheckpointPlan plan) {
+        Checkpoint.Loaded c = plan.resume(model.trunk().device());
+        model.trunk().copyFrom(c.model().gpt());
+        model.head().loadParameters(c.model().extras(), true);
+        optimizer.loadState(c.optimizer(), (int) c.state().step());
+        step = (int) c.state().step();
+        losses.clear();
+        losses.addAll(c.state().history("loss"));
+        guard.saved(plan.folder(), step);
+        return c.state();
+    }
 }

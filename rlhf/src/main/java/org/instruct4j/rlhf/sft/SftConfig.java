@@ -4,6 +4,7 @@ package org.instruct4j.rlhf.sft;
  * Supervised fine-tuning. The paper: 16 epochs, cosine decay to 10% of the peak lr, no warm-up, residual
  * dropout 0.2, lr 9.65e-6, batch 32. The dropout is the model's: build the model with
  * {@code config.withDropout(dropout)} ({@link SftTrainer#withDropout} does it for a loaded model).
+ * Build one from {@link #paper()} and the withers, which name what they change.
  */
 public record SftConfig(float lr, int epochs, int batchSize, float dropout, long seed, int maxLen, float weightDecay, float gradClip) {
     public SftConfig {
@@ -25,4 +26,9 @@ public record SftConfig(float lr, int epochs, int batchSize, float dropout, long
     public SftConfig withSeed(long v) { return new SftConfig(lr, epochs, batchSize, dropout, v, maxLen, weightDecay, gradClip); }
 
     public SftConfig withMaxLen(int v) { return new SftConfig(lr, epochs, batchSize, dropout, seed, v, weightDecay, gradClip); }
+
+    public SftConfig withWeightDecay(float v) { return new SftConfig(lr, epochs, batchSize, dropout, seed, maxLen, v, gradClip); }
+
+    /** The global gradient norm is clipped to v; 0 turns clipping off. */
+    public SftConfig withGradClip(float v) { return new SftConfig(lr, epochs, batchSize, dropout, seed, maxLen, weightDecay, v); }
 }

@@ -1,6 +1,5 @@
 package org.instruct4j.rlhf.sft;
 
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -14,10 +13,11 @@ import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.ModelKind;
 import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.engine.optim.AdamW;
-import org.instruct4j.engine.optim.GradClip;
 import org.instruct4j.engine.optim.LrSchedule;
 import org.instruct4j.rlhf.train.Checkpoint;
+import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.train.NonFiniteGuard;
 import org.instruct4j.rlhf.train.ProgressBar;
 import org.instruct4j.rlhf.train.Sequences;
 import org.instruct4j.rlhf.train.Snapshots;
@@ -37,10 +37,12 @@ public final class SftTrainer {
     private final int padId;
     private final AdamW optimizer;
     private final Rng dropoutRng;
+    private final NonFiniteGuard guard = new NonFiniteGuard("sft");
     private long step;
     private Map<String, float[]> best;
     private double bestScore = Double.NEGATIVE_INFINITY;
     private int bestEpoch = -1;
+    private final List<Double> trainLosses = new ArrayList<>(), valLosses = new ArrayList<>(), scores = new ArrayList<>();
     private boolean progress = true;
 
     public SftTrainer(Gpt model, SftConfig cfg, int padId) {
@@ -65,28 +67,27 @@ public final class SftTrainer {
     public long step() { return step; }
 
     public Result train(List<SftExample> train, List<SftExample> validation, ToDoubleFunction<Gpt> scorer, MetricsLog log) {
-        return train(train, validation, scorer, log, null, Long.MAX_VALUE);
+        return train(train, validation, scorer, log, CheckpointPlan.none(), Long.MAX_VALUE);
     }
 
     /**
-     * Trains until the configured epochs are done, or stopAfter total steps (an interruption, for tests and
-     * time limits), saving a checkpoint into checkpointDir (if not null) at each epoch end and when stopping.
+     * Trains from the step reached so far until the configured epochs are done, or until stopAfter total steps (an
+     * interruption, for tests and time limits), saving a checkpoint when the plan says and when stopping early.
      */
     public Result train(List<SftExample> train, List<SftExample> validation, ToDoubleFunction<Gpt> scorer,
-                        MetricsLog log, Path checkpointDir, long stopAfter) {
+                        MetricsLog log, CheckpointPlan plan, long stopAfter) {
         if (train.isEmpty()) throw new IllegalArgumentException("SFT: no training demonstrations");
         int perEpoch = (train.size() + cfg.batchSize() - 1) / cfg.batchSize();
         long total = (long) perEpoch * cfg.epochs();
         LrSchedule schedule = LrSchedule.cosine(cfg.lr(), (int) total, 0.1f);
         ProgressBar bar = progress ? new ProgressBar("sft", total) : null;
-        List<Double> trainLosses = new ArrayList<>(), valLosses = new ArrayList<>(), scores = new ArrayList<>();
         while (step < total && step < stopAfter) {
             int epoch = (int) (step / perEpoch), b = (int) (step % perEpoch);
             int[] order = Sequences.permutation(train.size(), new Rng(cfg.seed() * 1_000_003L + epoch));
             List<SftExample> batch = new ArrayList<>();
             for (int i = b * cfg.batchSize(); i < Math.min(train.size(), (b + 1) * cfg.batchSize()); i++) batch.add(train.get(order[i]));
             float lr = schedule.at((int) step);
-            double loss = trainStep(batch, lr);
+            double loss = trainStep(batch, lr, step + 1);
             trainLosses.add(loss);
             step++;
             if (log != null) log.log(step, Map.of("loss", loss, "lr", (double) lr));
@@ -102,16 +103,16 @@ public final class SftTrainer {
                     bestEpoch = epoch;
                     best = Snapshots.take(model.parameters());
                 }
-                if (checkpointDir != null) save(checkpointDir);
             }
+            if (plan.due(step)) save(plan, log);
         }
-        if (step < total && checkpointDir != null) save(checkpointDir);
+        if (step < total && plan.folder() != null) save(plan, log);
         if (step >= total && best != null) Snapshots.restore(model.parameters(), best);
-        return new Result(trainLosses, valLosses, scores, bestEpoch, bestScore);
+        return new Result(List.copyOf(trainLosses), List.copyOf(valLosses), List.copyOf(scores), bestEpoch, bestScore);
     }
 
-    /** One optimizer step; returns the batch loss. */
-    public double trainStep(List<SftExample> batch, float lr) {
+    /** One optimizer step (the stepNumber-th, counted from 1, for the messages); returns the batch loss. */
+    public double trainStep(List<SftExample> batch, float lr, long stepNumber) {
         try (Scope s = Scope.open()) {
             List<int[]> seqs = new ArrayList<>();
             int[] from = new int[batch.size()];
@@ -121,10 +122,10 @@ public final class SftTrainer {
             }
             Tensor loss = Sequences.lmLoss(model, seqs, from, padId, true, dropoutRng);
             loss.backward();
-            float scale = cfg.gradClip() > 0 ? GradClip.clipScale(GradClip.globalNorm(model.parameters().values()), cfg.gradClip()) : 1f;
-            optimizer.step(lr, scale);
+            double value = loss.item();
+            optimizer.step(lr, guard.clipScale(stepNumber, value, model.parameters().values(), cfg.gradClip()));
             optimizer.zeroGrad();
-            return loss.item();
+            return value;
         }
     }
 
@@ -147,21 +148,27 @@ public final class SftTrainer {
         return batches == 0 ? Double.NaN : sum / batches;
     }
 
-    /** A checkpoint: the model folder with the best weights so far as "best." tensors and the training state. */
-    public void save(Path dir) {
+    /** A checkpoint into plan.folder(): the model folder with the best weights so far as "best." tensors, and the training state. */
+    public void save(CheckpointPlan plan, MetricsLog log) {
         try (Scope s = Scope.open()) {
             Map<String, Tensor> extras = best == null ? Map.of() : Checkpoint.prefixed("best.", Snapshots.asTensors(best, model.parameters()));
             Map<String, Double> scalars = new HashMap<>();
             scalars.put("bestEpoch", (double) bestEpoch);
             scalars.put("bestScore", bestScore);
-            Checkpoint.save(dir, new PretrainedModel(model, ModelKind.LM, extras), null, new TrainState(step, dropoutRng.state(), scalars),
-                    optimizer.state());
+            Checkpoint.save(plan.folder(), new PretrainedModel(model, ModelKind.LM, extras), plan.tokenizer(),
+                    plan.stamp(new TrainState(step, dropoutRng.state(), scalars)
+                            .withHistory(Map.of("loss", trainLosses, "val_loss", valLosses, "score", scores)), log), optimizer.state());
         }
+        guard.saved(plan.folder(), step);
+        if (progress) System.err.println("sft: checkpoint of step " + step + " in " + plan.folder());
     }
 
-    /** Continues a run saved by {@link #save}: weights, optimizer, step, dropout stream, best epoch so far. */
-    public void resume(Path dir) {
-        Checkpoint.Loaded c = Checkpoint.load(dir, model.device());
+    /**
+     * Continues from the checkpoint {@link #save} left in plan.folder() (refused when made with other settings):
+     * weights, optimizer, step, dropout stream, best epoch so far. Returns its state.
+     */
+    public TrainState resume(CheckpointPlan plan) {
+        Checkpoint.Loaded c = plan.resume(model.device());
         model.copyFrom(c.model().gpt());
         optimizer.loadState(c.optimizer(), (int) c.state().step());
         step = c.state().step();
@@ -170,6 +177,12 @@ public final class SftTrainer {
         bestScore = c.state().scalar("bestScore", Double.NEGATIVE_INFINITY);
         Map<String, Tensor> b = c.extras("best.");
         best = b.isEmpty() ? null : Snapshots.take(b);
+        for (var list : List.of(trainLosses, valLosses, scores)) list.clear();
+        trainLosses.addAll(c.state().history("loss"));
+        valLosses.addAll(c.state().history("val_loss"));
+        scores.addAll(c.state().history("score"));
+        guard.saved(plan.folder(), step);
+        return c.state();
     }
 
     public Gpt model() { return model; }

@@ -42,6 +42,11 @@ public final class Sequences {
         return CrossEntropy.mean(logits, tg);
     }
 
+    /** {@link #lmLoss(Gpt, List, int[], int, boolean, Rng)} without dropout: evaluation, or a loss added to another. */
+    public static Tensor lmLoss(Gpt model, List<int[]> seqs, int[] lossFrom, int padId) {
+        return lmLoss(model, seqs, lossFrom, padId, false, null);
+    }
+
     /** Concatenation of two token arrays. */
     public static int[] concat(int[] a, int[] b) {
         int[] out = Arrays.copyOf(a, a.length + b.length);

@@ -6,6 +6,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -142,6 +143,84 @@ class JsonlTest {
         assertThat(r.problems().get(0)).startsWith(f + ":2: invalid JSON");
         assertThat(r.problems().get(1)).isEqualTo(f + ":3: missing field \"completion\"");
         assertThat(r.problems().get(2)).isEqualTo(f + ":6: field \"prompt\" is empty");
+    }
+
+    @Test
+    void byteOrderMarkAndCrlfLineEndsAreAccepted() throws IOException {
+        Path f = dir.resolve("windows.jsonl");
+        byte[] body = "{\"prompt\":\"p\",\"completion\":\"c\"}\r\n\r\n{\"prompt\":\"q\",\"completion\":\"d\"}\r\n"
+                .getBytes(StandardCharsets.UTF_8);
+        byte[] withBom = new byte[body.length + 3];
+        withBom[0] = (byte) 0xEF; withBom[1] = (byte) 0xBB; withBom[2] = (byte) 0xBF;
+        System.arraycopy(body, 0, withBom, 3, body.length);
+        Files.write(f, withBom);
+        assertThat(Jsonl.read(f, Demonstration.class, ReadOptions.strict()))
+                .containsExactly(new Demonstration("p", "c"), new Demonstration("q", "d"));
+        assertThat(Jsonl.readText(f)).isEqualTo("{\"prompt\":\"p\",\"completion\":\"c\"}\n\n{\"prompt\":\"q\",\"completion\":\"d\"}\n");
+    }
+
+    @Test
+    void invalidUtf8NamesTheLineAndTheByteOffset() throws IOException {
+        Path f = dir.resolve("latin1.jsonl");
+        byte[] good = "{\"prompt\":\"p\"}\n".getBytes(StandardCharsets.UTF_8);          // 15 bytes
+        byte[] bad = "{\"prompt\":\"caf\u00e9\"}\n".getBytes(StandardCharsets.ISO_8859_1); // the e-acute is byte 15 of the line
+        byte[] all = new byte[good.length + bad.length];
+        System.arraycopy(good, 0, all, 0, good.length);
+        System.arraycopy(bad, 0, all, good.length, bad.length);
+        Files.write(f, all);
+        assertThatThrownBy(() -> Jsonl.read(f, PromptRecord.class, ReadOptions.strict()))
+                .isInstanceOf(DataException.class)
+                .hasMessage(f + ":2: invalid UTF-8 at byte 15 of the line (byte offset " + (good.length + 14) + " in the file)");
+        assertThatThrownBy(() -> Jsonl.readText(f)).isInstanceOf(DataException.class).hasMessageStartingWith(f + ":2: invalid UTF-8");
+    }
+
+    @Test
+    void aLineOverTheLimitIsBadWithoutStoppingTheRest() throws IOException {
+        Path f = dir.resolve("huge.jsonl");
+        String huge = "{\"prompt\":\"" + "x".repeat((int) ReadOptions.MAX_LINE_BYTES) + "\"}";
+        Files.write(f, List.of("{\"prompt\":\"a\"}", huge, "{\"prompt\":\"b\"}"));
+        assertThatThrownBy(() -> Jsonl.read(f, PromptRecord.class, ReadOptions.strict()))
+                .isInstanceOf(DataException.class)
+                .hasMessage(f + ":2: line is " + String.format(java.util.Locale.ROOT, "%,d", huge.length())
+                        + " bytes long, over the limit of 1,048,576 bytes");
+        ReadResult<PromptRecord> r = Jsonl.readAll(f, PromptRecord.class, ReadOptions.skipping());
+        assertThat(r.records()).containsExactly(new PromptRecord("a"), new PromptRecord("b"));
+        // a line of exactly the limit is fine (its CR does not count), one byte more is not
+        Path g = dir.resolve("edge.jsonl");
+        Files.writeString(g, "{\"prompt\":\"abc\"}\r\n{\"prompt\":\"abcd\"}\n");
+        ReadResult<PromptRecord> edge = Jsonl.readAll(g, PromptRecord.class, ReadOptions.skipping().withMaxLineBytes(16));
+        assertThat(edge.records()).containsExactly(new PromptRecord("abc"));
+        assertThat(edge.problems()).containsExactly(g + ":2: line is 17 bytes long, over the limit of 16 bytes");
+    }
+
+    @Test
+    void skipBadCountsEveryKindOfProblem() throws IOException {
+        Path f = dir.resolve("mixed.jsonl");
+        String[] lines = {
+            "{\"prompt\":\"fine\"}",
+            "{\"prompt\":\"" + "y".repeat(100) + "\"}",              // over the 64-byte line limit
+            "{not json",
+            "{\"prompt\":3}",
+            "{\"prompt\":\"a b c d e f\"}",                          // over the 4-token prompt limit
+            "[]",
+        };
+        StringBuilder text = new StringBuilder();
+        for (String l : lines) text.append(l).append('\n');
+        byte[] utf8 = text.toString().getBytes(StandardCharsets.UTF_8);
+        byte[] all = java.util.Arrays.copyOf(utf8, utf8.length + 4);
+        all[utf8.length] = '{'; all[utf8.length + 1] = (byte) 0xC3; all[utf8.length + 2] = '}'; all[utf8.length + 3] = '\n';
+        Files.write(f, all);
+        ReadOptions opts = ReadOptions.skipping().withMaxLineBytes(64).withMaxPromptTokens(s -> s.split(" ").length, 4);
+        ReadResult<PromptRecord> r = Jsonl.readAll(f, PromptRecord.class, opts);
+        assertThat(r.records()).containsExactly(new PromptRecord("fine"));
+        assertThat(r.skipped()).isEqualTo(6);
+        assertThat(r.skippedByKind()).containsExactly(
+                java.util.Map.entry(ReadResult.Kind.INVALID_UTF8, 1), java.util.Map.entry(ReadResult.Kind.LINE_TOO_LONG, 1),
+                java.util.Map.entry(ReadResult.Kind.INVALID_JSON, 2), java.util.Map.entry(ReadResult.Kind.BAD_RECORD, 1),
+                java.util.Map.entry(ReadResult.Kind.PROMPT_TOO_LONG, 1));
+        assertThat(r.summary()).isEqualTo("6 lines skipped (1 invalid UTF-8, 1 line too long, 2 invalid JSON, 1 missing or malformed field, 1 prompt too long)");
+        assertThat(r.problems()).extracting(p -> p.substring(f.toString().length(), p.indexOf(": ")))
+                .containsExactly(":2", ":3", ":4", ":5", ":6", ":7");
     }
 
     @Test

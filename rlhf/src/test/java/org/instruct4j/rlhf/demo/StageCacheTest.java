@@ -12,6 +12,10 @@ import org.instruct4j.engine.Device;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.rlhf.train.ModelFolder;
 import org.instruct4j.rlhf.train.TinyWorld;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.rlhf.pretrain.PretrainConfig;
+import org.instruct4j.rlhf.pretrain.Pretrainer;
+import org.instruct4j.rlhf.train.MetricsLog;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -24,7 +28,7 @@ class StageCacheTest {
     private final ByteArrayOutputStream said = new ByteArrayOutputStream();
 
     private StageCache cache(boolean resume) {
-        return new StageCache(models, resume, new PrintStream(said, true, StandardCharsets.UTF_8));
+        return new StageCache(models, resume, 3, new PrintStream(said, true, StandardCharsets.UTF_8));
     }
 
     @Test
@@ -50,5 +54,47 @@ class StageCacheTest {
         said.reset();
         assertThat(cache(true).result("gpt", "key 1", Losses.class)).isEmpty();
         assertThat(said.toString(StandardCharsets.UTF_8)).contains("cannot be read");
+    }
+
+    @Test
+    void aStageCutShortContinuesFromItsCheckpointAndEndsAsAnUninterruptedOne() throws Exception {
+        Rng rng = new Rng(4);
+        int[] corpus = new int[200];
+        for (int i = 0; i < corpus.length; i++) corpus[i] = 1 + rng.nextInt(12);
+        PretrainConfig pc = PretrainConfig.defaults(8, 2, 8).withSeed(3);
+        Path straightLog = models.resolve("straight.jsonl"), stageLog = models.resolve("stage.jsonl");
+        Gpt straight = TinyWorld.model(1);
+        List<Double> straightLosses;
+        try (MetricsLog log = MetricsLog.fresh(straightLog)) {
+            straightLosses = new Pretrainer(straight, pc).quiet().train(corpus, log);
+        }
+
+        // A run that saved checkpoints every 3 steps and was cut off before the stage was marked finished.
+        Pretrainer first = new Pretrainer(TinyWorld.model(1), pc).quiet();
+        StageCache.Run run = cache(false).start("gpt", "key 1", null, stageLog, first::resume);
+        try (MetricsLog log = run.log()) {
+            first.train(corpus, log, run.plan());
+        }
+        assertThat(models.resolve("gpt-checkpoint/training_state.json")).exists();
+
+        said.reset();
+        Gpt other = TinyWorld.model(9);
+        StageCache.Run otherKey = cache(true).start("gpt", "key 2", null, models.resolve("other.jsonl"), new Pretrainer(other, pc).quiet()::resume);
+        otherKey.log().close();
+        assertThat(said.toString(StandardCharsets.UTF_8)).contains("was made with other settings; the stage starts afresh");
+
+        Gpt resumed = TinyWorld.model(9);   // another init: everything must come from the checkpoint
+        Pretrainer again = new Pretrainer(resumed, pc).quiet();
+        StageCache.Run second = cache(true).start("gpt", "key 1", null, stageLog, again::resume);
+        assertThat(again.step()).isEqualTo(6);
+        List<Double> losses;
+        try (MetricsLog log = second.log()) {
+            losses = again.train(corpus, log, second.plan());
+        }
+        assertThat(losses).containsExactlyElementsOf(straightLosses);
+        assertThat(Files.readAllLines(stageLog)).isEqualTo(Files.readAllLines(straightLog));
+        assertThat(resumed.parameters().get("wte.weight").toFloatArray()).containsExactly(straight.parameters().get("wte.weight").toFloatArray());
+        cache(true).finish("gpt", "key 1", new Losses(losses));
+        assertThat(models.resolve("gpt-checkpoint")).doesNotExist();
     }
 }

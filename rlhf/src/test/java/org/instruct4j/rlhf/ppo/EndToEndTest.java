@@ -4,7 +4,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.rlhf.generate.SamplingConfig;
@@ -25,7 +24,7 @@ class EndToEndTest {
         // SFT lowers the validation loss.
         List<SftExample> train = TinyWorld.demonstrations(64, 1), val = TinyWorld.demonstrations(16, 2);
         Gpt sft = TinyWorld.model(3);
-        SftTrainer st = new SftTrainer(sft, new SftConfig(1e-2f, 8, 16, 0f, 1, 24, 0f, 1f), TinyWorld.PAD).quiet();
+        SftTrainer st = new SftTrainer(sft, SftConfig.paper().withLr(1e-2f).withEpochs(8).withBatchSize(16).withDropout(0f).withMaxLen(24), TinyWorld.PAD).quiet();
         double before = st.validationLoss(val);
         SftTrainer.Result sr = st.train(train, val, null, null);
         double after = st.validationLoss(val);
@@ -35,7 +34,7 @@ class EndToEndTest {
         // The RM learns the separable preference (GOOD tokens beat BAD ones) to > 90% on held-out pairs.
         List<RmExample> rmTrain = TinyWorld.rankings(192, 4), rmVal = TinyWorld.rankings(48, 5);
         RewardModel rm = RewardModel.fromLm(sft, TinyWorld.PAD, new Rng(6));
-        RmTrainer.Result rr = new RmTrainer(rm, new RmConfig(2e-3f, 2, 8, 1, 24, 0f, 1f)).quiet().train(rmTrain, rmVal, null);
+        RmTrainer.Result rr = new RmTrainer(rm, RmConfig.paper().withLr(2e-3f).withEpochs(2).withBatchPrompts(8).withMaxLen(24)).quiet().train(rmTrain, rmVal, null);
         assertThat(rr.validationAccuracy()).isGreaterThan(0.9);
 
         // PPO raises the mean reward clearly, with the KL from the SFT reference bounded.
@@ -53,14 +52,14 @@ class EndToEndTest {
         PpoConfig cfg = PpoConfig.paper().withBatch(32, 16, 2).withLr(3e-3f, 3e-3f).withSampling(SamplingConfig.sample(6))
                 .withKlCoef(0.02).withEma(0.9f).withWarmup(2).withSeed(11);
         PpoTrainer ppo = new PpoTrainer(policy, reference, rm, rm.copy(), TinyWorld.PAD, TinyWorld.EOT, cfg).quiet();
-        List<Map<String, Double>> h = ppo.train(prompts, List.of(), 25, null);
-        double start = (h.get(0).get("reward") + h.get(1).get("reward")) / 2;
-        double end = (h.get(h.size() - 1).get("reward") + h.get(h.size() - 2).get("reward")) / 2;
-        System.out.printf("e2e: sft val loss %.3f -> %.3f, rm val acc %.3f, ppo reward %.3f -> %.3f, last kl %.3f%n", before, after, rr.validationAccuracy(), start, end, h.get(h.size() - 1).get("kl"));
+        List<PpoTrainer.IterationStats> h = ppo.train(prompts, List.of(), 25, null);
+        double start = (h.get(0).rollout().reward() + h.get(1).rollout().reward()) / 2;
+        double end = (h.get(h.size() - 1).rollout().reward() + h.get(h.size() - 2).rollout().reward()) / 2;
+        System.out.printf("e2e: sft val loss %.3f -> %.3f, rm val acc %.3f, ppo reward %.3f -> %.3f, last kl %.3f%n", before, after, rr.validationAccuracy(), start, end, h.getLast().rollout().kl());
         assertThat(end).as("reward %s -> %s", start, end).isGreaterThan(start + 0.5);
-        for (Map<String, Double> m : h) {
-            assertThat(m.get("kl")).isBetween(-0.5, 15.0);
-            assertThat(m.get("value_loss")).isFinite();
+        for (PpoTrainer.IterationStats m : h) {
+            assertThat(m.rollout().kl()).isBetween(-0.5, 15.0);
+            assertThat(m.update().valueLoss()).isFinite();
         }
     }
 }

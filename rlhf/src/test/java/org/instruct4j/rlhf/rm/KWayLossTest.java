@@ -50,7 +50,7 @@ class KWayLossTest {
         List<RmExample> batch = new ArrayList<>(TinyWorld.rankings(4, 5));
         int responses = 0, pairs = 0;
         for (RmExample e : batch) { responses += e.responses().size(); pairs += e.pairs().size(); }
-        new RmTrainer(rm, RmConfig.paper().withMaxLen(24).withLr(1e-3f)).quiet().step(batch, 1e-3f);
+        new RmTrainer(rm, RmConfig.paper().withMaxLen(24).withLr(1e-3f)).quiet().step(batch, 1e-3f, 1);
         assertThat(rm.sequencesScored()).isEqualTo(responses);
         assertThat(pairs).isGreaterThan(0);
     }

@@ -1,0 +1,176 @@
+package org.instruct4j.rlhf.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.instruct4j.engine.Rng;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Every training command survives kill -9: it runs in a child process with --save-every, is killed (SIGKILL) at a
+ * random point after one of its checkpoints, and is resumed with --resume (in this JVM, as the uninterrupted run
+ * it is compared with); its final weights and its metrics file must then be byte for byte those of the
+ * uninterrupted run (CPU, this machine). The models are tiny and the runs a few dozen steps.
+ */
+class ResumeCliTest {
+    @TempDir static Path dir;
+    private static String lm, sft, rm, corpus, demos, ranks, prompts;
+    private static final Pattern SAVED = Pattern.compile("checkpoint of (?:step|iteration) (\\d+) in ");
+    private final Rng rng = new Rng(13);   // which checkpoint each run is killed after
+
+    @BeforeAll
+    static void inputs() throws Exception {
+        StringBuilder text = new StringBuilder();
+        for (int i = 0; i < 40; i++) text.append("the cat sat on the mat number ").append(i % 7).append(".\n\n");
+        corpus = write("corpus.txt", text.toString());
+        StringBuilder d = new StringBuilder(), r = new StringBuilder(), p = new StringBuilder();
+        String[] things = {"cat", "mat", "hat", "bat", "rat", "sat", "fat", "pat"};
+        for (int i = 0; i < things.length; i++) {
+            String a = things[i], b = things[(i + 3) % things.length];
+            d.append("{\"prompt\": \"").append(a).append("?\", \"completion\": \" the ").append(a).append(" sat\"}\n");
+            r.append("{\"prompt\": \"").append(a).append("?\", \"completions\": [\" the ").append(a).append("\", \" ").append(b)
+                    .append(" ").append(b).append("\", \" sat\"], \"ranking\": [0, 2, 1]}\n");
+            p.append("{\"prompt\": \"").append(a).append("?\"}\n");
+        }
+        demos = write("demos.jsonl", d.toString());
+        ranks = write("ranks.jsonl", r.toString());
+        prompts = write("prompts.jsonl", p.toString());
+        lm = dir.resolve("lm").toString();
+        sft = dir.resolve("sft").toString();
+        rm = dir.resolve("rm").toString();
+        assertThat(Main.run(new String[] {"pretrain", "--text", corpus, "--out", lm, "--vocab", "280", "--context", "32", "--steps", "4", "--batch", "2"})).isZero();
+        assertThat(Main.run(new String[] {"sft", "--model", lm, "--data", demos, "--out", sft, "--epochs", "1", "--batch", "4", "--lr", "1e-3"})).isZero();
+        assertThat(Main.run(new String[] {"rm", "--model", sft, "--data", ranks, "--out", rm, "--batch", "4"})).isZero();
+    }
+
+    private static String write(String name, String text) throws IOException {
+        Path f = dir.resolve(name);
+        Files.writeString(f, text);
+        return f.toString();
+    }
+
+    @Test
+    void pretrain() throws Exception {
+        killAndResume("pretrain", 4, "pretrain", "--text", corpus, "--vocab", "280", "--context", "32", "--steps", "24", "--batch", "4");
+    }
+
+    @Test
+    void sft() throws Exception {
+        // dropout 0.2 (its random stream), validation at each epoch end and the best epoch's weights kept at the end
+        killAndResume("sft", 3, "sft", "--model", lm, "--data", demos, "--validation", demos, "--epochs", "3", "--batch", "1", "--lr", "1e-3");
+    }
+
+    @Test
+    void rm() throws Exception {
+        killAndResume("rm", 3, "rm", "--model", sft, "--data", ranks, "--epochs", "3", "--batch", "1", "--lr", "1e-4");
+    }
+
+    @Test
+    void ppo() throws Exception {
+        killAndResume("ppo", 2, "ppo", "--policy", sft, "--reward", rm, "--prompts", prompts, "--iterations", "8", "--batch", "2",
+                "--minibatch", "1", "--max-new", "4", "--lr", "1e-3", "--value-lr", "1e-3");
+    }
+
+    @Test
+    void ppoPtxWithAdaptiveKl() throws Exception {
+        killAndResume("ppo-ptx", 2, "ppo", "--policy", sft, "--reward", rm, "--prompts", prompts, "--iterations", "8", "--batch", "2",
+                "--minibatch", "1", "--max-new", "4", "--lr", "1e-3", "--value-lr", "1e-3", "--ptx-coef", "1", "--ptx-text", corpus, "--adaptive-kl");
+    }
+
+    @Test
+    void resumingWithoutACheckpointSaysSo() throws Exception {
+        String out = dir.resolve("settings").toString();
+        String[] run = {"sft", "--model", lm, "--data", demos, "--out", out, "--epochs", "1", "--batch", "4", "--save-every", "1"};
+        assertThat(Main.run(run)).isZero();
+        assertThatThrownBy(() -> new SftCommand().run(new String[] {"--model", lm, "--data", demos, "--out", out, "--epochs", "1", "--batch", "4", "--resume"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("holds no checkpoint to resume");   // a finished run leaves a model
+        Files.writeString(Path.of(out, "training_state.json"), "{}");   // a state that records no settings
+        assertThatThrownBy(() -> new SftCommand().run(new String[] {"--model", lm, "--data", demos, "--out", out, "--epochs", "1", "--batch", "4", "--resume"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("setting 'lr' differs: the checkpoint was made with no such setting");
+    }
+
+    /**
+     * Runs args to the end with --out reference/name; runs them again with --save-every into resumed/name, kills that
+     * run after a randomly chosen checkpoint, checks that a resume with another seed is refused by name, resumes it
+     * and checks the two outputs are the same bytes.
+     */
+    private void killAndResume(String name, int every, String... args) throws Exception {
+        Path reference = dir.resolve("reference").resolve(name), resumed = dir.resolve("resumed").resolve(name);
+        List<String> plain = new ArrayList<>(List.of(args));
+        List<String> ref = new ArrayList<>(plain);
+        ref.addAll(List.of("--out", reference.toString()));
+        assertThat(Main.run(ref.toArray(String[]::new))).as("uninterrupted %s", name).isZero();
+
+        List<String> saving = new ArrayList<>(plain);
+        saving.addAll(List.of("--out", resumed.toString(), "--save-every", Integer.toString(every)));
+        int killAfter = every * (1 + rng.nextInt(2));   // the first or second checkpoint: the run has far to go
+        assertThat(run(saving, killAfter)).as("%s killed after the checkpoint of step %d", name, killAfter).isNotZero();
+        long savedStep = Long.parseLong(Files.readString(resumed.resolve("training_state.json")).replaceAll("(?s).*\"step\"\\s*:\\s*(\\d+).*", "$1"));
+        assertThat(savedStep).as("the checkpoint %s was killed after", name).isGreaterThanOrEqualTo(killAfter);
+
+        List<String> resume = new ArrayList<>(saving);
+        resume.add("--resume");
+        List<String> otherSeed = new ArrayList<>(resume);
+        otherSeed.addAll(List.of("--seed", "99"));
+        Command command = Main.commands().stream().filter(c -> c.name().equals(args[0])).findFirst().orElseThrow();
+        byte[] metricsOfTheKilledRun = Files.readAllBytes(metrics(resumed));
+        assertThatThrownBy(() -> command.run(otherSeed.subList(1, otherSeed.size()).toArray(String[]::new)))
+                .as("%s resumed with another seed", name).isInstanceOf(UserError.class).hasMessageContaining("setting 'seed' differs");
+        assertThat(Files.readAllBytes(metrics(resumed))).as("a refused resume leaves the metrics alone").isEqualTo(metricsOfTheKilledRun);
+        assertThat(Main.run(resume.toArray(String[]::new))).as("resumed %s", name).isZero();
+        assertThat(sha256(resumed.resolve("model.safetensors"))).as("%s weights", name).isEqualTo(sha256(reference.resolve("model.safetensors")));
+        Path refMetrics = metrics(reference), resMetrics = metrics(resumed);
+        assertThat(Files.readAllLines(resMetrics)).as("%s metrics", name).isEqualTo(Files.readAllLines(refMetrics)).isNotEmpty();
+        assertThat(resumed.resolve("training_state.json")).as("a finished run leaves a plain model folder").doesNotExist();
+    }
+
+    private static Path metrics(Path out) { return out.resolveSibling(out.getFileName() + "-metrics.jsonl"); }
+
+    /**
+     * Runs instruct4j with args in a child JVM and kills it (SIGKILL) as soon as it reports the checkpoint of step
+     * killAfter. Returns the exit code: not 0 when the kill came before the end.
+     */
+    private static int run(List<String> args, int killAfter) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss8m", "-Xmx1g",
+                "-cp", System.getProperty("java.class.path"), Main.class.getName()));
+        cmd.addAll(args);
+        Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
+        StringBuilder err = new StringBuilder();
+        try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+            for (String line = in.readLine(); line != null; line = in.readLine()) {
+                err.append(line).append('\n');
+                Matcher m = SAVED.matcher(line);
+                if (m.find() && Integer.parseInt(m.group(1)) >= killAfter) {
+                    p.destroyForcibly();   // SIGKILL: no shutdown hooks, no flushing, like a power cut
+                    break;
+                }
+            }
+        }
+        if (!p.waitFor(120, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("instruct4j " + args + " did not finish in 120 s");
+        }
+        if (p.exitValue() != 0 && !err.toString().contains("checkpoint of")) System.err.println(err);   // it failed on its own
+        return p.exitValue();
+    }
+
+    private static String sha256(Path file) throws Exception {
+        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
+    }
+}
