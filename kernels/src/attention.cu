@@ -37,7 +37,9 @@
 //   attention_backward_dkdv_rows_{f32,bf16}: grid (ceil(Tk/4), H, B), 128 threads, one warp per key row.
 //
 // The tiling bounds mirror engine/.../backend/cuda/AttentionTiling.java (unit-tested and emulated there).
-// No headers: NVRTC compiles this file as it is. bf16 is carried as its raw 16 bits (unsigned short).
+// The inline PTX sits in ptx.cuh, which the emulated device replaces. bf16 is carried as its raw 16 bits
+// (unsigned short).
+#include "ptx.cuh"
 
 typedef unsigned short bf16_t;
 
@@ -50,26 +52,8 @@ typedef unsigned short bf16_t;
 __device__ __forceinline__ float to_f32(float x) { return x; }
 __device__ __forceinline__ float to_f32(bf16_t x) { return __uint_as_float(((unsigned int)x) << 16); }
 
-__device__ __forceinline__ bf16_t f32_to_bf16(float x) {
-    bf16_t r;
-    asm("cvt.rn.bf16.f32 %0, %1;" : "=h"(r) : "f"(x));
-    return r;
-}
 __device__ __forceinline__ void store_f32(float* p, float x) { *p = x; }
 __device__ __forceinline__ void store_f32(bf16_t* p, float x) { *p = f32_to_bf16(x); }
-
-// Two floats to a bf16x2 register: lo in the low half (the lower column index).
-__device__ __forceinline__ unsigned int pack_bf16x2(float lo, float hi) {
-    unsigned int r;
-    asm("cvt.rn.bf16x2.f32 %0, %1, %2;" : "=r"(r) : "f"(hi), "f"(lo));
-    return r;
-}
-
-__device__ __forceinline__ float fast_exp2(float x) {
-    float r;
-    asm("ex2.approx.ftz.f32 %0, %1;" : "=f"(r) : "f"(x));
-    return r;
-}
 
 __device__ __forceinline__ float warp_sum(float x) {
     for (int o = 16; o > 0; o >>= 1) x += __shfl_xor_sync(0xffffffffu, x, o);
@@ -90,36 +74,6 @@ __device__ __forceinline__ bool tile_needs_mask(int m0, int bm, int n0, int bn, 
 }
 
 // ---- tensor-core helpers ------------------------------------------------------------------------------------
-
-__device__ __forceinline__ unsigned int smem_u32(const void* p) { return (unsigned int)__cvta_generic_to_shared(p); }
-
-// 16 bytes global -> shared without staging in registers; src_bytes = 0 writes zeros (rows past the end).
-__device__ __forceinline__ void cp_async16(unsigned int dst, const void* src, int src_bytes) {
-    asm volatile("cp.async.cg.shared.global [%0], [%1], 16, %2;\n" ::"r"(dst), "l"(src), "r"(src_bytes) : "memory");
-}
-__device__ __forceinline__ void cp_async_commit() { asm volatile("cp.async.commit_group;\n" ::: "memory"); }
-template <int N> __device__ __forceinline__ void cp_async_wait() {
-    asm volatile("cp.async.wait_group %0;\n" ::"n"(N) : "memory");
-}
-
-__device__ __forceinline__ void ldsm_x4(unsigned int addr, unsigned int& r0, unsigned int& r1, unsigned int& r2,
-                                        unsigned int& r3) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                 : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(addr));
-}
-__device__ __forceinline__ void ldsm_x4_trans(unsigned int addr, unsigned int& r0, unsigned int& r1,
-                                              unsigned int& r2, unsigned int& r3) {
-    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
-                 : "=r"(r0), "=r"(r1), "=r"(r2), "=r"(r3) : "r"(addr));
-}
-
-// c (16x8 fp32) += a (16x16 bf16, row) * b (16x8 bf16, col).
-__device__ __forceinline__ void mma_bf16(float (&c)[4], const unsigned int (&a)[4], unsigned int b0, unsigned int b1) {
-    asm volatile("mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32 {%0,%1,%2,%3}, {%4,%5,%6,%7}, {%8,%9}, "
-                 "{%0,%1,%2,%3};\n"
-                 : "+f"(c[0]), "+f"(c[1]), "+f"(c[2]), "+f"(c[3])
-                 : "r"(a[0]), "r"(a[1]), "r"(a[2]), "r"(a[3]), "r"(b0), "r"(b1));
-}
 
 // Shared tiles are rows of D bf16 in 16-byte chunks; chunk c of row r lives at chunk c ^ (r & 7), so the 8 row
 // addresses of one ldmatrix hit 8 different bank groups (no padding, no conflicts).
@@ -233,7 +187,7 @@ __device__ __forceinline__ void flash_forward(const bf16_t* __restrict__ q, cons
                                               float* __restrict__ lse, const int* __restrict__ start, int heads,
                                               int tq, int tk, float scale) {
     constexpr int THREADS = BM / 16 * 32;
-    extern __shared__ __align__(16) unsigned char smem[];
+    DYNAMIC_SHARED(unsigned char, smem);
     bf16_t* sq = (bf16_t*)smem;
     bf16_t* sk = sq + BM * D;       // two buffers of BN x D
     bf16_t* sv = sk + 2 * BN * D;   // two buffers of BN x D
@@ -362,7 +316,7 @@ __device__ __forceinline__ void flash_backward_dq(const bf16_t* __restrict__ q, 
                                                   const float* __restrict__ delta, bf16_t* __restrict__ dq,
                                                   int heads, int tq, int tk, float scale) {
     constexpr int THREADS = BM / 16 * 32;
-    extern __shared__ __align__(16) unsigned char smem[];
+    DYNAMIC_SHARED(unsigned char, smem);
     bf16_t* sq = (bf16_t*)smem;
     bf16_t* sdo = sq + BM * D;
     bf16_t* sk = sdo + BM * D;
@@ -451,7 +405,7 @@ __device__ __forceinline__ void flash_backward_dkdv(const bf16_t* __restrict__ q
                                                     const float* __restrict__ delta, bf16_t* __restrict__ dk,
                                                     bf16_t* __restrict__ dv, int heads, int tq, int tk, float scale) {
     constexpr int THREADS = BN / 16 * 32;
-    extern __shared__ __align__(16) unsigned char smem[];
+    DYNAMIC_SHARED(unsigned char, smem);
     bf16_t* sk = (bf16_t*)smem;
     bf16_t* sv = sk + BN * D;
     bf16_t* sq = sv + BN * D;
@@ -564,7 +518,7 @@ __device__ __forceinline__ void forward_rows(const T* __restrict__ q, const T* _
                                              const T* __restrict__ v, T* __restrict__ out, float* __restrict__ lse,
                                              const int* __restrict__ start, int heads, int tq, int tk, int d,
                                              float scale) {
-    extern __shared__ __align__(16) unsigned char smem[];
+    DYNAMIC_SHARED(unsigned char, smem);
     float* part = (float*)smem;   // per warp: max, sum, d accumulators
     const int warps = blockDim.x >> 5, warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
     const int i = blockIdx.x, b = blockIdx.z, bh = b * heads + blockIdx.y;

@@ -11,6 +11,7 @@
 //             reductions' static shared memory this passes the default 48 KB from 6129 columns on, so the
 //             backend opts in (cuFuncSetAttribute) whenever static + dynamic is over 48 KB.
 #include "common.cuh"
+#include "ptx.cuh"
 
 template <typename T>
 __device__ void layernorm_forward_impl(const T* x, const T* w, const T* b, T* out, float* mean, float* rstd,
@@ -34,7 +35,7 @@ template <typename T>
 __device__ void layernorm_backward_impl(const T* dout, const T* x, const T* w, const float* mean, const float* rstd,
                                         T* dx, float* partial_dw, float* partial_db, int rows, int cols,
                                         int rows_per_chunk) {
-    extern __shared__ float acc[];  // [0, cols): dweight, [cols, 2 cols): dbias; thread t owns columns t + k*blockDim
+    DYNAMIC_SHARED(float, acc);  // [0, cols): dweight, [cols, 2 cols): dbias; thread t owns columns t + k*blockDim
     float* acc_dw = acc;
     float* acc_db = acc + cols;
     for (int c = threadIdx.x; c < cols; c += blockDim.x) { acc_dw[c] = 0.f; acc_db[c] = 0.f; }

@@ -13,6 +13,7 @@ public final class CudaDoctor {
 
     public static String report() {
         List<String> lines = new ArrayList<>();
+        if (EmulatedDevice.describeChoice() != null) lines.add(EmulatedDevice.describeChoice());
         CudaDriver driver;
         try {
             driver = CudaDriver.get();

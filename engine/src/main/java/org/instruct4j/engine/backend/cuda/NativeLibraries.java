@@ -51,6 +51,8 @@ public final class NativeLibraries {
 
     /** Loads the first candidate that opens, for the life of the JVM. */
     public static Loaded load(String name, List<String> sonames) {
+        Loaded emulated = EmulatedDevice.standIn(name, sonames);  // only when chosen explicitly
+        if (emulated != null) return emulated;
         return load(name, sonames, null, System.getenv());
     }
 

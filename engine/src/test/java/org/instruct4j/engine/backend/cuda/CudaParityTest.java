@@ -76,6 +76,7 @@ class CudaParityTest {
             double diff = 0, norm = 0;
             for (int i = 0; i < expected.length; i++) {
                 assertThat(Float.isNaN(actual[i])).as("%s [%s]: NaN at %d (expected %s)", what, dt, i, expected[i]).isFalse();
+                if (actual[i] == expected[i]) continue;  // equal infinities (lse of a row that sees no key) differ by 0
                 diff += Math.pow(actual[i] - expected[i], 2);
                 norm += Math.pow(expected[i], 2);
             }
@@ -154,7 +155,7 @@ class CudaParityTest {
             o = t.out(n);
             cpu.geluBackward(c(a), c(y), c(o), n); gpu.geluBackward(g(a), g(y), g(o), n); t.check("geluBackward", o);
             o = t.out(n);
-            cpu.dropout(c(a), c(o), n, 0.3f, 1234567L); gpu.dropout(g(a), g(o), n, 0.3f, 1234567L); t.check("dropout", o, 0);
+            cpu.dropout(c(a), c(o), n, 0.3f, 1234567L); gpu.dropout(g(a), g(o), n, 0.3f, 1234567L); t.check("dropout", o, t.dt == DType.F32 ? 0 : 4e-3);  // BF16: x / (1 - p) rounded
         }, this);
     }
 
