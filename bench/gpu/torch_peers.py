@@ -10,18 +10,7 @@ import os
 import torch
 import torch.nn.functional as F
 
-
-def time_ms(fn, iters=20, warmup=3):
-    for _ in range(warmup):
-        fn()
-    torch.cuda.synchronize()
-    begin, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-    begin.record()
-    for _ in range(iters):
-        fn()
-    end.record()
-    torch.cuda.synchronize()
-    return begin.elapsed_time(end) / iters
+from attention_bench import time_ms  # CUDA-event timing, shared with the SDPA benchmark
 
 
 def main():

@@ -1,14 +1,11 @@
 package org.instruct4j.bench;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.GradMode;
-import org.instruct4j.engine.backend.Backends;
-import org.instruct4j.engine.backend.cpu.Parallel;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.nn.KvCache;
@@ -35,12 +32,7 @@ public final class GenerateSideBySide {
     public static void main(String[] args) {
         String batches = args.length > 0 ? args[0] : "1,64";
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
-        System.out.println("instruct4j: " + Backends.of(Device.CPU).describe());
-        try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
-            int torchDefault = JniUtils.getNumThreads();
-            JniUtils.setNumThreads(Parallel.THREADS);
-            System.out.printf("libtorch %s: %d intra-op threads (default %d)%n", nd.getEngine().getVersion(),
-                    JniUtils.getNumThreads(), torchDefault);
+        try (NDManager nd = TorchGpt.openWithOurThreads()) {
             for (String b : batches.split(",")) run(Integer.parseInt(b.trim()), rounds, nd);
         }
     }

@@ -10,7 +10,10 @@ import ai.djl.pytorch.jni.JniUtils;
 import ai.djl.training.GradientCollector;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.backend.Backends;
+import org.instruct4j.engine.backend.cpu.Parallel;
 import org.instruct4j.engine.nn.GptConfig;
 
 /**
@@ -32,6 +35,20 @@ final class TorchGpt implements AutoCloseable {
     private int step;
 
     /** Copies instruct4j's parameters (Hugging Face names and layout) into libtorch leaves that need gradients. */
+    /**
+     * libtorch's CPU engine with as many intra-op threads as instruct4j's pool, so both sides of a comparison get the
+     * same cores; prints both backends and libtorch's default thread count.
+     */
+    static NDManager openWithOurThreads() {
+        System.out.println("instruct4j: " + Backends.of(Device.CPU).describe());
+        NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+        int torchDefault = JniUtils.getNumThreads();
+        JniUtils.setNumThreads(Parallel.THREADS);
+        System.out.printf("libtorch %s: %d intra-op threads (default %d)%n", nd.getEngine().getVersion(),
+                JniUtils.getNumThreads(), torchDefault);
+        return nd;
+    }
+
     TorchGpt(GptConfig config, Map<String, Tensor> source, NDManager parent, int maxSeq) {
         this.config = config;
         this.manager = parent.newSubManager();

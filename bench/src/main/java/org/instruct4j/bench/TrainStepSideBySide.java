@@ -1,13 +1,10 @@
 package org.instruct4j.bench;
 
 import ai.djl.ndarray.NDManager;
-import ai.djl.pytorch.jni.JniUtils;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
-import org.instruct4j.engine.backend.Backends;
-import org.instruct4j.engine.backend.cpu.Parallel;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.ops.CrossEntropy;
@@ -45,12 +42,7 @@ public final class TrainStepSideBySide {
     public static void main(String[] args) {
         String which = args.length > 0 ? args[0] : "tiny,demo,gpt2";
         double scale = args.length > 1 ? Double.parseDouble(args[1]) : 1;
-        System.out.println("instruct4j: " + Backends.of(Device.CPU).describe());
-        try (NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
-            int torchDefault = JniUtils.getNumThreads();
-            JniUtils.setNumThreads(Parallel.THREADS);
-            System.out.printf("libtorch %s: %d intra-op threads (default %d)%n", nd.getEngine().getVersion(),
-                    JniUtils.getNumThreads(), torchDefault);
+        try (NDManager nd = TorchGpt.openWithOurThreads()) {
             for (String name : which.split(",")) run(size(name.trim()), scale, nd);
         }
     }
