@@ -72,6 +72,7 @@ public final class Demo {
         long t0 = System.nanoTime();
         Files.createDirectories(out);
         console.printf("instruct4j demo (%s): %s, model %s, output in %s%n", cfg.name(), cfg.device(), cfg.model(), out);
+        if (cfg.smokeTest()) console.println(DemoConfig.SMOKE_TEST_NOTE);
 
         stage("1/7 world");
         World.Datasets data = World.generate(cfg.world());
@@ -129,7 +130,7 @@ public final class Demo {
     private Pretraining pretrain(BpeTokenizer tok, int[] corpus) throws IOException {
         Gpt gpt = new Gpt(cfg.model().withVocab(tok.vocabSize()), new Rng(cfg.seed()), cfg.device());
         String key = "gpt v1 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
-                + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainLr() + " " + cfg.seed();
+                + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainSeqLen() + " " + cfg.pretrainLr() + " " + cfg.seed();
         Optional<PretrainResult> saved = stages.result("gpt", key, PretrainResult.class);
         List<Double> losses;
         if (saved.isPresent()) {
@@ -138,7 +139,7 @@ public final class Demo {
             console.println("  reused from an earlier run (--resume)");
         } else {
             try (MetricsLog log = freshLog("pretrain-metrics.jsonl")) {
-                PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
+                PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(cfg.pretrainSeqLen(), cfg.model().contextLength()))
                         .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
                 losses = new Pretrainer(gpt, pc).train(corpus, log);
             }

@@ -24,7 +24,8 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
                          Map<String, double[]> rudeness, Map<String, LmScore> publicNlp,
                          double rmTrainAccuracy, double rmValidationAccuracy,
                          List<String> exampleInstructions, Map<String, List<String>> exampleResponses,
-                         List<Double> pretrainLosses, MetricsLog ppoLog, MetricsLog ppoPtxLog, int evalTasks) {
+                         List<Double> pretrainLosses, MetricsLog ppoLog, MetricsLog ppoPtxLog, int evalTasks,
+                         CapabilitySection capabilities) {
 
     /** One policy's evaluation: win rates against SFT (training and held-out labelers), Likert, metadata rates. */
     public record PolicyResult(WinRate vsSftTraining, WinRate vsSftHeldOut, double likert, CriterionRates rates) {}
@@ -114,6 +115,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
         s.append(f("Run `%s`, seed %d, %s, model %d layers x %d dims (%d heads, context %d, vocab %d); %d held-out tasks; %.0f s.%n%n",
                 config.name(), config.seed(), config.device(), config.model().layers(), config.model().dim(), config.model().heads(),
                 config.model().contextLength(), config.tokenizerVocab(), evalTasks, seconds));
+        if (config.smokeTest()) s.append("**").append(DemoConfig.SMOKE_TEST_NOTE).append("**\n\n");
         s.append("## Win rate against SFT (the paper's Figure 1)\n\n");
         s.append("![win rate](figure1-win-rate.png) ![held-out labelers](figure1-win-rate-heldout.png)\n\n");
         s.append("| policy | training labelers (95% CI) | held-out labelers (95% CI) | Likert 1-7 |\n|---|---|---|---|\n");
@@ -131,6 +133,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
                     100 * r.hallucinates(), 100 * r.endsProperly(), 100 * r.concise(), 100 * rd[0], 100 * rd[1]));
         }
         s.append("\n![hallucination](hallucination.png) ![rude](rudeness-asked.png) ![polite](rudeness-polite.png)\n\n");
+        s.append(capabilities.markdown());
         s.append("## Reward model\n\n");
         s.append(f("Pairwise accuracy on held-out comparisons: %.1f%% (train %.1f%%). Two training labelers agree %.1f%% of the time, "
                 + "held-out labelers %.1f%% (the paper: 72.6%% and 77.3%%).%n%n", 100 * rmValidationAccuracy, 100 * rmTrainAccuracy,
@@ -152,6 +155,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
     void printSummary(PrintStream out) {
         out.println();
         out.println("== summary: win rate against SFT, training labelers [95% interval] / held-out labelers");
+        if (config.smokeTest()) out.println("  " + DemoConfig.SMOKE_TEST_NOTE);
         for (var e : policies.entrySet())
             out.println(f("  %-13s %s   held-out %s   Likert %.2f", e.getKey(), pct(e.getValue().vsSftTraining()),
                     pct(e.getValue().vsSftHeldOut()), e.getValue().likert()));
@@ -160,6 +164,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
                 100 * policies.get("PPO-ptx").rates().hallucinates()));
         out.println(f("  pretraining-distribution loss: GPT %.3f, SFT %.3f, PPO %.3f, PPO-ptx %.3f",
                 publicNlp.get("GPT").loss(), publicNlp.get("SFT").loss(), publicNlp.get("PPO").loss(), publicNlp.get("PPO-ptx").loss()));
+        capabilities.printSummary(out);
         out.println(f("  reward model accuracy %.1f%% (labelers agree %.1f%%)", 100 * rmValidationAccuracy, 100 * world.trainingAgreement()));
     }
 

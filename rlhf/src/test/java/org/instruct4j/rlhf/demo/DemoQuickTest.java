@@ -10,6 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import org.instruct4j.rlhf.data.Jsonl;
+import org.instruct4j.rlhf.eval.CapabilityProbes;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,11 +45,18 @@ class DemoQuickTest {
                 "curve-ppo-reward.png", "curve-ppo-kl.png", "world/demonstrations.jsonl", "world/rankings.jsonl",
                 "models/sft/model.safetensors", "models/ppo-ptx/config.json"))
             assertThat(out.resolve(f)).as(f).isNotEmptyFile();
+        CapabilitySection cap = report.capabilities();
+        assertThat(cap.probes()).extracting(CapabilityProbes.Probe::name).containsExactlyElementsOf(CapabilityProbes.names());
+        cap.probes().forEach(p -> assertThat(p.exact()).isBetween(0.0, 1.0));
+        assertThat(cap.correctByFamily()).containsKeys("GPT", "SFT", "PPO-ptx", "SFT, greedy", "PPO-ptx, greedy");
+        cap.correctByFamily().values().forEach(byFamily -> assertThat(byFamily.values()).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0)));
+        assertThat(cap.headline()).containsOnlyKeys("PPO-ptx vs GPT", "PPO-ptx vs GPT-prompted");
         String md = Files.readString(out.resolve("report.md"));
+        assertThat(md).contains("Can the models do the tasks?", "last word of a list", "PPO-ptx vs GPT-prompted", "smoke test");
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example responses").doesNotContain("NaN");
         JsonNode json = Jsonl.mapper().readTree(out.resolve("report.json").toFile());
         assertThat(json.path("policies").path("PPO-ptx").path("win_rate_training").isNumber()).isTrue();
-        assertThat(console.toString(StandardCharsets.UTF_8)).contains("== summary");
+        assertThat(console.toString(StandardCharsets.UTF_8)).contains("== summary", "smoke test");
         byte[] png = Files.readAllBytes(out.resolve("figure1-win-rate.png"));
         assertThat(png).startsWith((byte) 0x89, (byte) 'P', (byte) 'N', (byte) 'G');
 
