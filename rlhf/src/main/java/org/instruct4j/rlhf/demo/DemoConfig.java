@@ -22,9 +22,9 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                          int evalTasks, float evalTemperature, int publicNlpItems, int generationBatch) {
 
     public static DemoConfig standard(long seed) {
-        GptConfig model = new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f);
+        GptConfig model = new GptConfig(1024, 192, 3, 3, 96, 0.1f, 1e-5f);
         return new DemoConfig("standard", seed, Device.CPU, WorldConfig.defaults(seed), 1024, model,
-                1200, 16, 96, 3e-3f,
+                800, 16, 128, 2e-3f,
                 3, 32, 5e-4f,
                 800, 1000, 4, 6, 1, 16, 5e-4f,
                 48, 64, 16, 1e-4f, 2e-4f, 0.02,
