@@ -87,6 +87,7 @@ public final class Demo {
         GptConfig m = cfg.model();
         console.printf("instruct4j demo (%s): %s, model %d layers x %d dims (%d heads, context %d), output in %s%n", cfg.name(),
                 cfg.device(), m.layers(), m.dim(), m.heads(), m.contextLength(), out);
+        if (cfg.smokeTest()) console.println(DemoConfig.SMOKE_TEST_NOTE);
 
         stage("1/7 world");
         World.Datasets data = World.generate(cfg.world());
@@ -140,7 +141,7 @@ public final class Demo {
     private Pretraining pretrain(BpeTokenizer tok, int[] corpus) throws IOException {
         Gpt gpt = new Gpt(cfg.model().withVocab(tok.vocabSize()), new Rng(cfg.seed()), cfg.device());
         String key = "gpt v1 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
-                + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainLr() + " " + cfg.seed();
+                + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainSeqLen() + " " + cfg.pretrainLr() + " " + cfg.seed();
         Optional<PretrainResult> saved = stages.result("gpt", key, PretrainResult.class);
         List<Double> losses;
         if (saved.isPresent()) {
@@ -148,7 +149,7 @@ public final class Demo {
             losses = saved.get().losses();
             reused();
         } else {
-            PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(128, cfg.model().contextLength()))
+            PretrainConfig pc = PretrainConfig.defaults(cfg.pretrainSteps(), cfg.pretrainBatch(), Math.min(cfg.pretrainSeqLen(), cfg.model().contextLength()))
                     .withLr(cfg.pretrainLr()).withSeed(cfg.seed());
             Pretrainer trainer = new Pretrainer(gpt, pc);
             StageCache.Run run = stages.start("gpt", key, tok, out.resolve("pretrain-metrics.jsonl"), trainer::resume);

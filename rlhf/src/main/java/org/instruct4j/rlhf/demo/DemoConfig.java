@@ -14,7 +14,7 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * answers included, and with it much of what RLHF changes).
  */
 public record DemoConfig(String name, long seed, Device device, WorldConfig world, int tokenizerVocab, GptConfig model,
-                         int pretrainSteps, int pretrainBatch, float pretrainLr,
+                         int pretrainSteps, int pretrainBatch, int pretrainSeqLen, float pretrainLr,
                          int sftEpochs, int sftBatch, float sftLr,
                          int rmTasks, int rmSynthetic, int rmMinK, int rmMaxK, int rmEpochs, int rmBatchPrompts, float rmLr,
                          int ppoIterations, int ppoBatch, int ppoMinibatch, float ppoLr, float ppoValueLr, double klCoef,
@@ -24,7 +24,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
     public static DemoConfig standard(long seed) {
         GptConfig model = new GptConfig(1024, 192, 3, 3, 96, 0.1f, 1e-5f);
         return new DemoConfig("standard", seed, Device.CPU, WorldConfig.defaults(seed), 1024, model,
-                800, 16, 2e-3f,
+                800, 16, 128, 2e-3f,
                 3, 32, 5e-4f,
                 800, 1000, 4, 6, 1, 16, 5e-4f,
                 48, 64, 16, 1e-4f, 2e-4f, 0.02,
@@ -32,12 +32,19 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                 600, 1.0f, 200, 64);
     }
 
+    /** What --quick says in the console and its report: its models are too small and brief to show anything. */
+    public static final String SMOKE_TEST_NOTE = "--quick is a smoke test of the pipeline: its models train for seconds, "
+            + "and its numbers carry no claim about the method (run the default demo for that).";
+
+    /** Whether this run is too small for its numbers to mean anything (see {@link #SMOKE_TEST_NOTE}). */
+    public boolean smokeTest() { return name.startsWith("quick"); }
+
     public static DemoConfig quick(long seed) {
         GptConfig model = new GptConfig(512, 160, 2, 2, 64, 0.1f, 1e-5f);
         WorldConfig w = WorldConfig.defaults(seed);
         WorldConfig small = new WorldConfig(seed, 300_000, 800, 200, 50, 400, 120, 60, w.trainingLabelers(), w.heldOutLabelers(), 100, w.habitRate());
         return new DemoConfig("quick", seed, Device.CPU, small, 512, model,
-                150, 16, 3e-3f,
+                150, 16, 128, 3e-3f,
                 1, 32, 1e-3f,
                 150, 50, 4, 5, 1, 16, 3e-4f,
                 4, 32, 16, 1e-4f, 2e-4f, 0.02,
@@ -48,14 +55,14 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
     /** The standard recipe with a named model preset (e.g. gpt2) on the given device. */
     public DemoConfig forModel(String preset, Device onDevice) {
         GptConfig m = GptConfig.preset(preset).withVocab(tokenizerVocab).withContext(Math.min(model.contextLength() * 4, GptConfig.preset(preset).contextLength()));
-        return new DemoConfig(name + "-" + preset, seed, onDevice, world, tokenizerVocab, m, pretrainSteps, pretrainBatch, pretrainLr / 4,
+        return new DemoConfig(name + "-" + preset, seed, onDevice, world, tokenizerVocab, m, pretrainSteps, pretrainBatch, pretrainSeqLen, pretrainLr / 4,
                 sftEpochs, sftBatch, sftLr / 4, rmTasks, rmSynthetic, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr / 4, ppoIterations,
                 ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
                 evalTasks, evalTemperature, publicNlpItems, generationBatch);
     }
 
     public DemoConfig onDevice(Device d) {
-        return new DemoConfig(name, seed, d, world, tokenizerVocab, model, pretrainSteps, pretrainBatch, pretrainLr,
+        return new DemoConfig(name, seed, d, world, tokenizerVocab, model, pretrainSteps, pretrainBatch, pretrainSeqLen, pretrainLr,
                 sftEpochs, sftBatch, sftLr, rmTasks, rmSynthetic, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr, ppoIterations,
                 ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
                 evalTasks, evalTemperature, publicNlpItems, generationBatch);

@@ -27,7 +27,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
                          double rmTrainAccuracy, double rmValidationAccuracy,
                          List<String> exampleInstructions, Map<String, List<String>> exampleResponses,
                          List<Double> pretrainLosses, SftTrainer.Result sft, RmTrainer.Result rm,
-                         MetricsLog ppoLog, MetricsLog ppoPtxLog, int evalTasks) {
+                         MetricsLog ppoLog, MetricsLog ppoPtxLog, int evalTasks, CapabilitySection capabilities) {
 
     /** One policy's evaluation: win rates against SFT (training and held-out labelers), Likert, metadata rates. */
     public record PolicyResult(WinRate vsSftTraining, WinRate vsSftHeldOut, double likert, CriterionRates rates) {}
@@ -91,6 +91,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
     void printSummary(PrintStream out) {
         out.println();
         out.println("== summary: win rate against SFT, training labelers [95% interval] / held-out labelers");
+        if (config.smokeTest()) out.println("  " + DemoConfig.SMOKE_TEST_NOTE);
         for (var e : policies.entrySet())
             out.println(f("  %-13s %s   held-out %s   Likert %.2f", e.getKey(), pct(e.getValue().vsSftTraining()),
                     pct(e.getValue().vsSftHeldOut()), e.getValue().likert()));
@@ -99,6 +100,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
                 100 * policies.get("PPO-ptx").rates().hallucinates()));
         out.println(f("  pretraining-distribution loss: GPT %.3f, SFT %.3f, PPO %.3f, PPO-ptx %.3f",
                 publicNlp.get("GPT").loss(), publicNlp.get("SFT").loss(), publicNlp.get("PPO").loss(), publicNlp.get("PPO-ptx").loss()));
+        capabilities.printSummary(out);
         out.println(f("  reward model accuracy %.1f%% (labelers agree %.1f%%)", 100 * rmValidationAccuracy, 100 * world.trainingAgreement()));
     }
 

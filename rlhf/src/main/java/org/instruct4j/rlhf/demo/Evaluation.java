@@ -8,6 +8,7 @@ import java.util.Map;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.rlhf.data.Demonstration;
+import org.instruct4j.rlhf.eval.CapabilityProbes;
 import org.instruct4j.rlhf.eval.CriterionRates;
 import org.instruct4j.rlhf.eval.HeadToHead;
 import org.instruct4j.rlhf.eval.LmScore;
@@ -90,11 +91,22 @@ final class Evaluation {
         publicNlp.put("PPO", LmScore.of(m.ppo(), m.tokenizer(), items, 32));
         publicNlp.put("PPO-ptx", LmScore.of(m.ppoPtx(), m.tokenizer(), items, 32));
 
+        // Correct answers per family, also greedy for SFT and PPO-ptx, and the paper's headline comparisons.
+        Map<String, Map<String, Double>> byFamily = new LinkedHashMap<>();
+        for (String name : POLICIES) byFamily.put(name, CapabilitySection.correctByFamily(tasks, responses.get(name)));
+        SamplingConfig greedy = SamplingConfig.greedy(cfg.maxNewTokens());
+        for (String name : List.of("SFT", "PPO-ptx"))
+            byFamily.put(name + ", greedy", CapabilitySection.correctByFamily(tasks, respond(modelOf(name), prompts, greedy, stream(seed, "greedy " + name))));
+        Map<String, WinRate> headline = new LinkedHashMap<>();
+        for (String name : List.of("GPT", "GPT-prompted"))
+            headline.put("PPO-ptx vs " + name, HeadToHead.compare(tasks, responses.get("PPO-ptx"), responses.get(name), training));
+        CapabilitySection capabilities = new CapabilitySection(CapabilityProbes.run(m.pretrained(), m.tokenizer(), 50, cfg.seed()), byFamily, headline);
+
         Map<String, List<String>> examples = new LinkedHashMap<>();
         for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, Math.min(6, tasks.size())));
         return new DemoReport(cfg, summary, results, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
                 tasks.subList(0, Math.min(6, tasks.size())).stream().map(Task::instruction).toList(), examples,
-                m.pretrainLosses(), m.sftResult(), m.rmResult(), m.ppoLog(), m.ppoPtxLog(), tasks.size());
+                m.pretrainLosses(), m.sftResult(), m.rmResult(), m.ppoLog(), m.ppoPtxLog(), tasks.size(), capabilities);
     }
 
     private Gpt modelOf(String policy) {

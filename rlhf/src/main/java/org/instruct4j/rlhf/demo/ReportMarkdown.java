@@ -44,10 +44,12 @@ final class ReportMarkdown {
                 + "rankings of SFT answers, optimise the SFT model against it with PPO and with PPO-ptx (PPO plus the pretraining "
                 + "loss), and let training and held-out labelers judge five policies on %d held-out prompts. Run `%s`, seed %d, on %s, "
                 + "%.1f minutes in all.%n%n", r.evalTasks(), c.name(), c.seed(), c.device(), seconds / 60));
+        if (c.smokeTest()) s.append("**").append(DemoConfig.SMOKE_TEST_NOTE).append("**\n\n");
         models();
         whatWasRun();
         winRates();
         metadata();
+        s.append(r.capabilities().markdown());
         rewardModel();
         alignmentTax();
         curves();
@@ -62,7 +64,7 @@ final class ReportMarkdown {
         s.append("## The models\n\n");
         s.append(f("Every model is a folder in `%s`: `gpt` (pretrained), `sft`, `rm` (the reward model), `ppo` and `ppo-ptx`. Each is a "
                 + "Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt) that every `instruct4j` command "
-                + "and transformers' `GPT2LMHeadModel.from_pretrained` read. To talk to the PPO-ptx model:%n%n", folder));
+                + "reads and that is written for transformers' `GPT2LMHeadModel.from_pretrained`. To talk to the PPO-ptx model:%n%n", folder));
         s.append(f("    ./instruct4j generate --model %s --prompt \"%s\"%n%n", folder.resolve("ppo-ptx"),
                 WorldFormat.prompt(example.replace("\n", " ").replace("\"", "\\\"")).replace("\n", "\\n")));
         s.append("The models were trained on prompts of the form `Instruction: ...` + newline + `Response:` and answer after it; "

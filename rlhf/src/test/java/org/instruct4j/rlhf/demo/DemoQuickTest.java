@@ -11,6 +11,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import org.instruct4j.rlhf.data.Jsonl;
+import org.instruct4j.rlhf.eval.CapabilityProbes;
 import org.instruct4j.rlhf.plot.ChartsTest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -46,15 +47,22 @@ class DemoQuickTest {
         for (String f : List.of("report.md", "report.json", "world/demonstrations.jsonl", "world/rankings.jsonl"))
             assertThat(out.resolve(f)).as(f).isNotEmptyFile();
         for (String chart : ReportCharts.ALL) ChartsTest.png(out.resolve(chart));
+        CapabilitySection cap = report.capabilities();
+        assertThat(cap.probes()).extracting(CapabilityProbes.Probe::name).containsExactlyElementsOf(CapabilityProbes.names());
+        cap.probes().forEach(p -> assertThat(p.exact()).isBetween(0.0, 1.0));
+        assertThat(cap.correctByFamily()).containsKeys("GPT", "SFT", "PPO-ptx", "SFT, greedy", "PPO-ptx, greedy");
+        cap.correctByFamily().values().forEach(byFamily -> assertThat(byFamily.values()).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0)));
+        assertThat(cap.headline()).containsOnlyKeys("PPO-ptx vs GPT", "PPO-ptx vs GPT-prompted");
         String md = Files.readString(out.resolve("report.md"));
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example answers", "What was run",
                 "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks",
+                "Can the models do the tasks?", "last word of a list", "PPO-ptx vs GPT-prompted", "smoke test",
                 "./instruct4j generate --model " + out.resolve("models/ppo-ptx")).doesNotContain("NaN");
         for (String chart : ReportCharts.ALL) assertThat(md).contains("](" + chart + ")");
         JsonNode json = Jsonl.mapper().readTree(out.resolve("report.json").toFile());
         assertThat(json.path("policies").path("PPO-ptx").path("win_rate_training").isNumber()).isTrue();
         String said = console.toString(StandardCharsets.UTF_8);
-        assertThat(said).contains("== summary").doesNotContain("GptConfig[", "validation loss [");   // numbers, not Java lists
+        assertThat(said).contains("== summary", "smoke test").doesNotContain("GptConfig[", "validation loss [");   // numbers, not Java lists
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("report.md")))).isEqualTo("rw-r--r--");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("figure1-win-rate.png")))).isEqualTo("rw-r--r--");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("models/ppo-ptx")))).isEqualTo("rwxr-xr-x");

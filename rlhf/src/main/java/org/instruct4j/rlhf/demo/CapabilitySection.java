@@ -1,0 +1,64 @@
+package org.instruct4j.rlhf.demo;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import org.instruct4j.rlhf.eval.CapabilityProbes;
+import org.instruct4j.rlhf.eval.WinRate;
+import org.instruct4j.rlhf.world.Judge;
+import org.instruct4j.rlhf.world.Task;
+
+/**
+ * Whether the models can do the tasks, not only answer in the preferred form: the pretrained model's capability
+ * probes, each policy's share of correct answers per task family (sampled at the evaluation temperature, and
+ * greedy for SFT and PPO-ptx), and the paper's headline comparisons, PPO-ptx against GPT and against GPT-prompted.
+ *
+ * @param correctByFamily policy (or "policy, greedy") -> family -> share of its held-out tasks answered correctly
+ * @param headline        "PPO-ptx vs GPT", "PPO-ptx vs GPT-prompted" -> win rate by the training labelers
+ */
+public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String, Map<String, Double>> correctByFamily,
+                                Map<String, WinRate> headline) {
+
+    /** The share of correct responses per family of the tasks (response i answers task i). */
+    public static Map<String, Double> correctByFamily(List<Task> tasks, List<String> responses) {
+        Map<String, int[]> counts = new TreeMap<>();
+        for (int i = 0; i < tasks.size(); i++) {
+            int[] c = counts.computeIfAbsent(tasks.get(i).family(), k -> new int[2]);
+            c[1]++;
+            if (Judge.judge(tasks.get(i), responses.get(i)).correct()) c[0]++;
+        }
+        Map<String, Double> out = new TreeMap<>();
+        counts.forEach((family, c) -> out.put(family, (double) c[0] / c[1]));
+        return out;
+    }
+
+    String markdown() {
+        StringBuilder s = new StringBuilder("## Can the models do the tasks?\n\n");
+        s.append("The pretrained model (GPT), probed in the pretraining text's own form (greedy; exact answers):\n\n| probe | exact |\n|---|---|\n");
+        for (CapabilityProbes.Probe p : probes) s.append(f("| %s | %.0f%% |%n", p.name(), 100 * p.exact()));
+        List<String> families = new ArrayList<>(correctByFamily.values().iterator().next().keySet());
+        s.append("\nCorrect answers per task family on the held-out tasks:\n\n| policy | ").append(String.join(" | ", families))
+                .append(" |\n|---|").append("---|".repeat(families.size())).append('\n');
+        for (var e : correctByFamily.entrySet()) {
+            s.append("| ").append(e.getKey());
+            for (String fam : families) s.append(f(" | %.1f%%", 100 * e.getValue().getOrDefault(fam, Double.NaN)));
+            s.append(" |\n");
+        }
+        s.append("\nThe paper's headline, head to head (training labelers, 95% interval; the paper: 85 +- 3% and 71 +- 4%):\n\n");
+        for (var e : headline.entrySet()) s.append(f("- %s: %s%n", e.getKey(), pct(e.getValue())));
+        return s.append('\n').toString();
+    }
+
+    void printSummary(java.io.PrintStream out) {
+        for (var e : headline.entrySet()) out.println(f("  %-25s %s", e.getKey(), pct(e.getValue())));
+        StringBuilder p = new StringBuilder("  GPT probes:");
+        for (CapabilityProbes.Probe pr : probes) p.append(f(" %s %.0f%%;", pr.name(), 100 * pr.exact()));
+        out.println(p);
+    }
+
+    private static String pct(WinRate w) { return f("%.1f%% [%.1f, %.1f]", 100 * w.rate(), 100 * w.lower95(), 100 * w.upper95()); }
+
+    private static String f(String format, Object... args) { return String.format(Locale.ROOT, format, args); }
+}

@@ -1,0 +1,104 @@
+package org.instruct4j.rlhf.eval;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.function.Function;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.text.BpeTokenizer;
+import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.rlhf.world.Vocab;
+
+/**
+ * What a pretrained model can do before anyone asks it to, probed in the pretraining text's own form (no
+ * instruction): copy the last word of a list, write a list in capitals, say a list backwards, recall a fact a
+ * passage stated earlier, finish a small sum. The tasks need exactly these skills; fine-tuning can only elicit
+ * the ones pretraining gave. Each probe is a text cut where the answer starts; the greedy continuation up to
+ * its first full stop must be the answer, word for word.
+ */
+public final class CapabilityProbes {
+    private CapabilityProbes() {}
+
+    /** A cut text and the words that must follow it. */
+    record Item(String text, List<String> answer) {}
+
+    /** A probe's name and the share of its items the model completed exactly. */
+    public record Probe(String name, double exact) {}
+
+    private static final Map<String, Function<Rng, Item>> PROBES = probes();
+
+    public static List<String> names() { return List.copyOf(PROBES.keySet()); }
+
+    /** Every probe on n items each, greedy; the same seed asks the same items. */
+    public static List<Probe> run(Gpt model, BpeTokenizer tok, int n, long seed) {
+        Responder responder = new Responder(model, tok, SamplingConfig.greedy(16), 64);
+        List<Probe> out = new ArrayList<>();
+        for (var e : PROBES.entrySet()) {
+            Rng rng = new Rng(seed * 31 + e.getKey().hashCode());
+            List<Item> items = new ArrayList<>();
+            for (int i = 0; i < n; i++) items.add(item(e.getKey(), rng));
+            List<String> got = responder.respond(items.stream().map(Item::text).toList(), rng);
+            int exact = 0;
+            for (int i = 0; i < n; i++) if (answerOf(got.get(i)).equals(items.get(i).answer())) exact++;
+            out.add(new Probe(e.getKey(), (double) exact / n));
+        }
+        return out;
+    }
+
+    /** One item of the named probe. */
+    static Item item(String probe, Rng rng) { return PROBES.get(probe).apply(rng); }
+
+    /** The words of a continuation up to its first full stop (or line end). */
+    static List<String> answerOf(String continuation) {
+        String s = continuation;
+        for (String stop : List.of(".", "\n")) {
+            int at = s.indexOf(stop);
+            if (at >= 0) s = s.substring(0, at);
+        }
+        return List.of(s.strip().split("[ ,]+")).stream().filter(w -> !w.isEmpty()).toList();
+    }
+
+    private static Map<String, Function<Rng, Item>> probes() {
+        Map<String, Function<Rng, Item>> m = new LinkedHashMap<>();
+        m.put("last word of a list", rng -> {
+            List<String> w = words(4, rng);
+            return new Item(String.join(" ", w) + " Last word:", List.of(w.getLast()));
+        });
+        m.put("list in capitals", rng -> {
+            List<String> w = words(3, rng);
+            return new Item(String.join(" ", w) + " In capitals:", w.stream().map(x -> x.toUpperCase(Locale.ROOT)).toList());
+        });
+        m.put("list backwards", rng -> {
+            List<String> w = words(3, rng);
+            return new Item(String.join(" ", w) + " Backwards:", w.reversed());
+        });
+        m.put("fact stated earlier", rng -> {
+            String name = Vocab.pick(Vocab.NAMES, rng), job = Vocab.pick(Vocab.JOBS, rng), town = Vocab.pick(Vocab.TOWNS, rng);
+            String fruit = Vocab.pick(Vocab.FRUITS, rng);
+            String text = name + " lives in " + town + ". " + name + " is a " + job + ". " + name + " likes " + fruit + "s.";
+            return switch (rng.nextInt(2)) {
+                case 0 -> new Item(text + " The town of " + name + " is", List.of(town));
+                default -> new Item(text + " Every day " + name + " works as a", List.of(job));
+            };
+        });
+        m.put("small sum", rng -> {
+            int a = rng.nextInt(21), b = rng.nextInt(21);
+            return new Item(a + " plus " + b + " is", List.of(String.valueOf(a + b)));
+        });
+        return m;
+    }
+
+    /** Distinct words of the kinds the transform tasks use. */
+    private static List<String> words(int n, Rng rng) {
+        List<List<String>> pools = List.of(Vocab.ANIMALS, Vocab.COLORS, Vocab.FRUITS, Vocab.TOOLS);
+        List<String> out = new ArrayList<>();
+        while (out.size() < n) {
+            String w = Vocab.pick(pools.get(rng.nextInt(pools.size())), rng);
+            if (!out.contains(w)) out.add(w);
+        }
+        return out;
+    }
+}
