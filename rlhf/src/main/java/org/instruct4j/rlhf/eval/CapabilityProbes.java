@@ -64,15 +64,15 @@ public final class CapabilityProbes {
     private static Map<String, Function<Rng, Item>> probes() {
         Map<String, Function<Rng, Item>> m = new LinkedHashMap<>();
         m.put("last word of a list", rng -> {
-            List<String> w = words(4, rng);
+            List<String> w = Vocab.distinctWords(4, rng);
             return new Item(String.join(" ", w) + " Last word:", List.of(w.getLast()));
         });
         m.put("list in capitals", rng -> {
-            List<String> w = words(3, rng);
+            List<String> w = Vocab.distinctWords(3, rng);
             return new Item(String.join(" ", w) + " In capitals:", w.stream().map(x -> x.toUpperCase(Locale.ROOT)).toList());
         });
         m.put("list backwards", rng -> {
-            List<String> w = words(3, rng);
+            List<String> w = Vocab.distinctWords(3, rng);
             return new Item(String.join(" ", w) + " Backwards:", w.reversed());
         });
         m.put("fact stated earlier", rng -> {
@@ -91,14 +91,4 @@ public final class CapabilityProbes {
         return m;
     }
 
-    /** Distinct words of the kinds the transform tasks use. */
-    private static List<String> words(int n, Rng rng) {
-        List<List<String>> pools = List.of(Vocab.ANIMALS, Vocab.COLORS, Vocab.FRUITS, Vocab.TOOLS);
-        List<String> out = new ArrayList<>();
-        while (out.size() < n) {
-            String w = Vocab.pick(pools.get(rng.nextInt(pools.size())), rng);
-            if (!out.contains(w)) out.add(w);
-        }
-        return out;
-    }
 }

@@ -41,7 +41,7 @@ public final class TransformFamily implements TaskFamily {
 
     @Override public Task generate(Rng rng) {
         Op op = Op.values()[rng.nextInt(Op.values().length)];
-        String input = op == Op.NUMBERS ? numberSentence(rng) : String.join(" ", distinctWords(3 + rng.nextInt(3), rng));
+        String input = op == Op.NUMBERS ? numberSentence(rng) : String.join(" ", Vocab.distinctWords(3 + rng.nextInt(3), rng));
         Map<String, String> data = new LinkedHashMap<>();
         data.put("op", op.name().toLowerCase(Locale.ROOT));
         data.put("input", input);
@@ -49,15 +49,6 @@ public final class TransformFamily implements TaskFamily {
         return new Task(NAME, Vocab.pick(PHRASINGS.get(op), rng).formatted(input), data);
     }
 
-    private static List<String> distinctWords(int n, Rng rng) {
-        List<List<String>> pools = List.of(Vocab.ANIMALS, Vocab.COLORS, Vocab.FRUITS, Vocab.TOOLS);
-        List<String> out = new ArrayList<>();
-        while (out.size() < n) {
-            String w = Vocab.pick(pools.get(rng.nextInt(pools.size())), rng);
-            if (!out.contains(w)) out.add(w);
-        }
-        return out;
-    }
 
     private static String numberSentence(Rng rng) {
         String n = Vocab.pick(Vocab.NAMES, rng);

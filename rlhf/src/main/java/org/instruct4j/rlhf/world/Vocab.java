@@ -2,6 +2,7 @@ package org.instruct4j.rlhf.world;
 
 import org.instruct4j.engine.Rng;
 
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -80,5 +81,16 @@ public final class Vocab {
         for (List<String> l : List.of(NAMES, TOWNS, JOBS, ANIMALS, COLORS, FRUITS, TOOLS))
             for (String w : l) s.add(Words.normalize(w));
         return s;
+    }
+
+    /** n distinct words of the kinds the transform tasks use (animals, colours, fruits, tools). */
+    public static List<String> distinctWords(int n, Rng rng) {
+        List<List<String>> pools = List.of(ANIMALS, COLORS, FRUITS, TOOLS);
+        List<String> out = new ArrayList<>();
+        while (out.size() < n) {
+            String w = pick(pools.get(rng.nextInt(pools.size())), rng);
+            if (!out.contains(w)) out.add(w);
+        }
+        return out;
     }
 }
