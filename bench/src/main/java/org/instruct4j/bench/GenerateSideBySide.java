@@ -3,13 +3,9 @@ package org.instruct4j.bench;
 import ai.djl.ndarray.NDManager;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
-import org.instruct4j.engine.Scope;
-import org.instruct4j.engine.Tensor;
-import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.nn.KvCache;
-import org.instruct4j.engine.ops.ShapeOps;
 
 /**
  * Greedy KV-cache generation with the demo's model (vocab 1024, 3 layers x 96 dims, 3 heads), instruct4j (its
@@ -45,7 +41,7 @@ public final class GenerateSideBySide {
         int[][] ids = new int[2][];
         try (TorchGpt peer = new TorchGpt(CONFIG, model.parameters(), nd, PROMPT)) {
             SideBySide.Work ours = () -> {
-                ids[0] = generate(model, prompt, batch);
+                ids[0] = GreedyDecode.generate(model, prompt, null, batch, PROMPT, NEW_TOKENS);
                 return java.util.Arrays.hashCode(ids[0]);
             };
             SideBySide.Work theirs = () -> {
@@ -59,31 +55,5 @@ public final class GenerateSideBySide {
                     + "%d of %d ids equal%n", batch, PROMPT, NEW_TOKENS, rounds, same, ids[0].length);
             SideBySide.print(result, (long) batch * NEW_TOKENS, "tokens");
         }
-    }
-
-    /** Greedy generation as rlhf's Generator does it: a prefill, then one token per step through the cache. */
-    static int[] generate(Gpt model, int[] prompt, int batch) {
-        int vocab = CONFIG.vocabSize();
-        int[] generated = new int[batch * NEW_TOKENS];
-        try (GradMode g = GradMode.off(); Scope generation = Scope.open()) {
-            KvCache cache = model.newCache(batch, PROMPT + NEW_TOKENS);
-            Tensor h = model.hidden(Tensor.ofInts(prompt, batch, PROMPT), null, cache, false, null);
-            float[] logits = model.logits(ShapeOps.slice(h, 1, PROMPT - 1, PROMPT)).toFloatArray();
-            for (int t = 0; t < NEW_TOKENS; t++) {
-                int[] next = new int[batch];
-                for (int b = 0; b < batch; b++) {
-                    int best = 0;
-                    for (int v = 1; v < vocab; v++) if (logits[b * vocab + v] > logits[b * vocab + best]) best = v;
-                    next[b] = best;
-                    generated[b * NEW_TOKENS + t] = best;
-                }
-                if (t == NEW_TOKENS - 1) break;
-                try (Scope step = Scope.open()) {
-                    logits = model.logits(model.hidden(Tensor.ofInts(next, batch, 1), null, cache, false, null)).toFloatArray();
-                }
-            }
-            cache.close();
-        }
-        return generated;
     }
 }

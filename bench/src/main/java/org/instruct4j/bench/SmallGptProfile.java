@@ -11,9 +11,7 @@ import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.backend.Backends;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
-import org.instruct4j.engine.nn.KvCache;
 import org.instruct4j.engine.ops.CrossEntropy;
-import org.instruct4j.engine.ops.ShapeOps;
 import org.instruct4j.engine.optim.AdamW;
 import org.instruct4j.engine.optim.GradClip;
 
@@ -163,27 +161,7 @@ public final class SmallGptProfile {
         }
         List<int[]> last = new ArrayList<>();
         Workload w = () -> {
-            int[] generated = new int[batch * newTokens];
-            try (GradMode g = GradMode.off(); Scope generation = Scope.open()) {
-                KvCache cache = model.newCache(batch, promptLen + newTokens);
-                Tensor h = model.hidden(Tensor.ofInts(tokens, batch, promptLen), start, cache, false, null);
-                float[] logits = model.logits(ShapeOps.slice(h, 1, promptLen - 1, promptLen)).toFloatArray();
-                for (int t = 0; t < newTokens; t++) {
-                    int[] next = new int[batch];
-                    for (int b = 0; b < batch; b++) {
-                        int best = 0;
-                        for (int v = 1; v < vocab; v++) if (logits[b * vocab + v] > logits[b * vocab + best]) best = v;
-                        next[b] = best;
-                        generated[b * newTokens + t] = best;
-                    }
-                    if (t == newTokens - 1) break;
-                    try (Scope step = Scope.open()) {
-                        Tensor input = Tensor.ofInts(next, batch, 1);
-                        logits = model.logits(model.hidden(input, start, cache, false, null)).toFloatArray();
-                    }
-                }
-                cache.close();
-            }
+            int[] generated = GreedyDecode.generate(model, tokens, start, batch, promptLen, newTokens);
             last.clear();
             last.add(generated);
             return (long) batch * newTokens;
