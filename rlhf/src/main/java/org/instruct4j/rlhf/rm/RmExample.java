@@ -18,6 +18,13 @@ public record RmExample(int[] prompt, List<int[]> responses, List<int[]> pairs) 
                 throw new IllegalArgumentException("comparison " + p[0] + " > " + p[1] + " outside the " + responses.size() + " responses");
     }
 
+    /** The length of its longest prompt + response sequence, cut to maxLen as training cuts it. */
+    int longest(int maxLen) {
+        int n = 0;
+        for (int[] r : responses) n = Math.max(n, Math.min(maxLen, prompt.length + r.length));
+        return n;
+    }
+
     public static RmExample of(Ranking r, Function<String, int[]> encode, int endOfText) {
         List<int[]> rs = new ArrayList<>();
         for (String c : r.completions()) {

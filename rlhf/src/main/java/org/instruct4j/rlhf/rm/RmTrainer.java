@@ -48,8 +48,8 @@ public final class RmTrainer {
 
     /**
      * Trains from the step reached so far (0, or a resumed checkpoint's) to the end of the configured epochs,
-     * saving a checkpoint when the plan says; the data order of each epoch is a permutation seeded by (seed, epoch),
-     * so step s always sees the same batch. Returns the losses of every step of the run (a resumed run's included) and the final accuracies.
+     * saving a checkpoint when the plan says; the batches of each epoch are seeded by (seed, epoch), each of prompts
+     * of similar lengths ({@link Sequences#lengthBatches}), so step s always sees the same batch. Returns the losses of every step of the run (a resumed run's included) and the final accuracies.
      */
     public Result train(List<RmExample> train, List<RmExample> validation, MetricsLog log, CheckpointPlan plan) {
         if (train.isEmpty()) throw new IllegalArgumentException("RM: no training rankings");
@@ -57,11 +57,18 @@ public final class RmTrainer {
         int total = perEpoch * cfg.epochs();
         LrSchedule schedule = LrSchedule.cosine(cfg.lr(), total, 0.1f);
         ProgressBar bar = progress ? new ProgressBar("rm", total) : null;
+        int[] lengths = new int[train.size()];
+        for (int i = 0; i < lengths.length; i++) lengths[i] = train.get(i).longest(cfg.maxLen());
+        List<int[]> batches = null;
+        int batchesEpoch = -1;
         while (step < total) {
             int epoch = step / perEpoch, b = step % perEpoch;
-            int[] order = Sequences.permutation(train.size(), new Rng(cfg.seed() * 1_000_003L + epoch));
+            if (epoch != batchesEpoch) {
+                batches = Sequences.lengthBatches(lengths, cfg.batchPrompts(), new Rng(cfg.seed() * 1_000_003L + epoch));
+                batchesEpoch = epoch;
+            }
             List<RmExample> batch = new ArrayList<>();
-            for (int i = b * cfg.batchPrompts(); i < Math.min(train.size(), (b + 1) * cfg.batchPrompts()); i++) batch.add(train.get(order[i]));
+            for (int i : batches.get(b)) batch.add(train.get(i));
             StepResult r = step(batch, schedule.at(step), step + 1);
             losses.add(r.loss());
             Map<String, Double> m = new LinkedHashMap<>();

@@ -24,8 +24,8 @@ import org.instruct4j.rlhf.train.Snapshots;
 import org.instruct4j.rlhf.train.TrainState;
 
 /**
- * Fine-tunes a GPT on demonstrations, with the loss on completion tokens only. The data order of each epoch
- * is a permutation seeded by (seed, epoch), so step s always sees the same batch: with the weights, the
+ * Fine-tunes a GPT on demonstrations, with the loss on completion tokens only. The batches of each epoch are
+ * seeded by (seed, epoch), each of similar lengths ({@link Sequences#lengthBatches}), so step s always sees the same batch: with the weights, the
  * optimizer moments and the dropout stream in the checkpoint, a resumed run continues exactly as an
  * uninterrupted one. At the end of each epoch the model is scored (by the given scorer, e.g. the mean reward
  * of its samples on validation prompts; by minus the validation loss when there is none) and the best
@@ -77,15 +77,22 @@ public final class SftTrainer {
     public Result train(List<SftExample> train, List<SftExample> validation, ToDoubleFunction<Gpt> scorer,
                         MetricsLog log, CheckpointPlan plan, long stopAfter) {
         if (train.isEmpty()) throw new IllegalArgumentException("SFT: no training demonstrations");
+        int[] lengths = new int[train.size()];
+        for (int i = 0; i < lengths.length; i++) lengths[i] = train.get(i).sequence(cfg.maxLen()).length;
         int perEpoch = (train.size() + cfg.batchSize() - 1) / cfg.batchSize();
         long total = (long) perEpoch * cfg.epochs();
         LrSchedule schedule = LrSchedule.cosine(cfg.lr(), (int) total, 0.1f);
         ProgressBar bar = progress ? new ProgressBar("sft", total) : null;
+        List<int[]> batches = null;
+        int batchesEpoch = -1;
         while (step < total && step < stopAfter) {
             int epoch = (int) (step / perEpoch), b = (int) (step % perEpoch);
-            int[] order = Sequences.permutation(train.size(), new Rng(cfg.seed() * 1_000_003L + epoch));
+            if (epoch != batchesEpoch) {
+                batches = Sequences.lengthBatches(lengths, cfg.batchSize(), new Rng(cfg.seed() * 1_000_003L + epoch));
+                batchesEpoch = epoch;
+            }
             List<SftExample> batch = new ArrayList<>();
-            for (int i = b * cfg.batchSize(); i < Math.min(train.size(), (b + 1) * cfg.batchSize()); i++) batch.add(train.get(order[i]));
+            for (int i : batches.get(b)) batch.add(train.get(i));
             float lr = schedule.at((int) step);
             double loss = trainStep(batch, lr, step + 1);
             trainLosses.add(loss);

@@ -63,6 +63,36 @@ public final class Sequences {
         return concat(Arrays.copyOfRange(prompt, prompt.length - keepPrompt, prompt.length), Arrays.copyOf(response, keepResponse));
     }
 
+    /**
+     * An epoch's batches of example indices, each batch of similar lengths: the seeded permutation is cut into
+     * windows of {@value #BATCHES_PER_WINDOW} batches, each window sorted by length and cut into batches, and the
+     * batches are shuffled. A batch is padded to its longest sequence, so a random batch of short sums and long
+     * passages is mostly padding; this one is not, and the epoch is still a fresh random order. The same rng
+     * state gives the same batches (a resumed run sees what an uninterrupted one saw). The window is a whole number of
+     * batches, so there are ceil(n / batchSize) of them, as without the sorting.
+     */
+    public static List<int[]> lengthBatches(int[] lengths, int batchSize, Rng rng) {
+        int[] order = permutation(lengths.length, rng);
+        List<int[]> batches = new java.util.ArrayList<>();
+        int window = batchSize * BATCHES_PER_WINDOW;
+        for (int from = 0; from < order.length; from += window) {
+            Integer[] w = new Integer[Math.min(window, order.length - from)];
+            for (int i = 0; i < w.length; i++) w[i] = order[from + i];
+            Arrays.sort(w, java.util.Comparator.comparingInt((Integer i) -> lengths[i]));   // stable: ties keep the random order
+            for (int b = 0; b < w.length; b += batchSize) {
+                int[] batch = new int[Math.min(batchSize, w.length - b)];
+                for (int i = 0; i < batch.length; i++) batch[i] = w[b + i];
+                batches.add(batch);
+            }
+        }
+        int[] shuffled = permutation(batches.size(), rng);
+        List<int[]> out = new java.util.ArrayList<>(batches.size());
+        for (int i : shuffled) out.add(batches.get(i));
+        return out;
+    }
+
+    private static final int BATCHES_PER_WINDOW = 16;
+
     /** A seeded permutation of 0..n-1 (Fisher-Yates). */
     public static int[] permutation(int n, Rng rng) {
         int[] p = new int[n];

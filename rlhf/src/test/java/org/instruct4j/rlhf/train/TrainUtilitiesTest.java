@@ -44,4 +44,25 @@ class TrainUtilitiesTest {
         assertThat(bytes.toString()).contains("5/10");
         assertThat(ProgressBar.duration(3725)).isEqualTo("1h02m");
     }
+
+    @Test
+    void lengthBatchesCoverEveryExampleOnceInBatchesOfSimilarLength() {
+        org.instruct4j.engine.Rng lengthsRng = new org.instruct4j.engine.Rng(4);
+        int[] lengths = new int[1000];
+        for (int i = 0; i < lengths.length; i++) lengths[i] = 10 + lengthsRng.nextInt(90);
+        List<int[]> batches = Sequences.lengthBatches(lengths, 32, new org.instruct4j.engine.Rng(9));
+
+        assertThat(batches).hasSize((1000 + 31) / 32);
+        assertThat(batches.stream().flatMapToInt(java.util.Arrays::stream).sorted().toArray())
+                .isEqualTo(java.util.stream.IntStream.range(0, 1000).toArray());
+        // A sorted window of 512 lengths spread over 10..99 leaves each full batch a narrow range; random batches
+        // would span nearly all of it.
+        double meanSpread = batches.stream().filter(b -> b.length == 32)
+                .mapToInt(b -> java.util.Arrays.stream(b).map(i -> lengths[i]).max().getAsInt() - java.util.Arrays.stream(b).map(i -> lengths[i]).min().getAsInt())
+                .average().orElseThrow();
+        assertThat(meanSpread).isLessThan(15);
+        // Deterministic for a seed, different for another (the epoch's order is still random).
+        assertThat(Sequences.lengthBatches(lengths, 32, new org.instruct4j.engine.Rng(9))).usingRecursiveFieldByFieldElementComparator().isEqualTo(batches);
+        assertThat(Sequences.lengthBatches(lengths, 32, new org.instruct4j.engine.Rng(10)).getFirst()).isNotEqualTo(batches.getFirst());
+    }
 }
