@@ -16,10 +16,12 @@ import org.instruct4j.rlhf.world.Task;
  * greedy for SFT and PPO-ptx), and the paper's headline comparisons, PPO-ptx against GPT and against GPT-prompted.
  *
  * @param correctByFamily policy (or "policy, greedy") -> family -> share of its held-out tasks answered correctly
+ * @param rewardRightness family -> share of held-out tasks where the reward model scores the ideal answer above a
+ *                        wrong one of the same form ({@link org.instruct4j.rlhf.eval.RewardRightness})
  * @param headline        "PPO-ptx vs GPT", "PPO-ptx vs GPT-prompted" -> win rate by the training labelers
  */
 public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String, Map<String, Double>> correctByFamily,
-                                Map<String, WinRate> headline) {
+                                Map<String, Double> rewardRightness, Map<String, WinRate> headline) {
 
     /** The share of correct responses per family of the tasks (response i answers task i). */
     public static Map<String, Double> correctByFamily(List<Task> tasks, List<String> responses) {
@@ -46,6 +48,10 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
             for (String fam : families) s.append(f(" | %.1f%%", 100 * e.getValue().getOrDefault(fam, Double.NaN)));
             s.append(" |\n");
         }
+        s.append("\nCan the reward model see rightness? The share of held-out tasks where it scores the ideal answer above a wrong "
+                + "one of the same form (\"The answer is 23.\" for 12 + 5; another town than the passage's); 50% is blind to it, "
+                + "and what the reward model cannot see, PPO cannot learn from it:\n\n| family | ideal above wrong |\n|---|---|\n");
+        rewardRightness.forEach((family, rate) -> s.append(f("| %s | %.0f%% |%n", family, 100 * rate)));
         s.append("\nThe paper's headline, head to head (training labelers, 95% interval; the paper: 85 +- 3% and 71 +- 4%):\n\n");
         for (var e : headline.entrySet()) s.append(f("- %s: %s%n", e.getKey(), pct(e.getValue())));
         return s.append('\n').toString();
@@ -56,6 +62,9 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
         StringBuilder p = new StringBuilder("  GPT probes:");
         for (CapabilityProbes.Probe pr : probes) p.append(f(" %s %.0f%%;", pr.name(), 100 * pr.exact()));
         out.println(p);
+        StringBuilder r = new StringBuilder("  reward model scores the ideal above a wrong answer:");
+        rewardRightness.forEach((family, rate) -> r.append(f(" %s %.0f%%;", family, 100 * rate)));
+        out.println(r);
     }
 
     private static String pct(WinRate w) { return f("%.1f%% [%.1f, %.1f]", 100 * w.rate(), 100 * w.lower95(), 100 * w.upper95()); }

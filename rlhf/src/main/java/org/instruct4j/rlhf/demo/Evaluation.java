@@ -9,6 +9,7 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.rlhf.data.Demonstration;
 import org.instruct4j.rlhf.eval.CapabilityProbes;
+import org.instruct4j.rlhf.eval.RewardRightness;
 import org.instruct4j.rlhf.eval.CriterionRates;
 import org.instruct4j.rlhf.eval.HeadToHead;
 import org.instruct4j.rlhf.eval.LmScore;
@@ -100,7 +101,8 @@ final class Evaluation {
         Map<String, WinRate> headline = new LinkedHashMap<>();
         for (String name : List.of("GPT", "GPT-prompted"))
             headline.put("PPO-ptx vs " + name, HeadToHead.compare(tasks, responses.get("PPO-ptx"), responses.get(name), training));
-        CapabilitySection capabilities = new CapabilitySection(CapabilityProbes.run(m.pretrained(), m.tokenizer(), 50, cfg.seed()), byFamily, headline);
+        CapabilitySection capabilities = new CapabilitySection(CapabilityProbes.run(m.pretrained(), m.tokenizer(), 50, cfg.seed()), byFamily,
+                RewardRightness.idealOverWrong(m.rewardModel(), m.tokenizer(), tasks, seed + 11), headline);
 
         Map<String, List<String>> examples = new LinkedHashMap<>();
         for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, Math.min(6, tasks.size())));

@@ -98,7 +98,7 @@ final class ReportMarkdown {
         if (name.startsWith("tokenizer")) return f("byte-level BPE trained on the pretraining text, %d tokens", c.tokenizerVocab());
         if (name.startsWith("pretrain"))
             return f("%,d steps of %d sequences of %d tokens, peak learning rate %s (AdamW, cosine)", c.pretrainSteps(), c.pretrainBatch(),
-                    Math.min(128, c.model().contextLength()), num(c.pretrainLr()));
+                    Math.min(c.pretrainSeqLen(), c.model().contextLength()), num(c.pretrainLr()));
         if (name.startsWith("supervised"))
             return f("%s over the demonstrations (5%% held out for validation), batch %d, learning rate %s; the epoch with the best "
                     + "validation score is kept", plural(c.sftEpochs(), "epoch"), c.sftBatch(), num(c.sftLr()));

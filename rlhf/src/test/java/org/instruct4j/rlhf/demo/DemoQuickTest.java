@@ -53,10 +53,11 @@ class DemoQuickTest {
         assertThat(cap.correctByFamily()).containsKeys("GPT", "SFT", "PPO-ptx", "SFT, greedy", "PPO-ptx, greedy");
         cap.correctByFamily().values().forEach(byFamily -> assertThat(byFamily.values()).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0)));
         assertThat(cap.headline()).containsOnlyKeys("PPO-ptx vs GPT", "PPO-ptx vs GPT-prompted");
+        assertThat(cap.rewardRightness()).isNotEmpty().allSatisfy((family, rate) -> assertThat(rate).isBetween(0.0, 1.0));
         String md = Files.readString(out.resolve("report.md"));
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example answers", "What was run",
                 "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks",
-                "Can the models do the tasks?", "last word of a list", "PPO-ptx vs GPT-prompted", "smoke test",
+                "Can the models do the tasks?", "last word of a list", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
                 "./instruct4j generate --model " + out.resolve("models/ppo-ptx")).doesNotContain("NaN");
         for (String chart : ReportCharts.ALL) assertThat(md).contains("](" + chart + ")");
         JsonNode json = Jsonl.mapper().readTree(out.resolve("report.json").toFile());
