@@ -140,7 +140,8 @@ public final class Demo {
 
     private Pretraining pretrain(BpeTokenizer tok, int[] corpus) throws IOException {
         Gpt gpt = new Gpt(cfg.model().withVocab(tok.vocabSize()), new Rng(cfg.seed()), cfg.device());
-        String key = "gpt v1 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
+        // v2: the corpus repeats lists and facts (PretrainCorpus), which its settings do not show.
+        String key = "gpt v2 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
                 + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainSeqLen() + " " + cfg.pretrainLr() + " " + cfg.seed();
         Optional<PretrainResult> saved = stages.result("gpt", key, PretrainResult.class);
         List<Double> losses;
@@ -172,7 +173,7 @@ public final class Demo {
         int nVal = Math.max(8, demos.size() / 20);
         SftConfig sc = SftConfig.paper().withLr(cfg.sftLr()).withEpochs(cfg.sftEpochs()).withBatchSize(cfg.sftBatch())
                 .withDropout(cfg.model().dropout()).withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
-        String key = pre.key() + " | sft v1 " + cfg.world() + " " + sc;
+        String key = pre.key() + " | sft v2 " + cfg.world() + " " + sc;
         Optional<SftTrainer.Result> saved = stages.result("sft", key, SftTrainer.Result.class);
         SftTrainer.Result result;
         if (saved.isPresent()) {

@@ -19,7 +19,7 @@ public final class PretrainCorpus {
     private enum Kind { BIOGRAPHY, DESCRIPTION, LIST, SUMS, QUESTIONS, WORKSHEET, RUDE, STORY, WORD_GAMES, MANNERS }
 
     /** Relative frequency of each kind of document (same order as Kind). */
-    private static final double[] MIX = {0.2, 0.14, 0.1, 0.1, 0.1, 0.1, 0.06, 0.12, 0.05, 0.03};
+    private static final double[] MIX = {0.28, 0.04, 0.08, 0.17, 0.03, 0.04, 0.03, 0.03, 0.28, 0.02};
 
     /** Documents until their total length reaches the given number of characters. Same seed, same documents. */
     public static List<String> documents(Rng rng, long chars) {
@@ -87,17 +87,29 @@ public final class PretrainCorpus {
         List<ClosedQaFamily.Slot> slots = new ArrayList<>(List.of(ClosedQaFamily.Slot.values()));
         slots.remove(ClosedQaFamily.Slot.COLOR);
         ClosedQaFamily.shuffle(slots, rng);
+        List<ClosedQaFamily.Slot> stated = slots.subList(0, 3 + rng.nextInt(3));
         StringBuilder sb = new StringBuilder();
-        for (ClosedQaFamily.Slot s : slots.subList(0, 3 + rng.nextInt(3))) sb.append(ClosedQaFamily.sentence(s, f)).append(' ');
-        String n = f.get("name");
-        // Later sentences restate facts in other words, so the model learns to look back at the passage.
-        switch (rng.nextInt(4)) {
-            case 0 -> sb.append("The town of ").append(n).append(" is ").append(f.get("town")).append('.');
-            case 1 -> sb.append("The ").append(f.get("animal")).append(" of ").append(n).append(" is ").append(f.get("color")).append('.');
-            case 2 -> sb.append("Every day ").append(n).append(" works as a ").append(f.get("job")).append('.');
-            default -> sb.append(n).append(" is happy in ").append(f.get("town")).append('.');
-        }
+        for (ClosedQaFamily.Slot s : stated) sb.append(ClosedQaFamily.sentence(s, f)).append(' ');
+        // Later sentences restate facts the text already gave, in other words, so the model learns to look back
+        // at the passage for the one asked about.
+        List<ClosedQaFamily.Slot> again = new ArrayList<>(stated);
+        ClosedQaFamily.shuffle(again, rng);
+        for (ClosedQaFamily.Slot s : again) sb.append(restate(s, f, rng)).append(' ');
         return sb.toString().strip();
+    }
+
+    private static String restate(ClosedQaFamily.Slot s, Map<String, String> f, Rng rng) {
+        String n = f.get("name");
+        // Half the time in the same words as before: a sentence seen earlier in the text, finished by copying.
+        if (rng.nextInt(2) == 0) return (rng.nextInt(2) == 0 ? "Yes, " : "So ") + ClosedQaFamily.sentence(s, f);
+        boolean first = rng.nextInt(2) == 0;
+        return switch (s) {
+            case JOB -> first ? "Every day " + n + " works as a " + f.get("job") + "." : "The job of " + n + " is " + f.get("job") + ".";
+            case TOWN -> first ? "The town of " + n + " is " + f.get("town") + "." : n + " is happy in " + f.get("town") + ".";
+            case PET, COLOR -> first ? "The pet of " + n + " is a " + f.get("animal") + "." : "The " + f.get("animal") + " of " + n + " is " + f.get("color") + ".";
+            case FRUIT -> first ? "The fruit " + n + " likes is the " + f.get("fruit") + "." : n + " often buys " + f.get("fruit") + "s.";
+            case COUNT -> first ? "So " + n + " eats " + f.get("count") + " each day." : "Each day " + n + " has " + f.get("count") + " " + f.get("fruit") + "s.";
+        };
     }
 
     static String describe(String thing, Rng rng) {
@@ -122,31 +134,35 @@ public final class PretrainCorpus {
             List<String> pool = new ArrayList<>(Vocab.CATEGORIES.get(cat));
             ClosedQaFamily.shuffle(pool, rng);
             int k = 2 + rng.nextInt(5);
+            // The count is stated, so a list of k items is seen to stop after k.
             String intro = switch (rng.nextInt(3)) {
-                case 0 -> "Some " + cat + ": ";
+                case 0 -> k + " " + cat + ": ";
                 case 1 -> "A list of " + k + " " + cat + ": ";
-                default -> Vocab.capitalize(cat) + ": ";
+                default -> "Here are " + k + " " + cat + ": ";
             };
             sb.append(intro).append(String.join(", ", pool.subList(0, k))).append(".\n");
         }
         return sb.toString().strip();
     }
 
+    /** Sums written out, many to a text, in the ways the arithmetic tasks write them. */
     private static String sums(Rng rng) {
         StringBuilder sb = new StringBuilder();
-        int n = 2 + rng.nextInt(4);
+        int n = 4 + rng.nextInt(6);
         for (int i = 0; i < n; i++) {
             int a = rng.nextInt(21), b = rng.nextInt(21);
-            if (rng.nextInt(2) == 0) {
-                if (rng.nextInt(2) == 0) sb.append(a).append(" plus ").append(b).append(" is ").append(a + b).append(". ");
-                else {
+            int hi = Math.max(a, b), lo = Math.min(a, b);
+            switch (rng.nextInt(6)) {
+                case 0 -> sb.append(a).append(" plus ").append(b).append(" is ").append(a + b).append(". ");
+                case 1 -> sb.append(a).append(" + ").append(b).append(" = ").append(a + b).append(". ");
+                case 2 -> sb.append(hi).append(" minus ").append(lo).append(" is ").append(hi - lo).append(". ");
+                case 3 -> sb.append(hi).append(" - ").append(lo).append(" = ").append(hi - lo).append(". ");
+                case 4 -> {
                     String who = Vocab.pick(Vocab.NAMES, rng), fruit = Vocab.pick(Vocab.FRUITS, rng);
                     sb.append(who).append(" had ").append(a).append(' ').append(fruit).append("s and got ").append(b)
                       .append(" more, so ").append(who).append(" had ").append(a + b).append(' ').append(fruit).append("s. ");
                 }
-            } else {
-                int hi = Math.max(a, b), lo = Math.min(a, b);
-                sb.append(hi).append(" minus ").append(lo).append(" is ").append(hi - lo).append(". ");
+                default -> sb.append("Take ").append(lo).append(" from ").append(hi).append(" and you get ").append(hi - lo).append(". ");
             }
         }
         return sb.toString().strip();
@@ -205,10 +221,11 @@ public final class PretrainCorpus {
                 + "They talked about the " + thing + " and went home.";
     }
 
+    /** Lists of words and the same words transformed: the copying the transform tasks need, with no instruction. */
     private static String wordGames(Rng rng) {
         TransformFamily tf = (TransformFamily) TaskFamilies.byName(TransformFamily.NAME);
         StringBuilder sb = new StringBuilder();
-        int n = 2 + rng.nextInt(3);
+        int n = 3 + rng.nextInt(4);
         for (int i = 0; i < n; i++) {
             Task t = tf.generate(rng);
             String label = switch (t.get("op")) {
@@ -219,7 +236,10 @@ public final class PretrainCorpus {
                 case "last" -> "Last word";
                 default -> "Numbers";
             };
-            sb.append(t.get("input")).append(" ").append(label).append(": ").append(tf.ideal(t)).append(' ');
+            // Often the list is said again word for word first: plain copying, which the model learns before it
+            // learns to copy with a change.
+            if (rng.nextInt(2) == 0) sb.append(t.get("input")).append(". Again: ");
+            sb.append(t.get("input")).append(" ").append(label).append(": ").append(tf.ideal(t)).append(rng.nextInt(3) == 0 ? "\n" : " ");
         }
         return sb.toString().strip();
     }
