@@ -179,7 +179,7 @@ public final class Jsonl {
         for (int i = 0; i < completionsNode.size(); i++) {
             JsonNode c = completionsNode.get(i);
             if (!c.isTextual()) throw new BadLine("completions[" + i + "] must be a string, got " + kind(c));
-            if (c.asText().isBlank()) throw new BadLine("completions[" + i + "] is empty");
+            // An empty completion is a candidate like any other (a model that stopped at once); the labeler ranked it.
             completions.add(c.asText());
         }
         JsonNode rankingNode = array(node, "ranking");
