@@ -99,9 +99,21 @@ final class VectorMath {
         for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
     }
 
+    /**
+     * The largest of x[o + i] for i in [0, n). Four running maxima: one chain of max waits on each step's
+     * latency (a row's max took as long as its exponentials). Unlike a sum, max gives the same value in any
+     * grouping, so this is the value a single chain gives.
+     */
     static float max(float[] x, int o, int n) {
-        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY);
+        FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), acc1 = acc, acc2 = acc, acc3 = acc;
         int i = 0;
+        for (int bound = n - 4 * L; i <= bound; i += 4 * L) {
+            acc = acc.max(FloatVector.fromArray(S, x, o + i));
+            acc1 = acc1.max(FloatVector.fromArray(S, x, o + i + L));
+            acc2 = acc2.max(FloatVector.fromArray(S, x, o + i + 2 * L));
+            acc3 = acc3.max(FloatVector.fromArray(S, x, o + i + 3 * L));
+        }
+        acc = acc.max(acc1).max(acc2.max(acc3));
         for (int bound = S.loopBound(n); i < bound; i += L) acc = acc.max(FloatVector.fromArray(S, x, o + i));
         float m = acc.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) m = Math.max(m, x[o + i]);

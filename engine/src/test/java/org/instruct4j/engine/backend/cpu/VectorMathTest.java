@@ -40,6 +40,29 @@ class VectorMathTest {
         if (L > 4) assertThat(got[4]).isNaN();
     }
 
+    @Test void maxIsTheLargestAtEveryLengthAndOffset() {
+        assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
+        Rng rng = new Rng(7);
+        float[] x = new float[16 * L + 7];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian() - 100f;
+        for (int o = 0; o < 3; o++)
+            for (int n = 1; o + n <= x.length; n++) {
+                float want = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < n; i++) want = Math.max(want, x[o + i]);
+                assertThat(VectorMath.max(x, o, n)).as("o=%d n=%d", o, n).isEqualTo(want);
+            }
+        // The largest value in each position of the four-chain loop, the vector tail and the scalar tail.
+        for (int at : new int[] {0, L + 1, 2 * L + 2, 3 * L + 3, 4 * L, 4 * L + 1, x.length - 1}) {
+            float[] y = x.clone();
+            y[at] = 5f;
+            assertThat(VectorMath.max(y, 0, y.length)).as("largest at %d", at).isEqualTo(5f);
+        }
+        float[] zeros = new float[4 * L + 1];
+        java.util.Arrays.fill(zeros, -0f);
+        zeros[3 * L] = 0f;
+        assertThat(Float.floatToRawIntBits(VectorMath.max(zeros, 0, zeros.length))).as("+0 beats -0").isZero();
+    }
+
     @Test void tanhMatchesAndSaturates() {
         assumeTrue(VectorSupport.AVAILABLE);
         Rng rng = new Rng(3);
