@@ -63,6 +63,27 @@ class VectorMathTest {
         assertThat(Float.floatToRawIntBits(VectorMath.max(zeros, 0, zeros.length))).as("+0 beats -0").isZero();
     }
 
+    @Test void dropoutKeepsExactlyWhatTheScalarHashKeeps() {
+        assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
+        Rng rng = new Rng(8);
+        float[] x = new float[4099];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+        for (float p : new float[] {0.1f, 0.5f, 0.9f})
+            for (long seed : new long[] {0L, -7L, 123456789012345L}) {
+                float keepScale = 1f / (1f - p);
+                for (int[] range : new int[][] {{0, x.length}, {3, 4000}, {5, 6}, {17, 17}}) {
+                    float[] got = new float[x.length];
+                    java.util.Arrays.fill(got, Float.NaN);
+                    VectorMath.dropout(x, got, range[0], range[1], p, keepScale, seed);
+                    for (int i = range[0]; i < range[1]; i++) {
+                        float want = CpuElementwise.keep(seed, i, p) ? x[i] * keepScale : 0f;
+                        assertThat(Float.floatToRawIntBits(got[i])).as("p=%s seed=%d i=%d", p, seed, i)
+                                .isEqualTo(Float.floatToRawIntBits(want));
+                    }
+                }
+            }
+    }
+
     @Test void tanhMatchesAndSaturates() {
         assumeTrue(VectorSupport.AVAILABLE);
         Rng rng = new Rng(3);
