@@ -87,19 +87,38 @@ final class CpuGemmVector {
         new Problem(transA, transB, m, n, k, alpha, a, b, beta, c).multiply(aOff, bOff, cOff, false);
     }
 
+    /**
+     * Whether a k x n op(B) fits one packed block (one k block, one column block), so that {@link #packB} can
+     * pack it once for several {@link #multiplyPacked} calls.
+     */
+    static boolean packsInOneBlock(int n, int k) { return k >= 1 && k <= KC && n <= NC; }
+
+    /** Floats {@link #packB} writes for a k x n op(B): whole NR-column panels of k rows. */
+    static int packedSize(int n, int k) { return (n + NR - 1) / NR * NR * k; }
+
+    /** Packs the k x n op(B) at bOff (B stored n x k when transB) into dst, as the GEMM packs it itself. */
+    static void packB(boolean transB, int n, int k, float[] b, int bOff, float[] dst) {
+        GemmPacking.packB(transB, b, bOff, k, n, 0, k, 0, n, dst, NR, 0, (n + NR - 1) / NR, 0);
+    }
+
+    /**
+     * {@link #multiply} with op(B) already packed by {@link #packB} (for k rows and at least n columns; the
+     * first n are used): attention multiplies every query block by a prefix of the same keys. The same kernels
+     * see the same values in every kept column, so the bits are those of {@link #multiply}.
+     */
+    static void multiplyPacked(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff,
+                               float[] packedB, float beta, float[] c, int cOff) {
+        if (m == 0 || n == 0) return;
+        new Problem(transA, false, m, n, k, alpha, a, null, beta, c).blocks(aOff, cOff, packedB, 0, k, 0, 0, n, false);
+    }
+
     private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha,
                            float[] a, float[] b, float beta, float[] c) {
 
         /** One matrix: C at cOff = alpha * op(A at aOff) op(B at bOff) + beta * C. */
         void multiply(int aOff, int bOff, int cOff, boolean parallel) {
-            int rowBlocks = (m + MC - 1) / MC;
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc), panels = (nc + NR - 1) / NR, ncPad = panels * NR;
-                // With few row blocks (small m), split the columns too so every thread has work.
-                // Rounded down, so 9 panels wanted in 8 groups make 9 tasks, not 5 of 2 panels (3 + 2 on 2 threads).
-                int groups = Math.min(panels, Math.max(1, (4 * Parallel.THREADS + rowBlocks - 1) / rowBlocks));
-                int panelsPerGroup = Math.max(1, panels / groups);
-                int groupCount = (panels + panelsPerGroup - 1) / panelsPerGroup;
                 int chunk = Math.max(KC, KCHUNK_FLOATS / ncPad / KC * KC);
                 float[] packB = WORKSPACE.get().packB(Math.min(chunk, Math.max(k, 1)) * ncPad);
                 for (int pChunk = 0; pChunk < k; pChunk += chunk) {
@@ -113,21 +132,32 @@ final class CpuGemmVector {
                                     q * KC * ncPad);
                         }
                     });
-                    GemmTasks.run(rowBlocks * groupCount, 1, parallel, (from, to) -> {
-                        Workspace ws = WORKSPACE.get();
-                        for (int t = from; t < to; t++) {
-                            int ic = (t / groupCount) * MC, g = t % groupCount;
-                            int jpFrom = g * panelsPerGroup, jpTo = Math.min(panels, jpFrom + panelsPerGroup);
-                            for (int pc = p0; pc < p1; pc += KC) {
-                                float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
-                                block(ws, aOff, cOff, packB, (pc - p0) * ncPad, ic, Math.min(MC, m - ic), pc,
-                                        Math.min(KC, p1 - pc), j0, nc, jpFrom, jpTo, betaHere);
-                            }
-                        }
-                    });
+                    blocks(aOff, cOff, packB, p0, p1, ncPad, j0, nc, parallel);
                 }
             }
             if (k == 0) CpuGemmPlain.scaleOnly(m, n, beta, c, cOff);
+        }
+
+        /** Every C block of columns [j0, j0 + nc) for the k range [p0, p1) of B packed in packB. */
+        void blocks(int aOff, int cOff, float[] packB, int p0, int p1, int ncPad, int j0, int nc, boolean parallel) {
+            int rowBlocks = (m + MC - 1) / MC, panels = (nc + NR - 1) / NR;
+            // With few row blocks (small m), split the columns too so every thread has work.
+            // Rounded down, so 9 panels wanted in 8 groups make 9 tasks, not 5 of 2 panels (3 + 2 on 2 threads).
+            int groups = Math.min(panels, Math.max(1, (4 * Parallel.THREADS + rowBlocks - 1) / rowBlocks));
+            int panelsPerGroup = Math.max(1, panels / groups);
+            int groupCount = (panels + panelsPerGroup - 1) / panelsPerGroup;
+            GemmTasks.run(rowBlocks * groupCount, 1, parallel, (from, to) -> {
+                Workspace ws = WORKSPACE.get();
+                for (int t = from; t < to; t++) {
+                    int ic = (t / groupCount) * MC, g = t % groupCount;
+                    int jpFrom = g * panelsPerGroup, jpTo = Math.min(panels, jpFrom + panelsPerGroup);
+                    for (int pc = p0; pc < p1; pc += KC) {
+                        float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
+                        block(ws, aOff, cOff, packB, (pc - p0) * ncPad, ic, Math.min(MC, m - ic), pc,
+                                Math.min(KC, p1 - pc), j0, nc, jpFrom, jpTo, betaHere);
+                    }
+                }
+            });
         }
 
         /** C rows [ic, ic + mc) x panels [jpFrom, jpTo) of the packed B block at bBase, for one k block. */

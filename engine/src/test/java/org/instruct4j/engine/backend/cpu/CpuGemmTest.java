@@ -119,6 +119,25 @@ class CpuGemmTest {
     }
 
     @Test
+    void aBPackedOnceServesEveryPrefixWithTheSameBits() {
+        assumeTrue(VectorSupport.AVAILABLE, "jdk.incubator.vector is not in the boot layer");
+        // Attention packs a task's keys once and multiplies each query block by a prefix of them.
+        SplittableRandom rng = new SplittableRandom(7);
+        int keys = 3 * CpuGemmVector.NR + 7, d = 40, m = 30;
+        float[] k = random(rng, keys * d), packed = new float[CpuGemmVector.packedSize(keys, d)];
+        assertThat(CpuGemmVector.packsInOneBlock(keys, d)).isTrue();
+        CpuGemmVector.packB(true, keys, d, k, 0, packed);
+        for (boolean ta : new boolean[] {false, true})
+            for (int n : new int[] {1, 5, CpuGemmVector.NR, CpuGemmVector.NR + 1, keys - 1, keys}) {
+                float[] a = random(rng, m * d), c0 = random(rng, m * n);
+                float[] fromPacked = c0.clone(), direct = c0.clone();
+                CpuGemmVector.multiplyPacked(ta, m, n, d, 0.7f, a, 0, packed, 0.5f, fromPacked, 0);
+                CpuGemmVector.multiply(ta, true, m, n, d, 0.7f, a, 0, k, 0, 0.5f, direct, 0);
+                assertThat(fromPacked).as("transA=%s n=%d", ta, n).isEqualTo(direct);
+            }
+    }
+
+    @Test
     void publicEntryPointMatchesTheChosenPath() {
         SplittableRandom rng = new SplittableRandom(5);
         float[] a = random(rng, 70 * 90), b = random(rng, 90 * 50);
