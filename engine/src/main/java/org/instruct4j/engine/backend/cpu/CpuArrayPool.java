@@ -15,7 +15,8 @@ import java.util.Map;
  *
  * <p>The pool holds at most half of the maximum heap ({@code -Dinstruct4j.cpuPoolBytes} overrides; 0 turns it
  * off): a GPT-2 124M step (batch 4 x 64) frees about 2.6 GB, so with a quarter of a 6 GB heap it handed 1.1 GB
- * per step to the collector (a collection every step, 40 ms to 1.9 s), with half it allocates 4 MB per step. When a returned array does not fit, the lengths used least recently are dropped to the garbage
+ * per step to the collector (one or two collections every step, 1.2 to 5.2 s), with half it allocates 4 MB per
+ * step. When a returned array does not fit, the lengths used least recently are dropped to the garbage
  * collector first. Arrays under {@link #MIN_LENGTH} elements are not pooled: the JVM allocates them cheaply.
  */
 final class CpuArrayPool {

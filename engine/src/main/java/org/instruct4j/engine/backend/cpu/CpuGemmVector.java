@@ -171,7 +171,8 @@ final class CpuGemmVector {
             // fall in the same L1 sets and evict the B micro-panel).
             boolean packedA = jpTo - jpFrom >= PACK_A_PANELS;
             if (packedA) GemmPacking.packA(transA, a, aOff, m, k, ic, mc, p0, kc, ws.packA, MR);
-            else if (fullRows < mc) GemmPacking.packA(transA, a, aOff, m, k, ic + fullRows, mc - fullRows, p0, kc, ws.edgeA, MR);
+            else if (fullRows < mc)
+                GemmPacking.packA(transA, a, aOff, m, k, ic + fullRows, mc - fullRows, p0, kc, ws.edgeA, MR);
             float[] tile = ws.tile;
             for (int jp = jpFrom; jp < jpTo; jp++) {
                 int j = jp * NR, cols = Math.min(NR, nc - j), bi = bBase + j * kc;
@@ -183,7 +184,8 @@ final class CpuGemmVector {
                     float[] out = direct ? c : tile;
                     int oi = direct ? ci : 0, ldo = direct ? n : NR;
                     if (packedA) kernelPacked(kc, ws.packA, ir * kc, packB, bi, out, oi, ldo);
-                    else if (rows == MR) kernel(kc, a, aOff + (ic + ir) * rowStep + p0 * kStep, rowStep, kStep, packB, bi, out, oi, ldo);
+                    else if (rows == MR)
+                        kernel(kc, a, aOff + (ic + ir) * rowStep + p0 * kStep, rowStep, kStep, packB, bi, out, oi, ldo);
                     else kernelPacked(kc, ws.edgeA, 0, packB, bi, out, oi, ldo);
                     if (direct) continue;
                     if (rows == MR && cols == NR) writeBack(tile, c, ci, n, alpha, betaHere);
