@@ -47,20 +47,25 @@ public final class TrainStepSideBySide {
         }
     }
 
-    static void run(Size size, double scale, NDManager nd) {
-        GptConfig config = size.config();
-        int b = size.batch(), t = size.seq(), rounds = Math.max(3, (int) Math.round(size.rounds() * scale));
-        Rng rng = new Rng(1234);
-        Gpt model = new Gpt(config, rng, Device.CPU);
-        AdamW optimizer = AdamW.of(model.parameters(), 3e-4f, 0.1f);
-        int[] tokens = new int[b * t], targets = new int[b * t];
-        for (int i = 0; i < tokens.length; i++) {
-            tokens[i] = rng.nextInt(config.vocabSize());
-            targets[i] = rng.nextInt(config.vocabSize());
+    /** instruct4j's side of one size: the model from seed 1234, its optimizer and a random batch. */
+    record Ours(Gpt model, AdamW optimizer, int[] tokens, int[] targets) {
+        static Ours of(Size size) {
+            GptConfig config = size.config();
+            Rng rng = new Rng(1234);
+            Gpt model = new Gpt(config, rng, Device.CPU);
+            int[] tokens = new int[size.batch() * size.seq()], targets = new int[tokens.length];
+            for (int i = 0; i < tokens.length; i++) {
+                tokens[i] = rng.nextInt(config.vocabSize());
+                targets[i] = rng.nextInt(config.vocabSize());
+            }
+            return new Ours(model, AdamW.of(model.parameters(), 3e-4f, 0.1f), tokens, targets);
         }
-        Tensor inputs = Tensor.ofInts(tokens, b, t), labels = Tensor.ofInts(targets, b, t);
-        try (TorchGpt peer = new TorchGpt(config, model.parameters(), nd, t)) {
-            SideBySide.Work ours = () -> {
+
+        /** One training step; returns its loss. */
+        SideBySide.Work step(Size size) {
+            Tensor inputs = Tensor.ofInts(tokens, size.batch(), size.seq());
+            Tensor labels = Tensor.ofInts(targets, size.batch(), size.seq());
+            return () -> {
                 try (Scope step = Scope.open()) {
                     Tensor loss = CrossEntropy.mean(model.forward(inputs, null), labels);
                     loss.backward();
@@ -69,6 +74,16 @@ public final class TrainStepSideBySide {
                     return loss.item();
                 }
             };
+        }
+    }
+
+    static void run(Size size, double scale, NDManager nd) {
+        GptConfig config = size.config();
+        int b = size.batch(), t = size.seq(), rounds = Math.max(3, (int) Math.round(size.rounds() * scale));
+        Ours side = Ours.of(size);
+        int[] tokens = side.tokens(), targets = side.targets();
+        try (TorchGpt peer = new TorchGpt(config, side.model().parameters(), nd, t)) {
+            SideBySide.Work ours = side.step(size);
             SideBySide.Work theirs = () -> peer.trainStep(tokens, targets, b, t, 3e-4f);
             SideBySide.Result result = SideBySide.run("instruct4j", ours, "libtorch", theirs, size.warmup(), rounds);
             System.out.printf("%n== train %s: vocab %d, %d layers x %d dims, %d heads; batch %d x %d; %d timed steps each%n",

@@ -16,14 +16,30 @@ final class CpuAttention {
 
     private CpuAttention() {}
 
-    /** Per-thread score and probability rows of one query block, grown on demand. */
+    /** Per-thread score and probability rows of one query block, and one task's packed keys and values. */
     private static final class Scratch {
-        float[] p = new float[0], ds = new float[0];
+        float[] p = new float[0], ds = new float[0], keys = new float[0], values = new float[0];
 
         Scratch grow(int size) {
             if (p.length < size) { p = new float[size]; ds = new float[size]; }
             return this;
         }
+
+        Scratch growPacked(int size) {
+            if (keys.length < size) { keys = new float[size]; values = new float[size]; }
+            return this;
+        }
+    }
+
+    /**
+     * Scores of one query block against the first n of a task's keys: {@code rows x n = alpha * x k^T}, with k^T
+     * packed once per task ({@code packedK} non-null; every block multiplies by a prefix of the same keys, and
+     * repacking them per block was as costly as the product) or packed here.
+     */
+    private static void timesKeysT(int rows, int n, int d, float alpha, float[] x, int xo, float[] packedK,
+                                   float[] k, int ko, float[] out) {
+        if (packedK != null) CpuGemmVector.multiplyPacked(false, rows, n, d, alpha, x, xo, packedK, 0f, out, 0);
+        else CpuGemmVector.multiply(false, true, rows, n, d, alpha, x, xo, k, ko, 0f, out, 0);
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
@@ -115,9 +131,15 @@ final class CpuAttention {
     private static void forwardBlocked(float[] q, float[] k, float[] v, float[] out, float[] lse, int[] start,
                                        int batch, int heads, int tq, int tk, int kvRows, int d, float scale) {
         Parallel.forRange(batch * heads, 1, (from, to) -> {
-            float[] p = SCRATCH.get().grow(QB * tk).p;
+            Scratch sc = SCRATCH.get().grow(QB * tk);
+            float[] p = sc.p;
             for (int bh = from; bh < to; bh++) {
                 int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * kvRows * d;
+                float[] packedK = null;
+                if (tk > s0 && CpuGemmVector.packsInOneBlock(tk - s0, d)) {
+                    packedK = sc.growPacked(CpuGemmVector.packedSize(tk - s0, d)).keys;
+                    CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK);
+                }
                 for (int i0 = 0; i0 < tq; i0 += QB) {
                     int rows = Math.min(QB, tq - i0), n = tk - tq + i0 + rows - s0;
                     if (n <= 0) {
@@ -126,7 +148,7 @@ final class CpuAttention {
                         continue;
                     }
                     // p = scale * q k^T over the block's keys, then each row becomes its softmax.
-                    CpuGemmVector.multiply(false, true, rows, n, d, scale, q, qo + i0 * d, k, ko + s0 * d, 0f, p, 0);
+                    timesKeysT(rows, n, d, scale, q, qo + i0 * d, packedK, k, ko + s0 * d, p);
                     for (int r = 0; r < rows; r++) {
                         int i = i0 + r, seen = tk - tq + i - s0 + 1, o = r * n, row = bh * tq + i;
                         if (seen <= 0) {
@@ -156,6 +178,14 @@ final class CpuAttention {
                 int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * tk * d;
                 java.util.Arrays.fill(dk, ko, ko + tk * d, 0f);
                 java.util.Arrays.fill(dv, ko, ko + tk * d, 0f);
+                float[] packedK = null, packedV = null;
+                if (tk > s0 && CpuGemmVector.packsInOneBlock(tk - s0, d)) {
+                    sc.growPacked(CpuGemmVector.packedSize(tk - s0, d));
+                    packedK = sc.keys;
+                    packedV = sc.values;
+                    CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK);
+                    CpuGemmVector.packB(true, tk - s0, d, v, ko + s0 * d, packedV);
+                }
                 for (int i0 = 0; i0 < tq; i0 += QB) {
                     int rows = Math.min(QB, tq - i0), n = tk - tq + i0 + rows - s0;
                     if (n <= 0) {
@@ -163,8 +193,8 @@ final class CpuAttention {
                         continue;
                     }
                     // The forward's product (same call, same bits), then p = exp(s - lse) and dp = dout v^T.
-                    CpuGemmVector.multiply(false, true, rows, n, d, scale, q, qo + i0 * d, k, ko + s0 * d, 0f, p, 0);
-                    CpuGemmVector.multiply(false, true, rows, n, d, 1f, dout, qo + i0 * d, v, ko + s0 * d, 0f, ds, 0);
+                    timesKeysT(rows, n, d, scale, q, qo + i0 * d, packedK, k, ko + s0 * d, p);
+                    timesKeysT(rows, n, d, 1f, dout, qo + i0 * d, packedV, v, ko + s0 * d, ds);
                     for (int r = 0; r < rows; r++) {
                         int i = i0 + r, seen = Math.max(0, tk - tq + i - s0 + 1), o = r * n, oq = qo + i * d;
                         if (seen > 0) {

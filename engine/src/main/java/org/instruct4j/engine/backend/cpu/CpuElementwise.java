@@ -112,6 +112,12 @@ final class CpuElementwise {
 
     static void dropout(float[] x, float[] out, int n, float p, long seed) {
         float keepScale = 1f / (1f - p);
+        // The vector hash needs 64-bit lane multiplies and long-to-float conversions, which C2 compiles only on
+        // AVX-512 (16 float lanes): with -XX:UseAVX=2 the vector form took 4.9 to 88 ns per element, the loop 3.5.
+        if (VectorSupport.FLOAT_LANES >= 16) {
+            Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.dropout(x, out, from, to, p, keepScale, seed));
+            return;
+        }
         Parallel.forRange(n, GRAIN, (from, to) -> {
             for (int i = from; i < to; i++) out[i] = keep(seed, i, p) ? x[i] * keepScale : 0f;
         });

@@ -13,14 +13,15 @@ import jdk.incubator.vector.VectorSpecies;
  *     pack B(chunk, jc), every KC block of it (parallel over panels)
  *     parallel over C blocks (MC rows x a group of NR panels):
  *       for pc in the chunk step KC:   k blocks in increasing order, each added into C
+ *         pack the A block (MC x KC) when the task has PACK_A_PANELS panels or more
  *         for each NR panel:           B micro-panel kc x NR lives in L1
- *           for each MR panel: micro-kernel reading A where it lies (MR x NR accumulators in registers)
+ *           for each MR panel: micro-kernel (MR x NR accumulators in registers)
  * </pre>
  *
- * A is not packed: the micro-kernel reads its MR rows straight from A (row-major or transposed), only a ragged
- * last row panel is copied into a zero-padded scratch. Packing A cost as much as the multiply itself when n is
- * small (a 96-wide model's projections), and for few rows it was done again by every column group. B is packed
- * for a whole chunk of k at once so a small GEMM is two pool dispatches, not two per KC block.
+ * A is packed only where enough column panels reuse it: with one to three panels (a 96-wide model's
+ * projections) packing cost as much as the multiply itself, so there the micro-kernel reads its MR rows straight
+ * from A (row-major or transposed) and only a ragged last row panel is copied into a zero-padded scratch. B is
+ * packed for a whole chunk of k at once so a small GEMM is two pool dispatches, not two per KC block.
  *
  * Determinism: each C element is owned by one task and gets the k blocks in increasing order, each block
  * summed by fma in increasing k; packing is a plain copy. How tasks are grouped or spread over threads does
@@ -33,6 +34,11 @@ final class CpuGemmVector {
     static final int MR = 6, NR = 2 * L;
     /** Cache blocks: A block MC x KC (96 KiB) in L2, B micro-panel KC x NR (16 KiB) in L1. */
     static final int KC = 256, MC = 16 * MR, NC = 64 * NR;
+    /**
+     * Column panels of one task from which its A block is packed: below it the kernel reads A in place (packing
+     * costs as much as the multiply when only one to three panels reuse it), from it packing pays.
+     */
+    static final int PACK_A_PANELS = 4;
     /** Most floats of B packed at once (4 MiB): all of k for the small models, a few KC blocks for GPT-2. */
     static final int KCHUNK_FLOATS = 1 << 20;
     /** Per-matrix work (multiply-adds) below which a batch is spread over threads one matrix per task. */
@@ -44,6 +50,7 @@ final class CpuGemmVector {
     private static final class Workspace {
         float[] packB = new float[0];
         final float[] edgeA = new float[MR * KC];
+        final float[] packA = new float[MC * KC];
         final float[] tile = new float[MR * NR];
 
         float[] packB(int size) {
@@ -80,19 +87,38 @@ final class CpuGemmVector {
         new Problem(transA, transB, m, n, k, alpha, a, b, beta, c).multiply(aOff, bOff, cOff, false);
     }
 
+    /**
+     * Whether a k x n op(B) fits one packed block (one k block, one column block), so that {@link #packB} can
+     * pack it once for several {@link #multiplyPacked} calls.
+     */
+    static boolean packsInOneBlock(int n, int k) { return k >= 1 && k <= KC && n <= NC; }
+
+    /** Floats {@link #packB} writes for a k x n op(B): whole NR-column panels of k rows. */
+    static int packedSize(int n, int k) { return (n + NR - 1) / NR * NR * k; }
+
+    /** Packs the k x n op(B) at bOff (B stored n x k when transB) into dst, as the GEMM packs it itself. */
+    static void packB(boolean transB, int n, int k, float[] b, int bOff, float[] dst) {
+        GemmPacking.packB(transB, b, bOff, k, n, 0, k, 0, n, dst, NR, 0, (n + NR - 1) / NR, 0);
+    }
+
+    /**
+     * {@link #multiply} with op(B) already packed by {@link #packB} (for k rows and at least n columns; the
+     * first n are used): attention multiplies every query block by a prefix of the same keys. The same kernels
+     * see the same values in every kept column, so the bits are those of {@link #multiply}.
+     */
+    static void multiplyPacked(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff,
+                               float[] packedB, float beta, float[] c, int cOff) {
+        if (m == 0 || n == 0) return;
+        new Problem(transA, false, m, n, k, alpha, a, null, beta, c).blocks(aOff, cOff, packedB, 0, k, 0, 0, n, false);
+    }
+
     private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha,
                            float[] a, float[] b, float beta, float[] c) {
 
         /** One matrix: C at cOff = alpha * op(A at aOff) op(B at bOff) + beta * C. */
         void multiply(int aOff, int bOff, int cOff, boolean parallel) {
-            int rowBlocks = (m + MC - 1) / MC;
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc), panels = (nc + NR - 1) / NR, ncPad = panels * NR;
-                // With few row blocks (small m), split the columns too so every thread has work.
-                // Rounded down, so 9 panels wanted in 8 groups make 9 tasks, not 5 of 2 panels (3 + 2 on 2 threads).
-                int groups = Math.min(panels, Math.max(1, (4 * Parallel.THREADS + rowBlocks - 1) / rowBlocks));
-                int panelsPerGroup = Math.max(1, panels / groups);
-                int groupCount = (panels + panelsPerGroup - 1) / panelsPerGroup;
                 int chunk = Math.max(KC, KCHUNK_FLOATS / ncPad / KC * KC);
                 float[] packB = WORKSPACE.get().packB(Math.min(chunk, Math.max(k, 1)) * ncPad);
                 for (int pChunk = 0; pChunk < k; pChunk += chunk) {
@@ -106,21 +132,32 @@ final class CpuGemmVector {
                                     q * KC * ncPad);
                         }
                     });
-                    GemmTasks.run(rowBlocks * groupCount, 1, parallel, (from, to) -> {
-                        Workspace ws = WORKSPACE.get();
-                        for (int t = from; t < to; t++) {
-                            int ic = (t / groupCount) * MC, g = t % groupCount;
-                            int jpFrom = g * panelsPerGroup, jpTo = Math.min(panels, jpFrom + panelsPerGroup);
-                            for (int pc = p0; pc < p1; pc += KC) {
-                                float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
-                                block(ws, aOff, cOff, packB, (pc - p0) * ncPad, ic, Math.min(MC, m - ic), pc,
-                                        Math.min(KC, p1 - pc), j0, nc, jpFrom, jpTo, betaHere);
-                            }
-                        }
-                    });
+                    blocks(aOff, cOff, packB, p0, p1, ncPad, j0, nc, parallel);
                 }
             }
             if (k == 0) CpuGemmPlain.scaleOnly(m, n, beta, c, cOff);
+        }
+
+        /** Every C block of columns [j0, j0 + nc) for the k range [p0, p1) of B packed in packB. */
+        void blocks(int aOff, int cOff, float[] packB, int p0, int p1, int ncPad, int j0, int nc, boolean parallel) {
+            int rowBlocks = (m + MC - 1) / MC, panels = (nc + NR - 1) / NR;
+            // With few row blocks (small m), split the columns too so every thread has work.
+            // Rounded down, so 9 panels wanted in 8 groups make 9 tasks, not 5 of 2 panels (3 + 2 on 2 threads).
+            int groups = Math.min(panels, Math.max(1, (4 * Parallel.THREADS + rowBlocks - 1) / rowBlocks));
+            int panelsPerGroup = Math.max(1, panels / groups);
+            int groupCount = (panels + panelsPerGroup - 1) / panelsPerGroup;
+            GemmTasks.run(rowBlocks * groupCount, 1, parallel, (from, to) -> {
+                Workspace ws = WORKSPACE.get();
+                for (int t = from; t < to; t++) {
+                    int ic = (t / groupCount) * MC, g = t % groupCount;
+                    int jpFrom = g * panelsPerGroup, jpTo = Math.min(panels, jpFrom + panelsPerGroup);
+                    for (int pc = p0; pc < p1; pc += KC) {
+                        float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
+                        block(ws, aOff, cOff, packB, (pc - p0) * ncPad, ic, Math.min(MC, m - ic), pc,
+                                Math.min(KC, p1 - pc), j0, nc, jpFrom, jpTo, betaHere);
+                    }
+                }
+            });
         }
 
         /** C rows [ic, ic + mc) x panels [jpFrom, jpTo) of the packed B block at bBase, for one k block. */
@@ -129,21 +166,28 @@ final class CpuGemmVector {
             // A(i, p) sits at aOff + i * rowStep + p * kStep.
             int rowStep = transA ? 1 : k, kStep = transA ? m : 1;
             int fullRows = mc / MR * MR;
-            if (fullRows < mc) GemmPacking.packA(transA, a, aOff, m, k, ic + fullRows, mc - fullRows, p0, kc, ws.edgeA, MR);
+            // A packed reads as one stream; in place, its MR rows are MR streams a row stride apart, which on a
+            // 16-lane machine ran 20-25% slower at GPT-2's shapes (a 3072-deep row is 12 KiB: the rows of a block
+            // fall in the same L1 sets and evict the B micro-panel).
+            boolean packedA = jpTo - jpFrom >= PACK_A_PANELS;
+            if (packedA) GemmPacking.packA(transA, a, aOff, m, k, ic, mc, p0, kc, ws.packA, MR);
+            else if (fullRows < mc)
+                GemmPacking.packA(transA, a, aOff, m, k, ic + fullRows, mc - fullRows, p0, kc, ws.edgeA, MR);
             float[] tile = ws.tile;
             for (int jp = jpFrom; jp < jpTo; jp++) {
                 int j = jp * NR, cols = Math.min(NR, nc - j), bi = bBase + j * kc;
                 for (int ir = 0; ir < mc; ir += MR) {
                     int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * n + j0 + j;
-                    int ai = aOff + (ic + ir) * rowStep + p0 * kStep;
-                    if (rows == MR && cols == NR && alpha == 1f && betaHere == 0f) {
-                        // What every op's product is (alpha 1, beta 0) while k fits one block: the accumulators go
-                        // straight into C, skipping the tile round trip (same values, alpha * x + 0 is x).
-                        kernel(kc, a, ai, rowStep, kStep, packB, bi, c, ci, n);
-                        continue;
-                    }
-                    if (rows == MR) kernel(kc, a, ai, rowStep, kStep, packB, bi, tile, 0, NR);
-                    else kernel(kc, ws.edgeA, 0, 1, MR, packB, bi, tile, 0, NR);
+                    // What every op's product is (alpha 1, beta 0) while k fits one block: the accumulators go
+                    // straight into C, skipping the tile round trip (same values, alpha * x + 0 is x).
+                    boolean direct = rows == MR && cols == NR && alpha == 1f && betaHere == 0f;
+                    float[] out = direct ? c : tile;
+                    int oi = direct ? ci : 0, ldo = direct ? n : NR;
+                    if (packedA) kernelPacked(kc, ws.packA, ir * kc, packB, bi, out, oi, ldo);
+                    else if (rows == MR)
+                        kernel(kc, a, aOff + (ic + ir) * rowStep + p0 * kStep, rowStep, kStep, packB, bi, out, oi, ldo);
+                    else kernelPacked(kc, ws.edgeA, 0, packB, bi, out, oi, ldo);
+                    if (direct) continue;
                     if (rows == MR && cols == NR) writeBack(tile, c, ci, n, alpha, betaHere);
                     else writeBackEdge(tile, rows, cols, c, ci, n, alpha, betaHere);
                 }
@@ -152,12 +196,12 @@ final class CpuGemmVector {
     }
 
     /**
-     * The micro-kernel: a 6 x 16 tile of op(A) op(B) accumulated over kc steps, each step one broadcast of A
-     * per row and two vector loads of B feeding 12 fma, written raw to {@code out} at oi with row stride ldo
-     * (the MR x NR {@code tile}, or C itself).
+     * The micro-kernel on A in place: an MR x NR tile of op(A) op(B) accumulated over kc steps, each step one
+     * broadcast of A per row and two vector loads of B feeding 12 fma, written raw to {@code out} at oi with row
+     * stride ldo (the MR x NR {@code tile}, or C itself).
      * Row r of the A panel at step p is {@code ap[ai + r * rs + p * ks]}: (k, 1) reads a row-major A in place,
-     * (1, m) a transposed one, (1, MR) a packed panel. The scaling into C is done separately: C2 gives up
-     * inlining (and then boxes the vectors) when the kernel also carries the alpha/beta arithmetic.
+     * (1, m) a transposed one. The scaling into C is done separately: C2 gives up inlining (and then boxes the
+     * vectors) when the kernel also carries the alpha/beta arithmetic.
      */
     static void kernel(int kc, float[] ap, int ai, int rs, int ks, float[] bp, int bi, float[] out, int oi, int ldo) {
         FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
@@ -177,6 +221,39 @@ final class CpuGemmVector {
             x = FloatVector.broadcast(S, ap[a4 + ap0]);
             c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
             x = FloatVector.broadcast(S, ap[a5 + ap0]);
+            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
+        }
+        int o1 = oi + ldo, o2 = o1 + ldo, o3 = o2 + ldo, o4 = o3 + ldo, o5 = o4 + ldo;
+        c00.intoArray(out, oi); c01.intoArray(out, oi + L);
+        c10.intoArray(out, o1); c11.intoArray(out, o1 + L);
+        c20.intoArray(out, o2); c21.intoArray(out, o2 + L);
+        c30.intoArray(out, o3); c31.intoArray(out, o3 + L);
+        c40.intoArray(out, o4); c41.intoArray(out, o4 + L);
+        c50.intoArray(out, o5); c51.intoArray(out, o5 + L);
+    }
+
+    /**
+     * The same micro-kernel on a packed A panel (row r at step p is {@code ap[ai + p * MR + r]}), with the same
+     * fma in the same order, so the bits are those of {@link #kernel}. Its strides are constants, which lets C2
+     * drop the A loads' bounds checks from the loop.
+     */
+    static void kernelPacked(int kc, float[] ap, int ai, float[] bp, int bi, float[] out, int oi, int ldo) {
+        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
+        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
+        for (int p = 0; p < kc; p++) {
+            int a = ai + p * MR, b = bi + p * NR;
+            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + L);
+            FloatVector x = FloatVector.broadcast(S, ap[a]);
+            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
+            x = FloatVector.broadcast(S, ap[a + 1]);
+            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
+            x = FloatVector.broadcast(S, ap[a + 2]);
+            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
+            x = FloatVector.broadcast(S, ap[a + 3]);
+            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
+            x = FloatVector.broadcast(S, ap[a + 4]);
+            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
+            x = FloatVector.broadcast(S, ap[a + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
         int o1 = oi + ldo, o2 = o1 + ldo, o3 = o2 + ldo, o4 = o3 + ldo, o5 = o4 + ldo;

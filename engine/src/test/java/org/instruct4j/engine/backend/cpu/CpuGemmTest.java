@@ -98,6 +98,46 @@ class CpuGemmTest {
     }
 
     @Test
+    void packedAndInPlaceAGiveTheSameBits() {
+        assumeTrue(VectorSupport.AVAILABLE, "jdk.incubator.vector is not in the boot layer");
+        // A task with PACK_A_PANELS column panels or more packs its A block, one with fewer reads A in place: the
+        // wide product packs A, the narrow one (its first columns) does not, and the shared columns must agree.
+        SplittableRandom rng = new SplittableRandom(6);
+        int nr = CpuGemmVector.NR, m = 1000, k = 300, wide = 3 * CpuGemmVector.PACK_A_PANELS * nr + 5, narrow = 2 * nr + 3;
+        for (boolean ta : new boolean[] {false, true}) {
+            float[] a = random(rng, m * k), bWide = random(rng, k * wide), bNarrow = new float[k * narrow];
+            for (int p = 0; p < k; p++) System.arraycopy(bWide, p * wide, bNarrow, p * narrow, narrow);
+            float[] cWide = new float[m * wide], cNarrow = new float[m * narrow];
+            CpuGemm.gemm(ta, false, 1, m, wide, k, 1f, a, 0, bWide, 0, 0f, cWide, 0, true, true);
+            CpuGemm.gemm(ta, false, 1, m, narrow, k, 1f, a, 0, bNarrow, 0, 0f, cNarrow, 0, true, true);
+            for (int i = 0; i < m; i++)
+                for (int j = 0; j < narrow; j++)
+                    if (Float.floatToRawIntBits(cWide[i * wide + j]) != Float.floatToRawIntBits(cNarrow[i * narrow + j]))
+                        throw new AssertionError("transA=" + ta + " C(" + i + ", " + j + "): packed A gave "
+                                + cWide[i * wide + j] + ", A in place " + cNarrow[i * narrow + j]);
+        }
+    }
+
+    @Test
+    void aBPackedOnceServesEveryPrefixWithTheSameBits() {
+        assumeTrue(VectorSupport.AVAILABLE, "jdk.incubator.vector is not in the boot layer");
+        // Attention packs a task's keys once and multiplies each query block by a prefix of them.
+        SplittableRandom rng = new SplittableRandom(7);
+        int keys = 3 * CpuGemmVector.NR + 7, d = 40, m = 30;
+        float[] k = random(rng, keys * d), packed = new float[CpuGemmVector.packedSize(keys, d)];
+        assertThat(CpuGemmVector.packsInOneBlock(keys, d)).isTrue();
+        CpuGemmVector.packB(true, keys, d, k, 0, packed);
+        for (boolean ta : new boolean[] {false, true})
+            for (int n : new int[] {1, 5, CpuGemmVector.NR, CpuGemmVector.NR + 1, keys - 1, keys}) {
+                float[] a = random(rng, m * d), c0 = random(rng, m * n);
+                float[] fromPacked = c0.clone(), direct = c0.clone();
+                CpuGemmVector.multiplyPacked(ta, m, n, d, 0.7f, a, 0, packed, 0.5f, fromPacked, 0);
+                CpuGemmVector.multiply(ta, true, m, n, d, 0.7f, a, 0, k, 0, 0.5f, direct, 0);
+                assertThat(fromPacked).as("transA=%s n=%d", ta, n).isEqualTo(direct);
+            }
+    }
+
+    @Test
     void publicEntryPointMatchesTheChosenPath() {
         SplittableRandom rng = new SplittableRandom(5);
         float[] a = random(rng, 70 * 90), b = random(rng, 90 * 50);

@@ -40,6 +40,50 @@ class VectorMathTest {
         if (L > 4) assertThat(got[4]).isNaN();
     }
 
+    @Test void maxIsTheLargestAtEveryLengthAndOffset() {
+        assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
+        Rng rng = new Rng(7);
+        float[] x = new float[16 * L + 7];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian() - 100f;
+        for (int o = 0; o < 3; o++)
+            for (int n = 1; o + n <= x.length; n++) {
+                float want = Float.NEGATIVE_INFINITY;
+                for (int i = 0; i < n; i++) want = Math.max(want, x[o + i]);
+                assertThat(VectorMath.max(x, o, n)).as("o=%d n=%d", o, n).isEqualTo(want);
+            }
+        // The largest value in each position of the four-chain loop, the vector tail and the scalar tail.
+        for (int at : new int[] {0, L + 1, 2 * L + 2, 3 * L + 3, 4 * L, 4 * L + 1, x.length - 1}) {
+            float[] y = x.clone();
+            y[at] = 5f;
+            assertThat(VectorMath.max(y, 0, y.length)).as("largest at %d", at).isEqualTo(5f);
+        }
+        float[] zeros = new float[4 * L + 1];
+        java.util.Arrays.fill(zeros, -0f);
+        zeros[3 * L] = 0f;
+        assertThat(Float.floatToRawIntBits(VectorMath.max(zeros, 0, zeros.length))).as("+0 beats -0").isZero();
+    }
+
+    @Test void dropoutKeepsExactlyWhatTheScalarHashKeeps() {
+        assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
+        Rng rng = new Rng(8);
+        float[] x = new float[4099];
+        for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
+        for (float p : new float[] {0.1f, 0.5f, 0.9f})
+            for (long seed : new long[] {0L, -7L, 123456789012345L}) {
+                float keepScale = 1f / (1f - p);
+                for (int[] range : new int[][] {{0, x.length}, {3, 4000}, {5, 6}, {17, 17}}) {
+                    float[] got = new float[x.length];
+                    java.util.Arrays.fill(got, Float.NaN);
+                    VectorMath.dropout(x, got, range[0], range[1], p, keepScale, seed);
+                    for (int i = range[0]; i < range[1]; i++) {
+                        float want = CpuElementwise.keep(seed, i, p) ? x[i] * keepScale : 0f;
+                        assertThat(Float.floatToRawIntBits(got[i])).as("p=%s seed=%d i=%d", p, seed, i)
+                                .isEqualTo(Float.floatToRawIntBits(want));
+                    }
+                }
+            }
+    }
+
     @Test void tanhMatchesAndSaturates() {
         assumeTrue(VectorSupport.AVAILABLE);
         Rng rng = new Rng(3);

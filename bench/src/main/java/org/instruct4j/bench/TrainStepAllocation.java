@@ -1,0 +1,46 @@
+package org.instruct4j.bench;
+
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
+
+/**
+ * What a training step leaves to the garbage collector: instruct4j's step of {@link TrainStepSideBySide} alone
+ * (no peer, so GPT-2 124M takes seconds, not minutes), printing per step the wall time, the bytes allocated on
+ * the Java heap by all threads, and the collections that ran with their time. After the first step the array
+ * pool should leave only a few MB per step and no collection. Usage: {@code java --add-modules
+ * jdk.incubator.vector -XX:+UseParallelGC -Xss8m -Xmx6g -cp benchmarks.jar
+ * org.instruct4j.bench.TrainStepAllocation [tiny|demo|gpt2] [steps, default 5]}
+ */
+public final class TrainStepAllocation {
+    private TrainStepAllocation() {}
+
+    public static void main(String[] args) {
+        TrainStepSideBySide.Size size = TrainStepSideBySide.size(args.length > 0 ? args[0] : "gpt2");
+        int steps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        SideBySide.Work step = TrainStepSideBySide.Ours.of(size).step(size);
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        System.out.printf("%s, batch %d x %d, max heap %.1f GB%n", size.name(), size.batch(), size.seq(),
+                Runtime.getRuntime().maxMemory() / 1e9);
+        for (int s = 0; s < steps; s++) {
+            long bytes = threads.getTotalThreadAllocatedBytes(), count = collections(), ms = collectionMs();
+            long t0 = System.nanoTime();
+            float loss = step.run();
+            long t1 = System.nanoTime();
+            System.out.printf("step %d: loss %.6f, %.1f ms, allocated %.1f MB, %d collections, %d ms%n", s, loss,
+                    (t1 - t0) / 1e6, (threads.getTotalThreadAllocatedBytes() - bytes) / 1e6, collections() - count,
+                    collectionMs() - ms);
+        }
+    }
+
+    private static long collections() {
+        long n = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) n += gc.getCollectionCount();
+        return n;
+    }
+
+    private static long collectionMs() {
+        long ms = 0;
+        for (GarbageCollectorMXBean gc : ManagementFactory.getGarbageCollectorMXBeans()) ms += gc.getCollectionTime();
+        return ms;
+    }
+}
