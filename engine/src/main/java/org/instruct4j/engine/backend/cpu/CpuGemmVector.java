@@ -256,6 +256,7 @@ final class CpuGemmVector {
             x = FloatVector.broadcast(S, ap[a + 5]);
             c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
         }
+        // The stores repeat kernel's on purpose: twelve vectors handed to a shared method are boxed by C2.
         int o1 = oi + ldo, o2 = o1 + ldo, o3 = o2 + ldo, o4 = o3 + ldo, o5 = o4 + ldo;
         c00.intoArray(out, oi); c01.intoArray(out, oi + L);
         c10.intoArray(out, o1); c11.intoArray(out, o1 + L);
