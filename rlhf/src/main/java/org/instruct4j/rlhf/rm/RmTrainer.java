@@ -49,7 +49,8 @@ public final class RmTrainer {
     /**
      * Trains from the step reached so far (0, or a resumed checkpoint's) to the end of the configured epochs,
      * saving a checkpoint when the plan says; the batches of each epoch are seeded by (seed, epoch), each of prompts
-     * of similar lengths ({@link Sequences#lengthBatches}), so step s always sees the same batch. Returns the losses of every step of the run (a resumed run's included) and the final accuracies.
+     * of similar lengths ({@link Sequences#lengthBatches}), so step s always sees the same batch. Returns the losses
+     * of every step of the run (a resumed run's included) and the final accuracies.
      */
     public Result train(List<RmExample> train, List<RmExample> validation, MetricsLog log, CheckpointPlan plan) {
         if (train.isEmpty()) throw new IllegalArgumentException("RM: no training rankings");

@@ -25,9 +25,9 @@ import org.instruct4j.rlhf.train.TrainState;
 
 /**
  * Fine-tunes a GPT on demonstrations, with the loss on completion tokens only. The batches of each epoch are
- * seeded by (seed, epoch), each of similar lengths ({@link Sequences#lengthBatches}), so step s always sees the same batch: with the weights, the
- * optimizer moments and the dropout stream in the checkpoint, a resumed run continues exactly as an
- * uninterrupted one. At the end of each epoch the model is scored (by the given scorer, e.g. the mean reward
+ * seeded by (seed, epoch), each of similar lengths ({@link Sequences#lengthBatches}), so step s always sees the
+ * same batch: with the weights, the optimizer moments and the dropout stream in the checkpoint, a resumed run
+ * continues exactly as an uninterrupted one. At the end of each epoch the model is scored (by the given scorer, e.g. the mean reward
  * of its samples on validation prompts; by minus the validation loss when there is none) and the best
  * epoch's weights are the ones kept.
  */

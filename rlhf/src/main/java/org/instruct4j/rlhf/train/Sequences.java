@@ -1,6 +1,8 @@
 package org.instruct4j.rlhf.train;
 
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Comparator;
 import java.util.List;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Tensor;
@@ -68,17 +70,17 @@ public final class Sequences {
      * windows of {@value #BATCHES_PER_WINDOW} batches, each window sorted by length and cut into batches, and the
      * batches are shuffled. A batch is padded to its longest sequence, so a random batch of short sums and long
      * passages is mostly padding; this one is not, and the epoch is still a fresh random order. The same rng
-     * state gives the same batches (a resumed run sees what an uninterrupted one saw). The window is a whole number of
-     * batches, so there are ceil(n / batchSize) of them, as without the sorting.
+     * state gives the same batches (a resumed run sees what an uninterrupted one saw). The window is a whole number
+     * of batches, so there are ceil(n / batchSize) of them, as without the sorting.
      */
     public static List<int[]> lengthBatches(int[] lengths, int batchSize, Rng rng) {
         int[] order = permutation(lengths.length, rng);
-        List<int[]> batches = new java.util.ArrayList<>();
+        List<int[]> batches = new ArrayList<>();
         int window = batchSize * BATCHES_PER_WINDOW;
         for (int from = 0; from < order.length; from += window) {
             Integer[] w = new Integer[Math.min(window, order.length - from)];
             for (int i = 0; i < w.length; i++) w[i] = order[from + i];
-            Arrays.sort(w, java.util.Comparator.comparingInt((Integer i) -> lengths[i]));   // stable: ties keep the random order
+            Arrays.sort(w, Comparator.comparingInt((Integer i) -> lengths[i]));   // stable: ties keep the random order
             for (int b = 0; b < w.length; b += batchSize) {
                 int[] batch = new int[Math.min(batchSize, w.length - b)];
                 for (int i = 0; i < batch.length; i++) batch[i] = w[b + i];
@@ -86,7 +88,7 @@ public final class Sequences {
             }
         }
         int[] shuffled = permutation(batches.size(), rng);
-        List<int[]> out = new java.util.ArrayList<>(batches.size());
+        List<int[]> out = new ArrayList<>(batches.size());
         for (int i : shuffled) out.add(batches.get(i));
         return out;
     }
