@@ -115,6 +115,18 @@ class WorldTest {
     }
 
     @Test
+    void pretrainingCorpusCopiesEveryKindOfWordAPassageQuestionAsksFor() {
+        // A passage question is answered by copying its town, job, animal, colour or fruit; a model pretrained without
+        // text that copies towns and jobs answered every town question with one town (docs/REPRODUCTION.md).
+        String text = PretrainCorpus.text(PretrainCorpus.documents(new Rng(5), 200_000));
+        for (String kind : List.of("towns", "jobs", "animals", "colors", "fruits")) {
+            java.util.regex.Matcher m = java.util.regex.Pattern.compile(kind + ": ([a-zA-Z, ]+)\\. Again: ([a-zA-Z, ]+)\\.").matcher(text);
+            assertThat(m.find()).as("a list of %s said again", kind).isTrue();
+            assertThat(m.group(2)).isEqualTo(m.group(1));
+        }
+    }
+
+    @Test
     void fewShotPromptPutsExamplesBeforeThePrompt() {
         String p = WorldFormat.fewShotPrompt(List.of(new WorldFormat.Example("Add 1 and 2.", "The answer is 3."),
                 new WorldFormat.Example("Name 2 colors.", "red, blue.")), "Add 4 and 4.");
