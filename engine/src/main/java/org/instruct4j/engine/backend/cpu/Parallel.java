@@ -63,7 +63,7 @@ public final class Parallel {
     /** One forRange call: its chunks are claimed one at a time by whichever thread comes first. */
     private static final class Call {
         /** Spins before the caller sleeps waiting for a helper's last chunk (a chunk takes microseconds). */
-        private static final int SPINS = 1 << 14;
+        private static final int SPINS = 1 << 11;
         private final RangeBody body;
         private final int n, chunks;
         private final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
