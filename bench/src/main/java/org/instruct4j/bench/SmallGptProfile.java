@@ -20,6 +20,7 @@ import org.instruct4j.engine.optim.GradClip;
  * on the CPU, for the four workloads the demo spends its time in. Needs only the engine (plain main, no JMH), so
  * it runs under a profiler as it is:
  * <ul>
+ *   <li>{@code pretrain}: the demo's pretraining step exactly (no dropout, 16 x 96);</li>
  *   <li>{@code train}: pretraining step (forward with dropout, cross-entropy, backward, clipping, AdamW), 16 x 128;</li>
  *   <li>{@code sft}: the same on 32 rows of about 80 tokens, the prompt part's targets ignored (-1);</li>
  *   <li>{@code ppo}: forward without a graph plus token log-probs, 16 x ~100 with left padding;</li>
@@ -32,11 +33,13 @@ import org.instruct4j.engine.optim.GradClip;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.instruct4j.bench.SmallGptProfile \
- *     [train,sft,ppo,gen] [seconds per round, default 6] [rounds, default 3]
+ *     [pretrain,train,sft,ppo,gen] [seconds per round, default 6] [rounds, default 3]
  * </pre>
  */
 public final class SmallGptProfile {
     static final GptConfig CONFIG = new GptConfig(1024, 192, 3, 3, 96, 0.1f, 1e-5f);
+    /** The demo's pretraining model: the same without dropout. */
+    static final GptConfig PRETRAIN = new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f);
 
     private SmallGptProfile() {}
 
@@ -52,11 +55,12 @@ public final class SmallGptProfile {
         System.out.println("backend: " + Backends.of(Device.CPU).describe());
         for (String w : which.split(",")) {
             Workload work = switch (w.trim()) {
-                case "train" -> train(16, 128, false);
-                case "sft" -> train(32, 80, true);
+                case "pretrain" -> train(PRETRAIN, 16, 96, false);
+                case "train" -> train(CONFIG, 16, 128, false);
+                case "sft" -> train(CONFIG, 32, 80, true);
                 case "ppo" -> ppo(16, 100);
                 case "gen" -> gen(64, 40, 32);
-                default -> throw new IllegalArgumentException("unknown workload " + w + " (train, sft, ppo, gen)");
+                default -> throw new IllegalArgumentException("unknown workload " + w + " (pretrain, train, sft, ppo, gen)");
             };
             measure(w.trim(), work, seconds, rounds);
         }
@@ -83,10 +87,10 @@ public final class SmallGptProfile {
                 sorted[rounds - 1]);
     }
 
-    /** A training step on batch x seq tokens; sft ignores the first ~third of each row's targets and pads the end. */
-    static Workload train(int batch, int seq, boolean sft) {
+    /** A training step of config's model on batch x seq tokens; sft ignores the first ~third of each row's targets and pads the end. */
+    static Workload train(GptConfig config, int batch, int seq, boolean sft) {
         Rng rng = new Rng(1234);
-        Gpt model = new Gpt(CONFIG.withContext(Math.max(seq, CONFIG.contextLength())), rng, Device.CPU);
+        Gpt model = new Gpt(config.withContext(Math.max(seq, config.contextLength())), rng, Device.CPU);
         AdamW optimizer = AdamW.of(model.parameters(), 3e-4f, 0.1f);
         int[] in = new int[batch * seq], out = new int[batch * seq];
         long counted = 0;

@@ -22,6 +22,13 @@ public interface Backend {
     /** A new zero-filled buffer. */
     Buffer allocate(DType dtype, long length);
 
+    /**
+     * A new buffer that the caller fills completely before reading any of it (an op's output, which its primitive
+     * writes in full): what it holds until then is unspecified. The CPU hands back a freed array as it is, where
+     * zeroing it was a pass over memory for nothing; the default zero-fills.
+     */
+    default Buffer allocateUnfilled(DType dtype, long length) { return allocate(dtype, length); }
+
     void fill(Buffer buffer, float value);
 
     void upload(float[] src, Buffer dst);

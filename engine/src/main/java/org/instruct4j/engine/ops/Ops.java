@@ -8,22 +8,31 @@ import org.instruct4j.engine.Tensor;
 final class Ops {
     private Ops() {}
 
+    // The new* outputs are unfilled (Backend.allocateUnfilled): the primitive that follows must write every element.
+    // An op that writes only part of its output takes zerosLike.
+
     /**
      * A new tensor of like's floating dtype (BF16 activations stay BF16 on the GPU; the CPU is all F32) on like's
      * device.
      */
     static Tensor newLike(Tensor like, int... shape) {
-        DType dt = like.dtype().isFloating() ? like.dtype() : DType.F32;
-        return Tensor.wrap(like.backend().allocate(dt, Tensor.numel(shape)), shape);
+        return Tensor.wrap(like.backend().allocateUnfilled(floatingDType(like), Tensor.numel(shape)), shape);
     }
+
+    /** newLike, zero-filled. */
+    static Tensor zerosLike(Tensor like, int... shape) {
+        return Tensor.wrap(like.backend().allocate(floatingDType(like), Tensor.numel(shape)), shape);
+    }
+
+    private static DType floatingDType(Tensor like) { return like.dtype().isFloating() ? like.dtype() : DType.F32; }
 
     /** A new F32 tensor on like's device: losses and softmax / normalisation statistics stay F32 in mixed precision. */
     static Tensor newF32(Tensor like, int... shape) {
-        return Tensor.wrap(like.backend().allocate(DType.F32, Tensor.numel(shape)), shape);
+        return Tensor.wrap(like.backend().allocateUnfilled(DType.F32, Tensor.numel(shape)), shape);
     }
 
     static Tensor newInts(Tensor like, int... shape) {
-        return Tensor.wrap(like.backend().allocate(DType.I32, Tensor.numel(shape)), shape);
+        return Tensor.wrap(like.backend().allocateUnfilled(DType.I32, Tensor.numel(shape)), shape);
     }
 
     static void sameDevice(String op, Tensor... ts) {

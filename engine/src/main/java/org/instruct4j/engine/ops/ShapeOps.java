@@ -50,7 +50,7 @@ public final class ShapeOps {
         Tensor out = Ops.newLike(x, os);
         x.backend().copyBlock(x.buffer(), from * inner, s[d] * inner, out.buffer(), 0, (to - from) * inner, rows, (to - from) * inner);
         return out.recordOp(new Node("slice", new Tensor[] {x}, g -> {
-            Tensor dx = Ops.newLike(g, s);
+            Tensor dx = Ops.zerosLike(g, s);   // only the slice's part gets the gradient
             g.backend().copyBlock(g.buffer(), 0, (to - from) * inner, dx.buffer(), from * inner, s[d] * inner, rows, (to - from) * inner);
             return new Tensor[] {dx};
         }));

@@ -11,7 +11,10 @@ import java.util.Map;
  * the same shapes, so after the first step it allocates (almost) nothing from the Java heap: no young-generation
  * churn of hundreds of megabytes per step, no collections in the middle of a step, no first touches of new heap
  * pages. A reused array is zeroed, as a new one would be (by the pool's threads when it is large, where the JVM
- * zeroes a new array on the allocating thread alone), so results are the same bits.
+ * zeroes a new array on the allocating thread alone), so results are the same bits; except an op's output, which
+ * its primitive overwrites in full: that one comes back as it is (zeroing the demo's step's outputs took 14 % of
+ * the step). With assertions on (the tests) such an array is filled with NaN (ints with Integer.MIN_VALUE)
+ * instead, so a primitive that leaves an element unwritten shows in its results rather than reading a zero.
  *
  * <p>The pool holds at most half of the maximum heap ({@code -Dinstruct4j.cpuPoolBytes} overrides; 0 turns it
  * off): a GPT-2 124M step (batch 4 x 64) frees about 2.6 GB, so with a quarter of a 6 GB heap it handed 1.1 GB
@@ -23,6 +26,8 @@ final class CpuArrayPool {
     static final int MIN_LENGTH = 256;
     /** Zeroing a reused array is a memory-bound pass: large ones are spread over the pool. */
     private static final int FILL_GRAIN = 1 << 16;
+    /** Unfilled arrays are poisoned when assertions are on, as in the tests. */
+    private static final boolean POISON = CpuArrayPool.class.desiredAssertionStatus();
     static final CpuArrayPool SHARED = new CpuArrayPool(limit());
 
     private final long limitBytes;
@@ -38,22 +43,30 @@ final class CpuArrayPool {
         return Runtime.getRuntime().maxMemory() / 2;
     }
 
-    /** A zeroed float[length]: a pooled one when there is one. */
-    float[] floats(int length) {
+    /** A float[length], a pooled one when there is one: zeroed, or when not, holding whatever it held. */
+    float[] floats(int length, boolean zeroed) {
         Object a = take(length);
-        if (a == null) return new float[length];
-        float[] f = (float[]) a;
-        Parallel.forRange(length, FILL_GRAIN, (from, to) -> Arrays.fill(f, from, to, 0f));
+        float[] f = a == null ? new float[length] : (float[]) a;
+        if (!zeroed && POISON) fill(f, Float.NaN);
+        else if (zeroed && a != null) fill(f, 0f);
         return f;
     }
 
-    /** A zeroed int[length]: a pooled one when there is one. */
-    int[] ints(int length) {
+    /** An int[length], a pooled one when there is one: zeroed, or when not, holding whatever it held. */
+    int[] ints(int length, boolean zeroed) {
         Object a = take(-length);
-        if (a == null) return new int[length];
-        int[] i = (int[]) a;
-        Parallel.forRange(length, FILL_GRAIN, (from, to) -> Arrays.fill(i, from, to, 0));
+        int[] i = a == null ? new int[length] : (int[]) a;
+        if (!zeroed && POISON) fill(i, Integer.MIN_VALUE);
+        else if (zeroed && a != null) fill(i, 0);
         return i;
+    }
+
+    private static void fill(float[] f, float value) {
+        Parallel.forRange(f.length, FILL_GRAIN, (from, to) -> Arrays.fill(f, from, to, value));
+    }
+
+    private static void fill(int[] i, int value) {
+        Parallel.forRange(i.length, FILL_GRAIN, (from, to) -> Arrays.fill(i, from, to, value));
     }
 
     /** Gives a float[] or int[] back; the caller must hold no other reference to it. */

@@ -27,7 +27,9 @@ public final class CpuBackend implements Backend {
 
     // ---- memory -------------------------------------------------------------------------------------------
 
-    @Override public Buffer allocate(DType dtype, long length) { return new CpuBuffer(dtype, length); }
+    @Override public Buffer allocate(DType dtype, long length) { return new CpuBuffer(dtype, length, true); }
+
+    @Override public Buffer allocateUnfilled(DType dtype, long length) { return new CpuBuffer(dtype, length, false); }
 
     @Override public void fill(Buffer buffer, float value) {
         CpuBuffer b = (CpuBuffer) buffer;

@@ -5,9 +5,9 @@ import org.instruct4j.engine.backend.Backend;
 import org.instruct4j.engine.backend.Buffer;
 
 /**
- * CPU storage: a Java float[] (F32) or int[] (I32), zeroed. Closing gives the array to {@link CpuArrayPool} for the
- * next buffer of the same length; a closed buffer refuses every access, so a stale tensor cannot read the array's
- * next owner's values.
+ * CPU storage: a Java float[] (F32) or int[] (I32), zeroed unless made for an op's output. Closing gives the array
+ * to {@link CpuArrayPool} for the next buffer of the same length; a closed buffer refuses every access, so a stale
+ * tensor cannot read the array's next owner's values.
  */
 public final class CpuBuffer implements Buffer {
     private final DType dtype;
@@ -15,14 +15,15 @@ public final class CpuBuffer implements Buffer {
     private float[] floats;
     private int[] ints;
 
-    CpuBuffer(DType dtype, long length) {
+    /** zeroed false: the caller writes every element before reading one (see Backend#allocateUnfilled). */
+    CpuBuffer(DType dtype, long length, boolean zeroed) {
         if (length > Integer.MAX_VALUE - 16)
             throw new IllegalArgumentException("a CPU tensor holds at most 2^31 elements, asked for " + length);
         this.dtype = dtype;
         this.length = length;
         switch (dtype) {
-            case F32 -> floats = CpuArrayPool.SHARED.floats((int) length);
-            case I32 -> ints = CpuArrayPool.SHARED.ints((int) length);
+            case F32 -> floats = CpuArrayPool.SHARED.floats((int) length, zeroed);
+            case I32 -> ints = CpuArrayPool.SHARED.ints((int) length, zeroed);
             case BF16 -> throw new IllegalArgumentException("BF16 tensors live on the CUDA backend; the CPU stores F32");
         }
     }

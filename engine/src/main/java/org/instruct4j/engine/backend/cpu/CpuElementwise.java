@@ -57,7 +57,8 @@ final class CpuElementwise {
     static void sumRows(float[] x, float[] out, int rows, int cols) {
         // Rows outer, a block of columns inner: the old column-at-a-time loop strided through x by a whole row
         // per element. Each column still sums its rows in increasing order in double, so the bits are the same.
-        Parallel.forRange(cols, 64, (from, to) -> {
+        // Blocks of at least 16 columns, so a 96-wide bias gradient is 6 tasks, not one.
+        Parallel.forRange(cols, 16, (from, to) -> {
             double[] acc = new double[to - from];
             for (int r = 0; r < rows; r++) {
                 int o = r * cols + from;

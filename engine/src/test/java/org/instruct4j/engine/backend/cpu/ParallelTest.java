@@ -1,0 +1,43 @@
+package org.instruct4j.engine.backend.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.concurrent.atomic.AtomicIntegerArray;
+import org.junit.jupiter.api.Test;
+
+/** The caller and the helpers share a call's chunks: every item runs once, failures and nesting reach the caller. */
+class ParallelTest {
+    @Test void everyItemRunsExactlyOnceForAnySizeAndGrain() {
+        for (int n : new int[] {1, 2, 7, 8, 9, 100, 1000, 4099})
+            for (int grain : new int[] {1, 3, 64, 5000}) {
+                AtomicIntegerArray seen = new AtomicIntegerArray(n);
+                Parallel.forRange(n, grain, (from, to) -> {
+                    for (int i = from; i < to; i++) seen.incrementAndGet(i);
+                });
+                for (int i = 0; i < n; i++) assertThat(seen.get(i)).as("n=%d grain=%d item %d", n, grain, i).isEqualTo(1);
+            }
+    }
+
+    @Test void aChunksFailureReachesTheCallerAsItself() {
+        assertThatThrownBy(() -> Parallel.forRange(1000, 1, (from, to) -> {
+            if (from <= 700 && 700 < to) throw new IndexOutOfBoundsException("item 700");
+        })).isInstanceOf(IndexOutOfBoundsException.class).hasMessage("item 700");
+        // The pool is still usable afterwards.
+        AtomicIntegerArray seen = new AtomicIntegerArray(64);
+        Parallel.forRange(64, 1, (from, to) -> { for (int i = from; i < to; i++) seen.incrementAndGet(i); });
+        for (int i = 0; i < 64; i++) assertThat(seen.get(i)).isEqualTo(1);
+    }
+
+    @Test void aNestedCallRunsInsideItsChunk() {
+        int outer = 16, inner = 100;
+        AtomicIntegerArray seen = new AtomicIntegerArray(outer * inner);
+        Parallel.forRange(outer, 1, (from, to) -> {
+            for (int o = from; o < to; o++) {
+                int base = o * inner;
+                Parallel.forRange(inner, 1, (f, t) -> { for (int i = f; i < t; i++) seen.incrementAndGet(base + i); });
+            }
+        });
+        for (int i = 0; i < outer * inner; i++) assertThat(seen.get(i)).isEqualTo(1);
+    }
+}
