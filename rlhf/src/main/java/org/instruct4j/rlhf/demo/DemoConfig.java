@@ -5,7 +5,7 @@ import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.rlhf.world.WorldConfig;
 
 /**
- * Every size in the demo, in one place. {@link #standard} is README's default run (about 7 minutes on 2 AVX-512
+ * Every size in the demo, in one place. {@link #standard} is README's default run (about 6 minutes on 2 AVX-512
  * cores; the limit is 15 on 2 AVX2 cores), {@link #quick} a smoke run of about 45 seconds, and {@link #forModel} the same
  * recipe for a bigger model (on a GPU).
  *
