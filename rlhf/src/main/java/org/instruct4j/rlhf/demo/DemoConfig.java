@@ -14,7 +14,7 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * last word of a list 46% -> 100%, a list backwards 0% -> 100%; from 3,000 to 5,000 the SFT model's right answers
  * at temperature 1 go 54% -> 61%, small sums 14% -> 24%), no dropout (a model this small underfits), SFT 8
  * epochs over 6,000 demonstrations at a high learning rate (right at temperature 1 on 53% of held-out tasks against
- * 45% for 4 epochs or 3,000 demonstrations: the extra epochs sharpen what sampling draws), a KL coefficient of
+ * 43-45% for 4 epochs or 3,000 demonstrations: the extra epochs sharpen what sampling draws), a KL coefficient of
  * 0.08 (at 0.02 PPO drifted away from what SFT could do: right greedy answers to word tasks 28% -> 5%), and a
  * pretraining-mix coefficient of 0.1 (at 0.3 the pull towards text that the long SFT had partly forgotten cost 3-5
  * points of right answers with every seed; at 0.1 PPO-ptx still keeps about half of PPO's alignment tax away).
