@@ -16,6 +16,8 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -120,7 +122,7 @@ class WorldTest {
         // text that copies towns and jobs answered every town question with one town (docs/REPRODUCTION.md).
         String text = PretrainCorpus.text(PretrainCorpus.documents(new Rng(5), 200_000));
         for (String kind : List.of("towns", "jobs", "animals", "colors", "fruits")) {
-            java.util.regex.Matcher m = java.util.regex.Pattern.compile(kind + ": ([a-zA-Z, ]+)\\. Again: ([a-zA-Z, ]+)\\.").matcher(text);
+            Matcher m = Pattern.compile(kind + ": ([a-zA-Z, ]+)\\. Again: ([a-zA-Z, ]+)\\.").matcher(text);
             assertThat(m.find()).as("a list of %s said again", kind).isTrue();
             assertThat(m.group(2)).isEqualTo(m.group(1));
         }
