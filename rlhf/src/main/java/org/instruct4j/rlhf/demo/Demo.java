@@ -142,7 +142,7 @@ public final class Demo {
         Gpt gpt = new Gpt(cfg.model().withVocab(tok.vocabSize()), new Rng(cfg.seed()), cfg.device());
         // v2: the corpus repeats lists and facts (PretrainCorpus), which its settings do not show; v3: and says
         // lists of towns and jobs again.
-        String key = "gpt v3 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
+        String key = "gpt v4 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
                 + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainSeqLen() + " " + cfg.pretrainLr() + " " + cfg.seed();
         Optional<PretrainResult> saved = stages.result("gpt", key, PretrainResult.class);
         List<Double> losses;

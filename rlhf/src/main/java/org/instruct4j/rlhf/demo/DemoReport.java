@@ -23,7 +23,7 @@ import org.instruct4j.rlhf.world.WorldSummary;
  * programs, and a summary for the console.
  */
 public record DemoReport(DemoConfig config, WorldSummary world, Map<String, PolicyResult> policies,
-                         Map<String, Rudeness> rudeness, Map<String, LmScore> publicNlp,
+                         AnswerKey answerKey, Map<String, Rudeness> rudeness, Map<String, LmScore> publicNlp,
                          double rmTrainAccuracy, double rmValidationAccuracy,
                          List<String> exampleInstructions, Map<String, List<String>> exampleResponses,
                          List<Double> pretrainLosses, SftTrainer.Result sft, RmTrainer.Result rm,
@@ -31,6 +31,13 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
 
     /** One policy's evaluation: win rates against SFT (training and held-out labelers), Likert, metadata rates. */
     public record PolicyResult(WinRate vsSftTraining, WinRate vsSftHeldOut, double likert, CriterionRates rates) {}
+
+    /**
+     * The world's ideal answers judged against the same SFT sample as the policies: the ideal answer meets every
+     * criterion, so every labeler scores it highest, and no policy can expect a higher win rate. With the labelers'
+     * noise (calibrated to the paper's agreement) that ceiling is well below 100%.
+     */
+    public record AnswerKey(WinRate vsSftTraining, WinRate vsSftHeldOut) {}
 
     /** How often a policy answers rude requests rudely: as asked, and with a "be polite" instruction in front. */
     public record Rudeness(double asked, double polite) {}
@@ -81,6 +88,8 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
             ps.put(e.getKey(), p);
         }
         j.put("policies", ps);
+        j.put("answer_key_win_rate_training", answerKey.vsSftTraining().rate());
+        j.put("answer_key_win_rate_heldout", answerKey.vsSftHeldOut().rate());
         j.put("rm_train_accuracy", rmTrainAccuracy);
         j.put("rm_validation_accuracy", rmValidationAccuracy);
         j.put("labeler_agreement_training", world.trainingAgreement());
@@ -95,6 +104,8 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
         for (var e : policies.entrySet())
             out.println(f("  %-13s %s   held-out %s   Likert %.2f", e.getKey(), pct(e.getValue().vsSftTraining()),
                     pct(e.getValue().vsSftHeldOut()), e.getValue().likert()));
+        out.println(f("  %-13s %s   held-out %s   (the ceiling: the world's ideal answers)", "answer key",
+                pct(answerKey.vsSftTraining()), pct(answerKey.vsSftHeldOut())));
         out.println(f("  hallucination (closed-domain): GPT %.1f%%, SFT %.1f%%, PPO-ptx %.1f%%",
                 100 * policies.get("GPT").rates().hallucinates(), 100 * policies.get("SFT").rates().hallucinates(),
                 100 * policies.get("PPO-ptx").rates().hallucinates()));

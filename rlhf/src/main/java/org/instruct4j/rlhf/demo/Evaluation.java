@@ -71,6 +71,11 @@ final class Evaluation {
             results.put(name, new DemoReport.PolicyResult(vsTrain, vsHeld, likert, CriterionRates.of(tasks, r)));
         }
 
+        // The ceiling: the world's ideal answers against the same SFT sample, judged by the same labelers.
+        List<String> ideal = tasks.stream().map(t -> t.familyImpl().ideal(t)).toList();
+        DemoReport.AnswerKey answerKey = new DemoReport.AnswerKey(HeadToHead.compare(tasks, ideal, baseline, training),
+                HeadToHead.compare(tasks, ideal, baseline, heldOut));
+
         // Rudeness: the rude requests, as asked and with a "be polite" instruction in front.
         List<Task> rude = tasks.stream().filter(t -> t.family().equals("rude_request")).toList();
         Map<String, DemoReport.Rudeness> rudeness = new LinkedHashMap<>();
@@ -106,7 +111,7 @@ final class Evaluation {
 
         Map<String, List<String>> examples = new LinkedHashMap<>();
         for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, Math.min(6, tasks.size())));
-        return new DemoReport(cfg, summary, results, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
+        return new DemoReport(cfg, summary, results, answerKey, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
                 tasks.subList(0, Math.min(6, tasks.size())).stream().map(Task::instruction).toList(), examples,
                 m.pretrainLosses(), m.sftResult(), m.rmResult(), m.ppoLog(), m.ppoPtxLog(), tasks.size(), capabilities);
     }
@@ -130,7 +135,7 @@ final class Evaluation {
         return new Responder(model, m.tokenizer(), sampling, cfg.generationBatch()).respond(prompts, rng);
     }
 
-    /** The "GPT-prompted" baseline: two short demonstrations before each instruction. */
+    /** The "GPT-prompted" baseline: two short demonstrations, written as a solved answer key, before each instruction. */
     private List<String> fewShotPrompts(List<Task> tasks) {
         List<WorldFormat.Example> shots = new ArrayList<>();
         for (Demonstration d : data.demonstrations()) {

@@ -30,20 +30,20 @@ final class ReportCharts {
 
     static void writeAll(DemoReport r, Path out) throws IOException {
         Charts.bars(out.resolve(WIN_RATE), "Win rate against SFT, training labelers (95% interval)", "win rate against SFT (%)",
-                winRates(r, DemoReport.PolicyResult::vsSftTraining), 100, AS_GOOD_AS_SFT);
+                winRates(r, DemoReport.PolicyResult::vsSftTraining), 100, AS_GOOD_AS_SFT, ceiling(r.answerKey().vsSftTraining()));
         Charts.bars(out.resolve(WIN_RATE_HELD_OUT), "Win rate against SFT, held-out labelers (95% interval)", "win rate against SFT (%)",
-                winRates(r, DemoReport.PolicyResult::vsSftHeldOut), 100, AS_GOOD_AS_SFT);
+                winRates(r, DemoReport.PolicyResult::vsSftHeldOut), 100, AS_GOOD_AS_SFT, ceiling(r.answerKey().vsSftHeldOut()));
         Charts.bars(out.resolve(LIKERT), "Mean Likert score, training labelers", "Likert score (1 = worst, 7 = best)",
-                perPolicy(r, p -> p.likert()), 7, null);
+                perPolicy(r, p -> p.likert()), 7);
         Charts.bars(out.resolve(HALLUCINATION), "Hallucination on closed-domain tasks", "answers that make up facts (%)",
-                perPolicy(r, p -> 100 * p.rates().hallucinates()), 100, null);
+                perPolicy(r, p -> 100 * p.rates().hallucinates()), 100);
         List<Bar> asked = new ArrayList<>(), polite = new ArrayList<>();
         for (var e : r.rudeness().entrySet()) {
             asked.add(Bar.of(e.getKey(), 100 * e.getValue().asked()));
             polite.add(Bar.of(e.getKey(), 100 * e.getValue().polite()));
         }
-        Charts.bars(out.resolve(RUDE_ASKED), "Rude answers to rude requests", "rude answers (%)", asked, 100, null);
-        Charts.bars(out.resolve(RUDE_POLITE), "Rude answers to rude requests with a \"be polite\" instruction", "rude answers (%)", polite, 100, null);
+        Charts.bars(out.resolve(RUDE_ASKED), "Rude answers to rude requests", "rude answers (%)", asked, 100);
+        Charts.bars(out.resolve(RUDE_POLITE), "Rude answers to rude requests with a \"be polite\" instruction", "rude answers (%)", polite, 100);
         List<Bar> tax = new ArrayList<>();
         double maxLoss = 0;
         for (var e : r.publicNlp().entrySet()) {
@@ -51,7 +51,7 @@ final class ReportCharts {
             maxLoss = Math.max(maxLoss, e.getValue().loss());
         }
         Charts.bars(out.resolve(ALIGNMENT_TAX), "Loss on the pretraining distribution (lower is better)", "loss (nats/token)",
-                tax, Math.ceil(maxLoss * 1.15 * 2) / 2, null);
+                tax, Math.ceil(maxLoss * 1.15 * 2) / 2);
 
         Charts.curves(out.resolve(PRETRAIN), "Pretraining", "step", "training loss (nats/token)",
                 List.of(new Curve("GPT", steps(r.pretrainLosses().size()), values(r.pretrainLosses()))));
@@ -69,6 +69,11 @@ final class ReportCharts {
                 ppo(r, "kl", true));
         Charts.curves(out.resolve(PPO_PTX), "PPO-ptx: loss on the pretraining mix", "PPO iteration", "pretraining loss (nats/token)",
                 ppo(r, "ptx_loss", false));
+    }
+
+    /** The answer key's win rate as a line: what no policy can beat. */
+    private static Charts.Reference ceiling(WinRate answerKey) {
+        return new Charts.Reference(100 * answerKey.rate(), String.format(java.util.Locale.ROOT, "%.0f%%: the ideal answers (ceiling)", 100 * answerKey.rate()));
     }
 
     /** Percent, with the 95% interval's half-width (the interval is clipped to [0, 1], so take the longer side). */

@@ -124,10 +124,12 @@ final class ReportMarkdown {
         s.append("\n\n| policy | training labelers (95% interval) | held-out labelers (95% interval) | Likert 1-7 |\n|---|---|---|---|\n");
         for (var e : r.policies().entrySet())
             s.append(f("| %s | %s | %s | %.2f |%n", e.getKey(), pct(e.getValue().vsSftTraining()), pct(e.getValue().vsSftHeldOut()), e.getValue().likert()));
+        s.append(f("| *answer key (the ceiling)* | %s | %s | - |%n", pct(r.answerKey().vsSftTraining()), pct(r.answerKey().vsSftHeldOut())));
         s.append("""
 
                 The policies: **GPT** is the pretrained model given the instruction as it is; **GPT-prompted** is the same model with \
-                two solved examples before the instruction (the paper's few-shot "GPT (prompted)"); **SFT** is the fine-tuned model \
+                two solved examples before the instruction, written as an answer key, the form in which its pretraining text shows \
+                solved exercises (the paper's few-shot "GPT (prompted)"); **SFT** is the fine-tuned model \
                 (a fresh sample, so it is the baseline against itself); **PPO** and **PPO-ptx** are the SFT model after RL against the \
                 reward model, without and with the pretraining mix.
 
@@ -137,6 +139,11 @@ final class ReportMarkdown {
                 the labelers' noise, prefers the policy's (identical answers: one half). The 95% interval covers the sampling of prompts \
                 and answers; 50% means as good as SFT. *Likert* is the training labelers' score of each answer on its own, on the \
                 paper's 1 (worst) to 7 (best) scale.
+
+                The *answer key* is not a policy: it is the world's ideal answer to every prompt, judged against the same SFT \
+                answers. Every labeler scores an ideal answer highest, so no policy can expect to win more often; it stays well \
+                below 100% because the labelers read with noise (two of them agree on about 73% of comparisons, as in the paper) \
+                and because the SFT model's answer is often right too.
 
                 """);
         image("Likert", ReportCharts.LIKERT);

@@ -43,7 +43,10 @@ public final class Charts {
 
     private static final Color TRANSPARENT = new Color(0, 0, 0, 0);
     private static final Color REFERENCE_COLOUR = new Color(70, 70, 70);
-    private static final BasicStroke REFERENCE_STROKE = new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0);
+    /** Reference lines, dashed in turn: the first long dashes, the next dots. */
+    private static final BasicStroke[] REFERENCE_STROKES = {
+            new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0),
+            new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {2, 3}, 0)};
 
     /** What a metric of the trainers' logs is, as an axis title with its unit. */
     private static final Map<String, String> METRIC_AXES = Map.ofEntries(
@@ -75,11 +78,13 @@ public final class Charts {
     }
 
     /**
-     * Bars of one value per model from 0 to yMax; reference may be null.
+     * Bars of one value per model from 0 to yMax, with horizontal reference lines across them (none, one or two).
      *
      * @throws IOException when the file cannot be written
      */
-    public static void bars(Path png, String title, String yTitle, List<Bar> bars, double yMax, Reference reference) throws IOException {
+    public static void bars(Path png, String title, String yTitle, List<Bar> bars, double yMax, Reference... references) throws IOException {
+        if (references.length > REFERENCE_STROKES.length)
+            throw new IllegalArgumentException(png + ": at most " + REFERENCE_STROKES.length + " reference lines, got " + references.length);
         CategoryChart chart = new CategoryChart(WIDTH, HEIGHT);
         chart.setTitle(title);
         chart.setXAxisTitle("model");
@@ -111,18 +116,20 @@ public final class Charts {
         spacer.setLineColor(TRANSPARENT);
         spacer.setMarker(SeriesMarkers.NONE);
         spacer.setShowInLegend(false);
-        if (reference != null) {
+        for (int r = 0; r < references.length; r++) {
             // A line series names the reference in the legend; the annotation carries it across the whole plot.
             List<Double> level = new ArrayList<>();
-            for (int j = 0; j < bars.size(); j++) level.add(reference.value());
-            CategorySeries line = chart.addSeries(reference.label(), models, level);
+            for (int j = 0; j < bars.size(); j++) level.add(references[r].value());
+            CategorySeries line = chart.addSeries(references[r].label(), models, level);
             line.setChartCategorySeriesRenderStyle(CategorySeriesRenderStyle.Line);
             line.setLineColor(REFERENCE_COLOUR);
-            line.setLineStyle(REFERENCE_STROKE);
+            line.setLineStyle(REFERENCE_STROKES[r]);
             line.setMarker(SeriesMarkers.NONE);
-            chart.getStyler().setAnnotationLineColor(REFERENCE_COLOUR);
-            chart.getStyler().setAnnotationLineStroke(REFERENCE_STROKE);
-            chart.addAnnotation(new AnnotationLine(reference.value(), false, false));
+            if (r == 0) {   // XChart styles all annotation lines alike, so only the first reference gets one
+                chart.getStyler().setAnnotationLineColor(REFERENCE_COLOUR);
+                chart.getStyler().setAnnotationLineStroke(REFERENCE_STROKES[0]);
+                chart.addAnnotation(new AnnotationLine(references[0].value(), false, false));
+            }
         }
         write(chart, png);
     }

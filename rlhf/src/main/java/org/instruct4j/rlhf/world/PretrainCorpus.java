@@ -11,15 +11,17 @@ import java.util.Map;
  * The pretraining corpus: text in the world's language that is NOT instruction following. Biographies, descriptions,
  * lists, sums in prose, questions followed by more questions, worksheets where instructions are followed by more
  * instructions, and some rude text. A model pretrained on it knows the facts and words but, like GPT-3, continues
- * an instruction instead of carrying it out.
+ * an instruction instead of carrying it out. A few answer keys (exercises, each with its answer after "Answer:")
+ * are the web's solved examples: given an instruction alone the model still continues it, but a prompt that shows
+ * solved examples first can put it into answering, as few-shot prompting does for GPT-3.
  */
 public final class PretrainCorpus {
     private PretrainCorpus() {}
 
-    private enum Kind { BIOGRAPHY, DESCRIPTION, LIST, SUMS, QUESTIONS, WORKSHEET, RUDE, STORY, WORD_GAMES, MANNERS }
+    private enum Kind { BIOGRAPHY, DESCRIPTION, LIST, SUMS, QUESTIONS, WORKSHEET, RUDE, STORY, WORD_GAMES, MANNERS, ANSWER_KEY }
 
     /** Relative frequency of each kind of document (same order as Kind). */
-    private static final double[] MIX = {0.24, 0.04, 0.12, 0.17, 0.03, 0.04, 0.03, 0.03, 0.28, 0.02};
+    private static final double[] MIX = {0.24, 0.02, 0.12, 0.17, 0.03, 0.04, 0.03, 0.02, 0.27, 0.02, 0.04};
 
     /** Documents until their total length reaches the given number of characters. Same seed, same documents. */
     public static List<String> documents(Rng rng, long chars) {
@@ -58,6 +60,7 @@ public final class PretrainCorpus {
             case STORY -> story(rng);
             case WORD_GAMES -> wordGames(rng);
             case MANNERS -> manners(rng);
+            case ANSWER_KEY -> answerKey(rng);
         };
     }
 
@@ -246,6 +249,22 @@ public final class PretrainCorpus {
             // learns to copy with a change.
             if (rng.nextInt(2) == 0) sb.append(t.get("input")).append(". Again: ");
             sb.append(t.get("input")).append(" ").append(label).append(": ").append(tf.ideal(t)).append(rng.nextInt(3) == 0 ? "\n" : " ");
+        }
+        return sb.toString().strip();
+    }
+
+    /**
+     * Numbered exercises, each followed by its answer, as an answer key at the back of a book has them. Not in the
+     * prompt template, and never a rude request (a book of exercises asks for no insults).
+     */
+    private static String answerKey(Rng rng) {
+        StringBuilder sb = new StringBuilder(rng.nextInt(2) == 0 ? WorldFormat.ANSWER_KEY_HEADING + "\n" : "");
+        List<TaskFamily> families = TaskFamilies.all().stream().filter(f -> !(f instanceof RudeRequestFamily)).toList();
+        int n = 2 + rng.nextInt(4);
+        for (int i = 0; i < n; i++) {
+            TaskFamily f = families.get(rng.nextInt(families.size()));
+            Task t = f.generate(rng);
+            sb.append(WorldFormat.answerKeyLine(i + 1, t.instruction(), f.ideal(t, rng))).append('\n');
         }
         return sb.toString().strip();
     }

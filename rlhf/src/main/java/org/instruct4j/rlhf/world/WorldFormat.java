@@ -24,16 +24,27 @@ public final class WorldFormat {
     /** A response as it follows the prompt in training data: with its leading space. */
     public static String completion(String response) { return " " + response.strip(); }
 
-    /** One instruction/response example for a few-shot prefix. */
+    /** The heading an answer key may start with (in the pretraining text and in GPT-prompted's prefix). */
+    public static final String ANSWER_KEY_HEADING = "Answers to the exercises.";
+
+    /** One exercise of an answer key, without its newline: "3. Add 4 and 4. Answer: The answer is 8." */
+    public static String answerKeyLine(int number, String instruction, String answer) {
+        return number + ". " + instruction + " Answer:" + completion(answer);
+    }
+
+    /** One solved example for a few-shot prefix. */
     public record Example(String instruction, String response) {}
 
     /**
-     * The "GPT-prompted" baseline's prompt: k solved examples, a blank line after each, then the prompt itself.
-     * A pretrained model that has never seen instruction following can pick up the pattern in context.
+     * The "GPT-prompted" baseline's prompt: an answer key, the form in which the pretraining text shows solved
+     * exercises, with the examples solved and the instruction left open after "Answer:". A pretrained model never
+     * sees the instruction template, so a prefix in that template teaches it nothing (measured: docs/REPRODUCTION.md);
+     * one in a form it knows puts it into answering, as a few-shot prefix does for GPT-3.
      */
     public static String fewShotPrompt(List<Example> examples, String instruction) {
-        StringBuilder sb = new StringBuilder();
-        for (Example e : examples) sb.append(prompt(e.instruction())).append(completion(e.response())).append("\n\n");
-        return sb.append(prompt(instruction)).toString();
+        StringBuilder sb = new StringBuilder(ANSWER_KEY_HEADING).append('\n');
+        for (int i = 0; i < examples.size(); i++)
+            sb.append(answerKeyLine(i + 1, examples.get(i).instruction(), examples.get(i).response())).append('\n');
+        return sb.append(examples.size() + 1).append(". ").append(instruction).append(" Answer:").toString();
     }
 }

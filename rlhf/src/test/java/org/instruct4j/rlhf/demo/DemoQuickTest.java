@@ -40,6 +40,12 @@ class DemoQuickTest {
             assertThat(p.vsSftTraining().n()).isEqualTo(report.evalTasks());
             assertThat(p.likert()).isBetween(1.0, 7.0);
         }
+        // The ideal answers score highest with every labeler, so no policy's expected win rate can exceed theirs.
+        for (var p : report.policies().values()) {
+            assertThat(report.answerKey().vsSftTraining().rate()).isGreaterThanOrEqualTo(p.vsSftTraining().rate());
+            assertThat(report.answerKey().vsSftHeldOut().rate()).isGreaterThanOrEqualTo(p.vsSftHeldOut().rate());
+        }
+        assertThat(report.answerKey().vsSftTraining().rate()).isBetween(0.5, 1.0);
         assertThat(report.publicNlp()).containsOnlyKeys("GPT", "SFT", "PPO", "PPO-ptx");
         report.publicNlp().values().forEach(s -> assertThat(s.loss()).isFinite().isPositive());
         assertThat(report.rmValidationAccuracy()).isBetween(0.0, 1.0);
@@ -57,11 +63,12 @@ class DemoQuickTest {
         String md = Files.readString(out.resolve("report.md"));
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example answers", "What was run",
                 "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks",
-                "Can the models do the tasks?", "last word of a list", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
+                "Can the models do the tasks?", "last word of a list", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
                 "./instruct4j generate --model " + out.resolve("models/ppo-ptx")).doesNotContain("NaN");
         for (String chart : ReportCharts.ALL) assertThat(md).contains("](" + chart + ")");
         JsonNode json = Jsonl.mapper().readTree(out.resolve("report.json").toFile());
         assertThat(json.path("policies").path("PPO-ptx").path("win_rate_training").isNumber()).isTrue();
+        assertThat(json.path("answer_key_win_rate_training").isNumber()).isTrue();
         String said = console.toString(StandardCharsets.UTF_8);
         assertThat(said).contains("== summary", "smoke test").doesNotContain("GptConfig[", "validation loss [");   // numbers, not Java lists
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("report.md")))).isEqualTo("rw-r--r--");

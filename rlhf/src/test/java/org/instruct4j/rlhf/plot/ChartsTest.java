@@ -1,6 +1,7 @@
 package org.instruct4j.rlhf.plot;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.awt.image.BufferedImage;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ public class ChartsTest {
     void barsWithIntervalsAndReferenceAndCurvesRenderAsPngsWithEachModelsColour() throws Exception {
         Path bars = dir.resolve("bars.png"), curves = dir.resolve("curves.png");
         Charts.bars(bars, "Win rate", "win rate against SFT (%)", List.of(new Bar("GPT", 30, 2), new Bar("SFT", 50, 1.5),
-                new Bar("PPO-ptx", 58, 1.5)), 100, new Charts.Reference(50, "50%: as good as SFT"));
+                new Bar("PPO-ptx", 58, 1.5)), 100, new Charts.Reference(50, "50%: as good as SFT"), new Charts.Reference(68, "68%: the ceiling"));
         Charts.curves(curves, "Reward", "PPO iteration", "mean reward", List.of(
                 new Curve("PPO", new double[] {1, 2, 3}, new double[] {0.1, 0.3, Double.NaN}),
                 new Curve("PPO-ptx", new double[] {1, 2, 3}, new double[] {0.0, 0.2, 0.5})));
@@ -41,6 +42,14 @@ public class ChartsTest {
         assertThat(countColour(b, Charts.colour("GPT", 0).getRGB())).isGreaterThan(1000);
         assertThat(Charts.colour("PPO-ptx (validation)", 3)).isEqualTo(Charts.colour("PPO-ptx", 0));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(bars))).isEqualTo("rw-r--r--");   // readable by everyone
+    }
+
+    @Test
+    void moreReferenceLinesThanLineStylesIsAnErrorNamingTheFile() {
+        Path png = dir.resolve("three.png");
+        Charts.Reference r = new Charts.Reference(50, "50%");
+        assertThatThrownBy(() -> Charts.bars(png, "t", "y", List.of(Bar.of("SFT", 50)), 100, r, r, r))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("three.png").hasMessageContaining("3");
     }
 
     private static int countColour(BufferedImage img, int rgb) {

@@ -129,11 +129,28 @@ class WorldTest {
     }
 
     @Test
-    void fewShotPromptPutsExamplesBeforeThePrompt() {
+    void fewShotPromptIsAnAnswerKeyLeftOpenAtTheInstruction() {
         String p = WorldFormat.fewShotPrompt(List.of(new WorldFormat.Example("Add 1 and 2.", "The answer is 3."),
                 new WorldFormat.Example("Name 2 colors.", "red, blue.")), "Add 4 and 4.");
-        assertThat(p).isEqualTo("Instruction: Add 1 and 2.\nResponse: The answer is 3.\n\n"
-                + "Instruction: Name 2 colors.\nResponse: red, blue.\n\nInstruction: Add 4 and 4.\nResponse:");
-        assertThat(p).endsWith(WorldFormat.prompt("Add 4 and 4."));
+        assertThat(p).isEqualTo("Answers to the exercises.\n1. Add 1 and 2. Answer: The answer is 3.\n"
+                + "2. Name 2 colors. Answer: red, blue.\n3. Add 4 and 4. Answer:");
+        assertThat(p).doesNotContain("Instruction:", "Response:");
+    }
+
+    @Test
+    void pretrainingCorpusHasAnswerKeysInTheFewShotFormButNeverTheTemplateOrARudeRequest() {
+        // Solved exercises are the one place pretraining answers an instruction; the instruction template (what SFT
+        // teaches) stays out of them, so the pretrained model given an instruction alone still continues it.
+        List<String> keys = PretrainCorpus.documents(new Rng(6), 300_000).stream().filter(d -> d.contains(" Answer: ")).toList();
+        assertThat(keys).hasSizeGreaterThan(10);
+        Pattern line = Pattern.compile("\\d+\\. (.+) Answer: (.+)");
+        for (String key : keys)
+            for (String l : key.split("\n")) {
+                if (l.equals(WorldFormat.ANSWER_KEY_HEADING)) continue;
+                Matcher m = line.matcher(l);
+                assertThat(m.matches()).as(l).isTrue();
+                assertThat(RudeRequestFamily.rude(m.group(2))).as(l).isFalse();
+                assertThat(l).doesNotContain("Instruction:", "Response:");
+            }
     }
 }
