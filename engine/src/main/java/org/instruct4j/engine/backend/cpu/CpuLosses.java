@@ -14,18 +14,15 @@ final class CpuLosses {
     }
 
     /**
-     * Scatter-add in order of i, so repeated ids sum the same way every run. The threads split the columns, each
-     * adding its columns of every row in that order; zeroing the table (GPT-2's is 38.6M floats, a serial pass
-     * of the step before) is split by elements.
+     * Scatter-add in order of i, so repeated ids sum the same way every run. Zeroing a large table (GPT-2's is
+     * 38.6M floats, a serial pass of the step before) is spread over the pool; the sums stay on this thread.
      */
     static void embeddingBackward(float[] dout, int[] ids, float[] dtable, int n, int dim, int vocab) {
-        Parallel.forRange(vocab * dim, 1 << 16, (from, to) -> java.util.Arrays.fill(dtable, from, to, 0f));
-        Parallel.forRange(dim, Math.max(1, (1 << 15) / Math.max(1, n)), (c0, c1) -> {
-            for (int i = 0; i < n; i++) {
-                int o = ids[i] * dim, g = i * dim;
-                for (int c = c0; c < c1; c++) dtable[o + c] += dout[g + c];
-            }
-        });
+        Parallel.forRange(vocab * dim, CpuBackend.LARGE, (from, to) -> java.util.Arrays.fill(dtable, from, to, 0f));
+        for (int i = 0; i < n; i++) {
+            int o = ids[i] * dim, g = i * dim;
+            for (int c = 0; c < dim; c++) dtable[o + c] += dout[g + c];
+        }
     }
 
     static void crossEntropy(float[] logits, int[] targets, float[] loss, float[] lse, int rows, int vocab) {

@@ -7,8 +7,8 @@ import org.instruct4j.engine.backend.Buffer;
 import org.junit.jupiter.api.Test;
 
 /**
- * copyBlock spreads large copies over the pool: contiguous (one row, or rows as wide as both strides) and strided
- * blocks, small and above the chunk size, land exactly where a plain row-by-row copy puts them, and nothing else
+ * copyBlock spreads copies of over a million elements over the pool: contiguous (one row, or rows as wide as both
+ * strides) and strided blocks, small and above the chunk size, land exactly where a plain row-by-row copy puts them, and nothing else
  * in the destination changes.
  */
 class CopyBlockTest {
@@ -28,14 +28,15 @@ class CopyBlockTest {
 
     @Test void contiguousCopies() {
         check(0, 0, 0, 0, 1, 5);
-        check(3, 0, 7, 0, 1, 300_007);            // one row, over four chunks
-        check(11, 1000, 5, 1000, 401, 1000);      // rows as wide as both strides: one flat copy
+        check(3, 0, 7, 0, 1, 2_500_007);          // one row, over two chunks
+        check(11, 1000, 5, 1000, 2_301, 1000);    // rows as wide as both strides: one flat copy, two chunks
     }
 
     @Test void stridedCopies() {
         check(2, 9, 1, 4, 3, 4);
         check(64, 3 * 96, 0, 96, 3072, 96);       // q's columns of a (B, T, 3C) tensor, the packed attention's split
         check(0, 96, 192, 3 * 96, 3072, 96);      // and back into the third of the gradient
-        check(1, 70_001, 0, 70_000, 3, 70_000);   // few rows wider than a chunk
+        check(5, 1003, 2, 1001, 3_001, 1000);     // strided rows over several chunks
+        check(1, 1_100_001, 0, 1_100_000, 2, 1_100_000); // few rows wider than a chunk
     }
 }
