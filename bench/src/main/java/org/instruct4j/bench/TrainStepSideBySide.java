@@ -1,6 +1,7 @@
 package org.instruct4j.bench;
 
 import ai.djl.ndarray.NDManager;
+import java.util.function.DoubleSupplier;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Scope;
@@ -30,7 +31,8 @@ public final class TrainStepSideBySide {
 
     static Size size(String name) {
         return switch (name) {
-            case "tiny" -> new Size(name, GptConfig.tiny(), 8, 128, 10, 40);
+            // tiny: 50 warm-up steps, so the JIT has finished before the timing starts (10 left it compiling).
+            case "tiny" -> new Size(name, GptConfig.tiny(), 8, 128, 50, 60);
             case "demo" -> new Size(name, new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f), 16, 192, 5, 20);
             case "gpt2" -> new Size(name, GptConfig.gpt2().withDropout(0f), 4, 64, 2, 8);
             default -> throw new IllegalArgumentException("unknown size " + name + " (tiny, demo, gpt2)");
@@ -45,6 +47,16 @@ public final class TrainStepSideBySide {
         try (NDManager nd = TorchGpt.openWithOurThreads()) {
             for (String name : which.split(",")) run(size(name.trim()), scale, nd);
         }
+    }
+
+    /**
+     * instruct4j's step of a size, returning its loss, as a JDK type: EngineJarsSideBySide loads this class once per
+     * engine jar and calls this.
+     */
+    public static DoubleSupplier instruct4jStep(String size) {
+        Size s = size(size);
+        SideBySide.Work step = Ours.of(s).step(s);
+        return step::run;
     }
 
     /** instruct4j's side of one size: the model from seed 1234, its optimizer and a random batch. */

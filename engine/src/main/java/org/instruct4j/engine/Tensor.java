@@ -188,10 +188,11 @@ public final class Tensor implements AutoCloseable {
     private Tensor shareOrCopyUnscoped() {
         Scope s = Scope.current();
         Tensor copy;
-        if (s == null) copy = new Tensor(shape, dtype, backend().allocate(dtype, numel()), null);
+        // Unfilled: the copy below writes every element.
+        if (s == null) copy = new Tensor(shape, dtype, backend().allocateUnfilled(dtype, numel()), null);
         else {
             // Made with the scope suspended so the copy belongs to nobody.
-            copy = Scope.withoutScope(() -> new Tensor(shape, dtype, backend().allocate(dtype, numel()), null));
+            copy = Scope.withoutScope(() -> new Tensor(shape, dtype, backend().allocateUnfilled(dtype, numel()), null));
         }
         backend().copyBlock(buffer(), 0, 0, copy.buffer, 0, 0, 1, numel());
         return copy;

@@ -82,6 +82,20 @@ public interface Backend {
     /** out[0] = sum of x[i]^2: for global-norm clipping. */
     void sumSquares(Buffer x, Buffer out, long n);
 
+    /**
+     * out[i] = {@link #sumSquares} of all of xs[i], for every i: global-norm clipping measures every gradient in
+     * one call. This default measures them one after another; the CPU gives different buffers to different threads,
+     * each buffer still summed by one thread in its fixed order, so the values are sumSquares's to the bit.
+     */
+    default void sumSquaresEach(Buffer[] xs, Buffer out) {
+        try (Buffer one = allocate(DType.F32, 1)) {
+            for (int i = 0; i < xs.length; i++) {
+                sumSquares(xs[i], one, xs[i].length());
+                copyBlock(one, 0, 1, out, i, 1, 1, 1);
+            }
+        }
+    }
+
     /** out = gelu(x), the tanh approximation GPT-2 uses. */
     void gelu(Buffer x, Buffer out, long n);
 

@@ -7,9 +7,10 @@ import org.instruct4j.engine.ops.Attention;
 import org.instruct4j.engine.ops.ShapeOps;
 
 /**
- * Multi-head causal self-attention: one projection to q, k, v (c_attn), heads split to (B, H, T, D), the fused
- * causal attention op, heads merged back and projected (c_proj). With a KV cache the new keys and values are
- * written after the cached ones and the queries attend to all of them where the cache keeps them.
+ * Multi-head causal self-attention: one projection to q, k, v (c_attn), the fused causal attention op on its
+ * output (which splits the heads to (B, H, T, D) itself, so c_attn's gradient is written in one piece), heads
+ * merged back and projected (c_proj). With a KV cache the new keys and values are written after the cached ones
+ * and the queries attend to all of them where the cache keeps them.
  */
 public final class CausalSelfAttention extends Module {
     private final Linear qkv, proj;
@@ -25,17 +26,17 @@ public final class CausalSelfAttention extends Module {
     /** x (B, T, C) -> (B, T, C); cache may be null, layer is this block's index in it. */
     public Tensor apply(Tensor x, int[] start, KvCache cache, int layer) {
         Tensor qkvOut = qkv.apply(x);
+        Tensor y = cache == null ? Attention.causalPacked(qkvOut, heads, start) : attendWithCache(qkvOut, start, cache, layer);
+        return proj.apply(mergeHeads(y));
+    }
+
+    /** Generation: the new keys and values go into the cache, and the queries attend to all of it in place. */
+    private Tensor attendWithCache(Tensor qkvOut, int[] start, KvCache cache, int layer) {
         Tensor q = splitHeads(ShapeOps.slice(qkvOut, 2, 0, dim));
         Tensor k = splitHeads(ShapeOps.slice(qkvOut, 2, dim, 2 * dim));
         Tensor v = splitHeads(ShapeOps.slice(qkvOut, 2, 2 * dim, 3 * dim));
-        Tensor y;
-        if (cache != null) {
-            Tensor[] kv = cache.append(layer, k, v); // the whole cache: attention reads its first positions in place
-            y = Attention.inCache(q, kv[0], kv[1], cache.length() + k.dim(2), start);
-        } else {
-            y = Attention.causal(q, k, v, start);
-        }
-        return proj.apply(mergeHeads(y));
+        Tensor[] kv = cache.append(layer, k, v); // the whole cache: attention reads its first positions in place
+        return Attention.inCache(q, kv[0], kv[1], cache.length() + k.dim(2), start);
     }
 
     /** (B, T, C) -> (B, H, T, D). */

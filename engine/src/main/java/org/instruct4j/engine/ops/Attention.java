@@ -19,20 +19,74 @@ public final class Attention {
 
     public static Tensor causal(Tensor q, Tensor k, Tensor v, int[] start, float scale) {
         checkOperands(q, k, v);
-        int b = q.dim(0), h = q.dim(1), tq = q.dim(2), d = q.dim(3), tk = k.dim(2);
-        if (k.dim(0) != b || k.dim(1) != h || k.dim(3) != d || tq > tk)
+        int b = q.dim(0), tq = q.dim(2), tk = k.dim(2);
+        if (k.dim(0) != b || k.dim(1) != q.dim(1) || k.dim(3) != q.dim(3) || tq > tk)
             throw Ops.shapes("attention", "q must be (B,H,Tq,D) and k (B,H,Tk,D) with Tq <= Tk", q, k);
         checkStart(start, b, tk);
+        Saved saved = run(q, k, v, start, scale);
+        return saved.out().recordOp(new Node("attention", new Tensor[] {q, k, v}, saved::gradients));
+    }
+
+    /**
+     * Causal self-attention straight from a fused q, k, v projection: qkv (B, T, 3C) holds q, k and v side by side,
+     * each C = heads * D wide; the result is (B, H, T, D), as from {@link #causal} on the three split into heads.
+     * One op instead of three slices, so the backward writes dq, dk and dv into one (B, T, 3C) gradient: each
+     * slice's backward would zero a full-size gradient and autograd would add the three. The same bits either way.
+     */
+    public static Tensor causalPacked(Tensor qkv, int heads, int[] start) {
+        Ops.floating("attention", qkv);
+        Ops.rank("attention", qkv, 3);
+        if (heads <= 0 || qkv.dim(2) % (3 * heads) != 0)
+            throw new IllegalArgumentException("attention: packed q, k, v " + qkv.describe() + " do not split into 3 x "
+                    + heads + " heads (the last dim must be a multiple of " + 3 * Math.max(1, heads) + ")");
+        int b = qkv.dim(0), t = qkv.dim(1), c = qkv.dim(2) / 3, d = c / heads;
+        checkStart(start, b, t);
+        Saved saved = run(split(qkv, 0, heads), split(qkv, 1, heads), split(qkv, 2, heads), start, (float) (1.0 / Math.sqrt(d)));
+        return saved.out().recordOp(new Node("attention", new Tensor[] {qkv}, g -> {
+            Tensor[] parts = saved.gradients(g);
+            Tensor dqkv = Ops.newLike(g, qkv.shape());
+            try (Tensor merged = Ops.newLike(g, b, t, c)) {
+                for (int i = 0; i < 3; i++) {
+                    // (B, H, T, D) -> (B, T, C), then into columns [iC, (i+1)C) of every row: a write, never an add.
+                    g.backend().transpose12(parts[i].buffer(), merged.buffer(), b, heads, t, d);
+                    g.backend().copyBlock(merged.buffer(), 0, c, dqkv.buffer(), (long) i * c, 3L * c, (long) b * t, c);
+                    parts[i].free();
+                }
+            }
+            return new Tensor[] {dqkv};
+        }));
+    }
+
+    /** Part i (0 q, 1 k, 2 v) of a packed (B, T, 3C) tensor as (B, H, T, D): a copy without history. */
+    private static Tensor split(Tensor qkv, int part, int heads) {
+        int b = qkv.dim(0), t = qkv.dim(1), c = qkv.dim(2) / 3;
+        try (Tensor columns = Ops.newLike(qkv, b, t, c)) {
+            qkv.backend().copyBlock(qkv.buffer(), (long) part * c, 3L * c, columns.buffer(), 0, c, (long) b * t, c);
+            Tensor out = Ops.newLike(qkv, b, heads, t, c / heads);
+            qkv.backend().transpose12(columns.buffer(), out.buffer(), b, t, heads, c / heads);
+            return out;
+        }
+    }
+
+    /** What the backward needs from a forward: its operands, output and the rows' log-sum-exp. */
+    private record Saved(Tensor q, Tensor k, Tensor v, Tensor out, Tensor lse, int[] start, float scale) {
+        /** dq, dk, dv for the output's gradient g. */
+        Tensor[] gradients(Tensor g) {
+            Tensor dq = Ops.newLike(g, q.shape()), dk = Ops.newLike(g, k.shape()), dv = Ops.newLike(g, v.shape());
+            g.backend().attentionBackward(q.buffer(), k.buffer(), v.buffer(), out.buffer(), lse.buffer(), g.buffer(),
+                    dq.buffer(), dk.buffer(), dv.buffer(), start, q.dim(0), q.dim(1), q.dim(2), k.dim(2), q.dim(3), scale);
+            return new Tensor[] {dq, dk, dv};
+        }
+    }
+
+    /** The forward on checked operands; start is copied, so a caller reusing its array cannot change the backward. */
+    private static Saved run(Tensor q, Tensor k, Tensor v, int[] start, float scale) {
+        int b = q.dim(0), h = q.dim(1), tq = q.dim(2), d = q.dim(3), tk = k.dim(2);
         int[] st = start == null ? null : start.clone();
         Tensor out = Ops.newLike(q, q.shape());
         Tensor lse = Ops.newF32(q, b, h, tq);
         q.backend().attention(q.buffer(), k.buffer(), v.buffer(), out.buffer(), lse.buffer(), st, b, h, tq, tk, d, scale);
-        return out.recordOp(new Node("attention", new Tensor[] {q, k, v}, g -> {
-            Tensor dq = Ops.newLike(g, q.shape()), dk = Ops.newLike(g, k.shape()), dv = Ops.newLike(g, v.shape());
-            g.backend().attentionBackward(q.buffer(), k.buffer(), v.buffer(), out.buffer(), lse.buffer(), g.buffer(),
-                    dq.buffer(), dk.buffer(), dv.buffer(), st, b, h, tq, tk, d, scale);
-            return new Tensor[] {dq, dk, dv};
-        }));
+        return new Saved(q, k, v, out, lse, st, scale);
     }
 
     /**

@@ -1,8 +1,11 @@
 package org.instruct4j.engine.optim;
 
 import java.util.Collection;
+import java.util.List;
+import java.util.Objects;
 import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.backend.Buffer;
 
 /**
  * Global-norm gradient clipping. The norm is measured here; the scale is not applied to the gradients but
@@ -11,16 +14,24 @@ import org.instruct4j.engine.Tensor;
 public final class GradClip {
     private GradClip() {}
 
-    /** sqrt of the sum of the squares of every gradient (parameters without one are skipped), summed in double. */
+    /**
+     * sqrt of the sum of the squares of every gradient (parameters without one are skipped): each gradient's sum
+     * of squares in one backend call, then their total in double, in the parameters' order.
+     */
     public static float globalNorm(Collection<Tensor> params) {
+        List<Tensor> grads = params.stream().map(Tensor::grad).filter(Objects::nonNull).toList();
+        if (grads.isEmpty()) return 0f;
+        Buffer[] buffers = new Buffer[grads.size()];
+        for (int i = 0; i < buffers.length; i++) {
+            Tensor g = grads.get(i);
+            if (!g.device().equals(grads.get(0).device()))
+                throw new IllegalArgumentException("global norm of gradients on different devices: " + grads.get(0).device() + " and " + g.device());
+            buffers[i] = g.buffer();
+        }
         double total = 0;
-        for (Tensor p : params) {
-            Tensor g = p.grad();
-            if (g == null) continue;
-            Tensor out = Tensor.zeros(DType.F32, g.device(), 1);
-            g.backend().sumSquares(g.buffer(), out.buffer(), g.numel());
-            total += out.item();
-            out.free();
+        try (Tensor each = Tensor.zeros(DType.F32, grads.get(0).device(), buffers.length)) {
+            grads.get(0).backend().sumSquaresEach(buffers, each.buffer());
+            for (float s : each.toFloatArray()) total += s;
         }
         return (float) Math.sqrt(total);
     }

@@ -196,6 +196,64 @@ class AttentionTest {
         assertThatThrownBy(() -> Attention.inCache(tracked, cache, cache, 3, null)).hasMessageContaining("GradMode.off()");
     }
 
+    /** Part i (0 q, 1 k, 2 v) of packed (B, T, 3C) as (B, H, T, D), in double. */
+    private static double[] headsOf(double[] qkv, int part, int b, int t, int h, int d) {
+        int c = h * d;
+        double[] out = new double[b * h * t * d];
+        for (int bb = 0; bb < b; bb++)
+            for (int tt = 0; tt < t; tt++)
+                for (int hh = 0; hh < h; hh++)
+                    for (int dd = 0; dd < d; dd++)
+                        out[((bb * h + hh) * t + tt) * d + dd] = qkv[(bb * t + tt) * 3 * c + part * c + hh * d + dd];
+        return out;
+    }
+
+    /** Attention from packed q, k, v against float64 finite differences, across the blocked path and padding. */
+    @Test void packedQkvMatchesFiniteDifferences() {
+        GradCheck.withSeed("attention packed", rng -> {
+            int b = 2, h = size(rng, 1, 3), d = size(rng, 1, 6);
+            for (int t : new int[] {size(rng, 1, 7), size(rng, 31, 40)}) {
+                int[] start = {0, size(rng, 0, t)};
+                GradCheck.of("attention packed T=" + t, rng).input("qkv", b, t, 3 * h * d).expectShape(b, h, t, d)
+                        .check(x -> Attention.causalPacked(x[0], h, start), x -> reference(headsOf(x[0], 0, b, t, h, d),
+                                headsOf(x[0], 1, b, t, h, d), headsOf(x[0], 2, b, t, h, d), start, b, h, t, t, d, 1.0 / Math.sqrt(d)));
+            }
+        });
+    }
+
+    /**
+     * The packed entry gives the bits of the form it replaced (three slices split into heads, then causal): the same
+     * output and the same gradient of qkv, which the slices' backwards built from three zero-filled gradients.
+     */
+    @Test void packedQkvGivesTheBitsOfThreeSlices() {
+        GradCheck.withSeed("attention packed bits", rng -> {
+            int b = size(rng, 1, 3), h = size(rng, 1, 4), d = size(rng, 2, 16), t = size(rng, 1, 70), c = h * d;
+            int[] start = {size(rng, 0, t), 0, 0};
+            float[] values = Tensor.randn(rng, 1f, b, t, 3 * c).toFloatArray();
+            Tensor gradOut = Tensor.randn(rng, 1f, b, h, t, d);
+
+            Tensor sliced = Tensor.of(values, b, t, 3 * c).requiresGrad(true);
+            Tensor[] qkv = new Tensor[3];
+            for (int i = 0; i < 3; i++)
+                qkv[i] = ShapeOps.transpose(ShapeOps.slice(sliced, 2, i * c, (i + 1) * c).reshape(b, t, h, d), 1, 2);
+            Tensor want = Attention.causal(qkv[0], qkv[1], qkv[2], java.util.Arrays.copyOf(start, b));
+            want.backward(gradOut);
+
+            Tensor packed = Tensor.of(values, b, t, 3 * c).requiresGrad(true);
+            Tensor got = Attention.causalPacked(packed, h, java.util.Arrays.copyOf(start, b));
+            got.backward(gradOut);
+            assertThat(got.toFloatArray()).as("output").containsExactly(want.toFloatArray());
+            assertThat(packed.grad().toFloatArray()).as("gradient of qkv").containsExactly(sliced.grad().toFloatArray());
+        });
+    }
+
+    @Test void packedQkvThatDoesNotSplitIntoHeadsIsRejected() {
+        assertThatThrownBy(() -> Attention.causalPacked(Tensor.zeros(1, 2, 12).named("qkv"), 3, null))
+                .hasMessageContaining("do not split into 3 x 3 heads").hasMessageContaining("[1,2,12]");
+        assertThatThrownBy(() -> Attention.causalPacked(Tensor.zeros(2, 12), 1, null)).hasMessageContaining("rank 3");
+        assertThatThrownBy(() -> Attention.causalPacked(Tensor.zeros(1, 2, 6), 1, new int[] {3})).hasMessageContaining("start offset 3");
+    }
+
     @Test void badShapesAndOffsetsAreRejected() {
         Tensor q = Tensor.zeros(1, 1, 3, 4), k = Tensor.zeros(1, 1, 2, 4);
         assertThatThrownBy(() -> Attention.causal(q, k, k, null)).hasMessageContaining("Tq <= Tk");

@@ -34,6 +34,25 @@ class EmbeddingOpTest {
         assertThat(table.grad().toFloatArray()).containsExactly(0, 0, 3, 30, 7, 70, 0, 0);
     }
 
+    /**
+     * A table large enough that the threads split its zeroing: the gradient is, to the bit, each row's float sum in
+     * the order of the positions, and untouched rows are exactly zero.
+     */
+    @Test void largeGradientSumsInPositionOrderOnEveryThread() {
+        GradCheck.withSeed("embedding large", rng -> {
+            int vocab = 30_000, dim = 96, n = 2048;
+            int[] ids = new int[n];
+            for (int i = 0; i < n; i++) ids[i] = rng.nextInt(40) * 97; // many repeats, spread over the table
+            Tensor table = Tensor.zeros(vocab, dim).requiresGrad(true);
+            Tensor gradOut = Tensor.randn(rng, 1f, n, dim);
+            EmbeddingOp.lookup(table, Tensor.ofInts(ids, n)).backward(gradOut);
+            float[] g = gradOut.toFloatArray(), want = new float[vocab * dim];
+            for (int i = 0; i < n; i++)
+                for (int c = 0; c < dim; c++) want[ids[i] * dim + c] += g[i * dim + c];
+            assertThat(table.grad().toFloatArray()).isEqualTo(want);
+        });
+    }
+
     @Test void idOutsideTheTableIsNamed() {
         Tensor table = Tensor.zeros(4, 2);
         assertThatThrownBy(() -> EmbeddingOp.lookup(table, Tensor.ofInts(new int[] {0, 4}, 2)))

@@ -3,10 +3,16 @@ package org.instruct4j.engine.optim;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.lang.reflect.InvocationHandler;
+import java.lang.reflect.Proxy;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.backend.Backend;
+import org.instruct4j.engine.backend.Buffer;
 import org.junit.jupiter.api.Test;
 
 class AdamWTest {
@@ -59,6 +65,38 @@ class AdamWTest {
         assertThat(norm).isCloseTo(5f, within(1e-6f));
         assertThat(GradClip.clipScale(norm, 1f)).isCloseTo(0.2f, within(1e-6f));
         assertThat(GradClip.clipScale(norm, 10f)).isEqualTo(1f);
+    }
+
+    /**
+     * The norm is each gradient's sum of squares (in double, in order, rounded to float) totalled in double in the
+     * parameters' order, whichever thread measured which gradient; the Backend default (one after another, as on
+     * the GPU) gives the same values. Sizes from one element to over a million (above which the CPU splits the work).
+     */
+    @Test void globalNormSumsEachGradientInOrder() {
+        Rng rng = new Rng(42);
+        List<Tensor> params = new ArrayList<>();
+        double want = 0;
+        for (int n : new int[] {1, 7, 1_100_001, 64, 150_000, 3, 1 << 17, 5, 9, 11, 13}) {
+            Tensor p = Tensor.zeros(n).requiresGrad(true);
+            p.setGrad(Tensor.randn(rng, 1f, n));
+            params.add(p);
+            double s = 0;
+            for (float g : p.grad().toFloatArray()) s += (double) g * g;
+            want += (float) s;
+        }
+        params.add(Tensor.zeros(4).requiresGrad(true)); // no gradient: skipped
+        assertThat(GradClip.globalNorm(params)).isEqualTo((float) Math.sqrt(want));
+
+        Backend cpu = params.get(0).backend();
+        var oneByOne = (Backend) Proxy.newProxyInstance(
+                getClass().getClassLoader(), new Class<?>[] {Backend.class},
+                (proxy, method, args) -> method.getName().equals("sumSquaresEach")
+                        ? InvocationHandler.invokeDefault(proxy, method, args) : method.invoke(cpu, args));
+        var buffers = params.subList(0, 11).stream().map(p -> p.grad().buffer()).toArray(Buffer[]::new);
+        Tensor parallel = Tensor.zeros(buffers.length), serial = Tensor.zeros(buffers.length);
+        cpu.sumSquaresEach(buffers, parallel.buffer());
+        oneByOne.sumSquaresEach(buffers, serial.buffer());
+        assertThat(serial.toFloatArray()).containsExactly(parallel.toFloatArray());
     }
 
     @Test void schedules() {
