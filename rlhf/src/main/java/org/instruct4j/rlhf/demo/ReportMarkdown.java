@@ -208,9 +208,9 @@ final class ReportMarkdown {
         WinRate gpt = r.policies().get("GPT").vsSftTraining(), prompted = r.policies().get("GPT-prompted").vsSftTraining();
         WinRate ptxHeld = r.policies().get("PPO-ptx").vsSftHeldOut();
         s.append("## What it shows, next to the paper\n\n");
-        s.append(f("- **RLHF beats SFT** %s: PPO-ptx wins %s and PPO %s against SFT. The paper (Figure 1) finds PPO and PPO-ptx "
-                + "preferred to SFT at every model size.%n", above(ptx) && above(ppo) ? "in this run too" : "only partly in this run",
-                pct(ptx), pct(ppo)));
+        s.append(f("- **RLHF beats SFT** %s: PPO-ptx wins %s and PPO %s against SFT, where the world's ideal answers would win %s. "
+                + "The paper (Figure 1) finds PPO and PPO-ptx preferred to SFT at every model size.%n",
+                above(ptx) && above(ppo) ? "in this run too" : "only partly in this run", pct(ptx), pct(ppo), pct(r.answerKey().vsSftTraining())));
         s.append(f("- **The pretrained model falls behind**: GPT wins %s, GPT-prompted %s. In the paper 175B InstructGPT is preferred "
                 + "to GPT-3 85 +- 3%% of the time and to few-shot GPT-3 71 +- 4%%.%n", pct(gpt), pct(prompted)));
         s.append(f("- **Held-out labelers** prefer PPO-ptx %s of the time, against %s for the training labelers; the paper finds "
