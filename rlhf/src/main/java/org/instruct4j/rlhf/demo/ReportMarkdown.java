@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import org.instruct4j.engine.backend.Backends;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.rlhf.eval.CriterionRates;
 import org.instruct4j.rlhf.eval.LmScore;
@@ -43,7 +44,7 @@ final class ReportMarkdown {
                 + "follow instructions, fine-tune it on labelers' demonstrations (SFT), train a reward model (RM) on labelers' "
                 + "rankings of SFT answers, optimise the SFT model against it with PPO and with PPO-ptx (PPO plus the pretraining "
                 + "loss), and let training and held-out labelers judge five policies on %d held-out prompts. Run `%s`, seed %d, on %s, "
-                + "%.1f minutes in all.%n%n", r.evalTasks(), c.name(), c.seed(), c.device(), seconds / 60));
+                + "%.1f minutes in all.%n%n", r.evalTasks(), c.name(), c.seed(), Backends.of(c.device()).describe(), seconds / 60));
         if (c.smokeTest()) s.append("**").append(DemoConfig.SMOKE_TEST_NOTE).append("**\n\n");
         models();
         whatWasRun();

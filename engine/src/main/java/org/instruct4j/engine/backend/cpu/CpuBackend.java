@@ -27,8 +27,9 @@ public final class CpuBackend implements Backend {
     @Override public Device device() { return Device.CPU; }
 
     @Override public String describe() {
-        return "cpu (" + Parallel.THREADS + " threads, " + (VectorSupport.AVAILABLE
-                ? "Vector API " + VectorSupport.FLOAT_LANES + " float lanes" : "plain Java, jdk.incubator.vector absent") + ")";
+        String vectors = VectorSupport.AVAILABLE ? "Vector API " + VectorSupport.FLOAT_LANES + " float lanes"
+                : "plain Java, jdk.incubator.vector absent";
+        return "cpu (" + Processor.current().describe() + "; " + Parallel.THREADS + " threads, " + vectors + ")";
     }
 
     // ---- memory -------------------------------------------------------------------------------------------

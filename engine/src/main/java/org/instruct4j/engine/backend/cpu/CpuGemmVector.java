@@ -30,15 +30,26 @@ import jdk.incubator.vector.VectorSpecies;
 final class CpuGemmVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** Micro-tile: MR rows x NR columns, 12 accumulators (of 16 AVX2 registers) on 8-lane vectors. */
-    static final int MR = 6, NR = 2 * L;
-    /** Cache blocks: A block MC x KC (96 KiB) in L2, B micro-panel KC x NR (16 KiB) in L1. */
+    /**
+     * Micro-tile: MR rows x NR columns, MR x 2 vector accumulators. 32 registers (AVX-512, 16 lanes) hold 12 of
+     * them; with 16 (AVX2, 8 lanes) C2 spills a 12-accumulator loop, which ran at half the speed of 8 accumulators
+     * (see {@link GemmMicroKernels}).
+     */
+    static final int MR = L >= 16 ? 6 : 4, NR = 2 * L;
+    /** Cache blocks: A block MC x KC (96 KiB; 64 on 8 lanes) in L2, B micro-panel KC x NR (32 KiB; 16) in L1. */
     static final int KC = 256, MC = 16 * MR, NC = 64 * NR;
     /**
      * Column panels of one task from which its A block is packed: below it the kernel reads A in place (packing
      * costs as much as the multiply when only one to three panels reuse it), from it packing pays.
      */
     static final int PACK_A_PANELS = 4;
+    /**
+     * The same for a transposed A (a weight gradient's X^T), whose MR rows of one k step are adjacent in memory,
+     * so the kernel reads it as one stream in place. On 8 lanes packing it never paid (the demo's weight
+     * gradients, k = 1536 tokens: 15-25% slower packed at 4 to 16 panels); 16 lanes keep the threshold measured
+     * there.
+     */
+    static final int PACK_TRANSPOSED_A_PANELS = L >= 16 ? PACK_A_PANELS : Integer.MAX_VALUE;
     /** Most floats of B packed at once (4 MiB): all of k for the small models, a few KC blocks for GPT-2. */
     static final int KCHUNK_FLOATS = 1 << 20;
     /** Per-matrix work (multiply-adds) below which a batch is spread over threads one matrix per task. */
@@ -169,7 +180,7 @@ final class CpuGemmVector {
             // A packed reads as one stream; in place, its MR rows are MR streams a row stride apart, which on a
             // 16-lane machine ran 20-25% slower at GPT-2's shapes (a 3072-deep row is 12 KiB: the rows of a block
             // fall in the same L1 sets and evict the B micro-panel).
-            boolean packedA = jpTo - jpFrom >= PACK_A_PANELS;
+            boolean packedA = jpTo - jpFrom >= (transA ? PACK_TRANSPOSED_A_PANELS : PACK_A_PANELS);
             if (packedA) GemmPacking.packA(transA, a, aOff, m, k, ic, mc, p0, kc, ws.packA, MR);
             else if (fullRows < mc)
                 GemmPacking.packA(transA, a, aOff, m, k, ic + fullRows, mc - fullRows, p0, kc, ws.edgeA, MR);
@@ -195,75 +206,17 @@ final class CpuGemmVector {
         }
     }
 
-    /**
-     * The micro-kernel on A in place: an MR x NR tile of op(A) op(B) accumulated over kc steps, each step one
-     * broadcast of A per row and two vector loads of B feeding 12 fma, written raw to {@code out} at oi with row
-     * stride ldo (the MR x NR {@code tile}, or C itself).
-     * Row r of the A panel at step p is {@code ap[ai + r * rs + p * ks]}: (k, 1) reads a row-major A in place,
-     * (1, m) a transposed one. The scaling into C is done separately: C2 gives up inlining (and then boxes the
-     * vectors) when the kernel also carries the alpha/beta arithmetic.
-     */
-    static void kernel(int kc, float[] ap, int ai, int rs, int ks, float[] bp, int bi, float[] out, int oi, int ldo) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        int a1 = ai + rs, a2 = a1 + rs, a3 = a2 + rs, a4 = a3 + rs, a5 = a4 + rs;
-        for (int p = 0; p < kc; p++) {
-            int ap0 = p * ks, b = bi + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector x = FloatVector.broadcast(S, ap[ai + ap0]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[a1 + ap0]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[a2 + ap0]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[a3 + ap0]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[a4 + ap0]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[a5 + ap0]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-        }
-        int o1 = oi + ldo, o2 = o1 + ldo, o3 = o2 + ldo, o4 = o3 + ldo, o5 = o4 + ldo;
-        c00.intoArray(out, oi); c01.intoArray(out, oi + L);
-        c10.intoArray(out, o1); c11.intoArray(out, o1 + L);
-        c20.intoArray(out, o2); c21.intoArray(out, o2 + L);
-        c30.intoArray(out, o3); c31.intoArray(out, o3 + L);
-        c40.intoArray(out, o4); c41.intoArray(out, o4 + L);
-        c50.intoArray(out, o5); c51.intoArray(out, o5 + L);
+    /** The MR-row micro-kernel on A in place (row r at step p is {@code ap[ai + r * rs + p * ks]}). */
+    private static void kernel(int kc, float[] ap, int ai, int rs, int ks, float[] bp, int bi, float[] out, int oi,
+                               int ldo) {
+        if (MR == 6) GemmMicroKernels.rows6(kc, ap, ai, rs, ks, bp, bi, out, oi, ldo);
+        else GemmMicroKernels.rows4(kc, ap, ai, rs, ks, bp, bi, out, oi, ldo);
     }
 
-    /**
-     * The same micro-kernel on a packed A panel (row r at step p is {@code ap[ai + p * MR + r]}), with the same
-     * fma in the same order, so the bits are those of {@link #kernel}. Its strides are constants, which lets C2
-     * drop the A loads' bounds checks from the loop.
-     */
-    static void kernelPacked(int kc, float[] ap, int ai, float[] bp, int bi, float[] out, int oi, int ldo) {
-        FloatVector c00 = FloatVector.zero(S), c01 = c00, c10 = c00, c11 = c00, c20 = c00, c21 = c00;
-        FloatVector c30 = c00, c31 = c00, c40 = c00, c41 = c00, c50 = c00, c51 = c00;
-        for (int p = 0; p < kc; p++) {
-            int a = ai + p * MR, b = bi + p * NR;
-            FloatVector b0 = FloatVector.fromArray(S, bp, b), b1 = FloatVector.fromArray(S, bp, b + L);
-            FloatVector x = FloatVector.broadcast(S, ap[a]);
-            c00 = x.fma(b0, c00); c01 = x.fma(b1, c01);
-            x = FloatVector.broadcast(S, ap[a + 1]);
-            c10 = x.fma(b0, c10); c11 = x.fma(b1, c11);
-            x = FloatVector.broadcast(S, ap[a + 2]);
-            c20 = x.fma(b0, c20); c21 = x.fma(b1, c21);
-            x = FloatVector.broadcast(S, ap[a + 3]);
-            c30 = x.fma(b0, c30); c31 = x.fma(b1, c31);
-            x = FloatVector.broadcast(S, ap[a + 4]);
-            c40 = x.fma(b0, c40); c41 = x.fma(b1, c41);
-            x = FloatVector.broadcast(S, ap[a + 5]);
-            c50 = x.fma(b0, c50); c51 = x.fma(b1, c51);
-        }
-        // The stores repeat kernel's on purpose: twelve vectors handed to a shared method are boxed by C2.
-        int o1 = oi + ldo, o2 = o1 + ldo, o3 = o2 + ldo, o4 = o3 + ldo, o5 = o4 + ldo;
-        c00.intoArray(out, oi); c01.intoArray(out, oi + L);
-        c10.intoArray(out, o1); c11.intoArray(out, o1 + L);
-        c20.intoArray(out, o2); c21.intoArray(out, o2 + L);
-        c30.intoArray(out, o3); c31.intoArray(out, o3 + L);
-        c40.intoArray(out, o4); c41.intoArray(out, o4 + L);
-        c50.intoArray(out, o5); c51.intoArray(out, o5 + L);
+    /** The MR-row micro-kernel on a packed A panel (row r at step p is {@code ap[ai + p * MR + r]}). */
+    private static void kernelPacked(int kc, float[] ap, int ai, float[] bp, int bi, float[] out, int oi, int ldo) {
+        if (MR == 6) GemmMicroKernels.rows6Packed(kc, ap, ai, bp, bi, out, oi, ldo);
+        else GemmMicroKernels.rows4Packed(kc, ap, ai, bp, bi, out, oi, ldo);
     }
 
     /** A full tile: c = alpha * tile + beta * c, a vector at a time (c is not read when beta is 0). */

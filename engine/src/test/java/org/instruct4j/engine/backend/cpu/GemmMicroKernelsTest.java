@@ -1,0 +1,73 @@
+package org.instruct4j.engine.backend.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Both tile heights, whichever the machine uses: every element must be the fma chain over k in increasing order,
+ * bit for bit, which is what makes the GEMM's results independent of the tile height.
+ */
+class GemmMicroKernelsTest {
+    private static final int NR = 2 * FloatVector.SPECIES_PREFERRED.length();
+    private static final int KC = 37;
+
+    /** A (rows x KC, row-major with stride KC + 3), its packed panel, B packed (KC x NR). */
+    private record Operands(int rows, float[] a, float[] aPacked, float[] bPacked) {
+        static Operands random(int rows, long seed) {
+            Random rng = new Random(seed);
+            float[] a = new float[rows * (KC + 3)], aPacked = new float[rows * KC], b = new float[KC * NR];
+            for (int i = 0; i < a.length; i++) a[i] = rng.nextFloat() * 2 - 1;
+            for (int i = 0; i < b.length; i++) b[i] = rng.nextFloat() * 2 - 1;
+            for (int r = 0; r < rows; r++)
+                for (int p = 0; p < KC; p++) aPacked[p * rows + r] = a[r * (KC + 3) + p];
+            return new Operands(rows, a, aPacked, b);
+        }
+
+        /** The tile as fma chains in increasing k, row stride ldo. */
+        float[] expected(int ldo) {
+            float[] out = new float[rows * ldo];
+            for (int r = 0; r < rows; r++)
+                for (int c = 0; c < NR; c++) {
+                    float acc = 0f;
+                    for (int p = 0; p < KC; p++) acc = Math.fma(a[r * (KC + 3) + p], bPacked[p * NR + c], acc);
+                    out[r * ldo + c] = acc;
+                }
+            return out;
+        }
+    }
+
+    @Test
+    void sixRowsInPlaceAndPackedAreTheFmaChains() {
+        Operands o = Operands.random(6, 1);
+        int ldo = NR + 5;
+        float[] inPlace = new float[6 * ldo], packed = new float[6 * ldo];
+        GemmMicroKernels.rows6(KC, o.a(), 0, KC + 3, 1, o.bPacked(), 0, inPlace, 0, ldo);
+        GemmMicroKernels.rows6Packed(KC, o.aPacked(), 0, o.bPacked(), 0, packed, 0, ldo);
+        assertThat(inPlace).containsExactly(o.expected(ldo));
+        assertThat(packed).containsExactly(o.expected(ldo));
+    }
+
+    @Test
+    void fourRowsInPlaceAndPackedAreTheFmaChains() {
+        Operands o = Operands.random(4, 2);
+        int ldo = NR + 5;
+        float[] inPlace = new float[4 * ldo], packed = new float[4 * ldo];
+        GemmMicroKernels.rows4(KC, o.a(), 0, KC + 3, 1, o.bPacked(), 0, inPlace, 0, ldo);
+        GemmMicroKernels.rows4Packed(KC, o.aPacked(), 0, o.bPacked(), 0, packed, 0, ldo);
+        assertThat(inPlace).containsExactly(o.expected(ldo));
+        assertThat(packed).containsExactly(o.expected(ldo));
+    }
+
+    @Test
+    void aTransposedInPlaceReadsColumns() {
+        // A stored k x rows (a weight gradient's X^T): row r at step p is a[p * rows + r], strides (1, rows).
+        Operands o = Operands.random(4, 3);
+        int ldo = NR;
+        float[] out = new float[4 * ldo];
+        GemmMicroKernels.rows4(KC, o.aPacked(), 0, 1, 4, o.bPacked(), 0, out, 0, ldo);
+        assertThat(out).containsExactly(o.expected(ldo));
+    }
+}
