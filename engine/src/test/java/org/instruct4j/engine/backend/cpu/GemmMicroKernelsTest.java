@@ -39,26 +39,30 @@ class GemmMicroKernelsTest {
         }
     }
 
+    interface InPlace {
+        void run(int kc, float[] ap, int ai, int rs, int ks, float[] bp, int bi, float[] out, int oi, int ldo);
+    }
+
+    interface Packed { void run(int kc, float[] ap, int ai, float[] bp, int bi, float[] out, int oi, int ldo); }
+
     @Test
     void sixRowsInPlaceAndPackedAreTheFmaChains() {
-        Operands o = Operands.random(6, 1);
-        int ldo = NR + 5;
-        float[] inPlace = new float[6 * ldo], packed = new float[6 * ldo];
-        GemmMicroKernels.rows6(KC, o.a(), 0, KC + 3, 1, o.bPacked(), 0, inPlace, 0, ldo);
-        GemmMicroKernels.rows6Packed(KC, o.aPacked(), 0, o.bPacked(), 0, packed, 0, ldo);
-        assertThat(inPlace).containsExactly(o.expected(ldo));
-        assertThat(packed).containsExactly(o.expected(ldo));
+        assertBothAreTheFmaChains(6, GemmMicroKernels::rows6, GemmMicroKernels::rows6Packed);
     }
 
     @Test
     void fourRowsInPlaceAndPackedAreTheFmaChains() {
-        Operands o = Operands.random(4, 2);
+        assertBothAreTheFmaChains(4, GemmMicroKernels::rows4, GemmMicroKernels::rows4Packed);
+    }
+
+    private static void assertBothAreTheFmaChains(int rows, InPlace inPlace, Packed packed) {
+        Operands o = Operands.random(rows, rows);
         int ldo = NR + 5;
-        float[] inPlace = new float[4 * ldo], packed = new float[4 * ldo];
-        GemmMicroKernels.rows4(KC, o.a(), 0, KC + 3, 1, o.bPacked(), 0, inPlace, 0, ldo);
-        GemmMicroKernels.rows4Packed(KC, o.aPacked(), 0, o.bPacked(), 0, packed, 0, ldo);
-        assertThat(inPlace).containsExactly(o.expected(ldo));
-        assertThat(packed).containsExactly(o.expected(ldo));
+        float[] fromInPlace = new float[rows * ldo], fromPacked = new float[rows * ldo];
+        inPlace.run(KC, o.a(), 0, KC + 3, 1, o.bPacked(), 0, fromInPlace, 0, ldo);
+        packed.run(KC, o.aPacked(), 0, o.bPacked(), 0, fromPacked, 0, ldo);
+        assertThat(fromInPlace).as("%d rows, A in place", rows).containsExactly(o.expected(ldo));
+        assertThat(fromPacked).as("%d rows, A packed", rows).containsExactly(o.expected(ldo));
     }
 
     @Test
