@@ -45,9 +45,9 @@ final class CpuGemmVector {
     static final int PACK_A_PANELS = 4;
     /**
      * The same for a transposed A (a weight gradient's X^T), whose MR rows of one k step are adjacent in memory,
-     * so the kernel reads it as one stream in place. On 8 lanes packing it never paid (the demo's weight
-     * gradients, k = 1536 tokens: 15-25% slower packed at 4 to 16 panels); 16 lanes keep the threshold measured
-     * there.
+     * so the kernel reads it as one stream in place. On 8 lanes packing it did not pay (the demo's weight
+     * gradients, k = 1536 tokens: 14-20% faster together in place; 384 x 96 alone was 4-15% slower); 16 lanes
+     * keep the threshold measured there.
      */
     static final int PACK_TRANSPOSED_A_PANELS = L >= 16 ? PACK_A_PANELS : Integer.MAX_VALUE;
     /** Most floats of B packed at once (4 MiB): all of k for the small models, a few KC blocks for GPT-2. */
