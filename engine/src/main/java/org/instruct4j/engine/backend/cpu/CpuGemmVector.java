@@ -32,8 +32,8 @@ final class CpuGemmVector {
     private static final int L = S.length();
     /**
      * Micro-tile: MR rows x NR columns, MR x 2 vector accumulators. 32 registers (AVX-512, 16 lanes) hold 12 of
-     * them; with 16 (AVX2, 8 lanes) C2 spills a 12-accumulator loop, which ran at half the speed of 8 accumulators
-     * (see {@link GemmMicroKernels}).
+     * them; with 16 (AVX2, 8 lanes) C2 spills a 12-accumulator loop, which ran at about half the speed of 8
+     * accumulators (see {@link GemmMicroKernels}).
      */
     static final int MR = L >= 16 ? 6 : 4, NR = 2 * L;
     /** Cache blocks: A block MC x KC (96 KiB; 64 on 8 lanes) in L2, B micro-panel KC x NR (32 KiB; 16) in L1. */

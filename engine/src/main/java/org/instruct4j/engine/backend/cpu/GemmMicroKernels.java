@@ -11,8 +11,8 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * <p>Which height fits depends on the registers: 6 rows hold 12 accumulators plus 2 B vectors and a broadcast, 15
  * registers, which the 32 of AVX-512 take easily; on AVX2's 16 C2 spills accumulators in the loop, and 4 rows (8
- * accumulators) ran twice as fast there (2-core AMD EPYC, Zen 3, 8 lanes: 73-84 against 34-41 GFLOP/s for one thread
- * on packed panels in L1). {@link CpuGemmVector#MR} picks the height by the vector width.
+ * accumulators) ran 1.5-2.5 times as fast there (2-core AMD EPYC, Zen 3, 8 lanes: 60-84 against 34-41 GFLOP/s
+ * for one thread on packed panels, kc = 256). {@link CpuGemmVector#MR} picks the height by the vector width.
  *
  * <p>Every C element gets the same fma in increasing k whatever the tile height, so the results do not depend on
  * it. Each height comes twice: A in place (row r at step p is {@code ap[ai + r * rs + p * ks]}) and A packed (row r
