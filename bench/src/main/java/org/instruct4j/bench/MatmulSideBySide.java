@@ -2,7 +2,6 @@ package org.instruct4j.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
-import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import java.lang.management.ManagementFactory;
 import java.util.Arrays;
@@ -19,15 +18,53 @@ import org.instruct4j.engine.backend.cpu.Parallel;
  * AVX-512, Haswell or Zen for AVX2) to give it its best one. The
  * three sides alternating call by call, so a busy (shared) machine slows all alike. Each peer works on native
  * copies of the inputs made once, as instruct4j works on its arrays. Prints the median wall-clock GFLOP/s of each
- * side and the median GFLOP per process-CPU-second (all threads, native ones included), which outside load
- * moves less. Usage: {@code java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED
- * -Dai.djl.offline=true -cp benchmarks.jar org.instruct4j.bench.MatmulSideBySide [rounds]}
+ * side and its GFLOP per process-CPU-second (all threads, native ones included; over all rounds together, as the
+ * process clock ticks coarsely), which outside load moves less. Usage: {@code java --add-modules
+ * jdk.incubator.vector --enable-native-access=ALL-UNNAMED
+ * -Dai.djl.offline=true -cp benchmarks.jar org.instruct4j.bench.MatmulSideBySide [rounds] [gpt2|pretrain]}
+ * <ul>
+ *   <li>{@code gpt2} (the default): three GPT-2 forward shapes, 4096 tokens;</li>
+ *   <li>{@code pretrain}: every GEMM of the demo's pretraining step (16 x 96 tokens, 96 wide, 3 layers, vocab
+ *       1024) with its transposes, forward and backward, and the share of the step's GEMM time each takes on
+ *       each side (a shape's time times how often the step runs it).</li>
+ * </ul>
  */
 public final class MatmulSideBySide {
-    private static final int[][] SHAPES = {{4096, 768, 768}, {4096, 768, 3072}, {4096, 3072, 768}};
+    /** C (m x n) = op(A) op(B) with k inner; {@code perStep} times in one training step. */
+    record Shape(String name, boolean transA, boolean transB, int m, int n, int k, int perStep) {}
+
+    private static final int TOKENS = 16 * 96, DIM = 96, VOCAB = 1024, LAYERS = 3;
+
+    private static final java.util.List<Shape> GPT2 = java.util.List.of(
+            new Shape("", false, false, 4096, 768, 768, 1), new Shape("", false, false, 4096, 3072, 768, 1),
+            new Shape("", false, false, 4096, 768, 3072, 1));
+
+    /** The demo's pretraining step: each Linear (W stored in x out) forward, input gradient, weight gradient. */
+    private static java.util.List<Shape> pretrain() {
+        var shapes = new java.util.ArrayList<Shape>();
+        int[][] linears = {{DIM, 3 * DIM}, {DIM, DIM}, {DIM, 4 * DIM}, {4 * DIM, DIM}};
+        String[] names = {"qkv", "proj", "fc", "fc2"};
+        for (int i = 0; i < linears.length; i++) {
+            int in = linears[i][0], out = linears[i][1];
+            shapes.add(new Shape(names[i] + " fwd", false, false, TOKENS, out, in, LAYERS));
+            shapes.add(new Shape(names[i] + " dX", false, true, TOKENS, in, out, LAYERS));
+            shapes.add(new Shape(names[i] + " dW", true, false, in, out, TOKENS, LAYERS));
+        }
+        // The head tied to the token embedding: logits = h wte^T.
+        shapes.add(new Shape("head fwd", false, true, TOKENS, VOCAB, DIM, 1));
+        shapes.add(new Shape("head dX", false, false, TOKENS, DIM, VOCAB, 1));
+        shapes.add(new Shape("head dW", true, false, VOCAB, DIM, TOKENS, 1));
+        return shapes;
+    }
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
+        String set = args.length > 1 ? args[1] : "gpt2";
+        java.util.List<Shape> shapes = switch (set) {
+            case "gpt2" -> GPT2;
+            case "pretrain" -> pretrain();
+            default -> throw new IllegalArgumentException("unknown shape set " + set + " (gpt2, pretrain)");
+        };
         var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
             int torchDefault = JniUtils.getNumThreads(), blasDefault = openblas_nolapack.blas_get_num_threads();
@@ -37,32 +74,51 @@ public final class MatmulSideBySide {
             System.out.printf("threads: instruct4j %d, libtorch %d (default %d), OpenBLAS %d (default %d, kernel %s); %d rounds%n",
                     Parallel.THREADS, JniUtils.getNumThreads(), torchDefault, openblas_nolapack.blas_get_num_threads(),
                     blasDefault, core == null ? "picked by its CPU detection; OPENBLAS_CORETYPE overrides" : core, rounds);
-            System.out.println("shape (MxKxN)   GFLOP/s: i4j  torch  blas | ratio to torch  to blas"
+            System.out.println("shape (MxKxN)            GFLOP/s: i4j  torch  blas | ratio to torch  to blas"
                     + " | GFLOP per CPU-s: i4j  torch  blas | ratio to torch  to blas");
-            for (int[] s : SHAPES) compare(s[0], s[1], s[2], rounds, manager, os);
+            double[] stepMs = new double[3];
+            for (Shape s : shapes) {
+                double[] ms = compare(s, rounds, manager, os);
+                for (int side = 0; side < 3; side++) stepMs[side] += ms[side] * s.perStep();
+            }
+            if (set.equals("pretrain"))
+                System.out.printf("the step's GEMMs (each shape's median times its count): i4j %.1f ms, torch %.1f ms,"
+                        + " blas %.1f ms | ratio to torch %.2f, to blas %.2f%n", stepMs[0], stepMs[1], stepMs[2],
+                        stepMs[1] / stepMs[0], stepMs[2] / stepMs[0]);
         }
     }
 
-    private static void compare(int m, int k, int n, int rounds, NDManager manager,
-                                com.sun.management.OperatingSystemMXBean os) {
+    /** Times the three sides on one shape; returns each side's median milliseconds per call. */
+    private static double[] compare(Shape s, int rounds, NDManager manager,
+                                    com.sun.management.OperatingSystemMXBean os) {
+        int m = s.m(), n = s.n(), k = s.k();
         SplittableRandom rng = new SplittableRandom(42);
         float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
         for (int i = 0; i < a.length; i++) a[i] = (float) (rng.nextDouble() - 0.5);
         for (int i = 0; i < b.length; i++) b[i] = (float) (rng.nextDouble() - 0.5);
         double flop = 2.0 * m * n * k;
-        double[][] wall = new double[3][rounds], cpu = new double[3][rounds], own = new double[3][rounds];
+        // Process CPU time ticks coarsely (a small shape takes less than a tick), so it is summed over the rounds.
+        double[][] wall = new double[3][rounds], own = new double[3][rounds];
+        long[] cpuNs = new long[3];
         var threadCpu = ManagementFactory.getThreadMXBean();
-        try (NDArray ta = manager.create(a, new Shape(m, k)); NDArray tb = manager.create(b, new Shape(k, n));
+        // A is stored k x m when transposed, B n x k.
+        ai.djl.ndarray.types.Shape aShape = s.transA() ? new ai.djl.ndarray.types.Shape(k, m) : new ai.djl.ndarray.types.Shape(m, k);
+        ai.djl.ndarray.types.Shape bShape = s.transB() ? new ai.djl.ndarray.types.Shape(n, k) : new ai.djl.ndarray.types.Shape(k, n);
+        int lda = s.transA() ? m : k, ldb = s.transB() ? k : n;
+        try (NDArray ta = manager.create(a, aShape); NDArray tb = manager.create(b, bShape);
+             NDArray opA = s.transA() ? ta.transpose() : ta; NDArray opB = s.transB() ? tb.transpose() : tb;
              FloatPointer pa = new FloatPointer(a); FloatPointer pb = new FloatPointer(b);
              FloatPointer pc = new FloatPointer((long) m * n)) {
             Runnable[] sides = {
-                () -> CpuGemm.gemm(false, false, 1, m, n, k, 1f, a, 0, b, 0, 0f, c, 0),
+                () -> CpuGemm.gemm(s.transA(), s.transB(), 1, m, n, k, 1f, a, 0, b, 0, 0f, c, 0),
                 () -> {
                     // CPU libtorch is eager: the product is complete when matmul returns; reading one element proves it.
-                    try (NDArray out = ta.matMul(tb)) { out.getFloat(m - 1, n - 1); }
+                    try (NDArray out = opA.matMul(opB)) { out.getFloat(m - 1, n - 1); }
                 },
-                () -> openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor, openblas_nolapack.CblasNoTrans,
-                        openblas_nolapack.CblasNoTrans, m, n, k, 1f, pa, k, pb, n, 0f, pc, n)
+                () -> openblas_nolapack.cblas_sgemm(openblas_nolapack.CblasRowMajor,
+                        s.transA() ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                        s.transB() ? openblas_nolapack.CblasTrans : openblas_nolapack.CblasNoTrans,
+                        m, n, k, 1f, pa, lda, pb, ldb, 0f, pc, n)
             };
             for (int r = -3; r < rounds; r++) {   // three untimed warm-up rounds
                 for (int j = 0; j < 3; j++) {
@@ -72,18 +128,24 @@ public final class MatmulSideBySide {
                     long t1 = System.nanoTime(), o1 = threadCpu.getCurrentThreadCpuTime(), c1 = os.getProcessCpuTime();
                     if (r < 0) continue;
                     wall[side][r] = flop / (t1 - t0);
-                    cpu[side][r] = flop / (c1 - c0);
+                    cpuNs[side] += c1 - c0;
                     own[side][r] = flop / (o1 - o0);
                 }
             }
         }
-        double[] w = new double[3], u = new double[3], o = new double[3];
-        for (int i = 0; i < 3; i++) { w[i] = median(wall[i]); u[i] = median(cpu[i]); o[i] = median(own[i]); }
-        System.out.printf("%-14s %12.1f %6.1f %5.1f | %14.2f %7.2f | %21.1f %6.1f %5.1f | %14.2f %7.2f%n",
-                m + "x" + k + "x" + n, w[0], w[1], w[2], w[0] / w[1], w[0] / w[2], u[0], u[1], u[2], u[0] / u[1], u[0] / u[2]);
+        double[] w = new double[3], u = new double[3], o = new double[3], ms = new double[3];
+        for (int i = 0; i < 3; i++) {
+            w[i] = median(wall[i]); u[i] = flop * rounds / cpuNs[i]; o[i] = median(own[i]);
+            ms[i] = flop / w[i] / 1e6;
+        }
+        String label = (s.name().isEmpty() ? "" : s.name() + " ") + (s.transA() ? "T" : "") + m + "x" + k + "x" + n
+                + (s.transB() ? "T" : "");
+        System.out.printf("%-24s %12.1f %6.1f %5.1f | %14.2f %7.2f | %21.1f %6.1f %5.1f | %14.2f %7.2f%n",
+                label, w[0], w[1], w[2], w[0] / w[1], w[0] / w[2], u[0], u[1], u[2], u[0] / u[1], u[0] / u[2]);
         if (Parallel.THREADS == 1)   // every side computes on the calling thread: its CPU clock is exact (ns, not ticks)
-            System.out.printf("%-14s GFLOP per calling-thread CPU-s: i4j %.1f  torch %.1f  blas %.1f | to torch %.2f  to blas %.2f%n",
+            System.out.printf("%-24s GFLOP per calling-thread CPU-s: i4j %.1f  torch %.1f  blas %.1f | to torch %.2f  to blas %.2f%n",
                     "", o[0], o[1], o[2], o[0] / o[1], o[0] / o[2]);
+        return ms;
     }
 
     private static double median(double[] x) {

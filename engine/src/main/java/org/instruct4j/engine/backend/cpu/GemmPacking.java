@@ -1,7 +1,12 @@
 package org.instruct4j.engine.backend.cpu;
 
+import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorShuffle;
+import jdk.incubator.vector.VectorSpecies;
+
 /**
- * Copies blocks of A and B into the layout the micro-kernel streams through (plain Java, no Vector API).
+ * Copies blocks of A and B into the layout the micro-kernel streams through (for {@link CpuGemmVector} only, so
+ * it may use the Vector API).
  * Packing is where the transposes are handled, so the kernel only ever sees one layout:
  * <ul>
  *   <li>A block (mc x kc) becomes panels of {@code mr} rows; inside a panel, element (r, p) sits at
@@ -12,6 +17,9 @@ package org.instruct4j.engine.backend.cpu;
  * Ragged edges are padded with zeros to whole panels; the padded lanes are computed and then thrown away.
  */
 final class GemmPacking {
+    private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
+    private static final int L = S.length();
+
     private GemmPacking() {}
 
     /**
@@ -29,6 +37,8 @@ final class GemmPacking {
                     for (int r = 0; r < rows; r++) dst[dp + r] = a[src + r];
                     for (int r = rows; r < mr; r++) dst[dp + r] = 0f;
                 }
+            } else if (rows == 4 && mr == 4) {
+                packFourRows(a, aOff + (i0 + ip) * k + p0, k, kc, dst, d);
             } else {
                 // A(i, p) = a[i * k + p]: read each row once, scatter it with stride mr.
                 for (int r = 0; r < mr; r++) {
@@ -41,6 +51,39 @@ final class GemmPacking {
                 }
             }
         }
+    }
+
+    /** Eight lanes whatever the machine: a 4-row panel (MR on AVX2) takes two k steps per vector. */
+    private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
+    /** Interleaves two vectors' lower halves (lane i of the first, lane i of the second, ...). */
+    private static final VectorShuffle<Float> ZIP_LOW = VectorShuffle.fromValues(EIGHT, 0, 8, 1, 9, 2, 10, 3, 11);
+    private static final VectorShuffle<Float> ZIP_HIGH = VectorShuffle.fromValues(EIGHT, 4, 12, 5, 13, 6, 14, 7, 15);
+    /** Pairs of lanes: 0-1 of the first, 0-1 of the second, 2-3 of the first, 2-3 of the second (then 4-7). */
+    private static final VectorShuffle<Float> PAIRS_LOW = VectorShuffle.fromValues(EIGHT, 0, 1, 8, 9, 2, 3, 10, 11);
+    private static final VectorShuffle<Float> PAIRS_HIGH = VectorShuffle.fromValues(EIGHT, 4, 5, 12, 13, 6, 7, 14, 15);
+
+    /**
+     * One full 4-row panel of a row-major A (row r at {@code src + r * k}): 8 k steps at a time, the 4 x 8 block
+     * loaded as 4 vectors and transposed in registers into 4 vectors of two k steps each. On an AVX2 Zen 3 the
+     * scalar scatter it replaces was 8% of the demo's pretraining step's samples, this one 2.5%.
+     */
+    private static void packFourRows(float[] a, int src, int k, int kc, float[] dst, int d) {
+        int p = 0;
+        for (; p + 8 <= kc; p += 8) {
+            FloatVector r0 = FloatVector.fromArray(EIGHT, a, src + p), r1 = FloatVector.fromArray(EIGHT, a, src + k + p);
+            FloatVector r2 = FloatVector.fromArray(EIGHT, a, src + 2 * k + p);
+            FloatVector r3 = FloatVector.fromArray(EIGHT, a, src + 3 * k + p);
+            // r0 r1 interleaved: steps 0-3 then 4-7 of rows 0 and 1; the same for rows 2 and 3.
+            FloatVector low01 = r0.rearrange(ZIP_LOW, r1), high01 = r0.rearrange(ZIP_HIGH, r1);
+            FloatVector low23 = r2.rearrange(ZIP_LOW, r3), high23 = r2.rearrange(ZIP_HIGH, r3);
+            int o = d + p * 4;
+            low01.rearrange(PAIRS_LOW, low23).intoArray(dst, o);
+            low01.rearrange(PAIRS_HIGH, low23).intoArray(dst, o + 8);
+            high01.rearrange(PAIRS_LOW, high23).intoArray(dst, o + 16);
+            high01.rearrange(PAIRS_HIGH, high23).intoArray(dst, o + 24);
+        }
+        for (; p < kc; p++)
+            for (int r = 0; r < 4; r++) dst[d + p * 4 + r] = a[src + r * k + p];
     }
 
     /**
@@ -62,11 +105,14 @@ final class GemmPacking {
                     }
                 }
             } else {
-                // A plain loop, not System.arraycopy: a panel row is only nr (16) floats, and the call's setup
-                // cost more than the copy (packing the activations for a weight gradient is 2048 such rows).
+                // Whole vectors, not System.arraycopy: a panel row is only nr (2 vectors) floats, and the call's
+                // setup cost more than the copy; a scalar loop was 40% of a weight gradient's time on 8 lanes
+                // (its B is the whole output gradient, 1536 x 384 for the demo's MLP).
+                int whole = cols / L * L;
                 for (int p = 0; p < kc; p++) {
                     int dp = d + p * nr, src = bOff + (p0 + p) * n + j0 + j;
-                    for (int c = 0; c < cols; c++) dst[dp + c] = b[src + c];
+                    for (int c = 0; c < whole; c += L) FloatVector.fromArray(S, b, src + c).intoArray(dst, dp + c);
+                    for (int c = whole; c < cols; c++) dst[dp + c] = b[src + c];
                     for (int c = cols; c < nr; c++) dst[dp + c] = 0f;
                 }
             }

@@ -1,0 +1,73 @@
+package org.instruct4j.engine.backend.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Random;
+import jdk.incubator.vector.FloatVector;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Packing is a copy into the micro-kernel's layout, so every packed float must be exactly the source element its
+ * position names (or 0 in a ragged panel's padding), whichever copy loop a shape takes: the 4-row transpose in
+ * registers, whole-vector B rows, the scalar paths for ragged panels, k tails and transposes.
+ */
+class GemmPackingTest {
+    private static final int LANES = FloatVector.SPECIES_PREFERRED.length();
+
+    @Test
+    void packAPlacesEveryElementForBothPanelHeights() {
+        Random rng = new Random(7);
+        int m = 23, k = 45;
+        float[] a = random(rng, m * k);
+        for (int mr : new int[] {4, 6})
+            for (boolean transA : new boolean[] {false, true})
+                // Block origins and sizes that give full and ragged panels, k ranges of 8n, 8n + 3 and under 8.
+                for (int[] block : new int[][] {{0, 23, 0, 45}, {3, 8, 5, 16}, {2, 13, 9, 19}, {0, 4, 40, 5}}) {
+                    int i0 = block[0], mc = block[1], p0 = block[2], kc = block[3];
+                    int panels = (mc + mr - 1) / mr;
+                    float[] dst = new float[panels * mr * kc + 5];
+                    java.util.Arrays.fill(dst, Float.NaN);   // every position of the panels must be written
+                    GemmPacking.packA(transA, a, 0, m, k, i0, mc, p0, kc, dst, mr);
+                    for (int ip = 0; ip < panels; ip++)
+                        for (int p = 0; p < kc; p++)
+                            for (int r = 0; r < mr; r++) {
+                                int row = i0 + ip * mr + r, col = p0 + p;
+                                float want = ip * mr + r >= mc ? 0f : transA ? a[col * m + row] : a[row * k + col];
+                                float got = dst[ip * mr * kc + p * mr + r];
+                                assertThat(Float.floatToRawIntBits(got)).as("mr %d transA %b block %s panel %d p %d r %d",
+                                        mr, transA, java.util.Arrays.toString(block), ip, p, r)
+                                        .isEqualTo(Float.floatToRawIntBits(want));
+                            }
+                }
+    }
+
+    @Test
+    void packBPlacesEveryElementInWholeAndRaggedPanels() {
+        Random rng = new Random(11);
+        int nr = 2 * LANES, k = 21, n = 3 * nr + 5;
+        float[] b = random(rng, k * n);
+        for (boolean transB : new boolean[] {false, true})
+            for (int[] block : new int[][] {{0, 21, 0, n}, {4, 9, 1, 2 * nr + 3}, {2, 7, nr, nr - 3}}) {
+                int p0 = block[0], kc = block[1], j0 = block[2], nc = block[3];
+                int panels = (nc + nr - 1) / nr;
+                float[] dst = new float[panels * nr * kc];
+                java.util.Arrays.fill(dst, Float.NaN);
+                GemmPacking.packB(transB, b, 0, k, n, p0, kc, j0, nc, dst, nr, 0, panels, 0);
+                for (int jp = 0; jp < panels; jp++)
+                    for (int p = 0; p < kc; p++)
+                        for (int c = 0; c < nr; c++) {
+                            int col = j0 + jp * nr + c, row = p0 + p;
+                            float want = jp * nr + c >= nc ? 0f : transB ? b[col * k + row] : b[row * n + col];
+                            float got = dst[jp * nr * kc + p * nr + c];
+                            assertThat(Float.floatToRawIntBits(got)).as("transB %b block %s panel %d p %d c %d", transB,
+                                    java.util.Arrays.toString(block), jp, p, c).isEqualTo(Float.floatToRawIntBits(want));
+                        }
+            }
+    }
+
+    private static float[] random(Random rng, int size) {
+        float[] x = new float[size];
+        for (int i = 0; i < size; i++) x[i] = rng.nextFloat() * 2 - 1;
+        return x;
+    }
+}
