@@ -366,7 +366,7 @@ public final class PpoTrainer {
 
     // ---- batches ------------------------------------------------------------------------------------------
 
-    /** A minibatch laid out for the model: tokens (B, P+R-1), start offsets, targets (B, P+R-1). */
+    /** A minibatch laid out for the model: tokens (B, P+R-1), prompts left-padded to P (start offsets); targets (B, R), the response tokens, -1 past each end. */
     private record Layout(Tensor tokens, int[] start, Tensor targets, int promptLen, int responseLen) {}
 
     /** Two per-token episode quantities of a minibatch, flat (B x R) and zero on padding, with the mask of real tokens. */
@@ -396,7 +396,7 @@ public final class PpoTrainer {
 
     private Layout layout(List<int[]> prompts, List<int[]> responses, int[] rows, int p, int r) {
         int b = rows.length, t = p + r - 1;
-        int[] tokens = new int[b * t], targets = new int[b * t], start = new int[b];
+        int[] tokens = new int[b * t], targets = new int[b * r], start = new int[b];
         Arrays.fill(tokens, padId);
         Arrays.fill(targets, -1);
         for (int j = 0; j < b; j++) {
@@ -405,19 +405,23 @@ public final class PpoTrainer {
             System.arraycopy(q, 0, tokens, j * t + start[j], q.length);
             for (int i = 0; i < resp.length; i++) {
                 if (p + i < t) tokens[j * t + p + i] = resp[i];
-                targets[j * t + p - 1 + i] = resp[i];
+                targets[j * r + i] = resp[i];
             }
         }
-        return new Layout(Tensor.ofInts(tokens, policy.device(), b, t), start, Tensor.ofInts(targets, policy.device(), b, t), p, r);
+        return new Layout(Tensor.ofInts(tokens, policy.device(), b, t), start, Tensor.ofInts(targets, policy.device(), b, r), p, r);
     }
 
-    /** log p(response token) under softmax(logits / temperature): (B, R), 0 on padding. */
+    /**
+     * log p(response token) under softmax(logits / temperature): (B, R), 0 on padding. Logits only at the R
+     * positions that predict a response token: the tied head (vocab x dim) is the model's widest matmul, and the
+     * prompt's positions are most of the sequence.
+     */
     private Tensor responseLogProbs(Gpt model, Layout l) {
-        Tensor logits = model.forward(l.tokens(), l.start());
+        Tensor hidden = model.hidden(l.tokens(), l.start(), null, false, null);
+        Tensor logits = model.logits(ShapeOps.slice(hidden, 1, l.promptLen() - 1, l.promptLen() - 1 + l.responseLen()));
         float invT = 1f / cfg.sampling().temperature();
         if (invT != 1f) logits = logits.scale(invT);
-        Tensor lp = CrossEntropy.tokenLogProbs(logits, l.targets());
-        return ShapeOps.slice(lp, 1, l.promptLen() - 1, l.promptLen() - 1 + l.responseLen());
+        return CrossEntropy.tokenLogProbs(logits, l.targets());
     }
 
     /** The value model's estimate before each response token: (B, R). */

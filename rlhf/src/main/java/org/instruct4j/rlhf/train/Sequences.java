@@ -8,6 +8,7 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.ops.CrossEntropy;
+import org.instruct4j.engine.ops.EmbeddingOp;
 
 /**
  * Token sequences as model batches, right-padded, and the language-model loss on them. lossFrom[i] is the first
@@ -39,9 +40,26 @@ public final class Sequences {
             }
         }
         Tensor in = Tensor.ofInts(inputs, model.device(), b, t);
-        Tensor tg = Tensor.ofInts(targets, model.device(), b, t);
-        Tensor logits = model.logits(model.hidden(in, null, null, train, dropoutRng));
-        return CrossEntropy.mean(logits, tg);
+        Tensor hidden = model.hidden(in, null, null, train, dropoutRng);
+        int[] counted = countedPositions(targets);
+        if (counted.length == 0 || counted.length == targets.length)
+            return CrossEntropy.mean(model.logits(hidden), Tensor.ofInts(targets, model.device(), b, t));
+        // Logits only where a target counts: the tied head (vocab x dim) is the model's widest matmul, and in SFT
+        // about two thirds of the positions are the prompt's. The same rows give the same loss.
+        int[] countedTargets = new int[counted.length];
+        for (int i = 0; i < counted.length; i++) countedTargets[i] = targets[counted[i]];
+        Tensor rows = EmbeddingOp.lookup(hidden.reshape(b * t, hidden.dim(-1)),
+                Tensor.ofInts(counted, model.device(), counted.length));
+        return CrossEntropy.mean(model.logits(rows), Tensor.ofInts(countedTargets, model.device(), counted.length));
+    }
+
+    /** Indices of the non-negative targets, in order. */
+    private static int[] countedPositions(int[] targets) {
+        int n = 0;
+        for (int tg : targets) if (tg >= 0) n++;
+        int[] at = new int[n];
+        for (int i = 0, j = 0; i < targets.length; i++) if (targets[i] >= 0) at[j++] = i;
+        return at;
     }
 
     /** {@link #lmLoss(Gpt, List, int[], int, boolean, Rng)} without dropout: evaluation, or a loss added to another. */

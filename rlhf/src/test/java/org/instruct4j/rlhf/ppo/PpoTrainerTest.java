@@ -47,11 +47,24 @@ class PpoTrainerTest {
                 assertThat(e.rewards()[i]).isCloseTo(i == e.kl().length - 1 ? e.score() : 0f, within(1e-6f));
             }
         }
-        // The rollout-time log-probs (logits / temperature, through the KV cache) match the sampler's.
-        Rng rng = new Rng(5);
-        var gens = new org.instruct4j.rlhf.generate.Generator(policy, TinyWorld.PAD, TinyWorld.EOT)
-                .generate(prompts(4, 2), SamplingConfig.sample(6).withTemperature(0.7f), rng);
-        assertThat(gens).isNotEmpty();
+        // The rollout-time log-probs (logits at the response positions only, of a left-padded batch) are those of
+        // softmax(logits / temperature) of each episode alone, every position's logits computed.
+        for (Episode e : r.episodes()) {
+            int[] seq = Sequences.concat(e.prompt(), e.response());
+            float[] logits;
+            try (Scope s = Scope.open(); var g = org.instruct4j.engine.autograd.GradMode.off()) {
+                logits = policy.forward(Tensor.ofInts(seq, 1, seq.length), null).toFloatArray();
+            }
+            int vocab = TinyWorld.VOCAB;
+            for (int i = 0; i < e.response().length; i++) {
+                int at = (e.prompt().length - 1 + i) * vocab;
+                double max = Double.NEGATIVE_INFINITY, sum = 0;
+                for (int v = 0; v < vocab; v++) max = Math.max(max, logits[at + v] / 0.7);
+                for (int v = 0; v < vocab; v++) sum += Math.exp(logits[at + v] / 0.7 - max);
+                double want = logits[at + e.response()[i]] / 0.7 - max - Math.log(sum);
+                assertThat((double) e.logProbs()[i]).as("episode token %d", i).isCloseTo(want, within(1e-4));
+            }
+        }
     }
 
     @Test

@@ -46,6 +46,57 @@ class TrainUtilitiesTest {
     }
 
     @Test
+    void lmLossOnTheCountedPositionsOnlyIsTheFullLogitsLoss() {
+        // lmLoss computes logits only where a target counts; the reference computes them everywhere and lets the
+        // ignored targets (-1) drop out. Loss and every parameter gradient must agree.
+        List<int[]> seqs = List.of(new int[] {1, 2, 3, 4, 5, 6, 7}, new int[] {3, 1, 4, 1, 5, 9, 2, 6, 5, 3},
+                new int[] {2, 7, 1, 8, 2});
+        int[] lossFrom = {3, 6, 1};
+        org.instruct4j.engine.nn.Gpt model = TinyWorld.model(21);
+        double loss;
+        try (org.instruct4j.engine.Scope s = org.instruct4j.engine.Scope.open()) {
+            org.instruct4j.engine.Tensor l = Sequences.lmLoss(model, seqs, lossFrom, TinyWorld.PAD);
+            l.backward();
+            loss = l.item();
+        }
+        Map<String, float[]> grads = grads(model);
+        model.zeroGrad();
+        int b = seqs.size(), t = Sequences.maxLength(seqs) - 1;
+        int[] inputs = new int[b * t], targets = new int[b * t];
+        java.util.Arrays.fill(inputs, TinyWorld.PAD);
+        java.util.Arrays.fill(targets, -1);
+        for (int i = 0; i < b; i++)
+            for (int j = 0; j + 1 < seqs.get(i).length; j++) {
+                inputs[i * t + j] = seqs.get(i)[j];
+                if (j + 1 >= lossFrom[i]) targets[i * t + j] = seqs.get(i)[j + 1];
+            }
+        double want;
+        try (org.instruct4j.engine.Scope s = org.instruct4j.engine.Scope.open()) {
+            org.instruct4j.engine.Tensor l = org.instruct4j.engine.ops.CrossEntropy.mean(
+                    model.forward(org.instruct4j.engine.Tensor.ofInts(inputs, b, t), null),
+                    org.instruct4j.engine.Tensor.ofInts(targets, b, t));
+            l.backward();
+            want = l.item();
+        }
+        Map<String, float[]> wantGrads = grads(model);
+        assertThat(loss).isCloseTo(want, org.assertj.core.api.Assertions.within(1e-6 * Math.abs(want)));
+        assertThat(grads.keySet()).isEqualTo(wantGrads.keySet());
+        for (String name : wantGrads.keySet()) {
+            float[] got = grads.get(name), w = wantGrads.get(name);
+            double scale = 1e-6;
+            for (float x : w) scale = Math.max(scale, Math.abs(x));
+            for (int i = 0; i < w.length; i++)
+                assertThat((double) got[i]).as("%s[%d]", name, i).isCloseTo(w[i], org.assertj.core.api.Assertions.within(1e-5 * scale));
+        }
+    }
+
+    private static Map<String, float[]> grads(org.instruct4j.engine.nn.Gpt model) {
+        Map<String, float[]> out = new java.util.TreeMap<>();
+        model.parameters().forEach((name, p) -> { if (p.grad() != null) out.put(name, p.grad().toFloatArray()); });
+        return out;
+    }
+
+    @Test
     void lengthBatchesCoverEveryExampleOnceInBatchesOfSimilarLength() {
         org.instruct4j.engine.Rng lengthsRng = new org.instruct4j.engine.Rng(4);
         int[] lengths = new int[1000];
