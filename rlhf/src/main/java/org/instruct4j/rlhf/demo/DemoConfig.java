@@ -6,8 +6,8 @@ import org.instruct4j.rlhf.world.WorldConfig;
 
 /**
  * Every size in the demo, in one place. {@link #standard} is README's default run (about 6.5 minutes on 2 AVX-512
- * cores, 15.5 measured on 2 AVX2 cores where the limit is 15), {@link #quick} a smoke run of about 45 seconds, and
- * {@link #forModel} the same recipe for a bigger model (on a GPU).
+ * cores, 15.5-17.6 measured on 2 AVX2 cores, where the limit is 15), {@link #quick} a smoke run of about 45
+ * seconds, and {@link #forModel} the same recipe for a bigger model (on a GPU).
  *
  * <p>The standard recipe spends its minutes where docs/REPRODUCTION.md's tuning record measured they buy the most
  * right answers: 5,000 pretraining steps (the copying the tasks need appears between 1,200 and 3,000 steps: the
