@@ -28,16 +28,10 @@ class GemmPackingTest {
                     float[] dst = new float[panels * mr * kc + 5];
                     java.util.Arrays.fill(dst, Float.NaN);   // every position of the panels must be written
                     GemmPacking.packA(transA, a, 0, m, k, i0, mc, p0, kc, dst, mr);
-                    for (int ip = 0; ip < panels; ip++)
-                        for (int p = 0; p < kc; p++)
-                            for (int r = 0; r < mr; r++) {
-                                int row = i0 + ip * mr + r, col = p0 + p;
-                                float want = ip * mr + r >= mc ? 0f : transA ? a[col * m + row] : a[row * k + col];
-                                float got = dst[ip * mr * kc + p * mr + r];
-                                assertThat(Float.floatToRawIntBits(got)).as("mr %d transA %b block %s panel %d p %d r %d",
-                                        mr, transA, java.util.Arrays.toString(block), ip, p, r)
-                                        .isEqualTo(Float.floatToRawIntBits(want));
-                            }
+                    assertPanels(dst, panels, kc, mr, (ip, p, r) -> {
+                        int row = i0 + ip * mr + r, col = p0 + p;
+                        return ip * mr + r >= mc ? 0f : transA ? a[col * m + row] : a[row * k + col];
+                    }, "mr " + mr + " transA " + transA + " block " + java.util.Arrays.toString(block));
                 }
     }
 
@@ -53,16 +47,26 @@ class GemmPackingTest {
                 float[] dst = new float[panels * nr * kc];
                 java.util.Arrays.fill(dst, Float.NaN);
                 GemmPacking.packB(transB, b, 0, k, n, p0, kc, j0, nc, dst, nr, 0, panels, 0);
-                for (int jp = 0; jp < panels; jp++)
-                    for (int p = 0; p < kc; p++)
-                        for (int c = 0; c < nr; c++) {
-                            int col = j0 + jp * nr + c, row = p0 + p;
-                            float want = jp * nr + c >= nc ? 0f : transB ? b[col * k + row] : b[row * n + col];
-                            float got = dst[jp * nr * kc + p * nr + c];
-                            assertThat(Float.floatToRawIntBits(got)).as("transB %b block %s panel %d p %d c %d", transB,
-                                    java.util.Arrays.toString(block), jp, p, c).isEqualTo(Float.floatToRawIntBits(want));
-                        }
+                assertPanels(dst, panels, kc, nr, (jp, p, c) -> {
+                    int col = j0 + jp * nr + c, row = p0 + p;
+                    return jp * nr + c >= nc ? 0f : transB ? b[col * k + row] : b[row * n + col];
+                }, "transB " + transB + " block " + java.util.Arrays.toString(block));
             }
+    }
+
+    /** The element a packed position must hold: panel q, k step p, lane r of the panel's width. */
+    private interface Source {
+        float at(int panel, int p, int lane);
+    }
+
+    /** Every float of the panels (panel q, step p, lane r at q * width * kc + p * width + r), bit for bit. */
+    private static void assertPanels(float[] dst, int panels, int kc, int width, Source want, String what) {
+        for (int q = 0; q < panels; q++)
+            for (int p = 0; p < kc; p++)
+                for (int r = 0; r < width; r++)
+                    assertThat(Float.floatToRawIntBits(dst[q * width * kc + p * width + r]))
+                            .as("%s panel %d p %d lane %d", what, q, p, r)
+                            .isEqualTo(Float.floatToRawIntBits(want.at(q, p, r)));
     }
 
     private static float[] random(Random rng, int size) {
