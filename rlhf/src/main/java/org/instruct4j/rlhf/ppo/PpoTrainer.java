@@ -366,7 +366,10 @@ public final class PpoTrainer {
 
     // ---- batches ------------------------------------------------------------------------------------------
 
-    /** A minibatch laid out for the model: tokens (B, P+R-1), prompts left-padded to P (start offsets); targets (B, R), the response tokens, -1 past each end. */
+    /**
+     * A minibatch laid out for the model: tokens (B, P+R-1), prompts left-padded to P (start offsets); targets
+     * (B, R), the response tokens, -1 past each end.
+     */
     private record Layout(Tensor tokens, int[] start, Tensor targets, int promptLen, int responseLen) {}
 
     /** Two per-token episode quantities of a minibatch, flat (B x R) and zero on padding, with the mask of real tokens. */

@@ -42,7 +42,7 @@ public final class Sequences {
         Tensor in = Tensor.ofInts(inputs, model.device(), b, t);
         Tensor hidden = model.hidden(in, null, null, train, dropoutRng);
         int[] counted = countedPositions(targets);
-        if (counted.length == 0 || counted.length == targets.length)
+        if (counted.length == 0 || counted.length == targets.length)   // nothing to leave out (pretraining text)
             return CrossEntropy.mean(model.logits(hidden), Tensor.ofInts(targets, model.device(), b, t));
         // Logits only where a target counts: the tied head (vocab x dim) is the model's widest matmul, and in SFT
         // about two thirds of the positions are the prompt's. The same rows give the same loss.
