@@ -2,9 +2,12 @@ package org.instruct4j.bench;
 
 import ai.djl.ndarray.NDArray;
 import ai.djl.ndarray.NDManager;
+import ai.djl.ndarray.types.Shape;
 import ai.djl.pytorch.jni.JniUtils;
 import java.lang.management.ManagementFactory;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.List;
 import java.util.SplittableRandom;
 import org.bytedeco.javacpp.FloatPointer;
 import org.bytedeco.openblas.global.openblas_nolapack;
@@ -31,36 +34,36 @@ import org.instruct4j.engine.backend.cpu.Parallel;
  */
 public final class MatmulSideBySide {
     /** C (m x n) = op(A) op(B) with k inner; {@code perStep} times in one training step. */
-    record Shape(String name, boolean transA, boolean transB, int m, int n, int k, int perStep) {}
+    record GemmShape(String name, boolean transA, boolean transB, int m, int n, int k, int perStep) {}
 
     private static final int TOKENS = 16 * 96, DIM = 96, VOCAB = 1024, LAYERS = 3;
 
-    private static final java.util.List<Shape> GPT2 = java.util.List.of(
-            new Shape("", false, false, 4096, 768, 768, 1), new Shape("", false, false, 4096, 3072, 768, 1),
-            new Shape("", false, false, 4096, 768, 3072, 1));
+    private static final List<GemmShape> GPT2 = List.of(
+            new GemmShape("", false, false, 4096, 768, 768, 1), new GemmShape("", false, false, 4096, 3072, 768, 1),
+            new GemmShape("", false, false, 4096, 768, 3072, 1));
 
     /** The demo's pretraining step: each Linear (W stored in x out) forward, input gradient, weight gradient. */
-    private static java.util.List<Shape> pretrain() {
-        var shapes = new java.util.ArrayList<Shape>();
+    private static List<GemmShape> pretrain() {
+        var shapes = new ArrayList<GemmShape>();
         int[][] linears = {{DIM, 3 * DIM}, {DIM, DIM}, {DIM, 4 * DIM}, {4 * DIM, DIM}};
         String[] names = {"qkv", "proj", "fc", "fc2"};
         for (int i = 0; i < linears.length; i++) {
             int in = linears[i][0], out = linears[i][1];
-            shapes.add(new Shape(names[i] + " fwd", false, false, TOKENS, out, in, LAYERS));
-            shapes.add(new Shape(names[i] + " dX", false, true, TOKENS, in, out, LAYERS));
-            shapes.add(new Shape(names[i] + " dW", true, false, in, out, TOKENS, LAYERS));
+            shapes.add(new GemmShape(names[i] + " fwd", false, false, TOKENS, out, in, LAYERS));
+            shapes.add(new GemmShape(names[i] + " dX", false, true, TOKENS, in, out, LAYERS));
+            shapes.add(new GemmShape(names[i] + " dW", true, false, in, out, TOKENS, LAYERS));
         }
         // The head tied to the token embedding: logits = h wte^T.
-        shapes.add(new Shape("head fwd", false, true, TOKENS, VOCAB, DIM, 1));
-        shapes.add(new Shape("head dX", false, false, TOKENS, DIM, VOCAB, 1));
-        shapes.add(new Shape("head dW", true, false, VOCAB, DIM, TOKENS, 1));
+        shapes.add(new GemmShape("head fwd", false, true, TOKENS, VOCAB, DIM, 1));
+        shapes.add(new GemmShape("head dX", false, false, TOKENS, DIM, VOCAB, 1));
+        shapes.add(new GemmShape("head dW", true, false, VOCAB, DIM, TOKENS, 1));
         return shapes;
     }
 
     public static void main(String[] args) {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
         String set = args.length > 1 ? args[1] : "gpt2";
-        java.util.List<Shape> shapes = switch (set) {
+        List<GemmShape> shapes = switch (set) {
             case "gpt2" -> GPT2;
             case "pretrain" -> pretrain();
             default -> throw new IllegalArgumentException("unknown shape set " + set + " (gpt2, pretrain)");
@@ -77,7 +80,7 @@ public final class MatmulSideBySide {
             System.out.println("shape (MxKxN)            GFLOP/s: i4j  torch  blas | ratio to torch  to blas"
                     + " | GFLOP per CPU-s: i4j  torch  blas | ratio to torch  to blas");
             double[] stepMs = new double[3];
-            for (Shape s : shapes) {
+            for (GemmShape s : shapes) {
                 double[] ms = compare(s, rounds, manager, os);
                 for (int side = 0; side < 3; side++) stepMs[side] += ms[side] * s.perStep();
             }
@@ -89,7 +92,7 @@ public final class MatmulSideBySide {
     }
 
     /** Times the three sides on one shape; returns each side's median milliseconds per call. */
-    private static double[] compare(Shape s, int rounds, NDManager manager,
+    private static double[] compare(GemmShape s, int rounds, NDManager manager,
                                     com.sun.management.OperatingSystemMXBean os) {
         int m = s.m(), n = s.n(), k = s.k();
         SplittableRandom rng = new SplittableRandom(42);
@@ -102,8 +105,8 @@ public final class MatmulSideBySide {
         long[] cpuNs = new long[3];
         var threadCpu = ManagementFactory.getThreadMXBean();
         // A is stored k x m when transposed, B n x k.
-        ai.djl.ndarray.types.Shape aShape = s.transA() ? new ai.djl.ndarray.types.Shape(k, m) : new ai.djl.ndarray.types.Shape(m, k);
-        ai.djl.ndarray.types.Shape bShape = s.transB() ? new ai.djl.ndarray.types.Shape(n, k) : new ai.djl.ndarray.types.Shape(k, n);
+        Shape aShape = s.transA() ? new Shape(k, m) : new Shape(m, k);
+        Shape bShape = s.transB() ? new Shape(n, k) : new Shape(k, n);
         int lda = s.transA() ? m : k, ldb = s.transB() ? k : n;
         try (NDArray ta = manager.create(a, aShape); NDArray tb = manager.create(b, bShape);
              NDArray opA = s.transA() ? ta.transpose() : ta; NDArray opB = s.transB() ? tb.transpose() : tb;
