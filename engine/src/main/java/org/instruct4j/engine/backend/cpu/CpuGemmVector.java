@@ -40,18 +40,15 @@ final class CpuGemmVector {
     static final int KC = 256, MC = 16 * MR, NC = 64 * NR;
     /**
      * Column panels of one task from which its A block is packed: below it the kernel reads A in place (packing
-     * costs as much as the multiply when only one to three panels reuse it), from it packing pays.
+     * costs as much as the multiply when only one to three panels reuse it), from it packing pays. The same for a
+     * transposed A (a weight gradient's X^T): on an AVX2 Zen 3 the demo's pretraining step ran 1.05x faster with
+     * it packed by a 4-float vector copy than read in place, whose variable k stride keeps every load's bounds check.
      */
     static final int PACK_A_PANELS = 4;
-    /**
-     * The same for a transposed A (a weight gradient's X^T), whose MR rows of one k step are adjacent in memory,
-     * so the kernel reads it as one stream in place. On 8 lanes packing it did not pay (the demo's weight
-     * gradients, k = 1536 tokens: 14-20% faster together in place; 384 x 96 alone was 4-15% slower); 16 lanes
-     * keep the threshold measured there.
-     */
-    static final int PACK_TRANSPOSED_A_PANELS = L >= 16 ? PACK_A_PANELS : Integer.MAX_VALUE;
     /** Most floats of B packed at once (4 MiB): all of k for the small models, a few KC blocks for GPT-2. */
     static final int KCHUNK_FLOATS = 1 << 20;
+    /** Rows of a k block of B one packing task copies (KC / PACK_ROWS tasks per block, spread over threads). */
+    private static final int PACK_ROWS = 64, SLICES_PER_BLOCK = KC / PACK_ROWS;
     /** Per-matrix work (multiply-adds) below which a batch is spread over threads one matrix per task. */
     private static final long SMALL_WORK = 1L << 21;
 
@@ -109,7 +106,7 @@ final class CpuGemmVector {
 
     /** Packs the k x n op(B) at bOff (B stored n x k when transB) into dst, as the GEMM packs it itself. */
     static void packB(boolean transB, int n, int k, float[] b, int bOff, float[] dst) {
-        GemmPacking.packB(transB, b, bOff, k, n, 0, k, 0, n, dst, NR, 0, (n + NR - 1) / NR, 0);
+        GemmPacking.packB(transB, b, bOff, k, n, 0, k, 0, n, dst, NR, 0, 0, k);
     }
 
     /**
@@ -135,12 +132,15 @@ final class CpuGemmVector {
                 for (int pChunk = 0; pChunk < k; pChunk += chunk) {
                     int p0 = pChunk, p1 = Math.min(k, pChunk + chunk), j0 = jc;
                     int kBlocks = (p1 - p0 + KC - 1) / KC;
-                    // Packed B of the chunk: k block q (at p0 + q * KC) starts at q * KC * ncPad, its panels follow.
-                    GemmTasks.run(kBlocks * panels, 8, parallel, (from, to) -> {
+                    // Packed B of the chunk: k block q (at p0 + q * KC) starts at q * KC * ncPad, its panels follow;
+                    // each task packs PACK_ROWS rows of one block, every panel.
+                    GemmTasks.run(kBlocks * SLICES_PER_BLOCK, 1, parallel, (from, to) -> {
                         for (int t = from; t < to; t++) {
-                            int q = t / panels, jp = t % panels, pc = p0 + q * KC, kc = Math.min(KC, p1 - pc);
-                            GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0, nc, packB, NR, jp, jp + 1,
-                                    q * KC * ncPad);
+                            int q = t / SLICES_PER_BLOCK, pc = p0 + q * KC, kc = Math.min(KC, p1 - pc);
+                            int rowFrom = t % SLICES_PER_BLOCK * PACK_ROWS;
+                            if (rowFrom < kc)
+                                GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0, nc, packB, NR, q * KC * ncPad,
+                                        rowFrom, Math.min(kc, rowFrom + PACK_ROWS));
                         }
                     });
                     blocks(aOff, cOff, packB, p0, p1, ncPad, j0, nc, parallel);
@@ -180,7 +180,7 @@ final class CpuGemmVector {
             // A packed reads as one stream; in place, its MR rows are MR streams a row stride apart, which on a
             // 16-lane machine ran 20-25% slower at GPT-2's shapes (a 3072-deep row is 12 KiB: the rows of a block
             // fall in the same L1 sets and evict the B micro-panel).
-            boolean packedA = jpTo - jpFrom >= (transA ? PACK_TRANSPOSED_A_PANELS : PACK_A_PANELS);
+            boolean packedA = jpTo - jpFrom >= PACK_A_PANELS;
             if (packedA) GemmPacking.packA(transA, a, aOff, m, k, ic, mc, p0, kc, ws.packA, MR);
             else if (fullRows < mc)
                 GemmPacking.packA(transA, a, aOff, m, k, ic + fullRows, mc - fullRows, p0, kc, ws.edgeA, MR);

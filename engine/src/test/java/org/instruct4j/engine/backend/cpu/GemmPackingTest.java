@@ -44,13 +44,16 @@ class GemmPackingTest {
             for (int[] block : new int[][] {{0, 21, 0, n}, {4, 9, 1, 2 * nr + 3}, {2, 7, nr, nr - 3}}) {
                 int p0 = block[0], kc = block[1], j0 = block[2], nc = block[3];
                 int panels = (nc + nr - 1) / nr;
-                float[] dst = new float[panels * nr * kc];
-                java.util.Arrays.fill(dst, Float.NaN);
-                GemmPacking.packB(transB, b, 0, k, n, p0, kc, j0, nc, dst, nr, 0, panels, 0);
-                assertPanels(dst, panels, kc, nr, (jp, p, c) -> {
-                    int col = j0 + jp * nr + c, row = p0 + p;
-                    return jp * nr + c >= nc ? 0f : transB ? b[col * k + row] : b[row * n + col];
-                }, "transB " + transB + " block " + java.util.Arrays.toString(block));
+                for (int split : new int[] {kc, kc / 2}) {   // one call, or two tasks' row slices
+                    float[] dst = new float[panels * nr * kc];
+                    java.util.Arrays.fill(dst, Float.NaN);
+                    GemmPacking.packB(transB, b, 0, k, n, p0, kc, j0, nc, dst, nr, 0, 0, split);
+                    GemmPacking.packB(transB, b, 0, k, n, p0, kc, j0, nc, dst, nr, 0, split, kc);
+                    assertPanels(dst, panels, kc, nr, (jp, p, c) -> {
+                        int col = j0 + jp * nr + c, row = p0 + p;
+                        return jp * nr + c >= nc ? 0f : transB ? b[col * k + row] : b[row * n + col];
+                    }, "transB " + transB + " block " + java.util.Arrays.toString(block) + " split " + split);
+                }
             }
     }
 
