@@ -11,7 +11,7 @@ import java.util.Map;
 /**
  * CPU time of this process's threads from /proc/self/task, summed by who they work for, so a side-by-side run
  * can say how many cores each side kept busy: the benchmark's main thread (it drives both sides),
- * instruct4j's pool (ForkJoinPool workers), the JVM's garbage collector and JIT compilers, and every other
+ * instruct4j's helper threads (instruct4j-cpu-N), the JVM's garbage collector and JIT compilers, and every other
  * thread (libtorch's OpenMP workers are native threads without a Java name). Linux only; the ticks are
  * 1/100 s, so a caller sums many steps before dividing.
  */
@@ -92,7 +92,7 @@ final class ThreadCpu {
 
     private Group group(String tid, String comm) {
         if (tid.equals(mainTid)) return Group.MAIN;
-        if (comm.startsWith("ForkJoinPool")) return Group.POOL;
+        if (comm.startsWith("instruct4j-cpu")) return Group.POOL;
         if (comm.startsWith("GC ") || comm.startsWith("G1 ") || comm.startsWith("VM ")) return Group.GC;
         if (comm.contains("Compiler")) return Group.JIT;
         return Group.NATIVE;

@@ -2,7 +2,10 @@ package org.instruct4j.engine.backend.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicIntegerArray;
 import org.junit.jupiter.api.Test;
 
@@ -39,5 +42,36 @@ class ParallelTest {
             }
         });
         for (int i = 0; i < outer * inner; i++) assertThat(seen.get(i)).isEqualTo(1);
+    }
+
+    @Test void helpersJoinWhetherSpinningOrAsleep() throws InterruptedException {
+        assumeTrue(Parallel.THREADS > 1, "one thread: no helpers");
+        for (long pauseMillis : new long[] {0, 20}) {   // 20 ms: past the helpers' spin, so they are asleep
+            Thread.sleep(pauseMillis);
+            Set<String> threads = ConcurrentHashMap.newKeySet();
+            Parallel.forRange(8, 1, (from, to) -> {
+                threads.add(Thread.currentThread().getName());
+                long until = System.nanoTime() + 2_000_000;   // 2 ms a chunk: time for a helper to come
+                while (System.nanoTime() < until) Thread.onSpinWait();
+            });
+            assertThat(threads).as("after a pause of %d ms", pauseMillis).anyMatch(t -> t.startsWith("instruct4j-cpu-"));
+        }
+    }
+
+    @Test void callsFromTwoThreadsAtOnceEachRunEveryItemOnce() throws InterruptedException {
+        int n = 5000, rounds = 200;
+        AtomicIntegerArray first = new AtomicIntegerArray(n), second = new AtomicIntegerArray(n);
+        Thread other = new Thread(() -> {
+            for (int r = 0; r < rounds; r++)
+                Parallel.forRange(n, 1, (from, to) -> { for (int i = from; i < to; i++) second.incrementAndGet(i); });
+        });
+        other.start();
+        for (int r = 0; r < rounds; r++)
+            Parallel.forRange(n, 1, (from, to) -> { for (int i = from; i < to; i++) first.incrementAndGet(i); });
+        other.join();
+        for (int i = 0; i < n; i++) {
+            assertThat(first.get(i)).isEqualTo(rounds);
+            assertThat(second.get(i)).isEqualTo(rounds);
+        }
     }
 }
