@@ -28,13 +28,14 @@ final class GemmPacking {
      */
     static void packA(boolean transA, float[] a, int aOff, int m, int k, int i0, int mc, int p0, int kc,
                       float[] dst, int mr) {
-        for (int ip = 0; ip < mc; ip += mr) {
+        int fromPanel = 0;
+        if (transA && mr == 4) {
+            packTransposedFourRows(a, aOff + p0 * m + i0, m, mc / 4, kc, dst);
+            fromPanel = mc / 4 * 4;
+        }
+        for (int ip = fromPanel; ip < mc; ip += mr) {
             int rows = Math.min(mr, mc - ip), d = ip * kc;
-            if (transA && rows == 4 && mr == 4) {
-                // A(i, p) = a[p * m + i]: a k step's 4 rows are 4 adjacent floats, one 128-bit copy.
-                int src = aOff + p0 * m + i0 + ip;
-                for (int p = 0; p < kc; p++) FloatVector.fromArray(FOUR, a, src + p * m).intoArray(dst, d + p * 4);
-            } else if (transA) {
+            if (transA) {
                 // A(i, p) = a[p * m + i]: a k step's rows are adjacent in memory.
                 for (int p = 0; p < kc; p++) {
                     int src = aOff + (p0 + p) * m + i0 + ip, dp = d + p * mr;
@@ -58,6 +59,21 @@ final class GemmPacking {
     }
 
     private static final VectorSpecies<Float> FOUR = FloatVector.SPECIES_128;
+
+    /**
+     * The first {@code panels} full 4-row panels of a transposed A (k step p's rows at {@code src + p * m}, adjacent):
+     * a k step of a panel is one 128-bit copy. Four k steps at a time across all panels, so each source row is read
+     * once, in order: panel by panel, a row stride of 1,024 floats (the demo's logits gradient) put every k step of a
+     * panel in the same L1 set and each source line was fetched again for each of its four panels.
+     */
+    private static void packTransposedFourRows(float[] a, int src, int m, int panels, int kc, float[] dst) {
+        for (int p = 0; p < kc; p += 4) {
+            int steps = Math.min(4, kc - p);
+            for (int ip = 0; ip < panels; ip++)
+                for (int q = p; q < p + steps; q++)
+                    FloatVector.fromArray(FOUR, a, src + q * m + ip * 4).intoArray(dst, ip * 4 * kc + q * 4);
+        }
+    }
     /** Eight lanes whatever the machine: a 4-row panel (MR on AVX2) takes two k steps per vector. */
     private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
     /** Interleaves two vectors' lower halves (lane i of the first, lane i of the second, ...). */
