@@ -59,12 +59,14 @@ final class CpuElementwise {
         // per element. Each column still sums its rows in increasing order in double, so the bits are the same.
         // Blocks of at least 16 columns, so a 96-wide bias gradient is 6 tasks, not one.
         Parallel.forRange(cols, 16, (from, to) -> {
-            double[] acc = new double[to - from];
+            int c = from;
+            if (VectorSupport.AVAILABLE) c = VectorMath.sumRows(x, out, rows, cols, from, to);
+            double[] acc = new double[to - c];
             for (int r = 0; r < rows; r++) {
-                int o = r * cols + from;
-                for (int c = 0; c < acc.length; c++) acc[c] += x[o + c];
+                int o = r * cols + c;
+                for (int j = 0; j < acc.length; j++) acc[j] += x[o + j];
             }
-            for (int c = 0; c < acc.length; c++) out[from + c] = (float) acc[c];
+            for (int j = 0; j < acc.length; j++) out[c + j] = (float) acc[j];
         });
     }
 
