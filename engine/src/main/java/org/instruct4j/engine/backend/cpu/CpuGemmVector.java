@@ -56,7 +56,7 @@ final class CpuGemmVector {
 
     /** Per-thread buffers, reused across calls (grown on demand) so a training step allocates nothing here. */
     private static final class Workspace {
-        float[] packB = new float[0];
+        float[] packB = new float[0], sharedA = new float[0];
         final float[] edgeA = new float[MR * KC];
         final float[] packA = new float[MC * KC];
         final float[] tile = new float[MR * NR];
@@ -64,6 +64,11 @@ final class CpuGemmVector {
         float[] packB(int size) {
             if (packB.length < size) packB = new float[size];
             return packB;
+        }
+
+        float[] sharedA(int size) {
+            if (sharedA.length < size) sharedA = new float[size];
+            return sharedA;
         }
     }
 
@@ -157,6 +162,9 @@ final class CpuGemmVector {
             int groups = Math.min(panels, Math.max(1, (4 * Parallel.THREADS + rowBlocks - 1) / rowBlocks));
             int panelsPerGroup = Math.max(1, panels / groups);
             int groupCount = (panels + panelsPerGroup - 1) / panelsPerGroup;
+            // Split columns would each pack the same A blocks (or read them in place): pack the chunk's A once.
+            int mPad = (m + MR - 1) / MR * MR;
+            float[] sharedA = groupCount > 1 ? packAllOfA(aOff, p0, p1, mPad, parallel) : null;
             GemmTasks.run(rowBlocks * groupCount, 1, parallel, (from, to) -> {
                 Workspace ws = WORKSPACE.get();
                 for (int t = from; t < to; t++) {
@@ -164,26 +172,50 @@ final class CpuGemmVector {
                     int jpFrom = g * panelsPerGroup, jpTo = Math.min(panels, jpFrom + panelsPerGroup);
                     for (int pc = p0; pc < p1; pc += KC) {
                         float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
-                        block(ws, aOff, cOff, packB, (pc - p0) * ncPad, ic, Math.min(MC, m - ic), pc,
-                                Math.min(KC, p1 - pc), j0, nc, jpFrom, jpTo, betaHere);
+                        int kc = Math.min(KC, p1 - pc), sharedBase = (pc - p0) * mPad + ic * kc;
+                        block(ws, aOff, cOff, packB, (pc - p0) * ncPad, sharedA, sharedBase, ic, Math.min(MC, m - ic),
+                                pc, kc, j0, nc, jpFrom, jpTo, betaHere);
                     }
                 }
             });
         }
 
-        /** C rows [ic, ic + mc) x panels [jpFrom, jpTo) of the packed B block at bBase, for one k block. */
-        private void block(Workspace ws, int aOff, int cOff, float[] packB, int bBase, int ic, int mc, int p0,
-                           int kc, int j0, int nc, int jpFrom, int jpTo, float betaHere) {
+        /**
+         * All rows of A for the k range [p0, p1), packed: k block q (at p0 + q * KC) starts at q * KC * mPad, the
+         * panel of row i at i * kc inside it. In the calling thread's workspace; the tasks only read it.
+         */
+        private float[] packAllOfA(int aOff, int p0, int p1, int mPad, boolean parallel) {
+            float[] packed = WORKSPACE.get().sharedA(mPad * (p1 - p0));
+            int rowBlocks = (m + MC - 1) / MC, kBlocks = (p1 - p0 + KC - 1) / KC;
+            GemmTasks.run(kBlocks * rowBlocks, 1, parallel, (from, to) -> {
+                for (int t = from; t < to; t++) {
+                    int pc = p0 + t / rowBlocks * KC, ic = t % rowBlocks * MC, kc = Math.min(KC, p1 - pc);
+                    GemmPacking.packA(transA, a, aOff, m, k, ic, Math.min(MC, m - ic), pc, kc, packed,
+                            (pc - p0) * mPad + ic * kc, MR);
+                }
+            });
+            return packed;
+        }
+
+        /**
+         * C rows [ic, ic + mc) x panels [jpFrom, jpTo) of the packed B block at bBase, for one k block; A from
+         * sharedA at sharedBase when the caller packed it, else packed here or read in place.
+         */
+        private void block(Workspace ws, int aOff, int cOff, float[] packB, int bBase, float[] sharedA,
+                           int sharedBase, int ic, int mc, int p0, int kc, int j0, int nc, int jpFrom, int jpTo,
+                           float betaHere) {
             // A(i, p) sits at aOff + i * rowStep + p * kStep.
             int rowStep = transA ? 1 : k, kStep = transA ? m : 1;
             int fullRows = mc / MR * MR;
             // A packed reads as one stream; in place, its MR rows are MR streams a row stride apart, which on a
             // 16-lane machine ran 20-25% slower at GPT-2's shapes (a 3072-deep row is 12 KiB: the rows of a block
             // fall in the same L1 sets and evict the B micro-panel).
-            boolean packedA = jpTo - jpFrom >= PACK_A_PANELS;
-            if (packedA) GemmPacking.packA(transA, a, aOff, m, k, ic, mc, p0, kc, ws.packA, MR);
-            else if (fullRows < mc)
-                GemmPacking.packA(transA, a, aOff, m, k, ic + fullRows, mc - fullRows, p0, kc, ws.edgeA, MR);
+            boolean packedA = sharedA != null || jpTo - jpFrom >= PACK_A_PANELS;
+            float[] pa = sharedA != null ? sharedA : ws.packA;
+            int paBase = sharedA != null ? sharedBase : 0;
+            if (sharedA == null && packedA) GemmPacking.packA(transA, a, aOff, m, k, ic, mc, p0, kc, pa, 0, MR);
+            else if (!packedA && fullRows < mc)
+                GemmPacking.packA(transA, a, aOff, m, k, ic + fullRows, mc - fullRows, p0, kc, ws.edgeA, 0, MR);
             float[] tile = ws.tile;
             for (int jp = jpFrom; jp < jpTo; jp++) {
                 int j = jp * NR, cols = Math.min(NR, nc - j), bi = bBase + j * kc;
@@ -194,7 +226,7 @@ final class CpuGemmVector {
                     boolean direct = rows == MR && cols == NR && alpha == 1f && betaHere == 0f;
                     float[] out = direct ? c : tile;
                     int oi = direct ? ci : 0, ldo = direct ? n : NR;
-                    if (packedA) kernelPacked(kc, ws.packA, ir * kc, packB, bi, out, oi, ldo);
+                    if (packedA) kernelPacked(kc, pa, paBase + ir * kc, packB, bi, out, oi, ldo);
                     else if (rows == MR)
                         kernel(kc, a, aOff + (ic + ir) * rowStep + p0 * kStep, rowStep, kStep, packB, bi, out, oi, ldo);
                     else kernelPacked(kc, ws.edgeA, 0, packB, bi, out, oi, ldo);

@@ -23,18 +23,19 @@ final class GemmPacking {
     private GemmPacking() {}
 
     /**
-     * Packs rows [i0, i0 + mc) and k range [p0, p0 + kc) of op(A) into dst (ceil(mc / mr) panels of mr x kc).
-     * A is m x k row-major at aOff, or k x m when transA.
+     * Packs rows [i0, i0 + mc) and k range [p0, p0 + kc) of op(A) into dst at dstBase (ceil(mc / mr) panels of
+     * mr x kc, the panel of row i0 + ip at {@code dstBase + ip * kc}). A is m x k row-major at aOff, or k x m when
+     * transA.
      */
     static void packA(boolean transA, float[] a, int aOff, int m, int k, int i0, int mc, int p0, int kc,
-                      float[] dst, int mr) {
+                      float[] dst, int dstBase, int mr) {
         int fromPanel = 0;
         if (transA && mr == 4) {
-            packTransposedFourRows(a, aOff + p0 * m + i0, m, mc / 4, kc, dst);
+            packTransposedFourRows(a, aOff + p0 * m + i0, m, mc / 4, kc, dst, dstBase);
             fromPanel = mc / 4 * 4;
         }
         for (int ip = fromPanel; ip < mc; ip += mr) {
-            int rows = Math.min(mr, mc - ip), d = ip * kc;
+            int rows = Math.min(mr, mc - ip), d = dstBase + ip * kc;
             if (transA) {
                 // A(i, p) = a[p * m + i]: a k step's rows are adjacent in memory.
                 for (int p = 0; p < kc; p++) {
@@ -66,14 +67,15 @@ final class GemmPacking {
      * once, in order: panel by panel, a row stride of 1,024 floats (the demo's logits gradient) put every k step of a
      * panel in the same L1 set and each source line was fetched again for each of its four panels.
      */
-    private static void packTransposedFourRows(float[] a, int src, int m, int panels, int kc, float[] dst) {
+    private static void packTransposedFourRows(float[] a, int src, int m, int panels, int kc, float[] dst, int d) {
         for (int p = 0; p < kc; p += 4) {
             int steps = Math.min(4, kc - p);
             for (int ip = 0; ip < panels; ip++)
                 for (int q = p; q < p + steps; q++)
-                    FloatVector.fromArray(FOUR, a, src + q * m + ip * 4).intoArray(dst, ip * 4 * kc + q * 4);
+                    FloatVector.fromArray(FOUR, a, src + q * m + ip * 4).intoArray(dst, d + ip * 4 * kc + q * 4);
         }
     }
+
     /** Eight lanes whatever the machine: a 4-row panel (MR on AVX2) takes two k steps per vector. */
     private static final VectorSpecies<Float> EIGHT = FloatVector.SPECIES_256;
     /** Interleaves two vectors' lower halves (lane i of the first, lane i of the second, ...). */

@@ -119,6 +119,29 @@ class CpuGemmTest {
     }
 
     @Test
+    void aSharedPackedAGivesTheBitsOfATaskPackedOne() {
+        assumeTrue(VectorSupport.AVAILABLE, "jdk.incubator.vector is not in the boot layer");
+        // With few row blocks the columns are split over tasks and A is packed once for all of them; with many, each
+        // task packs its own. The first rows of a tall product must equal the short product of the same rows.
+        SplittableRandom rng = new SplittableRandom(8);
+        int tall = 1000, k = 2 * CpuGemmVector.KC + 37, n = 6 * CpuGemmVector.NR + 3;
+        for (boolean ta : new boolean[] {false, true})
+            for (int shortRows : new int[] {CpuGemmVector.MR + 1, CpuGemmVector.MC + 5}) {
+                float[] a = random(rng, tall * k), b = random(rng, k * n), aShort = new float[shortRows * k];
+                for (int i = 0; i < shortRows; i++)
+                    for (int p = 0; p < k; p++)
+                        aShort[ta ? p * shortRows + i : i * k + p] = a[ta ? p * tall + i : i * k + p];
+                float[] cTall = new float[tall * n], cShort = new float[shortRows * n];
+                CpuGemm.gemm(ta, false, 1, tall, n, k, 1f, a, 0, b, 0, 0f, cTall, 0, true, true);
+                CpuGemm.gemm(ta, false, 1, shortRows, n, k, 1f, aShort, 0, b, 0, 0f, cShort, 0, true, true);
+                for (int i = 0; i < shortRows * n; i++)
+                    if (Float.floatToRawIntBits(cTall[i]) != Float.floatToRawIntBits(cShort[i]))
+                        throw new AssertionError("transA=" + ta + " rows " + shortRows + " C(" + i / n + ", " + i % n
+                                + "): shared A gave " + cShort[i] + ", A packed per task " + cTall[i]);
+            }
+    }
+
+    @Test
     void aBPackedOnceServesEveryPrefixWithTheSameBits() {
         assumeTrue(VectorSupport.AVAILABLE, "jdk.incubator.vector is not in the boot layer");
         // Attention packs a task's keys once and multiplies each query block by a prefix of them.

@@ -27,7 +27,7 @@ class GemmPackingTest {
                     int panels = (mc + mr - 1) / mr;
                     float[] dst = new float[panels * mr * kc + 5];
                     java.util.Arrays.fill(dst, Float.NaN);   // every position of the panels must be written
-                    GemmPacking.packA(transA, a, 0, m, k, i0, mc, p0, kc, dst, mr);
+                    GemmPacking.packA(transA, a, 0, m, k, i0, mc, p0, kc, dst, 0, mr);
                     assertPanels(dst, panels, kc, mr, (ip, p, r) -> {
                         int row = i0 + ip * mr + r, col = p0 + p;
                         return ip * mr + r >= mc ? 0f : transA ? a[col * m + row] : a[row * k + col];
