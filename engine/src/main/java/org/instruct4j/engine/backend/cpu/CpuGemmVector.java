@@ -10,18 +10,21 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  * for jc in n step NC:
  *   for each k chunk (as many KC blocks as fit KCHUNK floats of packed B, usually all of k):
- *     pack B(chunk, jc), every KC block of it (parallel over panels)
+ *     pack B(chunk, jc), every KC block of it (parallel over row slices, each read as one stream)
+ *     if the columns are split into several groups: pack all of A(chunk) once (parallel)
  *     parallel over C blocks (MC rows x a group of NR panels):
  *       for pc in the chunk step KC:   k blocks in increasing order, each added into C
- *         pack the A block (MC x KC) when the task has PACK_A_PANELS panels or more
+ *         else pack the A block (MC x KC) when the task has PACK_A_PANELS panels or more
  *         for each NR panel:           B micro-panel kc x NR lives in L1
  *           for each MR panel: micro-kernel (MR x NR accumulators in registers)
  * </pre>
  *
- * A is packed only where enough column panels reuse it: with one to three panels (a 96-wide model's
- * projections) packing cost as much as the multiply itself, so there the micro-kernel reads its MR rows straight
- * from A (row-major or transposed) and only a ragged last row panel is copied into a zero-padded scratch. B is
- * packed for a whole chunk of k at once so a small GEMM is two pool dispatches, not two per KC block.
+ * A is packed where enough column panels reuse it: with one to three panels (a 96-wide model's projections)
+ * packing cost as much as the multiply itself, so there the micro-kernel reads its MR rows straight from A and only
+ * a ragged last row panel is copied into a zero-padded scratch. When few row blocks make the columns split over
+ * tasks (a weight gradient: 96 rows, k = 1,536 tokens), every group would pack the same A blocks, so A is packed
+ * once for all of them. B is packed for a whole chunk of k at once so a small GEMM is a few pool dispatches, not
+ * two per KC block.
  *
  * Determinism: each C element is owned by one task and gets the k blocks in increasing order, each block
  * summed by fma in increasing k; packing is a plain copy. How tasks are grouped or spread over threads does
