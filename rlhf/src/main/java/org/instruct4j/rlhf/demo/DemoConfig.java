@@ -6,7 +6,7 @@ import org.instruct4j.rlhf.world.WorldConfig;
 
 /**
  * Every size in the demo, in one place. {@link #standard} is README's default run (about 6.5 minutes on 2 AVX-512
- * cores, 12.9-14.7 measured on 2 AVX2 cores, where the limit is 15), {@link #quick} a smoke run of about 45
+ * cores, 12.9-13.7 measured on 2 AVX2 cores, where the limit is 15), {@link #quick} a smoke run of about 45
  * seconds, and {@link #forModel} the same recipe for a bigger model (on a GPU).
  *
  * <p>The standard recipe spends its minutes where docs/REPRODUCTION.md's tuning record measured they buy the most
