@@ -1,6 +1,7 @@
 package org.instruct4j.engine.backend.cpu;
 
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 
 /**
@@ -85,22 +86,22 @@ public final class Parallel {
 
         @Override
         public void run() {
-            Call last = null;
+            long lastId = 0;   // the last call joined, by number: a reference would keep its arrays from the collector
             while (true) {
                 long idleSince = System.nanoTime();
                 Call call;
-                while ((call = posted) == null || call == last) {
+                while ((call = posted) == null || call.id == lastId) {
                     if (System.nanoTime() - idleSince < SPIN_NANOS) {
                         Thread.onSpinWait();
                     } else {
                         sleeping = true;
                         Call now = posted;
-                        if (now == null || now == last) LockSupport.park(this);
+                        if (now == null || now.id == lastId) LockSupport.park(this);
                         sleeping = false;
                         idleSince = System.nanoTime();
                     }
                 }
-                last = call;
+                lastId = call.id;
                 call.runChunks();
             }
         }
@@ -112,6 +113,8 @@ public final class Parallel {
     private static final class Call {
         /** Spins before the caller sleeps waiting for a helper's last chunk (a chunk takes microseconds). */
         private static final int SPINS = 1 << 11;
+        private static final AtomicLong CALLS = new AtomicLong();
+        private final long id = CALLS.incrementAndGet();
         private final RangeBody body;
         private final int n, chunks;
         private final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
