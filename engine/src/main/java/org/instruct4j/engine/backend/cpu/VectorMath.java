@@ -11,7 +11,8 @@ import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * Row primitives on the Vector API for the hot kernels (layernorm, softmax, cross-entropy, GELU, attention).
+ * Row primitives on the Vector API for the hot kernels (layernorm, softmax, cross-entropy, GELU, attention, bias
+ * gradients).
  * Only touched when {@link VectorSupport#AVAILABLE}; the kernel classes fall back to plain loops otherwise.
  * Each call works on one row in a fixed lane order, so results never depend on the thread count.
  *
