@@ -57,8 +57,11 @@ public final class Parallel {
         } finally {
             inside[0] = false;
         }
-        call.awaitDone();
-        if (posted == call) posted = null;
+        try {
+            call.awaitDone();
+        } finally {
+            if (posted == call) posted = null;   // also when a chunk failed: the call's arrays must not stay reachable
+        }
     }
 
     private static Helper[] helpers() {
