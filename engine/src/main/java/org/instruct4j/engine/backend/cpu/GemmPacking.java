@@ -135,13 +135,12 @@ final class GemmPacking {
         // Row by row, every panel of a row before the next row: B is read as one stream. Panel by panel (rows of
         // nr floats a row stride apart) the copy of a weight gradient's output gradient (1536 x 384 in the demo)
         // ran 4-6 times slower on an AVX2 Zen 3 once the multiply between two calls had moved B out of cache.
-        int fullPanels = nc / nr, whole = nr / L * L;
+        int fullPanels = nc / nr;   // nr is whole vectors (the kernels' 2 x lanes)
         for (int p = rowFrom; p < rowTo; p++) {
             int src = bOff + (p0 + p) * n + j0, dp = dstBase + p * nr;
             for (int jp = 0; jp < fullPanels; jp++) {
                 int s = src + jp * nr, d = dp + jp * nr * kc;
-                for (int c = 0; c < whole; c += L) FloatVector.fromArray(S, b, s + c).intoArray(dst, d + c);
-                for (int c = whole; c < nr; c++) dst[d + c] = b[s + c];
+                for (int c = 0; c < nr; c += L) FloatVector.fromArray(S, b, s + c).intoArray(dst, d + c);
             }
             if (fullPanels < panels) {
                 int j = fullPanels * nr, cols = nc - j, s = src + j, d = dp + j * kc;
