@@ -109,9 +109,10 @@ final class ReportMarkdown {
                     c.rmSynthetic(), plural(c.rmEpochs(), "epoch"), c.rmBatchPrompts(), num(c.rmLr()));
         if (name.startsWith("PPO"))
             return f("each of PPO and PPO-ptx: %d iterations of %d episodes (minibatches of %d), policy learning rate %s, value %s, "
-                    + "KL coefficient %s, up to %d response tokens; PPO-ptx adds the pretraining loss with coefficient %s",
+                    + "KL coefficient %s, up to %d response tokens; PPO-ptx adds the pretraining loss with coefficient %s%s",
                     c.ppoIterations(), c.ppoBatch(), c.ppoMinibatch(), num(c.ppoLr()), num(c.ppoValueLr()), num(c.klCoef()),
-                    c.maxNewTokens(), num(c.ptxCoef()));
+                    c.maxNewTokens(), num(c.ptxCoef()),
+                    c.ppoEmaDecay() > 0 ? "; each is evaluated as the exponential moving average of its weights over the steps (decay " + num(c.ppoEmaDecay()) + ")" : "");
         if (name.startsWith("evaluation"))
             return f("%d held-out prompts answered by each policy at temperature %s and judged against an SFT answer; %d items of the "
                     + "pretraining distribution scored", r.evalTasks(), num(c.evalTemperature()), c.publicNlpItems());

@@ -24,7 +24,7 @@ public record WorldConfig(long seed, long pretrainChars, int demonstrations, int
 
     /** The default world: 2 MB of pretraining text, a few thousand examples per set. */
     public static WorldConfig defaults(long seed) {
-        return new WorldConfig(seed, 2_000_000, 6000, 1500, 1000, 3000, 600, 400, 5, 3, 300, WritingHabits.DEFAULT_RATE);
+        return new WorldConfig(seed, 2_000_000, 12_000, 1500, 1000, 3000, 600, 400, 5, 3, 300, WritingHabits.DEFAULT_RATE);
     }
 
     /** A tiny world for tests. */

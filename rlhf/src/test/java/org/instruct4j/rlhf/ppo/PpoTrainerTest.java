@@ -125,6 +125,35 @@ class PpoTrainerTest {
         assertThat(maxDiff).isLessThan(1e-5 * Math.max(1, maxAbs));
     }
 
+    @Test
+    void evaluationPolicyIsTheExponentialAverageOfThePolicyWeights() {
+        Gpt policy = TinyWorld.model(8);
+        RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(9));
+        Map<String, float[]> before = weights(policy);
+        float decay = 0.75f;
+        // One minibatch per iteration: one policy step, so the average is decay * start + (1 - decay) * policy.
+        PpoTrainer t = new PpoTrainer(policy, copy(policy), rm, rm.copy(), TinyWorld.PAD, TinyWorld.EOT,
+                small().withBatch(8, 8, 1).withEma(decay)).quiet();
+        t.train(prompts(8, 5), List.of(), 1, null);
+        Map<String, float[]> after = weights(policy), average = weights(t.evaluationPolicy());
+        assertThat(t.evaluationPolicy()).isNotSameAs(policy);
+        double moved = 0;
+        for (String name : before.keySet()) {
+            float[] a = before.get(name), b = after.get(name), e = average.get(name);
+            for (int i = 0; i < e.length; i++) {
+                moved = Math.max(moved, Math.abs(b[i] - a[i]));
+                assertThat(e[i]).as("%s[%d]", name, i).isCloseTo(decay * a[i] + (1 - decay) * b[i], within(1e-6f));
+            }
+        }
+        assertThat(moved).as("the policy step moved the weights").isGreaterThan(1e-4);
+    }
+
+    static Map<String, float[]> weights(Gpt m) {
+        Map<String, float[]> out = new java.util.LinkedHashMap<>();
+        for (Map.Entry<String, Tensor> e : m.parameters().entrySet()) out.put(e.getKey(), e.getValue().toFloatArray());
+        return out;
+    }
+
     static Map<String, float[]> grads(Gpt m) {
         Map<String, float[]> out = new java.util.LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : m.parameters().entrySet())
