@@ -6,8 +6,8 @@ import org.instruct4j.rlhf.world.WorldConfig;
 
 /**
  * Every size in the demo, in one place. {@link #standard} is README's default run (about 6.5 minutes on 2 AVX-512
- * cores for an earlier recipe, 9.3-13.7 measured on 2 AVX2 cores, where the limit is 15), {@link #quick} a smoke run of about 45
- * seconds, and {@link #forModel} the same recipe for a bigger model (on a GPU).
+ * cores for an earlier recipe, 9.3-13.7 measured on 2 AVX2 cores, where the limit is 15), {@link #quick} a smoke
+ * run of about 45 seconds, and {@link #forModel} the same recipe for a bigger model (on a GPU).
  *
  * <p>The standard recipe spends its minutes where docs/REPRODUCTION.md's tuning record measured they buy the most
  * right answers: 5,000 pretraining steps (the copying the tasks need appears between 1,200 and 3,000 steps: the
@@ -19,7 +19,7 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * sums where 6,000 showed 555), a KL coefficient of 0.08 (at 0.02 PPO drifted away from what SFT could do: right
  * greedy answers to word tasks 28% -> 5%), a pretraining-mix coefficient of 0.1 (at 0.3 the pull towards text that
  * the long SFT had partly forgotten cost 3-5 points of right answers with every seed; at 0.1 PPO-ptx still keeps
- * about half of PPO's alignment tax away), and the PPO policies evaluated as the average of their weights over the
+ * part of PPO's alignment tax away: about half, a third with the average below), and the PPO policies evaluated as the average of their weights over the
  * steps (EMA decay 0.99; the paper's is 0.992): the reward model barely sees which number is right, so each step
  * moves the sums at random, and the average keeps more of what SFT knew (PPO-ptx's greedy sums 68% -> 82%).
  *
