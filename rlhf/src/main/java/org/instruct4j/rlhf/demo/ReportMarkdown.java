@@ -69,7 +69,9 @@ final class ReportMarkdown {
         s.append(f("    ./instruct4j generate --model %s --prompt \"%s\"%n%n", folder.resolve("ppo-ptx"),
                 WorldFormat.prompt(example.replace("\n", " ").replace("\"", "\\\"")).replace("\n", "\\n")));
         s.append("The models were trained on prompts of the form `Instruction: ...` + newline + `Response:` and answer after it; "
-                + "`--prompt` turns a written `\\n` into a newline, and `--prompts FILE` reads one `{\"prompt\": ...}` per line.\n\n");
+                + "`--prompt` turns a written `\\n` into a newline, and `--prompts FILE` reads one `{\"prompt\": ...}` per line. "
+                + "`generate` samples at temperature 1, as the policies were judged here; `--greedy` gives each prompt's most likely "
+                + "answer, which is right more often (the table of correct answers per task family below has both).\n\n");
     }
 
     private void whatWasRun() {
