@@ -66,7 +66,8 @@ public final class RmCommand implements Command {
             }
             ModelFolder.saveReward(out, rm, tok);
             Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-rm", "loss", "accuracy");
-            System.out.printf("rm: validation accuracy %.3f -> %s%n", r.validationAccuracy(), out);
+            if (val.isEmpty()) System.out.printf("rm: no validation rankings (--validation) -> %s%n", out);
+            else System.out.printf("rm: validation accuracy %.3f -> %s%n", r.validationAccuracy(), out);
         }
         return 0;
     }
