@@ -127,13 +127,14 @@ class GptLibtorchParityTest {
         return new Shape(l);
     }
 
-    /** |a - b| / |b| by Euclidean norm, in double. */
+    /** How many of a's elements are NaN or infinite: which side of a failed comparison they came from. */
     static int nonFinite(float[] a) {
         int n = 0;
         for (float v : a) if (!Float.isFinite(v)) n++;
         return n;
     }
 
+    /** |a - b| / |b| by Euclidean norm, in double. */
     static double relativeError(float[] a, float[] b) {
         assertThat(a).hasSameSizeAs(b);
         double diff = 0, ref = 0;

@@ -7,7 +7,7 @@ import org.instruct4j.rlhf.world.WorldConfig;
 /**
  * Every size in the demo, in one place. {@link #standard} is README's default run (about 4.5 minutes on 2 AVX-512
  * cores; on 2 AVX2 cores, where the limit is 15, the previous recipe measured 9.3-13.7 and this one is estimated at
- * 10-14.5), {@link #quick} a smoke run of about 45 seconds, and {@link #forModel} the same recipe for a bigger model
+ * 9.8-14), {@link #quick} a smoke run of about 45 seconds, and {@link #forModel} the same recipe for a bigger model
  * (on a GPU).
  *
  * <p>The standard recipe spends its minutes where docs/REPRODUCTION.md's tuning record measured they buy the most
@@ -19,7 +19,8 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * demonstrations, not from pretraining: a sum it was shown it answers right 85-93% of the time greedy, one it was
  * not 42-50%, and 12,000 demonstrations show 644 of the 672 sums where 6,000 showed 555), PPO on 128 episodes per
  * iteration (twice the earlier 64: twice the policy steps, each on a batch whose advantages are whitened over more
- * episodes; 2 to 3 points of win rate against SFT with every seed, and a smaller alignment tax), a KL coefficient of
+ * episodes; 1.5 to 2.6 points of win rate against SFT with two seeds of three, the third level, and with every seed
+ * a smaller alignment tax), a KL coefficient of
  * 0.08 (at 0.02 PPO drifted away from what SFT could do: right greedy answers to word tasks 28% -> 5%), a
  * pretraining-mix coefficient of 0.1 (at 0.3 the pull towards text that the long SFT had partly forgotten cost 3-5
  * points of right answers with every seed), and the PPO policies evaluated as the average of their weights over the
