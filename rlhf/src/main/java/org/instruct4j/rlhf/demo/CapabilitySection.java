@@ -13,15 +13,31 @@ import org.instruct4j.rlhf.world.Task;
 /**
  * Whether the models can do the tasks, not only answer in the preferred form: the pretrained model's capability
  * probes, each policy's share of correct answers per task family (sampled at the evaluation temperature, and
- * greedy for SFT and PPO-ptx), and the paper's headline comparisons, PPO-ptx against GPT and against GPT-prompted.
+ * greedy for SFT and PPO-ptx), where PPO-ptx's win rate falls short of the answer key's, family by family, and the
+ * paper's headline comparisons, PPO-ptx against GPT and against GPT-prompted.
  *
  * @param correctByFamily policy (or "policy, greedy") -> family -> share of its held-out tasks answered correctly
  * @param rewardRightness family -> share of held-out tasks where the reward model scores the ideal answer above a
  *                        wrong one of the same form ({@link org.instruct4j.rlhf.eval.RewardRightness})
+ * @param winByFamily     family -> PPO-ptx's and the answer key's win rates against SFT on its tasks (training labelers)
  * @param headline        "PPO-ptx vs GPT", "PPO-ptx vs GPT-prompted" -> win rate by the training labelers
  */
 public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String, Map<String, Double>> correctByFamily,
-                                Map<String, Double> rewardRightness, Map<String, WinRate> headline) {
+                                Map<String, Double> rewardRightness, Map<String, FamilyWins> winByFamily,
+                                Map<String, WinRate> headline) {
+
+    /** One family's win rates against SFT: PPO-ptx's, and the answer key's (the ceiling). */
+    public record FamilyWins(WinRate ppoPtx, WinRate answerKey) {
+        /** Points of the overall win rate (over all evaluated tasks) the family leaves between PPO-ptx and the ceiling. */
+        public double pointsLeft(int allTasks) { return 100 * (answerKey.sum() - ppoPtx.sum()) / allTasks; }
+    }
+
+    /** Both win rates per family, from {@link org.instruct4j.rlhf.eval.HeadToHead#byFamily}. */
+    public static Map<String, FamilyWins> winByFamily(Map<String, WinRate> ppoPtx, Map<String, WinRate> answerKey) {
+        Map<String, FamilyWins> out = new TreeMap<>();
+        ppoPtx.forEach((family, w) -> out.put(family, new FamilyWins(w, answerKey.get(family))));
+        return out;
+    }
 
     /** The share of correct responses per family of the tasks (response i answers task i). */
     public static Map<String, Double> correctByFamily(List<Task> tasks, List<String> responses) {
@@ -52,6 +68,14 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
                 + "one of the same form (\"The answer is 23.\" for 12 + 5; another town than the passage's); 50% is blind to it, "
                 + "and what the reward model cannot see, PPO cannot learn from it:\n\n| family | ideal above wrong |\n|---|---|\n");
         rewardRightness.forEach((family, rate) -> s.append(f("| %s | %.0f%% |%n", family, 100 * rate)));
+        int all = winByFamily.values().stream().mapToInt(w -> w.ppoPtx().n()).sum();
+        s.append("\nWhere PPO-ptx's win rate against SFT stops short of the ceiling, family by family (training labelers). "
+                + "*Points left*: how much higher the overall win rate would be if PPO-ptx answered that family's tasks as the "
+                + "answer key does; the column sums to the gap between PPO-ptx and the answer key in the table of win rates:\n\n"
+                + "| family | tasks | PPO-ptx correct | PPO-ptx win rate | answer key | points left |\n|---|---|---|---|---|---|\n");
+        Map<String, Double> right = correctByFamily.get("PPO-ptx");
+        winByFamily.forEach((family, w) -> s.append(f("| %s | %d | %.1f%% | %.1f%% | %.1f%% | %.1f |%n", family, w.ppoPtx().n(),
+                100 * right.get(family), 100 * w.ppoPtx().rate(), 100 * w.answerKey().rate(), w.pointsLeft(all))));
         s.append("\nThe paper's headline, head to head (training labelers, 95% interval; the paper: 85 +- 3% and 71 +- 4%):\n\n");
         for (var e : headline.entrySet()) s.append(f("- %s: %s%n", e.getKey(), pct(e.getValue())));
         return s.append('\n').toString();
@@ -62,6 +86,10 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
         StringBuilder p = new StringBuilder("  GPT probes:");
         for (CapabilityProbes.Probe pr : probes) p.append(f(" %s %.0f%%;", pr.name(), 100 * pr.exact()));
         out.println(p);
+        int all = winByFamily.values().stream().mapToInt(w -> w.ppoPtx().n()).sum();
+        StringBuilder left = new StringBuilder("  PPO-ptx below the answer key, points of win rate by family:");
+        winByFamily.forEach((family, w) -> left.append(f(" %s %.1f;", family, w.pointsLeft(all))));
+        out.println(left);
         StringBuilder r = new StringBuilder("  reward model scores the ideal above a wrong answer:");
         rewardRightness.forEach((family, rate) -> r.append(f(" %s %.0f%%;", family, 100 * rate)));
         out.println(r);

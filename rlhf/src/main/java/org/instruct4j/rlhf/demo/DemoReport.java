@@ -90,6 +90,15 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
         j.put("policies", ps);
         j.put("answer_key_win_rate_training", answerKey.vsSftTraining().rate());
         j.put("answer_key_win_rate_heldout", answerKey.vsSftHeldOut().rate());
+        Map<String, Object> byFamily = new LinkedHashMap<>();
+        capabilities.winByFamily().forEach((family, w) -> {
+            Map<String, Object> f = new LinkedHashMap<>();
+            f.put("tasks", w.ppoPtx().n());
+            f.put("ppo_ptx", w.ppoPtx().rate());
+            f.put("answer_key", w.answerKey().rate());
+            byFamily.put(family, f);
+        });
+        j.put("win_rate_training_by_family", byFamily);
         j.put("rm_train_accuracy", rmTrainAccuracy);
         j.put("rm_validation_accuracy", rmValidationAccuracy);
         j.put("labeler_agreement_training", world.trainingAgreement());

@@ -106,8 +106,10 @@ final class Evaluation {
         Map<String, WinRate> headline = new LinkedHashMap<>();
         for (String name : List.of("GPT", "GPT-prompted"))
             headline.put("PPO-ptx vs " + name, HeadToHead.compare(tasks, responses.get("PPO-ptx"), responses.get(name), training));
+        Map<String, CapabilitySection.FamilyWins> winByFamily = CapabilitySection.winByFamily(
+                HeadToHead.byFamily(tasks, responses.get("PPO-ptx"), baseline, training), HeadToHead.byFamily(tasks, ideal, baseline, training));
         CapabilitySection capabilities = new CapabilitySection(CapabilityProbes.run(m.pretrained(), m.tokenizer(), 50, cfg.seed()), byFamily,
-                RewardRightness.idealOverWrong(m.rewardModel(), m.tokenizer(), tasks, seed + 11), headline);
+                RewardRightness.idealOverWrong(m.rewardModel(), m.tokenizer(), tasks, seed + 11), winByFamily, headline);
 
         Map<String, List<String>> examples = new LinkedHashMap<>();
         for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, Math.min(6, tasks.size())));

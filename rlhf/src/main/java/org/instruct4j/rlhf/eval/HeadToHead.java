@@ -1,6 +1,9 @@
 package org.instruct4j.rlhf.eval;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.rlhf.world.Labeler;
 import org.instruct4j.rlhf.world.Task;
@@ -19,12 +22,27 @@ public final class HeadToHead {
     private HeadToHead() {}
 
     public static WinRate compare(List<Task> tasks, List<String> model, List<String> baseline, List<Labeler> labelers) {
+        return WinRate.of(preferences(tasks, model, baseline, labelers));
+    }
+
+    /** {@link #compare} per task family, each prompt read by the same labeler as there (family -> win rate). */
+    public static Map<String, WinRate> byFamily(List<Task> tasks, List<String> model, List<String> baseline, List<Labeler> labelers) {
+        double[] p = preferences(tasks, model, baseline, labelers);
+        Map<String, List<Double>> grouped = new TreeMap<>();
+        for (int i = 0; i < p.length; i++) grouped.computeIfAbsent(tasks.get(i).family(), f -> new ArrayList<>()).add(p[i]);
+        Map<String, WinRate> out = new TreeMap<>();
+        grouped.forEach((family, ps) -> out.put(family, WinRate.of(ps.stream().mapToDouble(Double::doubleValue).toArray())));
+        return out;
+    }
+
+    /** For each prompt, the chance that its labeler (taken in turn) prefers the model's response to the baseline's. */
+    private static double[] preferences(List<Task> tasks, List<String> model, List<String> baseline, List<Labeler> labelers) {
         if (model.size() != tasks.size() || baseline.size() != tasks.size())
             throw new IllegalArgumentException("head-to-head needs one model and one baseline response per task");
         double[] p = new double[tasks.size()];
         for (int i = 0; i < p.length; i++)
             p[i] = labelers.get(i % labelers.size()).prefers(tasks.get(i), model.get(i), baseline.get(i));
-        return WinRate.of(p);
+        return p;
     }
 
     /** Mean Likert score of the responses as the labelers (in turn) read them. */

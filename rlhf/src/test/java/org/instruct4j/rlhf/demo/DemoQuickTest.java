@@ -1,6 +1,7 @@
 package org.instruct4j.rlhf.demo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayOutputStream;
@@ -58,17 +59,22 @@ class DemoQuickTest {
         cap.probes().forEach(p -> assertThat(p.exact()).isBetween(0.0, 1.0));
         assertThat(cap.correctByFamily()).containsKeys("GPT", "SFT", "PPO-ptx", "SFT, greedy", "PPO-ptx, greedy");
         cap.correctByFamily().values().forEach(byFamily -> assertThat(byFamily.values()).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0)));
+        assertThat(cap.winByFamily()).containsOnlyKeys(cap.correctByFamily().get("PPO-ptx").keySet());
+        double pointsLeft = cap.winByFamily().values().stream().mapToDouble(w -> w.pointsLeft(report.evalTasks())).sum();
+        assertThat(pointsLeft).as("the families' points left add up to the gap to the ceiling").isCloseTo(
+                100 * (report.answerKey().vsSftTraining().rate() - report.policies().get("PPO-ptx").vsSftTraining().rate()), within(1e-9));
         assertThat(cap.headline()).containsOnlyKeys("PPO-ptx vs GPT", "PPO-ptx vs GPT-prompted");
         assertThat(cap.rewardRightness()).isNotEmpty().allSatisfy((family, rate) -> assertThat(rate).isBetween(0.0, 1.0));
         String md = Files.readString(out.resolve("report.md"));
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example answers", "What was run",
                 "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks",
-                "Can the models do the tasks?", "last word of a list", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
+                "Can the models do the tasks?", "last word of a list", "points left", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
                 "./instruct4j generate --model " + out.resolve("models/ppo-ptx")).doesNotContain("NaN");
         for (String chart : ReportCharts.ALL) assertThat(md).contains("](" + chart + ")");
         JsonNode json = Jsonl.mapper().readTree(out.resolve("report.json").toFile());
         assertThat(json.path("policies").path("PPO-ptx").path("win_rate_training").isNumber()).isTrue();
         assertThat(json.path("answer_key_win_rate_training").isNumber()).isTrue();
+        assertThat(json.path("win_rate_training_by_family").path("arithmetic").path("answer_key").isNumber()).isTrue();
         String said = console.toString(StandardCharsets.UTF_8);
         assertThat(said).contains("== summary", "smoke test").doesNotContain("GptConfig[", "validation loss [");   // numbers, not Java lists
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("report.md")))).isEqualTo("rw-r--r--");
