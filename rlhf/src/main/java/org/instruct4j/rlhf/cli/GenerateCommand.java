@@ -13,14 +13,19 @@ import org.instruct4j.rlhf.generate.Generation;
 import org.instruct4j.rlhf.generate.Generator;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.train.ModelFolder;
+import org.instruct4j.rlhf.world.WorldFormat;
 
-/** `instruct4j generate`: samples responses from an LM folder for --prompt texts or a --prompts JSONL file. */
+/**
+ * `instruct4j generate`: samples responses from an LM folder for --instruction texts (put into the demo's prompt
+ * template), --prompt texts (as they are) or a --prompts JSONL file.
+ */
 public final class GenerateCommand implements Command {
     static final String PROMPT_FORMAT = """
             The demo's models, and models fine-tuned on its data, answer prompts of the form
               Instruction: <what to do>
               Response:
-            (two lines), for example --prompt "Instruction: Reverse the order of these words: red green blue\\nResponse:".""";
+            (two lines), for example --prompt "Instruction: Reverse the order of these words: red green blue\\nResponse:",
+            which --instruction "Reverse the order of these words: red green blue" writes for you.""";
 
     @Override public String name() { return "generate"; }
 
@@ -29,6 +34,8 @@ public final class GenerateCommand implements Command {
     @Override public int run(String[] args) throws Exception {
         Options o = CliOptions.common();
         o.addOption(CliOptions.opt("model", "DIR", "model folder (required)"));
+        o.addOption(Option.builder().longOpt("instruction").hasArgs().argName("TEXT")
+                .desc("an instruction (repeatable), asked in the demo's prompt form \"Instruction: TEXT\\nResponse:\"").get());
         o.addOption(Option.builder().longOpt("prompt").hasArgs().argName("TEXT")
                 .desc("a prompt (repeatable); a written \\n becomes a newline and \\\\ a backslash").get());
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL, one {\"prompt\": \"...\"} per line"));
@@ -64,9 +71,11 @@ public final class GenerateCommand implements Command {
         return 0;
     }
 
-    /** The --prompt texts (unescaped) and then the --prompts file's, in order; at least one. */
+    /** The --instruction prompts, the --prompt texts (unescaped) and then the --prompts file's, in order; at least one. */
     private static List<String> prompts(CommandLine cl) {
         List<String> texts = new ArrayList<>();
+        if (cl.getOptionValues("instruction") != null)
+            for (String t : cl.getOptionValues("instruction")) texts.add(WorldFormat.prompt(t.strip()));
         if (cl.getOptionValues("prompt") != null) for (String t : cl.getOptionValues("prompt")) texts.add(unescape(t));
         if (cl.hasOption("prompts")) {
             try {
@@ -75,7 +84,7 @@ public final class GenerateCommand implements Command {
                 throw new UserError(e.getMessage(), e);
             }
         }
-        if (texts.isEmpty()) throw new UserError("give --prompt TEXT or --prompts FILE (see instruct4j generate --help)");
+        if (texts.isEmpty()) throw new UserError("give --instruction TEXT, --prompt TEXT or --prompts FILE (see instruct4j generate --help)");
         return texts;
     }
 

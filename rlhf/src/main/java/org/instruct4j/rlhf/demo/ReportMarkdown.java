@@ -13,7 +13,6 @@ import org.instruct4j.rlhf.eval.CriterionRates;
 import org.instruct4j.rlhf.eval.LmScore;
 import org.instruct4j.rlhf.eval.WinRate;
 import org.instruct4j.rlhf.world.World;
-import org.instruct4j.rlhf.world.WorldFormat;
 
 /**
  * report.md, written to be read on its own: where the models are and how to talk to them, what was run (stages,
@@ -66,10 +65,11 @@ final class ReportMarkdown {
         s.append(f("Every model is a folder in `%s`: `gpt` (pretrained), `sft`, `rm` (the reward model), `ppo` and `ppo-ptx`. Each is a "
                 + "Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt) that every `instruct4j` command "
                 + "reads and that is written for transformers' `GPT2LMHeadModel.from_pretrained`. To talk to the PPO-ptx model:%n%n", folder));
-        s.append(f("    ./instruct4j generate --model %s --prompt \"%s\"%n%n", folder.resolve("ppo-ptx"),
-                WorldFormat.prompt(example.replace("\n", " ").replace("\"", "\\\"")).replace("\n", "\\n")));
+        s.append(f("    ./instruct4j generate --model %s --instruction \"%s\"%n%n", folder.resolve("ppo-ptx"),
+                example.replace("\n", " ").replace("\"", "\\\"")));
         s.append("The models were trained on prompts of the form `Instruction: ...` + newline + `Response:` and answer after it; "
-                + "`--prompt` turns a written `\\n` into a newline, and `--prompts FILE` reads one `{\"prompt\": ...}` per line. "
+                + "`--instruction` writes that form for you, `--prompt` takes a whole prompt (a written `\\n` becomes a newline), "
+                + "and `--prompts FILE` reads one `{\"prompt\": ...}` per line. "
                 + "`generate` samples at temperature 1, as the policies were judged here; `--greedy` gives each prompt's most likely "
                 + "answer, which is right more often (the table of correct answers per task family below has both).\n\n");
     }

@@ -38,12 +38,15 @@ final class DemoModelsInCli {
         Files.write(dir.resolve("prompts.jsonl"), Files.readAllLines(world.resolve(World.PPO_PROMPTS)).subList(0, 2));
         Files.writeString(dir.resolve("text.txt"), Files.readString(world.resolve(World.PRETRAIN)).substring(0, 2000));
 
-        // generate: README's example as printed (a written \n), and a JSONL file of prompts
+        // generate: an instruction, the same prompt written out as README's example prints it (a written \n), and a
+        // JSONL file of prompts
         String answer = stdout(() -> new GenerateCommand().run(new String[] {"--model", models.resolve("ppo-ptx").toString(),
+                "--instruction", "reverse the words: red green blue",
                 "--prompt", "Instruction: reverse the words: red green blue\\nResponse:", "--prompts", d + "/prompts.jsonl",
                 "--max-new", "8", "--greedy"}));
-        assertThat(answer).startsWith("Instruction: reverse the words: red green blue\nResponse:");
-        assertThat(answer.split("\n---\n", -1)).hasSize(4);   // three answers, each followed by ---
+        String[] answers = answer.split("\n---\n", -1);
+        assertThat(answers).hasSize(5);   // four answers, each followed by ---
+        assertThat(answers[0]).startsWith("Instruction: reverse the words: red green blue\nResponse:").isEqualTo(answers[1]);
 
         assertThat(new EvalCommand().run(new String[] {"--model", models.resolve("ppo").toString(), "--reward", models.resolve("rm").toString(),
                 "--prompts", d + "/prompts.jsonl", "--text", d + "/text.txt", "--max-new", "4"})).isZero();

@@ -69,7 +69,7 @@ class DemoQuickTest {
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example answers", "What was run",
                 "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks",
                 "Can the models do the tasks?", "last word of a list", "points left", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
-                "./instruct4j generate --model " + out.resolve("models/ppo-ptx")).doesNotContain("NaN");
+                "./instruct4j generate --model " + out.resolve("models/ppo-ptx") + " --instruction \"").doesNotContain("NaN");
         for (String chart : ReportCharts.ALL) assertThat(md).contains("](" + chart + ")");
         JsonNode json = Jsonl.mapper().readTree(out.resolve("report.json").toFile());
         assertThat(json.path("policies").path("PPO-ptx").path("win_rate_training").isNumber()).isTrue();
