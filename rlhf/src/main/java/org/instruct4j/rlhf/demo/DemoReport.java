@@ -16,6 +16,7 @@ import org.instruct4j.rlhf.eval.WinRate;
 import org.instruct4j.rlhf.rm.RmTrainer;
 import org.instruct4j.rlhf.sft.SftTrainer;
 import org.instruct4j.rlhf.train.MetricsLog;
+import org.instruct4j.rlhf.world.Task;
 import org.instruct4j.rlhf.world.WorldSummary;
 
 /**
@@ -25,7 +26,7 @@ import org.instruct4j.rlhf.world.WorldSummary;
 public record DemoReport(DemoConfig config, WorldSummary world, Map<String, PolicyResult> policies,
                          AnswerKey answerKey, Map<String, Rudeness> rudeness, Map<String, LmScore> publicNlp,
                          double rmTrainAccuracy, double rmValidationAccuracy,
-                         List<String> exampleInstructions, Map<String, List<String>> exampleResponses,
+                         List<Task> exampleTasks, Map<String, List<String>> exampleResponses,
                          List<Double> pretrainLosses, SftTrainer.Result sft, RmTrainer.Result rm,
                          MetricsLog ppoLog, MetricsLog ppoPtxLog, int evalTasks, CapabilitySection capabilities) {
 

@@ -114,7 +114,7 @@ final class Evaluation {
         Map<String, List<String>> examples = new LinkedHashMap<>();
         for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, Math.min(6, tasks.size())));
         return new DemoReport(cfg, summary, results, answerKey, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
-                tasks.subList(0, Math.min(6, tasks.size())).stream().map(Task::instruction).toList(), examples,
+                tasks.subList(0, Math.min(6, tasks.size())), examples,
                 m.pretrainLosses(), m.sftResult(), m.rmResult(), m.ppoLog(), m.ppoPtxLog(), tasks.size(), capabilities);
     }
 

@@ -12,6 +12,8 @@ import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.rlhf.eval.CriterionRates;
 import org.instruct4j.rlhf.eval.LmScore;
 import org.instruct4j.rlhf.eval.WinRate;
+import org.instruct4j.rlhf.world.Judge;
+import org.instruct4j.rlhf.world.Task;
 import org.instruct4j.rlhf.world.World;
 
 /**
@@ -60,7 +62,7 @@ final class ReportMarkdown {
 
     private void models() {
         Path folder = out.resolve("models");
-        String example = r.exampleInstructions().isEmpty() ? "Reverse the order of these words: red green blue" : r.exampleInstructions().get(0);
+        String example = r.exampleTasks().isEmpty() ? "Reverse the order of these words: red green blue" : r.exampleTasks().get(0).instruction();
         s.append("## The models\n\n");
         s.append(f("Every model is a folder in `%s`: `gpt` (pretrained), `sft`, `rm` (the reward model), `ppo` and `ppo-ptx`. Each is a "
                 + "Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt) that every `instruct4j` command "
@@ -235,10 +237,17 @@ final class ReportMarkdown {
 
     private void examples() {
         s.append("## Example answers\n\n");
-        for (int i = 0; i < r.exampleInstructions().size(); i++) {
-            s.append(f("**%s**%n%n", r.exampleInstructions().get(i).replace("\n", " ")));
-            for (var e : r.exampleResponses().entrySet())
-                s.append(f("- %s: %s%n", e.getKey(), e.getValue().get(i).strip().replace("\n", " \\n ")));
+        s.append("The first held-out tasks, each policy's sampled answer, and the task's checker's verdict (*right*: it solves the "
+                + "task). The checker reads the whole answer, so remarks after a right one can make it wrong: a list with more words "
+                + "after it is another list.\n\n");
+        for (int i = 0; i < r.exampleTasks().size(); i++) {
+            Task task = r.exampleTasks().get(i);
+            s.append(f("**%s**%n%n", task.instruction().replace("\n", " ")));
+            for (var e : r.exampleResponses().entrySet()) {
+                String answer = e.getValue().get(i);
+                s.append(f("- %s: %s *(%s)*%n", e.getKey(), answer.strip().replace("\n", " \\n "),
+                        Judge.judge(task, answer).correct() ? "right" : "wrong"));
+            }
             s.append('\n');
         }
     }

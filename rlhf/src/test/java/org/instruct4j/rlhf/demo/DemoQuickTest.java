@@ -67,7 +67,7 @@ class DemoQuickTest {
         assertThat(cap.rewardRightness()).isNotEmpty().allSatisfy((family, rate) -> assertThat(rate).isBetween(0.0, 1.0));
         String md = Files.readString(out.resolve("report.md"));
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example answers", "What was run",
-                "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks",
+                "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks", "checker's verdict", "*(wrong)*",
                 "Can the models do the tasks?", "last word of a list", "points left", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
                 "./instruct4j generate --model " + out.resolve("models/ppo-ptx") + " --instruction \"").doesNotContain("NaN");
         for (String chart : ReportCharts.ALL) assertThat(md).contains("](" + chart + ")");
