@@ -51,9 +51,34 @@ class GptLibtorchParityTest {
 
         List<String> checked = List.of("wte.weight", "wpe.weight", "h.0.ln_1.weight", "h.0.attn.c_attn.weight",
                 "h.0.attn.c_attn.bias", "h.1.attn.c_proj.weight", "h.1.mlp.c_fc.weight", "h.1.mlp.c_proj.bias", "ln_f.bias");
+        Reference ref = libtorch(model.parameters(), tokens, targets, checked);
+        // One CI run compared wte's gradient as NaN, once in dozens of runs, with no way left to tell which side held
+        // it. A non-finite value of the reference is its own glitch: it is computed again, once. Ours still fails.
+        if (ref.gradients().values().stream().anyMatch(g -> nonFinite(g) > 0)) {
+            System.out.println("libtorch's gradients held non-finite elements: computing the reference again");
+            ref = libtorch(model.parameters(), tokens, targets, checked);
+        }
+
+        double logitsError = relativeError(logits.toFloatArray(), ref.logits());
+        System.out.printf("logits relative error %.3g%n", logitsError);
+        assertThat(logitsError).as("logits").isLessThan(1e-4);
+        assertThat(loss.item()).isCloseTo(ref.loss(), org.assertj.core.data.Offset.offset(1e-4f));
+        for (String name : checked) {
+            float[] ours = model.parameters().get(name).grad().toFloatArray(), theirs = ref.gradients().get(name);
+            double error = relativeError(ours, theirs);
+            System.out.printf("gradient of %s relative error %.3g%n", name, error);
+            assertThat(error).as("gradient of %s (non-finite elements: instruct4j %d, libtorch %d)", name,
+                    nonFinite(ours), nonFinite(theirs)).isLessThan(1e-3);
+        }
+    }
+
+    /** libtorch's logits, mean loss and the gradients of the named parameters, from the same parameter values. */
+    record Reference(float[] logits, float loss, Map<String, float[]> gradients) {}
+
+    static Reference libtorch(Map<String, Tensor> parameters, int[] tokens, int[] targets, List<String> names) {
         try (NDManager nd = Engine.getEngine("PyTorch").newBaseManager()) {
             Map<String, NDArray> p = new LinkedHashMap<>();
-            for (Map.Entry<String, Tensor> e : model.parameters().entrySet()) {
+            for (Map.Entry<String, Tensor> e : parameters.entrySet()) {
                 NDArray a = nd.create(e.getValue().toFloatArray(), shape(e.getValue().shape()));
                 a.setRequiresGradient(true);
                 p.put(e.getKey(), a);
@@ -63,19 +88,9 @@ class GptLibtorchParityTest {
                 NDArray logp = refLogits.logSoftmax(-1);
                 NDArray refLoss = logp.mul(nd.create(targets, new Shape(B, T)).oneHot(CONFIG.vocabSize())).sum().neg().div(B * T);
                 gc.backward(refLoss);
-
-                double logitsError = relativeError(logits.toFloatArray(), refLogits.toFloatArray());
-                System.out.printf("logits relative error %.3g%n", logitsError);
-                assertThat(logitsError).as("logits").isLessThan(1e-4);
-                assertThat(loss.item()).isCloseTo(refLoss.getFloat(), org.assertj.core.data.Offset.offset(1e-4f));
-                for (String name : checked) {
-                    float[] ours = model.parameters().get(name).grad().toFloatArray();
-                    float[] theirs = p.get(name).getGradient().toFloatArray();
-                    double error = relativeError(ours, theirs);
-                    System.out.printf("gradient of %s relative error %.3g%n", name, error);
-                    assertThat(error).as("gradient of %s (non-finite elements: instruct4j %d, libtorch %d)", name,
-                            nonFinite(ours), nonFinite(theirs)).isLessThan(1e-3);
-                }
+                Map<String, float[]> gradients = new LinkedHashMap<>();
+                for (String name : names) gradients.put(name, p.get(name).getGradient().toFloatArray());
+                return new Reference(refLogits.toFloatArray(), refLoss.getFloat(), gradients);
             }
         }
     }
