@@ -34,7 +34,7 @@ final class CpuGemmPlain {
         boolean perMatrix = batch > 1 && (long) m * n * k <= SMALL_WORK;
         // Tasks are (matrix, band of rows) pairs; small matrices go whole, one per task.
         int perBatch = perMatrix ? 1 : bands;
-        GemmTasks.run(batch * perBatch, 1, parallel, (from, to) -> {
+        GemmTasks.run(batch * perBatch, parallel, (from, to) -> {
             for (int t = from; t < to; t++) {
                 int bi = t / perBatch, band = t % perBatch;
                 int i0 = perMatrix ? 0 : band * ROWS, i1 = perMatrix ? m : Math.min(m, i0 + ROWS);

@@ -84,7 +84,7 @@ final class CpuGemmVector {
         Problem pr = new Problem(transA, transB, m, n, k, alpha, a, b, beta, c);
         if (batch > 1 && (long) m * n * k <= SMALL_WORK) {
             // Many small matrices (attention heads): one whole matrix per task.
-            GemmTasks.run(batch, 1, parallel, (from, to) -> {
+            GemmTasks.run(batch, parallel, (from, to) -> {
                 for (int bi = from; bi < to; bi++)
                     pr.multiply(bi * strideA, bi * strideB, bi * strideC, false);
             });
@@ -142,7 +142,7 @@ final class CpuGemmVector {
                     int kBlocks = (p1 - p0 + KC - 1) / KC;
                     // Packed B of the chunk: k block q (at p0 + q * KC) starts at q * KC * ncPad, its panels follow;
                     // each task packs PACK_ROWS rows of one block, every panel.
-                    GemmTasks.run(kBlocks * SLICES_PER_BLOCK, 1, parallel, (from, to) -> {
+                    GemmTasks.run(kBlocks * SLICES_PER_BLOCK, parallel, (from, to) -> {
                         for (int t = from; t < to; t++) {
                             int q = t / SLICES_PER_BLOCK, pc = p0 + q * KC, kc = Math.min(KC, p1 - pc);
                             int rowFrom = t % SLICES_PER_BLOCK * PACK_ROWS;
@@ -168,7 +168,7 @@ final class CpuGemmVector {
             // Split columns would each pack the same A blocks (or read them in place): pack the chunk's A once.
             int mPad = (m + MR - 1) / MR * MR;
             float[] sharedA = groupCount > 1 ? packAllOfA(aOff, p0, p1, mPad, parallel) : null;
-            GemmTasks.run(rowBlocks * groupCount, 1, parallel, (from, to) -> {
+            GemmTasks.run(rowBlocks * groupCount, parallel, (from, to) -> {
                 Workspace ws = WORKSPACE.get();
                 for (int t = from; t < to; t++) {
                     int ic = (t / groupCount) * MC, g = t % groupCount;
@@ -190,7 +190,7 @@ final class CpuGemmVector {
         private float[] packAllOfA(int aOff, int p0, int p1, int mPad, boolean parallel) {
             float[] packed = WORKSPACE.get().sharedA(mPad * (p1 - p0));
             int rowBlocks = (m + MC - 1) / MC, kBlocks = (p1 - p0 + KC - 1) / KC;
-            GemmTasks.run(kBlocks * rowBlocks, 1, parallel, (from, to) -> {
+            GemmTasks.run(kBlocks * rowBlocks, parallel, (from, to) -> {
                 for (int t = from; t < to; t++) {
                     int pc = p0 + t / rowBlocks * KC, ic = t % rowBlocks * MC, kc = Math.min(KC, p1 - pc);
                     GemmPacking.packA(transA, a, aOff, m, k, ic, Math.min(MC, m - ic), pc, kc, packed,

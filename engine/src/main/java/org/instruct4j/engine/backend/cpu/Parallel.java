@@ -42,7 +42,19 @@ public final class Parallel {
     /** Runs body over [0, n) in chunks of at least grain items, on the calling thread and the helpers. */
     public static void forRange(int n, int grain, RangeBody body) {
         if (n <= 0) return;
-        int chunks = Math.min(THREADS * 4, Math.max(1, n / Math.max(1, grain)));
+        run(n, Math.min(THREADS * 4, Math.max(1, n / Math.max(1, grain))), body);
+    }
+
+    /**
+     * Runs body over [0, n), each item a chunk of its own, for items that each take tens of microseconds or more
+     * (a GEMM's C blocks): with four chunks per thread the last chunk can leave the other thread idle for an
+     * eighth of the call; with one item per chunk, for one item at most.
+     */
+    public static void forEachItem(int n, RangeBody body) {
+        if (n > 0) run(n, n, body);
+    }
+
+    private static void run(int n, int chunks, RangeBody body) {
         boolean[] inside = INSIDE.get();
         if (chunks <= 1 || HELPERS.length == 0 || inside[0] || Thread.currentThread() instanceof Helper) {
             body.run(0, n);

@@ -22,6 +22,17 @@ class ParallelTest {
             }
     }
 
+    @Test void forEachItemHandsOutOneItemPerChunk() {
+        for (int n : new int[] {1, 2, 9, 43, 1000}) {
+            AtomicIntegerArray seen = new AtomicIntegerArray(n);
+            Parallel.forEachItem(n, (from, to) -> {
+                assertThat(to - from).as("items in one chunk").isEqualTo(1);
+                seen.incrementAndGet(from);
+            });
+            for (int i = 0; i < n; i++) assertThat(seen.get(i)).as("n=%d item %d", n, i).isEqualTo(1);
+        }
+    }
+
     @Test void aChunksFailureReachesTheCallerAsItself() {
         assertThatThrownBy(() -> Parallel.forRange(1000, 1, (from, to) -> {
             if (from <= 700 && 700 < to) throw new IndexOutOfBoundsException("item 700");
