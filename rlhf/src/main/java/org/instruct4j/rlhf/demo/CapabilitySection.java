@@ -68,7 +68,7 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
                 + "one of the same form (\"The answer is 23.\" for 12 + 5; another town than the passage's); 50% is blind to it, "
                 + "and what the reward model cannot see, PPO cannot learn from it:\n\n| family | ideal above wrong |\n|---|---|\n");
         rewardRightness.forEach((family, rate) -> s.append(f("| %s | %.0f%% |%n", family, 100 * rate)));
-        int all = winByFamily.values().stream().mapToInt(w -> w.ppoPtx().n()).sum();
+        int all = evaluatedTasks();
         s.append("\nWhere PPO-ptx's win rate against SFT stops short of the ceiling, family by family (training labelers). "
                 + "*Points left*: how much higher the overall win rate would be if PPO-ptx answered that family's tasks as the "
                 + "answer key does; the column sums to the gap between PPO-ptx and the answer key in the table of win rates:\n\n"
@@ -86,7 +86,7 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
         StringBuilder p = new StringBuilder("  GPT probes:");
         for (CapabilityProbes.Probe pr : probes) p.append(f(" %s %.0f%%;", pr.name(), 100 * pr.exact()));
         out.println(p);
-        int all = winByFamily.values().stream().mapToInt(w -> w.ppoPtx().n()).sum();
+        int all = evaluatedTasks();
         StringBuilder left = new StringBuilder("  PPO-ptx below the answer key, points of win rate by family:");
         winByFamily.forEach((family, w) -> left.append(f(" %s %.1f;", family, w.pointsLeft(all))));
         out.println(left);
@@ -94,6 +94,9 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
         rewardRightness.forEach((family, rate) -> r.append(f(" %s %.0f%%;", family, 100 * rate)));
         out.println(r);
     }
+
+    /** The held-out tasks the win rates are over, all families together. */
+    private int evaluatedTasks() { return winByFamily.values().stream().mapToInt(w -> w.ppoPtx().n()).sum(); }
 
     private static String pct(WinRate w) { return f("%.1f%% [%.1f, %.1f]", 100 * w.rate(), 100 * w.lower95(), 100 * w.upper95()); }
 
