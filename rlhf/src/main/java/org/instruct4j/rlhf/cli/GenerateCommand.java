@@ -1,5 +1,8 @@
 package org.instruct4j.rlhf.cli;
 
+import java.io.BufferedReader;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import org.apache.commons.cli.CommandLine;
@@ -17,7 +20,7 @@ import org.instruct4j.rlhf.world.WorldFormat;
 
 /**
  * `instruct4j generate`: samples responses from an LM folder for --instruction texts (put into the demo's prompt
- * template), --prompt texts (as they are) or a --prompts JSONL file.
+ * template), --prompt texts (as they are), a --prompts JSONL file, or instructions typed one per line (--interactive).
  */
 public final class GenerateCommand implements Command {
     static final String PROMPT_FORMAT = """
@@ -39,6 +42,8 @@ public final class GenerateCommand implements Command {
         o.addOption(Option.builder().longOpt("prompt").hasArgs().argName("TEXT")
                 .desc("a prompt (repeatable); a written \\n becomes a newline and \\\\ a backslash").get());
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL, one {\"prompt\": \"...\"} per line"));
+        o.addOption(CliOptions.opt("interactive", null, "then read instructions from standard input, one per line, "
+                + "and answer each as it comes, until the input ends"));
         o.addOption(CliOptions.opt("max-new", "N", "maximum new tokens (default 64)"));
         o.addOption(CliOptions.opt("temperature", "T", "sampling temperature (default 1)"));
         o.addOption(CliOptions.opt("top-k", "K", "keep the K most likely tokens (default 0: all)"));
@@ -46,7 +51,8 @@ public final class GenerateCommand implements Command {
         o.addOption(CliOptions.opt("greedy", null, "take the most likely token"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args, "\n" + PROMPT_FORMAT);
         if (cl == null) return 0;
-        List<String> texts = prompts(cl);
+        boolean interactive = cl.hasOption("interactive");
+        List<String> texts = prompts(cl, interactive);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), 0f);
         SamplingConfig cfg;
         try {
@@ -55,24 +61,40 @@ public final class GenerateCommand implements Command {
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
+        Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText());
+        Rng rng = new Rng(CliOptions.seed(cl));
+        if (!texts.isEmpty()) answer(texts, lm, generator, cfg, rng);
+        if (interactive) {
+            BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
+            System.err.println("Type an instruction and press Enter; end with Ctrl-D.");
+            for (String line; (line = in.readLine()) != null; )
+                if (!line.isBlank()) answer(List.of(WorldFormat.prompt(line.strip())), lm, generator, cfg, rng);
+        }
+        return 0;
+    }
+
+    /** Samples a response to each prompt and prints the prompt with it, then a --- line. */
+    private static void answer(List<String> texts, ModelFolder.Lm lm, Generator generator, SamplingConfig cfg, Rng rng) {
         List<int[]> prompts = new ArrayList<>();
         for (String t : texts) {
             int[] ids = lm.tokenizer().encode(t);
             prompts.add(ids.length == 0 ? new int[] {lm.tokenizer().endOfText()} : ids);
         }
-        List<Generation> gens = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
-                .generate(prompts, cfg, new Rng(CliOptions.seed(cl)));
+        List<Generation> gens = generator.generate(prompts, cfg, rng);
         for (int i = 0; i < gens.size(); i++) {
             int[] ids = gens.get(i).tokens();
             int n = gens.get(i).endedWithEot() ? ids.length - 1 : ids.length;
             System.out.println(texts.get(i) + lm.tokenizer().decode(ids, 0, n));
             System.out.println("---");
         }
-        return 0;
+        System.out.flush();
     }
 
-    /** The --instruction prompts, the --prompt texts (unescaped) and then the --prompts file's, in order; at least one. */
-    private static List<String> prompts(CommandLine cl) {
+    /**
+     * The --instruction prompts, the --prompt texts (unescaped) and then the --prompts file's, in order; at least one
+     * unless the instructions come from standard input.
+     */
+    private static List<String> prompts(CommandLine cl, boolean interactive) {
         List<String> texts = new ArrayList<>();
         if (cl.getOptionValues("instruction") != null)
             for (String t : cl.getOptionValues("instruction")) texts.add(WorldFormat.prompt(t.strip()));
@@ -84,7 +106,8 @@ public final class GenerateCommand implements Command {
                 throw new UserError(e.getMessage(), e);
             }
         }
-        if (texts.isEmpty()) throw new UserError("give --instruction TEXT, --prompt TEXT or --prompts FILE (see instruct4j generate --help)");
+        if (texts.isEmpty() && !interactive)
+            throw new UserError("give --instruction TEXT, --prompt TEXT, --prompts FILE or --interactive (see instruct4j generate --help)");
         return texts;
     }
 

@@ -3,7 +3,9 @@ package org.instruct4j.rlhf.demo;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
+import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -47,6 +49,20 @@ final class DemoModelsInCli {
         String[] answers = answer.split("\n---\n", -1);
         assertThat(answers).hasSize(5);   // four answers, each followed by ---
         assertThat(answers[0]).startsWith("Instruction: reverse the words: red green blue\nResponse:").isEqualTo(answers[1]);
+        // --interactive: instructions typed one per line (a blank one skipped), each answered as the file's were
+        InputStream savedIn = System.in;
+        System.setIn(new ByteArrayInputStream("reverse the words: red green blue\n\nWhat is 3 plus 4?\n".getBytes(StandardCharsets.UTF_8)));
+        String typed;
+        try {
+            typed = stdout(() -> new GenerateCommand().run(new String[] {"--model", models.resolve("ppo-ptx").toString(),
+                    "--interactive", "--max-new", "8", "--greedy"}));
+        } finally {
+            System.setIn(savedIn);
+        }
+        String[] typedAnswers = typed.split("\n---\n", -1);
+        assertThat(typedAnswers).hasSize(3);
+        assertThat(typedAnswers[0]).isEqualTo(answers[0]);
+        assertThat(typedAnswers[1]).startsWith("Instruction: What is 3 plus 4?\nResponse:");
 
         assertThat(new EvalCommand().run(new String[] {"--model", models.resolve("ppo").toString(), "--reward", models.resolve("rm").toString(),
                 "--prompts", d + "/prompts.jsonl", "--text", d + "/text.txt", "--max-new", "4"})).isZero();
