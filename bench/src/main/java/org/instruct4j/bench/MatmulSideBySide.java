@@ -19,7 +19,10 @@ import org.instruct4j.engine.backend.cpu.Parallel;
  * JavaCPP's preset; libtorch's MKL takes its AVX2 path on AMD CPUs). OpenBLAS picks its kernel from the CPU's
  * identity, which a VM may hide (it falls back to the SSE "Nehalem" kernel): set OPENBLAS_CORETYPE (SkylakeX for
  * AVX-512, Haswell or Zen for AVX2) to give it its best one. The
- * three sides alternating call by call, so a busy (shared) machine slows all alike. Each peer works on native
+ * three sides alternate unit by unit, so a busy (shared) machine slows all alike. A unit is one call for a large
+ * shape and, for a small one, as many calls back to back as make about 0.4 GFLOP: in a training step one product
+ * follows another while the threads are awake, and a unit of one 0.1-ms call timed mostly how soon each side's
+ * threads woke up after the other sides' turns. Each peer works on native
  * copies of the inputs made once, as instruct4j works on its arrays. Prints the median wall-clock GFLOP/s of each
  * side and its GFLOP per process-CPU-second (all threads, native ones included; over all rounds together, as the
  * process clock ticks coarsely), which outside load moves less. Usage: {@code java --add-modules
@@ -37,6 +40,8 @@ public final class MatmulSideBySide {
     record GemmShape(String name, boolean transA, boolean transB, int m, int n, int k, int perStep) {}
 
     private static final int TOKENS = 16 * 96, DIM = 96, VOCAB = 1024, LAYERS = 3;
+    /** Work of one timed unit of a small shape (several calls back to back); a large shape's call is one unit. */
+    private static final double UNIT_FLOP = 4e8;
 
     private static final List<GemmShape> GPT2 = List.of(
             new GemmShape("", false, false, 4096, 768, 768, 1), new GemmShape("", false, false, 4096, 3072, 768, 1),
@@ -100,6 +105,7 @@ public final class MatmulSideBySide {
         for (int i = 0; i < a.length; i++) a[i] = (float) (rng.nextDouble() - 0.5);
         for (int i = 0; i < b.length; i++) b[i] = (float) (rng.nextDouble() - 0.5);
         double flop = 2.0 * m * n * k;
+        int calls = (int) Math.min(64, Math.ceil(UNIT_FLOP / flop));   // back to back in one timed unit
         // Process CPU time ticks coarsely (a small shape takes less than a tick), so it is summed over the rounds.
         double[][] wall = new double[3][rounds], own = new double[3][rounds];
         long[] cpuNs = new long[3];
@@ -127,18 +133,18 @@ public final class MatmulSideBySide {
                 for (int j = 0; j < 3; j++) {
                     int side = (j + Math.max(r, 0)) % 3;   // the order rotates every round
                     long c0 = os.getProcessCpuTime(), o0 = threadCpu.getCurrentThreadCpuTime(), t0 = System.nanoTime();
-                    sides[side].run();
+                    for (int call = 0; call < calls; call++) sides[side].run();
                     long t1 = System.nanoTime(), o1 = threadCpu.getCurrentThreadCpuTime(), c1 = os.getProcessCpuTime();
                     if (r < 0) continue;
-                    wall[side][r] = flop / (t1 - t0);
+                    wall[side][r] = calls * flop / (t1 - t0);
                     cpuNs[side] += c1 - c0;
-                    own[side][r] = flop / (o1 - o0);
+                    own[side][r] = calls * flop / (o1 - o0);
                 }
             }
         }
         double[] w = new double[3], u = new double[3], o = new double[3], ms = new double[3];
         for (int i = 0; i < 3; i++) {
-            w[i] = median(wall[i]); u[i] = flop * rounds / cpuNs[i]; o[i] = median(own[i]);
+            w[i] = median(wall[i]); u[i] = flop * calls * rounds / cpuNs[i]; o[i] = median(own[i]);
             ms[i] = flop / w[i] / 1e6;
         }
         String label = (s.name().isEmpty() ? "" : s.name() + " ") + (s.transA() ? "T" : "") + m + "x" + k + "x" + n
