@@ -1,6 +1,7 @@
 package org.instruct4j.engine.backend.cpu;
 
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.VectorMask;
 import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
@@ -33,6 +34,9 @@ final class GemmPacking {
         if (transA && mr == 4) {
             packTransposedFourRows(a, aOff + p0 * m + i0, m, mc / 4, kc, dst, dstBase);
             fromPanel = mc / 4 * 4;
+        } else if (transA && mr == 6) {
+            packTransposedSixRows(a, aOff + p0 * m + i0, m, mc / 6, kc, dst, dstBase);
+            fromPanel = mc / 6 * 6;
         }
         for (int ip = fromPanel; ip < mc; ip += mr) {
             int rows = Math.min(mr, mc - ip), d = dstBase + ip * kc;
@@ -45,6 +49,8 @@ final class GemmPacking {
                 }
             } else if (rows == 4 && mr == 4) {
                 packFourRows(a, aOff + (i0 + ip) * k + p0, k, kc, dst, d);
+            } else if (rows == 6 && mr == 6) {
+                packSixRows(a, aOff + (i0 + ip) * k + p0, k, kc, dst, d);
             } else {
                 // A(i, p) = a[i * k + p]: read each row once, scatter it with stride mr.
                 for (int r = 0; r < mr; r++) {
@@ -74,6 +80,74 @@ final class GemmPacking {
                 for (int q = p; q < p + steps; q++)
                     FloatVector.fromArray(FOUR, a, src + q * m + ip * 4).intoArray(dst, d + ip * 4 * kc + q * 4);
         }
+    }
+
+    /**
+     * The first {@code panels} full 6-row panels of a transposed A (k step p's rows at {@code src + p * m}, adjacent):
+     * a k step of a panel is 6 adjacent floats, copied as 8 (a 256-bit vector) whose 2 extra floats the next step
+     * overwrites. A panel's last step is copied one by one: its 2 extra floats would land past the panel, and read
+     * from A's last k row they could run past the array (earlier rows have at least m more floats after them).
+     * 6-row panels are the 16-lane machines' (AVX-512), where the element-by-element copy this replaces took 16% as
+     * long as the multiply of a weight gradient (96 x 1,536 x 384) on a Zen 5.
+     */
+    private static void packTransposedSixRows(float[] a, int src, int m, int panels, int kc, float[] dst, int d) {
+        for (int ip = 0; ip < panels; ip++) {
+            int from = src + ip * 6, to = d + ip * 6 * kc, last = kc - 1;
+            for (int p = 0; p < last; p++)
+                FloatVector.fromArray(EIGHT, a, from + p * m).intoArray(dst, to + p * 6);
+            for (int r = 0; r < 6; r++) dst[to + last * 6 + r] = a[from + last * m + r];
+        }
+    }
+
+    private static final VectorSpecies<Float> SIXTEEN = FloatVector.SPECIES_512;
+    /**
+     * For the 6-row transpose of 16 k steps ({@link #packSixRows}): output vector t's lane i holds row
+     * (16t + i) % 6 at step (16t + i) / 6. PICK01 picks it from rows 0 and 1 (index p, or 16 + p for row 1),
+     * PICK23 and PICK45 likewise from rows 2-3 and 4-5, and the masks say which pair a lane takes.
+     */
+    private static final float[] PICK01 = sixRowPicks(0), PICK23 = sixRowPicks(2), PICK45 = sixRowPicks(4);
+    private static final boolean[] FROM23 = sixRowLanes(2), FROM45 = sixRowLanes(4);
+
+    private static float[] sixRowPicks(int firstRow) {
+        float[] pick = new float[96];
+        for (int q = 0; q < 96; q++) {
+            int row = q % 6, step = q / 6;
+            if (row == firstRow || row == firstRow + 1) pick[q] = step + 16 * (row - firstRow);
+        }
+        return pick;
+    }
+
+    private static boolean[] sixRowLanes(int firstRow) {
+        boolean[] lanes = new boolean[96];
+        for (int q = 0; q < 96; q++) lanes[q] = q % 6 == firstRow || q % 6 == firstRow + 1;
+        return lanes;
+    }
+
+    /**
+     * One full 6-row panel of a row-major A (row r at {@code src + r * k}) on a 16-lane machine: 16 k steps at a
+     * time, the 6 x 16 block loaded as 6 vectors and transposed in registers into 6 vectors of the panel, each
+     * lane picked from a pair of rows by a two-vector permute and the pairs blended. The element-by-element copy it
+     * replaces took 8-9% as long as the multiply of a 96 x 256 block by 768 columns on a Zen 5.
+     */
+    private static void packSixRows(float[] a, int src, int k, int kc, float[] dst, int d) {
+        int p = 0;
+        for (; p + 16 <= kc; p += 16) {
+            FloatVector r0 = FloatVector.fromArray(SIXTEEN, a, src + p), r1 = FloatVector.fromArray(SIXTEEN, a, src + k + p);
+            FloatVector r2 = FloatVector.fromArray(SIXTEEN, a, src + 2 * k + p);
+            FloatVector r3 = FloatVector.fromArray(SIXTEEN, a, src + 3 * k + p);
+            FloatVector r4 = FloatVector.fromArray(SIXTEEN, a, src + 4 * k + p);
+            FloatVector r5 = FloatVector.fromArray(SIXTEEN, a, src + 5 * k + p);
+            for (int t = 0; t < 96; t += 16) {
+                FloatVector rows01 = FloatVector.fromArray(SIXTEEN, PICK01, t).selectFrom(r0, r1);
+                FloatVector rows23 = FloatVector.fromArray(SIXTEEN, PICK23, t).selectFrom(r2, r3);
+                FloatVector rows45 = FloatVector.fromArray(SIXTEEN, PICK45, t).selectFrom(r4, r5);
+                rows01.blend(rows23, VectorMask.fromArray(SIXTEEN, FROM23, t))
+                        .blend(rows45, VectorMask.fromArray(SIXTEEN, FROM45, t))
+                        .intoArray(dst, d + p * 6 + t);
+            }
+        }
+        for (; p < kc; p++)
+            for (int r = 0; r < 6; r++) dst[d + p * 6 + r] = a[src + r * k + p];
     }
 
     /** Eight lanes whatever the machine: a 4-row panel (MR on AVX2) takes two k steps per vector. */

@@ -9,7 +9,7 @@ import org.junit.jupiter.api.Test;
 /**
  * Packing is a copy into the micro-kernel's layout, so every packed float must be exactly the source element its
  * position names (or 0 in a ragged panel's padding), whichever copy loop a shape takes: the 4-row transpose in
- * registers, whole-vector B rows, the scalar paths for ragged panels, k tails and transposes.
+ * registers, the 6-row one, whole-vector B rows, the scalar paths for ragged panels, k tails and transposes.
  */
 class GemmPackingTest {
     private static final int LANES = FloatVector.SPECIES_PREFERRED.length();
@@ -21,8 +21,10 @@ class GemmPackingTest {
         float[] a = random(rng, m * k);
         for (int mr : new int[] {4, 6})
             for (boolean transA : new boolean[] {false, true})
-                // Block origins and sizes that give full and ragged panels, k ranges of 8n, 8n + 3 and under 8.
-                for (int[] block : new int[][] {{0, 23, 0, 45}, {3, 8, 5, 16}, {2, 13, 9, 19}, {0, 4, 40, 5}}) {
+                // Block origins and sizes that give full and ragged panels, k ranges of 8n, 8n + 3 and under 8 (and
+                // for the 6-row transpose in registers 16n, 16n + 13, a single step), and a block ending at A's end.
+                for (int[] block : new int[][] {{0, 23, 0, 45}, {3, 8, 5, 16}, {2, 13, 9, 19}, {0, 4, 40, 5},
+                        {5, 12, 3, 32}, {17, 6, 44, 1}, {11, 12, 29, 16}}) {
                     int i0 = block[0], mc = block[1], p0 = block[2], kc = block[3];
                     int panels = (mc + mr - 1) / mr;
                     float[] dst = new float[panels * mr * kc + 5];
