@@ -106,7 +106,7 @@ final class GemmPacking {
      * PICK23 and PICK45 likewise from rows 2-3 and 4-5, and the masks say which pair a lane takes.
      */
     private static final float[] PICK01 = sixRowPicks(0), PICK23 = sixRowPicks(2), PICK45 = sixRowPicks(4);
-    private static final boolean[] FROM23 = sixRowLanes(2), FROM45 = sixRowLanes(4);
+    private static final long[] FROM23 = sixRowLanes(2), FROM45 = sixRowLanes(4);
 
     private static float[] sixRowPicks(int firstRow) {
         float[] pick = new float[96];
@@ -117,17 +117,20 @@ final class GemmPacking {
         return pick;
     }
 
-    private static boolean[] sixRowLanes(int firstRow) {
-        boolean[] lanes = new boolean[96];
-        for (int q = 0; q < 96; q++) lanes[q] = q % 6 == firstRow || q % 6 == firstRow + 1;
+    /** Per output vector, the lanes (as bits) that hold row firstRow or firstRow + 1. */
+    private static long[] sixRowLanes(int firstRow) {
+        long[] lanes = new long[6];
+        for (int q = 0; q < 96; q++)
+            if (q % 6 == firstRow || q % 6 == firstRow + 1) lanes[q / 16] |= 1L << (q % 16);
         return lanes;
     }
 
     /**
      * One full 6-row panel of a row-major A (row r at {@code src + r * k}) on a 16-lane machine: 16 k steps at a
      * time, the 6 x 16 block loaded as 6 vectors and transposed in registers into 6 vectors of the panel, each
-     * lane picked from a pair of rows by a two-vector permute and the pairs blended. The element-by-element copy it
-     * replaces took 8-9% as long as the multiply of a 96 x 256 block by 768 columns on a Zen 5.
+     * lane picked from a pair of rows by a two-vector permute and the pairs blended. On a Zen 5 a 96 x 256 block
+     * takes 5.0-5.5 us so (3.5% of its multiply by 768 columns), the element-by-element copy it replaces 13-14; the
+     * blend masks made from bits, not loaded from boolean arrays, saved 2 of the 7 us the first version took.
      */
     private static void packSixRows(float[] a, int src, int k, int kc, float[] dst, int d) {
         int p = 0;
@@ -141,8 +144,8 @@ final class GemmPacking {
                 FloatVector rows01 = FloatVector.fromArray(SIXTEEN, PICK01, t).selectFrom(r0, r1);
                 FloatVector rows23 = FloatVector.fromArray(SIXTEEN, PICK23, t).selectFrom(r2, r3);
                 FloatVector rows45 = FloatVector.fromArray(SIXTEEN, PICK45, t).selectFrom(r4, r5);
-                rows01.blend(rows23, VectorMask.fromArray(SIXTEEN, FROM23, t))
-                        .blend(rows45, VectorMask.fromArray(SIXTEEN, FROM45, t))
+                rows01.blend(rows23, VectorMask.fromLong(SIXTEEN, FROM23[t / 16]))
+                        .blend(rows45, VectorMask.fromLong(SIXTEEN, FROM45[t / 16]))
                         .intoArray(dst, d + p * 6 + t);
             }
         }
