@@ -130,7 +130,7 @@ final class CpuAttention {
 
     private static void forwardBlocked(float[] q, float[] k, float[] v, float[] out, float[] lse, int[] start,
                                        int batch, int heads, int tq, int tk, int kvRows, int d, float scale) {
-        Parallel.forRange(batch * heads, 1, (from, to) -> {
+        Parallel.forEachItem(batch * heads, (from, to) -> {
             Scratch sc = SCRATCH.get().grow(QB * tk);
             float[] p = sc.p;
             for (int bh = from; bh < to; bh++) {
@@ -171,7 +171,7 @@ final class CpuAttention {
     private static void backwardBlocked(float[] q, float[] k, float[] v, float[] out, float[] lse, float[] dout,
                                         float[] dq, float[] dk, float[] dv, int[] start,
                                         int batch, int heads, int tq, int tk, int d, float scale) {
-        Parallel.forRange(batch * heads, 1, (from, to) -> {
+        Parallel.forEachItem(batch * heads, (from, to) -> {
             Scratch sc = SCRATCH.get().grow(QB * tk);
             float[] p = sc.p, ds = sc.ds;
             for (int bh = from; bh < to; bh++) {

@@ -50,8 +50,17 @@ final class CpuGemmVector {
     static final int PACK_A_PANELS = 4;
     /** Most floats of B packed at once (4 MiB): all of k for the small models, a few KC blocks for GPT-2. */
     static final int KCHUNK_FLOATS = 1 << 20;
-    /** Rows of a k block of B one packing task copies (KC / PACK_ROWS tasks per block, spread over threads). */
-    private static final int PACK_ROWS = 64, SLICES_PER_BLOCK = KC / PACK_ROWS;
+    /** Packing tasks per k block of B (each copies a slice of its rows), spread over threads. */
+    private static final int SLICES_PER_BLOCK = 4;
+
+    /**
+     * Rows of a kc-row block of B one packing task copies: a quarter, rounded up to 16 (whole tiles of the 16-lane
+     * transpose). A 96-deep block (the demo's k) makes 3 tasks; slices of 64 rows made 2, of 64 and 32 rows.
+     */
+    private static int sliceRows(int kc) {
+        int quarter = (kc + SLICES_PER_BLOCK - 1) / SLICES_PER_BLOCK;
+        return (quarter + 15) / 16 * 16;
+    }
     /** Per-matrix work (multiply-adds) below which a batch is spread over threads one matrix per task. */
     private static final long SMALL_WORK = 1L << 21;
 
@@ -141,14 +150,14 @@ final class CpuGemmVector {
                     int p0 = pChunk, p1 = Math.min(k, pChunk + chunk), j0 = jc;
                     int kBlocks = (p1 - p0 + KC - 1) / KC;
                     // Packed B of the chunk: k block q (at p0 + q * KC) starts at q * KC * ncPad, its panels follow;
-                    // each task packs PACK_ROWS rows of one block, every panel.
+                    // each task packs a slice of one block's rows, every panel.
                     GemmTasks.run(kBlocks * SLICES_PER_BLOCK, parallel, (from, to) -> {
                         for (int t = from; t < to; t++) {
                             int q = t / SLICES_PER_BLOCK, pc = p0 + q * KC, kc = Math.min(KC, p1 - pc);
-                            int rowFrom = t % SLICES_PER_BLOCK * PACK_ROWS;
+                            int slice = sliceRows(kc), rowFrom = t % SLICES_PER_BLOCK * slice;
                             if (rowFrom < kc)
                                 GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0, nc, packB, NR, q * KC * ncPad,
-                                        rowFrom, Math.min(kc, rowFrom + PACK_ROWS));
+                                        rowFrom, Math.min(kc, rowFrom + slice));
                         }
                     });
                     blocks(aOff, cOff, packB, p0, p1, ncPad, j0, nc, parallel);

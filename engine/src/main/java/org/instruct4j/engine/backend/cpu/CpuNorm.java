@@ -8,11 +8,12 @@ package org.instruct4j.engine.backend.cpu;
  */
 final class CpuNorm {
     /**
-     * Columns per task of the weight-gradient sums: two vectors, so a 96-wide model's sums spread over 3 (AVX-512)
-     * or 6 (AVX2) tasks (one block of 128 kept them on one thread). A multiple of the lanes, so the same columns fall
-     * in the scalar tail as with any other multiple, and every column is summed over rows in row order: the same bits.
+     * Columns per task of the weight-gradient sums: one vector, so a 96-wide model's sums spread over 6 (AVX-512) or
+     * 12 (AVX2) tasks (one block of 128 kept them on one thread; blocks of two vectors made 3 tasks on AVX-512, two
+     * for one thread and one for the other). A multiple of the lanes, so the same columns fall in the scalar tail as
+     * with any other multiple, and every column is summed over rows in row order: the same bits.
      */
-    private static final int COLUMN_BLOCK = 2 * Math.max(1, VectorSupport.FLOAT_LANES);
+    private static final int COLUMN_BLOCK = Math.max(1, VectorSupport.FLOAT_LANES);
 
     private CpuNorm() {}
 

@@ -47,8 +47,8 @@ public final class Parallel {
 
     /**
      * Runs body over [0, n), each item a chunk of its own, for items that each take tens of microseconds or more
-     * (a GEMM's C blocks): with four chunks per thread the last chunk can leave the other thread idle for an
-     * eighth of the call; with one item per chunk, for one item at most.
+     * (a GEMM's C blocks, an attention head): with four chunks per thread the last chunk can leave the other thread
+     * idle for an eighth of the call; with one item per chunk, for one item at most.
      */
     public static void forEachItem(int n, RangeBody body) {
         if (n > 0) run(n, n, body);
