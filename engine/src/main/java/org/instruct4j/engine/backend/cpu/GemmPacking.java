@@ -129,8 +129,8 @@ final class GemmPacking {
      * One full 6-row panel of a row-major A (row r at {@code src + r * k}) on a 16-lane machine: 16 k steps at a
      * time, the 6 x 16 block loaded as 6 vectors and transposed in registers into 6 vectors of the panel, each
      * lane picked from a pair of rows by a two-vector permute and the pairs blended. On a Zen 5 a 96 x 256 block
-     * takes 5.0-5.5 us so (3.5% of its multiply by 768 columns), the element-by-element copy it replaces 13-14; the
-     * blend masks made from bits, not loaded from boolean arrays, saved 2 of the 7 us the first version took.
+     * takes 5.0-5.5 us this way (3.5% of its multiply by 768 columns), 13-14 us element by element; blend masks
+     * made from bits rather than loaded from boolean arrays saved 2 of the 7 us the first version took.
      */
     private static void packSixRows(float[] a, int src, int k, int kc, float[] dst, int d) {
         int p = 0;
