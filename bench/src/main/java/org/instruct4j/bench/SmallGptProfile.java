@@ -9,6 +9,7 @@ import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.backend.Backends;
+import org.instruct4j.engine.backend.cpu.ParallelStats;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.ops.CrossEntropy;
@@ -35,6 +36,8 @@ import org.instruct4j.engine.optim.GradClip;
  * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.instruct4j.bench.SmallGptProfile \
  *     [pretrain,train,sft,ppo,gen] [seconds per round, default 6] [rounds, default 3]
  * </pre>
+ * With {@code -Dinstruct4j.parallelStats=true} each workload also prints, after its rounds, how long the helper
+ * threads sat idle inside its parallel calls, by call site ({@code ParallelStats}).
  */
 public final class SmallGptProfile {
     static final GptConfig CONFIG = new GptConfig(1024, 192, 3, 3, 96, 0.1f, 1e-5f);
@@ -69,6 +72,7 @@ public final class SmallGptProfile {
     static void measure(String name, Workload work, double seconds, int rounds) {
         long warmEnd = System.nanoTime() + (long) (seconds * 1e9);
         while (System.nanoTime() < warmEnd) work.run();
+        ParallelStats.reset();
         // Process CPU time per iteration too: on a shared machine it moves less than the wall clock.
         var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         double[] rates = new double[rounds];
@@ -85,6 +89,7 @@ public final class SmallGptProfile {
         Arrays.sort(sorted);
         System.out.printf("%-6s median %,.0f tokens/s  (range %,.0f .. %,.0f)%n", name, sorted[rounds / 2], sorted[0],
                 sorted[rounds - 1]);
+        if (ParallelStats.ENABLED) ParallelStats.summary(12).forEach(System.out::println);
     }
 
     /** A training step of config's model on batch x seq tokens; sft ignores the first ~third of each row's targets and pads the end. */

@@ -61,6 +61,7 @@ public final class Parallel {
             return;
         }
         Call call = new Call(body, n, chunks);
+        long postedAt = ParallelStats.ENABLED ? System.nanoTime() : 0;
         posted = call;
         for (Helper h : HELPERS) h.wake();
         inside[0] = true;
@@ -74,6 +75,8 @@ public final class Parallel {
         } finally {
             if (posted == call) posted = null;   // also when a chunk failed: the call's arrays must not stay reachable
         }
+        if (ParallelStats.ENABLED)
+            ParallelStats.record(body, chunks, System.nanoTime() - postedAt, call.helperBusyNanos.get(), HELPERS.length);
     }
 
     private static Helper[] helpers() {
@@ -133,6 +136,8 @@ public final class Parallel {
         private final RangeBody body;
         private final int n, chunks;
         private final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
+        /** Time the helpers spent in this call's chunks, kept only for {@link ParallelStats}. */
+        private final AtomicLong helperBusyNanos = new AtomicLong();
         private final Thread caller = Thread.currentThread();
         private volatile Throwable failure;
 
@@ -141,8 +146,10 @@ public final class Parallel {
         void runChunks() {
             for (int c; (c = next.getAndIncrement()) < chunks; ) {
                 try {
+                    long start = ParallelStats.ENABLED && Thread.currentThread() != caller ? System.nanoTime() : 0;
                     if (failure == null)
                         body.run((int) ((long) n * c / chunks), (int) ((long) n * (c + 1) / chunks));
+                    if (start != 0) helperBusyNanos.addAndGet(System.nanoTime() - start);
                 } catch (Throwable t) {
                     if (failure == null) failure = t;
                 } finally {
