@@ -136,8 +136,8 @@ public final class Parallel {
         private final RangeBody body;
         private final int n, chunks;
         private final AtomicInteger next = new AtomicInteger(), done = new AtomicInteger();
-        /** Time the helpers spent in this call's chunks, kept only for {@link ParallelStats}. */
-        private final AtomicLong helperBusyNanos = new AtomicLong();
+        /** Time the helpers spent in this call's chunks, kept only for {@link ParallelStats} (null when it is off). */
+        private final AtomicLong helperBusyNanos = ParallelStats.ENABLED ? new AtomicLong() : null;
         private final Thread caller = Thread.currentThread();
         private volatile Throwable failure;
 
