@@ -1,6 +1,5 @@
 package org.instruct4j.bench;
 
-import java.lang.management.ManagementFactory;
 import java.util.Arrays;
 
 /**
@@ -10,6 +9,13 @@ import java.util.Arrays;
  * group of threads ({@link ThreadCpu}) while that side ran. CPU time that one side's threads spend during the
  * other side's turn (a spinning OpenMP worker, a late garbage collection) is charged to the side whose turn it
  * is; the per-thread columns show how much that was.
+ *
+ * <p>A unit's CPU time is the process's, in nanoseconds ({@link ThreadCpu#processNanos}), read after a 1 ms pause in
+ * which its threads can go to sleep: Linux brings the CPU time of a thread still running on another core up to date
+ * only at its next scheduler tick (4 ms here) or switch, so a helper spinning when the unit ends lost on average half a
+ * tick from the unit it worked in (a 6 ms step of the tiny model: 1.67 cores, 2.0 read after the pause) and had it
+ * charged to the next unit, the other side's. The pause charges the unit with what its threads spin before they sleep
+ * (instruct4j's helpers 0.2 ms, OpenMP's by its wait policy).
  */
 final class SideBySide {
     interface Work {
@@ -37,7 +43,6 @@ final class SideBySide {
     private SideBySide() {}
 
     static Result run(String oursName, Work ours, String theirsName, Work theirs, int warmup, int rounds) {
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         ThreadCpu cpu = new ThreadCpu();
         Work[] work = {ours, theirs};
         double[][] wall = new double[2][rounds], cpuMs = new double[2][rounds];
@@ -47,9 +52,11 @@ final class SideBySide {
             for (int k = 0; k < 2; k++) {
                 int side = ((r & 1) == 0) == (k == 0) ? 0 : 1;
                 ThreadCpu.Snapshot before = cpu.snapshot();
-                long c0 = os.getProcessCpuTime(), t0 = System.nanoTime();
+                long c0 = ThreadCpu.processNanos(), t0 = System.nanoTime();
                 float result = work[side].run();
-                long t1 = System.nanoTime(), c1 = os.getProcessCpuTime();
+                long t1 = System.nanoTime();
+                settle();
+                long c1 = ThreadCpu.processNanos();
                 int done = r + warmup;
                 if (done < first[side].length) first[side][done] = result;
                 if (r < 0) continue;
@@ -60,6 +67,15 @@ final class SideBySide {
         }
         return new Result(new Side(oursName, wall[0], cpuMs[0], first[0], threads[0]),
                 new Side(theirsName, wall[1], cpuMs[1], first[1], threads[1]));
+    }
+
+    /** Sleeps 1 ms so the threads that just worked stop and their CPU time is brought up to date (see above). */
+    private static void settle() {
+        try {
+            Thread.sleep(1);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /** A table of both sides; units are what one unit of work processes (tokens), for the per-second column. */

@@ -74,13 +74,12 @@ public final class SmallGptProfile {
         while (System.nanoTime() < warmEnd) work.run();
         ParallelStats.reset();
         // Process CPU time per iteration too: on a shared machine it moves less than the wall clock.
-        var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
         double[] rates = new double[rounds];
         for (int r = 0; r < rounds; r++) {
-            long tokens = 0, c0 = os.getProcessCpuTime(), t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9), now;
+            long tokens = 0, c0 = ThreadCpu.processNanos(), t0 = System.nanoTime(), end = t0 + (long) (seconds * 1e9), now;
             int iters = 0;
             do { tokens += work.run(); iters++; now = System.nanoTime(); } while (now < end);
-            long c1 = os.getProcessCpuTime();
+            long c1 = ThreadCpu.processNanos();
             rates[r] = tokens / ((now - t0) / 1e9);
             System.out.printf("%-6s round %d: %,.0f tokens/s (%d iterations, %.1f ms each, %.1f ms CPU each)%n", name, r,
                     rates[r], iters, (now - t0) / 1e6 / iters, (c1 - c0) / 1e6 / iters);

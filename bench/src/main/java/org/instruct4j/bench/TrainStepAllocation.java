@@ -2,6 +2,7 @@ package org.instruct4j.bench;
 
 import java.lang.management.GarbageCollectorMXBean;
 import java.lang.management.ManagementFactory;
+import org.instruct4j.engine.backend.cpu.ParallelStats;
 
 /**
  * What a training step leaves to the garbage collector: instruct4j's step of {@link TrainStepSideBySide} alone
@@ -9,7 +10,9 @@ import java.lang.management.ManagementFactory;
  * the Java heap by all threads, and the collections that ran with their time. After the first step the array
  * pool should leave only a few MB per step and no collection. Usage: {@code java --add-modules
  * jdk.incubator.vector -XX:+UseParallelGC -Xss8m -Xmx6g -cp benchmarks.jar
- * org.instruct4j.bench.TrainStepAllocation [tiny|demo|gpt2] [steps, default 5]}
+ * org.instruct4j.bench.TrainStepAllocation [tiny|demo|gpt2] [steps, default 5]}. With
+ * {@code -Dinstruct4j.parallelStats=true} it also prints, for the steps after the first, how long the helper threads
+ * ran chunks and where they sat idle ({@link ParallelStats}).
  */
 public final class TrainStepAllocation {
     private TrainStepAllocation() {}
@@ -22,6 +25,7 @@ public final class TrainStepAllocation {
         System.out.printf("%s, batch %d x %d, max heap %.1f GB%n", size.name(), size.batch(), size.seq(),
                 Runtime.getRuntime().maxMemory() / 1e9);
         for (int s = 0; s < steps; s++) {
+            if (s == 1) ParallelStats.reset();
             long bytes = threads.getTotalThreadAllocatedBytes(), count = collections(), ms = collectionMs();
             long t0 = System.nanoTime();
             float loss = step.run();
@@ -30,6 +34,7 @@ public final class TrainStepAllocation {
                     (t1 - t0) / 1e6, (threads.getTotalThreadAllocatedBytes() - bytes) / 1e6, collections() - count,
                     collectionMs() - ms);
         }
+        if (ParallelStats.ENABLED) ParallelStats.summary(12).forEach(System.out::println);
     }
 
     private static long collections() {

@@ -12,11 +12,13 @@ import org.instruct4j.engine.backend.Buffer;
 public final class CpuBackend implements Backend {
     public static final CpuBackend INSTANCE = new CpuBackend();
     /**
-     * Elements per chunk of a copy or of the norm's sums: smaller work stays on the calling thread. Copies are
+     * Elements per chunk of a copy: smaller work stays on the calling thread. Copies are
      * cheap, and on a shared machine a helper that takes a chunk and is not scheduled stalls the caller: split at
      * 64K, the demo's step was 10 % slower under load; at 1M only GPT-2's large gradients are split.
      */
     static final int LARGE = 1 << 20;
+    /** Elements below which squared sums stay on the calling thread (about 16 us of adds). */
+    private static final long SMALL_SUMS = 1 << 14;
 
     private CpuBackend() {}
 
@@ -117,14 +119,18 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void sumSquaresEach(Buffer[] xs, Buffer out) {
-        // A sum in double is a chain of dependent adds (GPT-2's 124M gradients took 0.1 s on one core); two
-        // chains run side by side when whole buffers go to different threads, and the order inside each is kept.
+        // A sum in double is a chain of dependent adds, about a nanosecond an element (GPT-2's 124M gradients took
+        // 0.1 s on one core, the demo model's 0.4 M 0.4 ms); two chains run side by side when whole buffers go to
+        // different threads, each claimed on its own, and the order inside each is kept. Run on one thread, the
+        // demo's sums also sent the helper to sleep, and the AdamW step after them started without it.
         float[] o = f(out);
         long total = 0;
         for (Buffer x : xs) total += x.length();
-        Parallel.forRange(xs.length, total < LARGE ? xs.length : 1, (from, to) -> {
+        Parallel.RangeBody sums = (from, to) -> {
             for (int i = from; i < to; i++) o[i] = (float) CpuElementwise.sumSquares(f(xs[i]), (int) xs[i].length());
-        });
+        };
+        if (total < SMALL_SUMS) sums.run(0, xs.length);
+        else Parallel.forEachItem(xs.length, sums);
     }
 
     @Override public void gelu(Buffer x, Buffer out, long n) { CpuElementwise.gelu(f(x), f(out), (int) n); }

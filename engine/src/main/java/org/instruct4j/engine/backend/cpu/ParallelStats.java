@@ -16,6 +16,8 @@ public final class ParallelStats {
 
     /** Calls, wall nanoseconds, helper nanoseconds (wall x helpers) and the idle part of them, per site and chunks. */
     private static final Map<String, long[]> SITES = new ConcurrentHashMap<>();
+    /** When recording began (class load or the last {@link #reset}). */
+    private static volatile long since = System.nanoTime();
 
     private ParallelStats() {}
 
@@ -32,13 +34,20 @@ public final class ParallelStats {
         }
     }
 
-    /** A line for all calls, then the sites whose helpers waited longest, most first. */
+    /**
+     * A line for all calls, with the share of the time since recording began in which the helpers ran chunks (what
+     * they computed, not their spinning between calls, which the process's CPU time counts), then the sites whose
+     * helpers waited longest, most first.
+     */
     public static List<String> summary(int sites) {
-        long wall = 0, helperTime = 0, idle = 0;
+        long wall = 0, helperTime = 0, idle = 0, elapsed = System.nanoTime() - since;
         for (long[] s : SITES.values()) { wall += s[1]; helperTime += s[2]; idle += s[3]; }
+        int helpers = Math.max(1, Parallel.THREADS - 1);
         List<String> lines = new ArrayList<>();
-        lines.add(String.format("parallel calls: %.1f ms of wall time, helpers idle in them %.1f%%", wall / 1e6,
-                100.0 * idle / Math.max(1, helperTime)));
+        lines.add(String.format("parallel calls: %.1f ms of wall time (%.0f%% of the %.1f ms recorded), helpers idle in "
+                        + "them %.1f%%; helpers ran chunks %.1f%% of the time recorded", wall / 1e6,
+                100.0 * wall / Math.max(1, elapsed), elapsed / 1e6, 100.0 * idle / Math.max(1, helperTime),
+                100.0 * (helperTime - idle) / Math.max(1, elapsed * helpers)));
         SITES.entrySet().stream()
                 .sorted((a, b) -> Long.compare(b.getValue()[3], a.getValue()[3]))
                 .limit(sites)
@@ -48,5 +57,8 @@ public final class ParallelStats {
     }
 
     /** Forgets what was recorded (after a warm-up). */
-    public static void reset() { SITES.clear(); }
+    public static void reset() {
+        SITES.clear();
+        since = System.nanoTime();
+    }
 }

@@ -28,4 +28,17 @@ class ParallelStatsTest {
         assertThat(ParallelStats.summary(5).get(0)).contains("idle in them 25.0%");
         assertThat(ParallelStats.summary(5).get(1)).contains("over 16 chunks");
     }
+
+    @Test
+    void busyShareIsHelperTimeInChunksOverTheTimeRecorded() throws InterruptedException {
+        ParallelStats.reset();
+        Thread.sleep(100);
+        int helpers = Math.max(1, Parallel.THREADS - 1);
+        // The helpers ran chunks for 20 ms each (of a 25 ms call) in the 100 ms or more since the reset: 20% or less.
+        ParallelStats.record((from, to) -> {}, 4, 25_000_000, 20_000_000L * helpers, helpers);
+        String line = ParallelStats.summary(5).get(0);
+        double share = Double.parseDouble(line.replaceAll(".*helpers ran chunks ([0-9.]+)% of the time recorded.*", "$1"));
+        assertThat(share).isBetween(2.0, 20.0);
+        assertThat(line).contains("idle in them 20.0%");
+    }
 }
