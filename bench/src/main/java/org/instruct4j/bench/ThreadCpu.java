@@ -62,7 +62,8 @@ final class ThreadCpu {
     private static final MethodHandle CLOCK_GETTIME = clockGettime();
 
     /**
-     * CPU nanoseconds of the whole process, exact to the last scheduler switch of each of its threads. The JDK's
+     * CPU nanoseconds of the whole process: the calling thread's exact, every other thread's up to its last
+     * scheduler tick or switch (see {@link SideBySide} for why a caller lets them settle first). The JDK's
      * {@code OperatingSystemMXBean.getProcessCpuTime} counts in 10 ms ticks, as coarse as a tiny model's step, so a
      * per-step median of it read 10 ms for a 6 ms step that used 12 (1.6 cores for 2). Falls back to that bean where
      * {@code clock_gettime} cannot be called.

@@ -119,8 +119,8 @@ public final class CpuBackend implements Backend {
     }
 
     @Override public void sumSquaresEach(Buffer[] xs, Buffer out) {
-        // A sum in double is a chain of dependent adds, about a nanosecond an element (GPT-2's 124M gradients took
-        // 0.1 s on one core, the demo model's 0.4 M 0.4 ms); two chains run side by side when whole buffers go to
+        // A sum in double is a chain of dependent adds (GPT-2's 124M gradients took 0.1 s on one core, which puts
+        // the demo model's 0.4 M at about 0.3 ms); two chains run side by side when whole buffers go to
         // different threads, each claimed on its own, and the order inside each is kept. Run on one thread, the
         // demo's sums also sent the helper to sleep, and the AdamW step after them started without it.
         float[] o = f(out);
