@@ -33,8 +33,8 @@ import org.instruct4j.engine.optim.GradClip;
  * ids) is printed so runs before and after a change can be compared for results.
  *
  * <pre>
- * java --add-modules jdk.incubator.vector -cp bench/target/benchmarks.jar org.instruct4j.bench.SmallGptProfile \
- *     [pretrain,train,sft,ppo,gen] [seconds per round, default 6] [rounds, default 3]
+ * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp bench/target/benchmarks.jar \
+ *     org.instruct4j.bench.SmallGptProfile [pretrain,train,sft,ppo,gen] [seconds per round, default 6] [rounds, default 3]
  * </pre>
  * With {@code -Dinstruct4j.parallelStats=true} each workload also prints, after its rounds, how long the helper
  * threads sat idle inside its parallel calls, by call site ({@code ParallelStats}).
