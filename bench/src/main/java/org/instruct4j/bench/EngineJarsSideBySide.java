@@ -20,7 +20,8 @@ import java.util.stream.Stream;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss8m -Xmx8g \
- *     -cp bench/target/benchmarks.jar org.instruct4j.bench.EngineJarsSideBySide OLD_ENGINE_JAR NEW_ENGINE_JAR [tiny,demo,gpt2] [rounds scale, 1]
+ *     -cp bench/target/benchmarks.jar org.instruct4j.bench.EngineJarsSideBySide OLD_ENGINE_JAR NEW_ENGINE_JAR \
+ *     [tiny,demo,gpt2] [rounds scale, 1]
  * </pre>
  * (the engine jar of a build is engine/target/instruct4j-engine-*.jar; this build's is bench/target/lib's.)
  */
