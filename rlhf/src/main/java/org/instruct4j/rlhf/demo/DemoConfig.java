@@ -6,8 +6,8 @@ import org.instruct4j.rlhf.world.WorldConfig;
 
 /**
  * Every size in the demo, in one place. {@link #standard} is README's default run (about 4 minutes on 2 AVX-512
- * cores; on 2 AVX2 cores, where the limit is 15, an earlier recipe (run 33) measured 9.3-13.7 and this one is estimated at
- * 9.8-14), {@link #quick} a smoke run of about 45 seconds, and {@link #forModel} the same recipe for a bigger model
+ * cores; on 2 AVX2 cores, where the limit is 15, an earlier recipe (run 33) measured 9.3-13.7 and this one is
+ * estimated at 9.8-14), {@link #quick} a smoke run of about 45 seconds, and {@link #forModel} the same recipe for a bigger model
  * (on a GPU).
  *
  * <p>The standard recipe spends its minutes where docs/REPRODUCTION.md's tuning record measured they buy the most
@@ -22,7 +22,7 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * episodes; 1.5 to 2.6 points of win rate against SFT with two seeds of three, the third level, and with every seed
  * a smaller alignment tax), the value model's learning rate 6e-4 (it starts as the reward model, which was trained
  * at last tokens only, and at 2e-4 its estimates explained none of the returns' variance until iteration 11 of 40,
- * at 6e-4 from iteration 7; PPO-ptx's win rate half a point higher on average over four PPO seeds of each of the
+ * at 6e-4 from iteration 8; PPO-ptx's win rate half a point higher on average over four PPO seeds of each of the
  * three runs, within one run's noise, at no cost), a KL coefficient of 0.08 (at 0.02 PPO drifted away from what SFT
  * could do: right greedy answers to word tasks 28% -> 5%), a
  * pretraining-mix coefficient of 0.1 (at 0.3 the pull towards text that the long SFT had partly forgotten cost 3-5
