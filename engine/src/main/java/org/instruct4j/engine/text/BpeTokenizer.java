@@ -139,7 +139,9 @@ public final class BpeTokenizer {
      * Learns a byte-level BPE vocabulary of {@code vocabSize} tokens from the corpus (each element one document,
      * read as plain text). Starts from the 256 byte tokens in GPT-2's order, then repeatedly merges the most
      * frequent neighbouring pair inside pre-tokenized words; ties go to the pair with the smaller (left, right)
-     * ids, so the same corpus always gives the same merges. The special tokens get the last ids, in the order
+     * ids, so the same corpus always gives the same merges. No merge makes a token of two or more digits: numbers are
+     * read digit by digit (as LLaMA's tokenizer reads them), so "17" is "1" then "7". The files stay GPT-2's: the rule
+     * lives in the merges, so any GPT-2 tokenizer reading them splits numbers alike. The special tokens get the last ids, in the order
      * given, followed by {@value #END_OF_TEXT} and {@value #PAD} when the list lacks them; vocabSize counts them.
      * Training stops early (a smaller vocabulary) when no pair is left to merge.
      */

@@ -87,6 +87,7 @@ final class BpeTrainer {
         int learned = 0;
         while (learned < newTokens && !heap.isEmpty()) {
             Candidate top = heap.poll();
+            if (!mergeable(tokens, top.pair)) continue;
             PairStat stat = pairs.get(top.pair);
             if (stat == null || stat.count <= 0) continue;
             if (stat.count != top.count) {
@@ -143,6 +144,21 @@ final class BpeTrainer {
             right[r] = merges.get(r)[1];
         }
         return new Result(tokens, left, right);
+    }
+
+    /**
+     * Whether a pair may become a token: never one holding two digits, so every number is read digit by digit (as
+     * LLaMA's tokenizer splits them). A sum's last digit then depends on the operands' last digits only, a table of
+     * a hundred entries, where a token per number makes every sum an entry of its own.
+     */
+    private static boolean mergeable(List<String> tokens, long pair) {
+        return digits(tokens.get((int) (pair >>> 32))) + digits(tokens.get((int) pair)) <= 1;
+    }
+
+    private static int digits(String token) {
+        int n = 0;
+        for (int i = 0; i < token.length(); i++) if (token.charAt(i) >= '0' && token.charAt(i) <= '9') n++;
+        return n;
     }
 
     private static boolean containsPair(int[] sym, int n, int a, int b) {
