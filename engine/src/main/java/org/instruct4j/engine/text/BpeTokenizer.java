@@ -141,8 +141,9 @@ public final class BpeTokenizer {
      * frequent neighbouring pair inside pre-tokenized words; ties go to the pair with the smaller (left, right)
      * ids, so the same corpus always gives the same merges. No merge makes a token of two or more digits: numbers are
      * read digit by digit (as LLaMA's tokenizer reads them), so "17" is "1" then "7". The files stay GPT-2's: the rule
-     * lives in the merges, so any GPT-2 tokenizer reading them splits numbers alike. The special tokens get the last ids, in the order
-     * given, followed by {@value #END_OF_TEXT} and {@value #PAD} when the list lacks them; vocabSize counts them.
+     * lives in the merges, so any GPT-2 tokenizer reading them splits numbers alike. The special tokens get the last
+     * ids, in the order given, followed by {@value #END_OF_TEXT} and {@value #PAD} when the list lacks them; vocabSize
+     * counts them.
      * Training stops early (a smaller vocabulary) when no pair is left to merge.
      */
     public static BpeTokenizer train(Iterable<String> corpus, int vocabSize, List<String> specialTokens) {

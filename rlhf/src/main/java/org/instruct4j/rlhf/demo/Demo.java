@@ -141,8 +141,8 @@ public final class Demo {
     private Pretraining pretrain(BpeTokenizer tok, int[] corpus) throws IOException {
         Gpt gpt = new Gpt(cfg.model().withVocab(tok.vocabSize()), new Rng(cfg.seed()), cfg.device());
         // v2: the corpus repeats lists and facts (PretrainCorpus), which its settings do not show; v3: and says
-        // lists of towns and jobs again. The tokenizer's hash: a model saved with other merges (say, before numbers were
-        // read digit by digit) reads other token ids and must not be reused.
+        // lists of towns and jobs again. The tokenizer's hash: a model saved with other merges (say, before numbers
+        // were read digit by digit) reads other token ids and must not be reused.
         String key = "gpt v4 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
                 + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainSeqLen() + " " + cfg.pretrainLr() + " " + cfg.seed()
                 + " tokenizer " + Integer.toHexString(tok.hashCode());

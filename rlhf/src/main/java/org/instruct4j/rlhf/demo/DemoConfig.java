@@ -27,9 +27,10 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * could do: right greedy answers to word tasks 28% -> 5%), a
  * pretraining-mix coefficient of 0.05 (at 0.3 the pull towards text that the long SFT had partly forgotten cost 3-5
  * points of right answers with every seed; at 0.05 instead of 0.1 PPO-ptx wins half a point more against SFT over
- * twelve runs and still keeps half of PPO's regression on the pretraining text away, run 38), and the PPO policies evaluated as the average of their weights over the
- * steps (EMA decay 0.99; the paper's is 0.992): the reward model barely sees which number is right, so each step
- * moves the sums at random, and the average keeps more of what SFT knew (PPO-ptx's greedy sums 68% -> 82%). The
+ * twelve runs and still keeps half of PPO's regression on the pretraining text away, run 38), and the PPO policies
+ * evaluated as the average of their weights over the steps (EMA decay 0.99; the paper's is 0.992): the reward model
+ * barely sees which number is right, so each step moves the sums at random, and the average keeps more of what SFT
+ * knew (PPO-ptx's greedy sums 68% -> 82%). The
  * tokenizer (1,024 tokens) reads numbers digit by digit, as BpeTokenizer.train does for any corpus: a sum's last digit
  * is then a function of the operands' last digits, and the models learn more sums from the demonstrations (PPO-ptx
  * right on 57% of the held-out sums over three seeds with four PPO seeds each, against 49% with a token per number;
