@@ -30,11 +30,10 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * twelve runs and still keeps half of PPO's regression on the pretraining text away, run 38), and the PPO policies
  * evaluated as the average of their weights over the steps (EMA decay 0.99; the paper's is 0.992): the reward model
  * barely sees which number is right, so each step moves the sums at random, and the average keeps more of what SFT
- * knew (PPO-ptx's greedy sums 68% -> 82%). The
- * tokenizer (1,024 tokens) reads numbers digit by digit, as BpeTokenizer.train does for any corpus: a sum's last digit
- * is then a function of the operands' last digits, and the models learn more sums from the demonstrations (PPO-ptx
- * right on 57% of the held-out sums over three seeds with four PPO seeds each, against 49% with a token per number;
- * run 37).
+ * knew (PPO-ptx's greedy sums 68% -> 82%). The tokenizer (1,024 tokens) reads numbers digit by digit, as
+ * BpeTokenizer.train does for any corpus: a sum's last digit is then a function of the operands' last digits, and the
+ * models learn more sums from the demonstrations (PPO-ptx right on 57% of the held-out sums over three seeds with
+ * four PPO seeds each, against 49% with a token per number; run 37).
  *
  * <p>evalTemperature is 1 in both: the policies are judged on the distribution PPO optimises and the reward
  * model's rankings were sampled from (a lower temperature hides much of what the SFT model imitated, run-on
