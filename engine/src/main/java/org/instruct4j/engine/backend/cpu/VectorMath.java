@@ -20,6 +20,15 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code reduceLanes(ADD)} (its lane order is unspecified: the compiled form and the interpreted one differ) and the
  * transcendental {@code lanewise(EXP / TANH)} (an intrinsic when compiled, Math.exp when not). Lane sums go
  * through {@link #sumLanes} and exp is our own polynomial made of exact IEEE adds, multiplies and fmas.
+ *
+ * <p>A vector carried around a loop (an accumulator) is the argument of the op that updates it, never its receiver:
+ * {@code acc = v.add(acc)}, not {@code acc.add(v)}. C2 types a loop's vector variable as FloatVector rather than
+ * the machine's vector class, so a call on it is inlined only through the type profile of the JDK method it calls;
+ * when that method was compiled before it had one (at start-up, with the second core's compiler queue long, HotSpot
+ * compiles without profiling), the call stays virtual and boxes every vector for the rest of the run. About one run
+ * in ten of the demo's pretraining step did so in {@link #max}: 32 MB allocated a step, a collection every 16
+ * steps. With a freshly loaded vector as the receiver every type is exact and no profile is needed; add and max
+ * are commutative in IEEE arithmetic, so the bits are the same.
  */
 final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -48,7 +57,12 @@ final class VectorMath {
      * the same order whether the JIT has compiled this or not.
      */
     static float sumLanes(FloatVector v) {
-        for (VectorShuffle<Float> p : PAIRS) v = v.add(v.rearrange(p));
+        // Unrolled on the constant L rather than a loop over PAIRS: a loop would carry v as a vector whose type
+        // the compiler does not know exactly (see the class comment).
+        if (L >= 16) v = v.add(v.rearrange(PAIRS[PAIRS.length - 4]));
+        if (L >= 8) v = v.add(v.rearrange(PAIRS[PAIRS.length - 3]));
+        if (L >= 4) v = v.add(v.rearrange(PAIRS[PAIRS.length - 2]));
+        v = v.add(v.rearrange(PAIRS[PAIRS.length - 1]));
         return v.lane(0);
     }
 
@@ -139,13 +153,13 @@ final class VectorMath {
         FloatVector acc = FloatVector.broadcast(S, Float.NEGATIVE_INFINITY), acc1 = acc, acc2 = acc, acc3 = acc;
         int i = 0;
         for (int bound = n - 4 * L; i <= bound; i += 4 * L) {
-            acc = acc.max(FloatVector.fromArray(S, x, o + i));
-            acc1 = acc1.max(FloatVector.fromArray(S, x, o + i + L));
-            acc2 = acc2.max(FloatVector.fromArray(S, x, o + i + 2 * L));
-            acc3 = acc3.max(FloatVector.fromArray(S, x, o + i + 3 * L));
+            acc = FloatVector.fromArray(S, x, o + i).max(acc);
+            acc1 = FloatVector.fromArray(S, x, o + i + L).max(acc1);
+            acc2 = FloatVector.fromArray(S, x, o + i + 2 * L).max(acc2);
+            acc3 = FloatVector.fromArray(S, x, o + i + 3 * L).max(acc3);
         }
         acc = acc.max(acc1).max(acc2.max(acc3));
-        for (int bound = S.loopBound(n); i < bound; i += L) acc = acc.max(FloatVector.fromArray(S, x, o + i));
+        for (int bound = S.loopBound(n); i < bound; i += L) acc = FloatVector.fromArray(S, x, o + i).max(acc);
         float m = acc.reduceLanes(VectorOperators.MAX);
         for (; i < n; i++) m = Math.max(m, x[o + i]);
         return m;
@@ -154,7 +168,7 @@ final class VectorMath {
     static float sum(float[] x, int o, int n) {
         FloatVector acc = FloatVector.zero(S);
         int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) acc = acc.add(FloatVector.fromArray(S, x, o + i));
+        for (int bound = S.loopBound(n); i < bound; i += L) acc = FloatVector.fromArray(S, x, o + i).add(acc);
         float s = sumLanes(acc);
         for (; i < n; i++) s += x[o + i];
         return s;
@@ -167,7 +181,7 @@ final class VectorMath {
         for (int bound = S.loopBound(n); i < bound; i += L) {
             FloatVector e = exp(FloatVector.fromArray(S, x, o + i).sub(vs));
             if (out != null) e.intoArray(out, oo + i);
-            acc = acc.add(e);
+            acc = e.add(acc);
         }
         float s = sumLanes(acc);
         for (; i < n; i++) {
@@ -227,7 +241,7 @@ final class VectorMath {
         for (int bound = S.loopBound(cols); i < bound; i += L) {
             FloatVector g = FloatVector.fromArray(S, dout, o + i).mul(FloatVector.fromArray(S, w, i));
             FloatVector xhat = FloatVector.fromArray(S, x, o + i).sub(vmu).mul(vrs);
-            sg = sg.add(g);
+            sg = g.add(sg);
             sgx = g.fma(xhat, sgx);
         }
         float sumG = sumLanes(sg), sumGx = sumLanes(sgx);
@@ -344,16 +358,16 @@ final class VectorMath {
         for (; c + 16 <= to; c += 16) {
             DoubleVector s0 = DoubleVector.zero(D4), s1 = s0, s2 = s0, s3 = s0;
             for (int r = 0, o = c; r < rows; r++, o += cols) {
-                s0 = s0.add(widen(x, o));
-                s1 = s1.add(widen(x, o + 4));
-                s2 = s2.add(widen(x, o + 8));
-                s3 = s3.add(widen(x, o + 12));
+                s0 = widen(x, o).add(s0);
+                s1 = widen(x, o + 4).add(s1);
+                s2 = widen(x, o + 8).add(s2);
+                s3 = widen(x, o + 12).add(s3);
             }
             narrow(s0, out, c); narrow(s1, out, c + 4); narrow(s2, out, c + 8); narrow(s3, out, c + 12);
         }
         for (; c + 4 <= to; c += 4) {
             DoubleVector s = DoubleVector.zero(D4);
-            for (int r = 0, o = c; r < rows; r++, o += cols) s = s.add(widen(x, o));
+            for (int r = 0, o = c; r < rows; r++, o += cols) s = widen(x, o).add(s);
             narrow(s, out, c);
         }
         return c;
