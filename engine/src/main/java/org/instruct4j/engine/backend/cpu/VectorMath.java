@@ -54,11 +54,13 @@ final class VectorMath {
 
     /**
      * The lanes of v added in a fixed tree: lane i with lane i + L/2, then i + L/4, ... The same IEEE adds in
-     * the same order whether the JIT has compiled this or not.
+     * the same order whether the JIT has compiled this or not. Unrolled on the constant L (up to the Vector API's
+     * widest, 64 floats) rather than a loop, which would carry v as a vector whose class the compiler does not know
+     * (see the class comment). PAIRS[PAIRS.length - j] pairs lanes 2^(j-1) apart.
      */
     static float sumLanes(FloatVector v) {
-        // Unrolled on the constant L rather than a loop over PAIRS: a loop would carry v as a vector whose type
-        // the compiler does not know exactly (see the class comment).
+        if (L >= 64) v = v.add(v.rearrange(PAIRS[PAIRS.length - 6]));
+        if (L >= 32) v = v.add(v.rearrange(PAIRS[PAIRS.length - 5]));
         if (L >= 16) v = v.add(v.rearrange(PAIRS[PAIRS.length - 4]));
         if (L >= 8) v = v.add(v.rearrange(PAIRS[PAIRS.length - 3]));
         if (L >= 4) v = v.add(v.rearrange(PAIRS[PAIRS.length - 2]));
