@@ -25,9 +25,9 @@ import jdk.incubator.vector.VectorSpecies;
  * {@code acc = v.add(acc)}, not {@code acc.add(v)}. C2 types a loop's vector variable as FloatVector rather than
  * the machine's vector class, so a call on it is inlined only through the type profile of the JDK method it calls;
  * when that method was compiled before it had one (at start-up, with the second core's compiler queue long, HotSpot
- * compiles without profiling), the call stays virtual and boxes every vector for the rest of the run. About one run
- * in ten of the demo's pretraining step did so in {@link #max}: 32 MB allocated a step, a collection every 16
- * steps. With a freshly loaded vector as the receiver every type is exact and no profile is needed; add and max
+ * compiles without profiling), the call stays virtual and boxes every vector for the rest of the run. Seven runs in
+ * forty of the demo's pretraining step did so in {@link #max} (2-core Zen 5): 32 MB allocated a step, a collection
+ * every 16 steps. With a freshly loaded vector as the receiver every type is exact and no profile is needed; add and max
  * are commutative in IEEE arithmetic, so the bits are the same.
  */
 final class VectorMath {
