@@ -15,7 +15,7 @@ import org.junit.jupiter.api.Test;
  * The row primitives whose loops carry a vector compile well without any type profile (VectorMath's class comment):
  * in a child JVM run with {@code -XX:-UseTypeProfile}, where C2 uses no profile at all, none allocates once
  * compiled. With the accumulator as the receiver ({@code acc = acc.max(v)}) max allocated 12 KB a call there and
- * ran 30 times slower, as it did in about one run in ten of the demo's pretraining step.
+ * ran 30-40 times slower (2-core Zen 5), as it did in seven of forty runs of the demo's pretraining step.
  */
 class VectorMathProfileFreeTest {
     @Test void rowPrimitivesNeedNoTypeProfile() throws Exception {
