@@ -2,6 +2,7 @@ package org.instruct4j.rlhf.eval;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.util.ArrayList;
 import java.util.List;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
@@ -9,6 +10,7 @@ import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.world.PretrainCorpus;
+import org.instruct4j.rlhf.world.Vocab;
 import org.instruct4j.rlhf.world.WorldFormat;
 import org.junit.jupiter.api.Test;
 
@@ -22,19 +24,42 @@ class CapabilityProbesTest {
     }
 
     @Test
-    void everyItemsAnswerFollowsFromItsText() {
+    void everyItemAcceptsItsAnswerAndNothingElse() {
         Rng rng = new Rng(3);
         for (int i = 0; i < 200; i++) {
             CapabilityProbes.Item last = CapabilityProbes.item("last word of a list", rng);
             List<String> words = List.of(last.text().replace(" Last word:", "").split(" "));
-            assertThat(last.answer()).containsExactly(words.getLast());
+            assertThat(last.accepts()).accepts(List.of(words.getLast())).rejects(List.of(words.getFirst()), words);
             CapabilityProbes.Item back = CapabilityProbes.item("list backwards", rng);
-            assertThat(back.answer()).isEqualTo(List.of(back.text().replace(" Backwards:", "").split(" ")).reversed());
+            List<String> given = List.of(back.text().replace(" Backwards:", "").split(" "));
+            assertThat(back.accepts()).accepts(given.reversed()).rejects(given);
             CapabilityProbes.Item fact = CapabilityProbes.item("fact stated earlier", rng);
-            assertThat(fact.text().substring(0, fact.text().lastIndexOf('.'))).contains(" " + fact.answer().getFirst() + ".");
+            String passage = fact.text().substring(0, fact.text().lastIndexOf('.'));
+            String town = passage.split(" lives in ")[1].split("\\.")[0], job = passage.split(" is a ")[1].split("\\.")[0];
+            boolean asksTown = fact.text().endsWith(" is");
+            assertThat(fact.accepts()).accepts(List.of(asksTown ? town : job)).rejects(List.of(asksTown ? job : town));
             CapabilityProbes.Item sum = CapabilityProbes.item("small sum", rng);
             String[] ab = sum.text().replace(" is", "").split(" plus ");
-            assertThat(sum.answer()).containsExactly(String.valueOf(Integer.parseInt(ab[0]) + Integer.parseInt(ab[1])));
+            int total = Integer.parseInt(ab[0]) + Integer.parseInt(ab[1]);
+            assertThat(sum.accepts()).accepts(List.of(String.valueOf(total))).rejects(List.of(String.valueOf(total + 1)));
+        }
+    }
+
+    @Test
+    void aListOfAKindNeedsAsManyItemsAsAnnouncedEachOfTheKindNoneTwice() {
+        Rng rng = new Rng(4);
+        for (int i = 0; i < 100; i++) {
+            CapabilityProbes.Item list = CapabilityProbes.item("list of a kind, none twice", rng);
+            String[] announced = list.text().replace("Here are ", "").replace(":", "").split(" ");
+            int k = Integer.parseInt(announced[0]);
+            List<String> members = Vocab.CATEGORIES.get(announced[1]);
+            List<String> right = members.subList(0, k);
+            List<String> oneTwice = new ArrayList<>(right);
+            oneTwice.set(k - 1, right.getFirst());
+            List<String> oneShort = right.subList(0, k - 1);
+            List<String> otherKind = new ArrayList<>(right);
+            otherKind.set(0, announced[1].equals("fruits") ? "hammer" : "apple");
+            assertThat(list.accepts()).accepts(right, members.reversed().subList(0, k)).rejects(oneTwice, oneShort, otherKind);
         }
     }
 
@@ -45,7 +70,7 @@ class CapabilityProbesTest {
         Gpt model = new Gpt(GptConfig.tiny().withVocab(tok.vocabSize()), new Rng(1), Device.CPU);
         List<CapabilityProbes.Probe> probes = CapabilityProbes.run(model, tok, 10, 5);
         assertThat(probes).extracting(CapabilityProbes.Probe::name).containsExactlyElementsOf(CapabilityProbes.names());
-        assertThat(probes).allSatisfy(p -> assertThat(p.exact()).isZero());
+        assertThat(probes).allSatisfy(p -> assertThat(p.passed()).isZero());
         assertThat(CapabilityProbes.run(model, tok, 10, 5)).isEqualTo(probes);
     }
 }
