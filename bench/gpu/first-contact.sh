@@ -2,7 +2,7 @@
 # First contact with a GPU: everything the CPU could not prove, in one call of at most 8 minutes on the lent GPU
 # machine (CUDA 13, PyTorch, no Java).
 #
-#   here:  ../shared/tools/gpu-pack --build --tests      (packs the JRE, the jars and the test classes into .gpu/)
+#   here:  bash bench/gpu/pack.sh                        (packs the JRE, the jars and the test classes into .gpu/)
 #   there: run(command="bash bench/gpu/first-contact.sh", carry=[".gpu"], timeout_s=540)
 #
 # Steps, each under its own time limit so one that hangs or fails cannot eat the others' time:
@@ -75,7 +75,7 @@ tests() {  # tests NAME CLASS...: sets sel to the JUnit console launcher's argum
 }
 
 if [ ! -x .gpu/java ] || [ ! -x .gpu/junit ]; then
-  echo "first-contact: .gpu/java or .gpu/junit is missing: run ../shared/tools/gpu-pack --build --tests here and carry [\".gpu\"]" \
+  echo "first-contact: .gpu/java or .gpu/junit is missing: run bash bench/gpu/pack.sh here and carry [\".gpu\"]" \
     | tee "$out/summary.md" >&2
   exit 2
 fi
