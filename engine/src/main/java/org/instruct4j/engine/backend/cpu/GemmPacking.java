@@ -69,16 +69,28 @@ final class GemmPacking {
 
     /**
      * The first {@code panels} full 4-row panels of a transposed A (k step p's rows at {@code src + p * m}, adjacent):
-     * a k step of a panel is one 128-bit copy. Four k steps at a time across all panels, so each source row is read
-     * once, in order: panel by panel, a row stride of 1,024 floats (the demo's logits gradient) put every k step of a
-     * panel in the same L1 set and each source line was fetched again for each of its four panels.
+     * a k step of a panel is one 128-bit copy. Four panels at a time, k step by k step: a step's 16 floats are one
+     * cache line of the source, read once for all four, and each panel's destination is written in order. Panel by
+     * panel, a row stride of 1,024 floats (the demo's logits gradient) put every k step of a panel in the same L1 set
+     * and each source line was fetched again for each of its four panels; four k steps at a time across all the
+     * panels, the panels' destinations (kc * 4 floats apart: 4 KiB) fell in one L1 set instead, sixteen of them
+     * (2-core Zen 5 with AVX2's instructions, copying a 3072 x 96 X^T: 59.5 us that way, 31.6 us this way).
      */
     private static void packTransposedFourRows(float[] a, int src, int m, int panels, int kc, float[] dst, int d) {
-        for (int p = 0; p < kc; p += 4) {
-            int steps = Math.min(4, kc - p);
-            for (int ip = 0; ip < panels; ip++)
-                for (int q = p; q < p + steps; q++)
-                    FloatVector.fromArray(FOUR, a, src + q * m + ip * 4).intoArray(dst, d + ip * 4 * kc + q * 4);
+        int ip = 0;
+        for (; ip + 4 <= panels; ip += 4) {
+            int s = src + ip * 4, t0 = d + ip * 4 * kc, t1 = t0 + 4 * kc, t2 = t1 + 4 * kc, t3 = t2 + 4 * kc;
+            for (int p = 0; p < kc; p++) {
+                int sp = s + p * m, tp = p * 4;
+                FloatVector.fromArray(FOUR, a, sp).intoArray(dst, t0 + tp);
+                FloatVector.fromArray(FOUR, a, sp + 4).intoArray(dst, t1 + tp);
+                FloatVector.fromArray(FOUR, a, sp + 8).intoArray(dst, t2 + tp);
+                FloatVector.fromArray(FOUR, a, sp + 12).intoArray(dst, t3 + tp);
+            }
+        }
+        for (; ip < panels; ip++) {
+            int s = src + ip * 4, t = d + ip * 4 * kc;
+            for (int p = 0; p < kc; p++) FloatVector.fromArray(FOUR, a, s + p * m).intoArray(dst, t + p * 4);
         }
     }
 
