@@ -52,6 +52,8 @@ public final class DemoCommand implements Command {
         if (saveEvery < 0 || saveEvery > Integer.MAX_VALUE) throw new UserError("--save-every takes a number of steps >= 0, got " + saveEvery);
         new Demo(cfg, out, System.out, cl.hasOption("resume"), (int) saveEvery).run();
         System.out.println("\nreport: " + out.resolve("report.md"));
+        System.out.println("ask the PPO-ptx model yourself: ./instruct4j generate --model " + out.resolve("models").resolve("ppo-ptx")
+                + " --interactive");
         return 0;
     }
 

@@ -116,6 +116,9 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
                     pct(e.getValue().vsSftHeldOut()), e.getValue().likert()));
         out.println(f("  %-13s %s   held-out %s   (the ceiling: the world's ideal answers)", "answer key",
                 pct(answerKey.vsSftTraining()), pct(answerKey.vsSftHeldOut())));
+        StringBuilder right = new StringBuilder("  right answers (the tasks' checkers):");
+        policies.forEach((name, p) -> right.append(f(" %s %.1f%%,", name, 100 * p.rates().correct())));
+        out.println(right.substring(0, right.length() - 1));
         out.println(f("  hallucination (closed-domain): GPT %.1f%%, SFT %.1f%%, PPO-ptx %.1f%%",
                 100 * policies.get("GPT").rates().hallucinates(), 100 * policies.get("SFT").rates().hallucinates(),
                 100 * policies.get("PPO-ptx").rates().hallucinates()));

@@ -101,8 +101,11 @@ final class Evaluation {
         Map<String, Map<String, Double>> byFamily = new LinkedHashMap<>();
         for (String name : POLICIES) byFamily.put(name, CapabilitySection.correctByFamily(tasks, responses.get(name)));
         SamplingConfig greedy = SamplingConfig.greedy(cfg.maxNewTokens());
-        for (String name : List.of("SFT", "PPO-ptx"))
-            byFamily.put(name + ", greedy", CapabilitySection.correctByFamily(tasks, respond(modelOf(name), prompts, greedy, stream(seed, "greedy " + name))));
+        Map<String, List<String>> greedyResponses = new LinkedHashMap<>();
+        for (String name : List.of("SFT", "PPO-ptx")) {
+            greedyResponses.put(name, respond(modelOf(name), prompts, greedy, stream(seed, "greedy " + name)));
+            byFamily.put(name + ", greedy", CapabilitySection.correctByFamily(tasks, greedyResponses.get(name)));
+        }
         Map<String, WinRate> headline = new LinkedHashMap<>();
         for (String name : List.of("GPT", "GPT-prompted"))
             headline.put("PPO-ptx vs " + name, HeadToHead.compare(tasks, responses.get("PPO-ptx"), responses.get(name), training));
@@ -111,10 +114,14 @@ final class Evaluation {
         CapabilitySection capabilities = new CapabilitySection(CapabilityProbes.run(m.pretrained(), m.tokenizer(), 50, cfg.seed()), byFamily,
                 RewardRightness.idealOverWrong(m.rewardModel(), m.tokenizer(), tasks, seed + 11), winByFamily, headline);
 
+        // The examples: every policy's sampled answer, as judged, and PPO-ptx's most likely one (what `generate
+        // --greedy` answers), so a reader can tell a slip of sampling from a task the model cannot do.
+        int shown = Math.min(6, tasks.size());
         Map<String, List<String>> examples = new LinkedHashMap<>();
-        for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, Math.min(6, tasks.size())));
+        for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, shown));
+        examples.put("PPO-ptx, greedy", greedyResponses.get("PPO-ptx").subList(0, shown));
         return new DemoReport(cfg, summary, results, answerKey, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
-                tasks.subList(0, Math.min(6, tasks.size())), examples,
+                tasks.subList(0, shown), examples,
                 m.pretrainLosses(), m.sftResult(), m.rmResult(), m.ppoLog(), m.ppoPtxLog(), tasks.size(), capabilities);
     }
 

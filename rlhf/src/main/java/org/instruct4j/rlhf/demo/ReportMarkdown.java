@@ -238,9 +238,10 @@ final class ReportMarkdown {
 
     private void examples() {
         s.append("## Example answers\n\n");
-        s.append("The first held-out tasks, each policy's sampled answer, and the task's checker's verdict (*right*: it solves the "
-                + "task). The checker reads the whole answer, so remarks after a right one can make it wrong: a list with more words "
-                + "after it is another list.\n\n");
+        s.append("The first held-out tasks, each policy's sampled answer (temperature 1, as judged above), PPO-ptx's greedy answer "
+                + "(its most likely one, what `generate --greedy` gives; not judged above), and the task's checker's verdict "
+                + "(*right*: it solves the task). The checker reads the whole answer, so remarks after a right one can make it wrong: "
+                + "a list with more words after it is another list.\n\n");
         for (int i = 0; i < r.exampleTasks().size(); i++) {
             Task task = r.exampleTasks().get(i);
             s.append(f("**%s**%n%n", task.instruction().replace("\n", " ")));

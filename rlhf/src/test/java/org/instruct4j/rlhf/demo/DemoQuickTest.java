@@ -68,7 +68,7 @@ class DemoQuickTest {
         String md = Files.readString(out.resolve("report.md"));
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example answers", "What was run",
                 "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks", "checker's verdict", "*(wrong)*",
-                "Can the models do the tasks?", "last word of a list", "points left", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
+                "Can the models do the tasks?", "- PPO-ptx, greedy: ", "last word of a list", "points left", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
                 "./instruct4j generate --model " + out.resolve("models/ppo-ptx") + " --instruction \"").doesNotContain("NaN");
         for (String chart : ReportCharts.ALL) assertThat(md).contains("](" + chart + ")");
         JsonNode json = Jsonl.mapper().readTree(out.resolve("report.json").toFile());
@@ -76,7 +76,8 @@ class DemoQuickTest {
         assertThat(json.path("answer_key_win_rate_training").isNumber()).isTrue();
         assertThat(json.path("win_rate_training_by_family").path("arithmetic").path("answer_key").isNumber()).isTrue();
         String said = console.toString(StandardCharsets.UTF_8);
-        assertThat(said).contains("== summary", "smoke test").doesNotContain("GptConfig[", "validation loss [");   // numbers, not Java lists
+        assertThat(report.exampleResponses()).containsOnlyKeys("GPT", "GPT-prompted", "SFT", "PPO", "PPO-ptx", "PPO-ptx, greedy");
+        assertThat(said).contains("== summary", "smoke test", "right answers (the tasks' checkers): GPT ").doesNotContain("GptConfig[", "validation loss [");   // numbers, not Java lists
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("report.md")))).isEqualTo("rw-r--r--");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("figure1-win-rate.png")))).isEqualTo("rw-r--r--");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("models/ppo-ptx")))).isEqualTo("rwxr-xr-x");
