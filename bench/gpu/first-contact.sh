@@ -11,6 +11,8 @@
 #                weights surviving a checkpoint (AdamWMasterWeightsTest)
 #   allocator    CudaAllocatorWarmupTest: no cuMemAlloc after the first step
 #   gpt          CudaGptTrainingTest: a tiny GPT trained on cuda follows the CPU's losses
+#   demo         DemoOnCudaTest: the whole demo (generation, reward model, PPO, evaluation) at a micro size on cuda,
+#                following the same run on the CPU
 #   microbench   CudaMicrobench: layernorm / AdamW / cross-entropy GB/s beside a copy, GEMM and attention TFLOP/s
 #   torch        PyTorch's SDPA (attention_bench.py) and its GEMM and memory-bound peers (torch_peers.py)
 # Every log and result goes to one folder: $OUT when set (the device tool's), else --out DIR, else
@@ -68,10 +70,15 @@ step() {
 }
 
 tests() {  # tests NAME CLASS...: sets sel to the JUnit console launcher's arguments for these test classes
-  local name=$1 c
+  local name=$1 c   # a class is org.instruct4j.engine.backend.cuda's, or named from org.instruct4j on (rlhf.demo.X)
   shift
   sel=(--disable-ansi-colors --reports-dir "$out/junit/$name")
-  for c in "$@"; do sel+=(--select-class "org.instruct4j.engine.backend.cuda.$c"); done
+  for c in "$@"; do
+    case "$c" in
+      *.*) sel+=(--select-class "org.instruct4j.$c") ;;
+      *) sel+=(--select-class "org.instruct4j.engine.backend.cuda.$c") ;;
+    esac
+  done
 }
 
 if [ ! -x .gpu/java ] || [ ! -x .gpu/junit ]; then
@@ -90,6 +97,7 @@ step doctor 60 .gpu/java org.instruct4j.rlhf.cli.Main doctor
 tests parity CudaParityTest AdamWMasterWeightsTest; step parity 150 .gpu/junit "${sel[@]}"
 tests allocator CudaAllocatorWarmupTest;           step allocator 45 .gpu/junit "${sel[@]}"
 tests gpt CudaGptTrainingTest;                     step gpt 60 .gpu/junit "${sel[@]}"
+tests demo rlhf.demo.DemoOnCudaTest;               step demo 60 .gpu/junit "${sel[@]}"
 bench_args=("$out"); [ "$quick" = 1 ] && bench_args+=(quick)
 step microbench 100 .gpu/java -Xmx8g org.instruct4j.bench.gpu.CudaMicrobench "${bench_args[@]}"
 step torch 60 bash -c "'$py' bench/gpu/attention_bench.py --out '$out/sdpa' && '$py' bench/gpu/torch_peers.py --out '$out'"

@@ -16,7 +16,7 @@ import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.ppo.PpoConfig;
 import org.instruct4j.rlhf.ppo.PpoTrainer;
 import org.instruct4j.rlhf.rm.RewardModel;
-import org.instruct4j.rlhf.plot.Charts;
+import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -83,7 +83,7 @@ public final class PpoCommand implements Command {
         try (MetricsLog log = CliOptions.metrics(out, resumed)) {
             t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log, plan);
             ModelFolder.saveLm(out, t.evaluationPolicy(), sft.tokenizer());
-            Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-ppo", "reward", "kl", "entropy",
+            ChartSupport.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-ppo", "reward", "kl", "entropy",
                     "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
             double[][] reward = log.series("reward");
             if (reward[1].length > 0)

@@ -13,7 +13,7 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.text.BpeTokenizer;
-import org.instruct4j.rlhf.plot.Charts;
+import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -73,7 +73,7 @@ public final class PretrainCommand implements Command {
         try (MetricsLog log = CliOptions.metrics(out, resumed)) {
             trainer.train(stream, log, plan);
             ModelFolder.saveLm(out, model, tok);
-            Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-pretrain", "loss");
+            ChartSupport.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-pretrain", "loss");
         }
         System.out.println("pretrain: wrote " + out);
         return 0;

@@ -17,7 +17,7 @@ import org.instruct4j.rlhf.rm.RmConfig;
 import org.instruct4j.rlhf.rm.RmExample;
 import org.instruct4j.rlhf.rm.RmTrainer;
 import org.instruct4j.rlhf.sft.SftExample;
-import org.instruct4j.rlhf.plot.Charts;
+import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -65,7 +65,7 @@ public final class RmCommand implements Command {
                 System.out.printf("rm: bias %.4f makes demonstrations score 0 on average%n", rm.centerOn(seqs));
             }
             ModelFolder.saveReward(out, rm, tok);
-            Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-rm", "loss", "accuracy");
+            ChartSupport.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-rm", "loss", "accuracy");
             if (val.isEmpty()) System.out.printf("rm: no validation rankings (--validation) -> %s%n", out);
             else System.out.printf("rm: validation accuracy %.3f -> %s%n", r.validationAccuracy(), out);
         }

@@ -14,7 +14,7 @@ import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.sft.SftConfig;
 import org.instruct4j.rlhf.sft.SftExample;
 import org.instruct4j.rlhf.sft.SftTrainer;
-import org.instruct4j.rlhf.plot.Charts;
+import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -54,7 +54,7 @@ public final class SftCommand implements Command {
         try (MetricsLog log = CliOptions.metrics(out, resumed)) {
             SftTrainer.Result r = t.train(train, val, null, log, plan, Long.MAX_VALUE);
             ModelFolder.saveLm(out, t.model(), lm.tokenizer());
-            Charts.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-sft", "loss", "val_loss");
+            ChartSupport.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-sft", "loss", "val_loss");
             System.out.printf("sft: best epoch %d, final train loss %.4f -> %s%n", r.bestEpoch() + 1,
                     r.trainLosses().get(r.trainLosses().size() - 1), out);
         }

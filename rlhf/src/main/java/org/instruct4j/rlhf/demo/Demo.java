@@ -129,7 +129,8 @@ public final class Demo {
                 ppoLog, ptxLog, pre.losses(), ft.result(), rmResult);
         DemoReport report = new Evaluation(cfg, models, data, summary, console).run();
         stage(null);
-        report.write(out, timeline, (System.nanoTime() - t0) / 1e9);
+        report.write(out, timeline, (System.nanoTime() - t0) / 1e9)
+                .ifPresent(why -> console.println("  no charts: " + why));
         report.printSummary(console);
         return report;
     }

@@ -8,11 +8,13 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import org.instruct4j.engine.io.AtomicFiles;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.eval.CriterionRates;
 import org.instruct4j.rlhf.eval.LmScore;
 import org.instruct4j.rlhf.eval.WinRate;
+import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.rm.RmTrainer;
 import org.instruct4j.rlhf.sft.SftTrainer;
 import org.instruct4j.rlhf.train.MetricsLog;
@@ -48,13 +50,22 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
 
     public static final String MARKDOWN = "report.md", JSON = "report.json";
 
-    /** Writes the charts, report.md and report.json into out (the folder that holds models/). */
-    void write(Path out, List<Stage> stages, double seconds) throws IOException {
-        ReportCharts.writeAll(this, out);
-        String md = new ReportMarkdown(this, out, stages, seconds).render();
+    /**
+     * Writes the charts, report.md and report.json into out (the folder that holds models/); returns why the charts
+     * were left out, if they were (a Java runtime that cannot draw: {@link ChartSupport}).
+     */
+    Optional<String> write(Path out, List<Stage> stages, double seconds) throws IOException {
+        return write(out, stages, seconds, ChartSupport.unavailable());
+    }
+
+    /** The same, with the charts left out for the reason given, if any. */
+    Optional<String> write(Path out, List<Stage> stages, double seconds, Optional<String> noCharts) throws IOException {
+        if (noCharts.isEmpty()) ReportCharts.writeAll(this, out);
+        String md = new ReportMarkdown(this, out, stages, seconds, noCharts).render();
         AtomicFiles.write(out.resolve(MARKDOWN), o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
         String json = Jsonl.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(asJson(stages, seconds));
         AtomicFiles.write(out.resolve(JSON), o -> o.write((json + "\n").getBytes(StandardCharsets.UTF_8)));
+        return noCharts;
     }
 
     Map<String, Object> asJson(List<Stage> stages, double seconds) {

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.instruct4j.engine.backend.Backends;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.rlhf.eval.CriterionRates;
@@ -29,14 +30,16 @@ final class ReportMarkdown {
     private final Path out;
     private final List<DemoReport.Stage> stages;
     private final double seconds;
+    private final Optional<String> noCharts;
     private final StringBuilder s = new StringBuilder();
 
-    ReportMarkdown(DemoReport report, Path out, List<DemoReport.Stage> stages, double seconds) {
+    ReportMarkdown(DemoReport report, Path out, List<DemoReport.Stage> stages, double seconds, Optional<String> noCharts) {
         this.r = report;
         this.c = report.config();
         this.out = out;
         this.stages = stages;
         this.seconds = seconds;
+        this.noCharts = noCharts;
     }
 
     String render() {
@@ -47,6 +50,8 @@ final class ReportMarkdown {
                 + "loss), and let training and held-out labelers judge five policies on %d held-out prompts. Run `%s`, seed %d, on %s, "
                 + "%.1f minutes in all.%n%n", r.evalTasks(), c.name(), c.seed(), Backends.of(c.device()).describe(), seconds / 60));
         if (c.smokeTest()) s.append("**").append(DemoConfig.SMOKE_TEST_NOTE).append("**\n\n");
+        noCharts.ifPresent(why -> s.append("*No charts in this report: ").append(why)
+                .append(". Every figure is in the tables below and in report.json.*\n\n"));
         models();
         whatWasRun();
         winRates();
@@ -247,11 +252,25 @@ final class ReportMarkdown {
             s.append(f("**%s**%n%n", task.instruction().replace("\n", " ")));
             for (var e : r.exampleResponses().entrySet()) {
                 String answer = e.getValue().get(i);
-                s.append(f("- %s: %s *(%s)*%n", e.getKey(), answer.strip().replace("\n", " \\n "),
+                s.append(f("- %s: %s *(%s)*%n", e.getKey(), printable(answer.strip()),
                         Judge.judge(task, answer).correct() ? "right" : "wrong"));
             }
             s.append('\n');
         }
+    }
+
+    /**
+     * A model's answer on one line of markdown: a newline shown as {@code \n}, any other control character (a barely
+     * trained model samples byte tokens too) as its {@code \xNN} escape.
+     */
+    static String printable(String answer) {
+        StringBuilder out = new StringBuilder();
+        for (char ch : answer.toCharArray()) {
+            if (ch == '\n') out.append(" \\n ");
+            else if (ch < 0x20 || ch == 0x7f) out.append(f("\\x%02x", (int) ch));
+            else out.append(ch);
+        }
+        return out.toString();
     }
 
     private void image(String alt, String file) {

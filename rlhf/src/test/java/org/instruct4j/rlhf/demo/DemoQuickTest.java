@@ -84,6 +84,13 @@ class DemoQuickTest {
 
         DemoModelsInCli.check(out, dir);
 
+        // Where Java cannot draw (a runtime without java.desktop, or without fonts), the same report without charts.
+        Path bare = Files.createDirectory(dir.resolve("no-charts"));
+        assertThat(report.write(bare, List.of(), 1, java.util.Optional.of("no AWT here"))).contains("no AWT here");
+        assertThat(Files.readString(bare.resolve("report.md"))).contains("*No charts in this report: no AWT here.", "Example answers")
+                .doesNotContain(".png)");
+        try (var files = Files.list(bare)) { assertThat(files.map(f -> f.getFileName().toString())).containsExactlyInAnyOrder("report.md", "report.json"); }
+
         // --resume in the same folder reuses the three finished stages and, the run being deterministic, gives
         // the same report; the metrics of the stages that ran again are replaced, not appended to.
         long ppoRows = Files.readAllLines(out.resolve("ppo-metrics.jsonl")).size();
