@@ -34,7 +34,7 @@ class DemoOnCudaTest {
     static DemoConfig micro(Device device) {
         WorldConfig w = WorldConfig.defaults(1);
         WorldConfig tiny = new WorldConfig(1, 40_000, 12, 6, 6, 8, 6, 4, w.trainingLabelers(), w.heldOutLabelers(), 20, w.habitRate());
-        return new DemoConfig("micro", 1, device, tiny, 1024, new GptConfig(1024, 160, 1, 2, 32, 0f, 1e-5f),
+        return new DemoConfig("quick-micro", 1, device, tiny, 1024, new GptConfig(1024, 160, 1, 2, 32, 0f, 1e-5f),
                 4, 4, 32, 3e-3f,
                 1, 6, 1e-3f,
                 6, 6, 2, 3, 1, 4, 3e-4f,
