@@ -29,7 +29,8 @@ class DemoOnCudaTest {
 
     /**
      * A run small enough for the emulated device: a few steps a stage, six held-out tasks; the demo's vocabulary, so
-     * that a passage question fits 160 tokens (a smaller one made longer sequences, which cost the emulator most).
+     * that a passage question fits 160 tokens (a smaller one made longer sequences, which cost the emulator most);
+     * 12 ranked prompts, as the reward model holds out 8 for validation (Demo's minimum) and trains on the rest.
      */
     static DemoConfig micro(Device device) {
         WorldConfig w = WorldConfig.defaults(1);
@@ -45,7 +46,6 @@ class DemoOnCudaTest {
 
     @Test
     void theDemoRunsOnCudaAsOnTheCpu() throws Exception {
-        // The reward model holds out 8 of its 12 ranked prompts for validation (Demo's minimum), and trains on 4.
         assumeTrue(CudaBackend.isAvailable(), "no CUDA device (neither a GPU nor the emulated one, see docs/EMULATOR.md): the demo on CUDA skipped");
         DemoReport cpu = new Demo(micro(Device.CPU), cpuOut, quiet()).run();
         DemoReport cuda = new Demo(micro(Device.cuda(0)), cudaOut, quiet()).run();
