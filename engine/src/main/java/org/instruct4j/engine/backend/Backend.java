@@ -59,9 +59,19 @@ public interface Backend {
     void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
               Buffer a, long strideA, Buffer b, long strideB, float beta, Buffer c, long strideC);
 
+    /**
+     * A Linear layer's forward: C = A B + bias for row-major A (m x k), B (k x n) and bias (n) added to every row
+     * of C (m x n). This default is {@link #gemm} and then {@link #add} in place; a backend may add the bias in the
+     * product's own pass (the CPU does), with the same bits: each element is the same sum plus the bias, one add.
+     */
+    default void gemmBias(int m, int n, int k, Buffer a, Buffer b, Buffer bias, Buffer c) {
+        gemm(false, false, 1, m, n, k, 1f, a, 0, b, 0, 0f, c, 0);
+        add(c, bias, c, (long) m * n, n);
+    }
+
     // ---- elementwise --------------------------------------------------------------------------------------
 
-    /** out[i] = a[i] + b[i % bPeriod] for i in [0, n): b broadcasts over a's leading dims. */
+    /** out[i] = a[i] + b[i % bPeriod] for i in [0, n): b broadcasts over a's leading dims. out may alias a. */
     void add(Buffer a, Buffer b, Buffer out, long n, long bPeriod);
 
     /** out[i] = a[i] * b[i % bPeriod]. */

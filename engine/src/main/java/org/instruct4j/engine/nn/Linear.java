@@ -3,7 +3,6 @@ package org.instruct4j.engine.nn;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Tensor;
-import org.instruct4j.engine.ops.Arith;
 import org.instruct4j.engine.ops.MatMul;
 
 /** y = x W + b with W stored (in, out), Hugging Face's Conv1D layout, so no transpose is needed. */
@@ -20,5 +19,5 @@ public final class Linear extends Module {
     public Tensor bias() { return bias; }
 
     /** x (..., in) -> (..., out). */
-    public Tensor apply(Tensor x) { return Arith.add(MatMul.matmul(x, weight, false, false), bias); }
+    public Tensor apply(Tensor x) { return MatMul.linear(x, weight, bias); }
 }

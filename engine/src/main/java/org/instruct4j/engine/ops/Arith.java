@@ -58,8 +58,8 @@ public final class Arith {
         return out.recordOp(new Node("scale", new Tensor[] {a}, g -> new Tensor[] {scale(g, factor)}));
     }
 
-    /** Sums g (shaped like the broadcast result) down to target's shape. */
-    private static Tensor reduceTo(Tensor g, Tensor target) {
+    /** Sums g (shaped like the broadcast result) down to target's shape: the gradient of a broadcast operand. */
+    static Tensor reduceTo(Tensor g, Tensor target) {
         if (!target.requiresGrad()) return null;
         if (g.numel() == target.numel()) return g.numel() == 0 || java.util.Arrays.equals(g.shape(), target.shape()) ? g : g.view(target.shape());
         Tensor r = Ops.newLike(g, target.shape());

@@ -39,6 +39,29 @@ public final class MatMul {
                 b.requiresGrad() ? gradB(g, a, transA, transB, batch, m, n, k, shared, bs) : null}));
     }
 
+    /**
+     * x (..., in) W (in, out) + bias (out): a Linear layer as one op, so a backend can add the bias while it writes
+     * the product ({@link Backend#gemmBias}) instead of in a second pass over the output. Values and gradients are
+     * those of {@code Arith.add(matmul(x, w, false, false), bias)} to the bit.
+     */
+    public static Tensor linear(Tensor x, Tensor w, Tensor bias) {
+        Ops.sameDevice("linear", x, w, bias);
+        Ops.floating("linear", x, w, bias);
+        int[] xs = x.shape(), ws = w.shape();
+        if (x.rank() < 2 || w.rank() != 2 || bias.rank() != 1 || xs[xs.length - 1] != ws[0] || bias.shape()[0] != ws[1])
+            throw new IllegalArgumentException("linear: needs x (..., in) of rank 2 or more, weight (in, out) and bias (out): "
+                    + Tensor.shapeString(xs) + ", " + Tensor.shapeString(ws) + " and " + Tensor.shapeString(bias.shape()));
+        int batch = (int) Ops.prod(xs, 0, xs.length - 2), m = xs[xs.length - 2], k = ws[0], n = ws[1];
+        int[] outShape = xs.clone();
+        outShape[outShape.length - 1] = n;
+        Tensor out = Ops.newLike(x, outShape);
+        x.backend().gemmBias(batch * m, n, k, x.buffer(), w.buffer(), bias.buffer(), out.buffer());
+        return out.recordOp(new Node("linear", new Tensor[] {x, w, bias}, g -> new Tensor[] {
+                x.requiresGrad() ? gradA(g, w, false, false, batch, m, n, k, true, xs) : null,
+                w.requiresGrad() ? gradB(g, x, false, false, batch, m, n, k, true, ws) : null,
+                Arith.reduceTo(g, bias)}));
+    }
+
     private static Tensor gradA(Tensor g, Tensor b, boolean transA, boolean transB, int batch, int m, int n, int k,
                                 boolean shared, int[] aShape) {
         Tensor da = Ops.newLike(g, aShape);

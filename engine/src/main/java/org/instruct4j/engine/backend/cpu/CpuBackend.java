@@ -90,6 +90,10 @@ public final class CpuBackend implements Backend {
         CpuGemm.gemm(transA, transB, batch, m, n, k, alpha, f(a), (int) strideA, f(b), (int) strideB, beta, f(c), (int) strideC);
     }
 
+    @Override public void gemmBias(int m, int n, int k, Buffer a, Buffer b, Buffer bias, Buffer c) {
+        CpuGemm.gemmBias(m, n, k, f(a), f(b), f(bias), f(c));
+    }
+
     // ---- elementwise --------------------------------------------------------------------------------------
 
     @Override public void add(Buffer a, Buffer b, Buffer out, long n, long bPeriod) {

@@ -90,7 +90,7 @@ final class CpuGemmVector {
     static void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
                      float[] a, int strideA, float[] b, int strideB, float beta, float[] c, int strideC,
                      boolean parallel) {
-        Problem pr = new Problem(transA, transB, m, n, k, alpha, a, b, beta, c);
+        Problem pr = new Problem(transA, transB, m, n, k, alpha, a, b, beta, c, null);
         if (batch > 1 && (long) m * n * k <= SMALL_WORK) {
             // Many small matrices (attention heads): one whole matrix per task.
             GemmTasks.run(batch, parallel, (from, to) -> {
@@ -109,7 +109,12 @@ final class CpuGemmVector {
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
                          float[] b, int bOff, float beta, float[] c, int cOff) {
         if (m == 0 || n == 0) return;
-        new Problem(transA, transB, m, n, k, alpha, a, b, beta, c).multiply(aOff, bOff, cOff, false);
+        new Problem(transA, transB, m, n, k, alpha, a, b, beta, c, null).multiply(aOff, bOff, cOff, false);
+    }
+
+    /** See {@link CpuGemm#gemmBias} (k at least 1): the bias goes in with the last k block's write of each tile. */
+    static void gemmBias(int m, int n, int k, float[] a, float[] b, float[] bias, float[] c, boolean parallel) {
+        new Problem(false, false, m, n, k, 1f, a, b, 0f, c, bias).multiply(0, 0, 0, parallel);
     }
 
     /**
@@ -134,11 +139,12 @@ final class CpuGemmVector {
     static void multiplyPacked(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff,
                                float[] packedB, float beta, float[] c, int cOff) {
         if (m == 0 || n == 0) return;
-        new Problem(transA, false, m, n, k, alpha, a, null, beta, c).blocks(aOff, cOff, packedB, 0, k, 0, 0, n, false);
+        new Problem(transA, false, m, n, k, alpha, a, null, beta, c, null).blocks(aOff, cOff, packedB, 0, k, 0, 0, n, false);
     }
 
+    /** bias, when not null, is added to every row of C as the last k block is written (a Linear's forward). */
     private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                           float[] a, float[] b, float beta, float[] c) {
+                           float[] a, float[] b, float beta, float[] c, float[] bias) {
 
         /** One matrix: C at cOff = alpha * op(A at aOff) op(B at bOff) + beta * C. */
         void multiply(int aOff, int bOff, int cOff, boolean parallel) {
@@ -229,6 +235,7 @@ final class CpuGemmVector {
             else if (!packedA && fullRows < mc)
                 GemmPacking.packA(transA, a, aOff, m, k, ic + fullRows, mc - fullRows, p0, kc, ws.edgeA, 0, MR);
             float[] tile = ws.tile;
+            float[] addBias = bias != null && p0 + kc == k ? bias : null;   // with the last k block only
             for (int jp = jpFrom; jp < jpTo; jp++) {
                 int j = jp * NR, cols = Math.min(NR, nc - j), bi = bBase + j * kc;
                 for (int ir = 0; ir < mc; ir += MR) {
@@ -242,9 +249,12 @@ final class CpuGemmVector {
                     else if (rows == MR)
                         kernel(kc, a, aOff + (ic + ir) * rowStep + p0 * kStep, rowStep, kStep, packB, bi, out, oi, ldo);
                     else kernelPacked(kc, ws.edgeA, 0, packB, bi, out, oi, ldo);
-                    if (direct) continue;
-                    if (rows == MR && cols == NR) writeBack(tile, c, ci, n, alpha, betaHere);
-                    else writeBackEdge(tile, rows, cols, c, ci, n, alpha, betaHere);
+                    if (direct) {
+                        if (addBias != null) addBias(c, ci, n, addBias, j0 + j);
+                        continue;
+                    }
+                    if (rows == MR && cols == NR) writeBack(tile, c, ci, n, alpha, betaHere, addBias, j0 + j);
+                    else writeBackEdge(tile, rows, cols, c, ci, n, alpha, betaHere, addBias, j0 + j);
                 }
             }
         }
@@ -263,25 +273,42 @@ final class CpuGemmVector {
         else GemmMicroKernels.rows4Packed(kc, ap, ai, bp, bi, out, oi, ldo);
     }
 
-    /** A full tile: c = alpha * tile + beta * c, a vector at a time (c is not read when beta is 0). */
-    private static void writeBack(float[] tile, float[] c, int ci, int ldc, float alpha, float beta) {
+    /**
+     * A full tile: c = alpha * tile + beta * c, a vector at a time (c is not read when beta is 0), then + bias[bo + col]
+     * when bias is not null.
+     */
+    private static void writeBack(float[] tile, float[] c, int ci, int ldc, float alpha, float beta, float[] bias,
+                                  int bo) {
         for (int r = 0; r < MR; r++)
             for (int q = 0; q < NR; q += L) {
                 FloatVector v = FloatVector.fromArray(S, tile, r * NR + q).mul(alpha);
                 int at = ci + r * ldc + q;
                 if (beta != 0f) v = v.add(FloatVector.fromArray(S, c, at).mul(beta));
+                if (bias != null) v = v.add(FloatVector.fromArray(S, bias, bo + q));
                 v.intoArray(c, at);
             }
     }
 
     /** A ragged tile: the same arithmetic, element by element, on its valid rows x cols. */
     private static void writeBackEdge(float[] tile, int rows, int cols, float[] c, int ci, int ldc, float alpha,
-                                      float beta) {
+                                      float beta, float[] bias, int bo) {
         for (int r = 0; r < rows; r++)
             for (int q = 0; q < cols; q++) {
                 int at = ci + r * ldc + q;
                 float v = alpha * tile[r * NR + q];
-                c[at] = beta == 0f ? v : v + beta * c[at];
+                v = beta == 0f ? v : v + beta * c[at];
+                c[at] = bias == null ? v : v + bias[bo + q];
             }
+    }
+
+    /** bias[bo + col] added to a full tile the micro-kernel wrote straight into C (still in L1). */
+    private static void addBias(float[] c, int ci, int ldc, float[] bias, int bo) {
+        for (int q = 0; q < NR; q += L) {
+            FloatVector b = FloatVector.fromArray(S, bias, bo + q);
+            for (int r = 0; r < MR; r++) {
+                int at = ci + r * ldc + q;
+                FloatVector.fromArray(S, c, at).add(b).intoArray(c, at);
+            }
+        }
     }
 }

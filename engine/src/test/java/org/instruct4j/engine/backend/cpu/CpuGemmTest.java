@@ -172,6 +172,35 @@ class CpuGemmTest {
         assertThat(viaPublic).isEqualTo(direct);
     }
 
+    /**
+     * A Linear's forward with the bias added as C is written: the bits of the product and then the add, over
+     * shapes with ragged tiles, several k blocks (a bias added with the first of them would sum in another order)
+     * and several column blocks; C's old contents, NaN here, are never read.
+     */
+    @ParameterizedTest(name = "vector={0}")
+    @ValueSource(booleans = {true, false})
+    void biasInTheWriteIsTheProductThenTheAdd(boolean vector) {
+        assumeTrue(usable(vector), "jdk.incubator.vector is not in the boot layer");
+        SplittableRandom rng = new SplittableRandom(6);
+        int[][] shapes = {{1, 1, 1}, {7, 33, 5}, {64, 96, 96}, {101, 288, 96}, {37, 96, 384}, {13, 2100, 601}, {5, 40, 0}};
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] a = random(rng, m * k), b = random(rng, k * n), bias = random(rng, n);
+            float[] want = new float[m * n], got = new float[m * n];
+            CpuGemm.gemm(false, false, 1, m, n, k, 1f, a, 0, b, 0, 0f, want, 0, vector, true);
+            for (int i = 0; i < m * n; i++) want[i] += bias[i % n];
+            java.util.Arrays.fill(got, Float.NaN);
+            CpuGemm.gemmBias(m, n, k, a, b, bias, got, vector);
+            assertThat(got).as("m=%d n=%d k=%d vector=%s", m, n, k, vector).isEqualTo(want);
+        }
+    }
+
+    @Test
+    void aBiasShorterThanARowIsRejected() {
+        assertThatThrownBy(() -> CpuGemm.gemmBias(2, 4, 3, new float[6], new float[12], new float[3], new float[8]))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("bias has 3 floats, n=4");
+    }
+
     @Test
     void tooShortArraysAreRejectedWithTheirSizes() {
         assertThatThrownBy(() -> CpuGemm.gemm(false, false, 2, 3, 4, 5, 1f, new float[15], 15, new float[40], 20,
