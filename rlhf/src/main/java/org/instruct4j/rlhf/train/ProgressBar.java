@@ -3,6 +3,8 @@ package org.instruct4j.rlhf.train;
 import java.io.PrintStream;
 import java.util.Locale;
 import java.util.Map;
+import java.util.SequencedMap;
+import java.util.TreeMap;
 
 /**
  * A one-line console progress bar on stderr: "sft  [#####.....] 120/400  3.1 it/s  ETA 1m30s  loss 2.31".
@@ -55,9 +57,12 @@ public final class ProgressBar {
         sb.append(String.format(Locale.ROOT, "  %.2f it/s", rate));
         if (rate > 0 && done < total) sb.append("  ETA ").append(duration((total - done) / rate));
         else sb.append("  ").append(duration(seconds));
-        if (metrics != null)
-            for (Map.Entry<String, ? extends Number> e : metrics.entrySet())
-                sb.append(String.format(Locale.ROOT, "  %s %.4g", e.getKey(), e.getValue().doubleValue()));
+        if (metrics == null) return sb.toString();
+        // In the map's own order when it has one, else by name: Map.of's order changes from one JVM to the next.
+        var entries = metrics instanceof SequencedMap<String, ? extends Number> ordered ? ordered.entrySet()
+                : new TreeMap<String, Number>(metrics).entrySet();
+        for (Map.Entry<String, ? extends Number> e : entries)
+            sb.append(String.format(Locale.ROOT, "  %s %.4g", e.getKey(), e.getValue().doubleValue()));
         return sb.toString();
     }
 

@@ -45,6 +45,18 @@ class TrainUtilitiesTest {
         assertThat(ProgressBar.duration(3725)).isEqualTo("1h02m");
     }
 
+    /** Map.of iterates in an order that changes from one JVM to the next; the bar's line must not. */
+    @Test
+    void progressBarMetricsComeInAFixedOrder() {
+        ProgressBar bar = new ProgressBar("ppo", 10, new PrintStream(new ByteArrayOutputStream()), false, 0);
+        String byName = bar.line(5, 2.0, Map.of("reward", 0.5, "kl", 1.5, "loss", 2.0));
+        assertThat(byName).contains("kl 1.500  loss 2.000  reward 0.5000");
+        var given = new java.util.LinkedHashMap<String, Double>();
+        given.put("reward", 0.5);
+        given.put("kl", 1.5);
+        assertThat(bar.line(5, 2.0, given)).contains("reward 0.5000  kl 1.500");
+    }
+
     @Test
     void lmLossOnTheCountedPositionsOnlyIsTheFullLogitsLoss() {
         // lmLoss computes logits only where a target counts; the reference computes them everywhere and lets the
