@@ -49,6 +49,30 @@ public interface Backend {
     /** out[a][c][b][d] = x[a][b][c][d] for x of shape (d0, d1, d2, d3): swaps dims 1 and 2. */
     void transpose12(Buffer x, Buffer out, int d0, int d1, int d2, int d3);
 
+    /**
+     * Part {@code part} (0 q, 1 k, 2 v) of a packed (B, T, 3C) projection, C = heads x d, as (B, heads, T, d): a
+     * plain copy. This default copies the part's columns out and then transposes; the CPU does both in one pass.
+     */
+    default void splitHeads(Buffer qkv, int part, Buffer out, int b, int t, int heads, int d) {
+        long c = (long) heads * d;
+        try (Buffer columns = allocateUnfilled(qkv.dtype(), b * t * c)) {
+            copyBlock(qkv, part * c, 3 * c, columns, 0, c, (long) b * t, c);
+            transpose12(columns, out, b, t, heads, d);
+        }
+    }
+
+    /**
+     * The way back: x (B, heads, T, d) written into columns [part C, (part + 1) C) of every row of a packed
+     * (B, T, 3C) tensor, the rest of which is left as it is. Default: transpose, then copy the columns in.
+     */
+    default void mergeHeads(Buffer x, int part, Buffer qkv, int b, int t, int heads, int d) {
+        long c = (long) heads * d;
+        try (Buffer merged = allocateUnfilled(x.dtype(), b * t * c)) {
+            transpose12(x, merged, b, heads, t, d);
+            copyBlock(merged, 0, c, qkv, part * c, 3 * c, (long) b * t, c);
+        }
+    }
+
     // ---- matrix products ----------------------------------------------------------------------------------
 
     /**

@@ -45,13 +45,10 @@ public final class Attention {
         return saved.out().recordOp(new Node("attention", new Tensor[] {qkv}, g -> {
             Tensor[] parts = saved.gradients(g);
             Tensor dqkv = Ops.newLike(g, qkv.shape());
-            try (Tensor merged = Ops.newLike(g, b, t, c)) {
-                for (int i = 0; i < 3; i++) {
-                    // (B, H, T, D) -> (B, T, C), then into columns [iC, (i+1)C) of every row: a write, never an add.
-                    g.backend().transpose12(parts[i].buffer(), merged.buffer(), b, heads, t, d);
-                    g.backend().copyBlock(merged.buffer(), 0, c, dqkv.buffer(), (long) i * c, 3L * c, (long) b * t, c);
-                    parts[i].free();
-                }
+            for (int i = 0; i < 3; i++) {
+                // (B, H, T, D) into columns [iC, (i+1)C) of every row of (B, T, 3C): a write, never an add.
+                g.backend().mergeHeads(parts[i].buffer(), i, dqkv.buffer(), b, t, heads, d);
+                parts[i].free();
             }
             return new Tensor[] {dqkv};
         }));
@@ -59,13 +56,10 @@ public final class Attention {
 
     /** Part i (0 q, 1 k, 2 v) of a packed (B, T, 3C) tensor as (B, H, T, D): a copy without history. */
     private static Tensor split(Tensor qkv, int part, int heads) {
-        int b = qkv.dim(0), t = qkv.dim(1), c = qkv.dim(2) / 3;
-        try (Tensor columns = Ops.newLike(qkv, b, t, c)) {
-            qkv.backend().copyBlock(qkv.buffer(), (long) part * c, 3L * c, columns.buffer(), 0, c, (long) b * t, c);
-            Tensor out = Ops.newLike(qkv, b, heads, t, c / heads);
-            qkv.backend().transpose12(columns.buffer(), out.buffer(), b, t, heads, c / heads);
-            return out;
-        }
+        int b = qkv.dim(0), t = qkv.dim(1), d = qkv.dim(2) / 3 / heads;
+        Tensor out = Ops.newLike(qkv, b, heads, t, d);
+        qkv.backend().splitHeads(qkv.buffer(), part, out.buffer(), b, t, heads, d);
+        return out;
     }
 
     /** What the backward needs from a forward: its operands, output and the rows' log-sum-exp. */
