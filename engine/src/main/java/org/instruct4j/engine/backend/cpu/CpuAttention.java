@@ -16,17 +16,24 @@ final class CpuAttention {
 
     private CpuAttention() {}
 
-    /** Per-thread score and probability rows of one query block, and one task's packed keys and values. */
+    /**
+     * Per-thread score and probability rows of one query block, and one task's keys and values packed once for
+     * all its blocks: k^T and v^T (the keys as columns: every block takes a prefix of their panels), and k or v as
+     * rows (every block takes the first rows of each panel).
+     */
     private static final class Scratch {
-        float[] p = new float[0], ds = new float[0], keys = new float[0], values = new float[0];
+        float[] p = new float[0], ds = new float[0], keysT = new float[0], valuesT = new float[0], rows = new float[0];
 
         Scratch grow(int size) {
             if (p.length < size) { p = new float[size]; ds = new float[size]; }
             return this;
         }
 
-        Scratch growPacked(int size) {
-            if (keys.length < size) { keys = new float[size]; values = new float[size]; }
+        /** Room for tk keys of d lanes in every packed form. */
+        Scratch growPacked(int tk, int d) {
+            int asColumns = CpuGemmVector.packedSize(tk, d), asRows = CpuGemmVector.packedSize(d, tk);
+            if (keysT.length < asColumns) { keysT = new float[asColumns]; valuesT = new float[asColumns]; }
+            if (rows.length < asRows) rows = new float[asRows];
             return this;
         }
     }
@@ -38,11 +45,16 @@ final class CpuAttention {
      */
     private static void timesKeysT(int rows, int n, int d, float alpha, float[] x, int xo, float[] packedK,
                                    float[] k, int ko, float[] out) {
-        if (packedK != null) CpuGemmVector.multiplyPacked(false, rows, n, d, alpha, x, xo, packedK, 0f, out, 0);
+        if (packedK != null) CpuGemmVector.multiplyPacked(false, rows, n, d, alpha, x, xo, packedK, d, 0f, out, 0);
         else CpuGemmVector.multiply(false, true, rows, n, d, alpha, x, xo, k, ko, 0f, out, 0);
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
+
+    /** Whether a task's keys and values fit one packed block each way (as columns and as rows). */
+    private static boolean packsOnce(int keys, int d) {
+        return keys > 0 && CpuGemmVector.packsInOneBlock(keys, d) && CpuGemmVector.packsInOneBlock(d, keys);
+    }
 
     private static boolean blocked(int tq) { return VectorSupport.AVAILABLE && tq >= BLOCKED_MIN_QUERIES; }
 
@@ -135,10 +147,13 @@ final class CpuAttention {
             float[] p = sc.p;
             for (int bh = from; bh < to; bh++) {
                 int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * kvRows * d;
-                float[] packedK = null;
-                if (tk > s0 && CpuGemmVector.packsInOneBlock(tk - s0, d)) {
-                    packedK = sc.growPacked(CpuGemmVector.packedSize(tk - s0, d)).keys;
+                float[] packedK = null, packedV = null;
+                if (packsOnce(tk - s0, d)) {
+                    sc.growPacked(tk - s0, d);
+                    packedK = sc.keysT;
+                    packedV = sc.rows;
                     CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK);
+                    CpuGemmVector.packB(false, d, tk - s0, v, ko + s0 * d, packedV);
                 }
                 for (int i0 = 0; i0 < tq; i0 += QB) {
                     int rows = Math.min(QB, tq - i0), n = tk - tq + i0 + rows - s0;
@@ -162,7 +177,9 @@ final class CpuAttention {
                         java.util.Arrays.fill(p, o + seen, o + n, 0f);
                         lse[row] = max + (float) Math.log(sum);
                     }
-                    CpuGemmVector.multiply(false, false, rows, d, n, 1f, p, 0, v, ko + s0 * d, 0f, out, qo + i0 * d);
+                    if (packedV != null)
+                        CpuGemmVector.multiplyPacked(false, rows, d, n, 1f, p, 0, packedV, tk - s0, 0f, out, qo + i0 * d);
+                    else CpuGemmVector.multiply(false, false, rows, d, n, 1f, p, 0, v, ko + s0 * d, 0f, out, qo + i0 * d);
                 }
             }
         });
@@ -178,13 +195,15 @@ final class CpuAttention {
                 int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * tk * d;
                 java.util.Arrays.fill(dk, ko, ko + tk * d, 0f);
                 java.util.Arrays.fill(dv, ko, ko + tk * d, 0f);
-                float[] packedK = null, packedV = null;
-                if (tk > s0 && CpuGemmVector.packsInOneBlock(tk - s0, d)) {
-                    sc.growPacked(CpuGemmVector.packedSize(tk - s0, d));
-                    packedK = sc.keys;
-                    packedV = sc.values;
+                float[] packedK = null, packedV = null, packedKRows = null;
+                if (packsOnce(tk - s0, d)) {
+                    sc.growPacked(tk - s0, d);
+                    packedK = sc.keysT;
+                    packedV = sc.valuesT;
+                    packedKRows = sc.rows;
                     CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK);
                     CpuGemmVector.packB(true, tk - s0, d, v, ko + s0 * d, packedV);
+                    CpuGemmVector.packB(false, d, tk - s0, k, ko + s0 * d, packedKRows);
                 }
                 for (int i0 = 0; i0 < tq; i0 += QB) {
                     int rows = Math.min(QB, tq - i0), n = tk - tq + i0 + rows - s0;
@@ -206,7 +225,9 @@ final class CpuAttention {
                         java.util.Arrays.fill(ds, o + seen, o + n, 0f);
                     }
                     // dq = ds k; dk += ds^T q; dv += p^T dout (over the block's keys).
-                    CpuGemmVector.multiply(false, false, rows, d, n, 1f, ds, 0, k, ko + s0 * d, 0f, dq, qo + i0 * d);
+                    if (packedKRows != null)
+                        CpuGemmVector.multiplyPacked(false, rows, d, n, 1f, ds, 0, packedKRows, tk - s0, 0f, dq, qo + i0 * d);
+                    else CpuGemmVector.multiply(false, false, rows, d, n, 1f, ds, 0, k, ko + s0 * d, 0f, dq, qo + i0 * d);
                     CpuGemmVector.multiply(true, false, n, d, rows, 1f, ds, 0, q, qo + i0 * d, 1f, dk, ko + s0 * d);
                     CpuGemmVector.multiply(true, false, n, d, rows, 1f, p, 0, dout, qo + i0 * d, 1f, dv, ko + s0 * d);
                 }

@@ -132,19 +132,30 @@ final class CpuGemmVector {
     }
 
     /**
-     * {@link #multiply} with op(B) already packed by {@link #packB} (for k rows and at least n columns; the
-     * first n are used): attention multiplies every query block by a prefix of the same keys. The same kernels
-     * see the same values in every kept column, so the bits are those of {@link #multiply}.
+     * {@link #multiply} with op(B) already packed by {@link #packB} for packedRows rows (at least k; the first k of
+     * each panel are used) and at least n columns (the first n are used): attention multiplies every query block by
+     * a prefix of the same keys, or by the same keys' first rows. The same kernels see the same values in every kept
+     * column, so the bits are those of {@link #multiply}.
      */
     static void multiplyPacked(boolean transA, int m, int n, int k, float alpha, float[] a, int aOff,
-                               float[] packedB, float beta, float[] c, int cOff) {
+                               float[] packedB, int packedRows, float beta, float[] c, int cOff) {
         if (m == 0 || n == 0) return;
-        new Problem(transA, false, m, n, k, alpha, a, null, beta, c, null).blocks(aOff, cOff, packedB, 0, k, 0, 0, n, false);
+        if (packedRows < k) throw new IllegalArgumentException("B packed for " + packedRows + " rows, k=" + k);
+        new Problem(transA, false, m, n, k, alpha, a, null, beta, c, null, packedRows)
+                .blocks(aOff, cOff, packedB, 0, k, 0, 0, n, false);
     }
 
-    /** bias, when not null, is added to every row of C as the last k block is written (a Linear's forward). */
+    /**
+     * bias, when not null, is added to every row of C as the last k block is written (a Linear's forward);
+     * panelRows, when not 0, is how many rows each panel of an already packed B holds (more than the k used).
+     */
     private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                           float[] a, float[] b, float beta, float[] c, float[] bias) {
+                           float[] a, float[] b, float beta, float[] c, float[] bias, int panelRows) {
+
+        Problem(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b, float beta,
+                float[] c, float[] bias) {
+            this(transA, transB, m, n, k, alpha, a, b, beta, c, bias, 0);
+        }
 
         /** One matrix: C at cOff = alpha * op(A at aOff) op(B at bOff) + beta * C. */
         void multiply(int aOff, int bOff, int cOff, boolean parallel) {
@@ -237,7 +248,7 @@ final class CpuGemmVector {
             float[] tile = ws.tile;
             float[] addBias = bias != null && p0 + kc == k ? bias : null;   // with the last k block only
             for (int jp = jpFrom; jp < jpTo; jp++) {
-                int j = jp * NR, cols = Math.min(NR, nc - j), bi = bBase + j * kc;
+                int j = jp * NR, cols = Math.min(NR, nc - j), bi = bBase + j * (panelRows > 0 ? panelRows : kc);
                 for (int ir = 0; ir < mc; ir += MR) {
                     int rows = Math.min(MR, mc - ir), ci = cOff + (ic + ir) * n + j0 + j;
                     // What every op's product is (alpha 1, beta 0) while k fits one block: the accumulators go

@@ -156,10 +156,32 @@ class CpuGemmTest {
             for (int n : new int[] {1, 5, CpuGemmVector.NR, CpuGemmVector.NR + 1, keys - 1, keys}) {
                 float[] a = random(rng, m * d), c0 = random(rng, m * n);
                 float[] fromPacked = c0.clone(), direct = c0.clone();
-                CpuGemmVector.multiplyPacked(ta, m, n, d, 0.7f, a, 0, packed, 0.5f, fromPacked, 0);
+                CpuGemmVector.multiplyPacked(ta, m, n, d, 0.7f, a, 0, packed, d, 0.5f, fromPacked, 0);
                 CpuGemmVector.multiply(ta, true, m, n, d, 0.7f, a, 0, k, 0, 0.5f, direct, 0);
                 assertThat(fromPacked).as("transA=%s n=%d", ta, n).isEqualTo(direct);
             }
+    }
+
+    @Test
+    void aBPackedOnceServesItsFirstRowsWithTheSameBits() {
+        assumeTrue(VectorSupport.AVAILABLE, "jdk.incubator.vector is not in the boot layer");
+        // Attention packs a task's values once as rows (k = keys) and multiplies each query block's probabilities
+        // by the first rows: every panel is read from its start with the packing's own row count as its stride.
+        SplittableRandom rng = new SplittableRandom(8);
+        int keys = 2 * CpuGemmVector.NR + 9, d = 2 * CpuGemmVector.NR + 3, m = 30;
+        float[] v = random(rng, keys * d), packed = new float[CpuGemmVector.packedSize(d, keys)];
+        assertThat(CpuGemmVector.packsInOneBlock(d, keys)).isTrue();
+        CpuGemmVector.packB(false, d, keys, v, 0, packed);
+        for (boolean ta : new boolean[] {false, true})
+            for (int rows : new int[] {1, 5, CpuGemmVector.NR, keys - 1, keys}) {
+                float[] a = random(rng, m * rows), c0 = random(rng, m * d);
+                float[] fromPacked = c0.clone(), direct = c0.clone();
+                CpuGemmVector.multiplyPacked(ta, m, d, rows, 0.7f, a, 0, packed, keys, 0.5f, fromPacked, 0);
+                CpuGemmVector.multiply(ta, false, m, d, rows, 0.7f, a, 0, v, 0, 0.5f, direct, 0);
+                assertThat(fromPacked).as("transA=%s rows=%d", ta, rows).isEqualTo(direct);
+            }
+        assertThatThrownBy(() -> CpuGemmVector.multiplyPacked(false, m, d, keys + 1, 1f, new float[m * (keys + 1)], 0,
+                packed, keys, 0f, new float[m * d], 0)).hasMessageContaining("packed for " + keys + " rows");
     }
 
     @Test
