@@ -83,30 +83,31 @@ public final class CpuBackend implements Backend {
         });
     }
 
-    /**
-     * One pass, spread over the pool by (batch, head): the default's column copy ran on one thread (the demo's
-     * 3072 x 96 parts are below the copies' split size) and its transpose read the copy again.
-     */
     @Override public void splitHeads(Buffer qkv, int part, Buffer out, int b, int t, int heads, int d) {
-        float[] s = f(qkv), o = f(out);
-        int c = heads * d;
-        Parallel.forRange(b * heads, Math.max(1, (1 << 14) / Math.max(1, t * d)), (from, to) -> {
-            for (int bh = from; bh < to; bh++) {
-                int bi = bh / heads, h = bh % heads;
-                for (int i = 0; i < t; i++)
-                    System.arraycopy(s, (bi * t + i) * 3 * c + part * c + h * d, o, (bh * t + i) * d, d);
-            }
-        });
+        moveHeads(f(qkv), part, f(out), b, t, heads, d, true);
     }
 
     @Override public void mergeHeads(Buffer x, int part, Buffer qkv, int b, int t, int heads, int d) {
-        float[] s = f(x), o = f(qkv);
+        moveHeads(f(qkv), part, f(x), b, t, heads, d, false);
+    }
+
+    /**
+     * Rows of d floats between part {@code part} of a packed (B, T, 3C) tensor and a (B, heads, T, d) one, into
+     * the latter when toHeads, else back. One pass spread over the pool by (batch, head): Backend's default (a
+     * column copy, then a transpose) ran its copy on one thread (the demo's 3072 x 96 parts are below the copies'
+     * split size) and read the copy again.
+     */
+    private static void moveHeads(float[] packed, int part, float[] split, int b, int t, int heads, int d,
+                                  boolean toHeads) {
         int c = heads * d;
         Parallel.forRange(b * heads, Math.max(1, (1 << 14) / Math.max(1, t * d)), (from, to) -> {
             for (int bh = from; bh < to; bh++) {
                 int bi = bh / heads, h = bh % heads;
-                for (int i = 0; i < t; i++)
-                    System.arraycopy(s, (bh * t + i) * d, o, (bi * t + i) * 3 * c + part * c + h * d, d);
+                for (int i = 0; i < t; i++) {
+                    int p = (bi * t + i) * 3 * c + part * c + h * d, q = (bh * t + i) * d;
+                    if (toHeads) System.arraycopy(packed, p, split, q, d);
+                    else System.arraycopy(split, q, packed, p, d);
+                }
             }
         });
     }
