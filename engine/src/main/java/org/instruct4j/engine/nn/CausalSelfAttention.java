@@ -32,16 +32,10 @@ public final class CausalSelfAttention extends Module {
 
     /** Generation: the new keys and values go into the cache, and the queries attend to all of it in place. */
     private Tensor attendWithCache(Tensor qkvOut, int[] start, KvCache cache, int layer) {
-        Tensor q = splitHeads(ShapeOps.slice(qkvOut, 2, 0, dim));
-        Tensor k = splitHeads(ShapeOps.slice(qkvOut, 2, dim, 2 * dim));
-        Tensor v = splitHeads(ShapeOps.slice(qkvOut, 2, 2 * dim, 3 * dim));
+        Tensor q = Attention.headsOf(qkvOut, 0, heads), k = Attention.headsOf(qkvOut, 1, heads);
+        Tensor v = Attention.headsOf(qkvOut, 2, heads);
         Tensor[] kv = cache.append(layer, k, v); // the whole cache: attention reads its first positions in place
         return Attention.inCache(q, kv[0], kv[1], cache.length() + k.dim(2), start);
-    }
-
-    /** (B, T, C) -> (B, H, T, D). */
-    private Tensor splitHeads(Tensor x) {
-        return ShapeOps.transpose(x.reshape(x.dim(0), x.dim(1), heads, dim / heads), 1, 2);
     }
 
     /** (B, H, T, D) -> (B, T, C). */

@@ -54,7 +54,21 @@ public final class Attention {
         }));
     }
 
-    /** Part i (0 q, 1 k, 2 v) of a packed (B, T, 3C) tensor as (B, H, T, D): a copy without history. */
+    /**
+     * Part {@code part} (0 q, 1 k, 2 v) of a packed (B, T, 3C) tensor as (B, H, T, D): a copy without history, for
+     * generation with a KV cache (causalPacked's backward writes the three parts' gradients itself).
+     */
+    public static Tensor headsOf(Tensor qkv, int part, int heads) {
+        Ops.floating("attention", qkv);
+        Ops.rank("attention", qkv, 3);
+        if (heads <= 0 || qkv.dim(2) % (3 * heads) != 0 || part < 0 || part > 2)
+            throw new IllegalArgumentException("attention: part " + part + " of packed q, k, v " + qkv.describe()
+                    + " in " + heads + " heads (the last dim must be a multiple of " + 3 * Math.max(1, heads) + ")");
+        if (GradMode.isEnabled() && qkv.requiresGrad())
+            throw new IllegalStateException("attention: headsOf records no backward: run it under GradMode.off()");
+        return split(qkv, part, heads);
+    }
+
     private static Tensor split(Tensor qkv, int part, int heads) {
         int b = qkv.dim(0), t = qkv.dim(1), d = qkv.dim(2) / 3 / heads;
         Tensor out = Ops.newLike(qkv, b, heads, t, d);

@@ -261,4 +261,20 @@ class AttentionTest {
         assertThatThrownBy(() -> Attention.causal(q, k3, k3, new int[] {4})).hasMessageContaining("start offset 4");
         assertThatThrownBy(() -> Attention.causal(q, k3, k3, new int[] {0, 0})).hasMessageContaining("start offsets");
     }
+
+    /** The KV-cache path's heads of a packed projection: each part sliced and transposed, with no history. */
+    @Test void headsOfIsTheSliceTransposed() {
+        Rng rng = new Rng(21);
+        int b = 3, t = 5, heads = 2, d = 4, c = heads * d;
+        Tensor qkv = Tensor.randn(rng, 1f, b, t, 3 * c);
+        try (GradMode off = GradMode.off()) {
+            for (int part = 0; part < 3; part++) {
+                Tensor want = ShapeOps.transpose(ShapeOps.slice(qkv, 2, part * c, (part + 1) * c).reshape(b, t, heads, d), 1, 2);
+                assertThat(Attention.headsOf(qkv, part, heads).toFloatArray()).as("part %d", part).isEqualTo(want.toFloatArray());
+            }
+        }
+        Tensor tracked = Tensor.randn(rng, 1f, b, t, 3 * c).requiresGrad(true);
+        assertThatThrownBy(() -> Attention.headsOf(tracked, 0, heads)).hasMessageContaining("GradMode.off");
+        assertThatThrownBy(() -> Attention.headsOf(qkv, 3, heads)).hasMessageContaining("part 3");
+    }
 }
