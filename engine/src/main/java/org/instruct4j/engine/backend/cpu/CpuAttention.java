@@ -51,10 +51,11 @@ final class CpuAttention {
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** Whether a task's keys and values fit one packed block each way (as columns and as rows). */
-    private static boolean packsOnce(int keys, int d) {
-        return keys > 0 && CpuGemmVector.packsInOneBlock(keys, d) && CpuGemmVector.packsInOneBlock(d, keys);
-    }
+    /** Whether a task's keys fit one packed block as columns (k^T: at most NC of them, d at most KC). */
+    private static boolean packsAsColumns(int keys, int d) { return keys > 0 && CpuGemmVector.packsInOneBlock(keys, d); }
+
+    /** Whether they fit one as rows (every query block then reads the first rows: at most KC keys). */
+    private static boolean packsAsRows(int keys, int d) { return keys > 0 && CpuGemmVector.packsInOneBlock(d, keys); }
 
     private static boolean blocked(int tq) { return VectorSupport.AVAILABLE && tq >= BLOCKED_MIN_QUERIES; }
 
@@ -148,13 +149,9 @@ final class CpuAttention {
             for (int bh = from; bh < to; bh++) {
                 int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * kvRows * d;
                 float[] packedK = null, packedV = null;
-                if (packsOnce(tk - s0, d)) {
-                    sc.growPacked(tk - s0, d);
-                    packedK = sc.keysT;
-                    packedV = sc.rows;
-                    CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK);
-                    CpuGemmVector.packB(false, d, tk - s0, v, ko + s0 * d, packedV);
-                }
+                sc.growPacked(tk - s0, d);
+                if (packsAsColumns(tk - s0, d)) CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK = sc.keysT);
+                if (packsAsRows(tk - s0, d)) CpuGemmVector.packB(false, d, tk - s0, v, ko + s0 * d, packedV = sc.rows);
                 for (int i0 = 0; i0 < tq; i0 += QB) {
                     int rows = Math.min(QB, tq - i0), n = tk - tq + i0 + rows - s0;
                     if (n <= 0) {
@@ -196,15 +193,12 @@ final class CpuAttention {
                 java.util.Arrays.fill(dk, ko, ko + tk * d, 0f);
                 java.util.Arrays.fill(dv, ko, ko + tk * d, 0f);
                 float[] packedK = null, packedV = null, packedKRows = null;
-                if (packsOnce(tk - s0, d)) {
-                    sc.growPacked(tk - s0, d);
-                    packedK = sc.keysT;
-                    packedV = sc.valuesT;
-                    packedKRows = sc.rows;
-                    CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK);
-                    CpuGemmVector.packB(true, tk - s0, d, v, ko + s0 * d, packedV);
-                    CpuGemmVector.packB(false, d, tk - s0, k, ko + s0 * d, packedKRows);
+                sc.growPacked(tk - s0, d);
+                if (packsAsColumns(tk - s0, d)) {
+                    CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK = sc.keysT);
+                    CpuGemmVector.packB(true, tk - s0, d, v, ko + s0 * d, packedV = sc.valuesT);
                 }
+                if (packsAsRows(tk - s0, d)) CpuGemmVector.packB(false, d, tk - s0, k, ko + s0 * d, packedKRows = sc.rows);
                 for (int i0 = 0; i0 < tq; i0 += QB) {
                     int rows = Math.min(QB, tq - i0), n = tk - tq + i0 + rows - s0;
                     if (n <= 0) {
