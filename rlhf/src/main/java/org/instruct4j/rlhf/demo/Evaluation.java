@@ -118,13 +118,34 @@ final class Evaluation {
 
         // The examples: every policy's sampled answer, as judged, and PPO-ptx's most likely one (what `generate
         // --greedy` answers), so a reader can tell a slip of sampling from a task the model cannot do.
-        int shown = Math.min(6, tasks.size());
+        List<Integer> shown = exampleIndices(tasks, EXAMPLES_PER_FAMILY);
         Map<String, List<String>> examples = new LinkedHashMap<>();
-        for (String name : POLICIES) examples.put(name, responses.get(name).subList(0, shown));
-        examples.put("PPO-ptx, greedy", greedyResponses.get("PPO-ptx").subList(0, shown));
+        for (String name : POLICIES) examples.put(name, pick(responses.get(name), shown));
+        examples.put("PPO-ptx, greedy", pick(greedyResponses.get("PPO-ptx"), shown));
         return new DemoReport(cfg, summary, results, answerKey, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
-                tasks.subList(0, shown), examples,
+                pick(tasks, shown), examples,
                 m.pretrainLosses(), m.sftResult(), m.rmResult(), m.ppoLog(), m.ppoPtxLog(), tasks.size(), capabilities);
+    }
+
+    /** How many held-out tasks of each family the report shows answers to. */
+    static final int EXAMPLES_PER_FAMILY = 2;
+
+    /**
+     * The positions of the first perFamily held-out tasks of each family, in held-out order: every family is shown
+     * (the first six tasks of a run may hold no sum at all), and none is chosen by how well a model did on it.
+     */
+    static List<Integer> exampleIndices(List<Task> tasks, int perFamily) {
+        Map<String, Integer> seen = new LinkedHashMap<>();
+        List<Integer> shown = new ArrayList<>();
+        for (int i = 0; i < tasks.size(); i++)
+            if (seen.merge(tasks.get(i).family(), 1, Integer::sum) <= perFamily) shown.add(i);
+        return shown;
+    }
+
+    private static <T> List<T> pick(List<T> items, List<Integer> positions) {
+        List<T> picked = new ArrayList<>();
+        for (int i : positions) picked.add(items.get(i));
+        return picked;
     }
 
     private Gpt modelOf(String policy) {
