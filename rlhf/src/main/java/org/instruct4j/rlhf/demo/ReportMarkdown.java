@@ -243,7 +243,9 @@ final class ReportMarkdown {
 
     private void examples() {
         s.append("## Example answers\n\n");
-        s.append("The first two held-out tasks of each family (in the held-out order, none chosen by how a model did), each policy's sampled answer (temperature 1, as judged above), PPO-ptx's greedy answer "
+        s.append(f("The first %d held-out tasks of each family (in the held-out order, none chosen by how a model did), ",
+                Evaluation.EXAMPLES_PER_FAMILY));
+        s.append("each policy's sampled answer (temperature 1, as judged above), PPO-ptx's greedy answer "
                 + "(its most likely one, what `generate --greedy` gives; not judged above), and the task's checker's verdict "
                 + "(*right*: it solves the task). The checker reads the whole answer, so remarks after a right one can make it wrong: "
                 + "a list with more words after it is another list.\n\n");
