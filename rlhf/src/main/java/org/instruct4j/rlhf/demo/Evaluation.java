@@ -2,6 +2,7 @@ package org.instruct4j.rlhf.demo;
 
 import java.io.PrintStream;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -135,7 +136,7 @@ final class Evaluation {
      * (the first six tasks of a run may hold no sum at all), and none is chosen by how well a model did on it.
      */
     static List<Integer> exampleIndices(List<Task> tasks, int perFamily) {
-        Map<String, Integer> seen = new LinkedHashMap<>();
+        Map<String, Integer> seen = new HashMap<>();
         List<Integer> shown = new ArrayList<>();
         for (int i = 0; i < tasks.size(); i++)
             if (seen.merge(tasks.get(i).family(), 1, Integer::sum) <= perFamily) shown.add(i);
@@ -143,9 +144,7 @@ final class Evaluation {
     }
 
     private static <T> List<T> pick(List<T> items, List<Integer> positions) {
-        List<T> picked = new ArrayList<>();
-        for (int i : positions) picked.add(items.get(i));
-        return picked;
+        return positions.stream().map(items::get).toList();
     }
 
     private Gpt modelOf(String policy) {
