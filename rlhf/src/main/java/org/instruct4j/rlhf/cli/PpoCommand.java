@@ -42,6 +42,7 @@ public final class PpoCommand implements Command {
         o.addOption(CliOptions.opt("adaptive-kl", null, "adaptive KL controller (initial 0.15, target 6, horizon 10000)"));
         o.addOption(CliOptions.opt("max-new", "N", "maximum response tokens (default 64)"));
         o.addOption(CliOptions.opt("ptx-coef", "X", "PPO-ptx gamma (default 0: plain PPO; the paper uses 27.8)"));
+        o.addOption(CliOptions.opt("entropy-penalty", "X", "times the policy's mean per-token entropy, added to its loss (default 0, as the paper; the demo uses 0.5)"));
         o.addOption(CliOptions.opt("ptx-text", "FILE", "pretraining text for PPO-ptx (documents separated by blank lines)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
@@ -54,7 +55,8 @@ public final class PpoCommand implements Command {
         PpoConfig cfg = PpoConfig.paper().withBatch(batch, Math.min(mini, batch), 1)
                 .withLr(CliOptions.number(cl, "lr", 9.65e-6f), CliOptions.number(cl, "value-lr", 9e-6f))
                 .withSampling(SamplingConfig.sample(CliOptions.integer(cl, "max-new", 64)))
-                .withPtx(CliOptions.number(cl, "ptx-coef", 0f)).withSeed(CliOptions.seed(cl));
+                .withPtx(CliOptions.number(cl, "ptx-coef", 0f)).withEntropyPenalty(CliOptions.number(cl, "entropy-penalty", 0f))
+                .withSeed(CliOptions.seed(cl));
         cfg = cl.hasOption("adaptive-kl") ? cfg.withAdaptiveKl(0.15, 6, 10_000) : cfg.withKlCoef(CliOptions.number(cl, "beta", 0.02f));
         List<int[]> prompts = new ArrayList<>();
         for (PromptRecord p : CliOptions.readJsonl(name(), cl, CliOptions.existing(cl, "prompts"), sft.tokenizer(),

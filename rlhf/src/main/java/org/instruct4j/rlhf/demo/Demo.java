@@ -259,6 +259,7 @@ public final class Demo {
                 .withPtxPerEpisode(cfg.ptxPerEpisode())
                 .withWarmup(Math.max(1, Math.min(10, cfg.ppoIterations() / 4)))
                 .withEma(cfg.ppoEmaDecay())
+                .withEntropyPenalty(cfg.ppoEntropyPenalty())
                 .withSeed(cfg.seed() + (ptxCoef > 0 ? 1 : 0));
         PpoTrainer trainer = new PpoTrainer(policy, reference, rm, value, tok.pad(), tok.endOfText(), pc);
         StageCache.Run run = stages.start(stage, rmStage.key() + " | " + stage + " v1 " + pc + " " + cfg.ppoIterations(), tok,

@@ -30,7 +30,11 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * twelve runs and still keeps half of PPO's regression on the pretraining text away, run 38), and the PPO policies
  * evaluated as the average of their weights over the steps (EMA decay 0.99; the paper's is 0.992): the reward model
  * barely sees which number is right, so each step moves the sums at random, and the average keeps more of what SFT
- * knew (PPO-ptx's greedy sums 68% -> 82%). The tokenizer (1,024 tokens) reads numbers digit by digit, as
+ * knew (PPO-ptx's greedy sums 68% -> 82%), and an entropy penalty of 0.5 on the policy (not in the paper: PPO-ptx
+ * was right more often greedy than sampled in every family, 85% against 79% over all, because the reward model
+ * cannot tell a right answer from a wrong one of the same form, so nothing in the paper's objective sharpens a
+ * sampled answer towards the one the policy already finds likeliest; the penalty does, and PPO-ptx wins about a
+ * point more against SFT with each of three seeds, run 41). The tokenizer (1,024 tokens) reads numbers digit by digit, as
  * BpeTokenizer.train does for any corpus: a sum's last digit is then a function of the operands' last digits, and the
  * models learn more sums from the demonstrations (PPO-ptx right on 57% of the held-out sums over three seeds with
  * four PPO seeds each, against 49% with a token per number; run 37).
@@ -44,7 +48,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                          int sftEpochs, int sftBatch, float sftLr,
                          int rmTasks, int rmSynthetic, int rmMinK, int rmMaxK, int rmEpochs, int rmBatchPrompts, float rmLr,
                          int ppoIterations, int ppoBatch, int ppoMinibatch, float ppoLr, float ppoValueLr, double klCoef, float ppoEmaDecay,
-                         float ptxCoef, double ptxPerEpisode, int ptxSeqLen, int maxNewTokens,
+                         float ppoEntropyPenalty, float ptxCoef, double ptxPerEpisode, int ptxSeqLen, int maxNewTokens,
                          int evalTasks, float evalTemperature, int publicNlpItems, int generationBatch) {
 
     public static DemoConfig standard(long seed) {
@@ -54,7 +58,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                 4, 32, 1.5e-3f,
                 600, 1000, 4, 6, 1, 16, 5e-4f,
                 40, 128, 16, 1e-4f, 6e-4f, 0.08, 0.99f,
-                0.05f, 0.25, 64, 32,
+                0.5f, 0.05f, 0.25, 64, 32,
                 600, 1.0f, 200, 64);
     }
 
@@ -74,7 +78,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                 1, 32, 1e-3f,
                 150, 50, 4, 5, 1, 16, 3e-4f,
                 4, 32, 16, 1e-4f, 2e-4f, 0.02, 0f,
-                0.3f, 0.25, 64, 28,
+                0f, 0.3f, 0.25, 64, 28,
                 120, 1.0f, 60, 60);
     }
 
@@ -83,14 +87,14 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
         GptConfig m = GptConfig.preset(preset).withVocab(tokenizerVocab).withContext(Math.min(model.contextLength() * 4, GptConfig.preset(preset).contextLength()));
         return new DemoConfig(name + "-" + preset, seed, onDevice, world, tokenizerVocab, m, pretrainSteps, pretrainBatch, pretrainSeqLen, pretrainLr / 4,
                 sftEpochs, sftBatch, sftLr / 4, rmTasks, rmSynthetic, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr / 4, ppoIterations,
-                ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ppoEmaDecay, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
+                ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ppoEmaDecay, ppoEntropyPenalty, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
                 evalTasks, evalTemperature, publicNlpItems, generationBatch);
     }
 
     public DemoConfig onDevice(Device d) {
         return new DemoConfig(name, seed, d, world, tokenizerVocab, model, pretrainSteps, pretrainBatch, pretrainSeqLen, pretrainLr,
                 sftEpochs, sftBatch, sftLr, rmTasks, rmSynthetic, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr, ppoIterations,
-                ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ppoEmaDecay, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
+                ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ppoEmaDecay, ppoEntropyPenalty, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
                 evalTasks, evalTemperature, publicNlpItems, generationBatch);
     }
 }

@@ -119,9 +119,12 @@ final class ReportMarkdown {
                     c.rmSynthetic(), plural(c.rmEpochs(), "epoch"), c.rmBatchPrompts(), num(c.rmLr()));
         if (name.startsWith("PPO"))
             return f("each of PPO and PPO-ptx: %d iterations of %d episodes (minibatches of %d), policy learning rate %s, value %s, "
-                    + "KL coefficient %s, up to %d response tokens; PPO-ptx adds the pretraining loss with coefficient %s%s",
+                    + "KL coefficient %s, up to %d response tokens%s; PPO-ptx adds the pretraining loss with coefficient %s%s",
                     c.ppoIterations(), c.ppoBatch(), c.ppoMinibatch(), num(c.ppoLr()), num(c.ppoValueLr()), num(c.klCoef()),
-                    c.maxNewTokens(), num(c.ptxCoef()),
+                    c.maxNewTokens(), c.ppoEntropyPenalty() > 0 ? "; the policy's mean per-token entropy times "
+                            + num(c.ppoEntropyPenalty()) + " is added to its loss (not in the paper: it sharpens answers the reward "
+                            + "model cannot tell from wrong ones)" : "",
+                    num(c.ptxCoef()),
                     c.ppoEmaDecay() > 0 ? "; each is evaluated as the exponential moving average of its weights over the steps (decay " + num(c.ppoEmaDecay()) + ")" : "");
         if (name.startsWith("evaluation"))
             return f("%d held-out prompts answered by each policy at temperature %s and judged against an SFT answer; %d items of the "

@@ -12,12 +12,14 @@ import org.instruct4j.rlhf.generate.SamplingConfig;
  * @param ptxCoef       gamma of PPO-ptx; 0 is plain PPO
  * @param ptxPerEpisode pretraining sequences per RL episode in a minibatch (8 in the paper; fractions allowed)
  * @param emaDecay      decay of the evaluation EMA of the policy weights; 0 turns it off
+ * @param entropyPenalty added to the policy's loss times the mean entropy of its next-token distribution over the
+ *                      response tokens; 0 (the paper's objective) leaves the entropy to the reward and the KL penalty
  */
 public record PpoConfig(float lr, float valueLr, int batchSize, int minibatchSize, int innerEpochs,
                         float clip, float valueClip, float gamma, float lambda,
                         double klCoef, boolean adaptiveKl, double klTarget, double klHorizon,
                         float noEotPenalty, float ptxCoef, double ptxPerEpisode, int warmupIterations,
-                        float emaDecay, float gradClip, SamplingConfig sampling, long seed) {
+                        float emaDecay, float entropyPenalty, float gradClip, SamplingConfig sampling, long seed) {
     public PpoConfig {
         if (!(lr > 0) || !(valueLr > 0)) throw new IllegalArgumentException("PPO: learning rates must be positive");
         if (batchSize <= 0 || minibatchSize <= 0 || innerEpochs <= 0)
@@ -27,11 +29,12 @@ public record PpoConfig(float lr, float valueLr, int batchSize, int minibatchSiz
         if (!(clip > 0)) throw new IllegalArgumentException("PPO: clip must be positive, got " + clip);
         if (ptxCoef < 0) throw new IllegalArgumentException("PPO: ptx coefficient must be >= 0, got " + ptxCoef);
         if (emaDecay < 0 || emaDecay >= 1) throw new IllegalArgumentException("PPO: EMA decay must be in [0, 1), got " + emaDecay);
+        if (!(entropyPenalty >= 0)) throw new IllegalArgumentException("PPO: entropy penalty must be >= 0, got " + entropyPenalty);
     }
 
     public static PpoConfig paper() {
         return new PpoConfig(9.65e-6f, 9e-6f, 512, 64, 1, 0.2f, 0.2f, 1f, 0.95f, 0.02, false, 6, 10_000,
-                1f, 0f, 8, 10, 0.992f, 1f, SamplingConfig.sample(256), 1);
+                1f, 0f, 8, 10, 0.992f, 0f, 1f, SamplingConfig.sample(256), 1);
     }
 
     /** The paper's PPO-ptx: gamma 27.8. */
@@ -55,6 +58,8 @@ public record PpoConfig(float lr, float valueLr, int batchSize, int minibatchSiz
 
     public PpoConfig withEma(float decay) { return copy(b -> b.emaDecay = decay); }
 
+    public PpoConfig withEntropyPenalty(float coef) { return copy(b -> b.entropyPenalty = coef); }
+
     public PpoConfig withPtxPerEpisode(double n) { return copy(b -> b.ptxPerEpisode = n); }
 
     public PpoConfig withNoEotPenalty(float p) { return copy(b -> b.noEotPenalty = p); }
@@ -69,7 +74,7 @@ public record PpoConfig(float lr, float valueLr, int batchSize, int minibatchSiz
 
     /** Mutable copy for the with* methods. */
     private static final class Builder {
-        float lr, valueLr, clip, valueClip, gamma, lambda, noEotPenalty, ptxCoef, emaDecay, gradClip;
+        float lr, valueLr, clip, valueClip, gamma, lambda, noEotPenalty, ptxCoef, emaDecay, entropyPenalty, gradClip;
         int batchSize, minibatchSize, innerEpochs, warmupIterations;
         double klCoef, klTarget, klHorizon, ptxPerEpisode;
         boolean adaptiveKl;
@@ -81,13 +86,13 @@ public record PpoConfig(float lr, float valueLr, int batchSize, int minibatchSiz
             clip = c.clip; valueClip = c.valueClip; gamma = c.gamma; lambda = c.lambda; klCoef = c.klCoef;
             adaptiveKl = c.adaptiveKl; klTarget = c.klTarget; klHorizon = c.klHorizon; noEotPenalty = c.noEotPenalty;
             ptxCoef = c.ptxCoef; ptxPerEpisode = c.ptxPerEpisode; warmupIterations = c.warmupIterations;
-            emaDecay = c.emaDecay; gradClip = c.gradClip; sampling = c.sampling; seed = c.seed;
+            emaDecay = c.emaDecay; entropyPenalty = c.entropyPenalty; gradClip = c.gradClip; sampling = c.sampling; seed = c.seed;
         }
 
         PpoConfig build() {
             return new PpoConfig(lr, valueLr, batchSize, minibatchSize, innerEpochs, clip, valueClip, gamma, lambda,
                     klCoef, adaptiveKl, klTarget, klHorizon, noEotPenalty, ptxCoef, ptxPerEpisode, warmupIterations,
-                    emaDecay, gradClip, sampling, seed);
+                    emaDecay, entropyPenalty, gradClip, sampling, seed);
         }
     }
 }

@@ -4,9 +4,9 @@ import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.ops.HostOp;
 
 /**
- * The two PPO losses as host ops with their derivatives written out (a few thousand numbers per minibatch).
- * Every input is flat, one entry per response token; mask is 1 for a real token and 0 for padding, and both
- * losses are means over the real tokens.
+ * PPO's losses as host ops with their derivatives written out (a few thousand numbers per minibatch, the
+ * entropy's a vocabulary's worth per token). Every input has one entry (or row) per response token; mask is 1 for
+ * a real token and 0 for padding, and every loss is a mean over the real tokens.
  */
 public final class PpoLosses {
     private PpoLosses() {}
@@ -86,6 +86,60 @@ public final class PpoLosses {
             }
         };
         return HostOp.apply("ppo_value_loss", fn, new int[0], values);
+    }
+
+    /**
+     * Mean entropy of softmax(logits) over the real tokens, logits one row of the vocabulary's size per response
+     * token: the entropy penalty's term. Its gradient, dH/dz_j = -p_j (log p_j + H) for each row, moves
+     * probability towards the tokens the policy already prefers.
+     */
+    public static Tensor entropy(Tensor logits, float[] mask) {
+        int n = mask.length;
+        if (n == 0 || logits.numel() % n != 0)
+            throw new IllegalArgumentException("PPO entropy: " + logits.numel() + " logits for " + n + " tokens");
+        int v = (int) (logits.numel() / n);
+        float count = count(mask);
+        HostOp.Fn fn = new HostOp.Fn() {
+            @Override public float[] forward(float[][] in) {
+                double total = 0;
+                double[] p = new double[v];
+                for (int i = 0; i < n; i++) {
+                    if (mask[i] == 0) continue;
+                    double logSum = logSumExp(in[0], i * v, p);
+                    total += entropy(in[0], i * v, p, logSum);
+                }
+                return new float[] {(float) (total / count)};
+            }
+
+            @Override public float[][] backward(float[][] in, float[] out, float[] g) {
+                float[] d = new float[n * v];
+                double[] p = new double[v];
+                for (int i = 0; i < n; i++) {
+                    if (mask[i] == 0) continue;
+                    int row = i * v;
+                    double logSum = logSumExp(in[0], row, p), h = entropy(in[0], row, p, logSum);
+                    for (int j = 0; j < v; j++) d[row + j] = (float) (-p[j] * (in[0][row + j] - logSum + h) * g[0] / count);
+                }
+                return new float[][] {d};
+            }
+        };
+        return HostOp.apply("ppo_entropy", fn, new int[0], logits);
+    }
+
+    /** -sum_j p_j log p_j over the row, given its softmax p and log-sum-exp. */
+    private static double entropy(float[] z, int off, double[] p, double logSum) {
+        double h = 0;
+        for (int j = 0; j < p.length; j++) h -= p[j] * (z[off + j] - logSum);
+        return h;
+    }
+
+    /** log sum_j exp(z_j) over the row, leaving softmax(z) in p (one exp per entry). */
+    private static double logSumExp(float[] z, int off, double[] p) {
+        double max = Double.NEGATIVE_INFINITY, sum = 0;
+        for (int j = 0; j < p.length; j++) max = Math.max(max, z[off + j]);
+        for (int j = 0; j < p.length; j++) sum += p[j] = Math.exp(z[off + j] - max);
+        for (int j = 0; j < p.length; j++) p[j] /= sum;
+        return max + Math.log(sum);
     }
 
     private static double clamp(double v, double old, float clip) { return Math.max(old - clip, Math.min(old + clip, v)); }

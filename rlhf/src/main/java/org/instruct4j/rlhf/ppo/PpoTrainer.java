@@ -267,8 +267,8 @@ public final class PpoTrainer {
 
     /**
      * The policy's gradients for one minibatch, left in the parameters' gradient buffers (no optimizer step):
-     * the clipped PPO loss backward, then, when ptxCoef > 0 and ptxBatch is not empty, ptxCoef times the
-     * pretraining LM loss backward, which adds into the same buffers.
+     * the clipped PPO loss (plus the entropy penalty, when the config has one) backward, then, when ptxCoef > 0
+     * and ptxBatch is not empty, ptxCoef times the pretraining LM loss backward, which adds into the same buffers.
      */
     public PolicyStep accumulatePolicyGradients(Rollout rollout, int[] rows, List<int[]> ptxBatch, float ptxCoef) {
         double policyLoss, ptxLoss = Double.NaN;
@@ -276,10 +276,13 @@ public final class PpoTrainer {
         try (Scope s = Scope.open()) {
             Layout l = layout(rollout, rows);
             TokenRows t = tokenRows(rollout, rows, Episode::logProbs, Episode::advantages);
-            Tensor logp = responseLogProbs(policy, l).reshape(t.mask().length);
-            Tensor loss = PpoLosses.policy(logp, t.first(), t.second(), t.mask(), cfg.clip());
+            Tensor logits = responseLogits(policy, l);
+            Tensor logp = CrossEntropy.tokenLogProbs(logits, l.targets()).reshape(t.mask().length);
+            Tensor ppoLoss = PpoLosses.policy(logp, t.first(), t.second(), t.mask(), cfg.clip());
+            Tensor loss = cfg.entropyPenalty() > 0
+                    ? ppoLoss.plus(PpoLosses.entropy(logits, t.mask()).scale(cfg.entropyPenalty())) : ppoLoss;
             loss.backward();
-            policyLoss = loss.item();
+            policyLoss = ppoLoss.item();
             float[] now = logp.toFloatArray();
             for (int i = 0; i < now.length; i++) {
                 if (t.mask()[i] == 0) continue;
@@ -414,17 +417,21 @@ public final class PpoTrainer {
         return new Layout(Tensor.ofInts(tokens, policy.device(), b, t), start, Tensor.ofInts(targets, policy.device(), b, r), p, r);
     }
 
-    /**
-     * log p(response token) under softmax(logits / temperature): (B, R), 0 on padding. Logits only at the R
-     * positions that predict a response token: the tied head (vocab x dim) is the model's widest matmul, and the
-     * prompt's positions are most of the sequence.
-     */
+    /** log p(response token) under softmax(logits / temperature): (B, R), 0 on padding. */
     private Tensor responseLogProbs(Gpt model, Layout l) {
+        return CrossEntropy.tokenLogProbs(responseLogits(model, l), l.targets());
+    }
+
+    /**
+     * The logits over the vocabulary divided by the sampling temperature, (B, R, V), only at the R positions that
+     * predict a response token: the tied head (vocab x dim) is the model's widest matmul, and the prompt's
+     * positions are most of the sequence.
+     */
+    private Tensor responseLogits(Gpt model, Layout l) {
         Tensor hidden = model.hidden(l.tokens(), l.start(), null, false, null);
         Tensor logits = model.logits(ShapeOps.slice(hidden, 1, l.promptLen() - 1, l.promptLen() - 1 + l.responseLen()));
         float invT = 1f / cfg.sampling().temperature();
-        if (invT != 1f) logits = logits.scale(invT);
-        return CrossEntropy.tokenLogProbs(logits, l.targets());
+        return invT != 1f ? logits.scale(invT) : logits;
     }
 
     /** The value model's estimate before each response token: (B, R). */

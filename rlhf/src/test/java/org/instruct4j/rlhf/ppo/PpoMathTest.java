@@ -64,6 +64,54 @@ class PpoMathTest {
     }
 
     @Test
+    void entropyAndItsGradientMatchFloat64FiniteDifferences() {
+        Rng rng = new Rng(5);
+        int tokens = 3, vocab = 6;
+        float[] z = new float[tokens * vocab];
+        for (int i = 0; i < z.length; i++) z[i] = (float) (2 * rng.nextGaussian());
+        float[] mask = {1, 0, 1};
+        Tensor logits = Tensor.of(z, tokens, vocab).requiresGrad(true);
+        Tensor h = PpoLosses.entropy(logits, mask);
+        assertThat((double) h.item()).isCloseTo(meanEntropy(z, vocab, mask, -1, 0), within(1e-5));
+        h.backward();
+        float[] g = logits.grad().toFloatArray();
+        double eps = 1e-4;
+        for (int i = 0; i < z.length; i++) {
+            double numeric = (meanEntropy(z, vocab, mask, i, eps) - meanEntropy(z, vocab, mask, i, -eps)) / (2 * eps);
+            assertThat((double) g[i]).as("dH/dz[%d]", i).isCloseTo(numeric, within(1e-6));
+            if (i / vocab == 1) assertThat(g[i]).as("a masked token's gradient").isEqualTo(0f);
+        }
+        // Equal logits: the entropy of a uniform choice, log(vocab), and nothing to gain by moving one of them.
+        Tensor uniform = Tensor.of(new float[vocab], 1, vocab).requiresGrad(true);
+        Tensor hu = PpoLosses.entropy(uniform, new float[] {1});
+        assertThat((double) hu.item()).isCloseTo(Math.log(vocab), within(1e-6));
+        hu.backward();
+        for (float gi : uniform.grad().toFloatArray()) assertThat(gi).isCloseTo(0f, within(1e-7f));
+    }
+
+    /** Mean softmax entropy over the unmasked rows, in float64, with logit [moved] shifted by delta. */
+    private static double meanEntropy(float[] z, int vocab, float[] mask, int moved, double delta) {
+        double total = 0, count = 0;
+        for (int r = 0; r < mask.length; r++) {
+            if (mask[r] == 0) continue;
+            double[] x = new double[vocab];
+            double max = Double.NEGATIVE_INFINITY, sum = 0, h = 0;
+            for (int j = 0; j < vocab; j++) {
+                x[j] = z[r * vocab + j] + (r * vocab + j == moved ? delta : 0);
+                max = Math.max(max, x[j]);
+            }
+            for (int j = 0; j < vocab; j++) sum += Math.exp(x[j] - max);
+            for (int j = 0; j < vocab; j++) {
+                double lp = x[j] - max - Math.log(sum);
+                h -= Math.exp(lp) * lp;
+            }
+            total += h;
+            count++;
+        }
+        return total / count;
+    }
+
+    @Test
     void valueLossIsClippedAroundTheOldValues() {
         Tensor v = Tensor.of(new float[] {2f, 0.1f}, 2).requiresGrad(true);
         // Token 0: old 0, return 2; clamp to 0.2: clipped error (1.8)^2 > plain 0: loss 0.5 * 3.24, no gradient.

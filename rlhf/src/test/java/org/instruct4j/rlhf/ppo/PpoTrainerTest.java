@@ -126,6 +126,23 @@ class PpoTrainerTest {
     }
 
     @Test
+    void entropyPenaltySharpensThePolicy() {
+        List<int[]> train = prompts(16, 11), held = prompts(32, 12);
+        double[] entropy = new double[2];
+        float[] penalty = {0f, 5f};
+        for (int k = 0; k < 2; k++) {
+            Gpt policy = TinyWorld.model(13);
+            RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(14));
+            PpoTrainer t = new PpoTrainer(policy, copy(policy), rm, rm.copy(), TinyWorld.PAD, TinyWorld.EOT,
+                    small().withLr(1e-2f, 1e-3f).withEntropyPenalty(penalty[k])).quiet();
+            t.train(train, List.of(), 4, null);
+            entropy[k] = PpoTrainer.RolloutStats.of(t.rollout(held)).entropy();
+        }
+        // Same start, same seeds: only the penalty differs, and the sampled tokens' -log p falls with it.
+        assertThat(entropy[1]).as("entropy with the penalty, against %.3f without", entropy[0]).isLessThan(0.8 * entropy[0]);
+    }
+
+    @Test
     void evaluationPolicyIsTheExponentialAverageOfThePolicyWeights() {
         Gpt policy = TinyWorld.model(8);
         RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(9));
