@@ -52,12 +52,17 @@ public final class PpoCommand implements Command {
         ModelFolder.Lm ref = ModelFiles.lm(cl, "policy", device, 0f);
         RewardModel rm = ModelFiles.reward(cl, "reward", device).model();
         int batch = CliOptions.integer(cl, "batch", 512), mini = CliOptions.integer(cl, "minibatch", 64);
-        PpoConfig cfg = PpoConfig.paper().withBatch(batch, Math.min(mini, batch), 1)
-                .withLr(CliOptions.number(cl, "lr", 9.65e-6f), CliOptions.number(cl, "value-lr", 9e-6f))
-                .withSampling(SamplingConfig.sample(CliOptions.integer(cl, "max-new", 64)))
-                .withPtx(CliOptions.number(cl, "ptx-coef", 0f)).withEntropyPenalty(CliOptions.number(cl, "entropy-penalty", 0f))
-                .withSeed(CliOptions.seed(cl));
-        cfg = cl.hasOption("adaptive-kl") ? cfg.withAdaptiveKl(0.15, 6, 10_000) : cfg.withKlCoef(CliOptions.number(cl, "beta", 0.02f));
+        PpoConfig cfg;
+        try {
+            cfg = PpoConfig.paper().withBatch(batch, Math.min(mini, batch), 1)
+                    .withLr(CliOptions.number(cl, "lr", 9.65e-6f), CliOptions.number(cl, "value-lr", 9e-6f))
+                    .withSampling(SamplingConfig.sample(CliOptions.integer(cl, "max-new", 64)))
+                    .withPtx(CliOptions.number(cl, "ptx-coef", 0f)).withEntropyPenalty(CliOptions.number(cl, "entropy-penalty", 0f))
+                    .withSeed(CliOptions.seed(cl));
+            cfg = cl.hasOption("adaptive-kl") ? cfg.withAdaptiveKl(0.15, 6, 10_000) : cfg.withKlCoef(CliOptions.number(cl, "beta", 0.02f));
+        } catch (IllegalArgumentException e) {
+            throw new UserError(e.getMessage(), e);   // a setting out of range: say which, without a stack trace
+        }
         List<int[]> prompts = new ArrayList<>();
         for (PromptRecord p : CliOptions.readJsonl(name(), cl, CliOptions.existing(cl, "prompts"), sft.tokenizer(),
                 sft.model().config().contextLength(), (f, opts) -> Jsonl.readAll(f, PromptRecord.class, opts)))

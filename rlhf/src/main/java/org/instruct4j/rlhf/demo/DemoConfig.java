@@ -34,8 +34,8 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * was right more often greedy than sampled, 92% against 85% with seed 1, because the reward model cannot tell a
  * right answer from a wrong one of the same form, so nothing in the paper's objective sharpens a sampled answer
  * towards the one the policy already finds likeliest; the penalty does, and PPO-ptx wins 1.2-1.8 points more
- * against SFT, over four PPO seeds of each of three seeds, run 41). The tokenizer (1,024 tokens) reads numbers digit by digit, as
- * BpeTokenizer.train does for any corpus: a sum's last digit is then a function of the operands' last digits, and the
+ * against SFT, over four PPO seeds of each of three seeds, run 41). The tokenizer (1,024 tokens) reads numbers
+ * digit by digit, as BpeTokenizer.train does for any corpus: a sum's last digit is then a function of the operands' last digits, and the
  * models learn more sums from the demonstrations (PPO-ptx right on 57% of the held-out sums over three seeds with
  * four PPO seeds each, against 49% with a token per number; run 37).
  *

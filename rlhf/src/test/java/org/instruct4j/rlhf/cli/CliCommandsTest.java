@@ -37,8 +37,11 @@ class CliCommandsTest {
                 "--demonstrations", d + "/demos.jsonl", "--batch", "2"})).isZero();
         assertThat(new PpoCommand().run(new String[] {"--policy", d + "/sft", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
                 "--out", d + "/ppo", "--iterations", "1", "--batch", "2", "--minibatch", "2", "--max-new", "4",
-                "--ptx-coef", "1", "--ptx-text", d + "/corpus.txt"})).isZero();
+                "--ptx-coef", "1", "--ptx-text", d + "/corpus.txt", "--entropy-penalty", "0.5"})).isZero();
         assertThat(dir.resolve("ppo-ppo-reward.png")).exists();
+        assertThatThrownBy(() -> new PpoCommand().run(new String[] {"--policy", d + "/sft", "--reward", d + "/rm", "--prompts",
+                d + "/prompts.jsonl", "--out", d + "/ppo2", "--entropy-penalty", "-1"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("entropy penalty").hasMessageContaining("-1");
         assertThat(new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3", "--greedy"})).isZero();
         assertThat(new EvalCommand().run(new String[] {"--model", d + "/ppo", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
                 "--text", d + "/corpus.txt", "--max-new", "3"})).isZero();
