@@ -13,21 +13,32 @@
 #   gpt          CudaGptTrainingTest: a tiny GPT trained on cuda follows the CPU's losses
 #   demo         DemoOnCudaTest: the whole demo (generation, reward model, PPO, evaluation) at a micro size on cuda,
 #                following the same run on the CPU
+#   fixtures     the Hugging Face golden fixture (make_gpt2_fixtures.py into engine/src/test/resources/hf-gpt2-tiny),
+#                PretrainedFixtureTest on it, and transformers loading the folder instruct4j re-saved from it
+#   generate     with --hf-model DIR (a demo model folder): `instruct4j generate --greedy` on cpu and on cuda, and
+#                transformers (hf_generate.py), over docs/new-tasks.jsonl, to set side by side
 #   microbench   CudaMicrobench: layernorm / AdamW / cross-entropy GB/s beside a copy, GEMM and attention TFLOP/s
 #   torch        PyTorch's SDPA (attention_bench.py) and its GEMM and memory-bound peers (torch_peers.py)
-# Every log and result goes to one folder: $OUT when set (the device tool's), else --out DIR, else
-# runs/first-contact; summary.md there says what passed and puts our figures beside PyTorch's.
-# Options: --out DIR, --quick (smaller benchmark shapes), --dry-run (checks the setup and prints the plan).
+# Every log and result goes to one folder, --out DIR, else runs/first-contact; summary.md there says what passed and
+# puts our figures beside PyTorch's. Under the device tool ($OUT set, which brings back at most 8 files) the folder
+# is /tmp/first-contact and $OUT receives summary.md and first-contact.tgz (all of it but the attention oracle's
+# .bin files).
+# Options: --out DIR, --budget SECONDS (for all steps, default 460), --hf-model DIR, --quick (smaller benchmark
+# shapes), --dry-run (checks the setup and prints the plan).
 set -uo pipefail
 
-out=${OUT:-runs/first-contact}
-quick=0 dry=0
+out=runs/first-contact
+[ -n "${OUT:-}" ] && out=/tmp/first-contact
+budget=460   # seconds for all steps; the call's 8 minutes leave a minute for unpacking the JRE and the summary
+quick=0 dry=0 hf_model=
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift ;;
+    --budget) budget=$2; shift ;;
+    --hf-model) hf_model=$2; shift ;;
     --quick) quick=1 ;;
     --dry-run) dry=1 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
     *) echo "first-contact: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -38,7 +49,6 @@ out=$(cd "$out" && pwd)
 # Kernels compile once per run, into a cache outside $OUT (it would only add bytes to what comes back).
 export INSTRUCT4J_CACHE=${INSTRUCT4J_CACHE:-/tmp/instruct4j-kernels}
 
-budget=460   # seconds for all steps; the call's 8 minutes leave a minute for unpacking the JRE and the summary
 start=$SECONDS
 declare -a names=() verdicts=() seconds=()
 
@@ -93,11 +103,30 @@ else
   echo "no nvidia-smi on this machine" > "$out/gpu.txt"
 fi
 
+fixture=engine/src/test/resources/hf-gpt2-tiny
+fixtures() {  # the fixture made by transformers, read by instruct4j, re-saved by instruct4j, read by transformers
+  "$py" bench/gpu/make_gpt2_fixtures.py --out "$fixture" || return 1
+  tests fixtures engine.nn.PretrainedFixtureTest
+  .gpu/junit "${sel[@]}" || return 1
+  "$py" bench/gpu/make_gpt2_fixtures.py --verify target/hf-gpt2-tiny-resaved --fixture "$fixture"
+}
+generate() {  # one demo model's greedy answers: instruct4j on cpu, on cuda, and transformers
+  local m=$1 rc=0 d
+  for d in cpu cuda; do
+    .gpu/java org.instruct4j.rlhf.cli.Main generate --model "$m" --prompts docs/new-tasks.jsonl --greedy --device $d \
+      > "$out/generate-$d.txt" 2>&1 || rc=1
+  done
+  "$py" bench/gpu/hf_generate.py --model "$m" --prompts docs/new-tasks.jsonl --out "$out/generate-hf.jsonl" || rc=1
+  return $rc
+}
+
 step doctor 60 .gpu/java org.instruct4j.rlhf.cli.Main doctor
+step fixtures 60 fixtures
 tests parity CudaParityTest AdamWMasterWeightsTest; step parity 150 .gpu/junit "${sel[@]}"
 tests allocator CudaAllocatorWarmupTest;           step allocator 45 .gpu/junit "${sel[@]}"
 tests gpt CudaGptTrainingTest;                     step gpt 60 .gpu/junit "${sel[@]}"
-tests demo rlhf.demo.DemoOnCudaTest;               step demo 60 .gpu/junit "${sel[@]}"
+[ -n "$hf_model" ] && step generate 60 generate "$hf_model"
+tests demo rlhf.demo.DemoOnCudaTest;               step demo 90 .gpu/junit "${sel[@]}"
 bench_args=("$out"); [ "$quick" = 1 ] && bench_args+=(quick)
 step microbench 100 .gpu/java -Xmx8g org.instruct4j.bench.gpu.CudaMicrobench "${bench_args[@]}"
 step torch 60 bash -c "'$py' bench/gpu/attention_bench.py --out '$out/sdpa' && '$py' bench/gpu/torch_peers.py --out '$out'"
@@ -129,6 +158,11 @@ step torch 60 bash -c "'$py' bench/gpu/attention_bench.py --out '$out/sdpa' && '
   echo "Logs: one per step (NAME.log), JUnit XML in junit/, benchmark tables as .tsv."
 } > "$out/summary.md"
 cat "$out/summary.md"
+if [ -n "${OUT:-}" ] && [ "$out" != "$OUT" ]; then
+  cp "$out/summary.md" "$OUT/"
+  [ -d "$fixture" ] && cp -r "$fixture" "$out/"
+  tar -czf "$OUT/first-contact.tgz" --exclude='*.bin' -C "$out" .
+fi
 failed=0
 for v in "${verdicts[@]}"; do [ "$v" = passed ] || failed=1; done
 exit $failed
