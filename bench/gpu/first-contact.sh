@@ -17,8 +17,10 @@
 #                PretrainedFixtureTest on it, and transformers loading the folder instruct4j re-saved from it
 #   generate     with --hf-model DIR (a demo model folder): `instruct4j generate --greedy` on cpu and on cuda, and
 #                transformers (hf_generate.py), over docs/new-tasks.jsonl, to set side by side
+#   train        GPT-2 124M F32 training steps: CudaTrainStep beside PyTorch (torch_gpt2_train.py), tokens/s
 #   microbench   CudaMicrobench: layernorm / AdamW / cross-entropy GB/s beside a copy, GEMM and attention TFLOP/s
 #   torch        PyTorch's SDPA (attention_bench.py) and its GEMM and memory-bound peers (torch_peers.py)
+#   demo-cuda    with what is left of the budget: `instruct4j demo --device cuda`, the default demo on the GPU
 # Every log and result goes to one folder, --out DIR, else runs/first-contact; summary.md there says what passed and
 # puts our figures beside PyTorch's. Under the device tool ($OUT set, which brings back at most 8 files) the folder
 # is /tmp/first-contact and $OUT receives summary.md and first-contact.tgz (all of it but the attention oracle's
@@ -120,16 +122,21 @@ generate() {  # one demo model's greedy answers: instruct4j on cpu, on cuda, and
   return $rc
 }
 
+# step runs its command under timeout, a program: the two functions go to it through a child bash.
+export -f tests fixtures generate
+export out py fixture
 step doctor 60 .gpu/java org.instruct4j.rlhf.cli.Main doctor
-step fixtures 60 fixtures
+step fixtures 60 bash -c fixtures
 tests parity CudaParityTest AdamWMasterWeightsTest; step parity 150 .gpu/junit "${sel[@]}"
 tests allocator CudaAllocatorWarmupTest;           step allocator 45 .gpu/junit "${sel[@]}"
 tests gpt CudaGptTrainingTest;                     step gpt 60 .gpu/junit "${sel[@]}"
-[ -n "$hf_model" ] && step generate 60 generate "$hf_model"
+[ -n "$hf_model" ] && step generate 60 bash -c 'generate "$0"' "$hf_model"
 tests demo rlhf.demo.DemoOnCudaTest;               step demo 90 .gpu/junit "${sel[@]}"
 bench_args=("$out"); [ "$quick" = 1 ] && bench_args+=(quick)
 step microbench 100 .gpu/java -Xmx8g org.instruct4j.bench.gpu.CudaMicrobench "${bench_args[@]}"
 step torch 60 bash -c "'$py' bench/gpu/attention_bench.py --out '$out/sdpa' && '$py' bench/gpu/torch_peers.py --out '$out'"
+step train 90 bash -c ".gpu/java -Xmx16g org.instruct4j.bench.gpu.CudaTrainStep 8 1024 10 3 && '$py' bench/gpu/torch_gpt2_train.py --out '$out'"
+step demo-cuda 900 .gpu/java -Xmx16g org.instruct4j.rlhf.cli.Main demo --device cuda --out "$out/demo-cuda"
 
 # ---- summary -----------------------------------------------------------------------------------------------
 {
@@ -154,6 +161,7 @@ step torch 60 bash -c "'$py' bench/gpu/attention_bench.py --out '$out/sdpa' && '
     echo '```'; cat "$out/sdpa/sdpa_bench.json"; echo '```'; echo
   fi
   grep -h "losses:" "$out/gpt.log" 2>/dev/null | sed 's/^/    /'
+  grep -h "train step" "$out/train.log" 2>/dev/null | sed 's/^/    /'
   echo
   echo "Logs: one per step (NAME.log), JUnit XML in junit/, benchmark tables as .tsv."
 } > "$out/summary.md"
@@ -161,7 +169,7 @@ cat "$out/summary.md"
 if [ -n "${OUT:-}" ] && [ "$out" != "$OUT" ]; then
   cp "$out/summary.md" "$OUT/"
   [ -d "$fixture" ] && cp -r "$fixture" "$out/"
-  tar -czf "$OUT/first-contact.tgz" --exclude='*.bin' -C "$out" .
+  tar -czf "$OUT/first-contact.tgz" --exclude='*.bin' --exclude='demo-cuda/models' -C "$out" .
 fi
 failed=0
 for v in "${verdicts[@]}"; do [ "$v" = passed ] || failed=1; done
