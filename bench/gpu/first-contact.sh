@@ -17,7 +17,7 @@
 #                PretrainedFixtureTest on it, and transformers loading the folder instruct4j re-saved from it
 #   generate     with --hf-model DIR (a demo model folder): `instruct4j generate --greedy` on cpu and on cuda, and
 #                transformers (hf_generate.py), over docs/new-tasks.jsonl, to set side by side
-#   train        GPT-2 124M F32 training steps: CudaTrainStep beside PyTorch (torch_gpt2_train.py), tokens/s
+#   train        GPT-2 124M training steps, F32 and BF16: CudaTrainStep beside PyTorch (torch_gpt2_train.py), tokens/s
 #   microbench   CudaMicrobench: layernorm / AdamW / cross-entropy GB/s beside a copy, GEMM and attention TFLOP/s
 #   torch        PyTorch's SDPA (attention_bench.py) and its GEMM and memory-bound peers (torch_peers.py)
 #   demo-cuda    with what is left of the budget: `instruct4j demo --device cuda`, the default demo on the GPU
@@ -135,7 +135,7 @@ tests demo rlhf.demo.DemoOnCudaTest;               step demo 90 .gpu/junit "${se
 bench_args=("$out"); [ "$quick" = 1 ] && bench_args+=(quick)
 step microbench 100 .gpu/java -Xmx8g org.instruct4j.bench.gpu.CudaMicrobench "${bench_args[@]}"
 step torch 60 bash -c "'$py' bench/gpu/attention_bench.py --out '$out/sdpa' && '$py' bench/gpu/torch_peers.py --out '$out'"
-step train 90 bash -c ".gpu/java -Xmx16g org.instruct4j.bench.gpu.CudaTrainStep 8 1024 10 3 && '$py' bench/gpu/torch_gpt2_train.py --out '$out'"
+step train 120 bash -c ".gpu/java -Xmx16g org.instruct4j.bench.gpu.CudaTrainStep 8 1024 10 3 f32 && .gpu/java -Xmx16g org.instruct4j.bench.gpu.CudaTrainStep 8 1024 10 3 bf16 && '$py' bench/gpu/torch_gpt2_train.py --out '$out'"
 step demo-cuda 900 .gpu/java -Xmx16g org.instruct4j.rlhf.cli.Main demo --device cuda --out "$out/demo-cuda"
 
 # ---- summary -----------------------------------------------------------------------------------------------

@@ -54,19 +54,25 @@ public final class Tensor implements AutoCloseable {
 
     public static Tensor zeros(int... shape) { return zeros(DType.F32, Device.CPU, shape); }
 
-    public static Tensor full(float value, Device device, int... shape) {
-        Tensor t = zeros(DType.F32, device, shape);
+    public static Tensor full(float value, Device device, int... shape) { return full(value, DType.F32, device, shape); }
+
+    public static Tensor full(float value, DType dtype, Device device, int... shape) {
+        Tensor t = zeros(dtype, device, shape);
         t.backend().fill(t.buffer, value);
         return t;
     }
 
     public static Tensor of(float[] data, int... shape) { return of(data, Device.CPU, shape); }
 
-    public static Tensor of(float[] data, Device device, int... shape) {
+    public static Tensor of(float[] data, Device device, int... shape) { return of(data, DType.F32, device, shape); }
+
+    /** The values in a floating dtype (BF16 rounds each to nearest even). */
+    public static Tensor of(float[] data, DType dtype, Device device, int... shape) {
         checkShape(shape);
         if (data.length != numel(shape))
             throw new IllegalArgumentException(data.length + " values do not fill shape " + shapeString(shape));
-        Tensor t = zeros(DType.F32, device, shape);
+        if (!dtype.isFloating()) throw new IllegalArgumentException("Tensor.of(float[]) makes a floating tensor, not " + dtype);
+        Tensor t = zeros(dtype, device, shape);
         t.backend().upload(data, t.buffer);
         return t;
     }
@@ -83,10 +89,12 @@ public final class Tensor implements AutoCloseable {
     }
 
     /** Normal(0, std) values drawn from rng in row-major order. */
-    public static Tensor randn(Rng rng, float std, Device device, int... shape) {
+    public static Tensor randn(Rng rng, float std, Device device, int... shape) { return randn(rng, std, DType.F32, device, shape); }
+
+    public static Tensor randn(Rng rng, float std, DType dtype, Device device, int... shape) {
         float[] v = new float[Math.toIntExact(numel(shape))];
         for (int i = 0; i < v.length; i++) v[i] = (float) (rng.nextGaussian() * std);
-        return of(v, device, shape);
+        return of(v, dtype, device, shape);
     }
 
     public static Tensor randn(Rng rng, float std, int... shape) { return randn(rng, std, Device.CPU, shape); }

@@ -1,6 +1,7 @@
 package org.instruct4j.bench.gpu;
 
 import java.util.Arrays;
+import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Scope;
@@ -11,16 +12,17 @@ import org.instruct4j.engine.ops.CrossEntropy;
 import org.instruct4j.engine.optim.AdamW;
 
 /**
- * GPT-2 124M training on cuda:0 in F32: forward, mean cross-entropy, backward, AdamW with global-norm clipping at 1,
- * the step torch_gpt2_train.py times for PyTorch (transformers' GPT2LMHeadModel, the same shapes, F32 with TF32
- * off). Random token ids, dropout off. Each step is timed on the host up to its loss read back (which waits for the
- * GPU); the median over the timed steps gives tokens per second.
+ * GPT-2 124M training on cuda:0: forward, mean cross-entropy, backward, AdamW with global-norm clipping at 1, the
+ * step torch_gpt2_train.py times for PyTorch (transformers' GPT2LMHeadModel, the same shapes; F32 with TF32 off, and
+ * bf16 autocast). Here F32, or BF16 parameters and activations with F32 master weights. Random token ids, dropout
+ * off. Each step is timed on the host up to its loss read back (which waits for the GPU); the median over the timed
+ * steps gives tokens per second.
  *
- * <p>Usage: CudaTrainStep [batch 8] [sequence 1024] [timed steps 10] [warm-up steps 3]
+ * <p>Usage: CudaTrainStep [batch 8] [sequence 1024] [timed steps 10] [warm-up steps 3] [f32 | bf16, default f32]
  */
 public final class CudaTrainStep {
     /** What one run measured: the median step, its tokens per second, and the first and last loss. */
-    record Result(int batch, int seq, double medianMs, double tokensPerSecond, float firstLoss, float lastLoss) {}
+    record Result(DType dtype, int batch, int seq, double medianMs, double tokensPerSecond, float firstLoss, float lastLoss) {}
 
     private CudaTrainStep() {}
 
@@ -29,15 +31,17 @@ public final class CudaTrainStep {
         int seq = args.length > 1 ? Integer.parseInt(args[1]) : 1024;
         int timed = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-        Result r = run(GptConfig.gpt2().withDropout(0f), batch, seq, warmup, timed);
-        System.out.printf("instruct4j gpt2-124M f32 train step\tB%d T%d\t%.2f ms\t%.0f tokens/s\tloss %.4f -> %.4f%n",
-                r.batch(), r.seq(), r.medianMs(), r.tokensPerSecond(), r.firstLoss(), r.lastLoss());
+        DType dtype = args.length > 4 ? DType.valueOf(args[4].toUpperCase(java.util.Locale.ROOT)) : DType.F32;
+        Result r = run(GptConfig.gpt2().withDropout(0f), dtype, batch, seq, warmup, timed);
+        System.out.printf("instruct4j gpt2-124M %s train step\tB%d T%d\t%.2f ms\t%.0f tokens/s\tloss %.4f -> %.4f%n",
+                r.dtype().name().toLowerCase(java.util.Locale.ROOT), r.batch(), r.seq(), r.medianMs(), r.tokensPerSecond(),
+                r.firstLoss(), r.lastLoss());
     }
 
-    static Result run(GptConfig config, int batch, int seq, int warmup, int timed) {
+    static Result run(GptConfig config, DType dtype, int batch, int seq, int warmup, int timed) {
         Device gpu = Device.cuda(0);
         Rng rng = new Rng(1);
-        Gpt model = new Gpt(config, rng, gpu);
+        Gpt model = new Gpt(config, rng, gpu, dtype);
         int[] tokens = new int[batch * (seq + 1)];
         for (int i = 0; i < tokens.length; i++) tokens[i] = rng.nextInt(config.vocabSize());
         int[] in = new int[batch * seq], out = new int[batch * seq];
@@ -67,6 +71,6 @@ public final class CudaTrainStep {
         }
         Arrays.sort(ms);
         double median = ms[timed / 2];
-        return new Result(batch, seq, median, batch * seq / (median / 1e3), first, last);
+        return new Result(dtype, batch, seq, median, batch * seq / (median / 1e3), first, last);
     }
 }

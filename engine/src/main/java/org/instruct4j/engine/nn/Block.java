@@ -1,6 +1,7 @@
 package org.instruct4j.engine.nn;
 
 import java.util.function.UnaryOperator;
+import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Tensor;
@@ -12,11 +13,11 @@ public final class Block extends Module {
     private final CausalSelfAttention attn;
     private final Mlp mlp;
 
-    public Block(GptConfig c, Rng rng, Device device) {
-        ln1 = child("ln_1", new LayerNorm(c.dim(), c.layerNormEps(), device));
-        attn = child("attn", new CausalSelfAttention(c, rng, device));
-        ln2 = child("ln_2", new LayerNorm(c.dim(), c.layerNormEps(), device));
-        mlp = child("mlp", new Mlp(c, rng, device));
+    public Block(GptConfig c, Rng rng, Device device, DType dtype) {
+        ln1 = child("ln_1", new LayerNorm(c.dim(), c.layerNormEps(), device, dtype));
+        attn = child("attn", new CausalSelfAttention(c, rng, device, dtype));
+        ln2 = child("ln_2", new LayerNorm(c.dim(), c.layerNormEps(), device, dtype));
+        mlp = child("mlp", new Mlp(c, rng, device, dtype));
     }
 
     /** dropout is applied to each branch's output before it joins the residual stream (identity when off). */

@@ -1,5 +1,6 @@
 package org.instruct4j.engine.nn;
 
+import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Tensor;
@@ -16,11 +17,11 @@ public final class CausalSelfAttention extends Module {
     private final Linear qkv, proj;
     private final int heads, dim;
 
-    public CausalSelfAttention(GptConfig c, Rng rng, Device device) {
+    public CausalSelfAttention(GptConfig c, Rng rng, Device device, DType dtype) {
         heads = c.heads();
         dim = c.dim();
-        qkv = child("c_attn", new Linear(dim, 3 * dim, Gpt.INIT_STD, rng, device));
-        proj = child("c_proj", new Linear(dim, dim, Gpt.residualStd(c), rng, device));
+        qkv = child("c_attn", new Linear(dim, 3 * dim, Gpt.INIT_STD, rng, device, dtype));
+        proj = child("c_proj", new Linear(dim, dim, Gpt.residualStd(c), rng, device, dtype));
     }
 
     /** x (B, T, C) -> (B, T, C); cache may be null, layer is this block's index in it. */

@@ -1,5 +1,6 @@
 package org.instruct4j.engine.nn;
 
+import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Tensor;
@@ -9,8 +10,8 @@ import org.instruct4j.engine.ops.EmbeddingOp;
 public final class Embedding extends Module {
     private final Tensor weight;
 
-    public Embedding(int rows, int dim, float std, Rng rng, Device device) {
-        weight = parameter("weight", Tensor.randn(rng, std, device, rows, dim));
+    public Embedding(int rows, int dim, float std, Rng rng, Device device, DType dtype) {
+        weight = parameter("weight", Tensor.randn(rng, std, dtype, device, rows, dim));
     }
 
     public Tensor weight() { return weight; }

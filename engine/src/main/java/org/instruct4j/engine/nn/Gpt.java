@@ -23,17 +23,28 @@ public final class Gpt extends Module {
 
     private final GptConfig config;
     private final Device device;
+    private final DType dtype;
     private final Embedding wte, wpe;
     private final List<Block> blocks = new ArrayList<>();
     private final LayerNorm lnF;
 
-    public Gpt(GptConfig config, Rng rng, Device device) {
+    public Gpt(GptConfig config, Rng rng, Device device) { this(config, rng, device, DType.F32); }
+
+    /**
+     * A GPT whose parameters, and so its activations, are in dtype: F32, or BF16 on a GPU (mixed precision:
+     * AdamW keeps F32 master weights and moments, losses and LayerNorm statistics stay F32). The same rng gives
+     * the same values, rounded.
+     */
+    public Gpt(GptConfig config, Rng rng, Device device, DType dtype) {
+        if (dtype != DType.F32 && !(dtype == DType.BF16 && device.kind() == Device.Kind.CUDA))
+            throw new IllegalArgumentException("a GPT's parameters are F32, or BF16 on a CUDA device; not " + dtype + " on " + device);
         this.config = config;
         this.device = device;
-        wte = child("wte", new Embedding(config.vocabSize(), config.dim(), INIT_STD, rng, device));
-        wpe = child("wpe", new Embedding(config.contextLength(), config.dim(), INIT_STD, rng, device));
-        for (int i = 0; i < config.layers(); i++) blocks.add(child("h." + i, new Block(config, rng, device)));
-        lnF = child("ln_f", new LayerNorm(config.dim(), config.layerNormEps(), device));
+        this.dtype = dtype;
+        wte = child("wte", new Embedding(config.vocabSize(), config.dim(), INIT_STD, rng, device, dtype));
+        wpe = child("wpe", new Embedding(config.contextLength(), config.dim(), INIT_STD, rng, device, dtype));
+        for (int i = 0; i < config.layers(); i++) blocks.add(child("h." + i, new Block(config, rng, device, dtype)));
+        lnF = child("ln_f", new LayerNorm(config.dim(), config.layerNormEps(), device, dtype));
     }
 
     static float residualStd(GptConfig c) { return (float) (INIT_STD / Math.sqrt(2.0 * c.layers())); }
@@ -41,6 +52,9 @@ public final class Gpt extends Module {
     public GptConfig config() { return config; }
 
     public Device device() { return device; }
+
+    /** The parameters' dtype (F32, or BF16 on a GPU). */
+    public DType dtype() { return dtype; }
 
     /** A cache for batch rows of up to capacity tokens (at most the context length). */
     public KvCache newCache(int batch, int capacity) {

@@ -1,5 +1,6 @@
 package org.instruct4j.engine.nn;
 
+import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Tensor;
@@ -9,9 +10,11 @@ import org.instruct4j.engine.ops.MatMul;
 public final class Linear extends Module {
     private final Tensor weight, bias;
 
-    public Linear(int in, int out, float std, Rng rng, Device device) {
-        weight = parameter("weight", Tensor.randn(rng, std, device, in, out));
-        bias = parameter("bias", Tensor.zeros(org.instruct4j.engine.DType.F32, device, out));
+    public Linear(int in, int out, float std, Rng rng, Device device) { this(in, out, std, rng, device, DType.F32); }
+
+    public Linear(int in, int out, float std, Rng rng, Device device, DType dtype) {
+        weight = parameter("weight", Tensor.randn(rng, std, dtype, device, in, out));
+        bias = parameter("bias", Tensor.zeros(dtype, device, out));
     }
 
     public Tensor weight() { return weight; }
