@@ -12,8 +12,6 @@ import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
-import org.instruct4j.engine.ops.CrossEntropy;
-import org.instruct4j.engine.optim.AdamW;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -67,19 +65,7 @@ class CudaBf16GptTest {
         Rng rng = new Rng(5);
         int[] in = tokens(rng, B * T), out = new int[B * T];
         for (int i = 0; i < out.length; i++) out[i] = (in[i] * 7 + 3) % SMALL.vocabSize();  // a rule to learn
-        Tensor inputs = Tensor.ofInts(in, GPU, B, T), targets = Tensor.ofInts(out, GPU, B, T);
-        AdamW opt = AdamW.of(model.parameters(), 3e-3f, 0.1f);
-        float[] losses = new float[STEPS];
-        for (int s = 0; s < STEPS; s++) {
-            try (Scope step = Scope.open()) {
-                Tensor loss = CrossEntropy.mean(model.logits(model.hidden(inputs, null, null, false, null)), targets);
-                loss.backward();
-                opt.step(3e-3f, 1f);
-                opt.zeroGrad();
-                losses[s] = loss.item();
-            }
-        }
-        return losses;
+        return CudaGptTrainingTest.trainSteps(model, Tensor.ofInts(in, GPU, B, T), Tensor.ofInts(out, GPU, B, T), STEPS);
     }
 
     @Test void bf16TrainingFollowsF32() {

@@ -30,10 +30,14 @@ class CudaGptTrainingTest {
         int[] in = new int[b * t], out = new int[b * t];
         for (int i = 0; i < in.length; i++) in[i] = rng.nextInt(TINY.vocabSize());
         for (int i = 0; i < out.length; i++) out[i] = (in[i] * 7 + 3) % TINY.vocabSize();  // a rule to learn
-        Tensor inputs = Tensor.ofInts(in, device, b, t), targets = Tensor.ofInts(out, device, b, t);
+        return trainSteps(model, Tensor.ofInts(in, device, b, t), Tensor.ofInts(out, device, b, t), STEPS);
+    }
+
+    /** steps AdamW steps (lr 3e-3, weight decay 0.1, clipping at 1) on one batch; the loss before each. */
+    static float[] trainSteps(Gpt model, Tensor inputs, Tensor targets, int steps) {
         AdamW opt = AdamW.of(model.parameters(), 3e-3f, 0.1f);
-        float[] losses = new float[STEPS];
-        for (int s = 0; s < STEPS; s++) {
+        float[] losses = new float[steps];
+        for (int s = 0; s < steps; s++) {
             try (Scope step = Scope.open()) {
                 Tensor loss = CrossEntropy.mean(model.logits(model.hidden(inputs, null, null, false, null)), targets);
                 loss.backward();
