@@ -20,6 +20,7 @@
 #   train        GPT-2 124M training steps, F32 and BF16: CudaTrainStep beside PyTorch (torch_gpt2_train.py), tokens/s
 #   microbench   CudaMicrobench: layernorm / AdamW / cross-entropy GB/s beside a copy, GEMM and attention TFLOP/s
 #   torch        PyTorch's SDPA (attention_bench.py) and its GEMM and memory-bound peers (torch_peers.py)
+#   profile      Nsight Compute's per-kernel times of those steps (ncu_summary.py): where a step's GPU time goes
 #   demo-cuda    with what is left of the budget: `instruct4j demo --device cuda`, the default demo on the GPU
 # Every log and result goes to one folder, --out DIR, else runs/first-contact; summary.md there says what passed and
 # puts our figures beside PyTorch's. Under the device tool ($OUT set, which brings back at most 8 files) the folder
@@ -136,6 +137,19 @@ bench_args=("$out"); [ "$quick" = 1 ] && bench_args+=(quick)
 step microbench 100 .gpu/java -Xmx8g org.instruct4j.bench.gpu.CudaMicrobench "${bench_args[@]}"
 step torch 60 bash -c "'$py' bench/gpu/attention_bench.py --out '$out/sdpa' && '$py' bench/gpu/torch_peers.py --out '$out'"
 step train 120 bash -c ".gpu/java -Xmx16g org.instruct4j.bench.gpu.CudaTrainStep 8 1024 10 3 f32 && .gpu/java -Xmx16g org.instruct4j.bench.gpu.CudaTrainStep 8 1024 10 3 bf16 && '$py' bench/gpu/torch_gpt2_train.py --out '$out'"
+profile() {  # Nsight Compute's per-kernel times over 2 GPT-2 124M steps (1 warm-up + 1 timed), F32 and BF16
+  local ncu d rc=0
+  ncu=$(command -v ncu || ls /opt/nvidia/nsight-compute/*/ncu 2>/dev/null | head -n1)
+  [ -n "$ncu" ] || { echo "no ncu on this machine"; return 1; }
+  for d in f32 bf16; do
+    "$ncu" --target-processes all --clock-control none --metrics gpu__time_duration.sum --print-summary per-kernel \
+      .gpu/java -Xmx16g org.instruct4j.bench.gpu.CudaTrainStep 8 1024 1 1 $d > "$out/ncu-$d.txt" 2>&1 || rc=1
+    "$py" bench/gpu/ncu_summary.py "$out/ncu-$d.txt" --steps 2 | tee "$out/profile-$d.txt"
+  done
+  return $rc
+}
+export -f profile
+step profile 150 bash -c profile
 step demo-cuda 900 .gpu/java -Xmx16g org.instruct4j.rlhf.cli.Main demo --device cuda --out "$out/demo-cuda"
 
 # ---- summary -----------------------------------------------------------------------------------------------
@@ -162,6 +176,7 @@ step demo-cuda 900 .gpu/java -Xmx16g org.instruct4j.rlhf.cli.Main demo --device 
   fi
   grep -h "losses:" "$out/gpt.log" 2>/dev/null | sed 's/^/    /'
   grep -h "train step" "$out/train.log" 2>/dev/null | sed 's/^/    /'
+  for f in "$out"/profile-*.txt; do [ -f "$f" ] && { echo; echo "$(basename "$f" .txt):"; head -n 12 "$f" | sed 's/^/    /'; }; done
   echo
   echo "Logs: one per step (NAME.log), JUnit XML in junit/, benchmark tables as .tsv."
 } > "$out/summary.md"
