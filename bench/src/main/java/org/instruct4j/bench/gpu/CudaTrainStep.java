@@ -1,6 +1,7 @@
 package org.instruct4j.bench.gpu;
 
 import java.util.Arrays;
+import java.util.Locale;
 import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
@@ -31,10 +32,10 @@ public final class CudaTrainStep {
         int seq = args.length > 1 ? Integer.parseInt(args[1]) : 1024;
         int timed = args.length > 2 ? Integer.parseInt(args[2]) : 10;
         int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-        DType dtype = args.length > 4 ? DType.valueOf(args[4].toUpperCase(java.util.Locale.ROOT)) : DType.F32;
+        DType dtype = args.length > 4 ? DType.valueOf(args[4].toUpperCase(Locale.ROOT)) : DType.F32;
         Result r = run(GptConfig.gpt2().withDropout(0f), dtype, batch, seq, warmup, timed);
         System.out.printf("instruct4j gpt2-124M %s train step\tB%d T%d\t%.2f ms\t%.0f tokens/s\tloss %.4f -> %.4f%n",
-                r.dtype().name().toLowerCase(java.util.Locale.ROOT), r.batch(), r.seq(), r.medianMs(), r.tokensPerSecond(),
+                r.dtype().name().toLowerCase(Locale.ROOT), r.batch(), r.seq(), r.medianMs(), r.tokensPerSecond(),
                 r.firstLoss(), r.lastLoss());
     }
 
