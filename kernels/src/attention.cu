@@ -716,3 +716,271 @@ attention_backward_dkdv_rows_bf16(const bf16_t* q, const bf16_t* k, const bf16_t
                                   bf16_t* dv, int batch, int heads, int tq, int tk, int head_dim, float scale) {
     backward_dkdv_rows<bf16_t>(q, k, v, lse, start, dout, workspace_delta, dk, dv, heads, tq, tk, head_dim, scale);
 }
+
+// ---- tiled F32 kernels (D 32 or 64) ------------------------------------------------------------------------
+// The F32 path for head dims 32 and 64: a CTA of 8 warps takes a tile of 32 query rows (forward, dq) or 32 keys
+// (dk/dv), each warp 4 of them, and streams the other side through shared memory in tiles of 32, so each key
+// (or query) is read from global memory once per tile instead of once per row. Within a tile, lane l owns the
+// l-th key (or query) for the scores, a whole dot product over D with no shuffles; the D-vector accumulators
+// are spread over the lanes as in the row kernels. Plain FP32 math (no TF32): the same sums as the row kernels
+// in another order. Shared rows read across lanes are padded to D + 1 floats, so lane l's row starts in bank l.
+
+#define TILED_ROWS 32       // query rows (forward, dq) or keys (dk/dv) per CTA, and the other side's tile
+#define TILED_PER_WARP 4    // rows of a warp: 8 warps x 4 = 32
+
+// Loads rows [r0, r0 + TILED_ROWS) of a (rows x D) matrix into a tile with row stride `stride`; rows past the
+// end read as 0.
+template <int D>
+__device__ __forceinline__ void load_tiled(float* tile, int stride, const float* g, int r0, int rows) {
+    for (int e = threadIdx.x; e < TILED_ROWS * D; e += blockDim.x) {
+        int r = e / D, c = e - r * D;
+        tile[r * stride + c] = r0 + r < rows ? g[(long long)(r0 + r) * D + c] : 0.f;
+    }
+}
+
+template <int D>
+__device__ __forceinline__ float dot_tiled(const float* a, const float* b) {
+    float s = 0.f;
+#pragma unroll
+    for (int c = 0; c < D; c++) s += a[c] * b[c];
+    return s;
+}
+
+__device__ __forceinline__ float warp_max(float x) {
+    for (int o = 16; o > 0; o >>= 1) x = fmaxf(x, __shfl_xor_sync(0xffffffffu, x, o));
+    return x;
+}
+
+template <int D>
+__device__ __forceinline__ void forward_tiled(const float* __restrict__ q, const float* __restrict__ k,
+                                              const float* __restrict__ v, float* __restrict__ out,
+                                              float* __restrict__ lse, const int* __restrict__ start, int heads,
+                                              int tq, int tk, float scale) {
+    constexpr int T = TILED_ROWS, P = D + 1, R = TILED_PER_WARP, C = D / 32;
+    DYNAMIC_SHARED(unsigned char, smem);
+    float* qs = (float*)smem;        // T x D: this CTA's query rows (read by all lanes at once: broadcast)
+    float* ks = qs + T * D;          // T x P: a tile of keys, lane l's key in row l
+    float* vs = ks + T * P;          // T x D: the same tile's values
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int m0 = blockIdx.x * T, b = blockIdx.z, bh = b * heads + blockIdx.y;
+    const int s0 = start ? start[b] : 0;
+    const float* kg = k + (long long)bh * tk * D;
+    const float* vg = v + (long long)bh * tk * D;
+    load_tiled<D>(qs, D, q + (long long)bh * tq * D, m0, tq);
+
+    float m[R], l[R], acc[R][C];
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+        m[r] = ATTN_NEG_INF;
+        l[r] = 0.f;
+#pragma unroll
+        for (int c = 0; c < C; c++) acc[r][c] = 0.f;
+    }
+    const int kend = min(tk, tk - tq + m0 + T);   // past the last key the tile's last row sees
+    for (int n0 = s0 / T * T; n0 < kend; n0 += T) {
+        __syncthreads();   // the previous tile is no longer read
+        load_tiled<D>(ks, P, kg, n0, tk);
+        load_tiled<D>(vs, D, vg, n0, tk);
+        __syncthreads();
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+            const int row = warp * R + r, i = m0 + row, j = n0 + lane;
+            if (i >= tq) continue;   // the same for the whole warp
+            const bool vis = visible(i, j, s0, tq, tk);
+            const float s = vis ? dot_tiled<D>(qs + row * D, ks + lane * P) * scale : ATTN_NEG_INF;
+            const float m_new = fmaxf(m[r], warp_max(s));
+            if (m_new == ATTN_NEG_INF) continue;   // nothing visible yet: the same for the whole warp
+            const float alpha = __expf(m[r] - m_new), p = vis ? __expf(s - m_new) : 0.f;
+            l[r] = l[r] * alpha + warp_sum(p);
+            m[r] = m_new;
+#pragma unroll
+            for (int c = 0; c < C; c++) acc[r][c] *= alpha;
+            for (int jj = 0; jj < T; jj++) {
+                const float pj = __shfl_sync(0xffffffffu, p, jj);
+#pragma unroll
+                for (int c = 0; c < C; c++) acc[r][c] += pj * vs[jj * D + lane + 32 * c];
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+        const int i = m0 + warp * R + r;
+        if (i >= tq) continue;
+        const long long row = (long long)bh * tq + i;
+        const float inv = l[r] > 0.f ? 1.f / l[r] : 0.f;
+#pragma unroll
+        for (int c = 0; c < C; c++) out[row * D + lane + 32 * c] = acc[r][c] * inv;
+        if (lane == 0) lse[row] = l[r] > 0.f ? m[r] + __logf(l[r]) : ATTN_NEG_INF;
+    }
+}
+
+template <int D>
+__device__ __forceinline__ void backward_dq_tiled(const float* __restrict__ q, const float* __restrict__ k,
+                                                  const float* __restrict__ v, const float* __restrict__ lse,
+                                                  const int* __restrict__ start, const float* __restrict__ dout,
+                                                  const float* __restrict__ delta, float* __restrict__ dq,
+                                                  int heads, int tq, int tk, float scale) {
+    constexpr int T = TILED_ROWS, P = D + 1, R = TILED_PER_WARP, C = D / 32;
+    DYNAMIC_SHARED(unsigned char, smem);
+    float* qs = (float*)smem;        // T x D: query rows
+    float* dos = qs + T * D;         // T x D: their output gradients
+    float* ks = dos + T * D;         // T x P: a tile of keys
+    float* vs = ks + T * P;          // T x P: its values
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int m0 = blockIdx.x * T, b = blockIdx.z, bh = b * heads + blockIdx.y;
+    const int s0 = start ? start[b] : 0;
+    const float* kg = k + (long long)bh * tk * D;
+    const float* vg = v + (long long)bh * tk * D;
+    load_tiled<D>(qs, D, q + (long long)bh * tq * D, m0, tq);
+    load_tiled<D>(dos, D, dout + (long long)bh * tq * D, m0, tq);
+
+    float row_lse[R], row_delta[R], acc[R][C];
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+        const int i = m0 + warp * R + r;
+        row_lse[r] = i < tq ? lse[(long long)bh * tq + i] : 0.f;
+        row_delta[r] = i < tq ? delta[(long long)bh * tq + i] : 0.f;
+#pragma unroll
+        for (int c = 0; c < C; c++) acc[r][c] = 0.f;
+    }
+    const int kend = min(tk, tk - tq + m0 + T);
+    for (int n0 = s0 / T * T; n0 < kend; n0 += T) {
+        __syncthreads();
+        load_tiled<D>(ks, P, kg, n0, tk);
+        load_tiled<D>(vs, P, vg, n0, tk);
+        __syncthreads();
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+            const int row = warp * R + r, i = m0 + row, j = n0 + lane;
+            if (i >= tq) continue;
+            float ds = 0.f;
+            if (visible(i, j, s0, tq, tk)) {
+                const float p = __expf(dot_tiled<D>(qs + row * D, ks + lane * P) * scale - row_lse[r]);
+                ds = p * (dot_tiled<D>(dos + row * D, vs + lane * P) - row_delta[r]);
+            }
+            for (int jj = 0; jj < T; jj++) {
+                const float dsj = __shfl_sync(0xffffffffu, ds, jj);
+#pragma unroll
+                for (int c = 0; c < C; c++) acc[r][c] += dsj * ks[jj * P + lane + 32 * c];
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+        const int i = m0 + warp * R + r;
+        if (i >= tq) continue;
+        const long long row = (long long)bh * tq + i;
+#pragma unroll
+        for (int c = 0; c < C; c++) dq[row * D + lane + 32 * c] = acc[r][c] * scale;
+    }
+}
+
+template <int D>
+__device__ __forceinline__ void backward_dkdv_tiled(const float* __restrict__ q, const float* __restrict__ k,
+                                                    const float* __restrict__ v, const float* __restrict__ lse,
+                                                    const int* __restrict__ start, const float* __restrict__ dout,
+                                                    const float* __restrict__ delta, float* __restrict__ dk,
+                                                    float* __restrict__ dv, int heads, int tq, int tk, float scale) {
+    constexpr int T = TILED_ROWS, P = D + 1, R = TILED_PER_WARP, C = D / 32;
+    DYNAMIC_SHARED(unsigned char, smem);
+    float* ks = (float*)smem;        // T x D: this CTA's keys
+    float* vs = ks + T * D;          // T x D: their values
+    float* qs = vs + T * D;          // T x P: a tile of queries, lane l's query in row l
+    float* dos = qs + T * P;         // T x P: their output gradients
+    float* lses = dos + T * P;       // T: their log-sum-exps
+    float* deltas = lses + T;        // T: their deltas
+    const int warp = threadIdx.x >> 5, lane = threadIdx.x & 31;
+    const int n0 = blockIdx.x * T, b = blockIdx.z, bh = b * heads + blockIdx.y;
+    const int s0 = start ? start[b] : 0;
+    const float* qg = q + (long long)bh * tq * D;
+    const float* dog = dout + (long long)bh * tq * D;
+    load_tiled<D>(ks, D, k + (long long)bh * tk * D, n0, tk);
+    load_tiled<D>(vs, D, v + (long long)bh * tk * D, n0, tk);
+
+    float dka[R][C], dva[R][C];
+#pragma unroll
+    for (int r = 0; r < R; r++)
+#pragma unroll
+        for (int c = 0; c < C; c++) dka[r][c] = dva[r][c] = 0.f;
+    const int first = max(0, n0 - (tk - tq));   // the first query that sees a key of this tile
+    for (int m0 = first / T * T; m0 < tq; m0 += T) {
+        __syncthreads();
+        load_tiled<D>(qs, P, qg, m0, tq);
+        load_tiled<D>(dos, P, dog, m0, tq);
+        if (threadIdx.x < T) {
+            const int i = m0 + threadIdx.x;
+            lses[threadIdx.x] = i < tq ? lse[(long long)bh * tq + i] : 0.f;
+            deltas[threadIdx.x] = i < tq ? delta[(long long)bh * tq + i] : 0.f;
+        }
+        __syncthreads();
+#pragma unroll
+        for (int r = 0; r < R; r++) {
+            const int key = warp * R + r, j = n0 + key, i = m0 + lane;
+            if (j >= tk) continue;
+            float p = 0.f, ds = 0.f;
+            if (visible(i, j, s0, tq, tk)) {
+                p = __expf(dot_tiled<D>(ks + key * D, qs + lane * P) * scale - lses[lane]);
+                ds = p * (dot_tiled<D>(vs + key * D, dos + lane * P) - deltas[lane]);
+            }
+            for (int ii = 0; ii < T; ii++) {
+                const float pi = __shfl_sync(0xffffffffu, p, ii), dsi = __shfl_sync(0xffffffffu, ds, ii);
+#pragma unroll
+                for (int c = 0; c < C; c++) {
+                    dva[r][c] += pi * dos[ii * P + lane + 32 * c];
+                    dka[r][c] += dsi * qs[ii * P + lane + 32 * c];
+                }
+            }
+        }
+    }
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+        const int j = n0 + warp * R + r;
+        if (j >= tk) continue;
+        const long long key = (long long)bh * tk + j;
+#pragma unroll
+        for (int c = 0; c < C; c++) {
+            dk[key * D + lane + 32 * c] = dka[r][c] * scale;
+            dv[key * D + lane + 32 * c] = dva[r][c];
+        }
+    }
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+attention_forward_f32_d32(const float* q, const float* k, const float* v, float* out, float* lse, const int* start,
+                          int batch, int heads, int tq, int tk, int head_dim, float scale) {
+    forward_tiled<32>(q, k, v, out, lse, start, heads, tq, tk, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+attention_backward_dq_f32_d32(const float* q, const float* k, const float* v, const float* lse, const int* start,
+                              const float* dout, const float* workspace_delta, float* dq, int batch, int heads,
+                              int tq, int tk, int head_dim, float scale) {
+    backward_dq_tiled<32>(q, k, v, lse, start, dout, workspace_delta, dq, heads, tq, tk, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+attention_backward_dkdv_f32_d32(const float* q, const float* k, const float* v, const float* lse, const int* start,
+                                const float* dout, const float* workspace_delta, float* dk, float* dv, int batch,
+                                int heads, int tq, int tk, int head_dim, float scale) {
+    backward_dkdv_tiled<32>(q, k, v, lse, start, dout, workspace_delta, dk, dv, heads, tq, tk, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+attention_forward_f32_d64(const float* q, const float* k, const float* v, float* out, float* lse, const int* start,
+                          int batch, int heads, int tq, int tk, int head_dim, float scale) {
+    forward_tiled<64>(q, k, v, out, lse, start, heads, tq, tk, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+attention_backward_dq_f32_d64(const float* q, const float* k, const float* v, const float* lse, const int* start,
+                              const float* dout, const float* workspace_delta, float* dq, int batch, int heads,
+                              int tq, int tk, int head_dim, float scale) {
+    backward_dq_tiled<64>(q, k, v, lse, start, dout, workspace_delta, dq, heads, tq, tk, scale);
+}
+
+extern "C" __global__ void __launch_bounds__(256)
+attention_backward_dkdv_f32_d64(const float* q, const float* k, const float* v, const float* lse, const int* start,
+                                const float* dout, const float* workspace_delta, float* dk, float* dv, int batch,
+                                int heads, int tq, int tk, int head_dim, float scale) {
+    backward_dkdv_tiled<64>(q, k, v, lse, start, dout, workspace_delta, dk, dv, heads, tq, tk, scale);
+}

@@ -12,8 +12,10 @@ import org.instruct4j.engine.DType;
  * <ul>
  *   <li>BF16 with head dim 64 or 128, more than {@link #DECODE_MAX_TQ} queries: the flash kernels (tensor cores),
  *       geometry in {@link AttentionTiling}.</li>
- *   <li>Decode steps (Tq &lt;= {@link #DECODE_MAX_TQ}), F32, and other head dims up to {@link #MAX_ROWS_HEAD_DIM}:
- *       the row kernels (plain fp32 math, one CTA or one warp per row).</li>
+ *   <li>F32 with head dim 32 or 64, more than {@link #DECODE_MAX_TQ} queries: the tiled F32 kernels (tiles of
+ *       {@link #TILED_ROWS} rows in shared memory, plain fp32 math).</li>
+ *   <li>Decode steps (Tq &lt;= {@link #DECODE_MAX_TQ}) and other head dims up to {@link #MAX_ROWS_HEAD_DIM}: the
+ *       row kernels (plain fp32 math, one CTA or one warp per row).</li>
  * </ul>
  * Backward: a delta = rowsum(dO * O) pass, then a dq pass (CTA per query block) and a dk/dv pass (CTA per key
  * block). dq is computed in its own pass rather than with atomics, so the backward is deterministic and its only
@@ -30,6 +32,8 @@ public final class AttentionPlan {
     public static final int MAX_ROWS_HEAD_DIM = 256;
     /** Row kernels: warps per CTA for the forward over a long Tq, for decode, and for the backward passes. */
     static final int ROWS_WARPS = 4, DECODE_WARPS = 8, DELTA_WARPS = 8, BACKWARD_ROWS_WARPS = 4;
+    /** Tiled F32 kernels: rows of a CTA's own side, and of each tile of the other side; 8 warps of 4 rows. */
+    static final int TILED_ROWS = 32, TILED_THREADS = 256;
 
     public static final List<AttentionArg> FORWARD_ARGS = List.of(Q, K, V, OUT, LSE, START, BATCH, HEADS, TQ, TK, HEAD_DIM, SCALE);
     public static final List<AttentionArg> DELTA_ARGS = List.of(OUT, DOUT, WORKSPACE_DELTA, BATCH, HEADS, TQ, HEAD_DIM);
@@ -50,6 +54,21 @@ public final class AttentionPlan {
 
     static boolean isFlashHeadDim(int headDim) { return headDim == 64 || headDim == 128; }
 
+    /** Whether (dtype, head dim) runs the tiled F32 kernels (the forward only for more than a decode step's rows). */
+    static boolean usesTiledF32(DType dtype, int headDim) { return dtype == DType.F32 && (headDim == 32 || headDim == 64); }
+
+    /** Shared bytes of the tiled F32 kernels: tiles of 32 rows, those read across lanes padded to D + 1 floats. */
+    static int tiledSharedBytes(String pass, int headDim) {
+        int plain = TILED_ROWS * headDim, padded = TILED_ROWS * (headDim + 1);
+        int floats = switch (pass) {
+            case "forward" -> 2 * plain + padded;          // queries, values; keys padded
+            case "dq" -> 2 * plain + 2 * padded;           // queries, output gradients; keys, values padded
+            case "dkdv" -> 2 * plain + 2 * padded + 2 * TILED_ROWS;   // keys, values; queries, gradients padded; lse, delta
+            default -> throw new IllegalArgumentException(pass);
+        };
+        return floats * Float.BYTES;
+    }
+
     public List<KernelLaunch> forward(DType dtype, int batch, int heads, int tq, int tk, int headDim) {
         check(dtype, batch, heads, tq, tk, headDim);
         if (usesFlashForward(dtype, tq, headDim)) {
@@ -57,6 +76,9 @@ public final class AttentionPlan {
             return List.of(launch("attention_forward_bf16_d" + headDim,
                     grid(AttentionTiling.ceilDiv(tq, t.blockM()), heads, batch), t.threads(), t.sharedBytes(), FORWARD_ARGS));
         }
+        if (usesTiledF32(dtype, headDim) && tq > DECODE_MAX_TQ)
+            return List.of(launch("attention_forward_f32_d" + headDim, grid(AttentionTiling.ceilDiv(tq, TILED_ROWS), heads, batch),
+                    TILED_THREADS, tiledSharedBytes("forward", headDim), FORWARD_ARGS));
         // One CTA per query row; its warps split the keys and merge their partial softmax in shared memory.
         int warps = tq <= DECODE_MAX_TQ ? DECODE_WARPS : ROWS_WARPS;
         int shared = warps * (headDim + 2) * Float.BYTES;
@@ -76,6 +98,11 @@ public final class AttentionPlan {
                     grid(AttentionTiling.ceilDiv(tq, dq.blockM()), heads, batch), dq.threads(), dq.sharedBytes(), DQ_ARGS));
             plan.add(launch("attention_backward_dkdv_bf16_d" + headDim,
                     grid(AttentionTiling.ceilDiv(tk, dkdv.blockN()), heads, batch), dkdv.threads(), dkdv.sharedBytes(), DKDV_ARGS));
+        } else if (usesTiledF32(dtype, headDim)) {
+            plan.add(launch("attention_backward_dq_f32_d" + headDim, grid(AttentionTiling.ceilDiv(tq, TILED_ROWS), heads, batch),
+                    TILED_THREADS, tiledSharedBytes("dq", headDim), DQ_ARGS));
+            plan.add(launch("attention_backward_dkdv_f32_d" + headDim, grid(AttentionTiling.ceilDiv(tk, TILED_ROWS), heads, batch),
+                    TILED_THREADS, tiledSharedBytes("dkdv", headDim), DKDV_ARGS));
         } else {
             int w = BACKWARD_ROWS_WARPS;
             plan.add(launch("attention_backward_dq_rows_" + suffix(dtype),

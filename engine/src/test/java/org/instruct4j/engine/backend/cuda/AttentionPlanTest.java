@@ -14,7 +14,7 @@ class AttentionPlanTest {
     @Test
     void forwardGridCoversEveryQueryRowExactlyOnce() {
         for (DType dtype : List.of(DType.BF16, DType.F32))
-            for (int d : new int[] {64, 128, 80})
+            for (int d : new int[] {32, 64, 128, 80})
                 for (int t : LENGTHS) {
                     List<KernelLaunch> launches = plan.forward(dtype, 3, 5, t, t, d);
                     assertThat(launches).hasSize(1);
@@ -30,7 +30,7 @@ class AttentionPlanTest {
     @Test
     void backwardGridsCoverEveryQueryAndKeyRowExactlyOnce() {
         for (DType dtype : List.of(DType.BF16, DType.F32))
-            for (int d : new int[] {64, 128, 40})
+            for (int d : new int[] {32, 64, 128, 40})
                 for (int t : LENGTHS) {
                     List<KernelLaunch> launches = plan.backward(dtype, 2, 3, t, t + 5, d);
                     assertThat(launches).hasSize(3);
@@ -43,22 +43,27 @@ class AttentionPlanTest {
     }
 
     @Test
-    void flashKernelsAreChosenForBf16WithHeadDim64And128Only() {
+    void flashKernelsAreChosenForBf16WithHeadDim64And128OnlyAndTiledOnesForF32WithHeadDim32And64() {
         assertThat(plan.forward(DType.BF16, 1, 1, 256, 256, 64).get(0).kernel()).isEqualTo("attention_forward_bf16_d64");
         assertThat(plan.forward(DType.BF16, 1, 1, 256, 256, 128).get(0).kernel()).isEqualTo("attention_forward_bf16_d128");
         assertThat(plan.forward(DType.BF16, 1, 1, 1, 256, 64).get(0).kernel()).isEqualTo("attention_forward_rows_bf16");
         assertThat(plan.forward(DType.BF16, 1, 1, 256, 256, 96).get(0).kernel()).isEqualTo("attention_forward_rows_bf16");
-        assertThat(plan.forward(DType.F32, 1, 1, 256, 256, 64).get(0).kernel()).isEqualTo("attention_forward_rows_f32");
+        assertThat(plan.forward(DType.F32, 1, 1, 256, 256, 64).get(0).kernel()).isEqualTo("attention_forward_f32_d64");
+        assertThat(plan.forward(DType.F32, 1, 1, 256, 256, 32).get(0).kernel()).isEqualTo("attention_forward_f32_d32");
+        assertThat(plan.forward(DType.F32, 1, 1, 256, 256, 96).get(0).kernel()).isEqualTo("attention_forward_rows_f32");
+        assertThat(plan.forward(DType.F32, 1, 1, 1, 256, 64).get(0).kernel()).isEqualTo("attention_forward_rows_f32");
         assertThat(plan.backward(DType.BF16, 1, 1, 256, 256, 128).stream().map(KernelLaunch::kernel)).containsExactly(
                 "attention_backward_delta_bf16", "attention_backward_dq_bf16_d128", "attention_backward_dkdv_bf16_d128");
         assertThat(plan.backward(DType.F32, 1, 1, 256, 256, 64).stream().map(KernelLaunch::kernel)).containsExactly(
+                "attention_backward_delta_f32", "attention_backward_dq_f32_d64", "attention_backward_dkdv_f32_d64");
+        assertThat(plan.backward(DType.F32, 1, 1, 256, 256, 96).stream().map(KernelLaunch::kernel)).containsExactly(
                 "attention_backward_delta_f32", "attention_backward_dq_rows_f32", "attention_backward_dkdv_rows_f32");
     }
 
     @Test
     void everyLaunchFitsTheDefault48KbOfSharedMemoryAndAWholeNumberOfWarps() {
         for (DType dtype : List.of(DType.BF16, DType.F32))
-            for (int d : new int[] {16, 64, 128, 256})
+            for (int d : new int[] {16, 32, 64, 128, 256})
                 for (int tq : new int[] {1, 4, 5, 1024}) {
                     var all = new java.util.ArrayList<>(plan.forward(dtype, 2, 2, tq, 2048, d));
                     all.addAll(plan.backward(dtype, 2, 2, tq, 2048, d));
@@ -97,6 +102,7 @@ class AttentionPlanTest {
         if (k.startsWith("attention_backward_dq_bf16_d")) return AttentionTiling.backwardDq(headDim(k)).blockM();
         if (k.startsWith("attention_backward_dkdv_bf16_d")) return AttentionTiling.backwardDkDv(headDim(k)).blockN();
         if (k.startsWith("attention_forward_rows_")) return 1;
+        if (k.matches("attention_(forward|backward_dq|backward_dkdv)_f32_d\\d+")) return AttentionPlan.TILED_ROWS;
         if (k.startsWith("attention_backward_")) return l.block()[0] / 32;   // one warp per row
         throw new AssertionError("unknown kernel " + k);
     }

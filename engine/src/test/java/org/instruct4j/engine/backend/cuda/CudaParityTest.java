@@ -197,7 +197,7 @@ class CudaParityTest {
 
     @Test void attention() {
         bothTypes(t -> {
-            for (int[] shape : new int[][] {{2, 3, 20, 20, 64}, {2, 2, 1, 17, 64}, {1, 2, 9, 9, 32}}) {
+            for (int[] shape : new int[][] {{2, 3, 20, 20, 64}, {2, 2, 1, 17, 64}, {1, 2, 9, 9, 32}, {2, 1, 70, 75, 64}, {2, 2, 40, 40, 32}}) {
                 int B = shape[0], H = shape[1], tq = shape[2], tk = shape[3], D = shape[4];
                 int[] start = {0, 3};
                 if (B == 1) start = new int[] {2};
