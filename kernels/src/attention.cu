@@ -751,6 +751,38 @@ __device__ __forceinline__ float warp_max(float x) {
     return x;
 }
 
+// acc[c] += sum over the tile's rows jj of w_jj * tile[jj][lane + 32 c], where w_jj is lane jj's w: a weighted sum
+// of the tile's rows (P V, dS K, P^T dO, dS^T Q), spread over the lanes as the accumulators are.
+template <int C>
+__device__ __forceinline__ void add_weighted_rows(float (&acc)[C], float w, const float* tile, int stride, int lane) {
+    for (int jj = 0; jj < TILED_ROWS; jj++) {
+        const float wj = __shfl_sync(0xffffffffu, w, jj);
+#pragma unroll
+        for (int c = 0; c < C; c++) acc[c] += wj * tile[jj * stride + lane + 32 * c];
+    }
+}
+
+// For a pair (query i, key j): P = exp(q_i . k_j * scale - lse_i) and dS = P (dO_i . v_j - delta_i); both 0 where
+// i does not see j.
+template <int D>
+__device__ __forceinline__ void pair_grads(float& p, float& ds, bool vis, const float* qi, const float* kj,
+                                          const float* doi, const float* vj, float scale, float lse_i, float delta_i) {
+    p = vis ? __expf(dot_tiled<D>(qi, kj) * scale - lse_i) : 0.f;
+    ds = vis ? p * (dot_tiled<D>(doi, vj) - delta_i) : 0.f;
+}
+
+// Writes a warp's R rows of accumulators, times factor, to rows r0 .. r0 + R - 1 of an (n x D) matrix (those < n).
+template <int D, int R>
+__device__ __forceinline__ void store_tiled_rows(float* g, const float (&acc)[R][D / 32], int r0, int n, float factor,
+                                                 int lane) {
+#pragma unroll
+    for (int r = 0; r < R; r++) {
+        if (r0 + r >= n) continue;
+#pragma unroll
+        for (int c = 0; c < D / 32; c++) g[(long long)(r0 + r) * D + lane + 32 * c] = acc[r][c] * factor;
+    }
+}
+
 template <int D>
 __device__ __forceinline__ void forward_tiled(const float* __restrict__ q, const float* __restrict__ k,
                                               const float* __restrict__ v, float* __restrict__ out,
@@ -795,11 +827,7 @@ __device__ __forceinline__ void forward_tiled(const float* __restrict__ q, const
             m[r] = m_new;
 #pragma unroll
             for (int c = 0; c < C; c++) acc[r][c] *= alpha;
-            for (int jj = 0; jj < T; jj++) {
-                const float pj = __shfl_sync(0xffffffffu, p, jj);
-#pragma unroll
-                for (int c = 0; c < C; c++) acc[r][c] += pj * vs[jj * D + lane + 32 * c];
-            }
+            add_weighted_rows<C>(acc[r], p, vs, D, lane);
         }
     }
 #pragma unroll
@@ -853,26 +881,13 @@ __device__ __forceinline__ void backward_dq_tiled(const float* __restrict__ q, c
         for (int r = 0; r < R; r++) {
             const int row = warp * R + r, i = m0 + row, j = n0 + lane;
             if (i >= tq) continue;
-            float ds = 0.f;
-            if (visible(i, j, s0, tq, tk)) {
-                const float p = __expf(dot_tiled<D>(qs + row * D, ks + lane * P) * scale - row_lse[r]);
-                ds = p * (dot_tiled<D>(dos + row * D, vs + lane * P) - row_delta[r]);
-            }
-            for (int jj = 0; jj < T; jj++) {
-                const float dsj = __shfl_sync(0xffffffffu, ds, jj);
-#pragma unroll
-                for (int c = 0; c < C; c++) acc[r][c] += dsj * ks[jj * P + lane + 32 * c];
-            }
+            float p, ds;
+            pair_grads<D>(p, ds, visible(i, j, s0, tq, tk), qs + row * D, ks + lane * P, dos + row * D, vs + lane * P,
+                          scale, row_lse[r], row_delta[r]);
+            add_weighted_rows<C>(acc[r], ds, ks, P, lane);
         }
     }
-#pragma unroll
-    for (int r = 0; r < R; r++) {
-        const int i = m0 + warp * R + r;
-        if (i >= tq) continue;
-        const long long row = (long long)bh * tq + i;
-#pragma unroll
-        for (int c = 0; c < C; c++) dq[row * D + lane + 32 * c] = acc[r][c] * scale;
-    }
+    store_tiled_rows<D, R>(dq + (long long)bh * tq * D, acc, m0 + warp * R, tq, scale, lane);
 }
 
 template <int D>
@@ -917,70 +932,38 @@ __device__ __forceinline__ void backward_dkdv_tiled(const float* __restrict__ q,
         for (int r = 0; r < R; r++) {
             const int key = warp * R + r, j = n0 + key, i = m0 + lane;
             if (j >= tk) continue;
-            float p = 0.f, ds = 0.f;
-            if (visible(i, j, s0, tq, tk)) {
-                p = __expf(dot_tiled<D>(ks + key * D, qs + lane * P) * scale - lses[lane]);
-                ds = p * (dot_tiled<D>(vs + key * D, dos + lane * P) - deltas[lane]);
-            }
-            for (int ii = 0; ii < T; ii++) {
-                const float pi = __shfl_sync(0xffffffffu, p, ii), dsi = __shfl_sync(0xffffffffu, ds, ii);
-#pragma unroll
-                for (int c = 0; c < C; c++) {
-                    dva[r][c] += pi * dos[ii * P + lane + 32 * c];
-                    dka[r][c] += dsi * qs[ii * P + lane + 32 * c];
-                }
-            }
+            float p, ds;
+            pair_grads<D>(p, ds, visible(i, j, s0, tq, tk), qs + lane * P, ks + key * D, dos + lane * P, vs + key * D,
+                          scale, lses[lane], deltas[lane]);
+            add_weighted_rows<C>(dva[r], p, dos, P, lane);
+            add_weighted_rows<C>(dka[r], ds, qs, P, lane);
         }
     }
-#pragma unroll
-    for (int r = 0; r < R; r++) {
-        const int j = n0 + warp * R + r;
-        if (j >= tk) continue;
-        const long long key = (long long)bh * tk + j;
-#pragma unroll
-        for (int c = 0; c < C; c++) {
-            dk[key * D + lane + 32 * c] = dka[r][c] * scale;
-            dv[key * D + lane + 32 * c] = dva[r][c];
-        }
-    }
+    store_tiled_rows<D, R>(dk + (long long)bh * tk * D, dka, n0 + warp * R, tk, scale, lane);
+    store_tiled_rows<D, R>(dv + (long long)bh * tk * D, dva, n0 + warp * R, tk, 1.f, lane);
+}
+
+// One kernel per pass for both head dims (AttentionPlan launches them for D 32 and 64 only): the branch on
+// head_dim is the same for every thread.
+extern "C" __global__ void __launch_bounds__(256)
+attention_forward_f32_tiled(const float* q, const float* k, const float* v, float* out, float* lse, const int* start,
+                            int batch, int heads, int tq, int tk, int head_dim, float scale) {
+    if (head_dim == 32) forward_tiled<32>(q, k, v, out, lse, start, heads, tq, tk, scale);
+    else forward_tiled<64>(q, k, v, out, lse, start, heads, tq, tk, scale);
 }
 
 extern "C" __global__ void __launch_bounds__(256)
-attention_forward_f32_d32(const float* q, const float* k, const float* v, float* out, float* lse, const int* start,
-                          int batch, int heads, int tq, int tk, int head_dim, float scale) {
-    forward_tiled<32>(q, k, v, out, lse, start, heads, tq, tk, scale);
+attention_backward_dq_f32_tiled(const float* q, const float* k, const float* v, const float* lse, const int* start,
+                                const float* dout, const float* workspace_delta, float* dq, int batch, int heads,
+                                int tq, int tk, int head_dim, float scale) {
+    if (head_dim == 32) backward_dq_tiled<32>(q, k, v, lse, start, dout, workspace_delta, dq, heads, tq, tk, scale);
+    else backward_dq_tiled<64>(q, k, v, lse, start, dout, workspace_delta, dq, heads, tq, tk, scale);
 }
 
 extern "C" __global__ void __launch_bounds__(256)
-attention_backward_dq_f32_d32(const float* q, const float* k, const float* v, const float* lse, const int* start,
-                              const float* dout, const float* workspace_delta, float* dq, int batch, int heads,
-                              int tq, int tk, int head_dim, float scale) {
-    backward_dq_tiled<32>(q, k, v, lse, start, dout, workspace_delta, dq, heads, tq, tk, scale);
-}
-
-extern "C" __global__ void __launch_bounds__(256)
-attention_backward_dkdv_f32_d32(const float* q, const float* k, const float* v, const float* lse, const int* start,
-                                const float* dout, const float* workspace_delta, float* dk, float* dv, int batch,
-                                int heads, int tq, int tk, int head_dim, float scale) {
-    backward_dkdv_tiled<32>(q, k, v, lse, start, dout, workspace_delta, dk, dv, heads, tq, tk, scale);
-}
-
-extern "C" __global__ void __launch_bounds__(256)
-attention_forward_f32_d64(const float* q, const float* k, const float* v, float* out, float* lse, const int* start,
-                          int batch, int heads, int tq, int tk, int head_dim, float scale) {
-    forward_tiled<64>(q, k, v, out, lse, start, heads, tq, tk, scale);
-}
-
-extern "C" __global__ void __launch_bounds__(256)
-attention_backward_dq_f32_d64(const float* q, const float* k, const float* v, const float* lse, const int* start,
-                              const float* dout, const float* workspace_delta, float* dq, int batch, int heads,
-                              int tq, int tk, int head_dim, float scale) {
-    backward_dq_tiled<64>(q, k, v, lse, start, dout, workspace_delta, dq, heads, tq, tk, scale);
-}
-
-extern "C" __global__ void __launch_bounds__(256)
-attention_backward_dkdv_f32_d64(const float* q, const float* k, const float* v, const float* lse, const int* start,
-                                const float* dout, const float* workspace_delta, float* dk, float* dv, int batch,
-                                int heads, int tq, int tk, int head_dim, float scale) {
-    backward_dkdv_tiled<64>(q, k, v, lse, start, dout, workspace_delta, dk, dv, heads, tq, tk, scale);
+attention_backward_dkdv_f32_tiled(const float* q, const float* k, const float* v, const float* lse, const int* start,
+                                  const float* dout, const float* workspace_delta, float* dk, float* dv, int batch,
+                                  int heads, int tq, int tk, int head_dim, float scale) {
+    if (head_dim == 32) backward_dkdv_tiled<32>(q, k, v, lse, start, dout, workspace_delta, dk, dv, heads, tq, tk, scale);
+    else backward_dkdv_tiled<64>(q, k, v, lse, start, dout, workspace_delta, dk, dv, heads, tq, tk, scale);
 }

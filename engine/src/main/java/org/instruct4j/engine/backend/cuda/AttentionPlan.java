@@ -77,7 +77,7 @@ public final class AttentionPlan {
                     grid(AttentionTiling.ceilDiv(tq, t.blockM()), heads, batch), t.threads(), t.sharedBytes(), FORWARD_ARGS));
         }
         if (usesTiledF32(dtype, headDim) && tq > DECODE_MAX_TQ)
-            return List.of(launch("attention_forward_f32_d" + headDim, grid(AttentionTiling.ceilDiv(tq, TILED_ROWS), heads, batch),
+            return List.of(launch("attention_forward_f32_tiled", grid(AttentionTiling.ceilDiv(tq, TILED_ROWS), heads, batch),
                     TILED_THREADS, tiledSharedBytes("forward", headDim), FORWARD_ARGS));
         // One CTA per query row; its warps split the keys and merge their partial softmax in shared memory.
         int warps = tq <= DECODE_MAX_TQ ? DECODE_WARPS : ROWS_WARPS;
@@ -99,9 +99,9 @@ public final class AttentionPlan {
             plan.add(launch("attention_backward_dkdv_bf16_d" + headDim,
                     grid(AttentionTiling.ceilDiv(tk, dkdv.blockN()), heads, batch), dkdv.threads(), dkdv.sharedBytes(), DKDV_ARGS));
         } else if (usesTiledF32(dtype, headDim)) {
-            plan.add(launch("attention_backward_dq_f32_d" + headDim, grid(AttentionTiling.ceilDiv(tq, TILED_ROWS), heads, batch),
+            plan.add(launch("attention_backward_dq_f32_tiled", grid(AttentionTiling.ceilDiv(tq, TILED_ROWS), heads, batch),
                     TILED_THREADS, tiledSharedBytes("dq", headDim), DQ_ARGS));
-            plan.add(launch("attention_backward_dkdv_f32_d" + headDim, grid(AttentionTiling.ceilDiv(tk, TILED_ROWS), heads, batch),
+            plan.add(launch("attention_backward_dkdv_f32_tiled", grid(AttentionTiling.ceilDiv(tk, TILED_ROWS), heads, batch),
                     TILED_THREADS, tiledSharedBytes("dkdv", headDim), DKDV_ARGS));
         } else {
             int w = BACKWARD_ROWS_WARPS;
