@@ -7,7 +7,8 @@
 #
 # Steps, each under its own time limit so one that hangs or fails cannot eat the others' time:
 #   doctor       instruct4j doctor: driver, GPU, NVRTC, cuBLAS, every kernel file compiled for this GPU
-#   parity       CudaParityTest (every Backend primitive against the CPU, F32 and BF16) and the BF16 master
+#   parity       CudaParityTest (every Backend primitive against the CPU, F32 and BF16), a BF16 GPT against its F32
+#                twin (CudaBf16GptTest) and the BF16 master
 #                weights surviving a checkpoint (AdamWMasterWeightsTest)
 #   allocator    CudaAllocatorWarmupTest: no cuMemAlloc after the first step
 #   gpt          CudaGptTrainingTest: a tiny GPT trained on cuda follows the CPU's losses
@@ -128,7 +129,7 @@ export -f tests fixtures generate
 export out py fixture
 step doctor 60 .gpu/java org.instruct4j.rlhf.cli.Main doctor
 step fixtures 60 bash -c fixtures
-tests parity CudaParityTest AdamWMasterWeightsTest; step parity 150 .gpu/junit "${sel[@]}"
+tests parity CudaParityTest AdamWMasterWeightsTest CudaBf16GptTest; step parity 150 .gpu/junit "${sel[@]}"
 tests allocator CudaAllocatorWarmupTest;           step allocator 45 .gpu/junit "${sel[@]}"
 tests gpt CudaGptTrainingTest;                     step gpt 60 .gpu/junit "${sel[@]}"
 [ -n "$hf_model" ] && step generate 60 bash -c 'generate "$0"' "$hf_model"
