@@ -76,8 +76,14 @@ public final class GenerateCommand implements Command {
     /** Samples a response to each prompt and prints the prompt with it, then a --- line. */
     private static void answer(List<String> texts, ModelFolder.Lm lm, Generator generator, SamplingConfig cfg, Rng rng) {
         List<int[]> prompts = new ArrayList<>();
+        int room = generator.promptRoom(cfg);
         for (String t : texts) {
             int[] ids = lm.tokenizer().encode(t);
+            // The generator keeps a prompt's end; say so rather than answer a prompt cut short in silence.
+            if (ids.length > room)
+                System.err.printf("instruct4j generate: prompt %d is %d tokens; the model reads its last %d (context %d less --max-new %d), "
+                        + "the first %d are left out%n", prompts.size() + 1, ids.length, room, lm.model().config().contextLength(),
+                        lm.model().config().contextLength() - room, ids.length - room);
             prompts.add(ids.length == 0 ? new int[] {lm.tokenizer().endOfText()} : ids);
         }
         List<Generation> gens = generator.generate(prompts, cfg, rng);

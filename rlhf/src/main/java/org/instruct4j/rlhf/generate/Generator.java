@@ -28,6 +28,12 @@ public final class Generator {
         this.endOfText = endOfText;
     }
 
+    /** How many tokens of a prompt the model reads with this config: the context less the room for the answer. */
+    public int promptRoom(SamplingConfig cfg) {
+        int context = model.config().contextLength();
+        return context - Math.min(cfg.maxNewTokens(), context - 1);
+    }
+
     /**
      * Samples one response per prompt. Prompts longer than the context leaves room for are cut from the left
      * (the end of a prompt matters most).
@@ -37,7 +43,7 @@ public final class Generator {
         if (batch == 0) return List.of();
         int context = model.config().contextLength();
         int maxNew = Math.min(cfg.maxNewTokens(), context - 1);
-        int roomForPrompt = context - maxNew;
+        int roomForPrompt = promptRoom(cfg);
         List<int[]> kept = new ArrayList<>();
         int promptLen = 1;
         for (int[] p : prompts) {
