@@ -40,6 +40,43 @@ class VectorMathTest {
         if (L > 4) assertThat(got[4]).isNaN();
     }
 
+    /**
+     * The vector exp is these scalar steps, float op by float op: the demo's bits depend on every one of them (a
+     * faster way to the same n must give the same n). Every 61st float of [-100, 100], both signs.
+     */
+    @Test void expIsTheCephesStepsBitForBit() {
+        assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
+        int lo = Float.floatToIntBits(0f), hi = Float.floatToIntBits(100f), step = 61;
+        float[] x = new float[2 * ((hi - lo) / step / L + 1) * L];
+        for (int i = 0, b = lo; i < x.length; i += 2, b = Math.min(b + step, hi)) {
+            x[i] = Float.intBitsToFloat(b);
+            x[i + 1] = -x[i];
+        }
+        float[] got = apply(VectorMath::exp, x);
+        int differing = 0, first = -1;
+        for (int i = 0; i < x.length; i++)
+            if (Float.floatToRawIntBits(got[i]) != Float.floatToRawIntBits(cephesExp(x[i])) && differing++ == 0) first = i;
+        assertThat(differing).as("floats whose exp differs, the first %s", first < 0 ? "-" : x[first] + " -> " + got[first]
+                + " instead of " + cephesExp(x[first])).isZero();
+    }
+
+    private static float cephesExp(float input) {
+        if (input < -87.3f) return 0f;
+        if (input > 88.7f) return Float.POSITIVE_INFINITY;
+        float fx = input * 1.44269504088896341f + 0.5f;
+        float n = (float) Math.floor(fx);
+        float r = Math.fma(n, -0.693359375f, input);
+        r = Math.fma(n, 2.12194440e-4f, r);
+        float p = 1.9875691500e-4f;
+        p = Math.fma(p, r, 1.3981999507e-3f);
+        p = Math.fma(p, r, 8.3334519073e-3f);
+        p = Math.fma(p, r, 4.1665795894e-2f);
+        p = Math.fma(p, r, 1.6666665459e-1f);
+        p = Math.fma(p, r, 5.0000001201e-1f);
+        float y = Math.fma(p * r, r, r) + 1f;
+        return y * Float.intBitsToFloat(((int) n + 127) << 23);
+    }
+
     @Test void maxIsTheLargestAtEveryLengthAndOffset() {
         assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
         Rng rng = new Rng(7);
