@@ -29,10 +29,10 @@ public final class Generator {
     }
 
     /** How many tokens of a prompt the model reads with this config: the context less the room for the answer. */
-    public int promptRoom(SamplingConfig cfg) {
-        int context = model.config().contextLength();
-        return context - Math.min(cfg.maxNewTokens(), context - 1);
-    }
+    public int promptRoom(SamplingConfig cfg) { return model.config().contextLength() - maxNew(cfg); }
+
+    /** New tokens at most: the config's, leaving at least one prompt token in the context. */
+    private int maxNew(SamplingConfig cfg) { return Math.min(cfg.maxNewTokens(), model.config().contextLength() - 1); }
 
     /**
      * Samples one response per prompt. Prompts longer than the context leaves room for are cut from the left
@@ -41,9 +41,7 @@ public final class Generator {
     public List<Generation> generate(List<int[]> prompts, SamplingConfig cfg, Rng rng) {
         int batch = prompts.size();
         if (batch == 0) return List.of();
-        int context = model.config().contextLength();
-        int maxNew = Math.min(cfg.maxNewTokens(), context - 1);
-        int roomForPrompt = promptRoom(cfg);
+        int maxNew = maxNew(cfg), roomForPrompt = promptRoom(cfg);
         List<int[]> kept = new ArrayList<>();
         int promptLen = 1;
         for (int[] p : prompts) {
