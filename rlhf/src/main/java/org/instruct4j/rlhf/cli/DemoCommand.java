@@ -15,7 +15,7 @@ import org.instruct4j.rlhf.demo.DemoConfig;
 public final class DemoCommand implements Command {
     @Override public String name() { return "demo"; }
 
-    @Override public String summary() { return "pretrain -> SFT -> RM -> PPO / PPO-ptx -> evaluation, with a report (about 4 minutes on 2 AVX-512 cores, an estimated 10-14 on 2 AVX2 cores)"; }
+    @Override public String summary() { return "pretrain -> SFT -> RM -> PPO / PPO-ptx -> evaluation, with a report (4-5 minutes on 2 AVX-512 cores, an estimated 10-14 on 2 AVX2 cores)"; }
 
     @Override public int run(String[] args) throws Exception {
         Options o = new Options();

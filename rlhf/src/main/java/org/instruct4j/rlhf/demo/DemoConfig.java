@@ -5,7 +5,7 @@ import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.rlhf.world.WorldConfig;
 
 /**
- * Every size in the demo, in one place. {@link #standard} is README's default run (about 4 minutes on 2 AVX-512
+ * Every size in the demo, in one place. {@link #standard} is README's default run (4-5 minutes on 2 AVX-512
  * cores; on 2 AVX2 cores, where the limit is 15, an earlier recipe (run 33) measured 9.3-13.7 and this one is
  * estimated at 9.8-14), {@link #quick} a smoke run of about 45 seconds, and {@link #forModel} the same recipe for a bigger model
  * (on a GPU).
