@@ -74,9 +74,10 @@ public final class Generator {
             float[] lastLogits = model.logits(ShapeOps.slice(h, 1, promptLen - 1, promptLen)).toFloatArray();
             for (int t = 0; t < maxNew && remaining > 0; t++) {
                 int[] next = new int[batch];
+                TokenSampler.Pick[] picks = TokenSampler.pickRows(lastLogits, vocab, done, cfg, rng);
                 for (int b = 0; b < batch; b++) {
                     if (done[b]) { next[b] = padId; continue; }
-                    TokenSampler.Pick pick = TokenSampler.pick(lastLogits, b * vocab, vocab, cfg, rng);
+                    TokenSampler.Pick pick = picks[b];
                     next[b] = pick.token();
                     out.get(b).add(pick.token());
                     logps.get(b).add(pick.logProb());

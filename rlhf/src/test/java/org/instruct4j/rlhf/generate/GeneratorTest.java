@@ -53,6 +53,26 @@ class GeneratorTest {
     }
 
     @Test
+    void pickRowsPicksWhatPickRowByRowWould() {
+        int batch = 37, vocab = 300;
+        Rng values = new Rng(5);
+        float[] logits = new float[batch * vocab];
+        for (int i = 0; i < logits.length; i++) logits[i] = (float) (3 * values.nextGaussian());
+        boolean[] done = new boolean[batch];
+        for (int b = 0; b < batch; b += 4) done[b] = true;
+        for (SamplingConfig cfg : List.of(SamplingConfig.sample(1), SamplingConfig.sample(1).withTemperature(0.7f).withTopP(0.9f),
+                SamplingConfig.sample(1).withTopK(5), SamplingConfig.greedy(1))) {
+            Rng rowByRow = new Rng(3), together = new Rng(3);
+            TokenSampler.Pick[] picks = TokenSampler.pickRows(logits, vocab, done, cfg, together);
+            for (int b = 0; b < batch; b++) {
+                if (done[b]) { assertThat(picks[b]).isNull(); continue; }
+                assertThat(picks[b]).as("row %d, %s", b, cfg).isEqualTo(TokenSampler.pick(logits, b * vocab, vocab, cfg, rowByRow));
+            }
+            assertThat(together.nextLong()).as("the same draws taken, %s", cfg).isEqualTo(rowByRow.nextLong());
+        }
+    }
+
+    @Test
     void topPKeepsTheSmallestNucleus() {
         float[] logits = {(float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.2)};
         SamplingConfig cfg = SamplingConfig.sample(1).withTopP(0.7f);
