@@ -3,9 +3,7 @@ package org.instruct4j.rlhf.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -122,15 +120,8 @@ class BadInputCliTest {
         List<byte[]> lines = new ArrayList<>(List.of(good));
         for (Case c : cases()) if (c.good().equals(DEMO)) lines.add(c.bad());
         Path f = write("mixed.jsonl", lines.toArray(byte[][]::new));
-        PrintStream err = System.err;
-        ByteArrayOutputStream captured = new ByteArrayOutputStream();
-        System.setErr(new PrintStream(captured, true, StandardCharsets.UTF_8));
-        try {
-            assertThat(run(command(DEMO, f, dir.resolve("skipped").toString(), true))).isZero();
-        } finally {
-            System.setErr(err);
-        }
-        assertThat(captured.toString(StandardCharsets.UTF_8)).contains(f + ": 10 lines skipped (1 invalid UTF-8, 1 line too long, "
+        String err = StandardError.of(() -> run(command(DEMO, f, dir.resolve("skipped").toString(), true)));
+        assertThat(err).contains(f + ": 10 lines skipped (1 invalid UTF-8, 1 line too long, "
                 + "2 invalid JSON, 5 missing or malformed field, 1 prompt too long)", f + ":2: invalid JSON");
         assertThat(dir.resolve("skipped/model.safetensors")).exists();
     }

@@ -45,28 +45,13 @@ class CliCommandsTest {
         assertThat(new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3", "--greedy"})).isZero();
         // Context 32 less 3 new tokens: a prompt of more than 29 tokens is cut from the left, and the user is told.
         String longPrompt = "the cat sat on the mat ".repeat(12);
-        assertThat(stderrOf(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", longPrompt, "--max-new", "3"})))
+        assertThat(StandardError.of(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", longPrompt, "--max-new", "3"})))
                 .contains("prompt 1 is").contains("reads its last 29 (context 32 less --max-new 3)").contains("are left out");
-        assertThat(stderrOf(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3"})))
+        assertThat(StandardError.of(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3"})))
                 .doesNotContain("left out");
         assertThat(new EvalCommand().run(new String[] {"--model", d + "/ppo", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
                 "--text", d + "/corpus.txt", "--max-new", "3"})).isZero();
         assertThat(new SftCommand().run(new String[] {"--help"})).isZero();
-    }
-
-    interface CliCall { int run() throws Exception; }
-
-    /** What a command printed on standard error while it ran (and it ran without error). */
-    private static String stderrOf(CliCall call) throws Exception {
-        java.io.PrintStream saved = System.err;
-        java.io.ByteArrayOutputStream err = new java.io.ByteArrayOutputStream();
-        System.setErr(new java.io.PrintStream(err, true, java.nio.charset.StandardCharsets.UTF_8));
-        try {
-            assertThat(call.run()).isZero();
-        } finally {
-            System.setErr(saved);
-        }
-        return err.toString(java.nio.charset.StandardCharsets.UTF_8);
     }
 
     @Test
