@@ -120,7 +120,7 @@ class BadInputCliTest {
         List<byte[]> lines = new ArrayList<>(List.of(good));
         for (Case c : cases()) if (c.good().equals(DEMO)) lines.add(c.bad());
         Path f = write("mixed.jsonl", lines.toArray(byte[][]::new));
-        String err = StandardError.of(() -> run(command(DEMO, f, dir.resolve("skipped").toString(), true)));
+        String err = CommandOutput.stderr(() -> run(command(DEMO, f, dir.resolve("skipped").toString(), true)));
         assertThat(err).contains(f + ": 10 lines skipped (1 invalid UTF-8, 1 line too long, "
                 + "2 invalid JSON, 5 missing or malformed field, 1 prompt too long)", f + ":2: invalid JSON");
         assertThat(dir.resolve("skipped/model.safetensors")).exists();

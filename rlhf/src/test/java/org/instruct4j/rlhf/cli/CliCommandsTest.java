@@ -45,9 +45,9 @@ class CliCommandsTest {
         assertThat(new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3", "--greedy"})).isZero();
         // Context 32 less 3 new tokens: a prompt of more than 29 tokens is cut from the left, and the user is told.
         String longPrompt = "the cat sat on the mat ".repeat(12);
-        assertThat(StandardError.of(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", longPrompt, "--max-new", "3"})))
+        assertThat(CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", longPrompt, "--max-new", "3"})))
                 .contains("prompt 1 is").contains("reads its last 29 (context 32 less --max-new 3)").contains("are left out");
-        assertThat(StandardError.of(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3"})))
+        assertThat(CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3"})))
                 .doesNotContain("left out");
         assertThat(new EvalCommand().run(new String[] {"--model", d + "/ppo", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
                 "--text", d + "/corpus.txt", "--max-new", "3"})).isZero();

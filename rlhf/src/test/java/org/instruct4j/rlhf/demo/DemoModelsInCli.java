@@ -4,9 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.ByteArrayInputStream;
-import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
-import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,6 +15,7 @@ import org.instruct4j.engine.io.SafeTensors;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.text.BpeTokenizer;
+import org.instruct4j.rlhf.cli.CommandOutput;
 import org.instruct4j.rlhf.cli.EvalCommand;
 import org.instruct4j.rlhf.cli.GenerateCommand;
 import org.instruct4j.rlhf.cli.PpoCommand;
@@ -42,7 +41,7 @@ final class DemoModelsInCli {
 
         // generate: an instruction, the same prompt written out as README's example prints it (a written \n), and a
         // JSONL file of prompts
-        String answer = stdout(() -> new GenerateCommand().run(new String[] {"--model", models.resolve("ppo-ptx").toString(),
+        String answer = CommandOutput.stdout(() -> new GenerateCommand().run(new String[] {"--model", models.resolve("ppo-ptx").toString(),
                 "--instruction", "reverse the words: red green blue",
                 "--prompt", "Instruction: reverse the words: red green blue\\nResponse:", "--prompts", d + "/prompts.jsonl",
                 "--max-new", "8", "--greedy"}));
@@ -54,7 +53,7 @@ final class DemoModelsInCli {
         System.setIn(new ByteArrayInputStream("reverse the words: red green blue\n\nWhat is 3 plus 4?\n".getBytes(StandardCharsets.UTF_8)));
         String typed;
         try {
-            typed = stdout(() -> new GenerateCommand().run(new String[] {"--model", models.resolve("ppo-ptx").toString(),
+            typed = CommandOutput.stdout(() -> new GenerateCommand().run(new String[] {"--model", models.resolve("ppo-ptx").toString(),
                     "--interactive", "--max-new", "8", "--greedy"}));
         } finally {
             System.setIn(savedIn);
@@ -100,23 +99,6 @@ final class DemoModelsInCli {
         Map<String, Tensor> again = SafeTensors.read(dir.resolve("resaved/model.safetensors"), Device.CPU);
         for (var e : stored.entrySet()) assertThat(again.get(e.getKey()).toFloatArray()).as(e.getKey()).containsExactly(e.getValue().toFloatArray());
         assertThat(Files.readAllLines(dir.resolve("resaved/vocab.json"))).isEqualTo(Files.readAllLines(ptx.resolve("vocab.json")));
-    }
-
-    private interface Run {
-        int run() throws Exception;
-    }
-
-    /** What a command prints, with its exit code checked. */
-    private static String stdout(Run command) throws Exception {
-        PrintStream saved = System.out;
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        System.setOut(new PrintStream(bytes, true, StandardCharsets.UTF_8));
-        try {
-            assertThat(command.run()).isZero();
-        } finally {
-            System.setOut(saved);
-        }
-        return bytes.toString(StandardCharsets.UTF_8);
     }
 
 }
