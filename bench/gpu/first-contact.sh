@@ -28,21 +28,23 @@
 # is /tmp/first-contact and $OUT receives summary.md and first-contact.tgz (all of it but the attention oracle's
 # .bin files).
 # Options: --out DIR, --budget SECONDS (for all steps, default 460), --hf-model DIR, --quick (smaller benchmark
-# shapes), --dry-run (checks the setup and prints the plan).
+# shapes), --steps A,B,... (only these steps, in the order above: a second call checks what a first one found
+# without spending device time on what already passed), --dry-run (checks the setup and prints the plan).
 set -uo pipefail
 
 out=runs/first-contact
 [ -n "${OUT:-}" ] && out=/tmp/first-contact
 budget=460   # seconds for all steps; the call's 8 minutes leave a minute for unpacking the JRE and the summary
-quick=0 dry=0 hf_model=
+quick=0 dry=0 hf_model= only=
 while [ $# -gt 0 ]; do
   case "$1" in
     --out) out=$2; shift ;;
     --budget) budget=$2; shift ;;
     --hf-model) hf_model=$2; shift ;;
     --quick) quick=1 ;;
+    --steps) only=$2; shift ;;
     --dry-run) dry=1 ;;
-    -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
     *) echo "first-contact: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -61,6 +63,7 @@ declare -a names=() verdicts=() seconds=()
 # aborted on an assumption, i.e. found no GPU, pass as far as JUnit's exit status goes).
 step() {
   local name=$1 limit=$2; shift 2
+  if [ -n "$only" ] && [[ ",$only," != *",$name,"* ]]; then return; fi
   local left=$(( budget - (SECONDS - start) ))
   [ "$limit" -gt "$left" ] && limit=$left
   if [ "$limit" -le 5 ]; then
