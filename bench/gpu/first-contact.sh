@@ -10,6 +10,8 @@
 #   parity       CudaParityTest (every Backend primitive against the CPU, F32 and BF16), a BF16 GPT against its F32
 #                twin (CudaBf16GptTest) and the BF16 master
 #                weights surviving a checkpoint (AdamWMasterWeightsTest)
+#   sanitize     compute-sanitizer's memcheck and racecheck over CudaParityTest's attention case: the tiled kernels'
+#                shared memory checked on the GPU itself (the emulated device checks races in two orders only)
 #   allocator    CudaAllocatorWarmupTest: no cuMemAlloc after the first step
 #   gpt          CudaGptTrainingTest: a tiny GPT trained on cuda follows the CPU's losses
 #   demo         DemoOnCudaTest: the whole demo (generation, reward model, PPO, evaluation) at a micro size on cuda,
@@ -44,7 +46,7 @@ while [ $# -gt 0 ]; do
     --quick) quick=1 ;;
     --steps) only=$2; shift ;;
     --dry-run) dry=1 ;;
-    -h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,34p' "$0"; exit 0 ;;
     *) echo "first-contact: unknown argument $1 (try --help)" >&2; exit 2 ;;
   esac
   shift
@@ -117,6 +119,17 @@ fixtures() {  # the fixture made by transformers, read by instruct4j, re-saved b
   .gpu/junit "${sel[@]}" || return 1
   "$py" bench/gpu/make_gpt2_fixtures.py --verify target/hf-gpt2-tiny-resaved --fixture "$fixture"
 }
+sanitize() {  # compute-sanitizer over the attention parity case: bad accesses, then shared-memory races
+  local cs tool rc=0
+  cs=$(command -v compute-sanitizer || ls /usr/local/cuda/bin/compute-sanitizer 2>/dev/null | head -n1)
+  [ -n "$cs" ] || { echo "no compute-sanitizer on this machine"; return 1; }
+  for tool in memcheck racecheck; do
+    echo "== $tool"
+    "$cs" --tool "$tool" --error-exitcode 1 --target-processes all .gpu/junit --disable-ansi-colors \
+      --select-method org.instruct4j.engine.backend.cuda.CudaParityTest#attention || rc=1
+  done
+  return $rc
+}
 generate() {  # one demo model's greedy answers: instruct4j on cpu, on cuda, and transformers
   local m=$1 rc=0 d
   for d in cpu cuda; do
@@ -128,11 +141,12 @@ generate() {  # one demo model's greedy answers: instruct4j on cpu, on cuda, and
 }
 
 # step runs its command under timeout, a program: the two functions go to it through a child bash.
-export -f tests fixtures generate
+export -f tests fixtures sanitize generate
 export out py fixture
 step doctor 60 .gpu/java org.instruct4j.rlhf.cli.Main doctor
 step fixtures 60 bash -c fixtures
 tests parity CudaParityTest AdamWMasterWeightsTest CudaBf16GptTest; step parity 150 .gpu/junit "${sel[@]}"
+step sanitize 120 bash -c sanitize
 tests allocator CudaAllocatorWarmupTest;           step allocator 45 .gpu/junit "${sel[@]}"
 tests gpt CudaGptTrainingTest;                     step gpt 60 .gpu/junit "${sel[@]}"
 [ -n "$hf_model" ] && step generate 60 bash -c 'generate "$0"' "$hf_model"
