@@ -101,7 +101,8 @@ public final class Charts {
         for (int i = 0; i < bars.size(); i++) {
             List<Double> values = new ArrayList<>(), errors = new ArrayList<>();
             for (int j = 0; j < bars.size(); j++) {
-                values.add(i == j ? bars.get(i).value() : 0.0);
+                // NaN, not 0, in the other models' slots: a 0 there draws a zero-height error bar, a dash at the axis.
+                values.add(i == j ? bars.get(i).value() : Double.NaN);
                 errors.add(i == j ? bars.get(i).halfWidth() : 0.0);
             }
             CategorySeries s = intervals ? chart.addSeries(models.get(i), models, values, errors) : chart.addSeries(models.get(i), models, values);

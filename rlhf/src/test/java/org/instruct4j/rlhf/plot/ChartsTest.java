@@ -45,6 +45,27 @@ public class ChartsTest {
     }
 
     @Test
+    void aBarsFootCarriesNoErrorBarOfTheOtherModels() throws Exception {
+        // Each model is its own series with a value in its own slot only; the other slots once held 0 +- 0, which
+        // XChart drew as a black dash where every bar meets the axis.
+        Path bars = dir.resolve("bars.png");
+        Charts.bars(bars, "Win rate", "win rate against SFT (%)", List.of(new Bar("GPT", 30, 2), new Bar("SFT", 50, 1.5),
+                new Bar("PPO-ptx", 58, 1.5)), 100);
+        BufferedImage b = png(bars);
+        // The bar's foot is the lowest row of its colour (the legend's swatch of it sits higher), its width that row's run.
+        int rgb = Charts.colour("SFT", 0).getRGB() & 0xFFFFFF, left = b.getWidth(), right = -1, foot = -1;
+        for (int y = 0; y < b.getHeight(); y++)
+            for (int x = 0; x < b.getWidth(); x++) if ((b.getRGB(x, y) & 0xFFFFFF) == rgb) foot = y;
+        for (int x = 0; foot >= 0 && x < b.getWidth(); x++)
+            if ((b.getRGB(x, foot) & 0xFFFFFF) == rgb) { left = Math.min(left, x); right = Math.max(right, x); }
+        assertThat(right - left).as("the SFT bar's width").isGreaterThan(20);
+        int centre = (left + right) / 2, black = 0;
+        for (int y = foot - 3; y <= foot + 3; y++)
+            for (int x = centre - 10; x <= centre + 10; x++) if ((b.getRGB(x, y) & 0xFFFFFF) == 0) black++;
+        assertThat(black).as("black pixels at the SFT bar's foot").isZero();
+    }
+
+    @Test
     void moreReferenceLinesThanLineStylesIsAnErrorNamingTheFile() {
         Path png = dir.resolve("three.png");
         Charts.Reference r = new Charts.Reference(50, "50%");
