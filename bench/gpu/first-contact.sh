@@ -140,7 +140,7 @@ generate() {  # one demo model's greedy answers: instruct4j on cpu, on cuda, and
   return $rc
 }
 
-# step runs its command under timeout, a program: the two functions go to it through a child bash.
+# step runs its command under timeout, a program: the functions go to it through a child bash.
 export -f tests fixtures sanitize generate
 export out py fixture
 step doctor 60 .gpu/java org.instruct4j.rlhf.cli.Main doctor
