@@ -84,6 +84,9 @@ public final class MatmulSideBySide {
                     blasDefault, core == null ? "picked by its CPU detection; OPENBLAS_CORETYPE overrides" : core, rounds);
             System.out.println("shape (MxKxN)            GFLOP/s: i4j  torch  blas | ratio to torch  to blas"
                     + " | GFLOP per CPU-s: i4j  torch  blas | ratio to torch  to blas");
+            // Every shape once, untimed, before any is timed: the first shapes would otherwise be timed while the JIT
+            // and the three sides' thread pools still warm up (at 21 rounds the first two read 20-50% low).
+            for (GemmShape s : shapes) compare(s, 0, manager, os);
             double[] stepMs = new double[3];
             for (GemmShape s : shapes) {
                 double[] ms = compare(s, rounds, manager, os);
@@ -96,7 +99,7 @@ public final class MatmulSideBySide {
         }
     }
 
-    /** Times the three sides on one shape; returns each side's median milliseconds per call. */
+    /** Times the three sides on one shape; returns each side's median milliseconds per call (rounds 0: warm-up only). */
     private static double[] compare(GemmShape s, int rounds, NDManager manager,
                                     com.sun.management.OperatingSystemMXBean os) {
         int m = s.m(), n = s.n(), k = s.k();
@@ -143,6 +146,7 @@ public final class MatmulSideBySide {
             }
         }
         double[] w = new double[3], u = new double[3], o = new double[3], ms = new double[3];
+        if (rounds == 0) return ms;
         for (int i = 0; i < 3; i++) {
             w[i] = median(wall[i]); u[i] = flop * calls * rounds / cpuNs[i]; o[i] = median(own[i]);
             ms[i] = flop / w[i] / 1e6;
