@@ -83,9 +83,9 @@ class CpuGemmTest {
     void sameBitsOnOneThreadAndOnThePool(boolean vector) {
         assumeTrue(usable(vector), "jdk.incubator.vector is not in the boot layer");
         SplittableRandom rng = new SplittableRandom(4);
-        // The last three: few rows and few columns over a long k, as the demo's weight gradients.
+        // The last four: few rows and few columns over a long k, as the demo's weight gradients.
         for (int[] s : new int[][] {{130, 200, 300, 1}, {1, 1000, 300, 1}, {40, 50, 60, 6}, {96, 96, 1536, 1}, {96, 288, 700, 1},
-                {1024, 96, 600, 1}}) {
+                {384, 96, 1536, 1}, {1024, 96, 600, 1}}) {
             for (int t = 0; t < 4; t++) {
                 boolean ta = (t & 1) == 1, tb = (t & 2) == 2;
                 int m = s[0], n = s[1], k = s[2], batch = s[3];
