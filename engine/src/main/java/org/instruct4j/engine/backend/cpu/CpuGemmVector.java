@@ -10,21 +10,26 @@ import jdk.incubator.vector.VectorSpecies;
  * <pre>
  * for jc in n step NC:
  *   for each k chunk (as many KC blocks as fit KCHUNK floats of packed B, usually all of k):
- *     pack B(chunk, jc), every KC block of it (parallel over row slices, each read as one stream)
- *     if the columns are split into several groups: pack all of A(chunk) once (parallel)
- *     parallel over C blocks (MC rows x a group of NR panels):
- *       for pc in the chunk step KC:   k blocks in increasing order, each added into C
- *         else pack the A block (MC x KC) when the task has PACK_A_PANELS panels or more
- *         for each NR panel:           B micro-panel kc x NR lives in L1
- *           for each MR panel: micro-kernel (MR x NR accumulators in registers)
+ *     two row blocks a thread or more:
+ *       pack B(chunk, jc), every KC block of it (parallel over row slices, each read as one stream)
+ *       parallel over row blocks (MC rows x every NR panel):
+ *         for pc in the chunk step KC:   k blocks in increasing order, each added into C
+ *           pack the A block (MC x KC) when there are PACK_A_PANELS panels or more
+ *           for each NR panel:           B micro-panel kc x NR lives in L1
+ *             for each MR panel: micro-kernel (MR x NR accumulators in registers)
+ *     fewer (a weight gradient: 96 rows over 1,536 tokens):
+ *       pack all of A(chunk) once (parallel)
+ *       parallel over column groups (every row x a group of NR panels):
+ *         for pc in the chunk step KC:
+ *           pack the group's panels of B's k block, then every row block as above
  * </pre>
  *
  * A is packed where enough column panels reuse it: with one to three panels (a 96-wide model's projections)
  * packing cost as much as the multiply itself, so there the micro-kernel reads its MR rows straight from A and only
- * a ragged last row panel is copied into a zero-padded scratch. When few row blocks make the columns split over
- * tasks (a weight gradient: 96 rows, k = 1,536 tokens), every group would pack the same A blocks, so A is packed
- * once for all of them. B is packed for a whole chunk of k at once so a small GEMM is a few pool dispatches, not
- * two per KC block.
+ * a ragged last row panel is copied into a zero-padded scratch. When the columns are split, every group reads all of
+ * A, so A is packed once for all of them, and each group packs its own B panels a k block at a time, which it then
+ * multiplies while they are in its caches (all of B packed up front went to memory and back). Otherwise B is packed
+ * for a whole chunk of k at once so a small GEMM is a few pool dispatches, not two per KC block.
  *
  * Determinism: each C element is owned by one task and gets the k blocks in increasing order, each block
  * summed by fma in increasing k; packing is a plain copy. How tasks are grouped or spread over threads does
@@ -68,7 +73,7 @@ final class CpuGemmVector {
 
     /** Per-thread buffers, reused across calls (grown on demand) so a training step allocates nothing here. */
     private static final class Workspace {
-        float[] packB = new float[0], sharedA = new float[0];
+        float[] packB = new float[0], sharedA = new float[0], groupB = new float[0];
         final float[] edgeA = new float[MR * KC];
         final float[] packA = new float[MC * KC];
         final float[] tile = new float[MR * NR];
@@ -81,6 +86,11 @@ final class CpuGemmVector {
         float[] sharedA(int size) {
             if (sharedA.length < size) sharedA = new float[size];
             return sharedA;
+        }
+
+        float[] groupB(int size) {
+            if (groupB.length < size) groupB = new float[size];
+            return groupB;
         }
     }
 
@@ -142,7 +152,7 @@ final class CpuGemmVector {
         if (m == 0 || n == 0) return;
         if (packedRows < k) throw new IllegalArgumentException("B packed for " + packedRows + " rows, k=" + k);
         new Problem(transA, false, m, n, k, alpha, a, null, beta, c, null, packedRows)
-                .blocks(aOff, cOff, packedB, 0, k, 0, 0, n, false);
+                .blocks(aOff, cOff, packedB, 0, 0, k, 0, 0, n, false);
     }
 
     /**
@@ -162,9 +172,14 @@ final class CpuGemmVector {
             for (int jc = 0; jc < n; jc += NC) {
                 int nc = Math.min(NC, n - jc), panels = (nc + NR - 1) / NR, ncPad = panels * NR;
                 int chunk = Math.max(KC, KCHUNK_FLOATS / ncPad / KC * KC);
-                float[] packB = WORKSPACE.get().packB(Math.min(chunk, Math.max(k, 1)) * ncPad);
+                float[] packB = splitsColumns(panels) ? null
+                        : WORKSPACE.get().packB(Math.min(chunk, Math.max(k, 1)) * ncPad);
                 for (int pChunk = 0; pChunk < k; pChunk += chunk) {
                     int p0 = pChunk, p1 = Math.min(k, pChunk + chunk), j0 = jc;
+                    if (packB == null) {   // the columns split: each group packs its own panels of B, in its task
+                        blocks(aOff, cOff, null, bOff, p0, p1, ncPad, j0, nc, parallel);
+                        continue;
+                    }
                     int kBlocks = (p1 - p0 + KC - 1) / KC;
                     // Packed B of the chunk: k block q (at p0 + q * KC) starts at q * KC * ncPad, its panels follow;
                     // each task packs a slice of one block's rows, every panel.
@@ -177,37 +192,65 @@ final class CpuGemmVector {
                                         rowFrom, Math.min(kc, rowFrom + slice));
                         }
                     });
-                    blocks(aOff, cOff, packB, p0, p1, ncPad, j0, nc, parallel);
+                    blocks(aOff, cOff, packB, bOff, p0, p1, ncPad, j0, nc, parallel);
                 }
             }
             if (k == 0) CpuGemmPlain.scaleOnly(m, n, beta, c, cOff);
         }
 
-        /** Every C block of columns [j0, j0 + nc) for the k range [p0, p1) of B packed in packB. */
-        void blocks(int aOff, int cOff, float[] packB, int p0, int p1, int ncPad, int j0, int nc, boolean parallel) {
+        /**
+         * Whether the columns are split into groups, each a task over all rows: with fewer than two row blocks a
+         * thread (small m, a weight gradient's 96 rows), so that every thread has work. From two a thread the row
+         * blocks balance well enough alone, and each task packs its A block by block in its own L2; a split packs all
+         * of A up front, which made the demo's fc2 weight gradient (384 rows, 1,536 tokens) 1.2x slower at 8 lanes
+         * and 1.6x at 16.
+         */
+        private boolean splitsColumns(int panels) {
+            return panels > 1 && (m + MC - 1) / MC < 2 * Parallel.THREADS;
+        }
+
+        /**
+         * Every C block of columns [j0, j0 + nc) for the k range [p0, p1): B packed in packB (k block q at
+         * q * KC * ncPad), or, when packB is null, packed by each column group's task as it goes, a k block of its
+         * own panels at a time (from b at bOff), so that the panels it multiplies are still in its caches.
+         */
+        void blocks(int aOff, int cOff, float[] packB, int bOff, int p0, int p1, int ncPad, int j0, int nc,
+                    boolean parallel) {
             int rowBlocks = (m + MC - 1) / MC, panels = (nc + NR - 1) / NR;
-            // With fewer than two row blocks a thread (small m), split the columns too so every thread has work.
+            if (!splitsColumns(panels)) {
+                GemmTasks.run(rowBlocks, parallel, (from, to) -> {
+                    Workspace ws = WORKSPACE.get();
+                    for (int t = from; t < to; t++)
+                        for (int pc = p0; pc < p1; pc += KC)
+                            block(ws, aOff, cOff, packB, (pc - p0) * ncPad, null, 0, t * MC, Math.min(MC, m - t * MC),
+                                    pc, Math.min(KC, p1 - pc), j0, nc, 0, panels, pc == 0 ? beta : 1f);
+                });
+                return;
+            }
             // Rounded down, so 9 panels wanted in 8 groups make 9 tasks, not 5 of 2 panels (3 + 2 on 2 threads).
-            // From two a thread the row blocks alone balance well enough, and a split would pack all of A up front
-            // (below) instead of one block at a time in each task's L2: the demo's fc2 weight gradient (384 rows,
-            // 1,536 tokens) ran 1.2x (8 lanes) and 1.6x (16 lanes) faster unsplit, with the same bits.
-            int groups = rowBlocks >= 2 * Parallel.THREADS ? 1
-                    : Math.min(panels, Math.max(1, (4 * Parallel.THREADS + rowBlocks - 1) / rowBlocks));
-            int panelsPerGroup = Math.max(1, panels / groups);
+            int panelsPerGroup = Math.max(1, panels / Math.min(panels, 4 * Parallel.THREADS));
             int groupCount = (panels + panelsPerGroup - 1) / panelsPerGroup;
-            // Split columns would each pack the same A blocks (or read them in place): pack the chunk's A once.
+            // Every group reads all of A: pack the chunk's A once for all of them.
             int mPad = (m + MR - 1) / MR * MR;
-            float[] sharedA = groupCount > 1 ? packAllOfA(aOff, p0, p1, mPad, parallel) : null;
-            GemmTasks.run(rowBlocks * groupCount, parallel, (from, to) -> {
+            float[] sharedA = packAllOfA(aOff, p0, p1, mPad, parallel);
+            GemmTasks.run(groupCount, parallel, (from, to) -> {
                 Workspace ws = WORKSPACE.get();
-                for (int t = from; t < to; t++) {
-                    int ic = (t / groupCount) * MC, g = t % groupCount;
+                for (int g = from; g < to; g++) {
                     int jpFrom = g * panelsPerGroup, jpTo = Math.min(panels, jpFrom + panelsPerGroup);
                     for (int pc = p0; pc < p1; pc += KC) {
                         float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
-                        int kc = Math.min(KC, p1 - pc), sharedBase = (pc - p0) * mPad + ic * kc;
-                        block(ws, aOff, cOff, packB, (pc - p0) * ncPad, sharedA, sharedBase, ic, Math.min(MC, m - ic),
-                                pc, kc, j0, nc, jpFrom, jpTo, betaHere);
+                        int kc = Math.min(KC, p1 - pc);
+                        float[] panelsB = packB;
+                        int bBase = (pc - p0) * ncPad;
+                        if (packB == null) {   // this group's panels of k block pc, the first at 0
+                            int cols = Math.min(nc, jpTo * NR) - jpFrom * NR;
+                            panelsB = ws.groupB((jpTo - jpFrom) * NR * kc);
+                            GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0 + jpFrom * NR, cols, panelsB, NR, 0, 0, kc);
+                            bBase = -jpFrom * NR * kc;   // block() finds panel jp at bBase + jp * NR * kc
+                        }
+                        for (int ic = 0; ic < m; ic += MC)
+                            block(ws, aOff, cOff, panelsB, bBase, sharedA, (pc - p0) * mPad + ic * kc, ic,
+                                    Math.min(MC, m - ic), pc, kc, j0, nc, jpFrom, jpTo, betaHere);
                     }
                 }
             });
