@@ -65,12 +65,11 @@ final class GemmPacking {
         }
     }
 
+    private static final VectorSpecies<Float> FOUR = FloatVector.SPECIES_128;
+
     /**
      * The first {@code panels} full 4-row panels of a transposed A (k step p's rows at {@code src + p * m}, adjacent):
-     * a k step of a panel is a 4-float copy, an arraycopy that C2 turns into moves. It was a 128-bit vector's load and
-     * store, which in some JVM runs (one in three of a weight-gradient benchmark's, 8 lanes) C2 compiled without the
-     * Vector API's intrinsics: every vector boxed, 1.1 MB allocated per 96 x 1,536 product and the product 1.5-3x
-     * slower, with young collections. Four panels at a time, k step by k step: a step's 16 floats are one
+     * a k step of a panel is one 128-bit copy. Four panels at a time, k step by k step: a step's 16 floats are one
      * cache line of the source, read once for all four, and each panel's destination is written in order. Panel by
      * panel, a row stride of 1,024 floats (the demo's logits gradient) put every k step of a panel in the same L1 set
      * and each source line was fetched again for each of its four panels; four k steps at a time across all the
@@ -83,15 +82,15 @@ final class GemmPacking {
             int s = src + ip * 4, t0 = d + ip * 4 * kc, t1 = t0 + 4 * kc, t2 = t1 + 4 * kc, t3 = t2 + 4 * kc;
             for (int p = 0; p < kc; p++) {
                 int sp = s + p * m, tp = p * 4;
-                System.arraycopy(a, sp, dst, t0 + tp, 4);
-                System.arraycopy(a, sp + 4, dst, t1 + tp, 4);
-                System.arraycopy(a, sp + 8, dst, t2 + tp, 4);
-                System.arraycopy(a, sp + 12, dst, t3 + tp, 4);
+                FloatVector.fromArray(FOUR, a, sp).intoArray(dst, t0 + tp);
+                FloatVector.fromArray(FOUR, a, sp + 4).intoArray(dst, t1 + tp);
+                FloatVector.fromArray(FOUR, a, sp + 8).intoArray(dst, t2 + tp);
+                FloatVector.fromArray(FOUR, a, sp + 12).intoArray(dst, t3 + tp);
             }
         }
         for (; ip < panels; ip++) {
             int s = src + ip * 4, t = d + ip * 4 * kc;
-            for (int p = 0; p < kc; p++) System.arraycopy(a, s + p * m, dst, t + p * 4, 4);
+            for (int p = 0; p < kc; p++) FloatVector.fromArray(FOUR, a, s + p * m).intoArray(dst, t + p * 4);
         }
     }
 
