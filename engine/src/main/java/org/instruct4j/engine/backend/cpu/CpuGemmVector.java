@@ -245,7 +245,8 @@ final class CpuGemmVector {
                         if (packB == null) {   // this group's panels of k block pc, the first at 0
                             int cols = Math.min(nc, jpTo * NR) - jpFrom * NR;
                             panelsB = ws.groupB((jpTo - jpFrom) * NR * kc);
-                            GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0 + jpFrom * NR, cols, panelsB, NR, 0, 0, kc);
+                            GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0 + jpFrom * NR, cols, panelsB, NR,
+                                    0, 0, kc);
                             bBase = -jpFrom * NR * kc;   // block() finds panel jp at bBase + jp * NR * kc
                         }
                         for (int ic = 0; ic < m; ic += MC)
