@@ -65,32 +65,40 @@ final class GemmPacking {
         }
     }
 
-    private static final VectorSpecies<Float> FOUR = FloatVector.SPECIES_128;
-
     /**
-     * The first {@code panels} full 4-row panels of a transposed A (k step p's rows at {@code src + p * m}, adjacent):
-     * a k step of a panel is one 128-bit copy. Four panels at a time, k step by k step: a step's 16 floats are one
-     * cache line of the source, read once for all four, and each panel's destination is written in order. Panel by
-     * panel, a row stride of 1,024 floats (the demo's logits gradient) put every k step of a panel in the same L1 set
-     * and each source line was fetched again for each of its four panels; four k steps at a time across all the
-     * panels, the panels' destinations (kc * 4 floats apart: 4 KiB) fell in one L1 set instead, sixteen of them
-     * (2-core Zen 5 with AVX2's instructions, copying a 3072 x 96 X^T: 59.5 us that way, 31.6 us this way).
+     * The first {@code panels} full 4-row panels of a transposed A (k step p's rows at {@code src + p * m}, adjacent).
+     * Four panels at a time, two k steps at a time: the 16 floats of step p and the 16 of step p + 1 are two 256-bit
+     * loads each, and each panel's two steps, the same half of a vector of each, are one 256-bit store (a two-vector
+     * rearrange, as {@link #packFourRows} does). Each panel's destination is written in order, and a step's 16 floats,
+     * one cache line of the source, are read once for all four: panel by panel, a row stride of 1,024 floats (the
+     * demo's logits gradient) put every k step of a panel in the same L1 set and each source line was fetched again
+     * for each of its four panels (2-core Zen 5 with AVX2's instructions, copying a 3072 x 96 X^T: 59.5 us that way,
+     * 31.6 us four panels at a time). Only the kernels' own 256-bit species: a 128-bit copy per step and panel, as
+     * this was before, shares FloatVector.intoArray's type profile with the 256-bit vectors of everything else, and
+     * in some JVM runs C2 compiled it from that profile without the Vector API's intrinsics, boxing every vector (1.1
+     * MB allocated per 96 x 1,536 product and the product 1.5-5x slower).
      */
     private static void packTransposedFourRows(float[] a, int src, int m, int panels, int kc, float[] dst, int d) {
         int ip = 0;
         for (; ip + 4 <= panels; ip += 4) {
-            int s = src + ip * 4, t0 = d + ip * 4 * kc, t1 = t0 + 4 * kc, t2 = t1 + 4 * kc, t3 = t2 + 4 * kc;
-            for (int p = 0; p < kc; p++) {
+            int s = src + ip * 4, t0 = d + ip * 4 * kc, t1 = t0 + 4 * kc, t2 = t1 + 4 * kc, t3 = t2 + 4 * kc, p = 0;
+            for (; p + 2 <= kc; p += 2) {
                 int sp = s + p * m, tp = p * 4;
-                FloatVector.fromArray(FOUR, a, sp).intoArray(dst, t0 + tp);
-                FloatVector.fromArray(FOUR, a, sp + 4).intoArray(dst, t1 + tp);
-                FloatVector.fromArray(FOUR, a, sp + 8).intoArray(dst, t2 + tp);
-                FloatVector.fromArray(FOUR, a, sp + 12).intoArray(dst, t3 + tp);
+                FloatVector now01 = FloatVector.fromArray(EIGHT, a, sp), now23 = FloatVector.fromArray(EIGHT, a, sp + 8);
+                FloatVector next01 = FloatVector.fromArray(EIGHT, a, sp + m);
+                FloatVector next23 = FloatVector.fromArray(EIGHT, a, sp + m + 8);
+                now01.rearrange(LOW_HALVES, next01).intoArray(dst, t0 + tp);
+                now01.rearrange(HIGH_HALVES, next01).intoArray(dst, t1 + tp);
+                now23.rearrange(LOW_HALVES, next23).intoArray(dst, t2 + tp);
+                now23.rearrange(HIGH_HALVES, next23).intoArray(dst, t3 + tp);
             }
+            if (p < kc)   // an odd kc's last step
+                for (int r = 0; r < 16; r++) dst[t0 + r / 4 * 4 * kc + p * 4 + r % 4] = a[s + p * m + r];
         }
-        for (; ip < panels; ip++) {
+        for (; ip < panels; ip++) {   // fewer than four panels left
             int s = src + ip * 4, t = d + ip * 4 * kc;
-            for (int p = 0; p < kc; p++) FloatVector.fromArray(FOUR, a, s + p * m).intoArray(dst, t + p * 4);
+            for (int p = 0; p < kc; p++)
+                for (int r = 0; r < 4; r++) dst[t + p * 4 + r] = a[s + p * m + r];
         }
     }
 
@@ -173,6 +181,9 @@ final class GemmPacking {
     /** Pairs of lanes: 0-1 of the first, 0-1 of the second, 2-3 of the first, 2-3 of the second (then 4-7). */
     private static final VectorShuffle<Float> PAIRS_LOW = VectorShuffle.fromValues(EIGHT, 0, 1, 8, 9, 2, 3, 10, 11);
     private static final VectorShuffle<Float> PAIRS_HIGH = VectorShuffle.fromValues(EIGHT, 4, 5, 12, 13, 6, 7, 14, 15);
+    /** The lower halves of two vectors, one after the other; the upper halves likewise. */
+    private static final VectorShuffle<Float> LOW_HALVES = VectorShuffle.fromValues(EIGHT, 0, 1, 2, 3, 8, 9, 10, 11);
+    private static final VectorShuffle<Float> HIGH_HALVES = VectorShuffle.fromValues(EIGHT, 4, 5, 6, 7, 12, 13, 14, 15);
 
     /**
      * One full 4-row panel of a row-major A (row r at {@code src + r * k}): 8 k steps at a time, the 4 x 8 block
