@@ -51,6 +51,16 @@ while [ $# -gt 0 ]; do
   esac
   shift
 done
+# A misspelt step in --steps would otherwise run nothing and say nothing (device minutes spent on no check).
+all_steps=" doctor fixtures parity sanitize allocator gpt generate demo microbench torch train profile demo-cuda "
+for s in ${only//,/ }; do
+  if [[ "$all_steps" != *" $s "* ]]; then
+    echo "first-contact: --steps: no step named '$s' (the steps:$all_steps)" >&2; exit 2
+  fi
+  if [ "$s" = generate ] && [ -z "$hf_model" ]; then
+    echo "first-contact: --steps generate needs --hf-model DIR (a demo model folder)" >&2; exit 2
+  fi
+done
 cd "$(dirname "$0")/../.." || exit 2
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
