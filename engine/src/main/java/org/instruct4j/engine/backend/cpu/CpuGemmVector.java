@@ -19,16 +19,17 @@ import jdk.incubator.vector.VectorSpecies;
  *             for each MR panel: micro-kernel (MR x NR accumulators in registers)
  *     fewer (a weight gradient: 96 rows over 1,536 tokens):
  *       pack all of A(chunk) once (parallel)
- *       parallel over column groups (every row x a group of NR panels):
+ *       parallel over equal shares of the tiles, panel after panel (whole panels where they divide evenly):
  *         for pc in the chunk step KC:
- *           pack the group's panels of B's k block, then every row block as above
+ *           pack the task's panels of B's k block, then its rows of each panel as above
  * </pre>
  *
  * A is packed where enough column panels reuse it: with one to three panels (a 96-wide model's projections)
  * packing cost as much as the multiply itself, so there the micro-kernel reads its MR rows straight from A and only
  * a ragged last row panel is copied into a zero-padded scratch. When the columns are split, every group reads all of
  * A, so A is packed once for all of them, and each group packs its own B panels a k block at a time, which it then
- * multiplies while they are in its caches (all of B packed up front went to memory and back). Otherwise B is packed
+ * multiplies while they are in its caches (all of B packed up front went to memory and back); the tasks share the
+ * tiles out evenly even where the panels do not divide among the threads (see {@code columnTasks}). Otherwise B is packed
  * for a whole chunk of k at once so a small GEMM is a few pool dispatches, not two per KC block.
  *
  * Determinism: each C element is owned by one task and gets the k blocks in increasing order, each block
@@ -227,34 +228,54 @@ final class CpuGemmVector {
                 });
                 return;
             }
-            // Rounded down, so 9 panels wanted in 8 groups make 9 tasks, not 5 of 2 panels (3 + 2 on 2 threads).
-            int panelsPerGroup = Math.max(1, panels / Math.min(panels, 4 * Parallel.THREADS));
-            int groupCount = (panels + panelsPerGroup - 1) / panelsPerGroup;
-            // Every group reads all of A: pack the chunk's A once for all of them.
-            int mPad = (m + MR - 1) / MR * MR;
+            // Every task reads all of A: pack the chunk's A once for all of them.
+            int mPad = (m + MR - 1) / MR * MR, rowPanels = mPad / MR, tasks = columnTasks(panels);
+            long work = (long) panels * rowPanels;   // MR x NR tiles, panel after panel
             float[] sharedA = packAllOfA(aOff, p0, p1, mPad, parallel);
-            GemmTasks.run(groupCount, parallel, (from, to) -> {
+            GemmTasks.run(tasks, parallel, (from, to) -> {
                 Workspace ws = WORKSPACE.get();
-                for (int g = from; g < to; g++) {
-                    int jpFrom = g * panelsPerGroup, jpTo = Math.min(panels, jpFrom + panelsPerGroup);
+                for (int t = from; t < to; t++) {
+                    int u0 = (int) (work * t / tasks), u1 = (int) (work * (t + 1) / tasks);
+                    if (u0 == u1) continue;   // more threads than tiles
+                    int jpFrom = u0 / rowPanels, jpTo = (u1 - 1) / rowPanels + 1;
                     for (int pc = p0; pc < p1; pc += KC) {
                         float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
                         int kc = Math.min(KC, p1 - pc);
                         float[] panelsB = packB;
                         int bBase = (pc - p0) * ncPad;
-                        if (packB == null) {   // this group's panels of k block pc, the first at 0
+                        if (packB == null) {   // this task's panels of k block pc, the first at 0
                             int cols = Math.min(nc, jpTo * NR) - jpFrom * NR;
                             panelsB = ws.groupB((jpTo - jpFrom) * NR * kc);
                             GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0 + jpFrom * NR, cols, panelsB, NR,
                                     0, 0, kc);
                             bBase = -jpFrom * NR * kc;   // block() finds panel jp at bBase + jp * NR * kc
                         }
-                        for (int ic = 0; ic < m; ic += MC)
-                            block(ws, aOff, cOff, panelsB, bBase, sharedA, (pc - p0) * mPad + ic * kc, ic,
-                                    Math.min(MC, m - ic), pc, kc, j0, nc, jpFrom, jpTo, betaHere);
+                        for (int jp = jpFrom; jp < jpTo; jp++) {
+                            int ic = jp == jpFrom ? u0 % rowPanels * MR : 0;
+                            int icEnd = jp == jpTo - 1 ? Math.min(m, ((u1 - 1) % rowPanels + 1) * MR) : m;
+                            block(ws, aOff, cOff, panelsB, bBase, sharedA, (pc - p0) * mPad + ic * kc, ic, icEnd - ic,
+                                    pc, kc, j0, nc, jp, jp + 1, betaHere);
+                        }
                     }
                 }
             });
+        }
+
+        /**
+         * Tasks for a product whose columns split: each an equal share of the MR x NR tiles, panel after panel. Where
+         * the panels divide among the threads, each task holds whole panels (as many tasks as fit 4 a thread, so a
+         * thread held up by the machine leaves work to the other); otherwise one task a thread, two of them sharing a
+         * panel's rows, so that 9 panels on 2 threads run as 4.5 and 4.5 (as 9 whole tasks: 5 and 4, 3 panels: 2 and
+         * 1). A panel split between two tasks has its k blocks of B packed by each: a ninth more packing for the qkv
+         * weight gradient, against a tenth of its time idle.
+         */
+        private static int columnTasks(int panels) {
+            int threads = Parallel.THREADS;
+            if (panels % threads != 0) return threads;
+            int tasks = threads;
+            for (int t = threads; t <= Math.min(panels, 4 * threads); t += threads)
+                if (panels % t == 0) tasks = t;
+            return tasks;
         }
 
         /**
