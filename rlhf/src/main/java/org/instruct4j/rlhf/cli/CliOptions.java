@@ -3,10 +3,13 @@ package org.instruct4j.rlhf.cli;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
+import java.util.regex.Pattern;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.HelpFormatter;
@@ -19,6 +22,7 @@ import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.ReadOptions;
 import org.instruct4j.rlhf.data.ReadResult;
+import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -32,6 +36,11 @@ final class CliOptions {
         o.addOption("h", "help", false, "show this help");
         o.addOption(null, "device", true, "cpu (default), cuda or cuda:N");
         o.addOption(null, "seed", true, "random seed (default 1)");
+        return o;
+    }
+
+    /** --skip-bad, for the commands that read JSONL files. */
+    static Options withJsonl(Options o) {
         o.addOption(null, "skip-bad", false, "skip malformed JSONL lines (reported) instead of stopping");
         return o;
     }
@@ -80,27 +89,59 @@ final class CliOptions {
         }
     }
 
+    /**
+     * The run's charts beside out, named as its metrics file is (out's name, a dash, the metric: sft-loss.png for
+     * --out runs/sft), and a line that says where both went.
+     */
+    static void charts(String command, MetricsLog log, Path out, String... metrics) throws java.io.IOException {
+        String name = out.getFileName().toString();
+        Path dir = out.toAbsolutePath().getParent();
+        ChartSupport.metrics(log, dir, name, metrics);
+        System.err.println(command + ": metrics in " + dir.resolve(name + "-metrics.jsonl") + ", charts in " + dir.resolve(name + "-*.png"));
+    }
+
     static Option opt(String name, String arg, String description) {
         return Option.builder().longOpt(name).hasArg(arg != null).argName(arg).desc(description).build();
     }
 
     /** Parses args; returns null (after printing the help) when --help was given. */
     static CommandLine parse(String command, String summary, Options options, String[] args) {
-        return parse(command, summary, options, args, "");
+        return parse(command, summary, options, args, "", Set.of());
     }
 
-    /** As {@link #parse(String, String, Options, String[])}, with a footer below the options in the help. */
-    static CommandLine parse(String command, String summary, Options options, String[] args, String helpFooter) {
+    /**
+     * As {@link #parse(String, String, Options, String[])}, with a footer below the options in the help, and the
+     * options that may be given more than once. Any other option given twice, and any word that belongs to no
+     * option (an instruction not in quotes), is an error: taking the first or the last value in silence runs
+     * something the user did not ask for.
+     */
+    static CommandLine parse(String command, String summary, Options options, String[] args, String helpFooter,
+                             Set<String> repeatable) {
+        String seeHelp = " (see instruct4j " + command + " --help)";
+        CommandLine cl;
         try {
-            CommandLine cl = new DefaultParser().parse(options, args);
-            if (cl.hasOption("help")) {
-                new HelpFormatter().printHelp("instruct4j " + command + " [options]", summary, options, helpFooter);
-                return null;
-            }
-            return cl;
+            cl = new DefaultParser().parse(options, args);
         } catch (ParseException e) {
-            throw new UserError(e.getMessage() + " (see instruct4j " + command + " --help)");
+            throw new UserError(e.getMessage() + seeHelp);
         }
+        if (cl.hasOption("help")) {
+            new HelpFormatter().printHelp("instruct4j " + command + " [options]", summary, options, helpFooter);
+            return null;
+        }
+        return checked(command, cl, repeatable);
+    }
+
+    /** cl, after the checks {@link #parse(String, String, Options, String[], String, Set)} describes. */
+    static CommandLine checked(String command, CommandLine cl, Set<String> repeatable) {
+        String seeHelp = " (see instruct4j " + command + " --help)";
+        if (!cl.getArgList().isEmpty())
+            throw new UserError("unexpected argument '" + cl.getArgList().get(0) + "': every value belongs to an option, "
+                    + "and a text with spaces needs quotes" + seeHelp);
+        Set<String> seen = new HashSet<>();
+        for (Option given : cl.getOptions())
+            if (!seen.add(given.getLongOpt()) && !repeatable.contains(given.getLongOpt()))
+                throw new UserError("--" + given.getLongOpt() + " is given more than once" + seeHelp);
+        return cl;
     }
 
     static Device device(CommandLine cl) {
@@ -123,21 +164,28 @@ final class CliOptions {
         ReadOptions options = read(cl).withMaxPromptTokens(s -> tok.encode(s).length, context - 1,
                 "the model's context is " + context + " tokens and the response needs at least one");
         try {
-            ReadResult<T> r = reader.apply(file, options);
-            if (r.skipped() > 0) {
-                System.err.println("instruct4j " + command + ": --skip-bad: " + file + ": " + r.summary());
-                r.problems().stream().limit(SHOWN_PROBLEMS).forEach(p -> System.err.println("  " + p));
-                if (r.skipped() > SHOWN_PROBLEMS) System.err.println("  ... and " + (r.skipped() - SHOWN_PROBLEMS) + " more");
-            }
-            return r.records();
+            return reported(command, file, reader.apply(file, options));
         } catch (DataException e) {
             throw new UserError(e.getMessage(), e);
         }
     }
 
+    /** The records read, after the lines --skip-bad left out are counted by kind on stderr (the first few named). */
+    static <T> List<T> reported(String command, Path file, ReadResult<T> r) {
+        if (r.skipped() > 0) {
+            System.err.println("instruct4j " + command + ": --skip-bad: " + file + ": " + r.summary());
+            r.problems().stream().limit(SHOWN_PROBLEMS).forEach(p -> System.err.println("  " + p));
+            if (r.skipped() > SHOWN_PROBLEMS) System.err.println("  ... and " + (r.skipped() - SHOWN_PROBLEMS) + " more");
+        }
+        return r.records();
+    }
+
     private static final int SHOWN_PROBLEMS = 5;
 
-    /** A text file's documents (separated by blank lines); invalid UTF-8 is named by file:line and byte offset. */
+    /**
+     * A text file's documents, separated by blank lines or by GPT-2's end-of-text token (the form of the demo's
+     * world/pretrain.txt); invalid UTF-8 is named by file:line and byte offset.
+     */
     static List<String> documents(Path file) {
         String text;
         try {
@@ -146,7 +194,7 @@ final class CliOptions {
             throw new UserError(e.getMessage(), e);
         }
         List<String> docs = new ArrayList<>();
-        for (String d : text.split("\\n\\s*\\n")) if (!d.isBlank()) docs.add(d.strip());
+        for (String d : text.split("\\n\\s*\\n|" + Pattern.quote(BpeTokenizer.END_OF_TEXT))) if (!d.isBlank()) docs.add(d.strip());
         return docs;
     }
 
@@ -156,6 +204,16 @@ final class CliOptions {
         Path p = Path.of(v);
         if (!Files.exists(p)) throw new UserError("--" + name + " " + v + ": no such file or folder");
         return p;
+    }
+
+    /**
+     * The --out folder of a command that trains: checked before any training, so that a run is not lost at its
+     * end for a path that cannot take a model folder.
+     */
+    static Path outFolder(CommandLine cl) {
+        Path out = required(cl, "out");
+        if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError("--out " + out + ": exists and is not a folder");
+        return out;
     }
 
     static Path required(CommandLine cl, String name) {
@@ -182,6 +240,35 @@ final class CliOptions {
         } catch (NumberFormatException e) {
             throw new UserError("--" + name + ": expected a number, got '" + v + "'");
         }
+    }
+
+    /** An integer option of at least min (the fallback when it is not given). */
+    static int integerAtLeast(CommandLine cl, String name, int fallback, int min) {
+        int v = integer(cl, name, fallback);
+        if (v < min) throw new UserError("--" + name + ": expected " + (min == 1 ? "a positive integer" : "an integer >= " + min)
+                + ", got " + v);
+        return v;
+    }
+
+    /** A number option above 0 (a learning rate, a temperature). */
+    static float positive(CommandLine cl, String name, float fallback) {
+        float v = number(cl, name, fallback);
+        if (!(v > 0) || Float.isInfinite(v)) throw new UserError("--" + name + ": expected a number above 0, got " + v);
+        return v;
+    }
+
+    /** A number option of 0 or more (a coefficient). */
+    static float nonNegative(CommandLine cl, String name, float fallback) {
+        float v = number(cl, name, fallback);
+        if (!(v >= 0) || Float.isInfinite(v)) throw new UserError("--" + name + ": expected a number >= 0, got " + v);
+        return v;
+    }
+
+    /** A probability option in [0, 1) (dropout). */
+    static float fraction(CommandLine cl, String name, float fallback) {
+        float v = number(cl, name, fallback);
+        if (!(v >= 0 && v < 1)) throw new UserError("--" + name + ": expected a number in [0, 1), got " + v);
+        return v;
     }
 
     static long seed(CommandLine cl) { return integer(cl, "seed", 1); }

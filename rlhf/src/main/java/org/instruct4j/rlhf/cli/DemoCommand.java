@@ -37,6 +37,7 @@ public final class DemoCommand implements Command {
             HelpFormatter.builder().get().printHelp("instruct4j demo", summary(), o, "", true);
             return 0;
         }
+        CliOptions.checked(name(), cl, java.util.Set.of());
         long seed = parseLong(cl.getOptionValue("seed", "1"), "--seed");
         Device device = cl.hasOption("device") ? parseDevice(cl.getOptionValue("device")) : Device.CPU;
         DemoConfig cfg = cl.hasOption("quick") ? DemoConfig.quick(seed) : DemoConfig.standard(seed);
@@ -48,6 +49,8 @@ public final class DemoCommand implements Command {
             }
         } else cfg = cfg.onDevice(device);
         Path out = Path.of(cl.getOptionValue("out", "runs/demo"));
+        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out))
+            throw new UserError("--out " + out + ": exists and is not a folder");
         long saveEvery = parseLong(cl.getOptionValue("save-every", "0"), "--save-every");
         if (saveEvery < 0 || saveEvery > Integer.MAX_VALUE) throw new UserError("--save-every takes a number of steps >= 0, got " + saveEvery);
         new Demo(cfg, out, System.out, cl.hasOption("resume"), (int) saveEvery).run();

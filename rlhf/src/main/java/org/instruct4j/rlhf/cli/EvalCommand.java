@@ -28,21 +28,26 @@ public final class EvalCommand implements Command {
     @Override public String summary() { return "mean reward of a model's samples, or its LM loss on a text file"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.common();
+        Options o = CliOptions.withJsonl(CliOptions.common());
         o.addOption(CliOptions.opt("model", "DIR", "LM folder (required)"));
         o.addOption(CliOptions.opt("reward", "DIR", "reward-model folder (with --prompts)"));
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL {prompt}"));
-        o.addOption(CliOptions.opt("text", "FILE", "text file for the LM loss"));
+        o.addOption(CliOptions.opt("text", "FILE", "text file for the LM loss (documents separated by blank lines or <|endoftext|>)"));
+        o.addOption(CliOptions.opt("context", "N", "tokens per chunk of --text (default: the model's context; the demo's models "
+                + "were pretrained on 96)"));
         o.addOption(CliOptions.opt("max-new", "N", "maximum response tokens (default 64)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
         Device device = CliOptions.device(cl);
         if (!cl.hasOption("text") && !(cl.hasOption("reward") && cl.hasOption("prompts")))
             throw new UserError("give --text FILE, or --reward DIR with --prompts FILE");
+        int maxNew = CliOptions.integerAtLeast(cl, "max-new", 64, 1);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", device, 0f);
         if (cl.hasOption("text")) {
             Path f = CliOptions.existing(cl, "text");
-            List<int[]> chunks = PretrainCommand.chunks(CliOptions.documents(f), lm.tokenizer(), lm.model().config().contextLength());
+            int modelContext = lm.model().config().contextLength(), context = CliOptions.integerAtLeast(cl, "context", modelContext, 2);
+            if (context > modelContext) throw new UserError("--context " + context + ": the model reads at most " + modelContext + " tokens");
+            List<int[]> chunks = PretrainCommand.chunks(CliOptions.documents(f), lm.tokenizer(), context);
             if (chunks.isEmpty()) throw new UserError(f + ": no text");
             double sum = 0;
             try (GradMode g = GradMode.off()) {
@@ -51,7 +56,7 @@ public final class EvalCommand implements Command {
                         sum += Sequences.lmLoss(lm.model(), List.of(c), new int[] {1}, lm.tokenizer().pad(), false, null).item();
                     }
             }
-            System.out.printf("lm_loss %.5f over %d chunks of %s%n", sum / chunks.size(), chunks.size(), f);
+            System.out.printf("lm_loss %.5f over %d chunks of %d tokens of %s%n", sum / chunks.size(), chunks.size(), context, f);
         }
         if (cl.hasOption("reward") && cl.hasOption("prompts")) {
             RewardModel rm = ModelFiles.reward(cl, "reward", device).model();
@@ -61,7 +66,7 @@ public final class EvalCommand implements Command {
                 prompts.add(lm.tokenizer().encode(p.prompt()));
             if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
             List<Generation> gens = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
-                    .generate(prompts, SamplingConfig.sample(CliOptions.integer(cl, "max-new", 64)), new Rng(CliOptions.seed(cl)));
+                    .generate(prompts, SamplingConfig.sample(maxNew), new Rng(CliOptions.seed(cl)));
             List<int[]> seqs = new ArrayList<>();
             for (int i = 0; i < gens.size(); i++) seqs.add(Sequences.fit(prompts.get(i), gens.get(i).tokens(), rm.trunk().config().contextLength()));
             float[] r = rm.scoreNoGrad(seqs, 16);

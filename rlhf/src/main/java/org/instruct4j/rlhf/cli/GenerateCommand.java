@@ -3,8 +3,10 @@ package org.instruct4j.rlhf.cli;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
@@ -35,11 +37,11 @@ public final class GenerateCommand implements Command {
     @Override public String summary() { return "sample responses from a model"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.common();
+        Options o = CliOptions.withJsonl(CliOptions.common());
         o.addOption(CliOptions.opt("model", "DIR", "model folder (required)"));
-        o.addOption(Option.builder().longOpt("instruction").hasArgs().argName("TEXT")
+        o.addOption(Option.builder().longOpt("instruction").hasArg().argName("TEXT")
                 .desc("an instruction (repeatable), asked in the demo's prompt form \"Instruction: TEXT\\nResponse:\"").get());
-        o.addOption(Option.builder().longOpt("prompt").hasArgs().argName("TEXT")
+        o.addOption(Option.builder().longOpt("prompt").hasArg().argName("TEXT")
                 .desc("a prompt (repeatable); a written \\n becomes a newline and \\\\ a backslash").get());
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL, one {\"prompt\": \"...\"} per line"));
         o.addOption(CliOptions.opt("interactive", null, "then read instructions from standard input, one per line, "
@@ -49,51 +51,88 @@ public final class GenerateCommand implements Command {
         o.addOption(CliOptions.opt("top-k", "K", "keep the K most likely tokens (default 0: all)"));
         o.addOption(CliOptions.opt("top-p", "P", "nucleus sampling mass (default 1)"));
         o.addOption(CliOptions.opt("greedy", null, "take the most likely token"));
-        CommandLine cl = CliOptions.parse(name(), summary(), o, args, "\n" + PROMPT_FORMAT);
+        CommandLine cl = CliOptions.parse(name(), summary(), o, args, "\n" + PROMPT_FORMAT, Set.of("instruction", "prompt"));
         if (cl == null) return 0;
         boolean interactive = cl.hasOption("interactive");
         List<String> texts = prompts(cl, interactive);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), 0f);
-        SamplingConfig cfg;
-        try {
-            cfg = new SamplingConfig(CliOptions.integer(cl, "max-new", 64), CliOptions.number(cl, "temperature", 1f),
-                    CliOptions.integer(cl, "top-k", 0), CliOptions.number(cl, "top-p", 1f), cl.hasOption("greedy"));
-        } catch (IllegalArgumentException e) {
-            throw new UserError(e.getMessage());
-        }
+        SamplingConfig cfg = sampling(cl);
         Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText());
         Rng rng = new Rng(CliOptions.seed(cl));
-        if (!texts.isEmpty()) answer(texts, lm, generator, cfg, rng);
+        Answers answers = new Answers(lm, generator, cfg, rng);
+        if (!texts.isEmpty()) answers.answer(texts);
         if (interactive) {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             System.err.println("Type an instruction and press Enter; end with Ctrl-D.");
             for (String line; (line = in.readLine()) != null; )
-                if (!line.isBlank()) answer(List.of(WorldFormat.prompt(line.strip())), lm, generator, cfg, rng);
+                if (!line.isBlank()) answers.answer(List.of(WorldFormat.prompt(line.strip())));
         }
         return 0;
     }
 
-    /** Samples a response to each prompt and prints the prompt with it, then a --- line. */
-    private static void answer(List<String> texts, ModelFolder.Lm lm, Generator generator, SamplingConfig cfg, Rng rng) {
-        List<int[]> prompts = new ArrayList<>();
-        int room = generator.promptRoom(cfg);
-        for (String t : texts) {
-            int[] ids = lm.tokenizer().encode(t);
-            // The generator keeps a prompt's end; say so rather than answer a prompt cut short in silence.
-            if (ids.length > room)
-                System.err.printf("instruct4j generate: prompt %d is %d tokens; the model reads its last %d (context %d less --max-new %d), "
-                        + "the first %d are left out%n", prompts.size() + 1, ids.length, room, lm.model().config().contextLength(),
-                        lm.model().config().contextLength() - room, ids.length - room);
-            prompts.add(ids.length == 0 ? new int[] {lm.tokenizer().endOfText()} : ids);
+    /** The sampling options, each checked by its name. */
+    private static SamplingConfig sampling(CommandLine cl) {
+        int maxNew = CliOptions.integerAtLeast(cl, "max-new", 64, 1), topK = CliOptions.integerAtLeast(cl, "top-k", 0, 0);
+        float temperature = CliOptions.number(cl, "temperature", 1f), topP = CliOptions.number(cl, "top-p", 1f);
+        boolean greedy = cl.hasOption("greedy");
+        if (greedy && (cl.hasOption("temperature") || cl.hasOption("top-k") || cl.hasOption("top-p")))
+            throw new UserError("--greedy takes the most likely token: --temperature, --top-k and --top-p do not apply");
+        if (!(temperature > 0) || Float.isInfinite(temperature))
+            throw new UserError("--temperature: expected a number above 0, got " + temperature + " (--greedy is the limit at 0)");
+        if (!(topP > 0 && topP <= 1)) throw new UserError("--top-p: expected a number in (0, 1], got " + topP);
+        return new SamplingConfig(maxNew, temperature, topK, topP, greedy);
+    }
+
+    /** Answers prompts with one model and sampling setting, one random stream, for the whole run. */
+    private static final class Answers {
+        private final ModelFolder.Lm lm;
+        private final Generator generator;
+        private final SamplingConfig cfg;
+        private final Rng rng;
+        private boolean capSaid;
+
+        Answers(ModelFolder.Lm lm, Generator generator, SamplingConfig cfg, Rng rng) {
+            this.lm = lm;
+            this.generator = generator;
+            this.cfg = cfg;
+            this.rng = rng;
         }
-        List<Generation> gens = generator.generate(prompts, cfg, rng);
-        for (int i = 0; i < gens.size(); i++) {
-            int[] ids = gens.get(i).tokens();
-            int n = gens.get(i).endedWithEot() ? ids.length - 1 : ids.length;
-            System.out.println(texts.get(i) + lm.tokenizer().decode(ids, 0, n));
-            System.out.println("---");
+
+        /**
+         * Samples a response to each prompt and prints the prompt with it, then a --- line. A response stops where the
+         * model's context ends: --max-new is cut to the room the longest prompt leaves (said once), and only a prompt
+         * that fills the context alone loses its first tokens (said for each).
+         */
+        void answer(List<String> texts) {
+            int context = lm.model().config().contextLength();
+            List<int[]> prompts = new ArrayList<>();
+            int longest = 0;
+            for (String t : texts) {
+                int[] ids = lm.tokenizer().encode(t);
+                prompts.add(ids.length == 0 ? new int[] {lm.tokenizer().endOfText()} : ids);
+                longest = Math.max(longest, prompts.getLast().length);
+            }
+            SamplingConfig used = cfg;
+            if (cfg.maxNewTokens() > context - longest) {
+                int room = Math.max(1, context - longest);
+                used = new SamplingConfig(room, cfg.temperature(), cfg.topK(), cfg.topP(), cfg.greedy());
+                if (!capSaid) System.err.printf("instruct4j generate: --max-new %d: an answer stops at the model's context of %d "
+                        + "tokens, so at most %d new tokens after a %d-token prompt%n", cfg.maxNewTokens(), context, room, longest);
+                capSaid = true;
+            }
+            for (int i = 0; i < prompts.size(); i++)
+                if (prompts.get(i).length > context - 1)
+                    System.err.printf("instruct4j generate: prompt %d is %d tokens, more than the model's context of %d leaves "
+                            + "for an answer; the model reads its last %d%n", i + 1, prompts.get(i).length, context, context - 1);
+            List<Generation> gens = generator.generate(prompts, used, rng);
+            for (int i = 0; i < gens.size(); i++) {
+                int[] ids = gens.get(i).tokens();
+                int n = gens.get(i).endedWithEot() ? ids.length - 1 : ids.length;
+                System.out.println(texts.get(i) + lm.tokenizer().decode(ids, 0, n));
+                System.out.println("---");
+            }
+            System.out.flush();
         }
-        System.out.flush();
     }
 
     /**
@@ -106,11 +145,15 @@ public final class GenerateCommand implements Command {
             for (String t : cl.getOptionValues("instruction")) texts.add(WorldFormat.prompt(t.strip()));
         if (cl.getOptionValues("prompt") != null) for (String t : cl.getOptionValues("prompt")) texts.add(unescape(t));
         if (cl.hasOption("prompts")) {
+            Path file = CliOptions.existing(cl, "prompts");
+            List<PromptRecord> records;
             try {
-                for (PromptRecord p : Jsonl.read(CliOptions.existing(cl, "prompts"), PromptRecord.class, CliOptions.read(cl))) texts.add(p.prompt());
+                records = CliOptions.reported("generate", file, Jsonl.readAll(file, PromptRecord.class, CliOptions.read(cl)));
             } catch (DataException e) {
                 throw new UserError(e.getMessage(), e);
             }
+            if (records.isEmpty()) throw new UserError(file + ": no prompts");
+            for (PromptRecord p : records) texts.add(p.prompt());
         }
         if (texts.isEmpty() && !interactive)
             throw new UserError("give --instruction TEXT, --prompt TEXT, --prompts FILE or --interactive (see instruct4j generate --help)");

@@ -2,6 +2,7 @@ package org.instruct4j.rlhf.cli;
 
 import java.util.Arrays;
 import java.util.List;
+import org.instruct4j.engine.backend.cuda.CudaException;
 import org.instruct4j.rlhf.train.NonFiniteGuard;
 
 /** `instruct4j <command> [options]`: routes to one {@link Command}; each has its own --help. */
@@ -36,7 +37,10 @@ public final class Main {
                 } catch (UserError e) {
                     System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
                     return 2;
-                } catch (NonFiniteGuard.NonFiniteLossException e) {   // a diverged run: the message says where and what was kept
+                } catch (NonFiniteGuard.NonFiniteLossException e) {   // a diverged run: the message names the stage and what was kept
+                    System.err.println("instruct4j: " + e.getMessage());
+                    return 1;
+                } catch (CudaException e) {   // no GPU, driver or library here: what was tried is the message, not a trace
                     System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
                     return 1;
                 } catch (Exception e) {

@@ -16,7 +16,6 @@ import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.ppo.PpoConfig;
 import org.instruct4j.rlhf.ppo.PpoTrainer;
 import org.instruct4j.rlhf.rm.RewardModel;
-import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -28,7 +27,7 @@ public final class PpoCommand implements Command {
     @Override public String summary() { return "RL fine-tuning with PPO or PPO-ptx against a reward model"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.withCheckpoints(CliOptions.common());
+        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common()));
         o.addOption(CliOptions.opt("policy", "DIR", "SFT model folder: the initial policy and the frozen reference (required)"));
         o.addOption(CliOptions.opt("reward", "DIR", "reward-model folder, also the value model's start (required)"));
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL {prompt} (required)"));
@@ -43,23 +42,32 @@ public final class PpoCommand implements Command {
         o.addOption(CliOptions.opt("max-new", "N", "maximum response tokens (default 64)"));
         o.addOption(CliOptions.opt("ptx-coef", "X", "PPO-ptx gamma (default 0: plain PPO; the paper uses 27.8)"));
         o.addOption(CliOptions.opt("entropy-penalty", "X", "times the policy's mean per-token entropy, added to its loss (default 0, as the paper; the demo uses 0.5)"));
-        o.addOption(CliOptions.opt("ptx-text", "FILE", "pretraining text for PPO-ptx (documents separated by blank lines)"));
+        o.addOption(CliOptions.opt("ptx-text", "FILE", "pretraining text for PPO-ptx (documents separated by blank lines or <|endoftext|>)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
         Device device = CliOptions.device(cl);
-        Path out = CliOptions.required(cl, "out");
+        Path out = CliOptions.outFolder(cl);
+        int iterations = CliOptions.integerAtLeast(cl, "iterations", 100, 1);
+        int batch = CliOptions.integerAtLeast(cl, "batch", 512, 1), mini = CliOptions.integerAtLeast(cl, "minibatch", 64, 1);
+        if (cl.hasOption("minibatch") && mini > batch)
+            throw new UserError("--minibatch " + mini + " is more than --batch " + batch + " (the episodes of an iteration)");
+        float ptxCoef = CliOptions.nonNegative(cl, "ptx-coef", 0f);
+        if (cl.hasOption("ptx-text") && ptxCoef == 0)
+            throw new UserError("--ptx-text is only read by PPO-ptx: give --ptx-coef above 0 (without it the run is plain PPO)");
+        if (ptxCoef > 0 && !cl.hasOption("ptx-text")) throw new UserError("--ptx-coef > 0 needs --ptx-text");
+        if (cl.hasOption("adaptive-kl") && cl.hasOption("beta"))
+            throw new UserError("--beta and --adaptive-kl: the adaptive controller sets the KL coefficient itself (from 0.15)");
         ModelFolder.Lm sft = ModelFiles.lm(cl, "policy", device, 0f);
         ModelFolder.Lm ref = ModelFiles.lm(cl, "policy", device, 0f);
         RewardModel rm = ModelFiles.reward(cl, "reward", device).model();
-        int batch = CliOptions.integer(cl, "batch", 512), mini = CliOptions.integer(cl, "minibatch", 64);
         PpoConfig cfg;
         try {
             cfg = PpoConfig.paper().withBatch(batch, Math.min(mini, batch), 1)
-                    .withLr(CliOptions.number(cl, "lr", 9.65e-6f), CliOptions.number(cl, "value-lr", 9e-6f))
-                    .withSampling(SamplingConfig.sample(CliOptions.integer(cl, "max-new", 64)))
-                    .withPtx(CliOptions.number(cl, "ptx-coef", 0f)).withEntropyPenalty(CliOptions.number(cl, "entropy-penalty", 0f))
+                    .withLr(CliOptions.positive(cl, "lr", 9.65e-6f), CliOptions.positive(cl, "value-lr", 9e-6f))
+                    .withSampling(SamplingConfig.sample(CliOptions.integerAtLeast(cl, "max-new", 64, 1)))
+                    .withPtx(ptxCoef).withEntropyPenalty(CliOptions.nonNegative(cl, "entropy-penalty", 0f))
                     .withSeed(CliOptions.seed(cl));
-            cfg = cl.hasOption("adaptive-kl") ? cfg.withAdaptiveKl(0.15, 6, 10_000) : cfg.withKlCoef(CliOptions.number(cl, "beta", 0.02f));
+            cfg = cl.hasOption("adaptive-kl") ? cfg.withAdaptiveKl(0.15, 6, 10_000) : cfg.withKlCoef(CliOptions.nonNegative(cl, "beta", 0.02f));
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage(), e);   // a setting out of range: say which, without a stack trace
         }
@@ -70,7 +78,6 @@ public final class PpoCommand implements Command {
         if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
         List<int[]> ptx = List.of();
         if (cfg.ptxCoef() > 0) {
-            if (!cl.hasOption("ptx-text")) throw new UserError("--ptx-coef > 0 needs --ptx-text");
             ptx = PretrainCommand.chunks(CliOptions.documents(CliOptions.existing(cl, "ptx-text")), sft.tokenizer(), sft.model().config().contextLength());
         }
         Gpt policy = sft.model();
@@ -88,9 +95,9 @@ public final class PpoCommand implements Command {
         CheckpointPlan plan = CliOptions.checkpoints(cl, out, sft.tokenizer(), settings);
         TrainState resumed = CliOptions.resume(name(), cl, plan, t::resume);
         try (MetricsLog log = CliOptions.metrics(out, resumed)) {
-            t.train(prompts, ptx, CliOptions.integer(cl, "iterations", 100), log, plan);
+            t.train(prompts, ptx, iterations, log, plan);
             ModelFolder.saveLm(out, t.evaluationPolicy(), sft.tokenizer());
-            ChartSupport.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-ppo", "reward", "kl", "entropy",
+            CliOptions.charts(name(), log, out, "reward", "kl", "entropy",
                     "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
             double[][] reward = log.series("reward");
             if (reward[1].length > 0)

@@ -13,7 +13,6 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.text.BpeTokenizer;
-import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -31,7 +30,7 @@ public final class PretrainCommand implements Command {
 
     @Override public int run(String[] args) throws Exception {
         Options o = CliOptions.withCheckpoints(CliOptions.common());
-        o.addOption(CliOptions.opt("text", "FILE", "training text, documents separated by blank lines (required)"));
+        o.addOption(CliOptions.opt("text", "FILE", "training text, documents separated by blank lines or <|endoftext|> (required)"));
         o.addOption(CliOptions.opt("out", "DIR", "output model folder (required)"));
         o.addOption(CliOptions.opt("tokenizer", "DIR", "folder with vocab.json and merges.txt (default: train one)"));
         o.addOption(CliOptions.opt("vocab", "N", "vocabulary size of a trained tokenizer (default 512)"));
@@ -43,26 +42,33 @@ public final class PretrainCommand implements Command {
         o.addOption(InitOption.option());
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
-        Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.required(cl, "out");
+        Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.outFolder(cl);
+        int steps = CliOptions.integerAtLeast(cl, "steps", 1000, 1), batch = CliOptions.integerAtLeast(cl, "batch", 16, 1);
+        float lr = CliOptions.positive(cl, "lr", 1e-3f);
         Device device = CliOptions.device(cl);
         List<String> docs = CliOptions.documents(textFile);
+        // The 256 byte tokens, end-of-text and padding, and at least one merge.
+        int vocab = CliOptions.integerAtLeast(cl, "vocab", 512, 256 + 2 + 1);
         BpeTokenizer tok = InitOption.tokenizer(cl, () -> cl.hasOption("tokenizer") ? ModelFiles.tokenizer(cl, "tokenizer")
-                : BpeTokenizer.train(docs, CliOptions.integer(cl, "vocab", 512), List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD)));
+                : BpeTokenizer.train(docs, vocab, List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD)));
+        if (!cl.hasOption("tokenizer") && !cl.hasOption(InitOption.NAME) && tok.vocabSize() < vocab)
+            System.err.printf("pretrain: the text has pairs to merge for %d tokens, fewer than --vocab %d%n", tok.vocabSize(), vocab);
         GptConfig cfg;
         try {
             cfg = GptConfig.preset(cl.getOptionValue("size", "tiny")).withVocab(tok.vocabSize()).withDropout(0f);
         } catch (IllegalArgumentException e) {
             throw new UserError(e.getMessage());
         }
-        if (cl.hasOption("context")) cfg = cfg.withContext(CliOptions.integer(cl, "context", cfg.contextLength()));
-        int steps = CliOptions.integer(cl, "steps", 1000), batch = CliOptions.integer(cl, "batch", 16);
-        float lr = CliOptions.number(cl, "lr", 1e-3f);
+        if (cl.hasOption("context")) cfg = cfg.withContext(CliOptions.integerAtLeast(cl, "context", cfg.contextLength(), 2));
         long seed = CliOptions.seed(cl);
 
+        if (cl.hasOption(InitOption.NAME) && (cl.hasOption("size") || cl.hasOption("context")))
+            throw new UserError("--init takes the model's shape from its folder's config.json; --size and --context do not apply");
         int[] stream = Pretrainer.tokenStream(tok, docs);
+        Gpt model = InitOption.apply(cl, cfg, new Rng(seed), device);
+        cfg = model.config();
         int seqLen = Math.min(cfg.contextLength(), stream.length - 2);
         if (seqLen < 2) throw new UserError(textFile + ": too little text to train on (" + stream.length + " tokens)");
-        Gpt model = InitOption.apply(cl, cfg, new Rng(seed), device);
         PretrainConfig pc = PretrainConfig.defaults(steps, batch, seqLen).withLr(lr).withWarmup(Math.max(1, Math.min(100, steps / 10))).withSeed(seed + 1);
         Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", pc));
         settings.putAll(CheckpointPlan.settingsOf("model", cfg));
@@ -73,7 +79,7 @@ public final class PretrainCommand implements Command {
         try (MetricsLog log = CliOptions.metrics(out, resumed)) {
             trainer.train(stream, log, plan);
             ModelFolder.saveLm(out, model, tok);
-            ChartSupport.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-pretrain", "loss");
+            CliOptions.charts(name(), log, out, "loss");
         }
         System.out.println("pretrain: wrote " + out);
         return 0;

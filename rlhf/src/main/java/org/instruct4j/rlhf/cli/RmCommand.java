@@ -17,7 +17,6 @@ import org.instruct4j.rlhf.rm.RmConfig;
 import org.instruct4j.rlhf.rm.RmExample;
 import org.instruct4j.rlhf.rm.RmTrainer;
 import org.instruct4j.rlhf.sft.SftExample;
-import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -30,9 +29,10 @@ public final class RmCommand implements Command {
     @Override public String summary() { return "train a reward model on ranked comparisons"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.withCheckpoints(CliOptions.common());
+        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common()));
         o.addOption(CliOptions.opt("model", "DIR", "LM folder the reward model starts from (required)"));
-        o.addOption(CliOptions.opt("data", "FILE", "rankings JSONL: {prompt, completions, ranking} or {prompt, chosen, rejected} (required)"));
+        o.addOption(CliOptions.opt("data", "FILE", "rankings JSONL: {prompt, completions, ranking} (ranking: the completions' indices, best first; "
+                + "completions ranked equal in an inner list, as [2, [0, 1]]) or {prompt, chosen, rejected} (required)"));
         o.addOption(CliOptions.opt("validation", "FILE", "held-out rankings JSONL"));
         o.addOption(CliOptions.opt("demonstrations", "FILE", "demonstrations JSONL: the bias makes them score 0 on average"));
         o.addOption(CliOptions.opt("out", "DIR", "output reward-model folder (required)"));
@@ -41,14 +41,20 @@ public final class RmCommand implements Command {
         o.addOption(CliOptions.opt("lr", "X", "peak learning rate (default 9e-6)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
-        Path out = CliOptions.required(cl, "out");
+        Path out = CliOptions.outFolder(cl);
+        int epochs = CliOptions.integerAtLeast(cl, "epochs", 1, 1), batch = CliOptions.integerAtLeast(cl, "batch", 64, 1);
+        float lr = CliOptions.positive(cl, "lr", 9e-6f);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), 0f);
         BpeTokenizer tok = lm.tokenizer();
         int ctx = lm.model().config().contextLength();
-        RmConfig cfg = RmConfig.paper().withEpochs(CliOptions.integer(cl, "epochs", 1)).withBatchPrompts(CliOptions.integer(cl, "batch", 64))
-                .withLr(CliOptions.number(cl, "lr", 9e-6f)).withSeed(CliOptions.seed(cl)).withMaxLen(ctx);
+        RmConfig cfg = RmConfig.paper().withEpochs(epochs).withBatchPrompts(batch).withLr(lr).withSeed(CliOptions.seed(cl)).withMaxLen(ctx);
         List<RmExample> train = read(name(), CliOptions.existing(cl, "data"), tok, ctx, cl);
         List<RmExample> val = cl.hasOption("validation") ? read(name(), CliOptions.existing(cl, "validation"), tok, ctx, cl) : List.of();
+        // Read before training, so that a bad demonstrations file does not cost the run.
+        List<int[]> demonstrations = new ArrayList<>();
+        if (cl.hasOption("demonstrations"))
+            for (SftExample e : SftCommand.read(name(), CliOptions.existing(cl, "demonstrations"), tok, ctx, cl))
+                demonstrations.add(Sequences.fit(e.prompt(), e.completion(), ctx));
         RewardModel rm = RewardModel.fromLm(lm.model(), tok.pad(), new Rng(CliOptions.seed(cl)));
         Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", cfg));
         settings.putAll(CheckpointPlan.settingsOf("model", lm.model().config()));
@@ -58,14 +64,10 @@ public final class RmCommand implements Command {
         TrainState resumed = CliOptions.resume(name(), cl, plan, trainer::resume);
         try (MetricsLog log = CliOptions.metrics(out, resumed)) {
             RmTrainer.Result r = trainer.train(train, val, log, plan);
-            if (cl.hasOption("demonstrations")) {
-                List<int[]> seqs = new ArrayList<>();
-                for (SftExample e : SftCommand.read(name(), CliOptions.existing(cl, "demonstrations"), tok, ctx, cl))
-                    seqs.add(Sequences.fit(e.prompt(), e.completion(), ctx));
-                System.out.printf("rm: bias %.4f makes demonstrations score 0 on average%n", rm.centerOn(seqs));
-            }
+            if (!demonstrations.isEmpty())
+                System.out.printf("rm: bias %.4f makes demonstrations score 0 on average%n", rm.centerOn(demonstrations));
             ModelFolder.saveReward(out, rm, tok);
-            ChartSupport.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-rm", "loss", "accuracy");
+            CliOptions.charts(name(), log, out, "loss", "accuracy");
             if (val.isEmpty()) System.out.printf("rm: no validation rankings (--validation) -> %s%n", out);
             else System.out.printf("rm: validation accuracy %.3f -> %s%n", r.validationAccuracy(), out);
         }

@@ -14,7 +14,6 @@ import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.sft.SftConfig;
 import org.instruct4j.rlhf.sft.SftExample;
 import org.instruct4j.rlhf.sft.SftTrainer;
-import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -26,7 +25,7 @@ public final class SftCommand implements Command {
     @Override public String summary() { return "supervised fine-tuning on demonstrations"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.withCheckpoints(CliOptions.common());
+        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common()));
         o.addOption(CliOptions.opt("model", "DIR", "pretrained LM folder (required)"));
         o.addOption(CliOptions.opt("data", "FILE", "demonstrations JSONL (required)"));
         o.addOption(CliOptions.opt("validation", "FILE", "held-out demonstrations JSONL"));
@@ -37,10 +36,12 @@ public final class SftCommand implements Command {
         o.addOption(CliOptions.opt("dropout", "P", "residual dropout (default 0.2)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
-        Path out = CliOptions.required(cl, "out");
-        ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), CliOptions.number(cl, "dropout", 0.2f));
-        SftConfig cfg = SftConfig.paper().withEpochs(CliOptions.integer(cl, "epochs", 16)).withBatchSize(CliOptions.integer(cl, "batch", 32))
-                .withLr(CliOptions.number(cl, "lr", 9.65e-6f)).withDropout(lm.model().config().dropout()).withSeed(CliOptions.seed(cl))
+        Path out = CliOptions.outFolder(cl);
+        int epochs = CliOptions.integerAtLeast(cl, "epochs", 16, 1), batch = CliOptions.integerAtLeast(cl, "batch", 32, 1);
+        float lr = CliOptions.positive(cl, "lr", 9.65e-6f);
+        ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), CliOptions.fraction(cl, "dropout", 0.2f));
+        SftConfig cfg = SftConfig.paper().withEpochs(epochs).withBatchSize(batch).withLr(lr)
+                .withDropout(lm.model().config().dropout()).withSeed(CliOptions.seed(cl))
                 .withMaxLen(lm.model().config().contextLength());
         int context = lm.model().config().contextLength();
         List<SftExample> train = read(name(), CliOptions.existing(cl, "data"), lm.tokenizer(), context, cl);
@@ -54,7 +55,7 @@ public final class SftCommand implements Command {
         try (MetricsLog log = CliOptions.metrics(out, resumed)) {
             SftTrainer.Result r = t.train(train, val, null, log, plan, Long.MAX_VALUE);
             ModelFolder.saveLm(out, t.model(), lm.tokenizer());
-            ChartSupport.metrics(log, out.toAbsolutePath().getParent(), out.getFileName() + "-sft", "loss", "val_loss");
+            CliOptions.charts(name(), log, out, "loss", "val_loss");
             System.out.printf("sft: best epoch %d, final train loss %.4f -> %s%n", r.bestEpoch() + 1,
                     r.trainLosses().get(r.trainLosses().size() - 1), out);
         }

@@ -42,7 +42,8 @@ public final class NonFiniteGuard {
     private NonFiniteLossException stop(long step, String what) {
         String checkpoint = lastCheckpoint == null
                 ? "no checkpoint was saved in this run (--save-every N saves one every N steps)"
-                : "the last good checkpoint is " + lastCheckpoint + " (after step " + lastCheckpointStep + "), left intact";
+                : "the last checkpoint, saved after step " + lastCheckpointStep + " (whose loss was finite), is " + lastCheckpoint
+                        + ", left intact";
         return new NonFiniteLossException(stage + ": step " + step + ": " + what + "; training stopped before the update, "
                 + checkpoint + ". A lower learning rate usually helps.");
     }

@@ -30,7 +30,7 @@ class CliCommandsTest {
                 "--context", "32", "--steps", "4", "--batch", "4"})).isZero();
         assertThat(dir.resolve("lm/model.safetensors")).exists();
         assertThat(dir.resolve("lm-metrics.jsonl")).exists();
-        assertThat(dir.resolve("lm-pretrain-loss.png")).exists();
+        assertThat(dir.resolve("lm-loss.png")).exists();   // named as the metrics file is
         assertThat(new SftCommand().run(new String[] {"--model", d + "/lm", "--data", d + "/demos.jsonl", "--out", d + "/sft",
                 "--epochs", "1", "--batch", "2", "--lr", "1e-3"})).isZero();
         assertThat(new RmCommand().run(new String[] {"--model", d + "/sft", "--data", d + "/ranks.jsonl", "--out", d + "/rm",
@@ -38,17 +38,18 @@ class CliCommandsTest {
         assertThat(new PpoCommand().run(new String[] {"--policy", d + "/sft", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
                 "--out", d + "/ppo", "--iterations", "1", "--batch", "2", "--minibatch", "2", "--max-new", "4",
                 "--ptx-coef", "1", "--ptx-text", d + "/corpus.txt", "--entropy-penalty", "0.5"})).isZero();
-        assertThat(dir.resolve("ppo-ppo-reward.png")).exists();
+        assertThat(dir.resolve("ppo-reward.png")).exists();
         assertThatThrownBy(() -> new PpoCommand().run(new String[] {"--policy", d + "/sft", "--reward", d + "/rm", "--prompts",
                 d + "/prompts.jsonl", "--out", d + "/ppo2", "--entropy-penalty", "-1"}))
-                .isInstanceOf(UserError.class).hasMessageContaining("entropy penalty").hasMessageContaining("-1");
+                .isInstanceOf(UserError.class).hasMessage("--entropy-penalty: expected a number >= 0, got -1.0");
         assertThat(new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3", "--greedy"})).isZero();
-        // Context 32 less 3 new tokens: a prompt of more than 29 tokens is cut from the left, and the user is told.
+        // Context 32: a prompt that fills it alone is cut from the left, keeping 31 tokens for a 1-token answer, and the
+        // user is told; --max-new is cut to the room the prompt leaves, and the user is told once.
         String longPrompt = "the cat sat on the mat ".repeat(12);
         assertThat(CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", longPrompt, "--max-new", "3"})))
-                .contains("prompt 1 is").contains("reads its last 29 (context 32 less --max-new 3)").contains("are left out");
+                .contains("prompt 1 is").contains("the model reads its last 31").contains("at most 1 new tokens");
         assertThat(CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3"})))
-                .doesNotContain("left out");
+                .doesNotContain("reads its last").doesNotContain("at most");
         assertThat(new EvalCommand().run(new String[] {"--model", d + "/ppo", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
                 "--text", d + "/corpus.txt", "--max-new", "3"})).isZero();
         assertThat(new SftCommand().run(new String[] {"--help"})).isZero();

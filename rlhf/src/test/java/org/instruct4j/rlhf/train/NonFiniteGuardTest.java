@@ -38,8 +38,8 @@ class NonFiniteGuardTest {
         Snapshots.restore(model.parameters(), weights);
         assertThatThrownBy(() -> trainer.train(data, List.of(), null, null, CheckpointPlan.at(checkpoint), 6))
                 .isInstanceOf(NonFiniteLossException.class)
-                .hasMessage("sft: step 5: the loss is NaN; training stopped before the update, the last good checkpoint is "
-                        + checkpoint + " (after step 4), left intact. A lower learning rate usually helps.");
+                .hasMessage("sft: step 5: the loss is NaN; training stopped before the update, the last checkpoint, saved after "
+                        + "step 4 (whose loss was finite), is " + checkpoint + ", left intact. A lower learning rate usually helps.");
 
         assertThat(files(checkpoint)).containsOnlyKeys(saved.keySet());
         saved.forEach((name, bytes) -> assertThat(files(checkpoint).get(name)).as(name).isEqualTo(bytes));

@@ -1,0 +1,139 @@
+package org.instruct4j.rlhf.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Option mistakes a user makes, each stopped before any work with one line that names the option and what it got:
+ * a value out of range, an option given twice, a word that belongs to no option, an --out that cannot be a folder,
+ * options that do not go together.
+ */
+class OptionErrorsCliTest {
+    @TempDir static Path dir;
+    private static String lm, rm, demos, prompts, text, aFile;
+
+    @BeforeAll
+    static void models() throws Exception {
+        StringBuilder corpus = new StringBuilder();
+        for (int i = 0; i < 30; i++) corpus.append("the cat sat on the mat number ").append(i % 7).append(".\n\n");
+        text = write("corpus.txt", corpus.toString());
+        demos = write("demos.jsonl", "{\"prompt\": \"cat?\", \"completion\": \" the cat sat\"}\n");
+        prompts = write("prompts.jsonl", "{\"prompt\": \"cat?\"}\n");
+        String ranks = write("ranks.jsonl", "{\"prompt\": \"cat?\", \"completions\": [\" the cat\", \" mat\"], \"ranking\": [0, 1]}\n");
+        aFile = write("a-file", "not a folder");
+        lm = dir.resolve("lm").toString();
+        rm = dir.resolve("rm").toString();
+        assertThat(run("pretrain", "--text", text, "--out", lm, "--vocab", "280", "--context", "32", "--steps", "1", "--batch", "2")).isZero();
+        assertThat(run("rm", "--model", lm, "--data", ranks, "--out", rm, "--batch", "1")).isZero();
+    }
+
+    private static String write(String name, String content) throws Exception {
+        return Files.writeString(dir.resolve(name), content).toString();
+    }
+
+    private static int run(String... args) throws Exception {
+        Command c = Main.commands().stream().filter(x -> x.name().equals(args[0])).findFirst().orElseThrow();
+        return c.run(Arrays.copyOfRange(args, 1, args.length));
+    }
+
+    private static String[] sft(String... more) { return with(List.of("sft", "--model", lm, "--data", demos, "--out", out()), more); }
+
+    private static String[] ppo(String... more) {
+        return with(List.of("ppo", "--policy", lm, "--reward", rm, "--prompts", prompts, "--out", out()), more);
+    }
+
+    private static String[] generate(String... more) { return with(List.of("generate", "--model", lm), more); }
+
+    private static String[] with(List<String> args, String... more) {
+        String[] all = Arrays.copyOf(args.toArray(String[]::new), args.size() + more.length);
+        System.arraycopy(more, 0, all, args.size(), more.length);
+        return all;
+    }
+
+    private static String out() { return dir.resolve("out").toString(); }
+
+    private static void refused(String[] args, String message) {
+        assertThatThrownBy(() -> run(args)).as(String.join(" ", args)).isInstanceOf(UserError.class).hasMessage(message);
+    }
+
+    @Test
+    void aValueOutOfRangeIsNamedByItsOption() {
+        refused(sft("--epochs", "0"), "--epochs: expected a positive integer, got 0");
+        refused(sft("--batch", "-3"), "--batch: expected a positive integer, got -3");
+        refused(sft("--lr", "0"), "--lr: expected a number above 0, got 0.0");
+        refused(sft("--dropout", "1.5"), "--dropout: expected a number in [0, 1), got 1.5");
+        refused(with(List.of("rm", "--model", lm, "--data", demos, "--out", out()), "--epochs", "0"),
+                "--epochs: expected a positive integer, got 0");
+        refused(with(List.of("pretrain", "--text", text, "--out", out()), "--steps", "0"), "--steps: expected a positive integer, got 0");
+        refused(with(List.of("pretrain", "--text", text, "--out", out()), "--vocab", "10"), "--vocab: expected an integer >= 259, got 10");
+        refused(ppo("--beta", "-1"), "--beta: expected a number >= 0, got -1.0");
+        refused(ppo("--iterations", "0"), "--iterations: expected a positive integer, got 0");
+        refused(ppo("--batch", "8", "--minibatch", "16"), "--minibatch 16 is more than --batch 8 (the episodes of an iteration)");
+        refused(generate("--instruction", "hi", "--temperature", "0"),
+                "--temperature: expected a number above 0, got 0.0 (--greedy is the limit at 0)");
+        refused(generate("--instruction", "hi", "--top-p", "1.5"), "--top-p: expected a number in (0, 1], got 1.5");
+        refused(with(List.of("eval", "--model", lm, "--text", text), "--context", "500"), "--context 500: the model reads at most 32 tokens");
+    }
+
+    @Test
+    void anOptionTwiceOrAStrayWordIsRefused() throws Exception {
+        refused(generate("--max-new", "2", "--max-new", "9", "--instruction", "hi"),
+                "--max-new is given more than once (see instruct4j generate --help)");
+        refused(generate("--instruction", "hi", "there"), "unexpected argument 'there': every value belongs to an option, "
+                + "and a text with spaces needs quotes (see instruct4j generate --help)");
+        refused(new String[] {"demo", "--quick", "--out", "a", "--out", "b"}, "--out is given more than once (see instruct4j demo --help)");
+        assertThatThrownBy(() -> run(generate("--instruction", "hi", "--bogus"))).isInstanceOf(UserError.class)
+                .hasMessageContaining("Unrecognized option: --bogus");
+        // Instructions and prompts repeat, one value each.
+        assertThat(CommandOutput.stdout(() -> run(generate("--instruction", "one", "--instruction", "two words", "--prompt", "cat?",
+                "--max-new", "2", "--greedy")))).contains("Instruction: one\nResponse:", "Instruction: two words\nResponse:", "cat?");
+    }
+
+    @Test
+    void anOutThatCannotBeAFolderStopsBeforeTraining() {
+        refused(with(List.of("sft", "--model", lm, "--data", demos), "--out", aFile), "--out " + aFile + ": exists and is not a folder");
+        refused(new String[] {"demo", "--quick", "--out", aFile}, "--out " + aFile + ": exists and is not a folder");
+        assertThat(dir.resolve("a-file-metrics.jsonl")).doesNotExist();
+    }
+
+    @Test
+    void optionsThatDoNotGoTogetherAreRefused() {
+        refused(ppo("--ptx-text", text), "--ptx-text is only read by PPO-ptx: give --ptx-coef above 0 (without it the run is plain PPO)");
+        refused(ppo("--adaptive-kl", "--beta", "0.1"),
+                "--beta and --adaptive-kl: the adaptive controller sets the KL coefficient itself (from 0.15)");
+        refused(generate("--instruction", "hi", "--greedy", "--top-k", "3"),
+                "--greedy takes the most likely token: --temperature, --top-k and --top-p do not apply");
+        refused(with(List.of("pretrain", "--text", text, "--out", out()), "--init", lm, "--size", "gpt2"),
+                "--init takes the model's shape from its folder's config.json; --size and --context do not apply");
+    }
+
+    @Test
+    void aBadDemonstrationsFileStopsTheRewardModelBeforeTraining() throws Exception {
+        String bad = write("bad-demos.jsonl", "{\"prompt\": \"cat?\"}\n");
+        String ranks = dir.resolve("ranks.jsonl").toString(), folder = dir.resolve("rm-bad").toString();
+        assertThatThrownBy(() -> run("rm", "--model", lm, "--data", ranks, "--demonstrations", bad, "--out", folder, "--batch", "1"))
+                .isInstanceOf(UserError.class).hasMessageStartingWith(bad + ":1: ");
+        assertThat(dir.resolve("rm-bad-metrics.jsonl")).doesNotExist();
+    }
+
+    @Test
+    void anEmptyPromptsFileIsSaidToBeEmpty() throws Exception {
+        String empty = write("empty.jsonl", "");
+        refused(generate("--prompts", empty), empty + ": no prompts");
+        refused(generate("--instruction", "hi", "--prompts", empty), empty + ": no prompts");
+    }
+
+    @Test
+    void textSplitsIntoDocumentsAtBlankLinesAndEndOfText() throws Exception {
+        Path f = Files.writeString(dir.resolve("docs.txt"), "one cat.<|endoftext|>\ntwo mats.\n\nthree\nlines.<|endoftext|>");
+        assertThat(CliOptions.documents(f)).containsExactly("one cat.", "two mats.", "three\nlines.");
+    }
+}
