@@ -1,5 +1,7 @@
 package org.instruct4j.rlhf.data;
 
+import com.fasterxml.jackson.core.JsonLocation;
+import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
@@ -13,6 +15,7 @@ import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * JSON Lines files: one record per line, blank lines ignored.
@@ -20,6 +23,9 @@ import java.util.Map;
  * <p>Lines are UTF-8, ended by LF or CRLF; a byte-order mark at the start of the file is skipped. A line that is
  * not valid UTF-8 fails with the byte offset of its first bad byte, and a line over {@link ReadOptions#maxLineBytes}
  * (1 MiB by default) fails without being read into memory.
+ *
+ * <p>A line holds one JSON object and nothing after it but spaces. Invalid JSON is reported with its column and
+ * Jackson's reason, less the parts that are about Jackson rather than the line.
  *
  * <p>The four data records (Demonstration, Ranking, Pairwise, PromptRecord) are checked field by field, so a bad
  * line fails with "file:line: reason" (invalid JSON, a missing or empty field, a field of the wrong type, a ranking
@@ -29,6 +35,16 @@ import java.util.Map;
 public final class Jsonl {
     private static final ObjectMapper MAPPER = new ObjectMapper()
             .configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, false);
+
+    /**
+     * What Jackson's messages say about Jackson rather than the line, cut from them: where the enclosing object
+     * began (" (start marker at [Source: REDACTED (...); line: 1, column: 6])"), and advice to the programmer to
+     * enable a parser feature or raise a limit (": enable `JsonReadFeature.ALLOW_NON_NUMERIC_NUMBERS` to allow",
+     * " (not recognized as one since Feature 'ALLOW_COMMENTS' not enabled for parser)",
+     * ", from `StreamReadConstraints.getMaxNestingDepth()`").
+     */
+    private static final Pattern JACKSON_INTERNALS = Pattern.compile(
+            " \\([^()]*\\[Source: .*| \\((?:not recognized as one since|consider enabling) .*|: enable `.*|, from `[^`]*`");
 
     private Jsonl() {}
 
@@ -123,9 +139,7 @@ public final class Jsonl {
                 try {
                     if (line.isBad()) throw new BadLine(line.problemKind(), line.problem());
                     if (line.text().isBlank()) continue;
-                    JsonNode node = parseJson(line.text());
-                    if (!node.isObject()) throw new BadLine(ReadResult.Kind.INVALID_JSON, "line is not a JSON object");
-                    T record = parser.parse(node);
+                    T record = parser.parse(parseObject(line.text()));
                     if (record instanceof HasPrompt p) {
                         String tooLong = options.checkPrompt(p.prompt());
                         if (tooLong != null) throw new BadLine(ReadResult.Kind.PROMPT_TOO_LONG, tooLong);
@@ -144,14 +158,39 @@ public final class Jsonl {
         return new ReadResult<>(records, problems, kinds);
     }
 
-    private static JsonNode parseJson(String line) {
-        try {
-            JsonNode node = MAPPER.readTree(line);
-            if (node == null) throw new BadLine(ReadResult.Kind.INVALID_JSON, "invalid JSON: empty");
+    /**
+     * The JSON object on a line. Anything after it but spaces makes the line invalid, as a missing brace does: a line
+     * is one record, and two objects on it are two records run together (a lost newline), not one to keep.
+     */
+    private static JsonNode parseObject(String line) throws IOException {
+        JsonParser p = MAPPER.createParser(line);
+        try (p) {
+            JsonNode node = MAPPER.readTree(p);
+            if (node == null || !node.isObject()) throw new BadLine(ReadResult.Kind.INVALID_JSON, "line is not a JSON object");
+            String rest = line.substring((int) p.currentLocation().getCharOffset());   // from just after the closing brace
+            if (!rest.isBlank())
+                throw invalidJson(line.length() - rest.stripLeading().length() + 1, "content after the end of the object");
             return node;
         } catch (JsonProcessingException e) {
-            throw new BadLine(ReadResult.Kind.INVALID_JSON, "invalid JSON: " + e.getOriginalMessage());
+            JsonLocation where = e.getLocation();   // null for a limit such as the nesting depth
+            throw invalidJson(where == null ? -1 : where.getColumnNr(), reason(e, p));
         }
+    }
+
+    /** Jackson's reason in the terms of a data file. */
+    private static String reason(JsonProcessingException e, JsonParser p) {
+        String message = e.getOriginalMessage();
+        if (message.startsWith("Unexpected end-of-input")) {
+            // The usual bad line, one cut short (a file truncated mid-write): say what it leaves open.
+            String open = message.contains("string value") || message.contains("field name") ? "a string"
+                    : p.getParsingContext().inArray() ? "an array" : "an object";
+            return "unexpected end of the line (" + open + " is not closed)";
+        }
+        return JACKSON_INTERNALS.matcher(message).replaceAll("");
+    }
+
+    private static BadLine invalidJson(int column, String reason) {
+        return new BadLine(ReadResult.Kind.INVALID_JSON, "invalid JSON" + (column > 0 ? " at column " + column : "") + ": " + reason);
     }
 
     @SuppressWarnings("unchecked")

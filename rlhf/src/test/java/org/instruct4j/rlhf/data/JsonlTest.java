@@ -154,6 +154,48 @@ class JsonlTest {
     }
 
     @Test
+    void contentAfterTheObjectMakesTheLineInvalid() throws IOException {
+        // Jackson stops after the first value; what followed it on the line used to be dropped unread
+        Path f = file("{\"prompt\":\"a\"}", "{\"prompt\":\"x\"} trailing", "{\"prompt\":\"b\"} {\"prompt\":\"c\"}",
+                "{\"prompt\":\"d\"}}", "{\"prompt\":\"e\"} \t");
+        assertThatThrownBy(() -> Jsonl.read(f, PromptRecord.class, ReadOptions.strict()))
+                .isInstanceOf(DataException.class)
+                .hasMessage(f + ":2: invalid JSON at column 16: content after the end of the object");
+        ReadResult<PromptRecord> r = Jsonl.readAll(f, PromptRecord.class, ReadOptions.skipping());
+        assertThat(r.records()).containsExactly(new PromptRecord("a"), new PromptRecord("e")); // spaces after it are fine
+        assertThat(r.problems()).containsExactly(
+                f + ":2: invalid JSON at column 16: content after the end of the object",
+                f + ":3: invalid JSON at column 16: content after the end of the object",
+                f + ":4: invalid JSON at column 15: content after the end of the object");
+        assertThat(r.skippedByKind()).containsExactly(java.util.Map.entry(ReadResult.Kind.INVALID_JSON, 3));
+    }
+
+    @Test
+    void invalidJsonSaysWhatAndWhereWithoutJacksonInternals() throws IOException {
+        Path f = file("{\"prompt\":\"a\"}",
+                "{\"prompt\": \"p\"",                        // cut short, as by a truncated file
+                "{\"prompt\": \"p",
+                "{\"prompt\": \"p\", \"tags\": [\"x\",",
+                "hello",
+                "{\"prompt\": \"p\", \"score\": NaN}",          // Python's json.dumps writes NaN
+                "{\"prompt\": \"p\"]");
+        assertThatThrownBy(() -> Jsonl.read(f, PromptRecord.class, ReadOptions.strict()))
+                .isInstanceOf(DataException.class)
+                .hasMessage(f + ":2: invalid JSON at column 15: unexpected end of the line (an object is not closed)");
+        ReadResult<PromptRecord> r = Jsonl.readAll(f, PromptRecord.class, ReadOptions.skipping());
+        assertThat(r.problems()).hasSize(6)
+                .allSatisfy(p -> assertThat(p).doesNotContain("Source", "REDACTED", "`", "Feature", "end-of-input"));
+        assertThat(r.problems().subList(0, 3)).containsExactly(
+                f + ":2: invalid JSON at column 15: unexpected end of the line (an object is not closed)",
+                f + ":3: invalid JSON at column 14: unexpected end of the line (a string is not closed)",
+                f + ":4: invalid JSON at column 30: unexpected end of the line (an array is not closed)");
+        // the rest in Jackson's words, at Jackson's column (for a bad word, the one just after it)
+        assertThat(r.problems().get(3)).startsWith(f + ":5: invalid JSON at column 6: ").contains("'hello'");
+        assertThat(r.problems().get(4)).startsWith(f + ":6: invalid JSON at column 29: ").contains("'NaN'");
+        assertThat(r.problems().get(5)).startsWith(f + ":7: invalid JSON at column 15: ").contains("']'");
+    }
+
+    @Test
     void byteOrderMarkAndCrlfLineEndsAreAccepted() throws IOException {
         Path f = dir.resolve("windows.jsonl");
         byte[] body = "{\"prompt\":\"p\",\"completion\":\"c\"}\r\n\r\n{\"prompt\":\"q\",\"completion\":\"d\"}\r\n"
