@@ -65,7 +65,8 @@ public final class Pretrained {
      *
      * @param dropout null for config.json's resid_pdrop
      * @throws IOException naming the file, and the tensor or field, of the first problem: no such folder or file,
-     *                     another architecture, another activation, a missing or misshaped tensor, an untied head
+     *                     another architecture, another activation, a missing or misshaped tensor, a NaN or
+     *                     infinite weight, an untied head
      */
     public static PretrainedModel loadWithExtras(Path folder, Device device, Float dropout) throws IOException {
         requireFolder(folder);
@@ -99,14 +100,29 @@ public final class Pretrained {
         return HfConfig.kind(folder);
     }
 
-    /** GPT-2's byte-level BPE from the folder's vocab.json and merges.txt. */
+    /**
+     * GPT-2's byte-level BPE from the folder's vocab.json and merges.txt.
+     *
+     * @throws IOException when a file is missing, or when the folder's config.json gives the model fewer token
+     *                     rows (vocab_size) than the tokenizer has ids: those ids would fail later, mid-generation
+     */
     public static BpeTokenizer tokenizer(Path folder) throws IOException {
         requireFolder(folder);
         for (String f : new String[] {VOCAB, MERGES})
             if (!Files.isRegularFile(folder.resolve(f)))
                 throw new NoSuchFileException(folder.resolve(f).toString(), null,
                         "no " + f + ": the GPT-2 tokenizer needs vocab.json and merges.txt");
-        return BpeTokenizer.load(folder.resolve(VOCAB), folder.resolve(MERGES));
+        BpeTokenizer tokenizer = BpeTokenizer.load(folder.resolve(VOCAB), folder.resolve(MERGES));
+        // Tokenizer files alone have no model to fit. A smaller tokenizer is allowed: transformers folders whose
+        // added tokens live in added_tokens.json (which this does not read) have a vocab_size beyond vocab.json's.
+        if (Files.isRegularFile(folder.resolve(HfConfig.FILE))) {
+            int vocab = HfConfig.read(folder, null).vocabSize();
+            if (!embeds(tokenizer, vocab))
+                throw new IOException(folder.resolve(VOCAB) + ": the tokenizer has " + tokenizer.vocabSize() + " tokens but the"
+                        + " model embeds only " + vocab + " (" + HfConfig.FILE + ": vocab_size " + vocab + "): " + VOCAB + " and "
+                        + MERGES + " belong to another model");
+        }
+        return tokenizer;
     }
 
     /** A language model as a folder (see {@link #save(Path, PretrainedModel, BpeTokenizer, IoConsumer)}). */
@@ -151,20 +167,23 @@ public final class Pretrained {
         });
     }
 
-    /**
-     * The end-of-text id for config.json. Tokenizer ids the model cannot embed are refused, except a trailing
-     * {@value BpeTokenizer#PAD} (GPT-2's files load with one appended, id 50257, past the model's 50257 rows;
-     * padding is masked, never embedded).
-     */
+    /** The end-of-text id for config.json; a tokenizer the model cannot embed is refused (see {@link #embeds}). */
     private static Integer endOfText(BpeTokenizer tokenizer, GptConfig c) {
         if (tokenizer == null) return c.vocabSize() == GptConfig.gpt2().vocabSize() ? c.vocabSize() - 1 : null;
-        int n = tokenizer.vocabSize(), vocab = c.vocabSize();
-        boolean fits = n <= vocab || (n == vocab + 1 && tokenizer.pad() == vocab);
-        if (!fits)
-            throw new IllegalArgumentException("the tokenizer has " + n + " tokens but the model embeds only " + vocab
-                    + ": they do not belong together");
+        if (!embeds(tokenizer, c.vocabSize()))
+            throw new IllegalArgumentException("the tokenizer has " + tokenizer.vocabSize() + " tokens but the model embeds only "
+                    + c.vocabSize() + ": they do not belong together");
         OptionalInt eos = tokenizer.specialId(BpeTokenizer.END_OF_TEXT);
         return eos.isPresent() ? eos.getAsInt() : null;
+    }
+
+    /**
+     * Whether a model of vocab rows embeds every id of the tokenizer, but for a trailing {@value BpeTokenizer#PAD}
+     * (GPT-2's files load with one appended, id 50257, past the model's 50257 rows; padding is masked, never embedded).
+     */
+    private static boolean embeds(BpeTokenizer tokenizer, int vocab) {
+        int n = tokenizer.vocabSize();
+        return n <= vocab || (n == vocab + 1 && tokenizer.pad() == vocab);
     }
 
     private static void requireFolder(Path folder) throws IOException {

@@ -23,7 +23,8 @@ import org.instruct4j.engine.io.SafeTensors;
  * The tensors of a Hugging Face GPT-2 folder, sorted out: the model's parameters (by our name, without the
  * "transformer." prefix GPT2LMHeadModel puts before them), and the extra tensors that are not GPT-2's (a reward
  * or value head, "score.weight"). Buffers transformers stores beside the weights (attn.bias, attn.masked_bias)
- * are dropped, and lm_head.weight is accepted only when it is tied (equal) to wte.weight.
+ * are dropped, lm_head.weight is accepted only when it is tied (equal) to wte.weight, and every weight kept must
+ * be finite.
  *
  * <p>Weights come from model.safetensors, or from the shards listed in model.safetensors.index.json.
  */
@@ -54,6 +55,7 @@ final class PretrainedWeights {
                 if (!Arrays.equals(s.tensor.shape(), e.getValue())) throw misshaped(s, e.getValue(), config);
                 if (s.tensor.dtype() != DType.F32)
                     throw new IOException(s.where() + " is " + s.tensor.dtype() + ", a floating (F32 or BF16) tensor is needed");
+                requireFinite(s);
                 w.parameters.put(e.getKey(), s.tensor);
             }
             stored.keySet().removeAll(expected.keySet());
@@ -71,6 +73,7 @@ final class PretrainedWeights {
                     throw new IOException(s.where() + " is not a parameter of the GPT-2 that " + HfConfig.FILE + " describes ("
                             + config.layers() + " layers, n_embd " + config.dim() + "): the config and the weights disagree");
                 } else {
+                    if (s.tensor.dtype() == DType.F32) requireFinite(s);
                     w.extras.put(s.name, s.tensor);
                 }
             }
@@ -178,6 +181,19 @@ final class PretrainedWeights {
                 : " (" + HfConfig.FILE + ": n_embd " + c.dim() + ", vocab_size " + c.vocabSize() + ", n_positions " + c.contextLength() + ")";
         return new IOException(s.where() + " has shape " + Tensor.shapeString(got) + ", expected "
                 + Tensor.shapeString(expected) + hint);
+    }
+
+    /**
+     * A NaN or infinite weight loads without complaint and then makes every output it touches NaN (generation
+     * prints garbage), so it is refused here, where the file and tensor are known. The scan only reads.
+     */
+    private static void requireFinite(Stored s) throws IOException {
+        float[] values = s.tensor.toFloatArray();
+        int bad = 0;
+        for (float v : values) if (!Float.isFinite(v)) bad++;
+        if (bad > 0)
+            throw new IOException(s.where() + " has " + bad + " of its " + values.length
+                    + " values NaN or infinite: the weights are damaged");
     }
 
     /** An lm_head.weight that differs from wte.weight would be silently replaced by it: refuse instead. */

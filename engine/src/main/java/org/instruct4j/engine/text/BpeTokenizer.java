@@ -18,8 +18,9 @@ import java.util.concurrent.ConcurrentHashMap;
  * applies. With GPT-2's own vocab.json and merges.txt the ids are exactly those of GPT-2 (tiktoken's r50k_base).
  *
  * <p>Tokens come in three sorts: the 256 byte tokens, the tokens made by merges, and special tokens: every
- * vocabulary entry that is neither (such as {@code <|endoftext|>}). Special tokens are only recognised in text
- * by {@link #encodeWithSpecials}; {@link #encode} treats their strings as plain text.
+ * vocabulary entry that is neither (such as {@code <|endoftext|>}). Special tokens are written {@code <|name|>},
+ * which is how loading tells them from tokens a damaged merges.txt no longer makes. They are only recognised in
+ * text by {@link #encodeWithSpecials}; {@link #encode} treats their strings as plain text.
  *
  * <p>{@link #pad()} is always a special token of its own, distinct from end-of-text (METHOD-NOTES: a model
  * padded with end-of-text learns never to stop). Instances are immutable and safe to share between threads.
@@ -81,7 +82,8 @@ public final class BpeTokenizer {
     /**
      * Loads GPT-2's files. vocab.json maps token strings (byte-to-unicode alphabet) to ids 0..n-1; merges.txt has
      * a "#version" first line, then "left right" pairs in rank order. If {@value #PAD} is not in the vocabulary it
-     * is added as a new last id (so GPT-2's files give vocabSize() 50258 and pad() 50257).
+     * is added as a new last id (so GPT-2's files give vocabSize() 50258 and pad() 50257). Every vocabulary entry
+     * but the special tokens ({@code <|name|>}) must be a byte token or made by a merge.
      *
      * @throws TokenizerFileException naming the file and line of the first problem found
      */
@@ -118,8 +120,26 @@ public final class BpeTokenizer {
             }
             made[result] = true;
         }
+        // An entry no merge makes would be taken as a special token that plain text never encodes to: with
+        // merges.txt cut short, every token it lost. So only tokens written as specials may be unmade.
+        int unmade = 0, first = -1;
+        for (int id = 0; id < made.length; id++) {
+            if (made[id] || isSpecialForm(vocabulary.get(id))) continue;
+            if (unmade++ == 0) first = id;
+        }
+        if (unmade > 0) {
+            throw new TokenizerFileException(mergesTxt + ": " + unmade + " tokens of " + vocabJson.getFileName()
+                    + " are made by no merge, the first " + GptFiles.quote(vocabulary.get(first)) + " (id " + first
+                    + "): " + mergesTxt.getFileName() + " is cut short or belongs to another vocabulary (only special tokens,"
+                    + " written <|name|>, need no merge)");
+        }
         if (!idOf.containsKey(PAD)) vocabulary.add(PAD);
         return new BpeTokenizer(vocabulary, left, right);
+    }
+
+    /** The form of special tokens, {@code <|name|>}, as {@value #END_OF_TEXT} and {@value #PAD}. */
+    private static boolean isSpecialForm(String token) {
+        return token.length() > 4 && token.startsWith("<|") && token.endsWith("|>");
     }
 
     private static int partId(String part, GptFiles.MergeLine m, Map<String, Integer> idOf, boolean[] made, Path file) {
@@ -143,7 +163,7 @@ public final class BpeTokenizer {
      * read digit by digit (as LLaMA's tokenizer reads them), so "17" is "1" then "7". The files stay GPT-2's: the rule
      * lives in the merges, so any GPT-2 tokenizer reading them splits numbers alike. The special tokens get the last
      * ids, in the order given, followed by {@value #END_OF_TEXT} and {@value #PAD} when the list lacks them; vocabSize
-     * counts them.
+     * counts them. Special tokens are written {@code <|name|>} (load tells them from ordinary tokens by that form).
      * Training stops early (a smaller vocabulary) when no pair is left to merge.
      */
     public static BpeTokenizer train(Iterable<String> corpus, int vocabSize, List<String> specialTokens) {
@@ -165,6 +185,9 @@ public final class BpeTokenizer {
         for (String s : allSpecials) {
             if (vocabulary.contains(s)) {
                 throw new IllegalArgumentException("special token " + s + " is also an ordinary token of the vocabulary");
+            }
+            if (!isSpecialForm(s)) {
+                throw new IllegalArgumentException("special token " + s + " is not written <|name|>: saved, it would not load");
             }
             vocabulary.add(s);
         }

@@ -7,10 +7,12 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.text.BpeTokenizer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -113,6 +115,25 @@ class PretrainedErrorsTest {
         Path f = folder();
         assertThatThrownBy(() -> Pretrained.load(f, Device.CPU))
                 .hasMessageContaining("tensor 'transformer.ln_f.bias' is I32, a floating (F32 or BF16) tensor is needed");
+    }
+
+    @Test void nonFiniteWeights() throws IOException {
+        float[] v = tensors.get("transformer.ln_f.weight").toFloatArray();
+        v[3] = Float.NaN;
+        v[7] = Float.NEGATIVE_INFINITY;
+        tensors.put("transformer.ln_f.weight", Tensor.of(v, v.length));
+        Path f = folder();
+        assertThatThrownBy(() -> Pretrained.load(f, Device.CPU)).isInstanceOf(IOException.class)
+                .hasMessage(f.resolve("model.safetensors") + ": tensor 'transformer.ln_f.weight' has 2 of its 32 values NaN or infinite:"
+                        + " the weights are damaged");
+    }
+
+    @Test void tokenizerBiggerThanTheModel() throws IOException {
+        Path f = folder(); // CONFIG embeds 64 tokens, fewer than the 256 byte tokens of any tokenizer
+        BpeTokenizer.train(List.of("the cat sat on the mat"), 270, List.of()).save(f.resolve("vocab.json"), f.resolve("merges.txt"));
+        assertThatThrownBy(() -> Pretrained.tokenizer(f)).isInstanceOf(IOException.class)
+                .hasMessage(f.resolve("vocab.json") + ": the tokenizer has 270 tokens but the model embeds only 64"
+                        + " (config.json: vocab_size 64): vocab.json and merges.txt belong to another model");
     }
 
     @Test void missingConfig() throws IOException {

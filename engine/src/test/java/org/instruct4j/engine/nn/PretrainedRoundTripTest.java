@@ -81,6 +81,7 @@ class PretrainedRoundTripTest {
         assertThat(c.get("eos_token_id").asInt()).isEqualTo(tok.endOfText());
         assertThat(c.get("bos_token_id").asInt()).isEqualTo(tok.endOfText());
         assertThat(Pretrained.load(folder, Device.CPU).config()).isEqualTo(config);
+        assertThat(Pretrained.tokenizer(folder)).isEqualTo(tok); // the pad id past the last row is no mismatch
     }
 
     @Test void tokenizerFromTheFolderRoundTrips() throws IOException {

@@ -104,6 +104,16 @@ class BadFilesTest {
         assertLoadFails(merges, 2, "neither a byte token nor made by an earlier merge");
     }
 
+    /** Cut short, merges.txt would leave the tokens it lost to be read as special tokens, never encoded. */
+    @Test
+    void mergesCutShort() throws IOException {
+        mergeLines.subList(5, mergeLines.size()).clear(); // 4 of the 12 merges left
+        rewrite();
+        assertThatThrownBy(() -> BpeTokenizer.load(vocab, merges)).isInstanceOf(TokenizerFileException.class)
+                .hasMessageContaining(merges + ": 8 tokens of vocab.json are made by no merge, the first ")
+                .hasMessageContaining("(id 260): merges.txt is cut short");
+    }
+
     @Test
     void mergeListedTwice() throws IOException {
         mergeLines.add(mergeLines.get(1));

@@ -104,6 +104,7 @@ class TrainingTest {
         assertThatThrownBy(() -> BpeTokenizer.train(CORPUS, 400, List.of("<|a|>", "<|a|>"))).hasMessageContaining("twice");
         assertThatThrownBy(() -> BpeTokenizer.train(List.of("the the the"), 300, List.of("the")))
                 .hasMessageContaining("also an ordinary token");
+        assertThatThrownBy(() -> BpeTokenizer.train(CORPUS, 400, List.of("USER:"))).hasMessageContaining("is not written <|name|>");
     }
 
     @Test
