@@ -34,7 +34,7 @@ final class CliOptions {
     static Options common() {
         Options o = new Options();
         o.addOption("h", "help", false, "show this help");
-        o.addOption(null, "device", true, "cpu (default), cuda or cuda:N");
+        o.addOption(null, "device", true, "cpu (default), cuda (or gpu) or cuda:N");
         o.addOption(null, "seed", true, "random seed (default 1)");
         return o;
     }

@@ -21,7 +21,7 @@ public final class DemoCommand implements Command {
         Options o = new Options();
         o.addOption(Option.builder().longOpt("quick").desc("a small run of about 45 seconds").get());
         o.addOption(Option.builder().longOpt("size").hasArg().argName("PRESET").desc("model preset for a bigger run (gpt2, gpt2-medium, ...; best on a GPU)").get());
-        o.addOption(Option.builder().longOpt("device").hasArg().argName("DEVICE").desc("cpu (default), cuda or cuda:N").get());
+        o.addOption(Option.builder().longOpt("device").hasArg().argName("DEVICE").desc("cpu (default), cuda (or gpu) or cuda:N").get());
         o.addOption(Option.builder().longOpt("seed").hasArg().argName("N").desc("random seed (default 1)").get());
         o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").desc("output folder (default runs/demo)").get());
         o.addOption(Option.builder().longOpt("resume").desc("reuse the pretrained, SFT and reward models an earlier run left in the output folder, when made with the same settings, and continue a stage that was cut short from its checkpoint").get());

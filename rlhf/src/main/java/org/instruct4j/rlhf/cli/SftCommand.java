@@ -67,6 +67,10 @@ public final class SftCommand implements Command {
         for (Demonstration d : CliOptions.readJsonl(command, cl, file, tok, context, (f, opts) -> Jsonl.readAll(f, Demonstration.class, opts)))
             out.add(SftExample.of(d, tok::encode, tok.endOfText()));
         if (out.isEmpty()) throw new UserError(file + ": no demonstrations");
+        long cut = out.stream().filter(e -> e.prompt().length + e.completion().length > context).count();
+        if (cut > 0)
+            System.err.printf("instruct4j %s: %s: %d of %d demonstrations are longer than the model's context of %d tokens; "
+                    + "the model learns their completions only up to it%n", command, file, cut, out.size(), context);
         return out;
     }
 }

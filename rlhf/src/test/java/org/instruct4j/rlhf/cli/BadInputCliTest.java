@@ -140,6 +140,15 @@ class BadInputCliTest {
     }
 
     @Test
+    void aDemonstrationLongerThanTheContextIsSaid() throws Exception {
+        String longCompletion = " the cat".repeat(CONTEXT);   // at least CONTEXT tokens whatever the merges
+        Path f = write("long.jsonl", DEMO.getBytes(StandardCharsets.UTF_8),
+                ("{\"prompt\": \"cat?\", \"completion\": \"" + longCompletion + "\"}").getBytes(StandardCharsets.UTF_8));
+        assertThat(CommandOutput.stderr(() -> run(command(DEMO, f, dir.resolve("long").toString(), false))))
+                .contains(f + ": 1 of 2 demonstrations are longer than the model's context of 32 tokens");
+    }
+
+    @Test
     void pretrainingTextThatIsNotUtf8IsNamedByLineAndOffset() throws Exception {
         Path f = write("latin1.txt", "fine text".getBytes(StandardCharsets.UTF_8), "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1));
         assertThatThrownBy(() -> run(new String[] {"pretrain", "--text", f.toString(), "--out", dir.resolve("x").toString()}))
