@@ -66,7 +66,7 @@ public final class EvalCommand implements Command {
                 prompts.add(lm.tokenizer().encode(p.prompt()));
             if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
             List<Generation> gens = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
-                    .generate(prompts, SamplingConfig.sample(maxNew), new Rng(CliOptions.seed(cl)));
+                    .readableBy(lm.tokenizer().vocabSize()).generate(prompts, SamplingConfig.sample(maxNew), new Rng(CliOptions.seed(cl)));
             List<int[]> seqs = new ArrayList<>();
             for (int i = 0; i < gens.size(); i++) seqs.add(Sequences.fit(prompts.get(i), gens.get(i).tokens(), rm.trunk().config().contextLength()));
             float[] r = rm.scoreNoGrad(seqs, 16);

@@ -57,7 +57,8 @@ public final class GenerateCommand implements Command {
         List<String> texts = prompts(cl, interactive);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), 0f);
         SamplingConfig cfg = sampling(cl);
-        Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText());
+        Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
+                .readableBy(lm.tokenizer().vocabSize());
         Rng rng = new Rng(CliOptions.seed(cl));
         Answers answers = new Answers(lm, generator, cfg, rng);
         if (!texts.isEmpty()) answers.answer(texts);

@@ -20,12 +20,26 @@ import org.instruct4j.engine.ops.ShapeOps;
 public final class Generator {
     private final Gpt model;
     private final int padId, endOfText;
+    /** Ids below this are sampled, the others never: the ids the caller can turn back into text. */
+    private final int readable;
 
-    public Generator(Gpt model, int padId, int endOfText) {
+    public Generator(Gpt model, int padId, int endOfText) { this(model, padId, endOfText, model.config().vocabSize()); }
+
+    private Generator(Gpt model, int padId, int endOfText, int readable) {
         if (padId == endOfText) throw new IllegalArgumentException("the pad id must differ from end-of-text (" + padId + "), else the model learns never to stop");
         this.model = model;
         this.padId = padId;
         this.endOfText = endOfText;
+        this.readable = readable;
+    }
+
+    /**
+     * This generator, sampling only the ids a tokenizer of the given size has: a model whose vocab_size is padded
+     * past its tokenizer's (nanoGPT's 50,304 rows for GPT-2's 50,257 tokens) would now and then draw an id no
+     * text has.
+     */
+    public Generator readableBy(int tokens) {
+        return new Generator(model, padId, endOfText, Math.min(tokens, model.config().vocabSize()));
     }
 
     /** How many tokens of a prompt the model reads with this config: the context less the room for the answer. */
@@ -74,6 +88,8 @@ public final class Generator {
             float[] lastLogits = model.logits(ShapeOps.slice(h, 1, promptLen - 1, promptLen)).toFloatArray();
             for (int t = 0; t < maxNew && remaining > 0; t++) {
                 int[] next = new int[batch];
+                if (readable < vocab)
+                    for (int b = 0; b < batch; b++) Arrays.fill(lastLogits, b * vocab + readable, (b + 1) * vocab, Float.NEGATIVE_INFINITY);
                 TokenSampler.Pick[] picks = TokenSampler.pickRows(lastLogits, vocab, done, cfg, rng);
                 for (int b = 0; b < batch; b++) {
                     if (done[b]) { next[b] = padId; continue; }

@@ -40,6 +40,22 @@ class GeneratorTest {
     }
 
     @Test
+    void aGeneratorReadableByASmallerTokenizerNeverDrawsPastIt() {
+        Gpt model = TinyWorld.model(13);
+        List<int[]> prompts = List.of(new int[] {1, 2}, new int[] {3});
+        SamplingConfig flat = SamplingConfig.sample(20).withTemperature(5f);   // every id about as likely
+        int readable = 12;   // end-of-text (15) among the ids left out: the answers run to their end
+        List<Generation> all = new Generator(model, TinyWorld.PAD, TinyWorld.EOT).generate(prompts, flat, new Rng(3));
+        assertThat(all.stream().flatMapToInt(g -> java.util.Arrays.stream(g.tokens())).max().getAsInt()).isGreaterThanOrEqualTo(readable);
+        List<Generation> limited = new Generator(model, TinyWorld.PAD, TinyWorld.EOT).readableBy(readable).generate(prompts, flat, new Rng(3));
+        for (Generation g : limited) {
+            assertThat(g.tokens()).hasSize(20);
+            for (int t : g.tokens()) assertThat(t).isLessThan(readable);
+            for (float lp : g.logProbs()) assertThat(lp).isFinite();
+        }
+    }
+
+    @Test
     void samplingIsSeededAndTopKOneIsGreedy() {
         Gpt model = TinyWorld.model(12);
         Generator gen = new Generator(model, TinyWorld.PAD, TinyWorld.EOT);
