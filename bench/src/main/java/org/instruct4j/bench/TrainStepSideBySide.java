@@ -19,6 +19,10 @@ import org.instruct4j.engine.optim.GradClip;
  * the first losses printed must agree to about 1e-5. Sizes: {@code tiny} (GptConfig.tiny(), batch 8 x 128),
  * {@code demo} (the demo's model, 3 layers x 96 dims, vocab 1024, batch 16 x 192), {@code gpt2} (GPT-2 124M,
  * batch 4 x 64). The GPT-2 size needs {@code -Xss8m}: libtorch's backward crashed on the main thread's default stack.
+ * Run it with glibc's malloc keeping freed memory ({@code MALLOC_MMAP_THRESHOLD_=268435456
+ * MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=268435456}): libtorch allocates and frees its step's buffers,
+ * and with glibc's defaults they went back to the system and returned as fresh pages, which these VMs are slow to
+ * touch (its demo step 185-375 ms against 108-122 with the settings; instruct4j's pool keeps its arrays either way).
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -Xss8m -Xmx6g \
@@ -35,9 +39,10 @@ public final class TrainStepSideBySide {
             // p95 was 2.0-2.4 times the median over steps 100-400, 1.6-1.7 over 1,000-1,600 and 1.2 after (2-core
             // Zen 5, TrainStepAllocation); with 50 the timing measured the JIT, not the step.
             case "tiny" -> new Size(name, GptConfig.tiny(), 8, 128, 1500, 60);
-            case "demo" -> new Size(name, new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f), 16, 192, 5, 20);
+            // demo and pretrain: more warm-up than the JIT needs, so that both sides' memory has settled.
+            case "demo" -> new Size(name, new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f), 16, 192, 60, 20);
             // The demo's pretraining step itself (16 x 96), where more than half of its minutes go.
-            case "pretrain" -> new Size(name, new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f), 16, 96, 20, 60);
+            case "pretrain" -> new Size(name, new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f), 16, 96, 150, 60);
             case "gpt2" -> new Size(name, GptConfig.gpt2().withDropout(0f), 4, 64, 2, 8);
             default -> throw new IllegalArgumentException("unknown size " + name + " (tiny, demo, pretrain, gpt2)");
         };
