@@ -22,7 +22,8 @@ import org.instruct4j.engine.optim.GradClip;
  * Run it with glibc's malloc keeping freed memory ({@code MALLOC_MMAP_THRESHOLD_=268435456
  * MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=268435456}): libtorch allocates and frees its step's buffers,
  * and with glibc's defaults they went back to the system and returned as fresh pages, which these VMs are slow to
- * touch (its demo step 185-375 ms against 108-122 with the settings; instruct4j's pool keeps its arrays either way).
+ * touch (2-core Zen 5 VM, 8 lanes, 2026-12-04: its demo step 185-375 ms against 108-122 with the settings;
+ * instruct4j's pool keeps its arrays either way).
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -Xss8m -Xmx6g \

@@ -97,7 +97,7 @@ final class CliOptions {
         String name = out.getFileName().toString();
         Path dir = out.toAbsolutePath().getParent();
         ChartSupport.metrics(log, dir, name, metrics);
-        System.err.println(command + ": metrics in " + dir.resolve(name + "-metrics.jsonl") + ", charts in " + dir.resolve(name + "-*.png"));
+        System.out.println(command + ": metrics in " + dir.resolve(name + "-metrics.jsonl") + ", charts in " + dir.resolve(name + "-*.png"));
     }
 
     static Option opt(String name, String arg, String description) {
@@ -210,8 +210,10 @@ final class CliOptions {
      * The --out folder of a command that trains: checked before any training, so that a run is not lost at its
      * end for a path that cannot take a model folder.
      */
-    static Path outFolder(CommandLine cl) {
-        Path out = required(cl, "out");
+    static Path outFolder(CommandLine cl) { return outFolder(required(cl, "out")); }
+
+    /** out, when it can be a model folder: not an existing file. */
+    static Path outFolder(Path out) {
         if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError("--out " + out + ": exists and is not a folder");
         return out;
     }

@@ -48,9 +48,7 @@ public final class DemoCommand implements Command {
                 throw new UserError(e.getMessage());
             }
         } else cfg = cfg.onDevice(device);
-        Path out = Path.of(cl.getOptionValue("out", "runs/demo"));
-        if (java.nio.file.Files.exists(out) && !java.nio.file.Files.isDirectory(out))
-            throw new UserError("--out " + out + ": exists and is not a folder");
+        Path out = CliOptions.outFolder(Path.of(cl.getOptionValue("out", "runs/demo")));
         long saveEvery = parseLong(cl.getOptionValue("save-every", "0"), "--save-every");
         if (saveEvery < 0 || saveEvery > Integer.MAX_VALUE) throw new UserError("--save-every takes a number of steps >= 0, got " + saveEvery);
         new Demo(cfg, out, System.out, cl.hasOption("resume"), (int) saveEvery).run();

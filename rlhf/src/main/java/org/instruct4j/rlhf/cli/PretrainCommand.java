@@ -45,14 +45,17 @@ public final class PretrainCommand implements Command {
         Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.outFolder(cl);
         int steps = CliOptions.integerAtLeast(cl, "steps", 1000, 1), batch = CliOptions.integerAtLeast(cl, "batch", 16, 1);
         float lr = CliOptions.positive(cl, "lr", 1e-3f);
+        if (cl.hasOption(InitOption.NAME) && (cl.hasOption("size") || cl.hasOption("context")))
+            throw new UserError("--init takes the model's shape from its folder's config.json; --size and --context do not apply");
         Device device = CliOptions.device(cl);
         List<String> docs = CliOptions.documents(textFile);
         // The 256 byte tokens, end-of-text and padding, and at least one merge.
         int vocab = CliOptions.integerAtLeast(cl, "vocab", 512, 256 + 2 + 1);
         BpeTokenizer tok = InitOption.tokenizer(cl, () -> cl.hasOption("tokenizer") ? ModelFiles.tokenizer(cl, "tokenizer")
                 : BpeTokenizer.train(docs, vocab, List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD)));
-        if (!cl.hasOption("tokenizer") && !cl.hasOption(InitOption.NAME) && tok.vocabSize() < vocab)
-            System.err.printf("pretrain: the text has pairs to merge for %d tokens, fewer than --vocab %d%n", tok.vocabSize(), vocab);
+        if (cl.hasOption("vocab") && !cl.hasOption("tokenizer") && !cl.hasOption(InitOption.NAME) && tok.vocabSize() < vocab)
+            System.err.printf("instruct4j pretrain: the text has pairs to merge for %d tokens, fewer than --vocab %d%n",
+                    tok.vocabSize(), vocab);
         GptConfig cfg;
         try {
             cfg = GptConfig.preset(cl.getOptionValue("size", "tiny")).withVocab(tok.vocabSize()).withDropout(0f);
@@ -62,8 +65,6 @@ public final class PretrainCommand implements Command {
         if (cl.hasOption("context")) cfg = cfg.withContext(CliOptions.integerAtLeast(cl, "context", cfg.contextLength(), 2));
         long seed = CliOptions.seed(cl);
 
-        if (cl.hasOption(InitOption.NAME) && (cl.hasOption("size") || cl.hasOption("context")))
-            throw new UserError("--init takes the model's shape from its folder's config.json; --size and --context do not apply");
         int[] stream = Pretrainer.tokenStream(tok, docs);
         Gpt model = InitOption.apply(cl, cfg, new Rng(seed), device);
         cfg = model.config();
