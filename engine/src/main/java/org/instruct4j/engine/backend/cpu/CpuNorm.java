@@ -8,12 +8,12 @@ package org.instruct4j.engine.backend.cpu;
  */
 final class CpuNorm {
     /**
-     * Columns per task of the weight-gradient sums: one vector, so a 96-wide model's sums spread over 6 (AVX-512) or
-     * 12 (AVX2) tasks (one block of 128 kept them on one thread; blocks of two vectors made 3 tasks on AVX-512, two
-     * for one thread and one for the other). A multiple of the lanes, so the same columns fall in the scalar tail as
-     * with any other multiple, and every column is summed over rows in row order: the same bits.
+     * Columns per task of the weight-gradient sums: a cache line (16 floats), at least a vector, so that each line
+     * of the strided rows is read by one task, and a 96-wide model's sums spread over 6 tasks, 3 a thread. A
+     * multiple of the lanes, so the same columns fall in the scalar tail whatever the grouping, and every column is
+     * summed over rows in row order: the same bits.
      */
-    private static final int COLUMN_BLOCK = Math.max(1, VectorSupport.FLOAT_LANES);
+    private static final int COLUMN_BLOCK = Math.max(16, VectorSupport.FLOAT_LANES);
 
     private CpuNorm() {}
 
@@ -58,10 +58,7 @@ final class CpuNorm {
             Parallel.forRange(blocks, 1, (fromBlock, toBlock) -> {
                 for (int block = fromBlock; block < toBlock; block++) {
                     int from = block * COLUMN_BLOCK, to = Math.min(cols, from + COLUMN_BLOCK);
-                    java.util.Arrays.fill(dw, from, to, 0f);
-                    java.util.Arrays.fill(db, from, to, 0f);
-                    for (int r = 0; r < rows; r++)
-                        VectorMath.layerNormWeightGradRow(dout, x, mean[r], rstd[r], dw, db, r * cols, from, to);
+                    VectorMath.layerNormWeightGrads(dout, x, mean, rstd, rows, cols, dw, db, from, to);
                 }
             });
             return;

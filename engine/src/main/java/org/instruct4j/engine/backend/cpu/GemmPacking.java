@@ -218,17 +218,20 @@ final class GemmPacking {
                       float[] dst, int nr, int dstBase, int rowFrom, int rowTo) {
         int panels = (nc + nr - 1) / nr;
         if (transB) {
-            // B(p, j) = b[j * k + p]. On 16 lanes, whole 16 x 16 tiles of full panels are transposed in registers;
-            // the rest (a ragged panel, a k tail, 8-lane machines) reads each column of op(B) (a row of b) once and
+            // B(p, j) = b[j * k + p]. Whole tiles of full panels (16 x 16 on 16 lanes, 8 x 8 on 8) are transposed in
+            // registers; the rest (a ragged panel, a k tail) reads each column of op(B) (a row of b) once and
             // scatters it with stride nr.
-            int fullPanels = nc / nr, tiledTo = L == 16 && nr % 16 == 0 ? rowFrom + (rowTo - rowFrom) / 16 * 16 : rowFrom;
+            int tile = (L == 16 || L == 8) && nr % L == 0 ? L : 0;
+            int fullPanels = nc / nr, tiledTo = tile > 0 ? rowFrom + (rowTo - rowFrom) / tile * tile : rowFrom;
             if (tiledTo > rowFrom) {
-                float[] scratch = TILE.get();
+                float[] scratch = tile == 16 ? TILE.get() : null;
                 for (int jp = 0; jp < fullPanels; jp++)
-                    for (int c0 = 0; c0 < nr; c0 += 16)
-                        for (int p = rowFrom; p < tiledTo; p += 16)
-                            transpose16(b, bOff + (j0 + jp * nr + c0) * k + p0 + p, k,
-                                    dst, dstBase + jp * nr * kc + p * nr + c0, nr, scratch);
+                    for (int c0 = 0; c0 < nr; c0 += tile)
+                        for (int p = rowFrom; p < tiledTo; p += tile) {
+                            int from = bOff + (j0 + jp * nr + c0) * k + p0 + p, to = dstBase + jp * nr * kc + p * nr + c0;
+                            if (tile == 16) transpose16(b, from, k, dst, to, nr, scratch);
+                            else transpose8(b, from, k, dst, to, nr);
+                        }
             }
             for (int jp = 0; jp < panels; jp++) {
                 int j = jp * nr, cols = Math.min(nr, nc - j), d = dstBase + j * kc;
@@ -259,6 +262,36 @@ final class GemmPacking {
                 for (int c = 0; c < nr; c++) dst[d + c] = c < cols ? b[s + c] : 0f;
             }
         }
+    }
+
+    /**
+     * The 8 x 8 floats at src (row stride ss) transposed into dst (row stride ds), in registers: rows interleaved
+     * in pairs of lanes, then pairs of pairs, then halves. On an AVX2 machine the attention's keys and a weight's
+     * transpose (an input gradient's B) were scattered a float at a time before.
+     */
+    private static void transpose8(float[] src, int s, int ss, float[] dst, int d, int ds) {
+        FloatVector r0 = FloatVector.fromArray(EIGHT, src, s), r1 = FloatVector.fromArray(EIGHT, src, s + ss);
+        FloatVector r2 = FloatVector.fromArray(EIGHT, src, s + 2 * ss), r3 = FloatVector.fromArray(EIGHT, src, s + 3 * ss);
+        FloatVector r4 = FloatVector.fromArray(EIGHT, src, s + 4 * ss), r5 = FloatVector.fromArray(EIGHT, src, s + 5 * ss);
+        FloatVector r6 = FloatVector.fromArray(EIGHT, src, s + 6 * ss), r7 = FloatVector.fromArray(EIGHT, src, s + 7 * ss);
+        // Lanes 0-3 then 4-7 of two rows interleaved.
+        FloatVector t0 = r0.rearrange(ZIP_LOW, r1), t1 = r0.rearrange(ZIP_HIGH, r1);
+        FloatVector t2 = r2.rearrange(ZIP_LOW, r3), t3 = r2.rearrange(ZIP_HIGH, r3);
+        FloatVector t4 = r4.rearrange(ZIP_LOW, r5), t5 = r4.rearrange(ZIP_HIGH, r5);
+        FloatVector t6 = r6.rearrange(ZIP_LOW, r7), t7 = r6.rearrange(ZIP_HIGH, r7);
+        // Two columns of four rows each: u0 columns 0-1 of rows 0-3, u1 columns 2-3, u2 4-5, u3 6-7; u4-u7 rows 4-7.
+        FloatVector u0 = t0.rearrange(PAIRS_LOW, t2), u1 = t0.rearrange(PAIRS_HIGH, t2);
+        FloatVector u2 = t1.rearrange(PAIRS_LOW, t3), u3 = t1.rearrange(PAIRS_HIGH, t3);
+        FloatVector u4 = t4.rearrange(PAIRS_LOW, t6), u5 = t4.rearrange(PAIRS_HIGH, t6);
+        FloatVector u6 = t5.rearrange(PAIRS_LOW, t7), u7 = t5.rearrange(PAIRS_HIGH, t7);
+        u0.rearrange(LOW_HALVES, u4).intoArray(dst, d);
+        u0.rearrange(HIGH_HALVES, u4).intoArray(dst, d + ds);
+        u1.rearrange(LOW_HALVES, u5).intoArray(dst, d + 2 * ds);
+        u1.rearrange(HIGH_HALVES, u5).intoArray(dst, d + 3 * ds);
+        u2.rearrange(LOW_HALVES, u6).intoArray(dst, d + 4 * ds);
+        u2.rearrange(HIGH_HALVES, u6).intoArray(dst, d + 5 * ds);
+        u3.rearrange(LOW_HALVES, u7).intoArray(dst, d + 6 * ds);
+        u3.rearrange(HIGH_HALVES, u7).intoArray(dst, d + 7 * ds);
     }
 
     /**

@@ -276,21 +276,54 @@ final class VectorMath {
         }
     }
 
-    /** dw[c] += dout[o + c] * xhat, db[c] += dout[o + c] for c in [from, to): one row of the weight gradients. */
-    static void layerNormWeightGradRow(float[] dout, float[] x, float mu, float rs, float[] dw, float[] db, int o, int from, int to) {
-        FloatVector vmu = FloatVector.broadcast(S, mu), vrs = FloatVector.broadcast(S, rs);
-        int c = from;
-        for (int bound = from + S.loopBound(to - from); c < bound; c += L) {
-            FloatVector d = FloatVector.fromArray(S, dout, o + c);
-            FloatVector xhat = FloatVector.fromArray(S, x, o + c).sub(vmu).mul(vrs);
-            d.fma(xhat, FloatVector.fromArray(S, dw, c)).intoArray(dw, c);
-            d.add(FloatVector.fromArray(S, db, c)).intoArray(db, c);
+    /**
+     * dw[c] = sum over rows of dout * xhat and db[c] = sum of dout, for the columns [from, to) of a rows x cols
+     * matrix, rows in increasing order. The sums stay in registers down the rows: written back and read again each
+     * row, as one row at a time did, every add waited on a store. Vector columns (below cols rounded down to whole
+     * vectors, as from is a multiple of the lanes) get dw = fma(dout, xhat, dw), the rest dw += dout * xhat; so the
+     * bits do not depend on how the columns are grouped.
+     */
+    static void layerNormWeightGrads(float[] dout, float[] x, float[] mean, float[] rstd, int rows, int cols,
+                                     float[] dw, float[] db, int from, int to) {
+        int c = from, vectorEnd = from + S.loopBound(to - from);
+        for (; c + 2 * L <= vectorEnd; c += 2 * L) layerNormWeightGradPair(dout, x, mean, rstd, rows, cols, dw, db, c);
+        for (; c < vectorEnd; c += L) {
+            FloatVector sw = FloatVector.zero(S), sb = FloatVector.zero(S);
+            for (int r = 0, o = c; r < rows; r++, o += cols) {
+                FloatVector d = FloatVector.fromArray(S, dout, o);
+                FloatVector xhat = FloatVector.fromArray(S, x, o).sub(mean[r]).mul(rstd[r]);
+                sw = d.fma(xhat, sw);
+                sb = d.add(sb);
+            }
+            sw.intoArray(dw, c);
+            sb.intoArray(db, c);
         }
         for (; c < to; c++) {
-            float d = dout[o + c];
-            dw[c] += d * ((x[o + c] - mu) * rs);
-            db[c] += d;
+            float sw = 0f, sb = 0f;
+            for (int r = 0, o = c; r < rows; r++, o += cols) {
+                float d = dout[o];
+                sw += d * ((x[o] - mean[r]) * rstd[r]);
+                sb += d;
+            }
+            dw[c] = sw;
+            db[c] = sb;
         }
+    }
+
+    /** Two vectors of columns from c: four independent chains, where one vector's two wait on the fma's latency. */
+    private static void layerNormWeightGradPair(float[] dout, float[] x, float[] mean, float[] rstd, int rows,
+                                                int cols, float[] dw, float[] db, int c) {
+        FloatVector sw0 = FloatVector.zero(S), sw1 = sw0, sb0 = sw0, sb1 = sw0;
+        for (int r = 0, o = c; r < rows; r++, o += cols) {
+            FloatVector mu = FloatVector.broadcast(S, mean[r]), rs = FloatVector.broadcast(S, rstd[r]);
+            FloatVector d0 = FloatVector.fromArray(S, dout, o), d1 = FloatVector.fromArray(S, dout, o + L);
+            sw0 = d0.fma(FloatVector.fromArray(S, x, o).sub(mu).mul(rs), sw0);
+            sw1 = d1.fma(FloatVector.fromArray(S, x, o + L).sub(mu).mul(rs), sw1);
+            sb0 = d0.add(sb0);
+            sb1 = d1.add(sb1);
+        }
+        sw0.intoArray(dw, c); sw1.intoArray(dw, c + L);
+        sb0.intoArray(db, c); sb1.intoArray(db, c + L);
     }
 
     /** dx = y * (dy - sum(dy * y)) for one row. */

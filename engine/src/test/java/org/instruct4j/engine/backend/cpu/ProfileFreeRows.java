@@ -21,6 +21,7 @@ final class ProfileFreeRows {
         Random random = new Random(1);
         float[] x = gaussian(random, 4 * N), y = gaussian(random, 4 * N), out = new float[4 * N];
         float[] w = gaussian(random, N), b = gaussian(random, N), mean = new float[1], rstd = new float[1];
+        float[] sums = new float[N];
         Map<String, Runnable> rows = new LinkedHashMap<>();
         rows.put("max", () -> sink += VectorMath.max(x, 3, N));
         rows.put("sum", () -> sink += VectorMath.sum(x, 3, N));
@@ -29,7 +30,7 @@ final class ProfileFreeRows {
         rows.put("scale", () -> VectorMath.scale(out, 0, 0.999f, N));
         rows.put("layerNormRow", () -> VectorMath.layerNormRow(x, w, b, out, 0, N, 1e-5f, mean, rstd, 0));
         rows.put("layerNormBackwardRow", () -> VectorMath.layerNormBackwardRow(y, x, w, 0.1f, 1.2f, out, 0, N));
-        rows.put("layerNormWeightGradRow", () -> VectorMath.layerNormWeightGradRow(y, x, 0.1f, 1.2f, w, b, 0, 0, N));
+        rows.put("layerNormWeightGrads", () -> VectorMath.layerNormWeightGrads(y, x, w, b, 4, N, out, sums, 0, N));
         rows.put("softmaxBackwardRow", () -> VectorMath.softmaxBackwardRow(x, y, out, 0, N));
         rows.put("attentionScoreGradRow", () -> VectorMath.attentionScoreGradRow(x, out, 0, N, 0.3f, 0.1f));
         rows.put("sumRows", () -> VectorMath.sumRows(x, out, 4, N, 0, N));
