@@ -14,11 +14,12 @@ import jdk.incubator.vector.VectorSpecies;
  *       pack B(chunk, jc), every KC block of it (parallel over row slices, each read as one stream)
  *       parallel over row blocks (MC rows x every NR panel):
  *         for pc in the chunk step KC:   k blocks in increasing order, each added into C
- *           pack the A block (MC x KC) when there are PACK_A_PANELS panels or more
+ *           pack the A block (MC x KC) when there are PACK_A_PANELS panels or more, unless A is row-major
+ *           and no deeper than IN_PLACE_MAX_K (read in place)
  *           for each NR panel:           B micro-panel kc x NR lives in L1
  *             for each MR panel: micro-kernel (MR x NR accumulators in registers)
  *     fewer (a weight gradient: 96 rows over 1,536 tokens):
- *       pack all of A(chunk) once (parallel)
+ *       pack all of A(chunk) once (parallel), unless it is read in place
  *       parallel over equal shares of the tiles, panel after panel (whole panels where they divide evenly):
  *         for pc in the chunk step KC:
  *           pack the task's panels of B's k block, then its rows of each panel as above
@@ -26,8 +27,9 @@ import jdk.incubator.vector.VectorSpecies;
  *
  * A is packed where enough column panels reuse it: with one to three panels (a 96-wide model's projections)
  * packing cost as much as the multiply itself, so there the micro-kernel reads its MR rows straight from A and only
- * a ragged last row panel is copied into a zero-padded scratch. When the columns are split, every group reads all of
- * A, so A is packed once for all of them, and each group packs its own B panels a k block at a time, which it then
+ * a ragged last row panel is copied into a zero-padded scratch; so does a row-major A of short rows, whatever the
+ * panels, through a kernel whose row reads C2 checks once a loop. When the columns are split, every group reads all
+ * of A, so A is packed once for all of them (unless read in place), and each group packs its own B panels a k block at a time, which it then
  * multiplies while they are in its caches (all of B packed up front went to memory and back); the tasks share the
  * tiles out evenly even where the panels do not divide among the threads (see {@code columnTasks}). Otherwise B is packed
  * for a whole chunk of k at once so a small GEMM is a few pool dispatches, not two per KC block.
@@ -54,6 +56,13 @@ final class CpuGemmVector {
      * it packed by a 4-float vector copy than read in place, whose variable k stride keeps every load's bounds check.
      */
     static final int PACK_A_PANELS = 4;
+    /**
+     * Deepest row-major A (k, its row stride) read in place by a kernel of its own whatever the panels: its MR rows
+     * at step p are {@code a[row * k + p]}, an index C2 checks once a loop, so packing it only copies. The demo's
+     * products (k 96 to 384) ran 0.97-1.13x as fast one thread and up to 1.4x on two (2-core Zen 5, 8 and 16
+     * lanes); deeper rows fall in the same L1 sets (see {@link Problem#block}).
+     */
+    static final int IN_PLACE_MAX_K = 512;
     /** Most floats of B packed at once (4 MiB): all of k for the small models, a few KC blocks for GPT-2. */
     static final int KCHUNK_FLOATS = 1 << 20;
     /** Packing tasks per k block of B (each copies a slice of its rows), spread over threads. */
@@ -231,7 +240,7 @@ final class CpuGemmVector {
             // Every task reads all of A: pack the chunk's A once for all of them.
             int mPad = (m + MR - 1) / MR * MR, rowPanels = mPad / MR, tasks = columnTasks(panels);
             long work = (long) panels * rowPanels;   // MR x NR tiles, panel after panel
-            float[] sharedA = packAllOfA(aOff, p0, p1, mPad, parallel);
+            float[] sharedA = readsRowsInPlace() ? null : packAllOfA(aOff, p0, p1, mPad, parallel);
             GemmTasks.run(tasks, parallel, (from, to) -> {
                 Workspace ws = WORKSPACE.get();
                 for (int t = from; t < to; t++) {
@@ -295,6 +304,11 @@ final class CpuGemmVector {
             return packed;
         }
 
+        /** Whether A is read in place rather than packed (see {@link #IN_PLACE_MAX_K}). */
+        private boolean readsRowsInPlace() {
+            return !transA && k <= IN_PLACE_MAX_K;
+        }
+
         /**
          * C rows [ic, ic + mc) x panels [jpFrom, jpTo) of the packed B block at bBase, for one k block; A from
          * sharedA at sharedBase when the caller packed it, else packed here or read in place.
@@ -308,7 +322,7 @@ final class CpuGemmVector {
             // A packed reads as one stream; in place, its MR rows are MR streams a row stride apart, which on a
             // 16-lane machine ran 20-25% slower at GPT-2's shapes (a 3072-deep row is 12 KiB: the rows of a block
             // fall in the same L1 sets and evict the B micro-panel).
-            boolean packedA = sharedA != null || jpTo - jpFrom >= PACK_A_PANELS;
+            boolean packedA = sharedA != null || jpTo - jpFrom >= PACK_A_PANELS && !readsRowsInPlace();
             float[] pa = sharedA != null ? sharedA : ws.packA;
             int paBase = sharedA != null ? sharedBase : 0;
             if (sharedA == null && packedA) GemmPacking.packA(transA, a, aOff, m, k, ic, mc, p0, kc, pa, 0, MR);
@@ -326,6 +340,8 @@ final class CpuGemmVector {
                     float[] out = direct ? c : tile;
                     int oi = direct ? ci : 0, ldo = direct ? n : NR;
                     if (packedA) kernelPacked(kc, pa, paBase + ir * kc, packB, bi, out, oi, ldo);
+                    else if (rows == MR && !transA)
+                        kernelRowMajor(kc, a, aOff + (ic + ir) * k + p0, k, packB, bi, out, oi, ldo);
                     else if (rows == MR)
                         kernel(kc, a, aOff + (ic + ir) * rowStep + p0 * kStep, rowStep, kStep, packB, bi, out, oi, ldo);
                     else kernelPacked(kc, ws.edgeA, 0, packB, bi, out, oi, ldo);
@@ -345,6 +361,13 @@ final class CpuGemmVector {
                                int ldo) {
         if (MR == 6) GemmMicroKernels.rows6(kc, ap, ai, rs, ks, bp, bi, out, oi, ldo);
         else GemmMicroKernels.rows4(kc, ap, ai, rs, ks, bp, bi, out, oi, ldo);
+    }
+
+    /** The MR-row micro-kernel on a row-major A in place (row r at step p is {@code ap[ai + r * rs + p]}). */
+    private static void kernelRowMajor(int kc, float[] ap, int ai, int rs, float[] bp, int bi, float[] out, int oi,
+                                       int ldo) {
+        if (MR == 6) GemmMicroKernels.rows6RowMajor(kc, ap, ai, rs, bp, bi, out, oi, ldo);
+        else GemmMicroKernels.rows4RowMajor(kc, ap, ai, rs, bp, bi, out, oi, ldo);
     }
 
     /** The MR-row micro-kernel on a packed A panel (row r at step p is {@code ap[ai + p * MR + r]}). */

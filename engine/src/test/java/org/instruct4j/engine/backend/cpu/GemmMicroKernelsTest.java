@@ -7,7 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * Both tile heights, whichever the machine uses: every element must be the fma chain over k in increasing order,
+ * Both tile heights and every way of reading A, whichever the machine uses: every element must be the fma chain over k in increasing order,
  * bit for bit, which is what makes the GEMM's results independent of the tile height.
  */
 class GemmMicroKernelsTest {
@@ -63,6 +63,21 @@ class GemmMicroKernelsTest {
         packed.run(KC, o.aPacked(), 0, o.bPacked(), 0, fromPacked, 0, ldo);
         assertThat(fromInPlace).as("%d rows, A in place", rows).containsExactly(o.expected(ldo));
         assertThat(fromPacked).as("%d rows, A packed", rows).containsExactly(o.expected(ldo));
+    }
+
+    interface RowMajor { void run(int kc, float[] ap, int ai, int rs, float[] bp, int bi, float[] out, int oi, int ldo); }
+
+    @Test
+    void rowMajorKernelsAreTheFmaChains() {
+        RowMajor[] kernels = {GemmMicroKernels::rows4RowMajor, GemmMicroKernels::rows6RowMajor};
+        int[] heights = {4, 6};
+        for (int i = 0; i < kernels.length; i++) {
+            int rows = heights[i], ldo = NR + 5;
+            Operands o = Operands.random(rows, 10 + rows);
+            float[] out = new float[rows * ldo];
+            kernels[i].run(KC, o.a(), 0, KC + 3, o.bPacked(), 0, out, 0, ldo);
+            assertThat(out).as("%d rows, row-major A in place", rows).containsExactly(o.expected(ldo));
+        }
     }
 
     @Test
