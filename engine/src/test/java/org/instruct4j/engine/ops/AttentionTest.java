@@ -83,7 +83,7 @@ class AttentionTest {
     }
 
     /**
-     * With the Vector API, 8 or more queries go through the CPU's blocked path (query blocks of 30 rows as small
+     * With the Vector API, 8 or more queries go through the CPU's blocked path (query blocks of 30 or 32 rows as small
      * GEMMs): several blocks, a ragged last block, Tq < Tk, left padding that empties whole blocks, odd head dims.
      */
     @Test void longSequencesAcrossSeveralQueryBlocks() {
