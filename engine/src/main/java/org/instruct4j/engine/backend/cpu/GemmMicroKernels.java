@@ -15,9 +15,11 @@ import jdk.incubator.vector.VectorSpecies;
  * for one thread on packed panels, kc = 256). {@link CpuGemmVector#MR} picks the height by the vector width.
  *
  * <p>Every C element gets the same fma in increasing k whatever the tile height, so the results do not depend on
- * it. Each height comes twice: A in place (row r at step p is {@code ap[ai + r * rs + p * ks]}) and A packed (row r
- * at step p is {@code ap[ai + p * rows + r]}), whose constant strides let C2 drop the A loads' bounds checks. The
- * stores are written out in each kernel on purpose: vectors handed to a shared method are boxed by C2.
+ * it. Each height comes three times: A in place with any strides (row r at step p is {@code ap[ai + r * rs + p *
+ * ks]}: a transposed A), A in place row-major (ks = 1, {@code ap[ai + r * rs + p]}) and A packed (row r at step p is
+ * {@code ap[ai + p * rows + r]}). The last two index A by p plus a constant, so C2 checks their loads' bounds once a
+ * loop; with ks a variable it checks every load, which is why row-major A has its own copy rather than passing ks = 1.
+ * The loops and stores are written out in each kernel on purpose: vectors handed to a shared method are boxed by C2.
  */
 final class GemmMicroKernels {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
