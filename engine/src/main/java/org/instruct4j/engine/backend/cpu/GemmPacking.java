@@ -228,7 +228,8 @@ final class GemmPacking {
                 for (int jp = 0; jp < fullPanels; jp++)
                     for (int c0 = 0; c0 < nr; c0 += tile)
                         for (int p = rowFrom; p < tiledTo; p += tile) {
-                            int from = bOff + (j0 + jp * nr + c0) * k + p0 + p, to = dstBase + jp * nr * kc + p * nr + c0;
+                            int from = bOff + (j0 + jp * nr + c0) * k + p0 + p;
+                            int to = dstBase + jp * nr * kc + p * nr + c0;
                             if (tile == 16) transpose16(b, from, k, dst, to, nr, scratch);
                             else transpose8(b, from, k, dst, to, nr);
                         }
@@ -271,9 +272,12 @@ final class GemmPacking {
      */
     private static void transpose8(float[] src, int s, int ss, float[] dst, int d, int ds) {
         FloatVector r0 = FloatVector.fromArray(EIGHT, src, s), r1 = FloatVector.fromArray(EIGHT, src, s + ss);
-        FloatVector r2 = FloatVector.fromArray(EIGHT, src, s + 2 * ss), r3 = FloatVector.fromArray(EIGHT, src, s + 3 * ss);
-        FloatVector r4 = FloatVector.fromArray(EIGHT, src, s + 4 * ss), r5 = FloatVector.fromArray(EIGHT, src, s + 5 * ss);
-        FloatVector r6 = FloatVector.fromArray(EIGHT, src, s + 6 * ss), r7 = FloatVector.fromArray(EIGHT, src, s + 7 * ss);
+        FloatVector r2 = FloatVector.fromArray(EIGHT, src, s + 2 * ss);
+        FloatVector r3 = FloatVector.fromArray(EIGHT, src, s + 3 * ss);
+        FloatVector r4 = FloatVector.fromArray(EIGHT, src, s + 4 * ss);
+        FloatVector r5 = FloatVector.fromArray(EIGHT, src, s + 5 * ss);
+        FloatVector r6 = FloatVector.fromArray(EIGHT, src, s + 6 * ss);
+        FloatVector r7 = FloatVector.fromArray(EIGHT, src, s + 7 * ss);
         // Lanes 0-3 then 4-7 of two rows interleaved.
         FloatVector t0 = r0.rearrange(ZIP_LOW, r1), t1 = r0.rearrange(ZIP_HIGH, r1);
         FloatVector t2 = r2.rearrange(ZIP_LOW, r3), t3 = r2.rearrange(ZIP_HIGH, r3);

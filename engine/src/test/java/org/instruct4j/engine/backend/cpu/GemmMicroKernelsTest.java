@@ -7,8 +7,9 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * Both tile heights and every way of reading A, whichever the machine uses: every element must be the fma chain over k in increasing order,
- * bit for bit, which is what makes the GEMM's results independent of the tile height.
+ * Both tile heights and every way of reading A, whichever the machine uses: every element must be the fma chain
+ * over k in increasing order, bit for bit, which is what makes the GEMM's results independent of the tile height
+ * and of whether A was packed.
  */
 class GemmMicroKernelsTest {
     private static final int NR = 2 * FloatVector.SPECIES_PREFERRED.length();
@@ -65,7 +66,9 @@ class GemmMicroKernelsTest {
         assertThat(fromPacked).as("%d rows, A packed", rows).containsExactly(o.expected(ldo));
     }
 
-    interface RowMajor { void run(int kc, float[] ap, int ai, int rs, float[] bp, int bi, float[] out, int oi, int ldo); }
+    interface RowMajor {
+        void run(int kc, float[] ap, int ai, int rs, float[] bp, int bi, float[] out, int oi, int ldo);
+    }
 
     @Test
     void rowMajorKernelsAreTheFmaChains() {
