@@ -59,11 +59,13 @@ final class CpuGemmVector {
     static final int PACK_A_PANELS = 4;
     /**
      * Deepest row-major A (k, its row stride) read in place by a kernel of its own whatever the panels: its MR rows
-     * at step p are {@code a[row * k + p]}, an index C2 checks once a loop, so packing it only copies. The demo's
-     * products (k 96 to 384) ran 0.97-1.13x as fast one thread and up to 1.4x on two (2-core Zen 5, 8 and 16
-     * lanes); deeper rows fall in the same L1 sets (see {@link Problem#block}).
+     * at step p are {@code a[row * k + p]}, an index C2 checks once a loop, so packing it only copies. On a 2-core
+     * Zen 5 the demo's products (k 96 to 384) ran 0.97-1.13x as fast one thread and up to 1.4x on two, 8 and 16
+     * lanes; up to 1,024 (the tied head's input gradient) the demo's steps gained 1.02-1.04x more, and GPT-2's
+     * 768-deep products went from 0.84-0.91x OpenBLAS to 0.88-0.96x. 3,072-deep rows fall in the same L1 sets
+     * (see {@link Problem#block}).
      */
-    static final int IN_PLACE_MAX_K = 512;
+    static final int IN_PLACE_MAX_K = 1024;
     /** Most floats of B packed at once (4 MiB): all of k for the small models, a few KC blocks for GPT-2. */
     static final int KCHUNK_FLOATS = 1 << 20;
     /** Packing tasks per k block of B (each copies a slice of its rows), spread over threads. */
