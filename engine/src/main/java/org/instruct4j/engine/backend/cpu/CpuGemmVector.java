@@ -60,8 +60,8 @@ final class CpuGemmVector {
     /**
      * Deepest row-major A (k, its row stride) read in place by a kernel of its own whatever the panels: its MR rows
      * at step p are {@code a[row * k + p]}, an index C2 checks once a loop, so packing it only copies. On a 2-core
-     * Zen 5 the demo's products (k 96 to 384) ran 0.97-1.13x as fast one thread and up to 1.4x on two, 8 and 16
-     * lanes; up to 1,024 (the tied head's input gradient) the demo's steps gained 1.02-1.04x more, and GPT-2's
+     * Zen 5 the demo's products (k 96 to 384) ran 0.91-1.07x as fast one thread at 8 lanes (the attention's 30-row
+     * score product the slowest) and 0.97-1.13x at 16, and the demo's steps 1.01-1.02x; up to 1,024 (the tied head's input gradient) the demo's steps gained 1.02-1.04x more, and GPT-2's
      * 768-deep products went from 0.84-0.91x OpenBLAS to 0.88-0.96x. 3,072-deep rows fall in the same L1 sets
      * (see {@link Problem#block}).
      */
