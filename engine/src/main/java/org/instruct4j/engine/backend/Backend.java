@@ -137,6 +137,23 @@ public interface Backend {
     void geluBackward(Buffer x, Buffer dout, Buffer dx, long n);
 
     /**
+     * Whether this backend's gelu can keep each element's tanh term for the backward ({@link #geluKeepingTanh},
+     * {@link #geluBackwardFromTanh}), which then does not compute it again: worth a tensor where the tanh is most
+     * of the work.
+     */
+    default boolean keepsGeluTanh() { return false; }
+
+    /** {@link #gelu}, also writing tanh(sqrt(2/pi) (x + 0.044715 x^3)) of each element to tanh. */
+    default void geluKeepingTanh(Buffer x, Buffer out, Buffer tanh, long n) {
+        throw new UnsupportedOperationException("this backend does not keep gelu's tanh (see keepsGeluTanh)");
+    }
+
+    /** {@link #geluBackward} from the tanh terms {@link #geluKeepingTanh} wrote: the same values to the bit. */
+    default void geluBackwardFromTanh(Buffer x, Buffer tanh, Buffer dout, Buffer dx, long n) {
+        throw new UnsupportedOperationException("this backend does not keep gelu's tanh (see keepsGeluTanh)");
+    }
+
+    /**
      * out[i] = x[i] * keep(i) / (1 - p) where keep(i) is a pseudo-random bit (probability 1 - p) that depends
      * only on (seed, i): the backward calls this again on dout with the same seed, so no mask is stored.
      */

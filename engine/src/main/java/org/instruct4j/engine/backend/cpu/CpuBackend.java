@@ -168,6 +168,17 @@ public final class CpuBackend implements Backend {
 
     @Override public void gelu(Buffer x, Buffer out, long n) { CpuElementwise.gelu(f(x), f(out), (int) n); }
 
+    /** The tanh is most of a gelu's and of its derivative's cost: the backward reads the forward's. */
+    @Override public boolean keepsGeluTanh() { return true; }
+
+    @Override public void geluKeepingTanh(Buffer x, Buffer out, Buffer tanh, long n) {
+        CpuElementwise.geluKeepingTanh(f(x), f(out), f(tanh), (int) n);
+    }
+
+    @Override public void geluBackwardFromTanh(Buffer x, Buffer tanh, Buffer dout, Buffer dx, long n) {
+        CpuElementwise.geluBackwardFromTanh(f(x), f(tanh), f(dout), f(dx), (int) n);
+    }
+
     @Override public void geluBackward(Buffer x, Buffer dout, Buffer dx, long n) {
         CpuElementwise.geluBackward(f(x), f(dout), f(dx), (int) n);
     }

@@ -96,6 +96,32 @@ final class CpuElementwise {
         });
     }
 
+    /** {@link #gelu}, also keeping each element's tanh term in t for {@link #geluBackwardFromTanh}. */
+    static void geluKeepingTanh(float[] x, float[] out, float[] t, int n) {
+        if (VectorSupport.AVAILABLE) {
+            Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.geluKeepingTanh(x, out, t, from, to));
+            return;
+        }
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) {
+                float v = x[i];
+                t[i] = (float) Math.tanh(SQRT_2_OVER_PI * (v + 0.044715f * v * v * v));
+                out[i] = 0.5f * v * (1f + t[i]);
+            }
+        });
+    }
+
+    /** {@link #geluBackward} with the tanh terms {@link #geluKeepingTanh} kept: the same bits. */
+    static void geluBackwardFromTanh(float[] x, float[] t, float[] dout, float[] dx, int n) {
+        if (VectorSupport.AVAILABLE) {
+            Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.geluBackwardFromTanh(x, t, dout, dx, from, to));
+            return;
+        }
+        Parallel.forRange(n, GRAIN, (from, to) -> {
+            for (int i = from; i < to; i++) dx[i] = dout[i] * geluLocalGrad(x[i], t[i]);
+        });
+    }
+
     static void geluBackward(float[] x, float[] dout, float[] dx, int n) {
         if (VectorSupport.AVAILABLE) {
             Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.geluBackward(x, dout, dx, from, to));
@@ -105,12 +131,15 @@ final class CpuElementwise {
             for (int i = from; i < to; i++) {
                 float v = x[i];
                 float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
-                float t = (float) Math.tanh(u);
-                float du = SQRT_2_OVER_PI * (1f + 3f * 0.044715f * v * v);
-                float local = 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du;
-                dx[i] = dout[i] * local;
+                dx[i] = dout[i] * geluLocalGrad(v, (float) Math.tanh(u));
             }
         });
+    }
+
+    /** gelu'(v) given t = tanh(sqrt(2/pi) (v + 0.044715 v^3)). */
+    private static float geluLocalGrad(float v, float t) {
+        float du = SQRT_2_OVER_PI * (1f + 3f * 0.044715f * v * v);
+        return 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du;
     }
 
     static void dropout(float[] x, float[] out, int n, float p, long seed) {

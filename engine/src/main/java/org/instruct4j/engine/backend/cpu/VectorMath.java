@@ -365,8 +365,51 @@ final class VectorMath {
     }
 
     private static FloatVector geluVector(FloatVector v) {
-        FloatVector u = v.mul(v).mul(v).mul(GELU_C).add(v).mul(SQRT_2_OVER_PI);
-        return v.mul(0.5f).mul(tanh(u).add(1f));
+        return v.mul(0.5f).mul(tanh(geluArgument(v)).add(1f));
+    }
+
+    /** {@link #gelu}, also writing each element's tanh(u) to t for {@link #geluBackwardFromTanh}. */
+    static void geluKeepingTanh(float[] x, float[] out, float[] t, int from, int to) {
+        int i = from;
+        for (; i <= to - L; i += L) {
+            FloatVector v = FloatVector.fromArray(S, x, i), th = tanh(geluArgument(v));
+            th.intoArray(t, i);
+            v.mul(0.5f).mul(th.add(1f)).intoArray(out, i);
+        }
+        if (i < to) geluKeepingTanhTail(x, out, t, i, to);
+    }
+
+    private static void geluKeepingTanhTail(float[] x, float[] out, float[] t, int i, int to) {
+        VectorMask<Float> m = S.indexInRange(i, to);
+        FloatVector v = FloatVector.fromArray(S, x, i, m), th = tanh(geluArgument(v));
+        th.intoArray(t, i, m);
+        v.mul(0.5f).mul(th.add(1f)).intoArray(out, i, m);
+    }
+
+    /** u = sqrt(2 / pi) (v + 0.044715 v^3), in the order {@link #geluVector} and {@link #geluLocalGrad} use. */
+    private static FloatVector geluArgument(FloatVector v) {
+        return v.mul(v).mul(v).mul(GELU_C).add(v).mul(SQRT_2_OVER_PI);
+    }
+
+    /** {@link #geluBackward} with each element's tanh(u) read from t (as the forward wrote it): the same bits. */
+    static void geluBackwardFromTanh(float[] x, float[] t, float[] dout, float[] dx, int from, int to) {
+        int i = from;
+        for (; i <= to - L; i += L)
+            geluLocalGrad(FloatVector.fromArray(S, x, i), FloatVector.fromArray(S, t, i))
+                    .mul(FloatVector.fromArray(S, dout, i)).intoArray(dx, i);
+        if (i < to) geluBackwardFromTanhTail(x, t, dout, dx, i, to);
+    }
+
+    private static void geluBackwardFromTanhTail(float[] x, float[] t, float[] dout, float[] dx, int i, int to) {
+        VectorMask<Float> m = S.indexInRange(i, to);
+        geluLocalGrad(FloatVector.fromArray(S, x, i, m), FloatVector.fromArray(S, t, i, m))
+                .mul(FloatVector.fromArray(S, dout, i, m)).intoArray(dx, i, m);
+    }
+
+    /** gelu'(v) given t = tanh(u). */
+    private static FloatVector geluLocalGrad(FloatVector v, FloatVector t) {
+        FloatVector du = v.mul(v).mul(3f * GELU_C).add(1f).mul(SQRT_2_OVER_PI);
+        return t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(du));
     }
 
     static void geluBackward(float[] x, float[] dout, float[] dx, int from, int to) {
@@ -381,13 +424,8 @@ final class VectorMath {
         geluLocalGrad(FloatVector.fromArray(S, x, i, m)).mul(FloatVector.fromArray(S, dout, i, m)).intoArray(dx, i, m);
     }
 
-    /** gelu'(v): the same operations in the same order as before, so the same bits. */
-    private static FloatVector geluLocalGrad(FloatVector v) {
-        FloatVector v2 = v.mul(v);
-        FloatVector t = tanh(v2.mul(v).mul(GELU_C).add(v).mul(SQRT_2_OVER_PI));
-        FloatVector du = v2.mul(3f * GELU_C).add(1f).mul(SQRT_2_OVER_PI);
-        return t.add(1f).mul(0.5f).add(v.mul(0.5f).mul(t.mul(t).neg().add(1f)).mul(du));
-    }
+    /** gelu'(v). */
+    private static FloatVector geluLocalGrad(FloatVector v) { return geluLocalGrad(v, tanh(geluArgument(v))); }
 
     /** Four doubles and the four floats they widen, whatever the machine's width. */
     private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
