@@ -19,7 +19,8 @@ import jdk.incubator.vector.VectorSpecies;
  *           for each NR panel:           B micro-panel kc x NR lives in L1
  *             for each MR panel: micro-kernel (MR x NR accumulators in registers)
  *     fewer (a weight gradient: 96 rows over 1,536 tokens):
- *       pack all of A(chunk) once (parallel), unless it is read in place
+ *       pack all of A(chunk) once (parallel), unless it is read in place (row-major and short, or transposed
+ *       and at least TRANSPOSED_IN_PLACE_MIN_K deep)
  *       parallel over equal shares of the tiles, panel after panel (whole panels where they divide evenly):
  *         for pc in the chunk step KC:
  *           pack the task's panels of B's k block, then its rows of each panel as above
@@ -29,7 +30,7 @@ import jdk.incubator.vector.VectorSpecies;
  * packing cost as much as the multiply itself, so there the micro-kernel reads its MR rows straight from A and only
  * a ragged last row panel is copied into a zero-padded scratch; so does a row-major A of short rows, whatever the
  * panels, through a kernel whose row reads C2 checks once a loop. When the columns are split, every group reads all
- * of A, so A is packed once for all of them (unless read in place), and each group packs its own B panels a k block
+ * of A, so A is packed once for all of them unless it is read in place (a weight gradient's X^T is), and each group packs its own B panels a k block
  * at a time, which it then multiplies while they are in its caches (all of B packed up front went to memory and
  * back); the tasks share the tiles out evenly even where the panels do not divide among the threads (see
  * {@code columnTasks}). Otherwise B is packed for a whole chunk of k at once so a small GEMM is a few pool
@@ -66,6 +67,14 @@ final class CpuGemmVector {
      * (see {@link Problem#block}).
      */
     static final int IN_PLACE_MAX_K = 1024;
+    /**
+     * Shallowest transposed A (k, the tokens of a weight gradient's X^T) read in place when the columns are split,
+     * instead of packed in a parallel call of its own before the multiply: each step's MR rows are adjacent floats.
+     * Alone on a 2-core Zen 5 (both threads, the two ways in turns, the same bits) the demo's 96-row weight gradients
+     * ran 1.14-1.57x as fast at 16 lanes and 0.98-1.13x at 8. The attention's dk and dv products (k, a query block's
+     * 30 or 32 rows) keep their packing.
+     */
+    static final int TRANSPOSED_IN_PLACE_MIN_K = KC;
     /** Most floats of B packed at once (4 MiB): all of k for the small models, a few KC blocks for GPT-2. */
     static final int KCHUNK_FLOATS = 1 << 20;
     /** Packing tasks per k block of B (each copies a slice of its rows), spread over threads. */
@@ -243,7 +252,8 @@ final class CpuGemmVector {
             // Every task reads all of A: pack the chunk's A once for all of them.
             int mPad = (m + MR - 1) / MR * MR, rowPanels = mPad / MR, tasks = columnTasks(panels);
             long work = (long) panels * rowPanels;   // MR x NR tiles, panel after panel
-            float[] sharedA = readsRowsInPlace() ? null : packAllOfA(aOff, p0, p1, mPad, parallel);
+            boolean inPlace = readsRowsInPlace() || transA && k >= TRANSPOSED_IN_PLACE_MIN_K;
+            float[] sharedA = inPlace ? null : packAllOfA(aOff, p0, p1, mPad, parallel);
             GemmTasks.run(tasks, parallel, (from, to) -> {
                 Workspace ws = WORKSPACE.get();
                 for (int t = from; t < to; t++) {
@@ -319,8 +329,6 @@ final class CpuGemmVector {
         private void block(Workspace ws, int aOff, int cOff, float[] packB, int bBase, float[] sharedA,
                            int sharedBase, int ic, int mc, int p0, int kc, int j0, int nc, int jpFrom, int jpTo,
                            float betaHere) {
-            // A(i, p) sits at aOff + i * rowStep + p * kStep.
-            int rowStep = transA ? 1 : k, kStep = transA ? m : 1;
             int fullRows = mc / MR * MR;
             // A packed reads as one stream; in place, its MR rows are MR streams a row stride apart, which on a
             // 16-lane machine ran 20-25% slower at GPT-2's shapes (a 3072-deep row is 12 KiB: the rows of a block
@@ -345,8 +353,7 @@ final class CpuGemmVector {
                     if (packedA) kernelPacked(kc, pa, paBase + ir * kc, packB, bi, out, oi, ldo);
                     else if (rows == MR && !transA)
                         kernelRowMajor(kc, a, aOff + (ic + ir) * k + p0, k, packB, bi, out, oi, ldo);
-                    else if (rows == MR)
-                        kernel(kc, a, aOff + (ic + ir) * rowStep + p0 * kStep, rowStep, kStep, packB, bi, out, oi, ldo);
+                    else if (rows == MR) kernelTransposed(kc, a, aOff + p0 * m + ic + ir, m, packB, bi, out, oi, ldo);
                     else kernelPacked(kc, ws.edgeA, 0, packB, bi, out, oi, ldo);
                     if (direct) {
                         if (addBias != null) addBias(c, ci, n, addBias, j0 + j);
@@ -359,11 +366,11 @@ final class CpuGemmVector {
         }
     }
 
-    /** The MR-row micro-kernel on A in place (row r at step p is {@code ap[ai + r * rs + p * ks]}). */
-    private static void kernel(int kc, float[] ap, int ai, int rs, int ks, float[] bp, int bi, float[] out, int oi,
-                               int ldo) {
-        if (MR == 6) GemmMicroKernels.rows6(kc, ap, ai, rs, ks, bp, bi, out, oi, ldo);
-        else GemmMicroKernels.rows4(kc, ap, ai, rs, ks, bp, bi, out, oi, ldo);
+    /** The MR-row micro-kernel on a transposed A in place (row r at step p is {@code ap[ai + p * ks + r]}). */
+    private static void kernelTransposed(int kc, float[] ap, int ai, int ks, float[] bp, int bi, float[] out, int oi,
+                                         int ldo) {
+        if (MR == 6) GemmMicroKernels.rows6Transposed(kc, ap, ai, ks, bp, bi, out, oi, ldo);
+        else GemmMicroKernels.rows4Transposed(kc, ap, ai, ks, bp, bi, out, oi, ldo);
     }
 
     /** The MR-row micro-kernel on a row-major A in place (row r at step p is {@code ap[ai + r * rs + p]}). */

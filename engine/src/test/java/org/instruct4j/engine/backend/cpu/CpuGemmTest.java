@@ -123,8 +123,8 @@ class CpuGemmTest {
     @Test
     void aSharedPackedAGivesTheBitsOfATaskPackedOne() {
         assumeTrue(VectorSupport.AVAILABLE, "jdk.incubator.vector is not in the boot layer");
-        // With few row blocks the columns are split over tasks and A is packed once for all of them; with many, each
-        // task packs its own. The first rows of a tall product must equal the short product of the same rows. Its 7
+        // With few row blocks the columns are split over tasks and A is packed once for all of them (a transposed A
+        // this deep is read in place instead); with many, each task packs its own. The first rows of a tall product must equal the short product of the same rows. Its 7
         // column panels do not divide among 2 threads, so there two tasks share the middle panel's rows.
         SplittableRandom rng = new SplittableRandom(8);
         int tall = 1000, k = 2 * CpuGemmVector.KC + 37, n = 6 * CpuGemmVector.NR + 3;

@@ -7,7 +7,8 @@ import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
 
 /**
- * Both tile heights and every way of reading A, whichever the machine uses: every element must be the fma chain
+ * Both tile heights and every way of reading A (transposed in place, row-major in place, packed), whichever the
+ * machine uses: every element must be the fma chain
  * over k in increasing order, bit for bit, which is what makes the GEMM's results independent of the tile height
  * and of whether A was packed.
  */
@@ -40,29 +41,36 @@ class GemmMicroKernelsTest {
         }
     }
 
-    interface InPlace {
-        void run(int kc, float[] ap, int ai, int rs, int ks, float[] bp, int bi, float[] out, int oi, int ldo);
+    /** A transposed in place: row r at step p is ap[ai + p * ks + r]. */
+    interface Transposed {
+        void run(int kc, float[] ap, int ai, int ks, float[] bp, int bi, float[] out, int oi, int ldo);
     }
 
     interface Packed { void run(int kc, float[] ap, int ai, float[] bp, int bi, float[] out, int oi, int ldo); }
 
     @Test
-    void sixRowsInPlaceAndPackedAreTheFmaChains() {
-        assertBothAreTheFmaChains(6, GemmMicroKernels::rows6, GemmMicroKernels::rows6Packed);
+    void sixRowsTransposedAndPackedAreTheFmaChains() {
+        assertBothAreTheFmaChains(6, GemmMicroKernels::rows6Transposed, GemmMicroKernels::rows6Packed);
     }
 
     @Test
-    void fourRowsInPlaceAndPackedAreTheFmaChains() {
-        assertBothAreTheFmaChains(4, GemmMicroKernels::rows4, GemmMicroKernels::rows4Packed);
+    void fourRowsTransposedAndPackedAreTheFmaChains() {
+        assertBothAreTheFmaChains(4, GemmMicroKernels::rows4Transposed, GemmMicroKernels::rows4Packed);
     }
 
-    private static void assertBothAreTheFmaChains(int rows, InPlace inPlace, Packed packed) {
+    private static void assertBothAreTheFmaChains(int rows, Transposed transposed, Packed packed) {
         Operands o = Operands.random(rows, rows);
         int ldo = NR + 5;
-        float[] fromInPlace = new float[rows * ldo], fromPacked = new float[rows * ldo];
-        inPlace.run(KC, o.a(), 0, KC + 3, 1, o.bPacked(), 0, fromInPlace, 0, ldo);
+        // A^T stored KC x 11 at offset 5: the tile's rows are columns 2 .. 2 + rows of a wider matrix (X^T of 11
+        // tokens' worth of rows, as a weight gradient reads 4 or 6 of its rows at a time).
+        int ks = 11, base = 5, first = 2;
+        float[] aT = new float[base + KC * ks];
+        for (int r = 0; r < rows; r++)
+            for (int p = 0; p < KC; p++) aT[base + p * ks + first + r] = o.a()[r * (KC + 3) + p];
+        float[] fromTransposed = new float[rows * ldo], fromPacked = new float[rows * ldo];
+        transposed.run(KC, aT, base + first, ks, o.bPacked(), 0, fromTransposed, 0, ldo);
         packed.run(KC, o.aPacked(), 0, o.bPacked(), 0, fromPacked, 0, ldo);
-        assertThat(fromInPlace).as("%d rows, A in place", rows).containsExactly(o.expected(ldo));
+        assertThat(fromTransposed).as("%d rows, A transposed in place", rows).containsExactly(o.expected(ldo));
         assertThat(fromPacked).as("%d rows, A packed", rows).containsExactly(o.expected(ldo));
     }
 
@@ -83,13 +91,4 @@ class GemmMicroKernelsTest {
         }
     }
 
-    @Test
-    void aTransposedInPlaceReadsColumns() {
-        // A stored k x rows (a weight gradient's X^T): row r at step p is a[p * rows + r], strides (1, rows).
-        Operands o = Operands.random(4, 3);
-        int ldo = NR;
-        float[] out = new float[4 * ldo];
-        GemmMicroKernels.rows4(KC, o.aPacked(), 0, 1, 4, o.bPacked(), 0, out, 0, ldo);
-        assertThat(out).containsExactly(o.expected(ldo));
-    }
 }
