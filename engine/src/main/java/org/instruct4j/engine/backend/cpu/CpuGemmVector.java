@@ -54,8 +54,9 @@ final class CpuGemmVector {
     /**
      * Column panels of one task from which its A block is packed: below it the kernel reads A in place (packing
      * costs as much as the multiply when only one to three panels reuse it), from it packing pays. The same for a
-     * transposed A (a weight gradient's X^T): on an AVX2 Zen 3 the demo's pretraining step ran 1.05x faster with
-     * it packed by a 4-float vector copy than read in place, whose variable k stride keeps every load's bounds check.
+     * transposed A (a weight gradient's X^T) in row blocks: on an AVX2 Zen 3 the demo's pretraining step ran 1.05x
+     * faster with it packed by a 4-float vector copy than read in place, whose variable k stride keeps a bounds check
+     * every step (split columns read it in place: {@link #TRANSPOSED_IN_PLACE_MIN_K}).
      */
     static final int PACK_A_PANELS = 4;
     /**
