@@ -88,11 +88,7 @@ final class CpuElementwise {
             return;
         }
         Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float v = x[i];
-                float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
-                out[i] = 0.5f * v * (1f + (float) Math.tanh(u));
-            }
+            for (int i = from; i < to; i++) out[i] = 0.5f * x[i] * (1f + geluTanh(x[i]));
         });
     }
 
@@ -104,9 +100,8 @@ final class CpuElementwise {
         }
         Parallel.forRange(n, GRAIN, (from, to) -> {
             for (int i = from; i < to; i++) {
-                float v = x[i];
-                t[i] = (float) Math.tanh(SQRT_2_OVER_PI * (v + 0.044715f * v * v * v));
-                out[i] = 0.5f * v * (1f + t[i]);
+                t[i] = geluTanh(x[i]);
+                out[i] = 0.5f * x[i] * (1f + t[i]);
             }
         });
     }
@@ -128,15 +123,14 @@ final class CpuElementwise {
             return;
         }
         Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                float v = x[i];
-                float u = SQRT_2_OVER_PI * (v + 0.044715f * v * v * v);
-                dx[i] = dout[i] * geluLocalGrad(v, (float) Math.tanh(u));
-            }
+            for (int i = from; i < to; i++) dx[i] = dout[i] * geluLocalGrad(x[i], geluTanh(x[i]));
         });
     }
 
-    /** gelu'(v) given t = tanh(sqrt(2/pi) (v + 0.044715 v^3)). */
+    /** tanh(sqrt(2/pi) (v + 0.044715 v^3)), GELU's tanh term. */
+    private static float geluTanh(float v) { return (float) Math.tanh(SQRT_2_OVER_PI * (v + 0.044715f * v * v * v)); }
+
+    /** gelu'(v) given t = {@link #geluTanh}(v). */
     private static float geluLocalGrad(float v, float t) {
         float du = SQRT_2_OVER_PI * (1f + 3f * 0.044715f * v * v);
         return 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du;
