@@ -30,9 +30,9 @@ import jdk.incubator.vector.VectorSpecies;
  * packing cost as much as the multiply itself, so there the micro-kernel reads its MR rows straight from A and only
  * a ragged last row panel is copied into a zero-padded scratch; so does a row-major A of short rows, whatever the
  * panels, through a kernel whose row reads C2 checks once a loop. When the columns are split, every group reads all
- * of A, so A is packed once for all of them unless it is read in place (a weight gradient's X^T is), and each group packs its own B panels a k block
- * at a time, which it then multiplies while they are in its caches (all of B packed up front went to memory and
- * back); the tasks share the tiles out evenly even where the panels do not divide among the threads (see
+ * of A, so A is packed once for all of them unless it is read in place (a weight gradient's X^T is), and each
+ * group packs its own B panels a k block at a time, which it then multiplies while they are in its caches (all of B
+ * packed up front went to memory and back); the tasks share the tiles out evenly even where the panels do not divide among the threads (see
  * {@code columnTasks}). Otherwise B is packed for a whole chunk of k at once so a small GEMM is a few pool
  * dispatches, not two per KC block.
  *
