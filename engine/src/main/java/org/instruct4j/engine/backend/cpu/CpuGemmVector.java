@@ -32,9 +32,9 @@ import jdk.incubator.vector.VectorSpecies;
  * panels, through a kernel whose row reads C2 checks once a loop. When the columns are split, every group reads all
  * of A, so A is packed once for all of them unless it is read in place (a weight gradient's X^T is), and each
  * group packs its own B panels a k block at a time, which it then multiplies while they are in its caches (all of B
- * packed up front went to memory and back); the tasks share the tiles out evenly even where the panels do not divide among the threads (see
- * {@code columnTasks}). Otherwise B is packed for a whole chunk of k at once so a small GEMM is a few pool
- * dispatches, not two per KC block.
+ * packed up front went to memory and back); the tasks share the tiles out evenly even where the panels do not
+ * divide among the threads (see {@code columnTasks}). Otherwise B is packed for a whole chunk of k at once so a
+ * small GEMM is a few pool dispatches, not two per KC block.
  *
  * Determinism: each C element is owned by one task and gets the k blocks in increasing order, each block
  * summed by fma in increasing k; packing is a plain copy. How tasks are grouped or spread over threads does
@@ -63,16 +63,16 @@ final class CpuGemmVector {
      * Deepest row-major A (k, its row stride) read in place by a kernel of its own whatever the panels: its MR rows
      * at step p are {@code a[row * k + p]}, an index C2 checks once a loop, so packing it only copies. On a 2-core
      * Zen 5 the demo's products (k 96 to 384) ran 0.91-1.07x as fast one thread at 8 lanes (the attention's 30-row
-     * score product the slowest) and 0.97-1.13x at 16, and the demo's steps 1.01-1.02x; up to 1,024 (the tied head's input gradient) the demo's steps gained 1.02-1.04x more, and GPT-2's
-     * 768-deep products went from 0.84-0.91x OpenBLAS to 0.88-0.96x. 3,072-deep rows fall in the same L1 sets
-     * (see {@link Problem#block}).
+     * score product the slowest) and 0.97-1.13x at 16, and the demo's steps 1.01-1.02x; up to 1,024 (the tied
+     * head's input gradient) the demo's steps gained 1.02-1.04x more, and GPT-2's 768-deep products went from
+     * 0.84-0.91x OpenBLAS to 0.88-0.96x. 3,072-deep rows fall in the same L1 sets (see {@link Problem#block}).
      */
     static final int IN_PLACE_MAX_K = 1024;
     /**
      * Shallowest transposed A (k, the tokens of a weight gradient's X^T) read in place when the columns are split,
      * instead of packed in a parallel call of its own before the multiply: each step's MR rows are adjacent floats.
      * Alone on a 2-core Zen 5 (both threads, the two ways in turns, the same bits) the demo's 96-row weight gradients
-     * ran 1.14-1.57x as fast at 16 lanes and 0.98-1.13x at 8. The attention's dk and dv products (k, a query block's
+     * ran 1.18-1.57x as fast at 16 lanes and 0.99-1.09x at 8. The attention's dk and dv products (k, a query block's
      * 30 or 32 rows) keep their packing.
      */
     static final int TRANSPOSED_IN_PLACE_MIN_K = KC;

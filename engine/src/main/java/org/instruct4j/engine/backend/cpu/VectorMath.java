@@ -107,7 +107,7 @@ final class VectorMath {
         return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.7f));
     }
 
-    /** tanh(u) = 1 - 2 / (e^(2u) + 1): saturates to +-1 through the clamped exp. */
+    /** tanh(u) = 1 - 2 / (e^(2u) + 1): saturates to +-1 through exp's 0 and infinity outside its range. */
     static FloatVector tanh(FloatVector u) {
         FloatVector e = exp(u.mul(2f));
         return FloatVector.broadcast(S, 1f).sub(FloatVector.broadcast(S, 2f).div(e.add(1f)));
