@@ -7,14 +7,14 @@ package org.instruct4j.engine.backend.cpu;
  */
 final class CpuAttention {
     /**
-     * Query rows per block of the blocked path: whole micro-tiles of the GEMM, 5 of 6 rows on 16 lanes, 8 of 4 rows
-     * on 8 (where a block's keys, from the first, then also come in whole 16-column panels: 30 left a 2-row and a
-     * ragged-panel edge in every block, and 32 made the demo's training steps 1.05-1.07x as fast on a Zen 5 at 8
-     * lanes; on 16, 32 and 48 were no faster than 30). A block multiplies only the keys its last query sees, so
-     * about 60 % of the causal square is computed at T = 128, not all of it. The block decides how dk and dv are
-     * summed, so the bits depend on it.
+     * Query rows per block of the blocked path: whole micro-tiles of the GEMM (8 of 4 rows on 8 lanes, where a block's
+     * keys, from the first, then also come in whole 16-column panels: 30 left a 2-row and a ragged-panel edge in every
+     * block, and 32 made the demo's training steps 1.05-1.07x as fast on a Zen 5 at 8 lanes; on 16 lanes 30 and 32
+     * ran within 1-3%). A block multiplies only the keys its last query sees, so about 60 % of the causal square is
+     * computed at T = 128, not all of it. The block decides how dk and dv are summed, so the bits depend on it: one
+     * size for every width, so that AVX2 and AVX-512 give the same bits (VectorMath's class comment).
      */
-    private static final int QB = VectorSupport.FLOAT_LANES >= 16 ? 30 : 32;
+    private static final int QB = 32;
     /** Below this many queries (a KV-cache decode step has one) the row-at-a-time loops are cheaper. */
     private static final int BLOCKED_MIN_QUERIES = 8;
 

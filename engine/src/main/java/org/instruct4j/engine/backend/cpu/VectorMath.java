@@ -29,10 +29,23 @@ import jdk.incubator.vector.VectorSpecies;
  * forty of the demo's pretraining step did so in {@link #max} (2-core Zen 5): 32 MB allocated a step, a collection
  * every 16 steps. With a freshly loaded vector as the receiver every type is exact and no profile is needed; add and max
  * are commutative in IEEE arithmetic, so the bits are the same.
+ *
+ * <p>The same bits on AVX2 and AVX-512. A row's sum keeps 16 running lanes (lane v adds the elements v, v + 16, v +
+ * 32, ... in order) and adds them in one fixed tree at the end: one 16-float vector on AVX-512, a pair of 8-float
+ * vectors on AVX2 (lanes 0-7 and 8-15), whose add is the tree's first level. A row's ragged end goes through the
+ * same vector formula under a mask, not a scalar one, and scalar code that finishes what a vector loop started
+ * computes each element as the vector does (an fma where the vector fmas). So every function here gives the same
+ * bits with either width, and with the GEMM, whose every element is one fma chain in k order, so does the engine:
+ * the demo trains the same models on both kinds of machine. Other widths (4 lanes on ARM's NEON) keep one vector of
+ * their own and round sums their own way.
  */
 final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /** AVX2: the 16 running lanes of a sum are two vectors. */
+    private static final boolean PAIR = L == 8;
+    /** Elements a sum's loop takes a step: its 16 running lanes, or one vector on other widths. */
+    private static final int STEP = PAIR ? 2 * L : L;
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
     private static final float GELU_C = 0.044715f;
 
@@ -140,15 +153,23 @@ final class VectorMath {
         for (; i < to; i++) out[i] = CpuElementwise.keep(seed, i, p) ? x[i] * keepScale : 0f;
     }
 
-    /** sum of a[ao + i] * b[bo + i] for i in [0, n). */
+    /** sum of a[ao + i] * b[bo + i] for i in [0, n), in 16 running lanes (see the class comment). */
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        FloatVector acc = FloatVector.zero(S);
+        FloatVector acc = FloatVector.zero(S), high = acc;
         int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L)
+        for (; i <= n - STEP; i += STEP) {
             acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-        float s = sumLanes(acc);
-        for (; i < n; i++) s += a[ao + i] * b[bo + i];
-        return s;
+            if (PAIR) high = FloatVector.fromArray(S, a, ao + i + L).fma(FloatVector.fromArray(S, b, bo + i + L), high);
+        }
+        if (i < n) {   // the lanes from n on add a product of zeros: exactly nothing
+            VectorMask<Float> m = S.indexInRange(i, n);
+            acc = FloatVector.fromArray(S, a, ao + i, m).fma(FloatVector.fromArray(S, b, bo + i, m), acc);
+            if (PAIR && i + L < n) {
+                VectorMask<Float> m1 = S.indexInRange(i + L, n);
+                high = FloatVector.fromArray(S, a, ao + i + L, m1).fma(FloatVector.fromArray(S, b, bo + i + L, m1), high);
+            }
+        }
+        return sumLanes(PAIR ? high.add(acc) : acc);
     }
 
     /** y[yo + i] += alpha * x[xo + i]. */
@@ -157,7 +178,7 @@ final class VectorMath {
         int i = 0;
         for (int bound = S.loopBound(n); i < bound; i += L)
             FloatVector.fromArray(S, x, xo + i).fma(va, FloatVector.fromArray(S, y, yo + i)).intoArray(y, yo + i);
-        for (; i < n; i++) y[yo + i] += alpha * x[xo + i];
+        for (; i < n; i++) y[yo + i] = Math.fma(x[xo + i], alpha, y[yo + i]);   // as the vector lanes: the same bits at any width
     }
 
     /**
@@ -181,40 +202,56 @@ final class VectorMath {
         return m;
     }
 
+    /** The sum of x[o + i] for i in [0, n), in 16 running lanes (see the class comment). */
     static float sum(float[] x, int o, int n) {
-        FloatVector acc = FloatVector.zero(S);
+        FloatVector acc = FloatVector.zero(S), high = acc;
         int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) acc = FloatVector.fromArray(S, x, o + i).add(acc);
-        float s = sumLanes(acc);
-        for (; i < n; i++) s += x[o + i];
-        return s;
+        for (; i <= n - STEP; i += STEP) {
+            acc = FloatVector.fromArray(S, x, o + i).add(acc);
+            if (PAIR) high = FloatVector.fromArray(S, x, o + i + L).add(high);
+        }
+        if (i < n) {   // the lanes from n on add exactly 0
+            acc = FloatVector.fromArray(S, x, o + i, S.indexInRange(i, n)).add(acc);
+            if (PAIR && i + L < n) high = FloatVector.fromArray(S, x, o + i + L, S.indexInRange(i + L, n)).add(high);
+        }
+        return sumLanes(PAIR ? high.add(acc) : acc);
     }
 
-    /** sum of exp(x[o + i] - shift); writes the exponentials to out[oo + i] when out is not null. */
+    /** Rows that {@link #expSum} is asked for without an output write their exponentials here. */
+    private static final ThreadLocal<float[][]> EXP_SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+
+    /**
+     * sum of exp(x[o + i] - shift); writes the exponentials to out[oo + i] when out is not null. Two passes: the
+     * exponentials, then their {@link #sum} from L1. Fused, the 16 running lanes put two exps in an AVX2 loop's body,
+     * past C2's inlining budget (causal attention rows 1.6x slower than with one).
+     */
     static float expSum(float[] x, int o, float shift, float[] out, int oo, int n) {
-        FloatVector acc = FloatVector.zero(S), vs = FloatVector.broadcast(S, shift);
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L) {
-            FloatVector e = exp(FloatVector.fromArray(S, x, o + i).sub(vs));
-            if (out != null) e.intoArray(out, oo + i);
-            acc = e.add(acc);
+        if (out == null) {
+            float[][] scratch = EXP_SCRATCH.get();
+            if (scratch[0].length < n) scratch[0] = new float[n];
+            out = scratch[0];
+            oo = 0;
         }
-        float s = sumLanes(acc);
-        for (; i < n; i++) {
-            float e = (float) Math.exp(x[o + i] - shift);
-            if (out != null) out[oo + i] = e;
-            s += e;
-        }
-        return s;
+        scaledExp(x, o, shift, 1f, out, oo, n);
+        return sum(out, oo, n);
     }
 
-    /** out[oo + i] = factor * exp(x[o + i] - shift). */
+    /**
+     * out[oo + i] = factor * exp(x[o + i] - shift); out may be x. Every element goes through the vector formula, the
+     * ragged end under a mask (a scalar Math.exp would round it otherwise, at a place that depends on the width), in
+     * the loop's last step: one call of exp, inlined. A second call, for the end, in a method of its own was not
+     * inlined on AVX-512 (exp's compiled code is too large for a cold call), and its vectors were boxed, 192 bytes a
+     * row; written in this method, C2 ran out of inlining budget (rows 2.5x slower).
+     */
     static void scaledExp(float[] x, int o, float shift, float factor, float[] out, int oo, int n) {
         FloatVector vs = FloatVector.broadcast(S, shift), vf = FloatVector.broadcast(S, factor);
-        int i = 0;
-        for (int bound = S.loopBound(n); i < bound; i += L)
-            exp(FloatVector.fromArray(S, x, o + i).sub(vs)).mul(vf).intoArray(out, oo + i);
-        for (; i < n; i++) out[oo + i] = factor * (float) Math.exp(x[o + i] - shift);
+        for (int i = 0; i < n; i += L) {
+            boolean whole = i <= n - L;
+            FloatVector v = whole ? FloatVector.fromArray(S, x, o + i) : FloatVector.fromArray(S, x, o + i, S.indexInRange(i, n));
+            FloatVector e = exp(v.sub(vs)).mul(vf);
+            if (whole) e.intoArray(out, oo + i);
+            else e.intoArray(out, oo + i, S.indexInRange(i, n));
+        }
     }
 
     /** x[o + i] *= factor. */
@@ -230,21 +267,34 @@ final class VectorMath {
     /** One row r at offset o: out = (x - mean) * rstd * w + b; saves mean[r] and rstd[r]. */
     static void layerNormRow(float[] x, float[] w, float[] b, float[] out, int o, int cols, float eps, float[] mean, float[] rstd, int r) {
         float mu = sum(x, o, cols) / cols;
-        FloatVector vmu = FloatVector.broadcast(S, mu), acc = FloatVector.zero(S);
+        FloatVector vmu = FloatVector.broadcast(S, mu), acc = FloatVector.zero(S), high = acc;
         int i = 0;
-        for (int bound = S.loopBound(cols); i < bound; i += L) {
+        for (; i <= cols - STEP; i += STEP) {
             FloatVector d = FloatVector.fromArray(S, x, o + i).sub(vmu);
             acc = d.fma(d, acc);
+            if (PAIR) {
+                FloatVector d1 = FloatVector.fromArray(S, x, o + i + L).sub(vmu);
+                high = d1.fma(d1, high);
+            }
         }
-        float var = sumLanes(acc);
-        for (; i < cols; i++) { float d = x[o + i] - mu; var += d * d; }
+        if (i < cols) {   // the lanes from cols on add exactly 0
+            VectorMask<Float> m = S.indexInRange(i, cols);
+            FloatVector d = FloatVector.zero(S).blend(FloatVector.fromArray(S, x, o + i, m).sub(vmu), m);
+            acc = d.fma(d, acc);
+            if (PAIR && i + L < cols) {
+                VectorMask<Float> m1 = S.indexInRange(i + L, cols);
+                FloatVector d1 = FloatVector.zero(S).blend(FloatVector.fromArray(S, x, o + i + L, m1).sub(vmu), m1);
+                high = d1.fma(d1, high);
+            }
+        }
+        float var = sumLanes(PAIR ? high.add(acc) : acc);
         float rs = (float) (1.0 / Math.sqrt(var / cols + eps));
         FloatVector vrs = FloatVector.broadcast(S, rs);
         i = 0;
         for (int bound = S.loopBound(cols); i < bound; i += L)
             FloatVector.fromArray(S, x, o + i).sub(vmu).mul(vrs)
                     .fma(FloatVector.fromArray(S, w, i), FloatVector.fromArray(S, b, i)).intoArray(out, o + i);
-        for (; i < cols; i++) out[o + i] = (x[o + i] - mu) * rs * w[i] + b[i];
+        for (; i < cols; i++) out[o + i] = Math.fma((x[o + i] - mu) * rs, w[i], b[i]);   // as the vector lanes
         mean[r] = mu;
         rstd[r] = rs;
     }
@@ -252,20 +302,34 @@ final class VectorMath {
     /** One row of dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dout * w. */
     static void layerNormBackwardRow(float[] dout, float[] x, float[] w, float mu, float rs, float[] dx, int o, int cols) {
         FloatVector vmu = FloatVector.broadcast(S, mu), vrs = FloatVector.broadcast(S, rs);
-        FloatVector sg = FloatVector.zero(S), sgx = FloatVector.zero(S);
+        FloatVector sg = FloatVector.zero(S), sgx = sg, highG = sg, highGx = sg;
         int i = 0;
-        for (int bound = S.loopBound(cols); i < bound; i += L) {
+        for (; i <= cols - STEP; i += STEP) {
             FloatVector g = FloatVector.fromArray(S, dout, o + i).mul(FloatVector.fromArray(S, w, i));
             FloatVector xhat = FloatVector.fromArray(S, x, o + i).sub(vmu).mul(vrs);
             sg = g.add(sg);
             sgx = g.fma(xhat, sgx);
+            if (PAIR) {
+                FloatVector g1 = FloatVector.fromArray(S, dout, o + i + L).mul(FloatVector.fromArray(S, w, i + L));
+                FloatVector xhat1 = FloatVector.fromArray(S, x, o + i + L).sub(vmu).mul(vrs);
+                highG = g1.add(highG);
+                highGx = g1.fma(xhat1, highGx);
+            }
         }
-        float sumG = sumLanes(sg), sumGx = sumLanes(sgx);
-        for (int c = i; c < cols; c++) {
-            float g = dout[o + c] * w[c];
-            sumG += g;
-            sumGx += g * ((x[o + c] - mu) * rs);
+        if (i < cols) {
+            // The ragged end under a mask: g is 0 in the lanes from cols on, so they add exactly 0 to both sums.
+            VectorMask<Float> m = S.indexInRange(i, cols);
+            FloatVector g = FloatVector.fromArray(S, dout, o + i, m).mul(FloatVector.fromArray(S, w, i, m));
+            sg = g.add(sg);
+            sgx = g.fma(FloatVector.fromArray(S, x, o + i, m).sub(vmu).mul(vrs), sgx);
+            if (PAIR && i + L < cols) {
+                VectorMask<Float> m1 = S.indexInRange(i + L, cols);
+                FloatVector g1 = FloatVector.fromArray(S, dout, o + i + L, m1).mul(FloatVector.fromArray(S, w, i + L, m1));
+                highG = g1.add(highG);
+                highGx = g1.fma(FloatVector.fromArray(S, x, o + i + L, m1).sub(vmu).mul(vrs), highGx);
+            }
         }
+        float sumG = sumLanes(PAIR ? highG.add(sg) : sg), sumGx = sumLanes(PAIR ? highGx.add(sgx) : sgx);
         float mg = sumG / cols, mgx = sumGx / cols;
         FloatVector vmg = FloatVector.broadcast(S, mg), vmgx = FloatVector.broadcast(S, mgx);
         i = 0;
@@ -274,18 +338,18 @@ final class VectorMath {
             FloatVector xhat = FloatVector.fromArray(S, x, o + i).sub(vmu).mul(vrs);
             g.sub(vmg).sub(xhat.mul(vmgx)).mul(vrs).intoArray(dx, o + i);
         }
-        for (; i < cols; i++) {
+        for (; i < cols; i++) {   // the vector lanes' operations in their order
             float xhat = (x[o + i] - mu) * rs;
-            dx[o + i] = rs * (dout[o + i] * w[i] - mg - xhat * mgx);
+            dx[o + i] = (dout[o + i] * w[i] - mg - xhat * mgx) * rs;
         }
     }
 
     /**
      * dw[c] = sum over rows of dout * xhat and db[c] = sum of dout, for the columns [from, to) of a rows x cols
      * matrix, rows in increasing order. The sums stay in registers down the rows: written back and read again each
-     * row, as one row at a time did, every add waited on a store. Vector columns (below cols rounded down to whole
-     * vectors, as from is a multiple of the lanes) get dw = fma(dout, xhat, dw), the rest dw += dout * xhat; so the
-     * bits do not depend on how the columns are grouped.
+     * row, as one row at a time did, every add waited on a store. Every column, in a vector lane or in the scalar
+     * loop after them, gets dw = fma(dout, xhat, dw) and db += dout: so the bits depend neither on how the columns
+     * are grouped nor on the width.
      */
     static void layerNormWeightGrads(float[] dout, float[] x, float[] mean, float[] rstd, int rows, int cols,
                                      float[] dw, float[] db, int from, int to) {
@@ -306,7 +370,7 @@ final class VectorMath {
             float sw = 0f, sb = 0f;
             for (int r = 0, o = c; r < rows; r++, o += cols) {
                 float d = dout[o];
-                sw += d * ((x[o] - mean[r]) * rstd[r]);
+                sw = Math.fma(d, (x[o] - mean[r]) * rstd[r], sw);   // as the vector lanes: the same bits at any width
                 sb += d;
             }
             dw[c] = sw;

@@ -34,6 +34,11 @@ final class ProfileFreeRows {
         rows.put("softmaxBackwardRow", () -> VectorMath.softmaxBackwardRow(x, y, out, 0, N));
         rows.put("attentionScoreGradRow", () -> VectorMath.attentionScoreGradRow(x, out, 0, N, 0.3f, 0.1f));
         rows.put("sumRows", () -> VectorMath.sumRows(x, out, 4, N, 0, N));
+        // Ragged lengths: the masked ends, and on AVX2 a row ending on either of a sum's two running vectors.
+        rows.put("sumRagged", () -> sink += VectorMath.sum(x, 3, N - 13));
+        rows.put("dotRagged", () -> sink += VectorMath.dot(x, 3, y, 5, N - 5));
+        rows.put("layerNormRowRagged", () -> VectorMath.layerNormRow(x, w, b, out, 0, N - 13, 1e-5f, mean, rstd, 0));
+        rows.put("layerNormBackwardRowRagged", () -> VectorMath.layerNormBackwardRow(y, x, w, 0.1f, 1.2f, out, 0, N - 5));
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         for (Map.Entry<String, Runnable> row : rows.entrySet()) {
             double fewest = Double.MAX_VALUE;
