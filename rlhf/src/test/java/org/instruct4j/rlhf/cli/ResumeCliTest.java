@@ -6,7 +6,6 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -149,9 +148,6 @@ class ResumeCliTest {
     private static int run(List<String> args, int killAfter) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss8m", "-Xmx1g"));
-        // The vector width this JVM was given (8 lanes on an AVX-512 machine), so that the child's bits are this one's.
-        for (String flag : ManagementFactory.getRuntimeMXBean().getInputArguments())
-            if (flag.startsWith("-XX:UseAVX=") || flag.startsWith("-XX:MaxVectorSize=")) cmd.add(flag);
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
         cmd.addAll(args);
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
