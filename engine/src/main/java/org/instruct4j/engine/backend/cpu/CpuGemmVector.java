@@ -73,7 +73,7 @@ final class CpuGemmVector {
      * instead of packed in a parallel call of its own before the multiply: each step's MR rows are adjacent floats.
      * Alone on a 2-core Zen 5 (both threads, the two ways in turns, the same bits) the demo's 96-row weight gradients
      * ran 1.18-1.57x as fast at 16 lanes and 0.99-1.09x at 8. The attention's dk and dv products (k, a query block's
-     * 30 or 32 rows) keep their packing.
+     * 32 rows) keep their packing.
      */
     static final int TRANSPOSED_IN_PLACE_MIN_K = KC;
     /** Most floats of B packed at once (4 MiB): all of k for the small models, a few KC blocks for GPT-2. */
