@@ -100,6 +100,13 @@ final class CpuGemmVector {
         final float[] edgeA = new float[MR * KC];
         final float[] packA = new float[MC * KC];
         final float[] tile = new float[MR * NR];
+        /**
+         * The product of {@link #multiply} and {@link #multiplyPacked}, set anew for each call: attention makes
+         * thousands of them a step, and a new Problem (and the task lambda that captured it) each was most of what
+         * a step left to the collector. Safe to reuse because those calls run to the end on this thread and start
+         * no other product.
+         */
+        final Problem serial = new Problem();
 
         float[] packB(int size) {
             if (packB.length < size) packB = new float[size];
@@ -123,7 +130,7 @@ final class CpuGemmVector {
     static void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,
                      float[] a, int strideA, float[] b, int strideB, float beta, float[] c, int strideC,
                      boolean parallel) {
-        Problem pr = new Problem(transA, transB, m, n, k, alpha, a, b, beta, c, null);
+        Problem pr = new Problem().set(transA, transB, m, n, k, alpha, a, b, beta, c, null, 0);
         if (batch > 1 && (long) m * n * k <= SMALL_WORK) {
             // Many small matrices (attention heads): one whole matrix per task.
             GemmTasks.run(batch, parallel, (from, to) -> {
@@ -142,12 +149,13 @@ final class CpuGemmVector {
     static void multiply(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int aOff,
                          float[] b, int bOff, float beta, float[] c, int cOff) {
         if (m == 0 || n == 0) return;
-        new Problem(transA, transB, m, n, k, alpha, a, b, beta, c, null).multiply(aOff, bOff, cOff, false);
+        WORKSPACE.get().serial.set(transA, transB, m, n, k, alpha, a, b, beta, c, null, 0)
+                .multiply(aOff, bOff, cOff, false);
     }
 
     /** See {@link CpuGemm#gemmBias} (k at least 1): the bias goes in with the last k block's write of each tile. */
     static void gemmBias(int m, int n, int k, float[] a, float[] b, float[] bias, float[] c, boolean parallel) {
-        new Problem(false, false, m, n, k, 1f, a, b, 0f, c, bias).multiply(0, 0, 0, parallel);
+        new Problem().set(false, false, m, n, k, 1f, a, b, 0f, c, bias, 0).multiply(0, 0, 0, parallel);
     }
 
     /**
@@ -174,20 +182,26 @@ final class CpuGemmVector {
                                float[] packedB, int packedRows, float beta, float[] c, int cOff) {
         if (m == 0 || n == 0) return;
         if (packedRows < k) throw new IllegalArgumentException("B packed for " + packedRows + " rows, k=" + k);
-        new Problem(transA, false, m, n, k, alpha, a, null, beta, c, null, packedRows)
+        WORKSPACE.get().serial.set(transA, false, m, n, k, alpha, a, null, beta, c, null, packedRows)
                 .blocks(aOff, cOff, packedB, 0, 0, k, 0, 0, n, false);
     }
 
     /**
-     * bias, when not null, is added to every row of C as the last k block is written (a Linear's forward);
-     * panelRows, when not 0, is how many rows each panel of an already packed B holds (more than the k used).
+     * One product's operands and shape, set by {@link #set} before it runs and only read while it runs. bias, when
+     * not null, is added to every row of C as the last k block is written (a Linear's forward); panelRows, when not
+     * 0, is how many rows each panel of an already packed B holds (more than the k used).
      */
-    private record Problem(boolean transA, boolean transB, int m, int n, int k, float alpha,
-                           float[] a, float[] b, float beta, float[] c, float[] bias, int panelRows) {
+    private static final class Problem {
+        private boolean transA, transB;
+        private int m, n, k, panelRows;
+        private float alpha, beta;
+        private float[] a, b, c, bias;
 
-        Problem(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b, float beta,
-                float[] c, float[] bias) {
-            this(transA, transB, m, n, k, alpha, a, b, beta, c, bias, 0);
+        Problem set(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, float[] b,
+                    float beta, float[] c, float[] bias, int panelRows) {
+            this.transA = transA; this.transB = transB; this.m = m; this.n = n; this.k = k; this.alpha = alpha;
+            this.a = a; this.b = b; this.beta = beta; this.c = c; this.bias = bias; this.panelRows = panelRows;
+            return this;
         }
 
         /** One matrix: C at cOff = alpha * op(A at aOff) op(B at bOff) + beta * C. */
@@ -206,19 +220,25 @@ final class CpuGemmVector {
                     int kBlocks = (p1 - p0 + KC - 1) / KC;
                     // Packed B of the chunk: k block q (at p0 + q * KC) starts at q * KC * ncPad, its panels follow;
                     // each task packs a slice of one block's rows, every panel.
-                    GemmTasks.run(kBlocks * SLICES_PER_BLOCK, parallel, (from, to) -> {
-                        for (int t = from; t < to; t++) {
-                            int q = t / SLICES_PER_BLOCK, pc = p0 + q * KC, kc = Math.min(KC, p1 - pc);
-                            int slice = sliceRows(kc), rowFrom = t % SLICES_PER_BLOCK * slice;
-                            if (rowFrom < kc)
-                                GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0, nc, packB, NR, q * KC * ncPad,
-                                        rowFrom, Math.min(kc, rowFrom + slice));
-                        }
-                    });
+                    if (parallel) GemmTasks.run(kBlocks * SLICES_PER_BLOCK, true,
+                            (from, to) -> packSlicesOfB(from, to, bOff, p0, p1, j0, nc, packB, ncPad));
+                    else packSlicesOfB(0, kBlocks * SLICES_PER_BLOCK, bOff, p0, p1, j0, nc, packB, ncPad);
                     blocks(aOff, cOff, packB, bOff, p0, p1, ncPad, j0, nc, parallel);
                 }
             }
             if (k == 0) CpuGemmPlain.scaleOnly(m, n, beta, c, cOff);
+        }
+
+        /** Packing tasks [from, to) of B's k range [p0, p1), columns [j0, j0 + nc): each a slice of a block's rows. */
+        private void packSlicesOfB(int from, int to, int bOff, int p0, int p1, int j0, int nc, float[] packB,
+                                   int ncPad) {
+            for (int t = from; t < to; t++) {
+                int q = t / SLICES_PER_BLOCK, pc = p0 + q * KC, kc = Math.min(KC, p1 - pc);
+                int slice = sliceRows(kc), rowFrom = t % SLICES_PER_BLOCK * slice;
+                if (rowFrom < kc)
+                    GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0, nc, packB, NR, q * KC * ncPad, rowFrom,
+                            Math.min(kc, rowFrom + slice));
+            }
         }
 
         /**
@@ -235,53 +255,73 @@ final class CpuGemmVector {
         /**
          * Every C block of columns [j0, j0 + nc) for the k range [p0, p1): B packed in packB (k block q at
          * q * KC * ncPad), or, when packB is null, packed by each column group's task as it goes, a k block of its
-         * own panels at a time (from b at bOff), so that the panels it multiplies are still in its caches.
+         * own panels at a time (from b at bOff), so that the panels it multiplies are still in its caches. Serial
+         * calls (attention's small products) run the tasks' loop directly: a lambda capturing it, thousands a step,
+         * was garbage C2 did not keep off the heap.
          */
         void blocks(int aOff, int cOff, float[] packB, int bOff, int p0, int p1, int ncPad, int j0, int nc,
                     boolean parallel) {
             int rowBlocks = (m + MC - 1) / MC, panels = (nc + NR - 1) / NR;
             if (!splitsColumns(panels)) {
-                GemmTasks.run(rowBlocks, parallel, (from, to) -> {
-                    Workspace ws = WORKSPACE.get();
-                    for (int t = from; t < to; t++)
-                        for (int pc = p0; pc < p1; pc += KC)
-                            block(ws, aOff, cOff, packB, (pc - p0) * ncPad, null, 0, t * MC, Math.min(MC, m - t * MC),
-                                    pc, Math.min(KC, p1 - pc), j0, nc, 0, panels, pc == 0 ? beta : 1f);
-                });
+                if (parallel) GemmTasks.run(rowBlocks, true,
+                        (from, to) -> rowBlocks(from, to, aOff, cOff, packB, p0, p1, ncPad, j0, nc));
+                else rowBlocks(0, rowBlocks, aOff, cOff, packB, p0, p1, ncPad, j0, nc);
                 return;
             }
             // Every task reads all of A: pack the chunk's A once for all of them.
             int mPad = (m + MR - 1) / MR * MR, rowPanels = mPad / MR, tasks = columnTasks(panels);
-            long work = (long) panels * rowPanels;   // MR x NR tiles, panel after panel
             boolean inPlace = readsRowsInPlace() || transA && k >= TRANSPOSED_IN_PLACE_MIN_K;
             float[] sharedA = inPlace ? null : packAllOfA(aOff, p0, p1, mPad, parallel);
-            GemmTasks.run(tasks, parallel, (from, to) -> {
-                Workspace ws = WORKSPACE.get();
-                for (int t = from; t < to; t++) {
-                    int u0 = (int) (work * t / tasks), u1 = (int) (work * (t + 1) / tasks);
-                    if (u0 == u1) continue;   // more threads than tiles
-                    int jpFrom = u0 / rowPanels, jpTo = (u1 - 1) / rowPanels + 1;
-                    for (int pc = p0; pc < p1; pc += KC) {
-                        float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
-                        int kc = Math.min(KC, p1 - pc);
-                        float[] panelsB = packB;
-                        int bBase = (pc - p0) * ncPad;
-                        if (packB == null) {   // this task's panels of k block pc, the first at 0
-                            int cols = Math.min(nc, jpTo * NR) - jpFrom * NR;
-                            panelsB = ws.groupB((jpTo - jpFrom) * NR * kc);
-                            GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0 + jpFrom * NR, cols, panelsB, NR,
-                                    0, 0, kc);
-                            bBase = -jpFrom * NR * kc;   // block() finds panel jp at bBase + jp * NR * kc
-                        }
-                        for (int jp = jpFrom; jp < jpTo; jp++) {
-                            int ic = jp == jpFrom ? u0 % rowPanels * MR : 0;
-                            int icEnd = jp == jpTo - 1 ? Math.min(m, ((u1 - 1) % rowPanels + 1) * MR) : m;
-                            block(ws, aOff, cOff, panelsB, bBase, sharedA, (pc - p0) * mPad + ic * kc, ic, icEnd - ic,
-                                    pc, kc, j0, nc, jp, jp + 1, betaHere);
-                        }
+            if (parallel) GemmTasks.run(tasks, true, (from, to) -> columnShares(from, to, tasks, rowPanels, mPad,
+                    sharedA, aOff, cOff, packB, bOff, p0, p1, ncPad, j0, nc));
+            else columnShares(0, tasks, tasks, rowPanels, mPad, sharedA, aOff, cOff, packB, bOff, p0, p1, ncPad, j0,
+                    nc);
+        }
+
+        /** Row blocks [from, to) of MC rows, every panel of columns [j0, j0 + nc), for the k range [p0, p1). */
+        private void rowBlocks(int from, int to, int aOff, int cOff, float[] packB, int p0, int p1, int ncPad, int j0,
+                               int nc) {
+            Workspace ws = WORKSPACE.get();
+            int panels = (nc + NR - 1) / NR;
+            for (int t = from; t < to; t++)
+                for (int pc = p0; pc < p1; pc += KC)
+                    block(ws, aOff, cOff, packB, (pc - p0) * ncPad, null, 0, t * MC, Math.min(MC, m - t * MC), pc,
+                            Math.min(KC, p1 - pc), j0, nc, 0, panels, pc == 0 ? beta : 1f);
+        }
+
+        /**
+         * Tasks [from, to) of {@code tasks} equal shares of the MR x NR tiles, panel after panel, for the k range
+         * [p0, p1): A from sharedA (all of it packed, or null when read in place), B from packB or, when null,
+         * packed by each task a k block of its own panels at a time.
+         */
+        private void columnShares(int from, int to, int tasks, int rowPanels, int mPad, float[] sharedA, int aOff,
+                                  int cOff, float[] packB, int bOff, int p0, int p1, int ncPad, int j0, int nc) {
+            long work = (long) (nc + NR - 1) / NR * rowPanels;   // MR x NR tiles, panel after panel
+            Workspace ws = WORKSPACE.get();
+            for (int t = from; t < to; t++) {
+                int u0 = (int) (work * t / tasks), u1 = (int) (work * (t + 1) / tasks);
+                if (u0 == u1) continue;   // more threads than tiles
+                int jpFrom = u0 / rowPanels, jpTo = (u1 - 1) / rowPanels + 1;
+                for (int pc = p0; pc < p1; pc += KC) {
+                    float betaHere = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
+                    int kc = Math.min(KC, p1 - pc);
+                    float[] panelsB = packB;
+                    int bBase = (pc - p0) * ncPad;
+                    if (packB == null) {   // this task's panels of k block pc, the first at 0
+                        int cols = Math.min(nc, jpTo * NR) - jpFrom * NR;
+                        panelsB = ws.groupB((jpTo - jpFrom) * NR * kc);
+                        GemmPacking.packB(transB, b, bOff, k, n, pc, kc, j0 + jpFrom * NR, cols, panelsB, NR,
+                                0, 0, kc);
+                        bBase = -jpFrom * NR * kc;   // block() finds panel jp at bBase + jp * NR * kc
+                    }
+                    for (int jp = jpFrom; jp < jpTo; jp++) {
+                        int ic = jp == jpFrom ? u0 % rowPanels * MR : 0;
+                        int icEnd = jp == jpTo - 1 ? Math.min(m, ((u1 - 1) % rowPanels + 1) * MR) : m;
+                        block(ws, aOff, cOff, panelsB, bBase, sharedA, (pc - p0) * mPad + ic * kc, ic, icEnd - ic,
+                                pc, kc, j0, nc, jp, jp + 1, betaHere);
                     }
                 }
-            });
+            }
         }
 
         /**
@@ -307,15 +347,20 @@ final class CpuGemmVector {
          */
         private float[] packAllOfA(int aOff, int p0, int p1, int mPad, boolean parallel) {
             float[] packed = WORKSPACE.get().sharedA(mPad * (p1 - p0));
-            int rowBlocks = (m + MC - 1) / MC, kBlocks = (p1 - p0 + KC - 1) / KC;
-            GemmTasks.run(kBlocks * rowBlocks, parallel, (from, to) -> {
-                for (int t = from; t < to; t++) {
-                    int pc = p0 + t / rowBlocks * KC, ic = t % rowBlocks * MC, kc = Math.min(KC, p1 - pc);
-                    GemmPacking.packA(transA, a, aOff, m, k, ic, Math.min(MC, m - ic), pc, kc, packed,
-                            (pc - p0) * mPad + ic * kc, MR);
-                }
-            });
+            int tasks = (m + MC - 1) / MC * ((p1 - p0 + KC - 1) / KC);
+            if (parallel) GemmTasks.run(tasks, true, (from, to) -> packBlocksOfA(from, to, aOff, p0, p1, mPad, packed));
+            else packBlocksOfA(0, tasks, aOff, p0, p1, mPad, packed);
             return packed;
+        }
+
+        /** Packing tasks [from, to) of {@link #packAllOfA}: each one MC x KC block of A. */
+        private void packBlocksOfA(int from, int to, int aOff, int p0, int p1, int mPad, float[] packed) {
+            int rowBlocks = (m + MC - 1) / MC;
+            for (int t = from; t < to; t++) {
+                int pc = p0 + t / rowBlocks * KC, ic = t % rowBlocks * MC, kc = Math.min(KC, p1 - pc);
+                GemmPacking.packA(transA, a, aOff, m, k, ic, Math.min(MC, m - ic), pc, kc, packed,
+                        (pc - p0) * mPad + ic * kc, MR);
+            }
         }
 
         /** Whether A is read in place rather than packed (see {@link #IN_PLACE_MAX_K}). */

@@ -1,6 +1,5 @@
 package org.instruct4j.engine.backend.cpu;
 
-import jdk.incubator.vector.DoubleVector;
 import jdk.incubator.vector.FloatVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.LongVector;
@@ -494,41 +493,4 @@ final class VectorMath {
 
     /** gelu'(v). */
     private static FloatVector geluLocalGrad(FloatVector v) { return geluLocalGrad(v, tanh(geluArgument(v))); }
-
-    /** Four doubles and the four floats they widen, whatever the machine's width. */
-    private static final VectorSpecies<Double> D4 = DoubleVector.SPECIES_256;
-    private static final VectorSpecies<Float> F4 = FloatVector.SPECIES_128;
-
-    /**
-     * Column sums of a rows x cols matrix for columns [from, c) into out, where c is the returned column (from plus a
-     * multiple of 4; the caller sums the rest): each column in double, rows in increasing order, as the plain loop
-     * does, so the same bits. Sixteen columns walk the rows together (four independent chains of adds).
-     */
-    static int sumRows(float[] x, float[] out, int rows, int cols, int from, int to) {
-        int c = from;
-        for (; c + 16 <= to; c += 16) {
-            DoubleVector s0 = DoubleVector.zero(D4), s1 = s0, s2 = s0, s3 = s0;
-            for (int r = 0, o = c; r < rows; r++, o += cols) {
-                s0 = widen(x, o).add(s0);
-                s1 = widen(x, o + 4).add(s1);
-                s2 = widen(x, o + 8).add(s2);
-                s3 = widen(x, o + 12).add(s3);
-            }
-            narrow(s0, out, c); narrow(s1, out, c + 4); narrow(s2, out, c + 8); narrow(s3, out, c + 12);
-        }
-        for (; c + 4 <= to; c += 4) {
-            DoubleVector s = DoubleVector.zero(D4);
-            for (int r = 0, o = c; r < rows; r++, o += cols) s = widen(x, o).add(s);
-            narrow(s, out, c);
-        }
-        return c;
-    }
-
-    private static DoubleVector widen(float[] x, int o) {
-        return (DoubleVector) FloatVector.fromArray(F4, x, o).convertShape(VectorOperators.F2D, D4, 0);
-    }
-
-    private static void narrow(DoubleVector s, float[] out, int o) {
-        ((FloatVector) s.convertShape(VectorOperators.D2F, F4, 0)).intoArray(out, o);
-    }
 }

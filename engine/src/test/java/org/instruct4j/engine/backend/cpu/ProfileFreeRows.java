@@ -33,7 +33,6 @@ final class ProfileFreeRows {
         rows.put("layerNormWeightGrads", () -> VectorMath.layerNormWeightGrads(y, x, w, b, 4, N, out, sums, 0, N));
         rows.put("softmaxBackwardRow", () -> VectorMath.softmaxBackwardRow(x, y, out, 0, N));
         rows.put("attentionScoreGradRow", () -> VectorMath.attentionScoreGradRow(x, out, 0, N, 0.3f, 0.1f));
-        rows.put("sumRows", () -> VectorMath.sumRows(x, out, 4, N, 0, N));
         // Ragged lengths: the masked ends, and on AVX2 a row ending on either of a sum's two running vectors.
         rows.put("sumRagged", () -> sink += VectorMath.sum(x, 3, N - 13));
         rows.put("dotRagged", () -> sink += VectorMath.dot(x, 3, y, 5, N - 5));
