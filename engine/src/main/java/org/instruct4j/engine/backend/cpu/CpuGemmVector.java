@@ -101,10 +101,10 @@ final class CpuGemmVector {
         final float[] packA = new float[MC * KC];
         final float[] tile = new float[MR * NR];
         /**
-         * The product of {@link #multiply} and {@link #multiplyPacked}, set anew for each call: attention makes
-         * thousands of them a step, and a new Problem (and the task lambda that captured it) each was most of what
-         * a step left to the collector. Safe to reuse because those calls run to the end on this thread and start
-         * no other product.
+         * The product of {@link CpuGemmVector#multiply} and {@link CpuGemmVector#multiplyPacked}, set anew for each
+         * call: attention makes thousands of them a step, and a new Problem (and the task lambda that captured it)
+         * each was most of what a step left to the collector. Safe to reuse because those calls run to the end on
+         * this thread and start no other product.
          */
         final Problem serial = new Problem();
 
