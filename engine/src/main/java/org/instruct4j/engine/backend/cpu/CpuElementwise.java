@@ -1,5 +1,7 @@
 package org.instruct4j.engine.backend.cpu;
 
+import java.util.Arrays;
+
 /** Elementwise primitives and full reductions. Reductions accumulate in double, in index order. */
 final class CpuElementwise {
     private static final int GRAIN = 1 << 15;
@@ -62,14 +64,20 @@ final class CpuElementwise {
         // compiled well, was compiled early from a thin profile (a dozen calls a step, thousands of rows each) and
         // in most fresh JVMs of a probe boxed every vector, 20 times slower and 5 MB of garbage a call.
         Parallel.forRange(cols, 16, (from, to) -> {
-            double[] acc = new double[to - from];
+            int width = to - from;
+            double[] acc = COLUMN_SUMS.get();
+            if (acc.length < width) COLUMN_SUMS.set(acc = new double[width]);
+            Arrays.fill(acc, 0, width, 0.0);
             for (int r = 0; r < rows; r++) {
                 int o = r * cols + from;
-                for (int j = 0; j < acc.length; j++) acc[j] += x[o + j];
+                for (int j = 0; j < width; j++) acc[j] += x[o + j];
             }
-            for (int j = 0; j < acc.length; j++) out[from + j] = (float) acc[j];
+            for (int j = 0; j < width; j++) out[from + j] = (float) acc[j];
         });
     }
+
+    /** Each thread's running column sums for {@link #sumRows}, kept so that a step leaves no array behind. */
+    private static final ThreadLocal<double[]> COLUMN_SUMS = ThreadLocal.withInitial(() -> new double[0]);
 
     static double sum(float[] x, int n) {
         double s = 0;
