@@ -217,7 +217,7 @@ final class VectorMath {
     }
 
     /** Rows that {@link #expSum} is asked for without an output write their exponentials here. */
-    private static final ThreadLocal<float[][]> EXP_SCRATCH = ThreadLocal.withInitial(() -> new float[1][0]);
+    private static final ThreadLocal<float[]> EXP_SCRATCH = ThreadLocal.withInitial(() -> new float[0]);
 
     /**
      * sum of exp(x[o + i] - shift); writes the exponentials to out[oo + i] when out is not null. Two passes: the
@@ -226,9 +226,8 @@ final class VectorMath {
      */
     static float expSum(float[] x, int o, float shift, float[] out, int oo, int n) {
         if (out == null) {
-            float[][] scratch = EXP_SCRATCH.get();
-            if (scratch[0].length < n) scratch[0] = new float[n];
-            out = scratch[0];
+            out = EXP_SCRATCH.get();
+            if (out.length < n) EXP_SCRATCH.set(out = new float[n]);
             oo = 0;
         }
         scaledExp(x, o, shift, 1f, out, oo, n);

@@ -38,19 +38,26 @@ final class ProfileFreeRows {
         rows.put("dotRagged", () -> sink += VectorMath.dot(x, 3, y, 5, N - 5));
         rows.put("layerNormRowRagged", () -> VectorMath.layerNormRow(x, w, b, out, 0, N - 13, 1e-5f, mean, rstd, 0));
         rows.put("layerNormBackwardRowRagged", () -> VectorMath.layerNormBackwardRow(y, x, w, 0.1f, 1.2f, out, 0, N - 5));
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        for (Map.Entry<String, Runnable> row : rows.entrySet()) {
-            double fewest = Double.MAX_VALUE;
-            for (int round = 0; round < ROUNDS; round++) {
-                long before = threads.getCurrentThreadAllocatedBytes();
-                for (int i = 0; i < CALLS; i++) row.getValue().run();
-                fewest = Math.min(fewest, (threads.getCurrentThreadAllocatedBytes() - before) / (double) CALLS);
-            }
-            System.out.println(row.getKey() + " " + fewest);
-        }
+        for (Map.Entry<String, Runnable> row : rows.entrySet())
+            System.out.println(row.getKey() + " " + fewestBytesPerCall(row.getValue()));
     }
 
-    private static float[] gaussian(Random random, int n) {
+    /**
+     * The fewest heap bytes one call allocated on this thread, averaged over a round of calls, in any round: 0 once
+     * the call's compiled form allocates nothing, whatever it allocated while the JIT was still at work.
+     */
+    static double fewestBytesPerCall(Runnable call) {
+        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
+        double fewest = Double.MAX_VALUE;
+        for (int round = 0; round < ROUNDS; round++) {
+            long before = threads.getCurrentThreadAllocatedBytes();
+            for (int i = 0; i < CALLS; i++) call.run();
+            fewest = Math.min(fewest, (threads.getCurrentThreadAllocatedBytes() - before) / (double) CALLS);
+        }
+        return fewest;
+    }
+
+    static float[] gaussian(Random random, int n) {
         float[] v = new float[n];
         for (int i = 0; i < n; i++) v[i] = (float) random.nextGaussian();
         return v;

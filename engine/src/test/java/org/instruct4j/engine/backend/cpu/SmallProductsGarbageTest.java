@@ -1,9 +1,10 @@
 package org.instruct4j.engine.backend.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.instruct4j.engine.backend.cpu.ProfileFreeRows.fewestBytesPerCall;
+import static org.instruct4j.engine.backend.cpu.ProfileFreeRows.gaussian;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.lang.management.ManagementFactory;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 
@@ -12,11 +13,9 @@ import org.junit.jupiter.api.Test;
  * Problem and a task lambda to the collector, most of a step's garbage (0.9 of 1.1 MB a demo step). Once compiled,
  * such calls allocate nothing: the shapes of the demo's attention (32 query rows, 96 keys, 32-wide heads), through
  * both GEMM paths (one column panel, and columns split into tasks), with B packed beforehand and with A
- * transposed (packed by the call).
+ * transposed (packed by the call). Measured as VectorMathProfileFreeTest measures the row primitives.
  */
 class SmallProductsGarbageTest {
-    private static final int ROUNDS = 12, CALLS = 2_000;
-
     @Test void attentionSizedProductsAllocateNothingOnceCompiled() {
         assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
         Random random = new Random(3);
@@ -32,22 +31,5 @@ class SmallProductsGarbageTest {
                 1f, out, 0))).as("P V, one column panel").isLessThan(1.0);
         assertThat(fewestBytesPerCall(() -> CpuGemmVector.multiply(true, false, keys, d, rows, 1f, scores, 0, q, 0,
                 1f, k, 0))).as("dS^T Q, A transposed and packed").isLessThan(1.0);
-    }
-
-    private static double fewestBytesPerCall(Runnable call) {
-        var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
-        double fewest = Double.MAX_VALUE;
-        for (int round = 0; round < ROUNDS; round++) {
-            long before = threads.getCurrentThreadAllocatedBytes();
-            for (int i = 0; i < CALLS; i++) call.run();
-            fewest = Math.min(fewest, (threads.getCurrentThreadAllocatedBytes() - before) / (double) CALLS);
-        }
-        return fewest;
-    }
-
-    private static float[] gaussian(Random random, int n) {
-        float[] v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float) random.nextGaussian();
-        return v;
     }
 }
