@@ -42,17 +42,18 @@ public final class CpuBackend implements Backend {
 
     @Override public void fill(Buffer buffer, float value) {
         CpuBuffer b = (CpuBuffer) buffer;
-        if (b.dtype() == DType.I32) java.util.Arrays.fill(b.i(), (int) value);
-        else java.util.Arrays.fill(b.f(), value);
+        if (b.dtype() == DType.I32) java.util.Arrays.fill(b.i(), 0, (int) b.length(), (int) value);
+        else java.util.Arrays.fill(b.f(), 0, (int) b.length(), value);
     }
 
     @Override public void upload(float[] src, Buffer dst) { System.arraycopy(src, 0, f(dst), 0, src.length); }
 
     @Override public void upload(int[] src, Buffer dst) { System.arraycopy(src, 0, i(dst), 0, src.length); }
 
-    @Override public float[] downloadFloats(Buffer src) { return f(src).clone(); }
+    // A pooled array may be longer than its buffer (CpuArrayPool's size classes): only the buffer's length is copied.
+    @Override public float[] downloadFloats(Buffer src) { return java.util.Arrays.copyOf(f(src), (int) src.length()); }
 
-    @Override public int[] downloadInts(Buffer src) { return i(src).clone(); }
+    @Override public int[] downloadInts(Buffer src) { return java.util.Arrays.copyOf(i(src), (int) src.length()); }
 
     @Override public void copyBlock(Buffer src, long srcOffset, long srcStride, Buffer dst, long dstOffset,
                                     long dstStride, long rows, long cols) {
@@ -227,7 +228,7 @@ public final class CpuBackend implements Backend {
     // ---- embedding, cross-entropy -------------------------------------------------------------------------
 
     @Override public void embedding(Buffer table, Buffer ids, Buffer out, int n, int dim) {
-        CpuLosses.embedding(f(table), i(ids), f(out), n, dim);
+        CpuLosses.embedding(f(table), i(ids), f(out), n, dim, (int) (table.length() / dim));
     }
 
     @Override public void embeddingBackward(Buffer dout, Buffer ids, Buffer dtable, int n, int dim, int vocab) {

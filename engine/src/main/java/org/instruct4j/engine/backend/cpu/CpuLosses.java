@@ -4,8 +4,7 @@ package org.instruct4j.engine.backend.cpu;
 final class CpuLosses {
     private CpuLosses() {}
 
-    static void embedding(float[] table, int[] ids, float[] out, int n, int dim) {
-        int vocab = table.length / dim;
+    static void embedding(float[] table, int[] ids, float[] out, int n, int dim, int vocab) {
         for (int i = 0; i < n; i++) {
             int id = ids[i];
             if (id < 0 || id >= vocab) throw new IndexOutOfBoundsException("token id " + id + " at position " + i + " outside the table of " + vocab + " rows");

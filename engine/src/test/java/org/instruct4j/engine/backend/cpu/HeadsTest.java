@@ -30,7 +30,7 @@ class HeadsTest {
                 for (int i = 0; i < n; i++) q[i] = i + 1;
                 for (int p = 0; p < 3; p++) {
                     CPU.splitHeads(qkv, p, out, b, t, heads, d);
-                    float[] o = CpuBackend.f(out), want = new float[part];
+                    float[] o = CPU.downloadFloats(out), want = new float[part];
                     for (int bi = 0; bi < b; bi++)
                         for (int h = 0; h < heads; h++)
                             for (int i = 0; i < t; i++)
@@ -38,7 +38,7 @@ class HeadsTest {
                                     want[((bi * heads + h) * t + i) * d + j] = q[(bi * t + i) * 3 * c + p * c + h * d + j];
                     assertThat(o).as("split part %d of %s", p, java.util.Arrays.toString(s)).isEqualTo(want);
                     DEFAULTS.splitHeads(qkv, p, viaDefault, b, t, heads, d);
-                    assertThat(CpuBackend.f(viaDefault)).isEqualTo(want);
+                    assertThat(CPU.downloadFloats(viaDefault)).isEqualTo(want);
 
                     // and back into part p of a packed tensor whose other floats must stay
                     try (Buffer packed = CPU.allocate(DType.F32, n); Buffer packedViaDefault = CPU.allocate(DType.F32, n)) {
@@ -50,9 +50,9 @@ class HeadsTest {
                         java.util.Arrays.fill(back, -7f);
                         for (int row = 0; row < b * t; row++)
                             System.arraycopy(q, row * 3 * c + p * c, back, row * 3 * c + p * c, c);
-                        assertThat(CpuBackend.f(packed)).as("merge into part %d of %s", p, java.util.Arrays.toString(s))
+                        assertThat(CPU.downloadFloats(packed)).as("merge into part %d of %s", p, java.util.Arrays.toString(s))
                                 .isEqualTo(back);
-                        assertThat(CpuBackend.f(packedViaDefault)).isEqualTo(back);
+                        assertThat(CPU.downloadFloats(packedViaDefault)).isEqualTo(back);
                     }
                 }
             }
