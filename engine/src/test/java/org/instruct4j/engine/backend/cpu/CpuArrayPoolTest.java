@@ -79,6 +79,27 @@ class CpuArrayPoolTest {
         assertThat(pool.heldBytes()).isZero();
     }
 
+    @Test void batchesOfChangingLengthReuseEachOthersArrays() {
+        // A fine-tuning step's activations, (batch, T, width) for three widths, T the batch's padded length.
+        CpuArrayPool pool = new CpuArrayPool(1 << 26);
+        java.util.Random random = new java.util.Random(1);
+        java.util.Set<float[]> made = java.util.Collections.newSetFromMap(new java.util.IdentityHashMap<>());
+        java.util.Set<Integer> lengths = new java.util.HashSet<>();
+        for (int step = 0; step < 200; step++) {
+            int t = 40 + random.nextInt(40);
+            java.util.List<float[]> held = new java.util.ArrayList<>();
+            for (int width : new int[] {96, 288, 384}) {
+                held.add(pool.floats(8 * t * width, false));
+                lengths.add(8 * t * width);
+            }
+            made.addAll(held);
+            held.forEach(pool::give);
+        }
+        assertThat(lengths.size()).as("lengths asked for: kept by exact length, each an array of its own").isGreaterThan(100);
+        // A few a width: one each time a batch is longer than the arrays free (7 here; by size class alone, 21).
+        assertThat(made.size()).as("arrays made in 200 steps").isLessThan(12);
+    }
+
     @Test void floatsAndIntsOfOneLengthAreKeptApart() {
         CpuArrayPool pool = new CpuArrayPool(1 << 20);
         int[] i = pool.ints(512, true);
