@@ -35,7 +35,7 @@ final class CpuArrayPool {
     static final int MIN_LENGTH = 256;
     /** Zeroing a reused array is a memory-bound pass: large ones are spread over the pool. */
     private static final int FILL_GRAIN = 1 << 16;
-    /** A free array serves requests down to 1 / MAX_SLACK of its size. */
+    /** A free array serves a request whose size class is at least 1 / MAX_SLACK of its length. */
     private static final int MAX_SLACK = 2;
     /** Unfilled arrays are poisoned when assertions are on, as in the tests. */
     private static final boolean POISON = CpuArrayPool.class.desiredAssertionStatus();
