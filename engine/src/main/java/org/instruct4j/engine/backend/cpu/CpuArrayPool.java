@@ -70,9 +70,8 @@ final class CpuArrayPool {
     float[] floats(int length, boolean zeroed) {
         Object a = take(true, length);
         float[] f = a == null ? new float[capacity(length)] : (float[]) a;
-        if (!zeroed && POISON) fill(f, 0, f.length, Float.NaN);
-        else if (zeroed && a != null) fill(f, 0, length, 0f);
-        if (POISON) fill(f, length, f.length, Float.NaN);
+        if (zeroed && a != null) fill(f, 0, length, 0f);
+        if (POISON) fill(f, zeroed ? length : 0, f.length, Float.NaN);
         return f;
     }
 
@@ -80,9 +79,8 @@ final class CpuArrayPool {
     int[] ints(int length, boolean zeroed) {
         Object a = take(false, length);
         int[] i = a == null ? new int[capacity(length)] : (int[]) a;
-        if (!zeroed && POISON) fill(i, 0, i.length, Integer.MIN_VALUE);
-        else if (zeroed && a != null) fill(i, 0, length, 0);
-        if (POISON) fill(i, length, i.length, Integer.MIN_VALUE);
+        if (zeroed && a != null) fill(i, 0, length, 0);
+        if (POISON) fill(i, zeroed ? length : 0, i.length, Integer.MIN_VALUE);
         return i;
     }
 

@@ -46,9 +46,15 @@ public final class CpuBackend implements Backend {
         else java.util.Arrays.fill(b.f(), 0, (int) b.length(), value);
     }
 
-    @Override public void upload(float[] src, Buffer dst) { System.arraycopy(src, 0, f(dst), 0, src.length); }
+    @Override public void upload(float[] src, Buffer dst) { System.arraycopy(src, 0, f(dst), 0, fits(src.length, dst)); }
 
-    @Override public void upload(int[] src, Buffer dst) { System.arraycopy(src, 0, i(dst), 0, src.length); }
+    @Override public void upload(int[] src, Buffer dst) { System.arraycopy(src, 0, i(dst), 0, fits(src.length, dst)); }
+
+    /** count, if a buffer of dst's length holds it: its pooled array may be longer, and would take the rest silently. */
+    private static int fits(int count, Buffer dst) {
+        if (count > dst.length()) throw new IllegalArgumentException("upload of " + count + " elements into a buffer of " + dst.length());
+        return count;
+    }
 
     // A pooled array may be longer than its buffer (CpuArrayPool's size classes): only the buffer's length is copied.
     @Override public float[] downloadFloats(Buffer src) { return java.util.Arrays.copyOf(f(src), (int) src.length()); }

@@ -100,6 +100,16 @@ class CpuArrayPoolTest {
         assertThat(made.size()).as("arrays made in 200 steps").isLessThan(12);
     }
 
+    @Test void aBufferShowsAndTakesOnlyItsOwnLengthOfALongerArray() {
+        try (org.instruct4j.engine.backend.Buffer b = CpuBackend.INSTANCE.allocate(DType.F32, 1000)) {
+            assertThat(CpuBackend.f(b)).hasSize(1024);
+            CpuBackend.INSTANCE.upload(new float[1000], b);
+            assertThat(CpuBackend.INSTANCE.downloadFloats(b)).hasSize(1000);
+            assertThatThrownBy(() -> CpuBackend.INSTANCE.upload(new float[1010], b))
+                    .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("1010 elements into a buffer of 1000");
+        }
+    }
+
     @Test void floatsAndIntsOfOneLengthAreKeptApart() {
         CpuArrayPool pool = new CpuArrayPool(1 << 20);
         int[] i = pool.ints(512, true);
