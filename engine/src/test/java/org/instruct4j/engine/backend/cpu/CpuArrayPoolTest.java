@@ -102,7 +102,7 @@ class CpuArrayPoolTest {
 
     @Test void aBufferShowsAndTakesOnlyItsOwnLengthOfALongerArray() {
         try (org.instruct4j.engine.backend.Buffer b = CpuBackend.INSTANCE.allocate(DType.F32, 1000)) {
-            assertThat(CpuBackend.f(b)).hasSize(1024);
+            assertThat(CpuBackend.f(b).length).as("its class, or a free array up to twice it").isGreaterThanOrEqualTo(1024);
             CpuBackend.INSTANCE.upload(new float[1000], b);
             assertThat(CpuBackend.INSTANCE.downloadFloats(b)).hasSize(1000);
             assertThatThrownBy(() -> CpuBackend.INSTANCE.upload(new float[1010], b))
