@@ -251,13 +251,14 @@ final class GemmPacking {
         // Row by row, every panel of a row before the next row: B is read as one stream. Panel by panel (rows of
         // nr floats a row stride apart) the copy of a weight gradient's output gradient (1536 x 384 in the demo)
         // ran 4-6 times slower on an AVX2 Zen 3 once the multiply between two calls had moved B out of cache.
-        int fullPanels = nc / nr;   // nr is whole vectors (the kernels' 2 x lanes)
+        // Each panel's row is a plain copy. As FloatVector loads and stores inside this many-pathed method it
+        // depended on C2's type profile: in a JVM whose profile of FloatVector.intoArray had seen other species
+        // (the engine's tests with fresh seeds), C2 guessed the wrong vector class and boxed every vector, 5 KB
+        // of garbage a call; arraycopy copies as fast (docs/BENCHMARKS.md, thirty-second session).
+        int fullPanels = nc / nr;
         for (int p = rowFrom; p < rowTo; p++) {
             int src = bOff + (p0 + p) * n + j0, dp = dstBase + p * nr;
-            for (int jp = 0; jp < fullPanels; jp++) {
-                int s = src + jp * nr, d = dp + jp * nr * kc;
-                for (int c = 0; c < nr; c += L) FloatVector.fromArray(S, b, s + c).intoArray(dst, d + c);
-            }
+            for (int jp = 0; jp < fullPanels; jp++) System.arraycopy(b, src + jp * nr, dst, dp + jp * nr * kc, nr);
             if (fullPanels < panels) {
                 int j = fullPanels * nr, cols = nc - j, s = src + j, d = dp + j * kc;
                 for (int c = 0; c < nr; c++) dst[d + c] = c < cols ? b[s + c] : 0f;
