@@ -15,6 +15,18 @@ public final class TokenSampler {
     public record Pick(int token, float logProb) {}
 
     /**
+     * Each thread's two rows of the vocabulary's size (scaled logits, probabilities), reused from pick to pick: made
+     * fresh, they were 4 GB of a resumed demo's garbage (JFR), more than any other allocation.
+     */
+    private static final ThreadLocal<double[][]> ROWS = ThreadLocal.withInitial(() -> new double[2][0]);
+
+    private static double[] row(int which, int vocab) {
+        double[][] rows = ROWS.get();
+        if (rows[which].length < vocab) rows[which] = new double[vocab];
+        return rows[which];
+    }
+
+    /**
      * One pick for each row of a batch x vocab block of logits, null for the rows marked done. The rows' random
      * numbers are drawn first, one per row in row order as {@link #pick} row by row would draw them, so the rows can
      * then be picked on all the host's threads with the same results: a batch of 64 rows over a vocabulary of 1,024
@@ -37,7 +49,7 @@ public final class TokenSampler {
 
     /** One row's pick, uniform the row's random number in [0, 1) (unused when greedy). */
     private static Pick pick(float[] logits, int offset, int vocab, SamplingConfig cfg, double uniform) {
-        double[] scaled = new double[vocab];
+        double[] scaled = row(0, vocab);
         double max = Double.NEGATIVE_INFINITY;
         for (int i = 0; i < vocab; i++) {
             scaled[i] = logits[offset + i] / (double) cfg.temperature();
@@ -46,20 +58,23 @@ public final class TokenSampler {
         double z = 0;
         for (int i = 0; i < vocab; i++) z += Math.exp(scaled[i] - max);
         double logZ = max + Math.log(z);
-        int token = cfg.greedy() ? argmax(scaled) : draw(scaled, logZ, cfg, uniform);
+        int token = cfg.greedy() ? argmax(scaled, vocab) : draw(scaled, vocab, logZ, cfg, uniform);
         return new Pick(token, (float) (scaled[token] - logZ));
     }
 
-    static int argmax(double[] x) {
+    /** The first index of the largest of x's first n values. */
+    static int argmax(double[] x, int n) {
         int best = 0;
-        for (int i = 1; i < x.length; i++) if (x[i] > x[best]) best = i;
+        for (int i = 1; i < n; i++) if (x[i] > x[best]) best = i;
         return best;
     }
 
-    /** Keeps the top-k tokens, then the smallest prefix of them whose mass reaches top-p, then draws. */
-    static int draw(double[] scaled, double logZ, SamplingConfig cfg, double uniform) {
-        int vocab = scaled.length;
-        double[] p = new double[vocab];
+    /**
+     * Keeps the top-k of the first vocab tokens, then the smallest prefix of them whose mass reaches top-p, then
+     * draws.
+     */
+    static int draw(double[] scaled, int vocab, double logZ, SamplingConfig cfg, double uniform) {
+        double[] p = row(1, vocab);
         for (int i = 0; i < vocab; i++) p[i] = Math.exp(scaled[i] - logZ);
         boolean truncate = (cfg.topK() > 0 && cfg.topK() < vocab) || cfg.topP() < 1;
         if (!truncate) return drawFrom(p, null, vocab, uniform);

@@ -97,4 +97,19 @@ class GeneratorTest {
         // The log-prob is of the full tempered distribution, not the truncated one.
         assertThat((double) TokenSampler.pick(logits, 0, 3, SamplingConfig.greedy(1), rng).logProb()).isCloseTo(Math.log(0.5), within(1e-5));
     }
+
+    @Test
+    void aRowSeesOnlyItsOwnVocabularyAfterALongerOne() {
+        // The sampler reuses its rows from pick to pick: what a longer vocabulary left behind must not count.
+        float[] longRow = new float[1024];
+        longRow[10] = 50f;
+        float[] shortRow = {(float) Math.log(0.5), (float) Math.log(0.3), (float) Math.log(0.2)};
+        Rng rng = new Rng(2);
+        for (SamplingConfig cfg : List.of(SamplingConfig.greedy(1), SamplingConfig.sample(1), SamplingConfig.sample(1).withTopK(2))) {
+            assertThat(TokenSampler.pick(longRow, 0, longRow.length, cfg, rng).token()).as("%s", cfg).isEqualTo(10);
+            TokenSampler.Pick pick = TokenSampler.pick(shortRow, 0, 3, cfg, rng);
+            assertThat(pick.token()).as("%s", cfg).isBetween(0, 2);
+            assertThat((double) pick.logProb()).as("%s", cfg).isCloseTo(Math.log(new double[] {0.5, 0.3, 0.2}[pick.token()]), within(1e-5));
+        }
+    }
 }
