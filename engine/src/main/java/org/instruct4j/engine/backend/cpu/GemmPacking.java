@@ -254,7 +254,7 @@ final class GemmPacking {
         // Each panel's row is a plain copy. As FloatVector loads and stores inside this many-pathed method it
         // depended on C2's type profile: in a JVM whose profile of FloatVector.intoArray had seen other species
         // (the engine's tests with fresh seeds), C2 guessed the wrong vector class and boxed every vector, 5 KB
-        // of garbage a call; arraycopy copies as fast (docs/BENCHMARKS.md, thirty-second session).
+        // of garbage a call; arraycopy copies as fast (docs/BENCHMARKS.md, "A copy C2 boxed in a long-lived JVM").
         int fullPanels = nc / nr;
         for (int p = rowFrom; p < rowTo; p++) {
             int src = bOff + (p0 + p) * n + j0, dp = dstBase + p * nr;
