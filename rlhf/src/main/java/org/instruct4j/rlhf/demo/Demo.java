@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.backend.Backends;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.text.BpeTokenizer;
@@ -83,10 +84,12 @@ public final class Demo {
 
     public DemoReport run() throws IOException {
         long t0 = System.nanoTime();
+        // The device first: a missing GPU or driver stops the run here, before any stage has worked or written.
+        String device = Backends.of(cfg.device()).describe();
         Files.createDirectories(out);
         GptConfig m = cfg.model();
         console.printf("instruct4j demo (%s): %s, model %d layers x %d dims (%d heads, context %d), output in %s%n", cfg.name(),
-                cfg.device(), m.layers(), m.dim(), m.heads(), m.contextLength(), out);
+                device, m.layers(), m.dim(), m.heads(), m.contextLength(), out);
         if (cfg.smokeTest()) console.println(DemoConfig.SMOKE_TEST_NOTE);
 
         stage("1/7 world");

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import org.instruct4j.engine.backend.cuda.CudaException;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -102,6 +103,15 @@ class OptionErrorsCliTest {
         refused(with(List.of("sft", "--model", lm, "--data", demos), "--out", aFile), "--out " + aFile + ": exists and is not a folder");
         refused(new String[] {"demo", "--quick", "--out", aFile}, "--out " + aFile + ": exists and is not a folder");
         assertThat(dir.resolve("a-file-metrics.jsonl")).doesNotExist();
+    }
+
+    @Test
+    void aDeviceThatIsNotThereStopsTheDemoBeforeItsFirstStage() {
+        // No driver, or (on a GPU machine or the emulated device) no hundredth GPU: the same refusal, before any work.
+        Path folder = dir.resolve("demo-on-a-missing-gpu");
+        assertThatThrownBy(() -> run("demo", "--quick", "--device", "cuda:99", "--out", folder.toString()))
+                .isInstanceOf(CudaException.class);
+        assertThat(folder).doesNotExist();
     }
 
     @Test
