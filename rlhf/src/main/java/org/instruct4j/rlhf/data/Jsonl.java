@@ -246,7 +246,7 @@ public final class Jsonl {
 
     private static String text(JsonNode node, String field) {
         JsonNode v = node.get(field);
-        if (v == null || v.isNull()) throw new BadLine("missing field \"" + field + "\"");
+        if (v == null || v.isNull()) throw missing(node, field);
         if (!v.isTextual()) throw new BadLine("field \"" + field + "\" must be a string, got " + kind(v));
         if (v.asText().isBlank()) throw new BadLine("field \"" + field + "\" is empty");
         return v.asText();
@@ -254,9 +254,21 @@ public final class Jsonl {
 
     private static JsonNode array(JsonNode node, String field) {
         JsonNode v = node.get(field);
-        if (v == null || v.isNull()) throw new BadLine("missing field \"" + field + "\"");
+        if (v == null || v.isNull()) throw missing(node, field);
         if (!v.isArray()) throw new BadLine("field \"" + field + "\" must be an array, got " + kind(v));
         return v;
+    }
+
+    /**
+     * A missing field, and when the line has every field of another record, which one: the usual cause is a file of
+     * the other kind (demonstrations given to `rm --data`, rankings to `sft --data`).
+     */
+    private static BadLine missing(JsonNode node, String field) {
+        String other = node.has("prompt") && node.has("completion") ? "a demonstration, {prompt, completion}"
+                : node.has("prompt") && node.has("completions") && node.has("ranking") ? "a ranking, {prompt, completions, ranking}"
+                : node.has("prompt") && node.has("chosen") && node.has("rejected") ? "a comparison, {prompt, chosen, rejected}"
+                : null;
+        return new BadLine("missing field \"" + field + "\"" + (other == null ? "" : " (the line is " + other + ")"));
     }
 
     private static String kind(JsonNode n) {
