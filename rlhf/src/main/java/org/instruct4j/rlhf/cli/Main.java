@@ -30,29 +30,36 @@ public final class Main {
             usage();
             return args.length == 0 ? 2 : 0;
         }
-        for (Command c : commands()) {
-            if (c.name().equals(args[0])) {
-                try {
-                    return c.run(Arrays.copyOfRange(args, 1, args.length));
-                } catch (UserError e) {
-                    System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
-                    return 2;
-                } catch (NonFiniteGuard.NonFiniteLossException e) {   // a diverged run: the message names the stage and what was kept
-                    System.err.println("instruct4j: " + e.getMessage());
-                    return 1;
-                } catch (CudaException e) {   // no GPU, driver or library here: what was tried is the message, not a trace
-                    System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
-                    return 1;
-                } catch (Exception e) {
-                    System.err.println("instruct4j " + c.name() + " failed: " + e);
-                    e.printStackTrace();
-                    return 1;
-                }
-            }
-        }
+        for (Command c : commands())
+            if (c.name().equals(args[0])) return run(c, Arrays.copyOfRange(args, 1, args.length));
         System.err.println("instruct4j: unknown command '" + args[0] + "'");
         usage();
         return 2;
+    }
+
+    /** Runs one command; what can go wrong is said in one line (a trace only for what nobody foresaw). */
+    static int run(Command c, String[] args) {
+        try {
+            return c.run(args);
+        } catch (UserError e) {
+            System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
+            return 2;
+        } catch (NonFiniteGuard.NonFiniteLossException e) {   // a diverged run: the message names the stage and what was kept
+            System.err.println("instruct4j: " + e.getMessage());
+            return 1;
+        } catch (CudaException e) {   // no GPU, driver or library here: what was tried is the message, not a trace
+            System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
+            return 1;
+        } catch (OutOfMemoryError e) {   // a model or batch too large for the heap: how to give it more, not a trace
+            System.err.println("instruct4j " + c.name() + ": out of memory (" + e.getMessage() + "), with a Java heap of at most "
+                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; give the JVM more (INSTRUCT4J_JAVA_OPTS=-Xmx12g "
+                    + "./instruct4j ...) or train a smaller model or batch. Checkpoints and finished stages written before are kept.");
+            return 1;
+        } catch (Exception e) {
+            System.err.println("instruct4j " + c.name() + " failed: " + e);
+            e.printStackTrace();
+            return 1;
+        }
     }
 
     private static void usage() {

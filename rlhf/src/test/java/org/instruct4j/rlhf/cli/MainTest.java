@@ -1,0 +1,51 @@
+package org.instruct4j.rlhf.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** What a user reads when a command fails: one line naming the command and what to do, with the exit code. */
+class MainTest {
+    /** A command that fails with the given throwable. */
+    private record Failing(Throwable failure) implements Command {
+        @Override public String name() { return "failing"; }
+
+        @Override public String summary() { return "fails"; }
+
+        @Override public int run(String[] args) throws Exception {
+            if (failure instanceof Exception e) throw e;
+            throw (Error) failure;
+        }
+    }
+
+    private record Outcome(int exitCode, String stderr) {}
+
+    private static Outcome run(Throwable failure) {
+        PrintStream saved = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            return new Outcome(Main.run(new Failing(failure), new String[0]), bytes.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setErr(saved);
+        }
+    }
+
+    @Test
+    void aUserErrorIsOneLineAndExitCode2() {
+        Outcome o = run(new UserError("--steps: expected a positive integer, got 0"));
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertThat(o.stderr()).isEqualTo("instruct4j failing: --steps: expected a positive integer, got 0" + System.lineSeparator());
+    }
+
+    @Test
+    void runningOutOfHeapSaysHowToGiveTheJvmMoreWithoutATrace() {
+        Outcome o = run(new OutOfMemoryError("Java heap space"));
+        assertThat(o.exitCode()).isEqualTo(1);
+        assertThat(o.stderr()).startsWith("instruct4j failing: out of memory (Java heap space), with a Java heap of at most ")
+                .contains("INSTRUCT4J_JAVA_OPTS=-Xmx").doesNotContain("\tat ").hasLineCount(1);
+    }
+}
