@@ -9,9 +9,12 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Option;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
+import org.instruct4j.engine.nn.ModelKind;
 import org.instruct4j.engine.nn.Pretrained;
+import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.engine.text.TokenizerFileException;
 
@@ -49,7 +52,13 @@ public final class InitOption {
         if (!cl.hasOption(NAME)) return new Gpt(fallback, rng, device);
         Path folder = folder(cl);
         try {
-            return Pretrained.load(folder, device, fallback.dropout());
+            PretrainedModel m = Pretrained.loadWithExtras(folder, device, fallback.dropout());
+            m.extras().values().forEach(Tensor::free);
+            // As every --model that takes a language model: a reward or value folder is refused, not read as one.
+            if (m.kind() != ModelKind.LM)
+                throw new UserError("--init " + folder + ": " + folder + " holds a " + m.kind().id()
+                        + " model (config.json: instruct4j.kind), not a language model");
+            return m.gpt();
         } catch (IOException | UncheckedIOException | IllegalArgumentException e) {
             throw new UserError("--init " + folder + ": " + e.getMessage(), e);
         }

@@ -16,6 +16,8 @@ import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.text.BpeTokenizer;
+import org.instruct4j.rlhf.rm.RewardModel;
+import org.instruct4j.rlhf.train.ModelFolder;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -44,6 +46,16 @@ class InitOptionTest {
         assertThat(model.config()).isEqualTo(saved.withDropout(FALLBACK.dropout())); // shape from the folder, dropout from the command
         assertThat(model.parameters().get("wte.weight").toFloatArray()).containsExactly(original.parameters().get("wte.weight").toFloatArray());
         assertThat(InitOption.tokenizer(cl, () -> null)).isEqualTo(tok);
+    }
+
+    @Test void aRewardModelFolderIsRefusedAsEveryLanguageModelOptionRefusesIt() throws Exception {
+        BpeTokenizer tok = BpeTokenizer.train(List.of("the cat sat on the mat", "the dog sat"), 270, List.of());
+        Gpt lm = new Gpt(new GptConfig(tok.vocabSize(), 32, 2, 2, 16, 0f, 1e-5f), new Rng(2), Device.CPU);
+        ModelFolder.saveReward(dir.resolve("rm"), RewardModel.fromLm(lm, 0, new Rng(3)), tok);
+        CommandLine cl = parse("--init", dir.resolve("rm").toString());
+        assertThatThrownBy(() -> InitOption.apply(cl, FALLBACK, new Rng(1), Device.CPU)).isInstanceOf(UserError.class)
+                .hasMessage("--init " + dir.resolve("rm") + ": " + dir.resolve("rm")
+                        + " holds a reward model (config.json: instruct4j.kind), not a language model");
     }
 
     @Test void aBadFolderIsAUserError() throws Exception {
