@@ -59,7 +59,7 @@ public final class EvalCommand implements Command {
             System.out.printf("lm_loss %.5f over %d chunks of %d tokens of %s%n", sum / chunks.size(), chunks.size(), context, f);
         }
         if (cl.hasOption("reward") && cl.hasOption("prompts")) {
-            RewardModel rm = ModelFiles.reward(cl, "reward", device).model();
+            RewardModel rm = ModelFiles.rewardReading(cl, "reward", device, lm, "model").model();
             List<int[]> prompts = new ArrayList<>();
             for (PromptRecord p : CliOptions.readJsonl(name(), cl, CliOptions.existing(cl, "prompts"), lm.tokenizer(),
                     lm.model().config().contextLength(), (f, opts) -> Jsonl.readAll(f, PromptRecord.class, opts)))

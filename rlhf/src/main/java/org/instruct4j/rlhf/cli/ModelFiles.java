@@ -28,13 +28,27 @@ final class ModelFiles {
     }
 
     /** The reward model named by --option. */
-    static ModelFolder.Reward reward(CommandLine cl, String option, Device device) {
+    private static ModelFolder.Reward reward(CommandLine cl, String option, Device device) {
         Path dir = CliOptions.existing(cl, option);
         try {
             return ModelFolder.loadReward(dir, device);
         } catch (IOException | UncheckedIOException | IllegalArgumentException | TokenizerFileException e) {
             throw new UserError("--" + option + " " + dir + ": " + e.getMessage(), e);
         }
+    }
+
+    /**
+     * The reward model named by --option, which must read the tokens of the language model named by --lmOption: the
+     * same tokenizer, or its scores would be of other words (and ids past its vocabulary would fail deep in a pass).
+     */
+    static ModelFolder.Reward rewardReading(CommandLine cl, String option, Device device, ModelFolder.Lm lm, String lmOption) {
+        ModelFolder.Reward reward = reward(cl, option, device);
+        if (!reward.tokenizer().equals(lm.tokenizer()))
+            throw new UserError("--" + option + " " + cl.getOptionValue(option) + ": its tokenizer is not that of --" + lmOption + " "
+                    + cl.getOptionValue(lmOption) + " (vocabularies of " + reward.tokenizer().vocabSize() + " and "
+                    + lm.tokenizer().vocabSize() + " tokens); a reward model scores the tokens of the model it judges, so train it "
+                    + "from the same pretrained model");
+        return reward;
     }
 
     /** The tokenizer (vocab.json, merges.txt) of the folder named by --option. */

@@ -59,7 +59,7 @@ public final class PpoCommand implements Command {
             throw new UserError("--beta and --adaptive-kl: the adaptive controller sets the KL coefficient itself (from 0.15)");
         ModelFolder.Lm sft = ModelFiles.lm(cl, "policy", device, 0f);
         ModelFolder.Lm ref = ModelFiles.lm(cl, "policy", device, 0f);
-        RewardModel rm = ModelFiles.reward(cl, "reward", device).model();
+        RewardModel rm = ModelFiles.rewardReading(cl, "reward", device, sft, "policy").model();
         PpoConfig cfg;
         try {
             cfg = PpoConfig.paper().withBatch(batch, Math.min(mini, batch), 1)

@@ -135,6 +135,25 @@ class OptionErrorsCliTest {
     }
 
     @Test
+    void aRewardModelOfAnotherTokenizerIsRefusedBeforeItScoresAnything() throws Exception {
+        String otherLm = dir.resolve("other-lm").toString(), otherRm = dir.resolve("other-rm").toString();
+        StringBuilder otherText = new StringBuilder();   // other words, so other merges
+        for (int i = 0; i < 30; i++) otherText.append("a dog ran in the park with ").append(i % 5).append(" birds.\n\n");
+        assertThat(run("pretrain", "--text", write("other.txt", otherText.toString()), "--out", otherLm, "--vocab", "280",
+                "--context", "32", "--steps", "1", "--batch", "2")).isZero();
+        assertThat(run("rm", "--model", otherLm, "--data", dir.resolve("ranks.jsonl").toString(), "--out", otherRm, "--batch", "1")).isZero();
+        String why = " tokens); a reward model scores the tokens of the model it judges, so train it from the same pretrained model";
+        String ppoOut = dir.resolve("ppo-against-another-tokenizer").toString();
+        assertThatThrownBy(() -> run("ppo", "--policy", lm, "--reward", otherRm, "--prompts", prompts, "--out", ppoOut))
+                .isInstanceOf(UserError.class).hasMessageStartingWith("--reward " + otherRm + ": its tokenizer is not that of --policy " + lm)
+                .hasMessageEndingWith(why);
+        assertThatThrownBy(() -> run("eval", "--model", lm, "--reward", otherRm, "--prompts", prompts))
+                .isInstanceOf(UserError.class).hasMessageStartingWith("--reward " + otherRm + ": its tokenizer is not that of --model " + lm)
+                .hasMessageEndingWith(why);
+        assertThat(Path.of(ppoOut)).doesNotExist();
+    }
+
+    @Test
     void anEmptyPromptsFileIsSaidToBeEmpty() throws Exception {
         String empty = write("empty.jsonl", "");
         refused(generate("--prompts", empty), empty + ": no prompts");
