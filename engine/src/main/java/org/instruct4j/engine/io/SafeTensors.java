@@ -28,19 +28,29 @@ import org.instruct4j.engine.Tensor;
  * The safetensors format: an 8-byte little-endian header length, a JSON header
  * {@code {name: {dtype, shape, data_offsets: [begin, end]}, "__metadata__": {string: string}}}, then the raw
  * little-endian bytes, offsets counted from the end of the header. Reading maps the file into memory; F32 and
- * I32 load as they are, BF16 is widened to F32 on the CPU. Writing goes through {@link AtomicFiles}.
+ * I32 load as they are, BF16 and F16 (what transformers writes for a model saved in half precision) are widened
+ * to F32 on the CPU. Writing goes through {@link AtomicFiles}.
  */
 public final class SafeTensors {
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final ValueLayout.OfFloat F32_LE = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfInt I32_LE = ValueLayout.JAVA_INT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
-    private static final ValueLayout.OfShort BF16_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfShort HALF_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     /** Headers beyond this are not a safetensors file (the reference implementation's limit). */
     private static final long MAX_HEADER = 100L << 20;
 
     private SafeTensors() {}
 
-    private record Entry(String name, DType dtype, int[] shape, long begin, long end) {}
+    /** The element types a file may hold: what it stores, not what it loads as (BF16 and F16 load as F32). */
+    private enum Stored {
+        F32(4), BF16(2), F16(2), I32(4);
+
+        final int bytes;
+
+        Stored(int bytes) { this.bytes = bytes; }
+    }
+
+    private record Entry(String name, Stored dtype, int[] shape, long begin, long end) {}
 
     // ---- reading --------------------------------------------------------------------------------------------
 
@@ -122,11 +132,12 @@ public final class SafeTensors {
         if (!node.isObject()) throw bad(file, where + "entry is not an object");
         JsonNode dt = node.get("dtype"), sh = node.get("shape"), off = node.get("data_offsets");
         if (dt == null || !dt.isTextual()) throw bad(file, where + "missing dtype");
-        DType dtype = switch (dt.asText()) {
-            case "F32" -> DType.F32;
-            case "BF16" -> DType.BF16;
-            case "I32" -> DType.I32;
-            default -> throw bad(file, where + "unknown dtype " + dt.asText() + " (supported: F32, BF16, I32)");
+        Stored dtype = switch (dt.asText()) {
+            case "F32" -> Stored.F32;
+            case "BF16" -> Stored.BF16;
+            case "F16" -> Stored.F16;
+            case "I32" -> Stored.I32;
+            default -> throw bad(file, where + "unknown dtype " + dt.asText() + " (supported: F32, BF16, F16, I32)");
         };
         if (sh == null || !sh.isArray()) throw bad(file, where + "missing shape");
         int[] shape = new int[sh.size()];
@@ -139,7 +150,7 @@ public final class SafeTensors {
         long begin = off.get(0).asLong(), end = off.get(1).asLong();
         if (begin < 0 || end < begin || end > dataSize)
             throw bad(file, where + "data_offsets [" + begin + ", " + end + "] out of range of the " + dataSize + " data bytes");
-        long expected = Tensor.numel(shape) * dtype.bytes();
+        long expected = Tensor.numel(shape) * dtype.bytes;
         if (end - begin != expected)
             throw bad(file, where + "shape " + Tensor.shapeString(shape) + " of " + dtype + " needs " + expected
                     + " bytes, data_offsets give " + (end - begin));
@@ -155,11 +166,13 @@ public final class SafeTensors {
                 MemorySegment.copy(src, F32_LE, 0, v, 0, n);
                 yield Tensor.of(v, device, e.shape);
             }
-            case BF16 -> {
+            case BF16, F16 -> {
                 short[] raw = new short[n];
-                MemorySegment.copy(src, BF16_LE, 0, raw, 0, n);
+                MemorySegment.copy(src, HALF_LE, 0, raw, 0, n);
                 float[] v = new float[n];
-                for (int i = 0; i < n; i++) v[i] = Float.intBitsToFloat((raw[i] & 0xFFFF) << 16);
+                // Both widen exactly: bf16 is a float's top half, and every half-precision value is a float.
+                if (e.dtype == Stored.BF16) for (int i = 0; i < n; i++) v[i] = Float.intBitsToFloat((raw[i] & 0xFFFF) << 16);
+                else for (int i = 0; i < n; i++) v[i] = Float.float16ToFloat(raw[i]);
                 yield Tensor.of(v, device, e.shape);
             }
             case I32 -> {

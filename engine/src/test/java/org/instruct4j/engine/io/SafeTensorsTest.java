@@ -75,6 +75,20 @@ class SafeTensorsTest {
         assertThat(Float.isNaN(Float.intBitsToFloat(SafeTensors.toBf16(Float.NaN) << 16))).isTrue();
     }
 
+    @Test void halfPrecisionReadsAsTheFloatsItHolds() throws IOException {
+        // 1, -2.5, the largest half (65504), the smallest subnormal (2^-24), infinity: each widens exactly.
+        short[] halves = {0x3C00, (short) 0xC100, 0x7BFF, 0x0001, 0x7C00};
+        String json = "{\"h\":{\"dtype\":\"F16\",\"shape\":[5],\"data_offsets\":[0,10]}}";
+        Path file = raw("f16.safetensors", json, 10);
+        ByteBuffer data = ByteBuffer.allocate(10).order(ByteOrder.LITTLE_ENDIAN);
+        for (short h : halves) data.putShort(h);
+        byte[] bytes = Files.readAllBytes(file);
+        System.arraycopy(data.array(), 0, bytes, bytes.length - 10, 10);
+        Files.write(file, bytes);
+        assertThat(SafeTensors.read(file, Device.CPU).get("h").toFloatArray())
+                .containsExactly(1f, -2.5f, 65504f, 0x1p-24f, Float.POSITIVE_INFINITY);
+    }
+
     // ---- corrupt files -----------------------------------------------------------------------------------
 
     private Path raw(String name, long headerLength, String json, int dataBytes) throws IOException {
