@@ -20,6 +20,7 @@ import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.instruct4j.engine.Bf16;
 import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
@@ -171,7 +172,7 @@ public final class SafeTensors {
                 MemorySegment.copy(src, HALF_LE, 0, raw, 0, n);
                 float[] v = new float[n];
                 // Both widen exactly: bf16 is a float's top half, and every half-precision value is a float.
-                if (e.dtype == Stored.BF16) for (int i = 0; i < n; i++) v[i] = Float.intBitsToFloat((raw[i] & 0xFFFF) << 16);
+                if (e.dtype == Stored.BF16) for (int i = 0; i < n; i++) v[i] = Bf16.toFloat(raw[i]);
                 else for (int i = 0; i < n; i++) v[i] = Float.float16ToFloat(raw[i]);
                 yield Tensor.of(v, device, e.shape);
             }
@@ -228,7 +229,7 @@ public final class SafeTensors {
         } else if (bf16) {
             float[] v = t.toFloatArray();
             ByteBuffer b = ByteBuffer.allocate(v.length * 2).order(ByteOrder.LITTLE_ENDIAN);
-            for (float x : v) b.putShort(toBf16(x));
+            for (float x : v) b.putShort(Bf16.fromFloat(x));
             out.write(b.array());
         } else {
             float[] v = t.toFloatArray();
@@ -236,14 +237,6 @@ public final class SafeTensors {
             b.asFloatBuffer().put(v);
             out.write(b.array());
         }
-    }
-
-    /** The upper 16 bits of the float, rounded to nearest even; NaN stays a (quiet) NaN. */
-    static short toBf16(float x) {
-        int bits = Float.floatToRawIntBits(x);
-        if (Float.isNaN(x)) return (short) ((bits >>> 16) | 0x0040);
-        int rounded = bits + 0x7FFF + ((bits >>> 16) & 1);
-        return (short) (rounded >>> 16);
     }
 
     private static IOException bad(Path file, String what) {

@@ -11,6 +11,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import org.instruct4j.engine.Bf16;
 import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
@@ -68,11 +69,11 @@ class SafeTensorsTest {
 
     @Test void bf16RoundsToNearestEven() {
         // 1 + 2^-8 is halfway between bf16 neighbours 1 and 1 + 2^-7: ties go to the even one, 1.
-        assertThat(SafeTensors.toBf16(1f + 0x1p-8f)).isEqualTo((short) 0x3F80);
+        assertThat(Bf16.fromFloat(1f + 0x1p-8f)).isEqualTo((short) 0x3F80);
         // 1 + 3 * 2^-8 is halfway between 1 + 2^-7 (odd) and 1 + 2^-6 (even).
-        assertThat(SafeTensors.toBf16(1f + 3 * 0x1p-8f)).isEqualTo((short) 0x3F82);
-        assertThat(SafeTensors.toBf16(1f + 0x1p-8f + 0x1p-20f)).isEqualTo((short) 0x3F81);
-        assertThat(Float.isNaN(Float.intBitsToFloat(SafeTensors.toBf16(Float.NaN) << 16))).isTrue();
+        assertThat(Bf16.fromFloat(1f + 3 * 0x1p-8f)).isEqualTo((short) 0x3F82);
+        assertThat(Bf16.fromFloat(1f + 0x1p-8f + 0x1p-20f)).isEqualTo((short) 0x3F81);
+        assertThat(Float.isNaN(Float.intBitsToFloat(Bf16.fromFloat(Float.NaN) << 16))).isTrue();
     }
 
     @Test void halfPrecisionReadsAsTheFloatsItHolds() throws IOException {

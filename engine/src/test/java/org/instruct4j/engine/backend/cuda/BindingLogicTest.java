@@ -10,6 +10,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.instruct4j.engine.Bf16;
 
 /** The parts of the native bindings that need no GPU: library search order, status mapping, bf16 rounding. */
 class BindingLogicTest {

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.util.Random;
 import java.util.function.Consumer;
+import org.instruct4j.engine.Bf16;
 import org.instruct4j.engine.DType;
 import org.instruct4j.engine.backend.Backend;
 import org.instruct4j.engine.backend.Buffer;

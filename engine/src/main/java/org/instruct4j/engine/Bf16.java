@@ -1,6 +1,9 @@
-package org.instruct4j.engine.backend.cuda;
+package org.instruct4j.engine;
 
-/** bfloat16 on the host: the top 16 bits of a float, rounded to nearest even (the same rounding as the kernels). */
+/**
+ * bfloat16 on the host: the top 16 bits of a float, rounded to nearest even (the same rounding as the CUDA kernels);
+ * the CUDA backend's uploads and downloads and safetensors files both go through it.
+ */
 public final class Bf16 {
     private Bf16() {}
 
