@@ -8,10 +8,9 @@ import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
-import org.instruct4j.engine.Scope;
-import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
+import org.instruct4j.rlhf.eval.TextLoss;
 import org.instruct4j.rlhf.generate.Generation;
 import org.instruct4j.rlhf.generate.Generator;
 import org.instruct4j.rlhf.generate.SamplingConfig;
@@ -47,16 +46,11 @@ public final class EvalCommand implements Command {
             Path f = CliOptions.existing(cl, "text");
             int modelContext = lm.model().config().contextLength(), context = CliOptions.integerAtLeast(cl, "context", modelContext, 2);
             if (context > modelContext) throw new UserError("--context " + context + ": the model reads at most " + modelContext + " tokens");
-            List<int[]> chunks = PretrainCommand.chunks(CliOptions.documents(f), lm.tokenizer(), context);
+            List<int[]> chunks = TextLoss.chunks(CliOptions.documents(f), lm.tokenizer(), context);
             if (chunks.isEmpty()) throw new UserError(f + ": no text");
-            double sum = 0;
-            try (GradMode g = GradMode.off()) {
-                for (int[] c : chunks)
-                    try (Scope s = Scope.open()) {
-                        sum += Sequences.lmLoss(lm.model(), List.of(c), new int[] {1}, lm.tokenizer().pad(), false, null).item();
-                    }
-            }
-            System.out.printf("lm_loss %.5f over %d chunks of %d tokens of %s%n", sum / chunks.size(), chunks.size(), context, f);
+            TextLoss l = TextLoss.of(lm.model(), chunks, lm.tokenizer().pad());
+            System.out.printf("lm_loss %.5f per token, over %d tokens in %d chunks of up to %d tokens of %s%n",
+                    l.loss(), l.tokens(), chunks.size(), context, f);
         }
         if (cl.hasOption("reward") && cl.hasOption("prompts")) {
             RewardModel rm = ModelFiles.rewardReading(cl, "reward", device, lm, "model").model();

@@ -12,6 +12,7 @@ import org.instruct4j.engine.Device;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
+import org.instruct4j.rlhf.eval.TextLoss;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.ppo.PpoConfig;
 import org.instruct4j.rlhf.ppo.PpoTrainer;
@@ -78,7 +79,7 @@ public final class PpoCommand implements Command {
         if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
         List<int[]> ptx = List.of();
         if (cfg.ptxCoef() > 0) {
-            ptx = PretrainCommand.chunks(CliOptions.documents(CliOptions.existing(cl, "ptx-text")), sft.tokenizer(), sft.model().config().contextLength());
+            ptx = TextLoss.chunks(CliOptions.documents(CliOptions.existing(cl, "ptx-text")), sft.tokenizer(), sft.model().config().contextLength());
         }
         Gpt policy = sft.model();
         PpoTrainer t;

@@ -1,8 +1,8 @@
 package org.instruct4j.rlhf.cli;
 
+import org.instruct4j.rlhf.eval.TextLoss;
 import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -31,6 +31,9 @@ public final class PretrainCommand implements Command {
     @Override public int run(String[] args) throws Exception {
         Options o = CliOptions.withCheckpoints(CliOptions.common());
         o.addOption(CliOptions.opt("text", "FILE", "training text, documents separated by blank lines or <|endoftext|> (required)"));
+        o.addOption(CliOptions.opt("validation", "FILE", "held-out text (documents as in --text) whose loss is measured "
+                + "before the first step, every --eval-every steps and after the last"));
+        o.addOption(CliOptions.opt("eval-every", "N", "steps between validation losses (default: a tenth of --steps)"));
         o.addOption(CliOptions.opt("out", "DIR", "output model folder (required)"));
         o.addOption(CliOptions.opt("tokenizer", "DIR", "folder with vocab.json and merges.txt (default: train one)"));
         o.addOption(CliOptions.opt("vocab", "N", "vocabulary size of a trained tokenizer (default 512)"));
@@ -45,6 +48,10 @@ public final class PretrainCommand implements Command {
         Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.outFolder(cl);
         int steps = CliOptions.integerAtLeast(cl, "steps", 1000, 1), batch = CliOptions.integerAtLeast(cl, "batch", 16, 1);
         float lr = CliOptions.positive(cl, "lr", 1e-3f);
+        Path valFile = cl.hasOption("validation") ? CliOptions.existing(cl, "validation") : null;
+        if (valFile == null && cl.hasOption("eval-every"))
+            throw new UserError("--eval-every needs --validation FILE, the text to measure the loss on");
+        int validateEvery = CliOptions.integerAtLeast(cl, "eval-every", Math.max(1, steps / 10), 1);
         if (cl.hasOption(InitOption.NAME) && (cl.hasOption("size") || cl.hasOption("context")))
             throw new UserError("--init takes the model's shape from its folder's config.json; --size and --context do not apply");
         Device device = CliOptions.device(cl);
@@ -74,24 +81,22 @@ public final class PretrainCommand implements Command {
         Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", pc));
         settings.putAll(CheckpointPlan.settingsOf("model", cfg));
         settings.put("text tokens", Integer.toString(stream.length));
-        CheckpointPlan plan = CliOptions.checkpoints(cl, out, tok, settings);
         Pretrainer trainer = new Pretrainer(model, pc);
+        if (valFile != null) {
+            List<int[]> heldOut = TextLoss.chunks(CliOptions.documents(valFile), tok, seqLen);
+            if (heldOut.isEmpty()) throw new UserError(valFile + ": no text to validate on");
+            trainer.validating(validateEvery, m -> TextLoss.of(m, heldOut, tok.pad()).loss());
+            settings.put("validation", heldOut.size() + " chunks of " + seqLen + " tokens, every " + validateEvery + " steps");
+        }
+        CheckpointPlan plan = CliOptions.checkpoints(cl, out, tok, settings);
         TrainState resumed = CliOptions.resume(name(), cl, plan, trainer::resume);
         try (MetricsLog log = CliOptions.metrics(out, resumed)) {
             trainer.train(stream, log, plan);
             ModelFolder.saveLm(out, model, tok);
             CliOptions.charts(name(), log, out, "loss");
         }
-        System.out.println("pretrain: wrote " + out);
+        if (Double.isNaN(trainer.validationLoss())) System.out.println("pretrain: wrote " + out);
+        else System.out.printf("pretrain: validation loss %.4f -> %s%n", trainer.validationLoss(), out);
         return 0;
-    }
-
-    /** The documents as one token stream (end-of-text after each), cut into context-length pieces. */
-    static List<int[]> chunks(List<String> docs, BpeTokenizer tok, int context) {
-        int[] stream = Pretrainer.tokenStream(tok, docs);
-        List<int[]> out = new ArrayList<>();
-        for (int at = 0; at + 2 <= stream.length; at += context)
-            out.add(java.util.Arrays.copyOfRange(stream, at, Math.min(stream.length, at + context)));
-        return out;
     }
 }

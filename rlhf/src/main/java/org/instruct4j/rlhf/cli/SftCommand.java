@@ -55,9 +55,12 @@ public final class SftCommand implements Command {
         try (MetricsLog log = CliOptions.metrics(out, resumed)) {
             SftTrainer.Result r = t.train(train, val, null, log, plan, Long.MAX_VALUE);
             ModelFolder.saveLm(out, t.model(), lm.tokenizer());
-            CliOptions.charts(name(), log, out, "loss", "val_loss");
-            System.out.printf("sft: best epoch %d, final train loss %.4f -> %s%n", r.bestEpoch() + 1,
-                    r.trainLosses().get(r.trainLosses().size() - 1), out);
+            CliOptions.charts(name(), log, out, "loss");
+            if (val.isEmpty())
+                System.out.printf("sft: no validation demonstrations (--validation): the last epoch's weights -> %s%n", out);
+            else
+                System.out.printf("sft: validation loss %.4f at epoch %d of %d, the best, whose weights are kept -> %s%n",
+                        r.validationLosses().get(r.bestEpoch()), r.bestEpoch() + 1, epochs, out);
         }
         return 0;
     }

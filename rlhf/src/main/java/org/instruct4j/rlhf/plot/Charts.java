@@ -175,13 +175,24 @@ public final class Charts {
         write(chart, png);
     }
 
-    /** One chart per named metric of a trainer's log that has values, as dir/PREFIX-METRIC.png (the CLI's curves). */
+    /**
+     * One chart per metric of a trainer's log, named prefix-metric.png, with the metric's validation companion
+     * (val_loss beside loss) on the same axes where the log has one; a metric the log lacks draws nothing.
+     *
+     * @throws IOException when a file cannot be written
+     */
     public static void metrics(MetricsLog log, Path dir, String prefix, String... metrics) throws IOException {
         for (String m : metrics) {
-            double[][] s = log.series(m);
-            if (s[0].length == 0) continue;
+            double[][] training = log.series(m), validation = log.series("val_" + m);
+            if (training[0].length + validation[0].length == 0) continue;
+            List<Curve> curves = new ArrayList<>();
+            if (validation[0].length == 0) curves.add(Curve.of(m, training));
+            else {
+                if (training[0].length > 0) curves.add(Curve.of("training batches", training));
+                curves.add(Curve.of("validation", validation));
+            }
             curves(dir.resolve(prefix + "-" + m.replace('_', '-') + ".png"), prefix + ": " + m.replace('_', ' '), "step",
-                    axisTitle(m), List.of(Curve.of(m, s)));
+                    axisTitle(m), curves);
         }
     }
 

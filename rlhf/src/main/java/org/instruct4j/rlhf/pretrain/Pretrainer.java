@@ -3,6 +3,7 @@ package org.instruct4j.rlhf.pretrain;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.ToDoubleFunction;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
@@ -29,6 +30,9 @@ public final class Pretrainer {
     private long step;
     private final List<Double> losses = new ArrayList<>();
     private boolean progress = true;
+    private ToDoubleFunction<Gpt> heldOutLoss;
+    private int validateEvery;
+    private double validationLoss = Double.NaN;
 
     public Pretrainer(Gpt model, PretrainConfig cfg) {
         if (cfg.seqLen() > model.config().contextLength())
@@ -42,6 +46,21 @@ public final class Pretrainer {
     }
 
     public Pretrainer quiet() { progress = false; return this; }
+
+    /**
+     * Measures heldOutLoss (the loss on a text kept out of training) before the first step, every `every` steps and
+     * after the last, and logs it as val_loss. It reads the model without changing it or any random stream, so the
+     * training is the same bits with or without it.
+     */
+    public Pretrainer validating(int every, ToDoubleFunction<Gpt> heldOutLoss) {
+        if (every < 1) throw new IllegalArgumentException("pretrain: validation every " + every + " steps");
+        this.validateEvery = every;
+        this.heldOutLoss = heldOutLoss;
+        return this;
+    }
+
+    /** The last held-out loss measured; NaN before the first, or without {@link #validating}. */
+    public double validationLoss() { return validationLoss; }
 
     /** Documents as one token stream, end-of-text after each: what the pretraining windows are cut from. */
     public static int[] tokenStream(org.instruct4j.engine.text.BpeTokenizer tok, List<String> documents) {
@@ -73,6 +92,7 @@ public final class Pretrainer {
         int t = cfg.seqLen(), b = cfg.batch();
         if (corpus.length < t + 2) throw new IllegalArgumentException("pretrain: the corpus has " + corpus.length + " tokens, fewer than one window of " + (t + 1));
         ProgressBar bar = progress ? new ProgressBar("pretrain", cfg.steps()) : null;
+        if (step == 0) validate(log);
         for (; step < cfg.steps(); ) {
             int[] x = new int[b * t], y = new int[b * t];
             for (int r = 0; r < b; r++) {
@@ -93,11 +113,18 @@ public final class Pretrainer {
             losses.add(loss);
             if (log != null) log.log(step, Map.of("loss", loss, "lr", (double) lr));
             step++;
-            if (bar != null) bar.update(step, Map.of("loss", loss));
+            if (step % Math.max(1, validateEvery) == 0 || step == cfg.steps()) validate(log);
+            if (bar != null) bar.update(step, Double.isNaN(validationLoss) ? Map.of("loss", loss) : Map.of("loss", loss, "val_loss", validationLoss));
             if (plan.due(step)) save(plan, log);
         }
         if (bar != null) bar.finish();
         return List.copyOf(losses);
+    }
+
+    private void validate(MetricsLog log) {
+        if (heldOutLoss == null) return;
+        validationLoss = heldOutLoss.applyAsDouble(model);
+        if (log != null) log.log(step, Map.of("val_loss", validationLoss));
     }
 
     /** Steps done. */

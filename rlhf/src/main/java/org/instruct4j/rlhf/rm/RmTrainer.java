@@ -54,6 +54,8 @@ public final class RmTrainer {
      */
     public Result train(List<RmExample> train, List<RmExample> validation, MetricsLog log, CheckpointPlan plan) {
         if (train.isEmpty()) throw new IllegalArgumentException("RM: no training rankings");
+        boolean hasValidation = validation != null && !validation.isEmpty();
+        double valAcc = Double.NaN;
         int perEpoch = (train.size() + cfg.batchPrompts() - 1) / cfg.batchPrompts();
         int total = perEpoch * cfg.epochs();
         LrSchedule schedule = LrSchedule.cosine(cfg.lr(), total, 0.1f);
@@ -79,11 +81,14 @@ public final class RmTrainer {
             step++;
             if (log != null) log.log(step, m);
             if (bar != null) bar.update(step, Map.of("loss", r.loss(), "acc", r.accuracy()));
+            if (step % perEpoch == 0 && hasValidation) {   // each epoch's end
+                valAcc = model.accuracy(validation, cfg.maxLen());
+                if (log != null) log.log(step, Map.of("val_accuracy", valAcc));
+            }
             if (plan.due(step)) save(plan, log);
         }
         double trainAcc = model.accuracy(train.subList(0, Math.min(train.size(), 64)), cfg.maxLen());
-        double valAcc = validation == null || validation.isEmpty() ? Double.NaN : model.accuracy(validation, cfg.maxLen());
-        if (log != null) log.log(step, Map.of("val_accuracy", valAcc));
+        if (hasValidation && Double.isNaN(valAcc)) valAcc = model.accuracy(validation, cfg.maxLen());   // resumed after the end
         return new Result(List.copyOf(losses), trainAcc, valAcc);
     }
 

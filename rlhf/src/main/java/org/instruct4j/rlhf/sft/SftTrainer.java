@@ -104,7 +104,7 @@ public final class SftTrainer {
                 double score = scorer != null ? scorer.applyAsDouble(model) : -val;
                 valLosses.add(val);
                 scores.add(score);
-                if (log != null) log.log(step, Map.of("val_loss", val, "score", score));
+                if (log != null && !Double.isNaN(score)) log.log(step, Double.isNaN(val) ? Map.of("score", score) : Map.of("val_loss", val, "score", score));
                 if (Double.isNaN(score) || score > bestScore) {
                     bestScore = score;
                     bestEpoch = epoch;

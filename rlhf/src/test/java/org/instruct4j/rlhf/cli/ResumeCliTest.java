@@ -66,7 +66,9 @@ class ResumeCliTest {
 
     @Test
     void pretrain() throws Exception {
-        killAndResume("pretrain", 4, "pretrain", "--text", corpus, "--vocab", "280", "--context", "32", "--steps", "24", "--batch", "4");
+        // with a held-out loss every 5 steps: its lines in the metrics file survive the kill as the training's do
+        killAndResume("pretrain", 4, "pretrain", "--text", corpus, "--vocab", "280", "--context", "32", "--steps", "24", "--batch", "4",
+                "--validation", corpus, "--eval-every", "5");
     }
 
     @Test
@@ -77,7 +79,7 @@ class ResumeCliTest {
 
     @Test
     void rm() throws Exception {
-        killAndResume("rm", 3, "rm", "--model", sft, "--data", ranks, "--epochs", "3", "--batch", "1", "--lr", "1e-4");
+        killAndResume("rm", 3, "rm", "--model", sft, "--data", ranks, "--validation", ranks, "--epochs", "3", "--batch", "1", "--lr", "1e-4");
     }
 
     @Test
