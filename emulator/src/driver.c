@@ -14,7 +14,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "emu_runtime.h"
@@ -38,7 +37,6 @@ enum {
 
 struct CUctx_st { int device; };
 struct CUstream_st { int id; };
-struct CUevent_st { double millis; int recorded; };
 struct CUfunc_st {
     char name[256];
     const emu_kernel *kernel;
@@ -202,7 +200,7 @@ EXPORT CUresult cuCtxSetCurrent(CUcontext context) {
     return CUDA_SUCCESS;
 }
 
-/* ---- streams and events: work is done when its call returns ---------------------------------------------- */
+/* ---- streams: work is done when its call returns ---------------------------------------------- */
 
 static struct CUstream_st streams[64];
 static int stream_count;
@@ -228,38 +226,6 @@ static CUresult check_stream(CUstream stream) {
 EXPORT CUresult cuStreamSynchronize(CUstream stream) {
     CUresult r = ready();
     return r ? r : check_stream(stream);
-}
-
-EXPORT CUresult cuEventCreate(CUevent *event, unsigned int flags) {
-    CUresult r = ready();
-    if (r) return r;
-    (void) flags;
-    *event = calloc(1, sizeof(struct CUevent_st));
-    return *event ? CUDA_SUCCESS : CUDA_ERROR_OUT_OF_MEMORY;
-}
-
-EXPORT CUresult cuEventRecord(CUevent event, CUstream stream) {
-    CUresult r = ready();
-    if (r || (r = check_stream(stream))) return r;
-    struct timespec t;
-    clock_gettime(CLOCK_MONOTONIC, &t);
-    event->millis = t.tv_sec * 1e3 + t.tv_nsec / 1e6;
-    event->recorded = 1;
-    return CUDA_SUCCESS;
-}
-
-EXPORT CUresult cuEventSynchronize(CUevent event) {
-    CUresult r = ready();
-    if (r) return r;
-    return event->recorded ? CUDA_SUCCESS : fail(CUDA_ERROR_INVALID_HANDLE, "event was never recorded");
-}
-
-EXPORT CUresult cuEventElapsedTime(float *millis, CUevent start, CUevent end) {
-    CUresult r = ready();
-    if (r) return r;
-    if (!start->recorded || !end->recorded) return fail(CUDA_ERROR_INVALID_HANDLE, "event was never recorded");
-    *millis = (float) (end->millis - start->millis);
-    return CUDA_SUCCESS;
 }
 
 /* ---- memory ---------------------------------------------------------------------------------------------- */
@@ -319,14 +285,6 @@ EXPORT CUresult cuMemFree(CUdeviceptr pointer) {
     munmap(a->region, a->region_size);  /* a later use of the pointer faults */
     free(a);
     emu_unlock();
-    return CUDA_SUCCESS;
-}
-
-EXPORT CUresult cuMemGetInfo(size_t *free_bytes, size_t *total_bytes) {
-    CUresult r = ready();
-    if (r) return r;
-    *free_bytes = EMULATED_MEMORY - allocated;
-    *total_bytes = EMULATED_MEMORY;
     return CUDA_SUCCESS;
 }
 

@@ -90,8 +90,6 @@ public final class AdamW {
     /** Number of steps taken (the bias correction's t). */
     public int stepCount() { return step; }
 
-    public float learningRate() { return lr; }
-
     /**
      * The moments as "&lt;param&gt;.m" and "&lt;param&gt;.v", a BF16 parameter's master weight as "&lt;param&gt;.master"
      * (live tensors), and "step" as an I32 (1) tensor.

@@ -74,8 +74,6 @@ public final class MetricsLog implements AutoCloseable {
     /** The length of the file so far, in bytes (0 in memory). */
     public long bytes() { return bytes; }
 
-    public static MetricsLog inMemory() { return new MetricsLog(null); }
-
     /**
      * Logs one row. The metrics are written in their map's order when it has one (a LinkedHashMap), else sorted by
      * name: Map.of's order changes from one JVM to the next, and a resumed run must write the same lines.

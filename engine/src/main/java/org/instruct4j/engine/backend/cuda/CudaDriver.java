@@ -14,7 +14,7 @@ import java.lang.invoke.MethodHandle;
 import java.util.List;
 
 /**
- * The CUDA driver API (libcuda.so.1) through java.lang.foreign: devices, the primary context, streams, events,
+ * The CUDA driver API (libcuda.so.1) through java.lang.foreign: devices, the primary context, streams,
  * memory, modules and kernel launches. Every call's CUresult is checked and turned into a CudaException with
  * cuGetErrorName / cuGetErrorString. Device pointers are plain longs; handles are MemorySegments.
  */
@@ -32,8 +32,7 @@ public final class CudaDriver {
     private final NativeLibraries.Loaded lib;
     private final MethodHandle cuInit, cuDriverGetVersion, cuDeviceGetCount, cuDeviceGet, cuDeviceGetName,
             cuDeviceGetAttribute, cuDeviceTotalMem, cuDevicePrimaryCtxRetain, cuCtxSetCurrent, cuStreamCreate,
-            cuStreamSynchronize, cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime, cuMemAlloc,
-            cuMemFree, cuMemGetInfo, cuMemcpyHtoD, cuMemcpyDtoH, cuMemcpyDtoDAsync, cuMemsetD8Async,
+            cuStreamSynchronize, cuMemAlloc, cuMemFree, cuMemcpyHtoD, cuMemcpyDtoH, cuMemcpyDtoDAsync, cuMemsetD8Async,
             cuModuleLoadData, cuModuleGetFunction, cuFuncGetAttribute, cuFuncSetAttribute, cuLaunchKernel, cuGetErrorName,
             cuGetErrorString;
 
@@ -50,14 +49,8 @@ public final class CudaDriver {
         cuCtxSetCurrent = require(lib, "cuCtxSetCurrent", status(PTR));
         cuStreamCreate = require(lib, "cuStreamCreate", status(PTR, INT));
         cuStreamSynchronize = require(lib, "cuStreamSynchronize", status(PTR));
-        cuEventCreate = require(lib, "cuEventCreate", status(PTR, INT));
-        cuEventRecord = require(lib, "cuEventRecord", status(PTR, PTR));
-        cuEventSynchronize = require(lib, "cuEventSynchronize", status(PTR));
-        MethodHandle elapsed = Native.find(lib, "cuEventElapsedTime_v2", status(PTR, PTR, PTR));
-        cuEventElapsedTime = elapsed != null ? elapsed : require(lib, "cuEventElapsedTime", status(PTR, PTR, PTR));
         cuMemAlloc = require(lib, "cuMemAlloc_v2", status(PTR, LONG));
         cuMemFree = require(lib, "cuMemFree_v2", status(LONG));
-        cuMemGetInfo = require(lib, "cuMemGetInfo_v2", status(PTR, PTR));
         cuMemcpyHtoD = require(lib, "cuMemcpyHtoD_v2", status(LONG, PTR, LONG));
         cuMemcpyDtoH = require(lib, "cuMemcpyDtoH_v2", status(PTR, LONG, LONG));
         cuMemcpyDtoDAsync = require(lib, "cuMemcpyDtoDAsync_v2", status(LONG, LONG, LONG, PTR));
@@ -154,41 +147,18 @@ public final class CudaDriver {
 
     public long totalMemory(int device) { return longOut("cuDeviceTotalMem_v2", cuDeviceTotalMem, device); }
 
-    /** Free and total bytes of the current context's device. */
-    public long[] memoryInfo() {
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment free = arena.allocate(LONG), total = arena.allocate(LONG);
-            check("cuMemGetInfo_v2", callStatus(cuMemGetInfo, free, total));
-            return new long[] {free.get(LONG, 0), total.get(LONG, 0)};
-        }
-    }
-
     public MemorySegment retainPrimaryContext(int device) {
         return handleOut("cuDevicePrimaryCtxRetain", cuDevicePrimaryCtxRetain, device);
     }
 
     public void setCurrent(MemorySegment context) { check("cuCtxSetCurrent", callStatus(cuCtxSetCurrent, context)); }
 
-    // ---- streams and events ---------------------------------------------------------------------------------
+    // ---- streams --------------------------------------------------------------------------------------------
 
     /** A stream that synchronises with the legacy default stream (flags 0), so blocking copies stay ordered. */
     public MemorySegment createStream() { return handleOut("cuStreamCreate", cuStreamCreate, 0); }
 
     public void synchronize(MemorySegment stream) { check("cuStreamSynchronize", callStatus(cuStreamSynchronize, stream)); }
-
-    public MemorySegment createEvent() { return handleOut("cuEventCreate", cuEventCreate, 0); }
-
-    public void record(MemorySegment event, MemorySegment stream) { check("cuEventRecord", callStatus(cuEventRecord, event, stream)); }
-
-    /** Milliseconds between two recorded events (waits for the second). */
-    public float elapsedMillis(MemorySegment start, MemorySegment end) {
-        check("cuEventSynchronize", callStatus(cuEventSynchronize, end));
-        try (Arena arena = Arena.ofConfined()) {
-            MemorySegment ms = arena.allocate(Native.FLOAT);
-            check("cuEventElapsedTime", callStatus(cuEventElapsedTime, ms, start, end));
-            return ms.get(Native.FLOAT, 0);
-        }
-    }
 
     // ---- memory ---------------------------------------------------------------------------------------------
 

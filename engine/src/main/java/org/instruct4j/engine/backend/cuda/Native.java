@@ -1,6 +1,5 @@
 package org.instruct4j.engine.backend.cuda;
 
-import java.lang.foreign.Arena;
 import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.Linker;
 import java.lang.foreign.MemorySegment;
@@ -48,6 +47,4 @@ final class Native {
         if (charPointer == null || charPointer.equals(MemorySegment.NULL)) return null;
         return charPointer.reinterpret(Long.MAX_VALUE).getString(0);
     }
-
-    static MemorySegment cString(Arena arena, String s) { return arena.allocateFrom(s); }
 }
