@@ -181,7 +181,7 @@ public final class Pretrained {
      * Whether a model of vocab rows embeds every id of the tokenizer, but for a trailing {@value BpeTokenizer#PAD}
      * (GPT-2's files load with one appended, id 50257, past the model's 50257 rows; padding is masked, never embedded).
      */
-    private static boolean embeds(BpeTokenizer tokenizer, int vocab) {
+    public static boolean embeds(BpeTokenizer tokenizer, int vocab) {
         int n = tokenizer.vocabSize();
         return n <= vocab || (n == vocab + 1 && tokenizer.pad() == vocab);
     }

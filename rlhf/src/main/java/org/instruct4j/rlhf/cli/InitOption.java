@@ -64,14 +64,20 @@ public final class InitOption {
         }
     }
 
+    /** Whether --init was given with a folder that holds its tokenizer (vocab.json and merges.txt). */
+    public static boolean bringsTokenizer(CommandLine cl) {
+        if (!cl.hasOption(NAME)) return false;
+        Path folder = folder(cl);
+        return Files.isRegularFile(folder.resolve("vocab.json")) && Files.isRegularFile(folder.resolve("merges.txt"));
+    }
+
     /**
      * With --init and a folder that has vocab.json and merges.txt, the folder's tokenizer (it must go with the
      * folder's model); otherwise fallback's.
      */
     public static BpeTokenizer tokenizer(CommandLine cl, Supplier<BpeTokenizer> fallback) {
-        if (!cl.hasOption(NAME)) return fallback.get();
+        if (!bringsTokenizer(cl)) return fallback.get();
         Path folder = folder(cl);
-        if (!Files.isRegularFile(folder.resolve("vocab.json")) || !Files.isRegularFile(folder.resolve("merges.txt"))) return fallback.get();
         try {
             return Pretrained.tokenizer(folder);
         } catch (IOException | UncheckedIOException | TokenizerFileException e) {

@@ -12,6 +12,7 @@ import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
+import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
@@ -48,19 +49,16 @@ public final class PretrainCommand implements Command {
         Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.outFolder(cl);
         int steps = CliOptions.integerAtLeast(cl, "steps", 1000, 1), batch = CliOptions.integerAtLeast(cl, "batch", 16, 1);
         float lr = CliOptions.positive(cl, "lr", 1e-3f);
+        refuseConflicts(cl);
         Path valFile = cl.hasOption("validation") ? CliOptions.existing(cl, "validation") : null;
-        if (valFile == null && cl.hasOption("eval-every"))
-            throw new UserError("--eval-every needs --validation FILE, the text to measure the loss on");
         int validateEvery = CliOptions.integerAtLeast(cl, "eval-every", Math.max(1, steps / 10), 1);
-        if (cl.hasOption(InitOption.NAME) && (cl.hasOption("size") || cl.hasOption("context")))
-            throw new UserError("--init takes the model's shape from its folder's config.json; --size and --context do not apply");
         Device device = CliOptions.device(cl);
         List<String> docs = CliOptions.documents(textFile);
         // The 256 byte tokens, end-of-text and padding, and at least one merge.
         int vocab = CliOptions.integerAtLeast(cl, "vocab", 512, 256 + 2 + 1);
         BpeTokenizer tok = InitOption.tokenizer(cl, () -> cl.hasOption("tokenizer") ? ModelFiles.tokenizer(cl, "tokenizer")
                 : BpeTokenizer.train(docs, vocab, List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD)));
-        if (cl.hasOption("vocab") && !cl.hasOption("tokenizer") && !cl.hasOption(InitOption.NAME) && tok.vocabSize() < vocab)
+        if (cl.hasOption("vocab") && tok.vocabSize() < vocab)   // trained here: refuseConflicts allows --vocab only then
             System.err.printf("instruct4j pretrain: the text has pairs to merge for %d tokens, fewer than --vocab %d%n",
                     tok.vocabSize(), vocab);
         GptConfig cfg;
@@ -75,6 +73,9 @@ public final class PretrainCommand implements Command {
         int[] stream = Pretrainer.tokenStream(tok, docs);
         Gpt model = InitOption.apply(cl, cfg, new Rng(seed), device);
         cfg = model.config();
+        if (!Pretrained.embeds(tok, cfg.vocabSize()))
+            throw new UserError("--tokenizer " + cl.getOptionValue("tokenizer") + " has " + tok.vocabSize() + " tokens but the --init "
+                    + "model embeds only " + cfg.vocabSize() + ": they do not belong together");
         int seqLen = Math.min(cfg.contextLength(), stream.length - 2);
         if (seqLen < 2) throw new UserError(textFile + ": too little text to train on (" + stream.length + " tokens)");
         PretrainConfig pc = PretrainConfig.defaults(steps, batch, seqLen).withLr(lr).withWarmup(Math.max(1, Math.min(100, steps / 10))).withSeed(seed + 1);
@@ -98,5 +99,24 @@ public final class PretrainCommand implements Command {
         if (Double.isNaN(trainer.validationLoss())) System.out.println("pretrain: wrote " + out);
         else System.out.printf("pretrain: validation loss %.4f -> %s%n", trainer.validationLoss(), out);
         return 0;
+    }
+
+    /** Options that cannot go together, refused before anything is read or trained. */
+    private static void refuseConflicts(CommandLine cl) {
+        if (cl.hasOption("eval-every") && !cl.hasOption("validation"))
+            throw new UserError("--eval-every needs --validation FILE, the text to measure the loss on");
+        if (cl.hasOption("tokenizer") && cl.hasOption("vocab"))
+            throw new UserError("--vocab sizes a tokenizer trained on --text; with --tokenizer DIR it does not apply");
+        if (cl.hasOption(InitOption.NAME)) {
+            String init = "--init " + cl.getOptionValue(InitOption.NAME);
+            if (cl.hasOption("size") || cl.hasOption("context"))
+                throw new UserError("--init takes the model's shape from its folder's config.json; --size and --context do not apply");
+            if (InitOption.bringsTokenizer(cl) && (cl.hasOption("tokenizer") || cl.hasOption("vocab")))
+                throw new UserError(init + " brings its own tokenizer (vocab.json and merges.txt); --tokenizer and --vocab do not apply");
+            // A tokenizer trained afresh would give the model's embedding rows to other pieces of text.
+            if (!InitOption.bringsTokenizer(cl) && !cl.hasOption("tokenizer"))
+                throw new UserError(init + ": the folder has no tokenizer (vocab.json and merges.txt); give the one its model "
+                        + "was trained with as --tokenizer DIR");
+        }
     }
 }

@@ -123,6 +123,33 @@ class OptionErrorsCliTest {
                 "--greedy takes the most likely token: --temperature, --top-k and --top-p do not apply");
         refused(with(List.of("pretrain", "--text", text, "--out", out()), "--init", lm, "--size", "gpt2"),
                 "--init takes the model's shape from its folder's config.json; --size and --context do not apply");
+        refused(with(List.of("pretrain", "--text", text, "--out", out()), "--init", lm, "--vocab", "300"),
+                "--init " + lm + " brings its own tokenizer (vocab.json and merges.txt); --tokenizer and --vocab do not apply");
+        refused(with(List.of("pretrain", "--text", text, "--out", out()), "--init", lm, "--tokenizer", lm),
+                "--init " + lm + " brings its own tokenizer (vocab.json and merges.txt); --tokenizer and --vocab do not apply");
+        refused(with(List.of("pretrain", "--text", text, "--out", out()), "--tokenizer", lm, "--vocab", "300"),
+                "--vocab sizes a tokenizer trained on --text; with --tokenizer DIR it does not apply");
+        refused(with(List.of("pretrain", "--text", text, "--out", out()), "--eval-every", "5"),
+                "--eval-every needs --validation FILE, the text to measure the loss on");
+    }
+
+    @Test
+    void aPretrainedModelWithoutItsTokenizerNeedsTheOneItWasTrainedWith() throws Exception {
+        // A Hugging Face folder of weights alone: training a tokenizer for it would give its embedding rows to other text.
+        Path weightsOnly = Files.createDirectories(dir.resolve("weights-only"));
+        for (String f : List.of("config.json", "model.safetensors")) Files.copy(Path.of(lm, f), weightsOnly.resolve(f));
+        refused(with(List.of("pretrain", "--text", text, "--out", out()), "--init", weightsOnly.toString()),
+                "--init " + weightsOnly + ": the folder has no tokenizer (vocab.json and merges.txt); give the one its model "
+                        + "was trained with as --tokenizer DIR");
+        // A tokenizer with more tokens than the model embeds stops the run before its first step, not inside it (the
+        // corpus has pairs to merge for 283 tokens of the 300 asked).
+        String bigger = dir.resolve("bigger-tokenizer").toString();
+        assertThat(run("pretrain", "--text", text, "--out", bigger, "--vocab", "300", "--context", "32", "--steps", "1", "--batch", "2")).isZero();
+        refused(with(List.of("pretrain", "--text", text, "--out", out()), "--init", weightsOnly.toString(), "--tokenizer", bigger),
+                "--tokenizer " + bigger + " has 283 tokens but the --init model embeds only 280: they do not belong together");
+        assertThat(run("pretrain", "--text", text, "--out", dir.resolve("re-pretrained").toString(), "--init", weightsOnly.toString(),
+                "--tokenizer", lm, "--steps", "1", "--batch", "2")).isZero();
+        assertThat(dir.resolve("out")).doesNotExist();
     }
 
     @Test
