@@ -4,6 +4,7 @@ import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Device;
@@ -15,6 +16,7 @@ import org.instruct4j.rlhf.generate.Generation;
 import org.instruct4j.rlhf.generate.Generator;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.rm.RewardModel;
+import org.instruct4j.rlhf.train.ProgressBar;
 import org.instruct4j.rlhf.train.Sequences;
 
 /**
@@ -35,12 +37,13 @@ public final class EvalCommand implements Command {
         o.addOption(CliOptions.opt("context", "N", "tokens per chunk of --text (default: the model's context; the demo's models "
                 + "were pretrained on 96)"));
         o.addOption(CliOptions.opt("max-new", "N", "maximum response tokens (default 64)"));
+        o.addOption(CliOptions.opt("batch", "N", "prompts answered together (default " + GenerateCommand.DEFAULT_BATCH + "; memory grows with it)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
         Device device = CliOptions.device(cl);
         if (!cl.hasOption("text") && !(cl.hasOption("reward") && cl.hasOption("prompts")))
             throw new UserError("give --text FILE, or --reward DIR with --prompts FILE");
-        int maxNew = CliOptions.integerAtLeast(cl, "max-new", 64, 1);
+        int maxNew = CliOptions.integerAtLeast(cl, "max-new", 64, 1), batch = CliOptions.integerAtLeast(cl, "batch", GenerateCommand.DEFAULT_BATCH, 1);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", device, 0f);
         if (cl.hasOption("text")) {
             Path f = CliOptions.existing(cl, "text");
@@ -59,14 +62,20 @@ public final class EvalCommand implements Command {
                     lm.model().config().contextLength(), (f, opts) -> Jsonl.readAll(f, PromptRecord.class, opts)))
                 prompts.add(lm.tokenizer().encode(p.prompt()));
             if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
-            List<Generation> gens = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
-                    .readableBy(lm.tokenizer().vocabSize()).generate(prompts, SamplingConfig.sample(maxNew), new Rng(CliOptions.seed(cl)));
-            List<int[]> seqs = new ArrayList<>();
-            for (int i = 0; i < gens.size(); i++) seqs.add(Sequences.fit(prompts.get(i), gens.get(i).tokens(), rm.trunk().config().contextLength()));
-            float[] r = rm.scoreNoGrad(seqs, 16);
-            double mean = 0;
-            for (float x : r) mean += x / r.length;
-            System.out.printf("mean_reward %.5f over %d prompts%n", mean, r.length);
+            Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
+                    .readableBy(lm.tokenizer().vocabSize());
+            Rng rng = new Rng(CliOptions.seed(cl));
+            ProgressBar bar = new ProgressBar("eval", prompts.size());
+            double sum = 0;
+            for (int from = 0; from < prompts.size(); from += batch) {   // a batch at a time: the KV cache of all would not fit
+                List<int[]> part = prompts.subList(from, Math.min(prompts.size(), from + batch));
+                List<Generation> gens = generator.generate(part, SamplingConfig.sample(maxNew), rng);
+                List<int[]> seqs = new ArrayList<>();
+                for (int i = 0; i < gens.size(); i++) seqs.add(Sequences.fit(part.get(i), gens.get(i).tokens(), rm.trunk().config().contextLength()));
+                for (float r : rm.scoreNoGrad(seqs, 16)) sum += r;
+                bar.update(from + part.size(), Map.of("mean_reward", sum / (from + part.size())));
+            }
+            System.out.printf("mean_reward %.5f over %d prompts%n", sum / prompts.size(), prompts.size());
         }
         return 0;
     }

@@ -32,6 +32,9 @@ public final class GenerateCommand implements Command {
             (two lines), for example --prompt "Instruction: Reverse the order of these words: red green blue\\nResponse:",
             which --instruction "Reverse the order of these words: red green blue" writes for you.""";
 
+    /** Prompts sampled together: a model's KV cache for all of a large --prompts file at once would not fit. */
+    static final int DEFAULT_BATCH = 64;
+
     @Override public String name() { return "generate"; }
 
     @Override public String summary() { return "sample responses from a model"; }
@@ -51,6 +54,8 @@ public final class GenerateCommand implements Command {
         o.addOption(CliOptions.opt("top-k", "K", "keep the K most likely tokens (default 0: all)"));
         o.addOption(CliOptions.opt("top-p", "P", "nucleus sampling mass (default 1)"));
         o.addOption(CliOptions.opt("greedy", null, "take the most likely token"));
+        o.addOption(CliOptions.opt("batch", "N", "prompts answered together, each batch printed as it is done (default "
+                + DEFAULT_BATCH + "; memory grows with it)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args, "\n" + PROMPT_FORMAT, Set.of("instruction", "prompt"));
         if (cl == null) return 0;
         boolean interactive = cl.hasOption("interactive");
@@ -60,7 +65,7 @@ public final class GenerateCommand implements Command {
         Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
                 .readableBy(lm.tokenizer().vocabSize());
         Rng rng = new Rng(CliOptions.seed(cl));
-        Answers answers = new Answers(lm, generator, cfg, rng);
+        Answers answers = new Answers(lm, generator, cfg, rng, CliOptions.integerAtLeast(cl, "batch", DEFAULT_BATCH, 1));
         if (!texts.isEmpty()) answers.answer(texts);
         if (interactive) {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
@@ -90,17 +95,20 @@ public final class GenerateCommand implements Command {
         private final Generator generator;
         private final SamplingConfig cfg;
         private final Rng rng;
+        private final int batch;
         private boolean capSaid;
 
-        Answers(ModelFolder.Lm lm, Generator generator, SamplingConfig cfg, Rng rng) {
+        Answers(ModelFolder.Lm lm, Generator generator, SamplingConfig cfg, Rng rng, int batch) {
             this.lm = lm;
             this.generator = generator;
             this.cfg = cfg;
             this.rng = rng;
+            this.batch = batch;
         }
 
         /**
-         * Samples a response to each prompt and prints the prompt with it, then a --- line. A response stops where the
+         * Samples a response to each prompt and prints the prompt with it, then a --- line, a batch at a time (one random
+         * stream through the batches, so a seed gives the same answers for the same --batch). A response stops where the
          * model's context ends: --max-new is cut to the room the longest prompt leaves (said once), and only a prompt
          * that fills the context alone loses its first tokens (said for each).
          */
@@ -125,14 +133,16 @@ public final class GenerateCommand implements Command {
                 if (prompts.get(i).length > context - 1)
                     System.err.printf("instruct4j generate: prompt %d is %d tokens, more than the model's context of %d leaves "
                             + "for an answer; the model reads its last %d%n", i + 1, prompts.get(i).length, context, context - 1);
-            List<Generation> gens = generator.generate(prompts, used, rng);
-            for (int i = 0; i < gens.size(); i++) {
-                int[] ids = gens.get(i).tokens();
-                int n = gens.get(i).endedWithEot() ? ids.length - 1 : ids.length;
-                System.out.println(texts.get(i) + lm.tokenizer().decode(ids, 0, n));
-                System.out.println("---");
+            for (int from = 0; from < prompts.size(); from += batch) {
+                List<Generation> gens = generator.generate(prompts.subList(from, Math.min(prompts.size(), from + batch)), used, rng);
+                for (int i = 0; i < gens.size(); i++) {
+                    int[] ids = gens.get(i).tokens();
+                    int n = gens.get(i).endedWithEot() ? ids.length - 1 : ids.length;
+                    System.out.println(texts.get(from + i) + lm.tokenizer().decode(ids, 0, n));
+                    System.out.println("---");
+                }
+                System.out.flush();
             }
-            System.out.flush();
         }
     }
 
