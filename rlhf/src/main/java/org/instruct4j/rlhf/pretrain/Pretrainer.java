@@ -92,7 +92,7 @@ public final class Pretrainer {
         int t = cfg.seqLen(), b = cfg.batch();
         if (corpus.length < t + 2) throw new IllegalArgumentException("pretrain: the corpus has " + corpus.length + " tokens, fewer than one window of " + (t + 1));
         ProgressBar bar = progress ? new ProgressBar("pretrain", cfg.steps()) : null;
-        if (step == 0) validate(log);
+        if (heldOutLoss != null && step == 0) validate(log);
         for (; step < cfg.steps(); ) {
             int[] x = new int[b * t], y = new int[b * t];
             for (int r = 0; r < b; r++) {
@@ -113,7 +113,7 @@ public final class Pretrainer {
             losses.add(loss);
             if (log != null) log.log(step, Map.of("loss", loss, "lr", (double) lr));
             step++;
-            if (step % Math.max(1, validateEvery) == 0 || step == cfg.steps()) validate(log);
+            if (heldOutLoss != null && (step % validateEvery == 0 || step == cfg.steps())) validate(log);
             if (bar != null) bar.update(step, Double.isNaN(validationLoss) ? Map.of("loss", loss) : Map.of("loss", loss, "val_loss", validationLoss));
             if (plan.due(step)) save(plan, log);
         }
@@ -122,7 +122,6 @@ public final class Pretrainer {
     }
 
     private void validate(MetricsLog log) {
-        if (heldOutLoss == null) return;
         validationLoss = heldOutLoss.applyAsDouble(model);
         if (log != null) log.log(step, Map.of("val_loss", validationLoss));
     }
