@@ -261,14 +261,16 @@ public final class Jsonl {
 
     /**
      * A missing field, and when the line has every field of another record, which one: the usual cause is a file of
-     * the other kind (demonstrations given to `rm --data`, rankings to `sft --data`).
+     * the other kind (demonstrations given to `rm --data`, rankings to `sft --data`); otherwise the fields the line
+     * has, where a misspelt name shows.
      */
     private static BadLine missing(JsonNode node, String field) {
-        String other = node.has("prompt") && node.has("completion") ? "a demonstration, {prompt, completion}"
-                : node.has("prompt") && node.has("completions") && node.has("ranking") ? "a ranking, {prompt, completions, ranking}"
-                : node.has("prompt") && node.has("chosen") && node.has("rejected") ? "a comparison, {prompt, chosen, rejected}"
-                : null;
-        return new BadLine("missing field \"" + field + "\"" + (other == null ? "" : " (the line is " + other + ")"));
+        String other = node.has("prompt") && node.has("completion") ? "the line is a demonstration, {prompt, completion}"
+                : node.has("prompt") && node.has("completions") && node.has("ranking") ? "the line is a ranking, {prompt, completions, ranking}"
+                : node.has("prompt") && node.has("chosen") && node.has("rejected") ? "the line is a comparison, {prompt, chosen, rejected}"
+                : node.isEmpty() ? "the line is an empty object"
+                : "the line has " + String.join(", ", node.properties().stream().map(e -> "\"" + e.getKey() + "\"").toList());
+        return new BadLine("missing field \"" + field + "\" (" + other + ")");
     }
 
     private static String kind(JsonNode n) {

@@ -91,11 +91,13 @@ class JsonlTest {
     @CsvSource(delimiter = '|', value = {
         "invalid json        | Demonstration | {\"prompt\": \"p\", | invalid JSON",
         "not an object       | Demonstration | [1, 2] | line is not a JSON object",
-        "missing prompt      | Demonstration | {\"completion\":\"c\"} | missing field \"prompt\"",
+        "missing prompt      | Demonstration | {\"completion\":\"c\"} | missing field \"prompt\" (the line has \"completion\")",
+        "a misspelt field    | PromptRecord  | {\"promt\":\"p\",\"expect\":\"x\"} | missing field \"prompt\" (the line has \"promt\", \"expect\")",
+        "an empty object     | Demonstration | {} | missing field \"prompt\" (the line is an empty object)",
         "empty prompt        | PromptRecord  | {\"prompt\":\"  \"} | field \"prompt\" is empty",
         "empty completion    | Demonstration | {\"prompt\":\"p\",\"completion\":\"\"} | field \"completion\" is empty",
         "wrong type          | Demonstration | {\"prompt\":3,\"completion\":\"c\"} | field \"prompt\" must be a string, got a number",
-        "missing rejected    | Pairwise      | {\"prompt\":\"p\",\"chosen\":\"c\"} | missing field \"rejected\"",
+        "missing rejected    | Pairwise      | {\"prompt\":\"p\",\"chosen\":\"c\"} | missing field \"rejected\" (the line has \"prompt\", \"chosen\")",
         "a demonstration     | Ranking       | {\"prompt\":\"p\",\"completion\":\"c\"} | missing field \"completions\" (the line is a demonstration, {prompt, completion})",
         "a ranking           | Demonstration | {\"prompt\":\"p\",\"completions\":[\"a\",\"b\"],\"ranking\":[1,0]} | missing field \"completion\" (the line is a ranking, {prompt, completions, ranking})",
         "a comparison        | Demonstration | {\"prompt\":\"p\",\"chosen\":\"a\",\"rejected\":\"b\"} | missing field \"completion\" (the line is a comparison, {prompt, chosen, rejected})",
@@ -152,7 +154,7 @@ class JsonlTest {
         assertThat(r.skipped()).isEqualTo(3);
         assertThat(r.problems()).hasSize(3);
         assertThat(r.problems().get(0)).startsWith(f + ":2: invalid JSON");
-        assertThat(r.problems().get(1)).isEqualTo(f + ":3: missing field \"completion\"");
+        assertThat(r.problems().get(1)).isEqualTo(f + ":3: missing field \"completion\" (the line has \"prompt\")");
         assertThat(r.problems().get(2)).isEqualTo(f + ":6: field \"prompt\" is empty");
     }
 
