@@ -51,7 +51,8 @@ public final class EvalCommand implements Command {
             if (context > modelContext) throw new UserError("--context " + context + ": the model reads at most " + modelContext + " tokens");
             List<int[]> chunks = TextLoss.chunks(CliOptions.documents(f), lm.tokenizer(), context);
             if (chunks.isEmpty()) throw new UserError(f + ": no text");
-            TextLoss l = TextLoss.of(lm.model(), chunks, lm.tokenizer().pad());
+            ProgressBar bar = new ProgressBar("eval --text", chunks.size());
+            TextLoss l = TextLoss.of(lm.model(), chunks, lm.tokenizer().pad(), done -> bar.update(done, null));
             System.out.printf("lm_loss %.5f per token, over %d tokens in %d chunks of up to %d tokens of %s%n",
                     l.loss(), l.tokens(), chunks.size(), context, f);
         }

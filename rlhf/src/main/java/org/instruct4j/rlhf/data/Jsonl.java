@@ -265,12 +265,12 @@ public final class Jsonl {
      * has, where a misspelt name shows.
      */
     private static BadLine missing(JsonNode node, String field) {
-        String other = node.has("prompt") && node.has("completion") ? "the line is a demonstration, {prompt, completion}"
+        String what = node.has("prompt") && node.has("completion") ? "the line is a demonstration, {prompt, completion}"
                 : node.has("prompt") && node.has("completions") && node.has("ranking") ? "the line is a ranking, {prompt, completions, ranking}"
                 : node.has("prompt") && node.has("chosen") && node.has("rejected") ? "the line is a comparison, {prompt, chosen, rejected}"
                 : node.isEmpty() ? "the line is an empty object"
                 : "the line has " + String.join(", ", node.properties().stream().map(e -> "\"" + e.getKey() + "\"").toList());
-        return new BadLine("missing field \"" + field + "\" (" + other + ")");
+        return new BadLine("missing field \"" + field + "\" (" + what + ")");
     }
 
     private static String kind(JsonNode n) {

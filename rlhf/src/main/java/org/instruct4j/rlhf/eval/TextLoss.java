@@ -3,6 +3,7 @@ package org.instruct4j.rlhf.eval;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.nn.Gpt;
@@ -29,7 +30,10 @@ public record TextLoss(double loss, long tokens) {
     }
 
     /** The loss over every chunk's predicted tokens (all but its first), each token weighing the same. */
-    public static TextLoss of(Gpt model, List<int[]> chunks, int pad) {
+    public static TextLoss of(Gpt model, List<int[]> chunks, int pad) { return of(model, chunks, pad, done -> {}); }
+
+    /** As {@link #of(Gpt, List, int)}, telling chunksDone how many chunks are read after each forward pass. */
+    public static TextLoss of(Gpt model, List<int[]> chunks, int pad, IntConsumer chunksDone) {
         if (chunks.isEmpty()) throw new IllegalArgumentException("no text to score");
         double sum = 0;
         long tokens = 0;
@@ -44,6 +48,7 @@ public record TextLoss(double loss, long tokens) {
                     sum += Sequences.lmLoss(model, part, lossFrom, pad).item() * predicted;   // lmLoss is the pass's mean
                 }
                 tokens += predicted;
+                chunksDone.accept(from + part.size());
             }
         }
         return new TextLoss(sum / tokens, tokens);
