@@ -91,6 +91,7 @@ public final class Demo {
         console.printf("instruct4j demo (%s): %s, model %d layers x %d dims (%d heads, context %d), output in %s%n", cfg.name(),
                 device, m.layers(), m.dim(), m.heads(), m.contextLength(), out);
         if (cfg.smokeTest()) console.println(DemoConfig.SMOKE_TEST_NOTE);
+        stages.warnOfEarlierModels();
 
         stage("1/7 world");
         World.Datasets data = World.generate(cfg.world());

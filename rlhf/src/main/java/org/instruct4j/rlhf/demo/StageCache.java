@@ -52,6 +52,19 @@ final class StageCache {
         this.console = console;
     }
 
+    /**
+     * Without --resume, a line when the folder holds an earlier run's models: a run started again by mistake
+     * replaces each of them as its stage ends, and --resume would have kept those made with the same settings.
+     */
+    void warnOfEarlierModels() throws IOException {
+        if (resume || !Files.isDirectory(models)) return;
+        try (var entries = Files.list(models)) {
+            if (entries.findAny().isEmpty()) return;
+        }
+        console.println("  " + models + " holds an earlier run's models: each is replaced when its stage ends "
+                + "(--resume reuses those made with the same settings)");
+    }
+
     /** A stage about to train: where and how often it saves checkpoints, and its metrics log. */
     record Run(CheckpointPlan plan, MetricsLog log) {}
 

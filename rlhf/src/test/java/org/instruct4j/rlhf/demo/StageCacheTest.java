@@ -57,6 +57,17 @@ class StageCacheTest {
     }
 
     @Test
+    void aRunWithoutResumeSaysWhenItWillReplaceAnEarlierRunsModels() throws Exception {
+        cache(false).warnOfEarlierModels();
+        assertThat(said.toString(StandardCharsets.UTF_8)).as("an empty folder").isEmpty();
+        ModelFolder.saveLm(models.resolve("gpt"), TinyWorld.model(5), null);
+        cache(true).warnOfEarlierModels();
+        assertThat(said.toString(StandardCharsets.UTF_8)).as("with --resume").isEmpty();
+        cache(false).warnOfEarlierModels();
+        assertThat(said.toString(StandardCharsets.UTF_8)).contains("holds an earlier run's models: each is replaced when its stage ends");
+    }
+
+    @Test
     void aStageCutShortContinuesFromItsCheckpointAndEndsAsAnUninterruptedOne() throws Exception {
         Rng rng = new Rng(4);
         int[] corpus = new int[200];
