@@ -12,7 +12,6 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
 import org.instruct4j.rlhf.eval.TextLoss;
-import org.instruct4j.rlhf.generate.Generation;
 import org.instruct4j.rlhf.generate.Generator;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.rm.RewardModel;
@@ -67,16 +66,15 @@ public final class EvalCommand implements Command {
                     .readableBy(lm.tokenizer().vocabSize());
             Rng rng = new Rng(CliOptions.seed(cl));
             ProgressBar bar = new ProgressBar("eval", prompts.size());
-            double sum = 0;
-            for (int from = 0; from < prompts.size(); from += batch) {   // a batch at a time: the KV cache of all would not fit
-                List<int[]> part = prompts.subList(from, Math.min(prompts.size(), from + batch));
-                List<Generation> gens = generator.generate(part, SamplingConfig.sample(maxNew), rng);
+            double[] sum = {0};
+            generator.generateInBatches(prompts, batch, SamplingConfig.sample(maxNew), rng, (first, gens) -> {
                 List<int[]> seqs = new ArrayList<>();
-                for (int i = 0; i < gens.size(); i++) seqs.add(Sequences.fit(part.get(i), gens.get(i).tokens(), rm.trunk().config().contextLength()));
-                for (float r : rm.scoreNoGrad(seqs, 16)) sum += r;
-                bar.update(from + part.size(), Map.of("mean_reward", sum / (from + part.size())));
-            }
-            System.out.printf("mean_reward %.5f over %d prompts%n", sum / prompts.size(), prompts.size());
+                for (int i = 0; i < gens.size(); i++)
+                    seqs.add(Sequences.fit(prompts.get(first + i), gens.get(i).tokens(), rm.trunk().config().contextLength()));
+                for (float r : rm.scoreNoGrad(seqs, 16)) sum[0] += r;
+                bar.update(first + gens.size(), Map.of("mean_reward", sum[0] / (first + gens.size())));
+            });
+            System.out.printf("mean_reward %.5f over %d prompts%n", sum[0] / prompts.size(), prompts.size());
         }
         return 0;
     }

@@ -14,7 +14,6 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
-import org.instruct4j.rlhf.generate.Generation;
 import org.instruct4j.rlhf.generate.Generator;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.train.ModelFolder;
@@ -133,16 +132,15 @@ public final class GenerateCommand implements Command {
                 if (prompts.get(i).length > context - 1)
                     System.err.printf("instruct4j generate: prompt %d is %d tokens, more than the model's context of %d leaves "
                             + "for an answer; the model reads its last %d%n", i + 1, prompts.get(i).length, context, context - 1);
-            for (int from = 0; from < prompts.size(); from += batch) {
-                List<Generation> gens = generator.generate(prompts.subList(from, Math.min(prompts.size(), from + batch)), used, rng);
+            generator.generateInBatches(prompts, batch, used, rng, (first, gens) -> {
                 for (int i = 0; i < gens.size(); i++) {
                     int[] ids = gens.get(i).tokens();
                     int n = gens.get(i).endedWithEot() ? ids.length - 1 : ids.length;
-                    System.out.println(texts.get(from + i) + lm.tokenizer().decode(ids, 0, n));
+                    System.out.println(texts.get(first + i) + lm.tokenizer().decode(ids, 0, n));
                     System.out.println("---");
                 }
                 System.out.flush();
-            }
+            });
         }
     }
 

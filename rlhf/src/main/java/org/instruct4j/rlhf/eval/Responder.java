@@ -24,12 +24,10 @@ public final class Responder {
     }
 
     public List<String> respond(List<String> prompts, Rng rng) {
+        List<int[]> ids = new ArrayList<>(prompts.size());
+        for (String p : prompts) ids.add(tokenizer.encode(p));
         List<String> out = new ArrayList<>(prompts.size());
-        for (int from = 0; from < prompts.size(); from += batch) {
-            List<int[]> ids = new ArrayList<>();
-            for (String p : prompts.subList(from, Math.min(prompts.size(), from + batch))) ids.add(tokenizer.encode(p));
-            for (Generation g : generator.generate(ids, sampling, rng)) out.add(text(g));
-        }
+        generator.generateInBatches(ids, batch, sampling, rng, (first, gens) -> gens.forEach(g -> out.add(text(g))));
         return out;
     }
 

@@ -49,6 +49,19 @@ public final class Generator {
     private int maxNew(SamplingConfig cfg) { return Math.min(cfg.maxNewTokens(), model.config().contextLength() - 1); }
 
     /**
+     * Samples one response per prompt, `batch` prompts at a time (the KV cache of a whole large file at once would
+     * not fit), one random stream through the batches; each batch's responses go to done, with the index of its
+     * first prompt, as soon as they are sampled.
+     */
+    public void generateInBatches(List<int[]> prompts, int batch, SamplingConfig cfg, Rng rng, BatchDone done) {
+        for (int from = 0; from < prompts.size(); from += batch)
+            done.accept(from, generate(prompts.subList(from, Math.min(prompts.size(), from + batch)), cfg, rng));
+    }
+
+    /** What {@link #generateInBatches} hands each batch to. */
+    public interface BatchDone { void accept(int firstPrompt, List<Generation> generations); }
+
+    /**
      * Samples one response per prompt. Prompts longer than the context leaves room for are cut from the left
      * (the end of a prompt matters most).
      */
