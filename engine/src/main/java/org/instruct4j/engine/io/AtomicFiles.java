@@ -16,7 +16,8 @@ import java.util.Set;
 
 /**
  * Writes a file so that readers see the old one or the complete new one, never half of it: the body writes
- * a temporary file in the same folder, which is flushed to disk and then renamed over the target.
+ * a temporary file in the same folder, which is flushed to disk and then renamed over the target. A failure (a
+ * full disk) deletes the temporary file and says which target it was writing.
  *
  * <p>What the project writes is readable like any other file: files get mode 0644 and folders 0755 (Java makes
  * temporary files 0600 and temporary folders 0700, which would leave reports and models private to the writer).
@@ -47,6 +48,8 @@ public final class AtomicFiles {
                 Files.move(tmp, abs, StandardCopyOption.REPLACE_EXISTING);
             }
             done = true;
+        } catch (IOException e) {
+            throw new IOException("could not write " + abs + " (" + IoErrors.describe(e) + ")", e);
         } finally {
             if (!done) Files.deleteIfExists(tmp);
         }

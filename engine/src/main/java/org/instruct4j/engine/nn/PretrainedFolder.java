@@ -15,6 +15,7 @@ import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.instruct4j.engine.io.AtomicFiles;
 import org.instruct4j.engine.io.IoConsumer;
+import org.instruct4j.engine.io.IoErrors;
 
 /**
  * Replaces a model folder as a whole, so a crash never leaves a half-written one and never loses what was there.
@@ -58,9 +59,18 @@ final class PretrainedFolder {
                 deleteTree(old);
             }
             sync(parent);
+        } catch (IOException e) {
+            if (placed) throw e;   // the new folder is in place; only the old one's clean-up failed
+            throw new IOException("could not save " + target + " (" + IoErrors.describe(rootOf(e)) + ")", e);
         } finally {
             if (!placed) deleteTree(fresh);
         }
+    }
+
+    /** The innermost cause: its words say what went wrong, without the temporary file's name. */
+    private static Throwable rootOf(Throwable e) {
+        while (e.getCause() != null) e = e.getCause();
+        return e;
     }
 
     /** A sentence for a "no such folder" error when a crash in {@link #replace} left the content beside it. */

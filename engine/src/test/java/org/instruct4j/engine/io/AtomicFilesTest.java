@@ -18,8 +18,8 @@ class AtomicFilesTest {
         assertThat(Files.readAllBytes(target)).containsExactly(1, 2, 3);
         assertThatThrownBy(() -> AtomicFiles.write(target, out -> {
             out.write(new byte[] {9, 9});
-            throw new IOException("disk full");
-        })).hasMessageContaining("disk full");
+            throw new IOException("No space left on device");
+        })).hasMessage("could not write " + target.toAbsolutePath() + " (No space left on device)");
         assertThat(Files.readAllBytes(target)).containsExactly(1, 2, 3);
         try (var files = Files.list(dir)) {
             assertThat(files).containsExactly(target);

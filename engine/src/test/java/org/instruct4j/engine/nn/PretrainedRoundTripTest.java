@@ -149,7 +149,7 @@ class PretrainedRoundTripTest {
         assertThat(Pretrained.kind(folder)).isEqualTo(ModelKind.LM);
     }
 
-    /** A failure while writing (a crash, a full disk) leaves the old folder exactly as it was. */
+    /** A failure while writing (a crash, a full disk) leaves the old folder exactly as it was, and says which folder. */
     @Test void aFailedSaveLeavesTheOldFolder() throws IOException {
         Path folder = dir.resolve("model");
         Gpt first = PretrainedTestFolders.randomModel(12);
@@ -158,8 +158,8 @@ class PretrainedRoundTripTest {
 
         assertThatThrownBy(() -> PretrainedFolder.replace(folder, java.util.Set.of(), fresh -> {
             Files.writeString(fresh.resolve("model.safetensors"), "half a file");
-            throw new IOException("disk full");
-        })).hasMessage("disk full");
+            throw new IOException("No space left on device");
+        })).hasMessage("could not save " + folder.toAbsolutePath().normalize() + " (No space left on device)");
 
         assertThat(Files.readAllBytes(folder.resolve("model.safetensors"))).isEqualTo(before);
         try (Stream<Path> siblings = Files.list(dir)) {

@@ -1,8 +1,11 @@
 package org.instruct4j.rlhf.cli;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.Arrays;
 import java.util.List;
 import org.instruct4j.engine.backend.cuda.CudaException;
+import org.instruct4j.engine.io.IoErrors;
 import org.instruct4j.rlhf.train.NonFiniteGuard;
 
 /** `instruct4j <command> [options]`: routes to one {@link Command}; each has its own --help. */
@@ -54,6 +57,10 @@ public final class Main {
             System.err.println("instruct4j " + c.name() + ": out of memory (" + e.getMessage() + "), with a Java heap of at most "
                     + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; give the JVM more (INSTRUCT4J_JAVA_OPTS=-Xmx12g "
                     + "./instruct4j ...) or train a smaller model or batch. Checkpoints and finished stages written before are kept.");
+            return 1;
+        } catch (IOException | UncheckedIOException e) {   // a full disk, a folder not writable: the file and the reason
+            System.err.println("instruct4j " + c.name() + ": " + IoErrors.describe(e)
+                    + ". Checkpoints and finished stages written before are kept.");
             return 1;
         } catch (Exception e) {
             System.err.println("instruct4j " + c.name() + " failed: " + e);

@@ -22,6 +22,7 @@ import java.util.Map;
  */
 public final class MetricsLog implements AutoCloseable {
     private static final ObjectMapper JSON = new ObjectMapper();
+    private final Path path;
     private final BufferedWriter writer;
     private final List<Map<String, Double>> rows = new ArrayList<>();
     private long bytes;
@@ -30,6 +31,7 @@ public final class MetricsLog implements AutoCloseable {
     public MetricsLog(Path path) { this(path, false); }
 
     private MetricsLog(Path path, boolean truncate) {
+        this.path = path;
         try {
             if (path == null) writer = null;
             else {
@@ -99,7 +101,7 @@ public final class MetricsLog implements AutoCloseable {
             writer.flush();
             bytes += line.getBytes(StandardCharsets.UTF_8).length;
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot write metrics: " + e.getMessage(), e);
+            throw new UncheckedIOException("cannot write metrics file " + path + ": " + e.getMessage(), e);
         }
     }
 
@@ -122,7 +124,7 @@ public final class MetricsLog implements AutoCloseable {
         try {
             writer.close();
         } catch (IOException e) {
-            throw new UncheckedIOException(e);
+            throw new UncheckedIOException("cannot close metrics file " + path + ": " + e.getMessage(), e);
         }
     }
 }

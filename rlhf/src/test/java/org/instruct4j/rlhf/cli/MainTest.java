@@ -48,4 +48,13 @@ class MainTest {
         assertThat(o.stderr()).startsWith("instruct4j failing: out of memory (Java heap space), with a Java heap of at most ")
                 .contains("INSTRUCT4J_JAVA_OPTS=-Xmx").doesNotContain("\tat ").hasLineCount(1);
     }
+
+    @Test
+    void aFullDiskIsOneLineNamingTheFileWithoutATrace() {
+        Outcome o = run(new java.io.UncheckedIOException("cannot write metrics file runs/x-metrics.jsonl",
+                new java.io.IOException("No space left on device")));
+        assertThat(o.exitCode()).isEqualTo(1);
+        assertThat(o.stderr()).isEqualTo("instruct4j failing: cannot write metrics file runs/x-metrics.jsonl: No space left on device. "
+                + "Checkpoints and finished stages written before are kept." + System.lineSeparator());
+    }
 }

@@ -1,0 +1,49 @@
+package org.instruct4j.engine.io;
+
+import java.io.UncheckedIOException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.NoSuchFileException;
+import java.util.ArrayList;
+import java.util.List;
+
+/** Turns a failed read or write into the one line a user reads: each cause's own words, outermost first. */
+public final class IoErrors {
+    private IoErrors() {}
+
+    /**
+     * The messages of the failure and its causes joined by ": ", outermost first, up to the first that says what
+     * the innermost cause says ("cannot write metrics file runs/x.jsonl: No space left on device"); a file-system
+     * error without a reason says which kind it is ("runs/x: permission denied"), where Java's message is the path.
+     */
+    public static String describe(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null) root = root.getCause();
+        String rootWords = ownWords(root);
+        List<String> parts = new ArrayList<>();
+        for (Throwable t = failure; t != null; t = t.getCause()) {
+            String words = ownWords(t);
+            if (words == null || parts.stream().anyMatch(p -> p.contains(words))) continue;
+            parts.add(words);
+            if (words.contains(rootWords)) break;
+        }
+        return String.join(": ", parts);
+    }
+
+    /** The part of the failure's message that is its own (not its cause's toString, which wrappers copy). */
+    private static String ownWords(Throwable t) {
+        String message = t.getMessage();
+        if (t instanceof UncheckedIOException && t.getCause() != null && t.getCause().toString().equals(message)) return null;
+        if (t instanceof FileSystemException fs && fs.getReason() == null) return fs.getFile() + ": " + kind(fs);
+        if (message == null || message.isBlank()) return t.getCause() == null ? t.getClass().getSimpleName() : null;
+        return message;
+    }
+
+    private static String kind(FileSystemException e) {
+        if (e instanceof AccessDeniedException) return "permission denied";
+        if (e instanceof NoSuchFileException) return "no such file or folder";
+        if (e instanceof FileAlreadyExistsException) return "already exists";
+        return e.getClass().getSimpleName();
+    }
+}
