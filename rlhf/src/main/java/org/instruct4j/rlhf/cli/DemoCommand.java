@@ -51,7 +51,10 @@ public final class DemoCommand implements Command {
         Path out = CliOptions.outFolder(Path.of(cl.getOptionValue("out", "runs/demo")));
         long saveEvery = parseLong(cl.getOptionValue("save-every", "0"), "--save-every");
         if (saveEvery < 0 || saveEvery > Integer.MAX_VALUE) throw new UserError("--save-every takes a number of steps >= 0, got " + saveEvery);
-        new Demo(cfg, out, System.out, cl.hasOption("resume"), (int) saveEvery).run();
+        Demo demo = new Demo(cfg, out, System.out, cl.hasOption("resume"), (int) saveEvery);
+        try (StopNotice stopped = StopNotice.forDemo(demo, out, (int) saveEvery)) {
+            demo.run();
+        }
         System.out.println("\nreport: " + out.resolve("report.md"));
         System.out.println("ask the PPO-ptx model yourself: ./instruct4j generate --model " + out.resolve("models").resolve("ppo-ptx")
                 + " --interactive");

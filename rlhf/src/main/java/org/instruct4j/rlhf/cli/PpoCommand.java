@@ -95,7 +95,7 @@ public final class PpoCommand implements Command {
         settings.put("ptx sequences", Integer.toString(ptx.size()));
         CheckpointPlan plan = CliOptions.checkpoints(cl, out, sft.tokenizer(), settings);
         TrainState resumed = CliOptions.resume(name(), cl, plan, t::resume);
-        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+        try (MetricsLog log = CliOptions.metrics(out, resumed); StopNotice stopped = StopNotice.forTraining(name(), plan)) {
             t.train(prompts, ptx, iterations, log, plan);
             ModelFolder.saveLm(out, t.evaluationPolicy(), sft.tokenizer());
             CliOptions.charts(name(), log, out, "reward", "kl", "entropy",

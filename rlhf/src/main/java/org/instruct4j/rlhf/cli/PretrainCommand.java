@@ -91,7 +91,7 @@ public final class PretrainCommand implements Command {
         }
         CheckpointPlan plan = CliOptions.checkpoints(cl, out, tok, settings);
         TrainState resumed = CliOptions.resume(name(), cl, plan, trainer::resume);
-        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+        try (MetricsLog log = CliOptions.metrics(out, resumed); StopNotice stopped = StopNotice.forTraining(name(), plan)) {
             trainer.train(stream, log, plan);
             ModelFolder.saveLm(out, model, tok);
             CliOptions.charts(name(), log, out, "loss");

@@ -62,7 +62,7 @@ public final class RmCommand implements Command {
         CheckpointPlan plan = CliOptions.checkpoints(cl, out, tok, settings);
         RmTrainer trainer = new RmTrainer(rm, cfg);
         TrainState resumed = CliOptions.resume(name(), cl, plan, trainer::resume);
-        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+        try (MetricsLog log = CliOptions.metrics(out, resumed); StopNotice stopped = StopNotice.forTraining(name(), plan)) {
             RmTrainer.Result r = trainer.train(train, val, log, plan);
             if (!demonstrations.isEmpty())
                 System.out.printf("rm: bias %.4f makes demonstrations score 0 on average%n", rm.centerOn(demonstrations));

@@ -52,7 +52,7 @@ public final class SftCommand implements Command {
         CheckpointPlan plan = CliOptions.checkpoints(cl, out, lm.tokenizer(), settings);
         SftTrainer t = new SftTrainer(lm.model(), cfg, lm.tokenizer().pad());
         TrainState resumed = CliOptions.resume(name(), cl, plan, t::resume);
-        try (MetricsLog log = CliOptions.metrics(out, resumed)) {
+        try (MetricsLog log = CliOptions.metrics(out, resumed); StopNotice stopped = StopNotice.forTraining(name(), plan)) {
             SftTrainer.Result r = t.train(train, val, null, log, plan, Long.MAX_VALUE);
             ModelFolder.saveLm(out, t.model(), lm.tokenizer());
             CliOptions.charts(name(), log, out, "loss");

@@ -54,6 +54,8 @@ public final class Demo {
     /** The stages run so far, with their wall time, for the report; the last one is still running. */
     private final List<DemoReport.Stage> timeline = new ArrayList<>();
     private long stageStart;
+    /** The stage under way, for a run stopped from outside (read by another thread); null before and after. */
+    private volatile String runningStage;
 
     /**
      * resume: reuse the stages (GPT, SFT, RM) that an earlier run left in out/models with the same settings, and
@@ -335,10 +337,14 @@ public final class Demo {
             timeline.add(new DemoReport.Stage(last.name(), (now - stageStart) / 1e9, last.reused()));
         }
         stageStart = now;
+        runningStage = name;
         if (name == null) return;
         timeline.add(new DemoReport.Stage(name, 0, false));
         console.printf("%n== %s%n", name);
     }
+
+    /** The stage under way ("5/7 reward model ..."), empty before the first and after the last. */
+    public java.util.Optional<String> runningStage() { return java.util.Optional.ofNullable(runningStage); }
 
     /** The running stage was reused from an earlier run (--resume). */
     private void reused() {

@@ -79,6 +79,18 @@ public final class Checkpoint {
         }
     }
 
+    /** The step of the checkpoint in folder, read from its training state alone; empty when there is none to read. */
+    public static java.util.OptionalLong savedStep(Path folder) {
+        try {
+            Path stateFile = folder.resolve(Pretrained.TRAINING_STATE);
+            if (!Files.isRegularFile(stateFile)) return java.util.OptionalLong.empty();
+            var step = JSON.readTree(stateFile.toFile()).get("step");
+            return step != null && step.canConvertToLong() ? java.util.OptionalLong.of(step.asLong()) : java.util.OptionalLong.empty();
+        } catch (IOException e) {
+            return java.util.OptionalLong.empty();
+        }
+    }
+
     public static Map<String, Tensor> prefixed(String prefix, Map<String, Tensor> tensors) {
         Map<String, Tensor> out = new LinkedHashMap<>();
         for (Map.Entry<String, Tensor> e : tensors.entrySet()) out.put(prefix + e.getKey(), e.getValue());

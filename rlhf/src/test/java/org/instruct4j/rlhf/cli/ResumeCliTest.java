@@ -106,6 +106,21 @@ class ResumeCliTest {
                 .isInstanceOf(UserError.class).hasMessageContaining("setting 'lr' differs: the checkpoint was made with no such setting");
     }
 
+    /** A run stopped as Ctrl-C stops it says which checkpoint it leaves and how to go on from it. */
+    @Test
+    void aStoppedRunSaysWhereItsCheckpointIs() throws Exception {
+        Path out = dir.resolve("stopped");
+        Ended ended = run(List.of("pretrain", "--text", corpus, "--vocab", "280", "--context", "32", "--steps", "100000", "--batch", "2",
+                "--save-every", "3", "--out", out.toString()), 3, false);
+        assertThat(ended.exitCode()).isNotZero();
+        long saved = Long.parseLong(Files.readString(out.resolve("training_state.json")).replaceAll("(?s).*\"step\"\\s*:\\s*(\\d+).*", "$1"));
+        Matcher notice = Pattern.compile("instruct4j pretrain: stopped before the end\\. The checkpoint of step (\\d+) is in "
+                + Pattern.quote(out.toString()) + ": the same command with --resume goes on from there\\.").matcher(ended.stderr());
+        assertThat(notice.find()).as("the notice in %s", ended.stderr()).isTrue();
+        // the training goes on while the JVM stops, so a later checkpoint may land after the notice was written
+        assertThat(Long.parseLong(notice.group(1))).isBetween(3L, saved);
+    }
+
     /**
      * Runs args to the end with --out reference/name; runs them again with --save-every into resumed/name, kills that
      * run after a randomly chosen checkpoint, checks that a resume with another seed is refused by name, resumes it
@@ -121,7 +136,7 @@ class ResumeCliTest {
         List<String> saving = new ArrayList<>(plain);
         saving.addAll(List.of("--out", resumed.toString(), "--save-every", Integer.toString(every)));
         int killAfter = every * (1 + rng.nextInt(2));   // the first or second checkpoint: the run has far to go
-        assertThat(run(saving, killAfter)).as("%s killed after the checkpoint of step %d", name, killAfter).isNotZero();
+        assertThat(run(saving, killAfter, true).exitCode()).as("%s killed after the checkpoint of step %d", name, killAfter).isNotZero();
         long savedStep = Long.parseLong(Files.readString(resumed.resolve("training_state.json")).replaceAll("(?s).*\"step\"\\s*:\\s*(\\d+).*", "$1"));
         assertThat(savedStep).as("the checkpoint %s was killed after", name).isGreaterThanOrEqualTo(killAfter);
 
@@ -143,11 +158,14 @@ class ResumeCliTest {
 
     private static Path metrics(Path out) { return out.resolveSibling(out.getFileName() + "-metrics.jsonl"); }
 
+    /** How a child run ended: its exit code and what it wrote to stderr. */
+    private record Ended(int exitCode, String stderr) {}
+
     /**
-     * Runs instruct4j with args in a child JVM and kills it (SIGKILL) as soon as it reports the checkpoint of step
-     * killAfter. Returns the exit code: not 0 when the kill came before the end.
+     * Runs instruct4j with args in a child JVM and, as soon as it reports the checkpoint of step stopAfter, kills it
+     * (SIGKILL: no shutdown hooks, no flushing, like a power cut) or stops it (SIGTERM, as Ctrl-C does).
      */
-    private static int run(List<String> args, int killAfter) throws Exception {
+    private static Ended run(List<String> args, int stopAfter, boolean kill) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss8m", "-Xmx1g"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
@@ -155,12 +173,17 @@ class ResumeCliTest {
         Process p = new ProcessBuilder(cmd).redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
         StringBuilder err = new StringBuilder();
         try (BufferedReader in = new BufferedReader(new InputStreamReader(p.getErrorStream(), StandardCharsets.UTF_8))) {
+            boolean stopped = false;
             for (String line = in.readLine(); line != null; line = in.readLine()) {
                 err.append(line).append('\n');
                 Matcher m = SAVED.matcher(line);
-                if (m.find() && Integer.parseInt(m.group(1)) >= killAfter) {
-                    p.destroyForcibly();   // SIGKILL: no shutdown hooks, no flushing, like a power cut
-                    break;
+                if (!stopped && m.find() && Integer.parseInt(m.group(1)) >= stopAfter) {
+                    stopped = true;
+                    if (kill) {
+                        p.destroyForcibly();
+                        break;
+                    }
+                    p.toHandle().destroy();   // SIGTERM; Process.destroy would also close the stream read here
                 }
             }
         }
@@ -169,7 +192,7 @@ class ResumeCliTest {
             throw new AssertionError("instruct4j " + args + " did not finish in 120 s");
         }
         if (p.exitValue() != 0 && !err.toString().contains("checkpoint of")) System.err.println(err);   // it failed on its own
-        return p.exitValue();
+        return new Ended(p.exitValue(), err.toString());
     }
 
     private static String sha256(Path file) throws Exception {
