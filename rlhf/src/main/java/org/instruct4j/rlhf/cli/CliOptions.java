@@ -212,9 +212,10 @@ final class CliOptions {
      */
     static Path outFolder(CommandLine cl) { return outFolder(required(cl, "out")); }
 
-    /** out, when it can be a model folder: not an existing file. */
+    /** out, when it can be a model folder (not an existing file) and no other instruct4j run writes there. */
     static Path outFolder(Path out) {
         if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError("--out " + out + ": exists and is not a folder");
+        OutputLock.hold(out);
         return out;
     }
 

@@ -4,8 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.BufferedReader;
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStreamReader;
+import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -111,7 +113,7 @@ class ResumeCliTest {
     void aStoppedRunSaysWhereItsCheckpointIs() throws Exception {
         Path out = dir.resolve("stopped");
         Ended ended = run(List.of("pretrain", "--text", corpus, "--vocab", "280", "--context", "32", "--steps", "100000", "--batch", "2",
-                "--save-every", "3", "--out", out.toString()), 3, false);
+                "--save-every", "3", "--out", out.toString()), 3, TERM);
         assertThat(ended.exitCode()).isNotZero();
         long saved = Long.parseLong(Files.readString(out.resolve("training_state.json")).replaceAll("(?s).*\"step\"\\s*:\\s*(\\d+).*", "$1"));
         Matcher notice = Pattern.compile("instruct4j pretrain: stopped before the end\\. The checkpoint of step (\\d+) is in "
@@ -119,6 +121,33 @@ class ResumeCliTest {
         assertThat(notice.find()).as("the notice in %s", ended.stderr()).isTrue();
         // the training goes on while the JVM stops, so a later checkpoint may land after the notice was written
         assertThat(Long.parseLong(notice.group(1))).isBetween(3L, saved);
+    }
+
+    /** While one run writes to a folder, a second one given the same --out is refused, naming the first one's process. */
+    @Test
+    void aSecondRunIntoTheSameFolderIsRefusedWhileTheFirstWrites() throws Exception {
+        String out = dir.resolve("busy").toString();
+        String[] second = {"pretrain", "--text", corpus, "--vocab", "280", "--context", "32", "--steps", "4", "--batch", "2", "--out", out};
+        int[] secondExit = new int[1];
+        String[] secondSays = new String[1];
+        Ended first = run(List.of("pretrain", "--text", corpus, "--vocab", "280", "--context", "32", "--steps", "100000", "--batch", "2",
+                "--save-every", "3", "--out", out), 3, child -> {
+            PrintStream saved = System.err;
+            ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+            System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+            try {
+                secondExit[0] = Main.run(second);
+            } finally {
+                System.setErr(saved);
+                KILL.at(child);
+            }
+            secondSays[0] = bytes.toString(StandardCharsets.UTF_8);
+        });
+        assertThat(first.exitCode()).isNotZero();
+        assertThat(secondExit[0]).isEqualTo(2);
+        assertThat(secondSays[0]).startsWith("instruct4j pretrain: --out " + out + ": another instruct4j run (process ")
+                .contains("is writing there; wait for it to end, or give another --out");
+        assertThat(Main.run(second)).as("the folder once the first run is gone").isZero();
     }
 
     /**
@@ -136,7 +165,7 @@ class ResumeCliTest {
         List<String> saving = new ArrayList<>(plain);
         saving.addAll(List.of("--out", resumed.toString(), "--save-every", Integer.toString(every)));
         int killAfter = every * (1 + rng.nextInt(2));   // the first or second checkpoint: the run has far to go
-        assertThat(run(saving, killAfter, true).exitCode()).as("%s killed after the checkpoint of step %d", name, killAfter).isNotZero();
+        assertThat(run(saving, killAfter, KILL).exitCode()).as("%s killed after the checkpoint of step %d", name, killAfter).isNotZero();
         long savedStep = Long.parseLong(Files.readString(resumed.resolve("training_state.json")).replaceAll("(?s).*\"step\"\\s*:\\s*(\\d+).*", "$1"));
         assertThat(savedStep).as("the checkpoint %s was killed after", name).isGreaterThanOrEqualTo(killAfter);
 
@@ -161,11 +190,19 @@ class ResumeCliTest {
     /** How a child run ended: its exit code and what it wrote to stderr. */
     private record Ended(int exitCode, String stderr) {}
 
+    /** How a child run is ended once it reports the checkpoint it was waiting for. */
+    private interface Stop { void at(Process child) throws Exception; }
+
+    /** SIGKILL: no shutdown hooks, no flushing, like a power cut (through the handle: Process's own would close the stream read here). */
+    private static final Stop KILL = child -> child.toHandle().destroyForcibly();
+    /** SIGTERM, as Ctrl-C stops a run. */
+    private static final Stop TERM = child -> child.toHandle().destroy();
+
     /**
-     * Runs instruct4j with args in a child JVM and, as soon as it reports the checkpoint of step stopAfter, kills it
-     * (SIGKILL: no shutdown hooks, no flushing, like a power cut) or stops it (SIGTERM, as Ctrl-C does).
+     * Runs instruct4j with args in a child JVM and, as soon as it reports the checkpoint of step stopAfter, ends it
+     * as stop says, reading on to hear what it says as it ends.
      */
-    private static Ended run(List<String> args, int stopAfter, boolean kill) throws Exception {
+    private static Ended run(List<String> args, int stopAfter, Stop stop) throws Exception {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED", "-Xss8m", "-Xmx1g"));
         cmd.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName()));
@@ -179,17 +216,14 @@ class ResumeCliTest {
                 Matcher m = SAVED.matcher(line);
                 if (!stopped && m.find() && Integer.parseInt(m.group(1)) >= stopAfter) {
                     stopped = true;
-                    if (kill) {
-                        p.destroyForcibly();
-                        break;
-                    }
-                    p.toHandle().destroy();   // SIGTERM; Process.destroy would also close the stream read here
+                    stop.at(p);
                 }
             }
-        }
-        if (!p.waitFor(120, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError("instruct4j " + args + " did not finish in 120 s");
+        } finally {
+            if (p.isAlive() && !p.waitFor(120, TimeUnit.SECONDS)) {
+                p.destroyForcibly();
+                throw new AssertionError("instruct4j " + args + " did not finish in 120 s");
+            }
         }
         if (p.exitValue() != 0 && !err.toString().contains("checkpoint of")) System.err.println(err);   // it failed on its own
         return new Ended(p.exitValue(), err.toString());
