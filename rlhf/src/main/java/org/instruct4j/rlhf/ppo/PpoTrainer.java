@@ -290,19 +290,42 @@ public final class PpoTrainer {
                 if (Math.abs(Math.exp(now[i] - t.first()[i]) - 1) > cfg.clip()) clipped++;
             }
         }
-        if (ptxCoef > 0 && !ptxBatch.isEmpty()) {
+        if (ptxCoef > 0 && !ptxBatch.isEmpty()) ptxLoss = accumulatePtxGradients(ptxBatch, ptxCoef);
+        return new PolicyStep(policyLoss, ptxLoss, clipped, counted);
+    }
+
+    /**
+     * ptxCoef times the pretraining LM loss (the mean over all the batch's tokens) backward, adding into the
+     * gradients the PPO loss left; returns that loss. The batch goes through in pieces of at most a minibatch's
+     * number of sequences, each weighted by its share of the tokens: the paper's 8 sequences per episode make 512
+     * a minibatch, which at once would need eight times the memory of the minibatch's own episodes.
+     */
+    private double accumulatePtxGradients(List<int[]> batch, float ptxCoef) {
+        int ctx = policy.config().contextLength();
+        List<int[]> seqs = new ArrayList<>();
+        for (int[] q : batch) seqs.add(q.length > ctx ? Arrays.copyOf(q, ctx) : q);
+        long allTargets = targets(seqs);
+        double loss = 0;
+        for (int from = 0; from < seqs.size(); from += cfg.minibatchSize()) {
+            List<int[]> piece = seqs.subList(from, Math.min(seqs.size(), from + cfg.minibatchSize()));
+            if (targets(piece) == 0 && piece.size() < seqs.size()) continue;   // one-token sequences: nothing to predict
+            float share = piece.size() == seqs.size() ? 1f : (float) ((double) targets(piece) / allTargets);
             try (Scope s = Scope.open()) {
-                int[] from = new int[ptxBatch.size()];
-                Arrays.fill(from, 1);
-                List<int[]> seqs = new ArrayList<>();
-                int ctx = policy.config().contextLength();
-                for (int[] q : ptxBatch) seqs.add(q.length > ctx ? Arrays.copyOf(q, ctx) : q);
-                Tensor lm = Sequences.lmLoss(policy, seqs, from, padId);
-                lm.scale(ptxCoef).backward();   // accumulates into the gradients the PPO loss left
-                ptxLoss = lm.item();
+                int[] lossFrom = new int[piece.size()];
+                Arrays.fill(lossFrom, 1);
+                Tensor lm = Sequences.lmLoss(policy, piece, lossFrom, padId);
+                lm.scale(ptxCoef * share).backward();
+                loss += share * lm.item();
             }
         }
-        return new PolicyStep(policyLoss, ptxLoss, clipped, counted);
+        return loss;
+    }
+
+    /** The next-token targets of pretraining sequences: every token but each one's first. */
+    private static long targets(List<int[]> seqs) {
+        long n = 0;
+        for (int[] q : seqs) n += q.length - 1;
+        return n;
     }
 
     /** One step of the value model on a minibatch: the clipped value loss against the returns. Returns the loss. */

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import org.instruct4j.engine.Rng;
@@ -113,6 +114,53 @@ class PpoTrainerTest {
         t.accumulatePolicyGradients(r, rows, ptx, gamma);
         Map<String, float[]> both = grads(policy);
         policy.zeroGrad();
+        double maxDiff = 0, maxAbs = 0;
+        for (String name : both.keySet()) {
+            float[] a = ppo.get(name), b = lm.get(name), c = both.get(name);
+            for (int i = 0; i < c.length; i++) {
+                maxDiff = Math.max(maxDiff, Math.abs(c[i] - ((a == null ? 0 : a[i]) + (b == null ? 0 : b[i]))));
+                maxAbs = Math.max(maxAbs, Math.abs(c[i]));
+            }
+        }
+        assertThat(maxAbs).isGreaterThan(1e-4);
+        assertThat(maxDiff).isLessThan(1e-5 * Math.max(1, maxAbs));
+    }
+
+    /** small()'s minibatch is 8 episodes: 19 pretraining sequences go through in pieces of 8, 8 and 3. */
+    @Test
+    void aPtxBatchLargerThanAMinibatchGivesTheGradientOfTheWholeBatch() {
+        Gpt policy = TinyWorld.model(6);
+        RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(7));
+        float gamma = 2.5f;
+        PpoTrainer t = new PpoTrainer(policy, copy(policy), rm, rm.copy(), TinyWorld.PAD, TinyWorld.EOT, small().withPtx(gamma)).quiet();
+        PpoTrainer.Rollout r = t.rollout(prompts(8, 3));
+        int[] rows = {0, 1, 2, 3, 4, 5, 6, 7};
+        Rng rng = new Rng(11);
+        List<int[]> ptx = new ArrayList<>();
+        for (int i = 0; i < 19; i++) {
+            int[] q = new int[2 + rng.nextInt(9)];   // unequal lengths: the pieces weigh by tokens, not by sequences
+            for (int j = 0; j < q.length; j++) q[j] = 1 + rng.nextInt(5);
+            ptx.add(q);
+        }
+        int[] lossFrom = new int[ptx.size()];
+        Arrays.fill(lossFrom, 1);
+
+        t.accumulatePolicyGradients(r, rows, List.of(), 0f);
+        Map<String, float[]> ppo = grads(policy);
+        policy.zeroGrad();
+        double wholeLoss;
+        try (Scope s = Scope.open()) {
+            Tensor whole = Sequences.lmLoss(policy, ptx, lossFrom, TinyWorld.PAD, false, null);
+            whole.scale(gamma).backward();
+            wholeLoss = whole.item();
+        }
+        Map<String, float[]> lm = grads(policy);
+        policy.zeroGrad();
+        PpoTrainer.PolicyStep step = t.accumulatePolicyGradients(r, rows, ptx, gamma);
+        Map<String, float[]> both = grads(policy);
+        policy.zeroGrad();
+
+        assertThat(step.ptxLoss()).isCloseTo(wholeLoss, within(1e-5 * wholeLoss));
         double maxDiff = 0, maxAbs = 0;
         for (String name : both.keySet()) {
             float[] a = ppo.get(name), b = lm.get(name), c = both.get(name);
