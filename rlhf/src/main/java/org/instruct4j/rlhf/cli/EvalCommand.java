@@ -11,27 +11,37 @@ import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
+import org.instruct4j.rlhf.eval.TaskAccuracy;
 import org.instruct4j.rlhf.eval.TextLoss;
+import org.instruct4j.rlhf.generate.Generation;
 import org.instruct4j.rlhf.generate.Generator;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.train.ProgressBar;
 import org.instruct4j.rlhf.train.Sequences;
+import org.instruct4j.rlhf.world.Task;
 
 /**
- * `instruct4j eval`: the mean reward-model score of a model's samples on prompts (--reward), and/or its mean
- * LM loss on a text file (--text).
+ * `instruct4j eval`: the mean reward-model score of a model's samples on prompts (--reward), its right answers to
+ * the built-in world's tasks (--tasks), and/or its mean LM loss on a text file (--text).
  */
 public final class EvalCommand implements Command {
     @Override public String name() { return "eval"; }
 
-    @Override public String summary() { return "mean reward of a model's samples, or its LM loss on a text file"; }
+    @Override public String summary() { return "mean reward of a model's samples, its right answers to the world's tasks, or its LM loss on a text"; }
+
+    /** How many wrong answers --tasks shows, for a person to read. */
+    private static final int SHOWN_MISSES = 5;
 
     @Override public int run(String[] args) throws Exception {
         Options o = CliOptions.withJsonl(CliOptions.common());
         o.addOption(CliOptions.opt("model", "DIR", "LM folder (required)"));
         o.addOption(CliOptions.opt("reward", "DIR", "reward-model folder (with --prompts)"));
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL {prompt}"));
+        o.addOption(CliOptions.opt("tasks", "FILE", "the built-in world's tasks, as the demo writes them (runs/demo/world/eval_tasks.jsonl): "
+                + "each answer checked by the world's checkers, right answers per task family"));
+        o.addOption(CliOptions.opt("greedy", null, "answer with the most likely tokens (default: sampled at temperature 1, as the demo "
+                + "judges its models)"));
         o.addOption(CliOptions.opt("text", "FILE", "text file for the LM loss (documents separated by blank lines or <|endoftext|>)"));
         o.addOption(CliOptions.opt("context", "N", "tokens per chunk of --text (default: the model's context; the demo's models "
                 + "were pretrained on 96)"));
@@ -40,8 +50,8 @@ public final class EvalCommand implements Command {
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
         Device device = CliOptions.device(cl);
-        if (!cl.hasOption("text") && !(cl.hasOption("reward") && cl.hasOption("prompts")))
-            throw new UserError("give --text FILE, or --reward DIR with --prompts FILE");
+        if (!cl.hasOption("text") && !cl.hasOption("tasks") && !(cl.hasOption("reward") && cl.hasOption("prompts")))
+            throw new UserError("give --text FILE, --tasks FILE, or --reward DIR with --prompts FILE");
         int maxNew = CliOptions.integerAtLeast(cl, "max-new", 64, 1), batch = CliOptions.integerAtLeast(cl, "batch", GenerateCommand.DEFAULT_BATCH, 1);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", device, 0f);
         if (cl.hasOption("text")) {
@@ -55,6 +65,8 @@ public final class EvalCommand implements Command {
             System.out.printf("lm_loss %.5f per token, over %d tokens in %d chunks of up to %d tokens of %s%n",
                     l.loss(), l.tokens(), chunks.size(), context, f);
         }
+        SamplingConfig sampling = cl.hasOption("greedy") ? SamplingConfig.greedy(maxNew) : SamplingConfig.sample(maxNew);
+        if (cl.hasOption("tasks")) tasks(cl, lm, sampling, batch);
         if (cl.hasOption("reward") && cl.hasOption("prompts")) {
             RewardModel rm = ModelFiles.rewardReading(cl, "reward", device, lm, "model").model();
             List<int[]> prompts = new ArrayList<>();
@@ -67,7 +79,7 @@ public final class EvalCommand implements Command {
             Rng rng = new Rng(CliOptions.seed(cl));
             ProgressBar bar = new ProgressBar("eval", prompts.size());
             double[] sum = {0};
-            generator.generateInBatches(prompts, batch, SamplingConfig.sample(maxNew), rng, (first, gens) -> {
+            generator.generateInBatches(prompts, batch, sampling, rng, (first, gens) -> {
                 List<int[]> seqs = new ArrayList<>();
                 for (int i = 0; i < gens.size(); i++)
                     seqs.add(Sequences.fit(prompts.get(first + i), gens.get(i).tokens(), rm.trunk().config().contextLength()));
@@ -77,5 +89,33 @@ public final class EvalCommand implements Command {
             System.out.printf("mean_reward %.5f over %d prompts%n", sum[0] / prompts.size(), prompts.size());
         }
         return 0;
+    }
+
+    /** --tasks: answers every task, checks each answer as the world does, and prints the right ones per family. */
+    private void tasks(CommandLine cl, ModelFolder.Lm lm, SamplingConfig sampling, int batch) {
+        Path file = CliOptions.existing(cl, "tasks");
+        List<Task> tasks = CliOptions.readJsonl(name(), cl, file, lm.tokenizer(), lm.model().config().contextLength(),
+                (f, opts) -> Jsonl.readAllWith(f, opts, Task::fromJson));
+        if (tasks.isEmpty()) throw new UserError(file + ": no tasks");
+        List<int[]> prompts = new ArrayList<>();
+        for (Task t : tasks) prompts.add(lm.tokenizer().encode(t.prompt()));
+        Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
+                .readableBy(lm.tokenizer().vocabSize());
+        ProgressBar bar = new ProgressBar("eval --tasks", prompts.size());
+        List<String> answers = new ArrayList<>();
+        generator.generateInBatches(prompts, batch, sampling, new Rng(CliOptions.seed(cl)), (first, gens) -> {
+            for (Generation g : gens) answers.add(lm.tokenizer().decode(g.tokens(), 0, g.answerLength()));
+            bar.update(first + gens.size(), null);
+        });
+        TaskAccuracy accuracy = TaskAccuracy.of(tasks, answers);
+        System.out.printf("right answers by the world's checkers, %s, %d tasks of %s:%n",
+                sampling.greedy() ? "greedy" : "sampled at temperature 1", tasks.size(), file);
+        accuracy.byFamily().forEach((family, c) -> System.out.printf("  %-14s %5d of %-5d %5.1f%%%n", family, c.right(), c.tasks(), 100 * c.share()));
+        TaskAccuracy.Count all = accuracy.all();
+        System.out.printf("  %-14s %5d of %-5d %5.1f%%%n", "all", all.right(), all.tasks(), 100 * all.share());
+        if (accuracy.misses().isEmpty()) return;
+        System.out.printf("wrong answers (the first %d of %d):%n", Math.min(SHOWN_MISSES, accuracy.misses().size()), accuracy.misses().size());
+        for (TaskAccuracy.Miss m : accuracy.misses().subList(0, Math.min(SHOWN_MISSES, accuracy.misses().size())))
+            System.out.printf("  %s -> %s%n", m.task().instruction(), m.response().strip());
     }
 }

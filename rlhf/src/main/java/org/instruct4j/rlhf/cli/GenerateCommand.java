@@ -134,9 +134,7 @@ public final class GenerateCommand implements Command {
                             + "for an answer; the model reads its last %d%n", i + 1, prompts.get(i).length, context, context - 1);
             generator.generateInBatches(prompts, batch, used, rng, (first, gens) -> {
                 for (int i = 0; i < gens.size(); i++) {
-                    int[] ids = gens.get(i).tokens();
-                    int n = gens.get(i).endedWithEot() ? ids.length - 1 : ids.length;
-                    System.out.println(texts.get(first + i) + lm.tokenizer().decode(ids, 0, n));
+                    System.out.println(texts.get(first + i) + lm.tokenizer().decode(gens.get(i).tokens(), 0, gens.get(i).answerLength()));
                     System.out.println("---");
                 }
                 System.out.flush();

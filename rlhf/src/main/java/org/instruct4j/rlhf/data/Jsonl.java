@@ -124,7 +124,12 @@ public final class Jsonl {
 
     /** Records of a type this class does not know (the world's tasks, say), with the same file:line errors. */
     public static <T> List<T> readWith(Path file, ReadOptions options, LineParser<T> parser) {
-        return readLines(file, options, parser).records();
+        return readAllWith(file, options, parser).records();
+    }
+
+    /** {@link #readWith}, with the lines that were skipped (ReadOptions.skipBad) counted by kind. */
+    public static <T> ReadResult<T> readAllWith(Path file, ReadOptions options, LineParser<T> parser) {
+        return readLines(file, options, parser);
     }
 
     /** A text file as one string with '\n' line ends: a byte-order mark and CRLF accepted, invalid UTF-8 named by file:line. */

@@ -7,8 +7,6 @@ import java.util.Map;
 import java.util.TreeMap;
 import org.instruct4j.rlhf.eval.CapabilityProbes;
 import org.instruct4j.rlhf.eval.WinRate;
-import org.instruct4j.rlhf.world.Judge;
-import org.instruct4j.rlhf.world.Task;
 
 /**
  * Whether the models can do the tasks, not only answer in the preferred form: the pretrained model's capability
@@ -36,19 +34,6 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
     public static Map<String, FamilyWins> winByFamily(Map<String, WinRate> ppoPtx, Map<String, WinRate> answerKey) {
         Map<String, FamilyWins> out = new TreeMap<>();
         ppoPtx.forEach((family, w) -> out.put(family, new FamilyWins(w, answerKey.get(family))));
-        return out;
-    }
-
-    /** The share of correct responses per family of the tasks (response i answers task i). */
-    public static Map<String, Double> correctByFamily(List<Task> tasks, List<String> responses) {
-        Map<String, int[]> counts = new TreeMap<>();
-        for (int i = 0; i < tasks.size(); i++) {
-            int[] c = counts.computeIfAbsent(tasks.get(i).family(), k -> new int[2]);
-            c[1]++;
-            if (Judge.judge(tasks.get(i), responses.get(i)).correct()) c[0]++;
-        }
-        Map<String, Double> out = new TreeMap<>();
-        counts.forEach((family, c) -> out.put(family, (double) c[0] / c[1]));
         return out;
     }
 

@@ -15,6 +15,7 @@ import org.instruct4j.rlhf.eval.CriterionRates;
 import org.instruct4j.rlhf.eval.HeadToHead;
 import org.instruct4j.rlhf.eval.LmScore;
 import org.instruct4j.rlhf.eval.Responder;
+import org.instruct4j.rlhf.eval.TaskAccuracy;
 import org.instruct4j.rlhf.eval.WinRate;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.world.Criteria;
@@ -100,12 +101,12 @@ final class Evaluation {
 
         // Correct answers per family, also greedy for SFT and PPO-ptx, and the paper's headline comparisons.
         Map<String, Map<String, Double>> byFamily = new LinkedHashMap<>();
-        for (String name : POLICIES) byFamily.put(name, CapabilitySection.correctByFamily(tasks, responses.get(name)));
+        for (String name : POLICIES) byFamily.put(name, TaskAccuracy.of(tasks, responses.get(name)).shares());
         SamplingConfig greedy = SamplingConfig.greedy(cfg.maxNewTokens());
         Map<String, List<String>> greedyResponses = new LinkedHashMap<>();
         for (String name : List.of("SFT", "PPO-ptx")) {
             greedyResponses.put(name, respond(modelOf(name), prompts, greedy, stream(seed, "greedy " + name)));
-            byFamily.put(name + ", greedy", CapabilitySection.correctByFamily(tasks, greedyResponses.get(name)));
+            byFamily.put(name + ", greedy", TaskAccuracy.of(tasks, greedyResponses.get(name)).shares());
         }
         Map<String, WinRate> headline = new LinkedHashMap<>();
         for (String name : List.of("GPT", "GPT-prompted"))

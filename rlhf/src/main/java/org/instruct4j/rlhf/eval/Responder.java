@@ -32,9 +32,5 @@ public final class Responder {
     }
 
     /** The response text: tokens up to (not including) end-of-text. */
-    private String text(Generation g) {
-        int n = g.tokens().length;
-        if (g.endedWithEot()) n--;
-        return tokenizer.decode(java.util.Arrays.copyOf(g.tokens(), n));
-    }
+    private String text(Generation g) { return tokenizer.decode(g.tokens(), 0, g.answerLength()); }
 }

@@ -6,4 +6,7 @@ package org.instruct4j.rlhf.generate;
  */
 public record Generation(int[] tokens, float[] logProbs, boolean endedWithEot) {
     public int length() { return tokens.length; }
+
+    /** The answer's tokens, tokens[0, answerLength()): all but the end-of-text it stopped at. */
+    public int answerLength() { return endedWithEot ? tokens.length - 1 : tokens.length; }
 }

@@ -5,6 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.instruct4j.engine.Rng;
+import org.instruct4j.rlhf.world.Task;
+import org.instruct4j.rlhf.world.World;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -53,6 +59,18 @@ class CliCommandsTest {
         assertThat(new EvalCommand().run(new String[] {"--model", d + "/ppo", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
                 "--text", d + "/corpus.txt", "--max-new", "3"})).isZero();
         assertThat(new SftCommand().run(new String[] {"--help"})).isZero();
+
+        // --tasks: the built-in world's tasks, each answer judged by the world's checkers, counted per family
+        List<Task> tasks = World.tasksAvoiding(new Rng(5), 6, Set.of());
+        Files.writeString(dir.resolve("tasks.jsonl"), tasks.stream().map(t -> t.toJson().toString() + "\n").collect(Collectors.joining()));
+        String said = CommandOutput.stdout(() -> new EvalCommand().run(new String[] {"--model", d + "/ppo", "--tasks", d + "/tasks.jsonl",
+                "--max-new", "3", "--greedy"}));
+        assertThat(said).contains("right answers by the world's checkers, greedy, 6 tasks of " + d + "/tasks.jsonl:")
+                .containsPattern("\n  all +\\d of 6 +\\d+\\.\\d%\n");
+        for (Task t : tasks) assertThat(said).contains("  " + t.family() + " ");
+        Files.writeString(dir.resolve("bad-tasks.jsonl"), tasks.getFirst().toJson() + "\n{\"family\": \"poetry\", \"instruction\": \"x\", \"data\": {}}\n");
+        assertThatThrownBy(() -> new EvalCommand().run(new String[] {"--model", d + "/ppo", "--tasks", d + "/bad-tasks.jsonl"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("bad-tasks.jsonl:2").hasMessageContaining("poetry");
     }
 
     @Test
