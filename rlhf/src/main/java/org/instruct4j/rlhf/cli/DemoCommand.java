@@ -10,6 +10,7 @@ import org.apache.commons.cli.ParseException;
 import org.instruct4j.engine.Device;
 import org.instruct4j.rlhf.demo.Demo;
 import org.instruct4j.rlhf.demo.DemoConfig;
+import org.instruct4j.rlhf.demo.ShellWord;
 
 /** `instruct4j demo`: the paper's experiment in miniature (see rlhf/demo/Demo.java). */
 public final class DemoCommand implements Command {
@@ -56,8 +57,8 @@ public final class DemoCommand implements Command {
             demo.run();
         }
         System.out.println("\nreport: " + out.resolve("report.md"));
-        System.out.println("ask the PPO-ptx model yourself: ./instruct4j generate --model " + out.resolve("models").resolve("ppo-ptx")
-                + " --interactive");
+        System.out.println("ask the PPO-ptx model yourself: " + ShellWord.launcher() + " generate --model "
+                + ShellWord.of(out.resolve("models").resolve("ppo-ptx")) + " --interactive");
         return 0;
     }
 

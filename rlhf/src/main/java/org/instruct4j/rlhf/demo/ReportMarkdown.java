@@ -72,8 +72,8 @@ final class ReportMarkdown {
         s.append(f("Every model is a folder in `%s`: `gpt` (pretrained), `sft`, `rm` (the reward model), `ppo` and `ppo-ptx`. Each is a "
                 + "Hugging Face GPT-2 folder (config.json, model.safetensors, vocab.json, merges.txt) that every `instruct4j` command "
                 + "reads and that is written for transformers' `GPT2LMHeadModel.from_pretrained`. To talk to the PPO-ptx model:%n%n", folder));
-        s.append(f("    ./instruct4j generate --model %s --instruction \"%s\"%n%n", folder.resolve("ppo-ptx"),
-                example.replace("\n", " ").replace("\"", "\\\"")));
+        s.append(f("    ./instruct4j generate --model %s --instruction %s%n%n", ShellWord.of(folder.resolve("ppo-ptx")),
+                ShellWord.of(example.replace("\n", " "))));
         s.append("The models were trained on prompts of the form `Instruction: ...` + newline + `Response:` and answer after it; "
                 + "`--instruction` writes that form for you, `--interactive` answers instructions as you type them, one per line, "
                 + "`--prompt` takes a whole prompt (a written `\\n` becomes a newline), and `--prompts FILE` reads one "
