@@ -150,9 +150,10 @@ public final class Demo {
         // v2: the corpus repeats lists and facts (PretrainCorpus), which its settings do not show; v3: and says
         // lists of towns and jobs again. The tokenizer's hash: a model saved with other merges (say, before numbers
         // were read digit by digit) reads other token ids and must not be reused.
-        String key = "gpt v4 " + cfg.world().seed() + " " + cfg.world().pretrainChars() + " " + cfg.tokenizerVocab() + " " + cfg.model()
-                + " " + cfg.pretrainSteps() + " " + cfg.pretrainBatch() + " " + cfg.pretrainSeqLen() + " " + cfg.pretrainLr() + " " + cfg.seed()
-                + " tokenizer " + Integer.toHexString(tok.hashCode());
+        // Each setting named, so that --resume can say which one differs.
+        String key = "gpt v4 worldSeed=" + cfg.world().seed() + " pretrainChars=" + cfg.world().pretrainChars() + " vocab=" + cfg.tokenizerVocab()
+                + " " + cfg.model() + " steps=" + cfg.pretrainSteps() + " batch=" + cfg.pretrainBatch() + " seqLen=" + cfg.pretrainSeqLen()
+                + " lr=" + cfg.pretrainLr() + " seed=" + cfg.seed() + " tokenizer=" + Integer.toHexString(tok.hashCode());
         Optional<PretrainResult> saved = stages.result("gpt", key, PretrainResult.class);
         List<Double> losses;
         if (saved.isPresent()) {

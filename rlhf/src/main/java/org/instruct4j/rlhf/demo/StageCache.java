@@ -104,12 +104,26 @@ final class StageCache {
         if (!Files.exists(file) || !Files.exists(weightsFile(stage))) return again(models.resolve(stage) + " holds no finished stage");
         try {
             var node = Jsonl.mapper().readTree(file.toFile());
-            if (!fingerprint.equals(node.path("fingerprint").asText()))
-                return again(file + " was made with other settings");
+            String made = node.path("fingerprint").asText();
+            if (!fingerprint.equals(made)) return again(file + " was made with other settings" + firstDifference(made, fingerprint));
             return Optional.of(Jsonl.mapper().treeToValue(node.path("result"), type));
         } catch (IOException e) {
             return again(file + " cannot be read (" + e.getMessage() + ")");
         }
+    }
+
+    /**
+     * Where two stage fingerprints (settings written out as words) first differ, with the word before it for
+     * context: ` (it has "seed=1" where this run has "seed=2")`; empty when they differ only in length.
+     */
+    static String firstDifference(String made, String wanted) {
+        String[] a = made.split("[\\s\\[\\],]+"), b = wanted.split("[\\s\\[\\],]+");
+        for (int i = 0; i < Math.min(a.length, b.length); i++) {
+            if (a[i].equals(b[i])) continue;
+            String before = i > 0 && !a[i].contains("=") ? a[i - 1] + " " : "";
+            return " (it has \"" + before + a[i] + "\" where this run has \"" + before + b[i] + "\")";
+        }
+        return "";
     }
 
     private <R> Optional<R> again(String why) {

@@ -48,12 +48,21 @@ class StageCacheTest {
 
         said.reset();
         assertThat(cache(true).result("gpt", "key 2", Losses.class)).isEmpty();
-        assertThat(said.toString(StandardCharsets.UTF_8)).contains("stage.json was made with other settings");
+        assertThat(said.toString(StandardCharsets.UTF_8)).contains("stage.json was made with other settings (it has \"key 1\" where this run has \"key 2\")");
 
         Files.writeString(models.resolve("gpt/stage.json"), "{ not json");
         said.reset();
         assertThat(cache(true).result("gpt", "key 1", Losses.class)).isEmpty();
         assertThat(said.toString(StandardCharsets.UTF_8)).contains("cannot be read");
+    }
+
+    @Test
+    void saysWhichSettingOfAStageDiffers() {
+        String made = "sft v2 WorldConfig[seed=1, demonstrations=800] SftConfig[lr=0.001, epochs=1]";
+        assertThat(StageCache.firstDifference(made, made.replace("seed=1", "seed=2"))).isEqualTo(" (it has \"seed=1\" where this run has \"seed=2\")");
+        assertThat(StageCache.firstDifference(made, made.replace("epochs=1", "epochs=4"))).isEqualTo(" (it has \"epochs=1\" where this run has \"epochs=4\")");
+        assertThat(StageCache.firstDifference("gpt v4 1 300000", "gpt v4 2 300000")).isEqualTo(" (it has \"v4 1\" where this run has \"v4 2\")");
+        assertThat(StageCache.firstDifference(made, made + " more")).isEmpty();
     }
 
     @Test
