@@ -61,17 +61,20 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
     /** The same, with the charts left out for the reason given, if any. */
     Optional<String> write(Path out, List<Stage> stages, double seconds, Optional<String> noCharts) throws IOException {
         if (noCharts.isEmpty()) ReportCharts.writeAll(this, out);
-        String md = new ReportMarkdown(this, out, stages, seconds, noCharts).render();
+        RunIdentity identity = RunIdentity.of(out.resolve("models"));
+        String md = new ReportMarkdown(this, out, stages, seconds, noCharts, identity).render();
         AtomicFiles.write(out.resolve(MARKDOWN), o -> o.write(md.getBytes(StandardCharsets.UTF_8)));
-        String json = Jsonl.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(asJson(stages, seconds));
+        String json = Jsonl.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(asJson(stages, seconds, identity));
         AtomicFiles.write(out.resolve(JSON), o -> o.write((json + "\n").getBytes(StandardCharsets.UTF_8)));
         return noCharts;
     }
 
-    Map<String, Object> asJson(List<Stage> stages, double seconds) {
+    Map<String, Object> asJson(List<Stage> stages, double seconds, RunIdentity identity) {
         Map<String, Object> j = new LinkedHashMap<>();
         j.put("config", config.name());
         j.put("seed", config.seed());
+        j.put("code", identity.code());
+        j.put("weights_sha256", identity.weights());
         j.put("seconds", seconds);
         j.put("stages", stages);
         j.put("eval_tasks", evalTasks);

@@ -31,9 +31,12 @@ final class ReportMarkdown {
     private final List<DemoReport.Stage> stages;
     private final double seconds;
     private final Optional<String> noCharts;
+    private final RunIdentity identity;
     private final StringBuilder s = new StringBuilder();
 
-    ReportMarkdown(DemoReport report, Path out, List<DemoReport.Stage> stages, double seconds, Optional<String> noCharts) {
+    ReportMarkdown(DemoReport report, Path out, List<DemoReport.Stage> stages, double seconds, Optional<String> noCharts,
+                   RunIdentity identity) {
+        this.identity = identity;
         this.r = report;
         this.c = report.config();
         this.out = out;
@@ -48,7 +51,8 @@ final class ReportMarkdown {
                 + "follow instructions, fine-tune it on labelers' demonstrations (SFT), train a reward model (RM) on labelers' "
                 + "rankings of SFT answers, optimise the SFT model against it with PPO and with PPO-ptx (PPO plus the pretraining "
                 + "loss), and let training and held-out labelers judge five policies on %d held-out prompts. Run `%s`, seed %d, on %s, "
-                + "%.1f minutes in all.%n%n", r.evalTasks(), c.name(), c.seed(), Backends.of(c.device()).describe(), seconds / 60));
+                + "%.1f minutes in all%s.%n%n", r.evalTasks(), c.name(), c.seed(), Backends.of(c.device()).describe(), seconds / 60,
+                identity.code() == null ? "" : ", code " + identity.code()));
         if (c.smokeTest()) s.append("**").append(DemoConfig.SMOKE_TEST_NOTE).append("**\n\n");
         noCharts.ifPresent(why -> s.append("*No charts in this report: ").append(why)
                 .append(". Every figure is in the tables below and in report.json.*\n\n"));
@@ -80,6 +84,9 @@ final class ReportMarkdown {
                 + "`{\"prompt\": ...}` per line. "
                 + "`generate` samples at temperature 1, as the policies were judged here; `--greedy` gives each prompt's most likely "
                 + "answer, which is right more often (the table of correct answers per task family below has both).\n\n");
+        if (!identity.weights().isEmpty())
+            s.append(f("The weights' sha256 (the first 8 hex digits; in full in report.json): %s. Another run that gives the same "
+                    + "made the same models bit for bit; docs/REPRODUCTION.md quotes the default run's.%n%n", identity.shortWeights()));
     }
 
     private void whatWasRun() {

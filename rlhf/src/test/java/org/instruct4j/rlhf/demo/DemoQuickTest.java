@@ -10,6 +10,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.security.MessageDigest;
+import java.util.HexFormat;
 import java.util.List;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.eval.CapabilityProbes;
@@ -69,12 +71,15 @@ class DemoQuickTest {
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example answers", "What was run",
                 "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks", "checker's verdict", "*(wrong)*",
                 "Can the models do the tasks?", "- PPO-ptx, greedy: ", "last word of a list", "points left", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
-                "./instruct4j generate --model " + out.resolve("models/ppo-ptx") + " --instruction \"").doesNotContain("NaN");
+                "./instruct4j generate --model " + out.resolve("models/ppo-ptx") + " --instruction '", "The weights' sha256").doesNotContain("NaN");
         for (String chart : ReportCharts.ALL) assertThat(md).contains("](" + chart + ")");
         JsonNode json = Jsonl.mapper().readTree(out.resolve("report.json").toFile());
         assertThat(json.path("policies").path("PPO-ptx").path("win_rate_training").isNumber()).isTrue();
         assertThat(json.path("answer_key_win_rate_training").isNumber()).isTrue();
         assertThat(json.path("win_rate_training_by_family").path("arithmetic").path("answer_key").isNumber()).isTrue();
+        for (String model : List.of("gpt", "sft", "rm", "ppo", "ppo-ptx"))   // what tells this run's bits from another's
+            assertThat(json.path("weights_sha256").path(model).asText()).as(model).isEqualTo(HexFormat.of().formatHex(
+                    MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(out.resolve("models").resolve(model).resolve("model.safetensors")))));
         String said = console.toString(StandardCharsets.UTF_8);
         assertThat(report.exampleResponses()).containsOnlyKeys("GPT", "GPT-prompted", "SFT", "PPO", "PPO-ptx", "PPO-ptx, greedy");
         assertThat(said).contains("== summary", "smoke test", "right answers (the tasks' checkers): GPT ").doesNotContain("GptConfig[", "validation loss [");   // numbers, not Java lists
