@@ -2,6 +2,7 @@ package org.instruct4j.rlhf.cli;
 
 import org.instruct4j.engine.backend.Backends;
 import org.instruct4j.engine.backend.cuda.CudaDoctor;
+import org.instruct4j.rlhf.demo.RunIdentity;
 
 /** `instruct4j doctor`: what this machine gives the engine (JVM, CPU backend, GPU, CUDA libraries, kernels). */
 public final class DoctorCommand implements Command {
@@ -16,6 +17,8 @@ public final class DoctorCommand implements Command {
         }
         if (args.length > 0) throw new UserError("doctor takes no arguments, got '" + args[0] + "'");
         Runtime rt = Runtime.getRuntime();
+        String code = RunIdentity.codeVersion();
+        if (code != null) System.out.println("code      instruct4j " + code + " (git describe)");
         System.out.printf("java      %s (%s), max heap %d MiB%n", System.getProperty("java.version"), System.getProperty("java.vm.name"), rt.maxMemory() >> 20);
         System.out.printf("os        %s %s, %d cores%n", System.getProperty("os.name"), System.getProperty("os.arch"), rt.availableProcessors());
         System.out.println("cpu       " + Backends.cpu().describe());

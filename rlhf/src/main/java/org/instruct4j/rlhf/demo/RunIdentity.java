@@ -22,14 +22,19 @@ import java.util.Map;
 public record RunIdentity(String code, Map<String, String> weights) {
     static final List<String> MODELS = List.of("gpt", "sft", "rm", "ppo", "ppo-ptx");
 
-    static RunIdentity of(Path models) throws IOException {
+    /** The code's version as the launcher read it (`git describe --always --dirty`), or null when unknown. */
+    public static String codeVersion() {
         String code = System.getProperty("instruct4j.version");
+        return code == null || code.isBlank() ? null : code;
+    }
+
+    static RunIdentity of(Path models) throws IOException {
         Map<String, String> weights = new LinkedHashMap<>();
         for (String name : MODELS) {
             Path file = models.resolve(name).resolve("model.safetensors");
             if (Files.isRegularFile(file)) weights.put(name, sha256(file));
         }
-        return new RunIdentity(code == null || code.isBlank() ? null : code, weights);
+        return new RunIdentity(codeVersion(), weights);
     }
 
     /** "gpt 00b564bb, sft 14c90a1f, ...": the first 8 hex digits of each, as docs/REPRODUCTION.md quotes them. */
