@@ -18,6 +18,7 @@ import org.instruct4j.rlhf.ppo.PpoConfig;
 import org.instruct4j.rlhf.ppo.PpoTrainer;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.train.CheckpointPlan;
+import org.instruct4j.rlhf.train.Fingerprint;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
 
@@ -91,8 +92,11 @@ public final class PpoCommand implements Command {
         // The number of iterations is not a setting: a resumed run may go on for longer (PPO's schedule has no end).
         Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", cfg));
         settings.putAll(CheckpointPlan.settingsOf("model", policy.config()));
-        settings.put("prompts", Integer.toString(prompts.size()));
-        settings.put("ptx sequences", Integer.toString(ptx.size()));
+        settings.put("prompts", prompts.size() + ", digest " + Fingerprint.of(prompts));
+        settings.put("ptx sequences", ptx.size() + ", digest " + Fingerprint.of(ptx));
+        // The policy's starting weights are the KL penalty's reference, and the reward model scores every episode.
+        settings.put("policy weights", Fingerprint.ofFile(CliOptions.existing(cl, "policy").resolve("model.safetensors")));
+        settings.put("reward weights", Fingerprint.ofFile(CliOptions.existing(cl, "reward").resolve("model.safetensors")));
         CheckpointPlan plan = CliOptions.checkpoints(cl, out, sft.tokenizer(), settings);
         TrainState resumed = CliOptions.resume(name(), cl, plan, t::resume);
         try (MetricsLog log = CliOptions.metrics(out, resumed); StopNotice stopped = StopNotice.forTraining(name(), plan)) {

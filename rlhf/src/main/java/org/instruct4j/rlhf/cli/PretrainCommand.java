@@ -15,6 +15,7 @@ import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.train.CheckpointPlan;
+import org.instruct4j.rlhf.train.Fingerprint;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
 import org.instruct4j.rlhf.pretrain.PretrainConfig;
@@ -81,13 +82,14 @@ public final class PretrainCommand implements Command {
         PretrainConfig pc = PretrainConfig.defaults(steps, batch, seqLen).withLr(lr).withWarmup(Math.max(1, Math.min(100, steps / 10))).withSeed(seed + 1);
         Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", pc));
         settings.putAll(CheckpointPlan.settingsOf("model", cfg));
-        settings.put("text tokens", Integer.toString(stream.length));
+        settings.put("text tokens", stream.length + ", digest " + Fingerprint.of(stream));
         Pretrainer trainer = new Pretrainer(model, pc);
         if (valFile != null) {
             List<int[]> heldOut = TextLoss.chunks(CliOptions.documents(valFile), tok, seqLen);
             if (heldOut.isEmpty()) throw new UserError(valFile + ": no text to validate on");
             trainer.validating(validateEvery, m -> TextLoss.of(m, heldOut, tok.pad()).loss());
-            settings.put("validation", heldOut.size() + " chunks of " + seqLen + " tokens, every " + validateEvery + " steps");
+            settings.put("validation", heldOut.size() + " chunks of " + seqLen + " tokens (digest " + Fingerprint.of(heldOut) + "), every "
+                    + validateEvery + " steps");
         }
         CheckpointPlan plan = CliOptions.checkpoints(cl, out, tok, settings);
         TrainState resumed = CliOptions.resume(name(), cl, plan, trainer::resume);

@@ -18,6 +18,7 @@ import org.instruct4j.rlhf.rm.RmExample;
 import org.instruct4j.rlhf.rm.RmTrainer;
 import org.instruct4j.rlhf.sft.SftExample;
 import org.instruct4j.rlhf.train.CheckpointPlan;
+import org.instruct4j.rlhf.train.Fingerprint;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
 import org.instruct4j.rlhf.train.Sequences;
@@ -58,7 +59,7 @@ public final class RmCommand implements Command {
         RewardModel rm = RewardModel.fromLm(lm.model(), tok.pad(), new Rng(CliOptions.seed(cl)));
         Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", cfg));
         settings.putAll(CheckpointPlan.settingsOf("model", lm.model().config()));
-        settings.put("rankings", train.size() + " for training, " + val.size() + " for validation");
+        settings.put("rankings", train.size() + " for training, " + val.size() + " for validation, digest " + digest(train, val));
         CheckpointPlan plan = CliOptions.checkpoints(cl, out, tok, settings);
         RmTrainer trainer = new RmTrainer(rm, cfg);
         TrainState resumed = CliOptions.resume(name(), cl, plan, trainer::resume);
@@ -80,5 +81,15 @@ public final class RmCommand implements Command {
             if (!r.pairs().isEmpty()) out.add(RmExample.of(r, tok::encode, tok.endOfText()));
         if (out.isEmpty()) throw new UserError(file + ": no rankings with at least one comparison");
         return out;
+    }
+
+    /** What --resume compares: the rankings' tokens and pairs, training then validation. */
+    private static String digest(List<RmExample> train, List<RmExample> val) {
+        Fingerprint f = new Fingerprint();
+        for (List<RmExample> part : List.of(train, val)) {
+            f.add(new int[] {part.size()});
+            for (RmExample e : part) f.add(e.prompt()).addAll(e.responses()).addAll(e.pairs());
+        }
+        return f.hex();
     }
 }

@@ -15,6 +15,7 @@ import org.instruct4j.rlhf.sft.SftConfig;
 import org.instruct4j.rlhf.sft.SftExample;
 import org.instruct4j.rlhf.sft.SftTrainer;
 import org.instruct4j.rlhf.train.CheckpointPlan;
+import org.instruct4j.rlhf.train.Fingerprint;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
 
@@ -48,7 +49,7 @@ public final class SftCommand implements Command {
         List<SftExample> val = cl.hasOption("validation") ? read(name(), CliOptions.existing(cl, "validation"), lm.tokenizer(), context, cl) : List.of();
         Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", cfg));
         settings.putAll(CheckpointPlan.settingsOf("model", lm.model().config()));
-        settings.put("demonstrations", train.size() + " for training, " + val.size() + " for validation");
+        settings.put("demonstrations", train.size() + " for training, " + val.size() + " for validation, digest " + digest(train, val));
         CheckpointPlan plan = CliOptions.checkpoints(cl, out, lm.tokenizer(), settings);
         SftTrainer t = new SftTrainer(lm.model(), cfg, lm.tokenizer().pad());
         TrainState resumed = CliOptions.resume(name(), cl, plan, t::resume);
@@ -75,5 +76,15 @@ public final class SftCommand implements Command {
             System.err.printf("instruct4j %s: %s: %d of %d demonstrations are longer than the model's context of %d tokens; "
                     + "the model learns their completions only up to it%n", command, file, cut, out.size(), context);
         return out;
+    }
+
+    /** What --resume compares: the demonstrations' tokens, training then validation. */
+    private static String digest(List<SftExample> train, List<SftExample> val) {
+        Fingerprint f = new Fingerprint();
+        for (List<SftExample> part : List.of(train, val)) {
+            f.add(new int[] {part.size()});
+            for (SftExample e : part) f.add(e.prompt()).add(e.completion());
+        }
+        return f.hex();
     }
 }

@@ -1,15 +1,12 @@
 package org.instruct4j.rlhf.demo;
 
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import org.instruct4j.rlhf.train.Fingerprint;
 
 /**
  * What tells one run's bits from another's: the code it ran (the launcher's `git describe`, when it ran from a
@@ -32,7 +29,7 @@ public record RunIdentity(String code, Map<String, String> weights) {
         Map<String, String> weights = new LinkedHashMap<>();
         for (String name : MODELS) {
             Path file = models.resolve(name).resolve("model.safetensors");
-            if (Files.isRegularFile(file)) weights.put(name, sha256(file));
+            if (Files.isRegularFile(file)) weights.put(name, Fingerprint.sha256(file));
         }
         return new RunIdentity(codeVersion(), weights);
     }
@@ -42,16 +39,5 @@ public record RunIdentity(String code, Map<String, String> weights) {
         StringBuilder s = new StringBuilder();
         weights.forEach((name, hash) -> s.append(s.isEmpty() ? "" : ", ").append(name).append(' ').append(hash, 0, 8));
         return s.toString();
-    }
-
-    private static String sha256(Path file) throws IOException {
-        try (InputStream in = Files.newInputStream(file)) {
-            MessageDigest digest = MessageDigest.getInstance("SHA-256");
-            byte[] buffer = new byte[1 << 16];
-            for (int n = in.read(buffer); n > 0; n = in.read(buffer)) digest.update(buffer, 0, n);
-            return HexFormat.of().formatHex(digest.digest());
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("every Java has SHA-256", e);
-        }
     }
 }

@@ -108,6 +108,33 @@ class ResumeCliTest {
                 .isInstanceOf(UserError.class).hasMessageContaining("setting 'lr' differs: the checkpoint was made with no such setting");
     }
 
+    /** A resume with other inputs of the same size (other demonstrations, another reward model) is refused by name. */
+    @Test
+    void resumingWithOtherInputsIsRefusedNamingThem() throws Exception {
+        String sftOut = dir.resolve("other-data").toString();
+        assertThat(run(List.of("sft", "--model", lm, "--data", demos, "--epochs", "50", "--batch", "1", "--save-every", "2", "--out", sftOut),
+                2, KILL).exitCode()).isNotZero();
+        Path shuffled = dir.resolve("demos-shuffled.jsonl");   // the same lines in another order: as many, not the same
+        List<String> lines = new ArrayList<>(Files.readAllLines(Path.of(demos)));
+        lines.add(lines.removeFirst());
+        Files.write(shuffled, lines);
+        assertThatThrownBy(() -> new SftCommand().run(new String[] {"--model", lm, "--data", shuffled.toString(), "--epochs", "50",
+                "--batch", "1", "--save-every", "2", "--out", sftOut, "--resume"}))
+                .isInstanceOf(UserError.class).hasMessageContaining("setting 'demonstrations' differs");
+
+        String otherRm = dir.resolve("rm-seed-5").toString();
+        assertThat(Main.run(new String[] {"rm", "--model", sft, "--data", ranks, "--out", otherRm, "--batch", "4", "--seed", "5"})).isZero();
+        String ppoOut = dir.resolve("other-reward").toString();
+        List<String> ppo = List.of("ppo", "--policy", sft, "--reward", rm, "--prompts", prompts, "--iterations", "50", "--batch", "2",
+                "--minibatch", "2", "--max-new", "4", "--save-every", "2", "--out", ppoOut);
+        assertThat(run(ppo, 2, KILL).exitCode()).isNotZero();
+        List<String> otherReward = new ArrayList<>(ppo.subList(1, ppo.size()));
+        otherReward.set(otherReward.indexOf(rm), otherRm);
+        otherReward.add("--resume");
+        assertThatThrownBy(() -> new PpoCommand().run(otherReward.toArray(String[]::new)))
+                .isInstanceOf(UserError.class).hasMessageContaining("setting 'reward weights' differs");
+    }
+
     /** A run stopped as Ctrl-C stops it says which checkpoint it leaves and how to go on from it. */
     @Test
     void aStoppedRunSaysWhereItsCheckpointIs() throws Exception {
