@@ -39,6 +39,8 @@ public final class RmCommand implements Command {
         o.addOption(CliOptions.opt("out", "DIR", "output reward-model folder (required)"));
         o.addOption(CliOptions.opt("epochs", "N", "epochs (default 1)"));
         o.addOption(CliOptions.opt("batch", "N", "prompts per step (default 64)"));
+        o.addOption(CliOptions.opt("micro-batch", "N", "prompts per forward and backward pass, whose gradients add up to the batch's: "
+                + "the same step in less memory (default: the whole batch at once)"));
         o.addOption(CliOptions.opt("lr", "X", "peak learning rate (default 9e-6)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
@@ -48,7 +50,8 @@ public final class RmCommand implements Command {
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), 0f);
         BpeTokenizer tok = lm.tokenizer();
         int ctx = lm.model().config().contextLength();
-        RmConfig cfg = RmConfig.paper().withEpochs(epochs).withBatchPrompts(batch).withLr(lr).withSeed(CliOptions.seed(cl)).withMaxLen(ctx);
+        RmConfig cfg = RmConfig.paper().withEpochs(epochs).withBatchPrompts(batch).withLr(lr)
+                .withMicroBatch(CliOptions.microBatch(cl)).withSeed(CliOptions.seed(cl)).withMaxLen(ctx);
         List<RmExample> train = read(name(), CliOptions.existing(cl, "data"), tok, ctx, cl);
         List<RmExample> val = cl.hasOption("validation") ? read(name(), CliOptions.existing(cl, "validation"), tok, ctx, cl) : List.of();
         // Read before training, so that a bad demonstrations file does not cost the run.

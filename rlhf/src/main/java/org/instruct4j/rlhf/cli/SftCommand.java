@@ -33,6 +33,8 @@ public final class SftCommand implements Command {
         o.addOption(CliOptions.opt("out", "DIR", "output model folder (required)"));
         o.addOption(CliOptions.opt("epochs", "N", "epochs (default 16)"));
         o.addOption(CliOptions.opt("batch", "N", "batch size (default 32)"));
+        o.addOption(CliOptions.opt("micro-batch", "N", "demonstrations per forward and backward pass, whose gradients add up to the "
+                + "batch's: the same step in less memory (default: the whole batch at once)"));
         o.addOption(CliOptions.opt("lr", "X", "peak learning rate (default 9.65e-6)"));
         o.addOption(CliOptions.opt("dropout", "P", "residual dropout (default 0.2)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
@@ -42,6 +44,7 @@ public final class SftCommand implements Command {
         float lr = CliOptions.positive(cl, "lr", 9.65e-6f);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), CliOptions.fraction(cl, "dropout", 0.2f));
         SftConfig cfg = SftConfig.paper().withEpochs(epochs).withBatchSize(batch).withLr(lr)
+                .withMicroBatch(CliOptions.microBatch(cl))
                 .withDropout(lm.model().config().dropout()).withSeed(CliOptions.seed(cl))
                 .withMaxLen(lm.model().config().contextLength());
         int context = lm.model().config().contextLength();

@@ -306,10 +306,10 @@ public final class PpoTrainer {
         for (int[] q : batch) seqs.add(q.length > ctx ? Arrays.copyOf(q, ctx) : q);
         long allTargets = targets(seqs);
         double loss = 0;
-        for (int from = 0; from < seqs.size(); from += cfg.minibatchSize()) {
-            List<int[]> piece = seqs.subList(from, Math.min(seqs.size(), from + cfg.minibatchSize()));
-            if (targets(piece) == 0 && piece.size() < seqs.size()) continue;   // one-token sequences: nothing to predict
-            float share = piece.size() == seqs.size() ? 1f : (float) ((double) targets(piece) / allTargets);
+        List<List<int[]>> pieces = Sequences.pieces(seqs, cfg.minibatchSize());
+        for (List<int[]> piece : pieces) {
+            if (targets(piece) == 0 && pieces.size() > 1) continue;   // one-token sequences: nothing to predict
+            float share = pieces.size() == 1 ? 1f : (float) ((double) targets(piece) / allTargets);
             try (Scope s = Scope.open()) {
                 int[] lossFrom = new int[piece.size()];
                 Arrays.fill(lossFrom, 1);

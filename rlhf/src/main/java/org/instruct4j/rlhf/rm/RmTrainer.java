@@ -95,12 +95,45 @@ public final class RmTrainer {
     /** One step's K-way loss and the fraction of the batch's comparisons the model ranked right before the step. */
     public record StepResult(double loss, double accuracy) {}
 
-    /** One optimizer step (the stepNumber-th, counted from 1, for the messages) on a batch of prompts. */
+    /**
+     * One optimizer step (the stepNumber-th, counted from 1, for the messages) on a batch of prompts. With a
+     * micro-batch the prompts go through in pieces whose gradients add up: each piece's loss (a mean over its
+     * prompts with comparisons) weighted by its share of those prompts.
+     */
     public StepResult step(List<RmExample> batch, float lr, long stepNumber) {
+        try (Scope s = Scope.open()) {
+            StepResult result = accumulateGradients(batch);
+            optimizer.step(lr, guard.clipScale(stepNumber, result.loss(), model.parameters().values(), cfg.gradClip()));
+            optimizer.zeroGrad();
+            return result;
+        }
+    }
+
+    /** The batch's K-way loss backward into the parameters' gradients, a micro-batch at a time. */
+    StepResult accumulateGradients(List<RmExample> batch) {
+        List<List<RmExample>> pieces = Sequences.pieces(batch, cfg.microBatch());
+        double loss = 0;
+        int right = 0, all = 0;
+        for (List<RmExample> piece : pieces) {
+            float share = pieces.size() == 1 ? 1f : (float) ((double) compared(piece) / Math.max(1, compared(batch)));
+            if (share == 0f) continue;   // no comparisons in this piece: nothing to learn from it
+            PieceResult p = backward(piece, share);
+            loss += share * p.loss();
+            right += p.right();
+            all += p.pairs();
+        }
+        return new StepResult(loss, all == 0 ? Double.NaN : (double) right / all);
+    }
+
+    /** A piece's K-way loss, and how many of its comparisons the model ranked right before the step. */
+    private record PieceResult(double loss, int right, int pairs) {}
+
+    /** share times the piece's K-way loss, backward into the gradients. */
+    private PieceResult backward(List<RmExample> piece, float share) {
         try (Scope s = Scope.open()) {
             List<int[]> seqs = new ArrayList<>();
             List<int[][]> groups = new ArrayList<>();
-            for (RmExample ex : batch) {
+            for (RmExample ex : piece) {
                 int base = seqs.size();
                 for (int[] r : ex.responses()) seqs.add(Sequences.fit(ex.prompt(), r, cfg.maxLen()));
                 int[][] pairs = new int[ex.pairs().size()][];
@@ -109,14 +142,19 @@ public final class RmTrainer {
             }
             Tensor rewards = model.scores(seqs);
             Tensor loss = KWayLoss.apply(rewards, groups);
-            loss.backward();
-            optimizer.step(lr, guard.clipScale(stepNumber, loss.item(), model.parameters().values(), cfg.gradClip()));
-            optimizer.zeroGrad();
+            (share == 1f ? loss : loss.scale(share)).backward();
             float[] r = rewards.toFloatArray();
             int right = 0, all = 0;
             for (int[][] g : groups) for (int[] p : g) { all++; if (r[p[0]] > r[p[1]]) right++; }
-            return new StepResult(loss.item(), all == 0 ? Double.NaN : (double) right / all);
+            return new PieceResult(loss.item(), right, all);
         }
+    }
+
+    /** The prompts with at least one comparison: the K-way loss averages over them. */
+    private static int compared(List<RmExample> examples) {
+        int n = 0;
+        for (RmExample e : examples) if (!e.pairs().isEmpty()) n++;
+        return n;
     }
 
     public AdamW optimizer() { return optimizer; }

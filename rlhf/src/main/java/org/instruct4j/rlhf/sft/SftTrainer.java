@@ -118,22 +118,51 @@ public final class SftTrainer {
         return new Result(List.copyOf(trainLosses), List.copyOf(valLosses), List.copyOf(scores), bestEpoch, bestScore);
     }
 
-    /** One optimizer step (the stepNumber-th, counted from 1, for the messages); returns the batch loss. */
+    /**
+     * One optimizer step (the stepNumber-th, counted from 1, for the messages); returns the batch loss. With a
+     * micro-batch the batch goes through in pieces whose gradients add up: each piece's loss (a mean over its
+     * completion tokens) weighted by its share of the batch's completion tokens.
+     */
     public double trainStep(List<SftExample> batch, float lr, long stepNumber) {
         try (Scope s = Scope.open()) {
+            double loss = accumulateGradients(batch);
+            optimizer.step(lr, guard.clipScale(stepNumber, loss, model.parameters().values(), cfg.gradClip()));
+            optimizer.zeroGrad();
+            return loss;
+        }
+    }
+
+    /** The batch's loss backward into the parameters' gradients, a micro-batch at a time; returns the loss. */
+    double accumulateGradients(List<SftExample> batch) {
+        List<List<SftExample>> pieces = Sequences.pieces(batch, cfg.microBatch());
+        double loss = 0;
+        for (List<SftExample> piece : pieces) {
+            float share = pieces.size() == 1 ? 1f : (float) ((double) targets(piece) / targets(batch));
+            loss += share * backward(piece, share);
+        }
+        return loss;
+    }
+
+    /** share times the piece's loss, backward into the gradients; returns the loss. */
+    private double backward(List<SftExample> piece, float share) {
+        try (Scope s = Scope.open()) {
             List<int[]> seqs = new ArrayList<>();
-            int[] from = new int[batch.size()];
-            for (int i = 0; i < batch.size(); i++) {
-                seqs.add(batch.get(i).sequence(cfg.maxLen()));
-                from[i] = batch.get(i).lossFrom(cfg.maxLen());
+            int[] from = new int[piece.size()];
+            for (int i = 0; i < piece.size(); i++) {
+                seqs.add(piece.get(i).sequence(cfg.maxLen()));
+                from[i] = piece.get(i).lossFrom(cfg.maxLen());
             }
             Tensor loss = Sequences.lmLoss(model, seqs, from, padId, true, dropoutRng);
-            loss.backward();
-            double value = loss.item();
-            optimizer.step(lr, guard.clipScale(stepNumber, value, model.parameters().values(), cfg.gradClip()));
-            optimizer.zeroGrad();
-            return value;
+            (share == 1f ? loss : loss.scale(share)).backward();
+            return loss.item();
         }
+    }
+
+    /** The completion tokens the loss counts. */
+    private long targets(List<SftExample> examples) {
+        long n = 0;
+        for (SftExample e : examples) n += e.sequence(cfg.maxLen()).length - e.lossFrom(cfg.maxLen());
+        return n;
     }
 
     /** Mean per-batch completion-token loss, no dropout, no graph. */

@@ -67,6 +67,14 @@ public final class Sequences {
         return lmLoss(model, seqs, lossFrom, padId, false, null);
     }
 
+    /** The list in consecutive pieces of at most size items (size 0: the whole list as one piece). */
+    public static <T> List<List<T>> pieces(List<T> items, int size) {
+        if (size <= 0 || items.size() <= size) return List.of(items);
+        List<List<T>> out = new ArrayList<>();
+        for (int from = 0; from < items.size(); from += size) out.add(items.subList(from, Math.min(items.size(), from + size)));
+        return out;
+    }
+
     /** Concatenation of two token arrays. */
     public static int[] concat(int[] a, int[] b) {
         int[] out = Arrays.copyOf(a, a.length + b.length);

@@ -38,9 +38,9 @@ class CliCommandsTest {
         assertThat(dir.resolve("lm-metrics.jsonl")).exists();
         assertThat(dir.resolve("lm-loss.png")).exists();   // named as the metrics file is
         assertThat(new SftCommand().run(new String[] {"--model", d + "/lm", "--data", d + "/demos.jsonl", "--out", d + "/sft",
-                "--epochs", "1", "--batch", "2", "--lr", "1e-3"})).isZero();
+                "--epochs", "1", "--batch", "2", "--micro-batch", "1", "--lr", "1e-3"})).isZero();
         assertThat(new RmCommand().run(new String[] {"--model", d + "/sft", "--data", d + "/ranks.jsonl", "--out", d + "/rm",
-                "--demonstrations", d + "/demos.jsonl", "--batch", "2"})).isZero();
+                "--demonstrations", d + "/demos.jsonl", "--batch", "2", "--micro-batch", "1"})).isZero();
         assertThat(new PpoCommand().run(new String[] {"--policy", d + "/sft", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
                 "--out", d + "/ppo", "--iterations", "1", "--batch", "2", "--minibatch", "2", "--max-new", "4",
                 "--ptx-coef", "1", "--ptx-text", d + "/corpus.txt", "--entropy-penalty", "0.5"})).isZero();
