@@ -43,6 +43,8 @@ public final class PretrainCommand implements Command {
         o.addOption(CliOptions.opt("context", "N", "context length (default: the preset's)"));
         o.addOption(CliOptions.opt("steps", "N", "training steps (default 1000)"));
         o.addOption(CliOptions.opt("batch", "N", "sequences per step (default 16)"));
+        o.addOption(CliOptions.opt("micro-batch", "N", "sequences per forward and backward pass, whose gradients add up to the batch's: "
+                + "the same step in less memory (default: the whole batch at once)"));
         o.addOption(CliOptions.opt("lr", "X", "peak learning rate (default 1e-3)"));
         o.addOption(InitOption.option());
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
@@ -79,7 +81,8 @@ public final class PretrainCommand implements Command {
                     + "model embeds only " + cfg.vocabSize() + ": they do not belong together");
         int seqLen = Math.min(cfg.contextLength(), stream.length - 2);
         if (seqLen < 2) throw new UserError(textFile + ": too little text to train on (" + stream.length + " tokens)");
-        PretrainConfig pc = PretrainConfig.defaults(steps, batch, seqLen).withLr(lr).withWarmup(Math.max(1, Math.min(100, steps / 10))).withSeed(seed + 1);
+        PretrainConfig pc = PretrainConfig.defaults(steps, batch, seqLen).withLr(lr).withWarmup(Math.max(1, Math.min(100, steps / 10))).withSeed(seed + 1)
+                .withMicroBatch(CliOptions.microBatch(cl));
         Map<String, String> settings = new LinkedHashMap<>(CheckpointPlan.settingsOf("", pc));
         settings.putAll(CheckpointPlan.settingsOf("model", cfg));
         settings.put("text tokens", stream.length + ", digest " + Fingerprint.of(stream));

@@ -1,6 +1,7 @@
 package org.instruct4j.rlhf.pretrain;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.function.ToDoubleFunction;
@@ -103,10 +104,7 @@ public final class Pretrainer {
             float lr = schedule.at((int) step);
             double loss;
             try (Scope s = Scope.open()) {
-                Tensor inputs = Tensor.ofInts(x, model.device(), b, t), targets = Tensor.ofInts(y, model.device(), b, t);
-                Tensor l = CrossEntropy.mean(model.logits(model.hidden(inputs, null, null, true, rng)), targets);
-                l.backward();
-                loss = l.item();
+                loss = accumulateGradients(x, y, b, t);
                 optimizer.step(lr, guard.clipScale(step + 1, loss, model.parameters().values(), cfg.gradClip()));
                 optimizer.zeroGrad();
             }
@@ -128,6 +126,27 @@ public final class Pretrainer {
 
     /** Steps done. */
     public long step() { return step; }
+
+    /**
+     * The loss of b windows of t tokens (inputs x, targets y) backward into the gradients, a micro-batch of rows
+     * at a time, each piece weighted by its share of the rows; returns the loss.
+     */
+    double accumulateGradients(int[] x, int[] y, int b, int t) {
+        int rowsAtOnce = cfg.microBatch() == 0 ? b : Math.min(b, cfg.microBatch());
+        double loss = 0;
+        for (int first = 0; first < b; first += rowsAtOnce) {
+            int rows = Math.min(rowsAtOnce, b - first);
+            float share = rows == b ? 1f : (float) rows / b;
+            try (Scope s = Scope.open()) {
+                Tensor inputs = Tensor.ofInts(Arrays.copyOfRange(x, first * t, (first + rows) * t), model.device(), rows, t);
+                Tensor targets = Tensor.ofInts(Arrays.copyOfRange(y, first * t, (first + rows) * t), model.device(), rows, t);
+                Tensor l = CrossEntropy.mean(model.logits(model.hidden(inputs, null, null, true, rng)), targets);
+                (share == 1f ? l : l.scale(share)).backward();
+                loss += share * l.item();
+            }
+        }
+        return loss;
+    }
 
     /** A checkpoint into plan.folder(): the model folder, the optimizer's moments, the step and the random stream. */
     public void save(CheckpointPlan plan, MetricsLog log) {
