@@ -40,6 +40,8 @@ public final class EvalCommand implements Command {
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL {prompt}"));
         o.addOption(CliOptions.opt("tasks", "FILE", "the built-in world's tasks, as the demo writes them (runs/demo/world/eval_tasks.jsonl): "
                 + "each answer checked by the world's checkers, right answers per task family"));
+        o.addOption(CliOptions.opt("answers", "FILE", "with --tasks: write every answer there, one JSON line each "
+                + "({prompt, family, response, correct})"));
         o.addOption(CliOptions.opt("greedy", null, "answer with the most likely tokens (default: sampled at temperature 1, as the demo "
                 + "judges its models)"));
         o.addOption(CliOptions.opt("text", "FILE", "text file for the LM loss (documents separated by blank lines or <|endoftext|>)"));
@@ -113,9 +115,19 @@ public final class EvalCommand implements Command {
         accuracy.byFamily().forEach((family, c) -> System.out.printf("  %-14s %5d of %-5d %5.1f%%%n", family, c.right(), c.tasks(), 100 * c.share()));
         TaskAccuracy.Count all = accuracy.all();
         System.out.printf("  %-14s %5d of %-5d %5.1f%%%n", "all", all.right(), all.tasks(), 100 * all.share());
-        if (accuracy.misses().isEmpty()) return;
-        System.out.printf("wrong answers (the first %d of %d):%n", Math.min(SHOWN_MISSES, accuracy.misses().size()), accuracy.misses().size());
-        for (TaskAccuracy.Miss m : accuracy.misses().subList(0, Math.min(SHOWN_MISSES, accuracy.misses().size())))
+        if (cl.hasOption("answers")) {
+            Path out = Path.of(cl.getOptionValue("answers"));
+            Jsonl.write(out, accuracy.answers().stream()
+                    .map(a -> new AnswerLine(a.task().prompt(), a.task().family(), a.response().strip(), a.correct())).toList());
+            System.out.println("every answer, with its verdict: " + out);
+        }
+        List<TaskAccuracy.Answer> misses = accuracy.misses();
+        if (misses.isEmpty()) return;
+        System.out.printf("wrong answers (the first %d of %d):%n", Math.min(SHOWN_MISSES, misses.size()), misses.size());
+        for (TaskAccuracy.Answer m : misses.subList(0, Math.min(SHOWN_MISSES, misses.size())))
             System.out.printf("  %s -> %s%n", m.task().instruction(), m.response().strip());
     }
+
+    /** One line of --answers. */
+    private record AnswerLine(String prompt, String family, String response, boolean correct) {}
 }

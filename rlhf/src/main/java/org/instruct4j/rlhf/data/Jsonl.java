@@ -83,7 +83,7 @@ public final class Jsonl {
                 }
             });
         } catch (IOException e) {
-            throw new DataException(file + ": cannot write: " + e.getMessage(), e);
+            throw new java.io.UncheckedIOException(e.getMessage(), e);   // AtomicFiles' message names the file
         }
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.instruct4j.engine.Rng;
+import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.world.Task;
 import org.instruct4j.rlhf.world.World;
 import org.junit.jupiter.api.Test;
@@ -64,7 +65,12 @@ class CliCommandsTest {
         List<Task> tasks = World.tasksAvoiding(new Rng(5), 6, Set.of());
         Files.writeString(dir.resolve("tasks.jsonl"), tasks.stream().map(t -> t.toJson().toString() + "\n").collect(Collectors.joining()));
         String said = CommandOutput.stdout(() -> new EvalCommand().run(new String[] {"--model", d + "/ppo", "--tasks", d + "/tasks.jsonl",
-                "--max-new", "3", "--greedy"}));
+                "--max-new", "3", "--greedy", "--answers", d + "/answers.jsonl"}));
+        List<String> answers = Files.readAllLines(dir.resolve("answers.jsonl"));
+        assertThat(answers).hasSize(6);
+        for (int i = 0; i < 6; i++)
+            assertThat(answers.get(i)).startsWith("{\"prompt\":" + Jsonl.mapper().writeValueAsString(tasks.get(i).prompt()) + ",\"family\":\""
+                    + tasks.get(i).family() + "\",\"response\":").containsPattern("\"correct\":(true|false)}$");
         assertThat(said).contains("right answers by the world's checkers, greedy, 6 tasks of " + d + "/tasks.jsonl:")
                 .containsPattern("\n  all +\\d of 6 +\\d+\\.\\d%\n");
         for (Task t : tasks) assertThat(said).contains("  " + t.family() + " ");

@@ -38,8 +38,9 @@ class TaskAccuracyTest {
         assertThat(a.byFamily()).hasSameSizeAs(expected).hasSizeGreaterThan(2);
         expected.forEach((family, c) -> assertThat(a.byFamily().get(family)).as(family).isEqualTo(new TaskAccuracy.Count(c[0], c[1])));
         assertThat(a.all()).isEqualTo(new TaskAccuracy.Count(40, 60));
-        assertThat(a.misses()).extracting(TaskAccuracy.Miss::task).containsExactlyElementsOf(wrong);
-        assertThat(a.misses()).extracting(TaskAccuracy.Miss::response).containsOnly("The sea is wide.");
+        assertThat(a.misses()).extracting(TaskAccuracy.Answer::task).containsExactlyElementsOf(wrong);
+        assertThat(a.misses()).extracting(TaskAccuracy.Answer::response).containsOnly("The sea is wide.");
+        assertThat(a.answers()).hasSize(60).extracting(TaskAccuracy.Answer::correct).containsOnly(true, false);
         assertThat(a.shares()).containsEntry(a.byFamily().keySet().iterator().next(), a.byFamily().values().iterator().next().share());
     }
 
