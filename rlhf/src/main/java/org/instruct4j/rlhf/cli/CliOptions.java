@@ -245,10 +245,10 @@ final class CliOptions {
         }
     }
 
-    /** An integer option of at least min (the fallback when it is not given). */
     /** --micro-batch N (N >= 1), or 0 when not given: the whole batch at once. */
     static int microBatch(CommandLine cl) { return cl.hasOption("micro-batch") ? integerAtLeast(cl, "micro-batch", 1, 1) : 0; }
 
+    /** An integer option of at least min (the fallback when it is not given). */
     static int integerAtLeast(CommandLine cl, String name, int fallback, int min) {
         int v = integer(cl, name, fallback);
         if (v < min) throw new UserError("--" + name + ": expected " + (min == 1 ? "a positive integer" : "an integer >= " + min)

@@ -20,12 +20,13 @@ final class StopNotice implements AutoCloseable {
         Runtime.getRuntime().addShutdownHook(hook);
     }
 
-    /** For a trainer's command (pretrain, sft, rm, ppo, whose steps are iterations): the checkpoint it keeps in the plan's folder, if any. */
+    /** For a trainer's command (pretrain, sft, rm, ppo): the checkpoint it keeps in the plan's folder, if any (ppo counts iterations). */
     static StopNotice forTraining(String command, CheckpointPlan plan) {
         return new StopNotice(() -> {
             OptionalLong saved = Checkpoint.savedStep(plan.folder());
+            String unit = command.equals("ppo") ? "iteration " : "step ";
             String where = saved.isPresent()
-                    ? "The checkpoint of " + (command.equals("ppo") ? "iteration " : "step ") + saved.getAsLong() + " is in " + plan.folder() + ": the same command with --resume goes on from there."
+                    ? "The checkpoint of " + unit + saved.getAsLong() + " is in " + plan.folder() + ": the same command with --resume goes on from there."
                     : plan.every() > 0 ? "No checkpoint was saved yet."
                     : "No checkpoint was saved (--save-every N keeps one every N steps for --resume to go on from).";
             return "instruct4j " + command + ": stopped before the end. " + where;

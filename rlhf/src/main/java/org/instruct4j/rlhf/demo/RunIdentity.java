@@ -1,6 +1,5 @@
 package org.instruct4j.rlhf.demo;
 
-import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
@@ -25,7 +24,7 @@ public record RunIdentity(String code, Map<String, String> weights) {
         return code == null || code.isBlank() ? null : code;
     }
 
-    static RunIdentity of(Path models) throws IOException {
+    static RunIdentity of(Path models) {
         Map<String, String> weights = new LinkedHashMap<>();
         for (String name : MODELS) {
             Path file = models.resolve(name).resolve("model.safetensors");
