@@ -95,8 +95,8 @@ public final class PpoCommand implements Command {
         settings.put("prompts", prompts.size() + ", digest " + Fingerprint.of(prompts));
         settings.put("ptx sequences", ptx.size() + ", digest " + Fingerprint.of(ptx));
         // The policy's starting weights are the KL penalty's reference, and the reward model scores every episode.
-        settings.put("policy weights", Fingerprint.ofFile(CliOptions.existing(cl, "policy").resolve("model.safetensors")));
-        settings.put("reward weights", Fingerprint.ofFile(CliOptions.existing(cl, "reward").resolve("model.safetensors")));
+        settings.put("policy weights", Fingerprint.ofWeights(ref.model().parameters()));
+        settings.put("reward weights", Fingerprint.ofWeights(rm.parameters()));
         CheckpointPlan plan = CliOptions.checkpoints(cl, out, sft.tokenizer(), settings);
         TrainState resumed = CliOptions.resume(name(), cl, plan, t::resume);
         try (MetricsLog log = CliOptions.metrics(out, resumed); StopNotice stopped = StopNotice.forTraining(name(), plan)) {

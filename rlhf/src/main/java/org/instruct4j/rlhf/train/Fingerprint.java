@@ -4,12 +4,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Map;
+import org.instruct4j.engine.Tensor;
 
 /**
  * A short digest of what a run reads: its token sequences and the model files it starts from. A checkpoint records
@@ -48,8 +51,19 @@ public final class Fingerprint {
 
     public static String of(int[] tokens) { return new Fingerprint().add(tokens).hex(); }
 
-    /** The digest of a file's bytes (a model's weights). */
-    public static String ofFile(Path file) { return sha256(file).substring(0, 12); }
+    /** The digest of a model's weights as loaded (names, shapes, values), whichever files they came from. */
+    public static String ofWeights(Map<String, Tensor> parameters) {
+        Fingerprint f = new Fingerprint();
+        parameters.forEach((name, p) -> {
+            f.sha256.update(name.getBytes(StandardCharsets.UTF_8));
+            f.add(p.shape());
+            float[] v = p.toFloatArray();
+            ByteBuffer b = ByteBuffer.allocate(4 * v.length);
+            for (float x : v) b.putInt(Float.floatToRawIntBits(x));
+            f.sha256.update(b.array());
+        });
+        return f.hex();
+    }
 
     /** The SHA-256 of a file's bytes, all 64 hex digits. */
     public static String sha256(Path file) {

@@ -14,11 +14,17 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.io.SafeTensors;
+import org.instruct4j.rlhf.data.Jsonl;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -133,6 +139,29 @@ class ResumeCliTest {
         otherReward.add("--resume");
         assertThatThrownBy(() -> new PpoCommand().run(otherReward.toArray(String[]::new)))
                 .isInstanceOf(UserError.class).hasMessageContaining("setting 'reward weights' differs");
+    }
+
+    /** A policy whose weights come in shards (model.safetensors.index.json), as larger Hugging Face models do. */
+    @Test
+    void ppoStartsFromAShardedPolicyFolder() throws Exception {
+        Path sharded = dir.resolve("sft-sharded");
+        Files.createDirectories(sharded);
+        try (var files = Files.list(Path.of(sft))) {
+            for (Path f : files.toList()) if (!f.getFileName().toString().equals("model.safetensors")) Files.copy(f, sharded.resolve(f.getFileName()));
+        }
+        Map<String, Tensor> all = SafeTensors.read(Path.of(sft, "model.safetensors"), Device.CPU);
+        Map<String, Tensor> first = new LinkedHashMap<>(), second = new LinkedHashMap<>();
+        Map<String, String> weightMap = new LinkedHashMap<>();
+        for (var e : all.entrySet()) {
+            boolean early = first.size() < all.size() / 2;
+            (early ? first : second).put(e.getKey(), e.getValue());
+            weightMap.put(e.getKey(), early ? "model-00001-of-00002.safetensors" : "model-00002-of-00002.safetensors");
+        }
+        SafeTensors.write(sharded.resolve("model-00001-of-00002.safetensors"), first, Map.of("format", "pt"));
+        SafeTensors.write(sharded.resolve("model-00002-of-00002.safetensors"), second, Map.of("format", "pt"));
+        Files.writeString(sharded.resolve("model.safetensors.index.json"), Jsonl.mapper().writeValueAsString(Map.of("weight_map", weightMap)));
+        assertThat(Main.run(new String[] {"ppo", "--policy", sharded.toString(), "--reward", rm, "--prompts", prompts, "--iterations", "1",
+                "--batch", "2", "--minibatch", "2", "--max-new", "4", "--out", dir.resolve("ppo-from-shards").toString()})).isZero();
     }
 
     /** A run stopped as Ctrl-C stops it says which checkpoint it leaves and how to go on from it. */
