@@ -11,9 +11,9 @@ import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
+import org.instruct4j.rlhf.eval.Responder;
 import org.instruct4j.rlhf.eval.TaskAccuracy;
 import org.instruct4j.rlhf.eval.TextLoss;
-import org.instruct4j.rlhf.generate.Generation;
 import org.instruct4j.rlhf.generate.Generator;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.rm.RewardModel;
@@ -99,16 +99,9 @@ public final class EvalCommand implements Command {
         List<Task> tasks = CliOptions.readJsonl(name(), cl, file, lm.tokenizer(), lm.model().config().contextLength(),
                 (f, opts) -> Jsonl.readAllWith(f, opts, Task::fromJson));
         if (tasks.isEmpty()) throw new UserError(file + ": no tasks");
-        List<int[]> prompts = new ArrayList<>();
-        for (Task t : tasks) prompts.add(lm.tokenizer().encode(t.prompt()));
-        Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
-                .readableBy(lm.tokenizer().vocabSize());
-        ProgressBar bar = new ProgressBar("eval --tasks", prompts.size());
-        List<String> answers = new ArrayList<>();
-        generator.generateInBatches(prompts, batch, sampling, new Rng(CliOptions.seed(cl)), (first, gens) -> {
-            for (Generation g : gens) answers.add(lm.tokenizer().decode(g.tokens(), 0, g.answerLength()));
-            bar.update(first + gens.size(), null);
-        });
+        ProgressBar bar = new ProgressBar("eval --tasks", tasks.size());
+        List<String> answers = new Responder(lm.model(), lm.tokenizer(), sampling, batch)
+                .respond(tasks.stream().map(Task::prompt).toList(), new Rng(CliOptions.seed(cl)), answered -> bar.update(answered, null));
         TaskAccuracy accuracy = TaskAccuracy.of(tasks, answers);
         System.out.printf("right answers by the world's checkers, %s, %d tasks of %s:%n",
                 sampling.greedy() ? "greedy" : "sampled at temperature 1", tasks.size(), file);

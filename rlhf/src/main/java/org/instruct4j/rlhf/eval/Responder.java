@@ -2,6 +2,7 @@ package org.instruct4j.rlhf.eval;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.IntConsumer;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.text.BpeTokenizer;
@@ -17,17 +18,23 @@ public final class Responder {
     private final int batch;
 
     public Responder(Gpt model, BpeTokenizer tokenizer, SamplingConfig sampling, int batch) {
-        this.generator = new Generator(model, tokenizer.pad(), tokenizer.endOfText());
+        this.generator = new Generator(model, tokenizer.pad(), tokenizer.endOfText()).readableBy(tokenizer.vocabSize());
         this.tokenizer = tokenizer;
         this.sampling = sampling;
         this.batch = batch;
     }
 
-    public List<String> respond(List<String> prompts, Rng rng) {
+    public List<String> respond(List<String> prompts, Rng rng) { return respond(prompts, rng, answered -> {}); }
+
+    /** As {@link #respond(List, Rng)}, telling answered how many prompts are answered after each batch. */
+    public List<String> respond(List<String> prompts, Rng rng, IntConsumer answered) {
         List<int[]> ids = new ArrayList<>(prompts.size());
         for (String p : prompts) ids.add(tokenizer.encode(p));
         List<String> out = new ArrayList<>(prompts.size());
-        generator.generateInBatches(ids, batch, sampling, rng, (first, gens) -> gens.forEach(g -> out.add(text(g))));
+        generator.generateInBatches(ids, batch, sampling, rng, (first, gens) -> {
+            gens.forEach(g -> out.add(text(g)));
+            answered.accept(out.size());
+        });
         return out;
     }
 

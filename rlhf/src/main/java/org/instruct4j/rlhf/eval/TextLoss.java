@@ -38,17 +38,17 @@ public record TextLoss(double loss, long tokens) {
         double sum = 0;
         long tokens = 0;
         try (GradMode g = GradMode.off()) {
-            for (int from = 0; from < chunks.size(); from += CHUNKS_PER_PASS) {
-                List<int[]> part = chunks.subList(from, Math.min(chunks.size(), from + CHUNKS_PER_PASS));
+            int done = 0;
+            for (List<int[]> part : Sequences.pieces(chunks, CHUNKS_PER_PASS)) {
                 int[] lossFrom = new int[part.size()];
                 Arrays.fill(lossFrom, 1);
-                long predicted = 0;
-                for (int[] c : part) predicted += c.length - 1;
+                long predicted = Sequences.predictedTokens(part);
                 try (Scope s = Scope.open()) {
                     sum += Sequences.lmLoss(model, part, lossFrom, pad).item() * predicted;   // lmLoss is the pass's mean
                 }
                 tokens += predicted;
-                chunksDone.accept(from + part.size());
+                done += part.size();
+                chunksDone.accept(done);
             }
         }
         return new TextLoss(sum / tokens, tokens);

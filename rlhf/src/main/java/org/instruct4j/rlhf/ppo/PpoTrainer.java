@@ -304,12 +304,12 @@ public final class PpoTrainer {
         int ctx = policy.config().contextLength();
         List<int[]> seqs = new ArrayList<>();
         for (int[] q : batch) seqs.add(q.length > ctx ? Arrays.copyOf(q, ctx) : q);
-        long allTargets = targets(seqs);
+        long allTargets = Sequences.predictedTokens(seqs);
         double loss = 0;
         List<List<int[]>> pieces = Sequences.pieces(seqs, cfg.minibatchSize());
         for (List<int[]> piece : pieces) {
-            if (targets(piece) == 0 && pieces.size() > 1) continue;   // one-token sequences: nothing to predict
-            float share = pieces.size() == 1 ? 1f : (float) ((double) targets(piece) / allTargets);
+            if (Sequences.predictedTokens(piece) == 0 && pieces.size() > 1) continue;   // one-token sequences: nothing to predict
+            float share = pieces.size() == 1 ? 1f : (float) ((double) Sequences.predictedTokens(piece) / allTargets);
             try (Scope s = Scope.open()) {
                 int[] lossFrom = new int[piece.size()];
                 Arrays.fill(lossFrom, 1);
@@ -319,13 +319,6 @@ public final class PpoTrainer {
             }
         }
         return loss;
-    }
-
-    /** The next-token targets of pretraining sequences: every token but each one's first. */
-    private static long targets(List<int[]> seqs) {
-        long n = 0;
-        for (int[] q : seqs) n += q.length - 1;
-        return n;
     }
 
     /** One step of the value model on a minibatch: the clipped value loss against the returns. Returns the loss. */

@@ -67,6 +67,13 @@ public final class Sequences {
         return lmLoss(model, seqs, lossFrom, padId, false, null);
     }
 
+    /** The tokens a language model predicts in whole sequences read from their start: all but each one's first. */
+    public static long predictedTokens(List<int[]> seqs) {
+        long n = 0;
+        for (int[] q : seqs) n += Math.max(0, q.length - 1);
+        return n;
+    }
+
     /** The list in consecutive pieces of at most size items (size 0: the whole list as one piece). */
     public static <T> List<List<T>> pieces(List<T> items, int size) {
         if (size <= 0 || items.size() <= size) return List.of(items);
