@@ -19,7 +19,9 @@ public final class DoctorCommand implements Command {
         Runtime rt = Runtime.getRuntime();
         String code = RunIdentity.codeVersion();
         if (code != null) System.out.println("code      instruct4j " + code + " (git describe)");
-        System.out.printf("java      %s (%s), max heap %d MiB%n", System.getProperty("java.version"), System.getProperty("java.vm.name"), rt.maxMemory() >> 20);
+        long machine = HeapAdvice.machineBytes();
+        System.out.printf("java      %s (%s), max heap %d MiB%s%n", System.getProperty("java.version"), System.getProperty("java.vm.name"),
+                rt.maxMemory() >> 20, machine > 0 ? " of the machine's " + HeapAdvice.gib(machine) + " GiB (the demo needs about 1 GiB)" : "");
         System.out.printf("os        %s %s, %d cores%n", System.getProperty("os.name"), System.getProperty("os.arch"), rt.availableProcessors());
         System.out.println("cpu       " + Backends.cpu().describe());
         System.out.println();

@@ -54,10 +54,10 @@ public final class Main {
             System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
             return 1;
         } catch (OutOfMemoryError e) {   // a model or batch too large for the heap: how to give it more, not a trace
-            System.err.println("instruct4j " + c.name() + ": out of memory (" + e.getMessage() + "), with a Java heap of at most "
-                    + Runtime.getRuntime().maxMemory() / (1 << 20) + " MiB; give the JVM more (INSTRUCT4J_JAVA_OPTS=-Xmx12g "
-                    + "./instruct4j ...), train a smaller model or batch, or take each batch in pieces (pretrain, sft, rm: --micro-batch N). "
-                    + "Checkpoints and finished stages written before are kept.");
+            System.err.println("instruct4j " + c.name() + ": out of memory (" + e.getMessage() + "), "
+                    + HeapAdvice.afterOutOfMemory(Runtime.getRuntime().maxMemory(), HeapAdvice.machineBytes())
+                    + ". Checkpoints and finished stages written before are kept"
+                    + (c.name().equals("demo") ? ": the same command with --resume reuses them." : "."));
             return 1;
         } catch (IOException | UncheckedIOException e) {   // a full disk, a folder not writable: the file and the reason
             System.err.println("instruct4j " + c.name() + ": " + IoErrors.describe(e)

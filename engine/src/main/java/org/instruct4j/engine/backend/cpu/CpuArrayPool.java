@@ -29,7 +29,8 @@ import java.util.TreeMap;
  * off): a GPT-2 124M step (batch 4 x 64) frees about 2.6 GB, so with a quarter of a 6 GB heap it handed 1.1 GB
  * per step to the collector (one or two collections every step, 1.2 to 5.2 s), with half it allocates 4 MB per
  * step. When a returned array does not fit, the classes used least recently are dropped to the garbage
- * collector first. Arrays under {@link #MIN_LENGTH} elements are not pooled: the JVM allocates them cheaply.
+ * collector first; when the heap has no room for a new array, all of them. Arrays under {@link #MIN_LENGTH}
+ * elements are not pooled: the JVM allocates them cheaply.
  */
 final class CpuArrayPool {
     static final int MIN_LENGTH = 256;
@@ -69,7 +70,7 @@ final class CpuArrayPool {
     /** A float[] of at least length elements: the first length zeroed, or when not, holding whatever they held. */
     float[] floats(int length, boolean zeroed) {
         Object a = take(true, length);
-        float[] f = a == null ? new float[capacity(length)] : (float[]) a;
+        float[] f = a == null ? newFloats(capacity(length)) : (float[]) a;
         if (zeroed && a != null) fill(f, 0, length, 0f);
         if (POISON) fill(f, zeroed ? length : 0, f.length, Float.NaN);
         return f;
@@ -78,11 +79,29 @@ final class CpuArrayPool {
     /** An int[] of at least length elements: the first length zeroed, or when not, holding whatever they held. */
     int[] ints(int length, boolean zeroed) {
         Object a = take(false, length);
-        int[] i = a == null ? new int[capacity(length)] : (int[]) a;
+        int[] i = a == null ? newInts(capacity(length)) : (int[]) a;
         if (zeroed && a != null) fill(i, 0, length, 0);
         if (POISON) fill(i, zeroed ? length : 0, i.length, Integer.MIN_VALUE);
         return i;
     }
+
+    /*
+     * A new array. When the heap has no room for it, the arrays kept for reuse are let go and it is tried once more:
+     * a stage whose arrays are of other sizes than the last stage's (the demo's reward model after fine-tuning)
+     * would otherwise run out of a small heap that the idle arrays fill.
+     */
+    private float[] newFloats(int length) {
+        try { return new float[length]; }
+        catch (OutOfMemoryError e) { release(); return new float[length]; }
+    }
+
+    private int[] newInts(int length) {
+        try { return new int[length]; }
+        catch (OutOfMemoryError e) { release(); return new int[length]; }
+    }
+
+    /** Lets go of every array kept for reuse, to the garbage collector. */
+    synchronized void release() { evictUntil(0); }
 
     private static void fill(float[] f, int start, int end, float value) {
         Parallel.forRange(end - start, FILL_GRAIN, (from, to) -> Arrays.fill(f, start + from, start + to, value));

@@ -1,0 +1,39 @@
+package org.instruct4j.engine.backend.cpu;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The pool's idle arrays give way to a new one the heap has no room for: in a child JVM of 64 MB, a pool holding
+ * 40 MB of one stage's arrays still serves a 24 MB array of another size (without the release, the child runs out
+ * of memory).
+ */
+class PoolInSmallHeapTest {
+    @Test void idleArraysGiveWayWhenTheHeapIsFull() throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
+                "-cp", System.getProperty("java.class.path"), FillThenAskForMore.class.getName());
+        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child JVM ends").isTrue();
+        assertThat(child.exitValue()).as("the child's exit status; its output:%n%s", output).isZero();
+        assertThat(output.strip()).as("bytes the pool holds after the large array was made").isEqualTo("held 0");
+    }
+
+    /** The child: fills a pool as a finished stage leaves it, then asks for an array of a size it does not hold. */
+    static final class FillThenAskForMore {
+        public static void main(String[] args) {
+            CpuArrayPool pool = new CpuArrayPool(48L << 20);
+            for (int i = 0; i < 10; i++) pool.give(pool.floats(1 << 20, false));   // the same array each time
+            float[][] stage = new float[10][];
+            for (int i = 0; i < 10; i++) stage[i] = pool.floats(1 << 20, false);   // 10 arrays of 4 MB in use
+            for (int i = 0; i < 10; i++) { pool.give(stage[i]); stage[i] = null; }   // (a for-each would keep the array)
+            float[] large = pool.floats(6 << 20, true);   // 24 MB: a class the pool does not have
+            System.out.println("held " + pool.heldBytes() + (large.length > 0 ? "" : "?"));
+        }
+    }
+}
