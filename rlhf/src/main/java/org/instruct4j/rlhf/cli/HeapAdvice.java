@@ -3,9 +3,9 @@ package org.instruct4j.rlhf.cli;
 import java.lang.management.ManagementFactory;
 
 /**
- * What a run that ran out of Java heap tells its user: how large a heap this machine can give (about three
- * quarters of its memory, where the JVM's default is a quarter), or that it cannot give more. The demo's
- * reward-model stage needs about 0.9-1.0 GiB, which the default gives only from 4 GiB of memory.
+ * What a run that ran out of Java heap tells its user: how large a heap this machine can give (at most three
+ * quarters of its memory; the launcher gives half), or that it cannot give more. The demo's reward-model stage
+ * needs about 0.95 GiB.
  */
 final class HeapAdvice {
     private static final long GIB = 1L << 30, MIB = 1L << 20;
