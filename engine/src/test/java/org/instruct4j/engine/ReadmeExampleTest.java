@@ -17,7 +17,7 @@ class ReadmeExampleTest {
     private static final Path SOURCE = Path.of("src/test/java/org/instruct4j/engine/ReadmeExampleTest.java"), README = Path.of("../README.md");
 
     /** The README's example, between the markers, on a batch whose next token is its token plus 7: the loss after it. */
-    private static float trainedLoss() {
+    static float trainedLoss() {
         int[] inputIds = new int[8 * 64], nextIds = new int[8 * 64];
         for (int i = 0; i < inputIds.length; i++) {
             inputIds[i] = (7 * i) % 200;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
  * Both tile heights and every way of reading A (transposed in place, row-major in place, packed), whichever the
@@ -12,6 +13,7 @@ import org.junit.jupiter.api.Test;
  * over k in increasing order, bit for bit, which is what makes the GEMM's results independent of the tile height
  * and of whether A was packed.
  */
+@EnabledIf(value = VectorApi.PRESENT, disabledReason = VectorApi.ABSENT)
 class GemmMicroKernelsTest {
     private static final int NR = 2 * FloatVector.SPECIES_PREFERRED.length();
     private static final int KC = 37;

@@ -5,12 +5,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Random;
 import jdk.incubator.vector.FloatVector;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
  * Packing is a copy into the micro-kernel's layout, so every packed float must be exactly the source element its
  * position names (or 0 in a ragged panel's padding), whichever copy loop a shape takes: the 4-row transpose in
  * registers, the 6-row one, whole-vector B rows, the scalar paths for ragged panels, k tails and transposes.
  */
+@EnabledIf(value = VectorApi.PRESENT, disabledReason = VectorApi.ABSENT)
 class GemmPackingTest {
     private static final int LANES = FloatVector.SPECIES_PREFERRED.length();
 

@@ -7,6 +7,7 @@ import jdk.incubator.vector.FloatVector;
 import org.instruct4j.engine.Rng;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
  * VectorMath's row sums have the bits of one fixed order whether the machine's vectors hold 8 floats (AVX2) or 16
@@ -15,13 +16,14 @@ import org.junit.jupiter.api.Test;
  * every length from 1 to 70 (whole steps, ragged ends) and at odd offsets. Run on either kind of machine (or with
  * -XX:UseAVX=2 on an AVX-512 one), the same reference holds; that is what makes the engine's results the same on both.
  */
+@EnabledIf(value = VectorApi.PRESENT, disabledReason = VectorApi.ABSENT)
 class SixteenLaneSumsTest {
     private static final int LANES = 16;
     private static final int MAX_N = 70;
 
     @BeforeAll static void vectorWidthIsEightOrSixteen() {
         int l = FloatVector.SPECIES_PREFERRED.length();
-        assumeTrue(VectorSupport.AVAILABLE && (l == 8 || l == 16),
+        assumeTrue(l == 8 || l == 16,
                 "the 16-lane order is kept on 8- and 16-float vectors; this machine has " + l);
     }
 

@@ -1,13 +1,14 @@
 package org.instruct4j.engine.backend.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import jdk.incubator.vector.FloatVector;
 import org.instruct4j.engine.Rng;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIf;
 
 /** The Vector API row primitives: the exp and tanh polynomials, and ordered lane sums. */
+@EnabledIf(value = VectorApi.PRESENT, disabledReason = VectorApi.ABSENT)
 class VectorMathTest {
     private static final int L = FloatVector.SPECIES_PREFERRED.length();
 
@@ -19,7 +20,6 @@ class VectorMathTest {
     }
 
     @Test void expIsWithinAFewUlpAndHandlesTheEnds() {
-        assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
         float[] x = new float[L * 4096];
         for (int i = 0; i < x.length; i++) x[i] = -87f + 175f * i / x.length;
         float[] e = apply(VectorMath::exp, x);
@@ -45,7 +45,6 @@ class VectorMathTest {
      * faster way to the same n must give the same n). Every 61st float of [-100, 100], both signs.
      */
     @Test void expIsTheCephesStepsBitForBit() {
-        assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
         int lo = Float.floatToIntBits(0f), hi = Float.floatToIntBits(100f), step = 61;
         float[] x = new float[2 * ((hi - lo) / step / L + 1) * L];
         for (int i = 0, b = lo; i < x.length; i += 2, b = Math.min(b + step, hi)) {
@@ -78,7 +77,6 @@ class VectorMathTest {
     }
 
     @Test void maxIsTheLargestAtEveryLengthAndOffset() {
-        assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
         Rng rng = new Rng(7);
         float[] x = new float[16 * L + 7];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian() - 100f;
@@ -101,7 +99,6 @@ class VectorMathTest {
     }
 
     @Test void dropoutKeepsExactlyWhatTheScalarHashKeeps() {
-        assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
         Rng rng = new Rng(8);
         float[] x = new float[4099];
         for (int i = 0; i < x.length; i++) x[i] = (float) rng.nextGaussian();
@@ -122,7 +119,6 @@ class VectorMathTest {
     }
 
     @Test void tanhMatchesAndSaturates() {
-        assumeTrue(VectorSupport.AVAILABLE);
         Rng rng = new Rng(3);
         float[] x = new float[L * 512];
         for (int i = 0; i < x.length; i++) x[i] = (float) (rng.nextGaussian() * 20);
@@ -131,7 +127,6 @@ class VectorMathTest {
     }
 
     @Test void laneSumsFollowTheFixedPairTree() {
-        assumeTrue(VectorSupport.AVAILABLE);
         Rng rng = new Rng(9);
         for (int trial = 0; trial < 100; trial++) {
             float[] v = new float[L];

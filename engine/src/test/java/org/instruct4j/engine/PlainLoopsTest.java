@@ -1,0 +1,41 @@
+package org.instruct4j.engine;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import org.instruct4j.engine.backend.cpu.VectorSupport;
+import org.junit.jupiter.api.Test;
+
+/**
+ * On a JVM started without jdk.incubator.vector (an embedder who left out --add-modules) the engine runs its plain
+ * loops, says so once, and trains as the vector kernels do: README's example in a child JVM without the module ends
+ * at the loss it reaches here, within rounding (the two paths sum in other orders, so not to the bit).
+ */
+class PlainLoopsTest {
+    @Test void withoutTheVectorModuleTheReadmeExampleTrainsToTheSameLoss() throws Exception {
+        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
+                "-cp", System.getProperty("java.class.path"), TrainWithoutVectors.class.getName());
+        Process child = new ProcessBuilder(cmd).start();
+        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        String err = new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("the child JVM ends").isTrue();
+        assertThat(child.exitValue()).as("the child's exit status; stderr:%n%s", err).isZero();
+        assertThat(out).as("the child's vector support and loss").startsWith("vector false, loss ");
+        assertThat(err).as("what an embedder is told").contains("jdk.incubator.vector is not in this JVM")
+                .contains("--add-modules jdk.incubator.vector");
+        float plain = Float.parseFloat(out.substring("vector false, loss ".length()));
+        assertThat(plain).isCloseTo(ReadmeExampleTest.trainedLoss(), within(1e-4f * Math.abs(plain)));
+    }
+
+    /** The child: README's example, on whatever kernels this JVM has. */
+    static final class TrainWithoutVectors {
+        public static void main(String[] args) {
+            float loss = ReadmeExampleTest.trainedLoss();
+            System.out.println("vector " + VectorSupport.AVAILABLE + ", loss " + loss);
+        }
+    }
+}
