@@ -246,6 +246,9 @@ public final class Tensor implements AutoCloseable {
     /** The tensor whose buffer this one shares (a reshape or detach view), or null when it owns its buffer. */
     Tensor viewBase() { return viewOf; }
 
+    /** The tensor that owns this one's buffer: this one, or the one it is a view of. */
+    public Tensor storageOwner() { return viewOf == null ? this : viewOf; }
+
     @Override public void close() { free(); }
 
     /** A tensor of another shape sharing this buffer; the ops use it for the free reshape. */

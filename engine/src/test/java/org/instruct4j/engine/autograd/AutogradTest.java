@@ -129,4 +129,36 @@ class AutogradTest {
         inner.close();
         outer.close();
     }
+
+    /**
+     * A backward gives an intermediate gradient's memory back once the op that needed it is done, not when the scope
+     * closes; a gradient handed on as it is, or as a view, lives until its last user, and the caller's seed is kept.
+     */
+    @Test void intermediateGradientsAreFreedAsTheWalkPassesThem() {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.of(new float[] {1, 2, 3, 4}, 4).requiresGrad(true);
+            java.util.List<Tensor> seen = new java.util.ArrayList<>();
+            Tensor copied = spy(x, seen, g -> g.scale(1f));                 // hands on a new gradient
+            Tensor viewed = spy(copied, seen, g -> g.view(4));              // hands on a view of the one it got
+            Tensor passed = spy(viewed, seen, g -> g);                     // hands on the one it got
+            Tensor y = Arith.add(passed, passed);                          // both inputs get the same gradient
+            Tensor seed = Tensor.of(new float[] {1, 1, 1, 1}, 4);
+            y.backward(seed);
+            assertThat(x.grad().toFloatArray()).containsExactly(2, 2, 2, 2);
+            // What the spies got, last op first: the sum of y's two paths, the same, a view of it; x's gradient
+            // (right above) was made from the view after the other two spies had handed it on.
+            assertThat(seen).hasSize(3).allSatisfy(g -> assertThat(g.storageOwner().isFreed()).as("freed before the scope closes").isTrue());
+            assertThat(seed.isFreed()).as("the caller's seed").isFalse();
+            assertThat(x.grad().isFreed()).isFalse();
+        }
+    }
+
+    /** An identity op whose backward records the gradient it gets and hands on what handOn makes of it. */
+    private static Tensor spy(Tensor in, java.util.List<Tensor> seen, java.util.function.UnaryOperator<Tensor> handOn) {
+        Tensor out = in.scale(1f).detach();
+        return out.recordOp(new Node("spy", new Tensor[] {in}, g -> {
+            seen.add(g);
+            return new Tensor[] {handOn.apply(g)};
+        }));
+    }
 }
