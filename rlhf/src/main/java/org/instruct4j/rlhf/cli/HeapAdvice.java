@@ -5,7 +5,7 @@ import java.lang.management.ManagementFactory;
 /**
  * What a run that ran out of Java heap tells its user: how large a heap this machine can give (at most three
  * quarters of its memory; the launcher gives half), or that it cannot give more. The demo's reward-model stage
- * needs about 0.95 GiB.
+ * needs about 0.7 GiB.
  */
 final class HeapAdvice {
     private static final long GIB = 1L << 30, MIB = 1L << 20;

@@ -85,7 +85,7 @@ final class CpuArrayPool {
         return i;
     }
 
-    /*
+    /**
      * A new array. When the heap has no room for it, the arrays kept for reuse are let go and it is tried once more:
      * a stage whose arrays are of other sizes than the last stage's (the demo's reward model after fine-tuning)
      * would otherwise run out of a small heap that the idle arrays fill.
