@@ -1,6 +1,7 @@
 package org.instruct4j.engine;
 
 import java.util.Arrays;
+import java.util.concurrent.atomic.AtomicLong;
 import org.instruct4j.engine.autograd.Autograd;
 import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.autograd.Node;
@@ -29,6 +30,9 @@ public final class Tensor implements AutoCloseable {
     private Node gradFn;
     private String name;
     private boolean freed;
+    /** Tensors made so far in this JVM; each tensor's number among them tells what was made before what. */
+    private static final AtomicLong MADE = new AtomicLong();
+    private final long serial = MADE.incrementAndGet();
 
     private Tensor(int[] shape, DType dtype, Buffer buffer, Tensor viewOf) {
         this.shape = shape.clone();
@@ -245,6 +249,12 @@ public final class Tensor implements AutoCloseable {
 
     /** The tensor whose buffer this one shares (a reshape or detach view), or null when it owns its buffer. */
     Tensor viewBase() { return viewOf; }
+
+    /** A mark of the tensors made so far, for {@link #madeAfter}. */
+    public static long madeSoFar() { return MADE.get(); }
+
+    /** Whether this tensor was made after the mark was taken (the backward frees only gradients it made itself). */
+    public boolean madeAfter(long mark) { return serial > mark; }
 
     /** The tensor that owns this one's buffer: this one, or the one it is a view of. */
     public Tensor storageOwner() { return viewOf == null ? this : viewOf; }

@@ -20,7 +20,7 @@ public final class Autograd {
     public static void backward(Tensor output, Tensor seed) {
         List<Tensor> order = topologicalOrder(output);
         Map<Tensor, Tensor> grads = new IdentityHashMap<>();
-        PendingGradients pending = new PendingGradients(seed);
+        PendingGradients pending = new PendingGradients();
         grads.put(output, seed);
         pending.hold(seed);
         try (GradMode g = GradMode.off()) {
@@ -62,14 +62,13 @@ public final class Autograd {
     /**
      * The gradients waiting in the walk, counted by the tensor that owns their memory (an op may hand its output's
      * gradient on as it is, or as a reshape view, to one input or several). One that nothing waits for any more is
-     * freed, unless it is the caller's seed or part of the forward graph (an op that hands on a saved tensor).
+     * freed if this walk made it: the caller's seed, the forward graph's tensors and any other tensor made before
+     * (a constant an op hands on as a gradient) are left alone.
      */
     private static final class PendingGradients {
-        private final Tensor seedOwner;
+        private final long walkStart = Tensor.madeSoFar();
         private final Map<Tensor, Integer> held = new IdentityHashMap<>();
         private final List<Tensor> released = new ArrayList<>();
-
-        PendingGradients(Tensor seed) { this.seedOwner = seed.storageOwner(); }
 
         void hold(Tensor gradient) { held.merge(gradient.storageOwner(), 1, Integer::sum); }
 
@@ -85,7 +84,7 @@ public final class Autograd {
 
         void freeUnheld() {
             for (Tensor owner : released)
-                if (!held.containsKey(owner) && owner != seedOwner && owner.gradFn() == null && !owner.requiresGrad()) owner.free();
+                if (!held.containsKey(owner) && owner.madeAfter(walkStart)) owner.free();
             released.clear();
         }
     }

@@ -132,7 +132,8 @@ class AutogradTest {
 
     /**
      * A backward gives an intermediate gradient's memory back once the op that needed it is done, not when the scope
-     * closes; a gradient handed on as it is, or as a view, lives until its last user, and the caller's seed is kept.
+     * closes; a gradient handed on as it is, or as a view, lives until its last user; what it did not make (the
+     * caller's seed, a constant an op hands on) it leaves alone.
      */
     @Test void intermediateGradientsAreFreedAsTheWalkPassesThem() {
         try (Scope s = Scope.open()) {
@@ -150,6 +151,12 @@ class AutogradTest {
             assertThat(seen).hasSize(3).allSatisfy(g -> assertThat(g.storageOwner().isFreed()).as("freed before the scope closes").isTrue());
             assertThat(seed.isFreed()).as("the caller's seed").isFalse();
             assertThat(x.grad().isFreed()).isFalse();
+
+            Tensor constant = Tensor.of(new float[] {5, 5, 5, 5}, 4);   // say, a straight-through gradient made ahead
+            Tensor z = Tensor.of(new float[] {1, 2, 3, 4}, 4).requiresGrad(true);
+            spy(spy(z, new java.util.ArrayList<>(), g -> constant), new java.util.ArrayList<>(), g -> g).sum().backward();
+            assertThat(z.grad().toFloatArray()).containsExactly(5, 5, 5, 5);
+            assertThat(constant.isFreed()).as("a tensor made before the backward, handed on as a gradient").isFalse();
         }
     }
 
