@@ -3,11 +3,8 @@ package org.instruct4j.engine;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
 import org.instruct4j.engine.backend.cpu.VectorSupport;
+import org.instruct4j.engine.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -17,13 +14,9 @@ import org.junit.jupiter.api.Test;
  */
 class PlainLoopsTest {
     @Test void withoutTheVectorModuleTheReadmeExampleTrainsToTheSameLoss() throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), TrainWithoutVectors.class.getName());
-        Process child = new ProcessBuilder(cmd).start();
-        String out = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        String err = new String(child.getErrorStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("the child JVM ends").isTrue();
-        assertThat(child.exitValue()).as("the child's exit status; stderr:%n%s", err).isZero();
+        ChildJvm child = ChildJvm.run(TrainWithoutVectors.class, "-Xmx512m");
+        String out = child.out(), err = child.err();
+        assertThat(child.exitCode()).as("the child's exit status; stderr:%n%s", err).isZero();
         assertThat(out).as("the child's vector support and loss").startsWith("vector false, loss ");
         assertThat(err).as("what an embedder is told").contains("jdk.incubator.vector is not in this JVM")
                 .contains("--add-modules jdk.incubator.vector");

@@ -54,6 +54,7 @@ public final class EvalCommand implements Command {
         Device device = CliOptions.device(cl);
         if (!cl.hasOption("text") && !cl.hasOption("tasks") && !(cl.hasOption("reward") && cl.hasOption("prompts")))
             throw new UserError("give --text FILE, --tasks FILE, or --reward DIR with --prompts FILE");
+        if (cl.hasOption("answers") && !cl.hasOption("tasks")) throw new UserError("--answers FILE goes with --tasks FILE: it writes the tasks' answers");
         int maxNew = CliOptions.integerAtLeast(cl, "max-new", 64, 1), batch = CliOptions.integerAtLeast(cl, "batch", GenerateCommand.DEFAULT_BATCH, 1);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", device, 0f);
         if (cl.hasOption("text")) {

@@ -112,10 +112,11 @@ public final class RmTrainer {
     /** The batch's K-way loss backward into the parameters' gradients, a micro-batch at a time. */
     StepResult accumulateGradients(List<RmExample> batch) {
         List<List<RmExample>> pieces = Sequences.pieces(batch, cfg.microBatch());
+        int batchCompared = Math.max(1, compared(batch));
         double loss = 0;
         int right = 0, all = 0;
         for (List<RmExample> piece : pieces) {
-            float share = pieces.size() == 1 ? 1f : (float) ((double) compared(piece) / Math.max(1, compared(batch)));
+            float share = pieces.size() == 1 ? 1f : (float) ((double) compared(piece) / batchCompared);
             if (share == 0f) continue;   // no comparisons in this piece: nothing to learn from it
             PieceResult p = backward(piece, share);
             loss += share * p.loss();

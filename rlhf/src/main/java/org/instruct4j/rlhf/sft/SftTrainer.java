@@ -135,9 +135,10 @@ public final class SftTrainer {
     /** The batch's loss backward into the parameters' gradients, a micro-batch at a time; returns the loss. */
     double accumulateGradients(List<SftExample> batch) {
         List<List<SftExample>> pieces = Sequences.pieces(batch, cfg.microBatch());
+        long batchTargets = pieces.size() == 1 ? 0 : targets(batch);
         double loss = 0;
         for (List<SftExample> piece : pieces) {
-            float share = pieces.size() == 1 ? 1f : (float) ((double) targets(piece) / targets(batch));
+            float share = pieces.size() == 1 ? 1f : (float) ((double) targets(piece) / batchTargets);
             loss += share * backward(piece, share);
         }
         return loss;

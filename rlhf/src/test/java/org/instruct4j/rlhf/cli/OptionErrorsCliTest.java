@@ -131,6 +131,8 @@ class OptionErrorsCliTest {
                 "--vocab sizes a tokenizer trained on --text; with --tokenizer DIR it does not apply");
         refused(with(List.of("pretrain", "--text", text, "--out", out()), "--eval-every", "5"),
                 "--eval-every needs --validation FILE, the text to measure the loss on");
+        refused(with(List.of("eval", "--model", lm, "--text", text), "--answers", out()),
+                "--answers FILE goes with --tasks FILE: it writes the tasks' answers");
     }
 
     @Test

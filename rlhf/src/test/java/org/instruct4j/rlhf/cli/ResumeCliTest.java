@@ -11,9 +11,7 @@ import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.MessageDigest;
 import java.util.ArrayList;
-import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,6 +24,7 @@ import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.backend.cpu.VectorSupport;
 import org.instruct4j.engine.io.SafeTensors;
 import org.instruct4j.rlhf.data.Jsonl;
+import org.instruct4j.rlhf.train.Fingerprint;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -236,7 +235,8 @@ class ResumeCliTest {
                 .as("%s resumed with another seed", name).isInstanceOf(UserError.class).hasMessageContaining("setting 'seed' differs");
         assertThat(Files.readAllBytes(metrics(resumed))).as("a refused resume leaves the metrics alone").isEqualTo(metricsOfTheKilledRun);
         assertThat(Main.run(resume.toArray(String[]::new))).as("resumed %s", name).isZero();
-        assertThat(sha256(resumed.resolve("model.safetensors"))).as("%s weights", name).isEqualTo(sha256(reference.resolve("model.safetensors")));
+        assertThat(Fingerprint.sha256(resumed.resolve("model.safetensors"))).as("%s weights", name)
+                .isEqualTo(Fingerprint.sha256(reference.resolve("model.safetensors")));
         Path refMetrics = metrics(reference), resMetrics = metrics(resumed);
         assertThat(Files.readAllLines(resMetrics)).as("%s metrics", name).isEqualTo(Files.readAllLines(refMetrics)).isNotEmpty();
         assertThat(resumed.resolve("training_state.json")).as("a finished run leaves a plain model folder").doesNotExist();
@@ -286,9 +286,5 @@ class ResumeCliTest {
         }
         if (p.exitValue() != 0 && !err.toString().contains("checkpoint of")) System.err.println(err);   // it failed on its own
         return new Ended(p.exitValue(), err.toString());
-    }
-
-    private static String sha256(Path file) throws Exception {
-        return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(file)));
     }
 }

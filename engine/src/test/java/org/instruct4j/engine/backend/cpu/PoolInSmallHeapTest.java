@@ -2,10 +2,7 @@ package org.instruct4j.engine.backend.cpu;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import org.instruct4j.engine.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -15,13 +12,9 @@ import org.junit.jupiter.api.Test;
  */
 class PoolInSmallHeapTest {
     @Test void idleArraysGiveWayWhenTheHeapIsFull() throws Exception {
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx64m",
-                "-cp", System.getProperty("java.class.path"), FillThenAskForMore.class.getName());
-        Process child = new ProcessBuilder(cmd).redirectErrorStream(true).start();
-        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(child.waitFor(60, TimeUnit.SECONDS)).as("the child JVM ends").isTrue();
-        assertThat(child.exitValue()).as("the child's exit status; its output:%n%s", output).isZero();
-        assertThat(output.strip()).as("the large array's length, and the bytes the pool holds after it").isEqualTo("made 6291456, held 0");
+        ChildJvm child = ChildJvm.run(FillThenAskForMore.class, "-Xmx64m");
+        assertThat(child.exitCode()).as("the child's exit status; its stderr:%n%s", child.err()).isZero();
+        assertThat(child.out()).as("the large array's length, and the bytes the pool holds after it").isEqualTo("made 6291456, held 0");
     }
 
     /** The child: fills a pool as a finished stage leaves it, then asks for an array of a size it does not hold. */

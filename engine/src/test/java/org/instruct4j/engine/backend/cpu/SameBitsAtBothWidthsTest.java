@@ -3,10 +3,7 @@ package org.instruct4j.engine.backend.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
-import java.util.List;
-import java.util.concurrent.TimeUnit;
+import org.instruct4j.engine.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -19,13 +16,9 @@ class SameBitsAtBothWidthsTest {
     @Test void trainingAndDecodingGiveTheSameBitsWithEightLanes() throws Exception {
         assumeTrue(VectorSupport.AVAILABLE && VectorSupport.FLOAT_LANES == 16,
                 "needs a JVM with 16 float lanes (AVX-512) to compare with 8; this one has " + VectorSupport.FLOAT_LANES);
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-XX:UseAVX=2", "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"), WidthProbe.class.getName());
-        Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String eightLanes = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
-        assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("the child JVM ends").isTrue();
-        assertThat(child.exitValue()).as("child JVM's exit status; its output: %s", eightLanes).isZero();
+        ChildJvm child = ChildJvm.run(WidthProbe.class, "--add-modules", "jdk.incubator.vector", "-XX:UseAVX=2", "-Xmx512m");
+        String eightLanes = child.out();
+        assertThat(child.exitCode()).as("child JVM's exit status; its output: %s", eightLanes).isZero();
         assertThat(eightLanes).as("the hash with 8 lanes against this JVM's with 16").isEqualTo(WidthProbe.run());
     }
 }

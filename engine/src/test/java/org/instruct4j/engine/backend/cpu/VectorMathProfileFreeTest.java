@@ -3,12 +3,9 @@ package org.instruct4j.engine.backend.cpu;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
+import org.instruct4j.engine.testing.ChildJvm;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -20,15 +17,10 @@ import org.junit.jupiter.api.Test;
 class VectorMathProfileFreeTest {
     @Test void rowPrimitivesNeedNoTypeProfile() throws Exception {
         assumeTrue(VectorSupport.AVAILABLE, "the surefire JVM adds jdk.incubator.vector; this checks the vector path");
-        List<String> cmd = List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "--add-modules", "jdk.incubator.vector", "-XX:-UseTypeProfile", "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"), ProfileFreeRows.class.getName());
-        Process child = new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
-        String output = new String(child.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(child.waitFor(120, TimeUnit.SECONDS)).as("the child JVM ends").isTrue();
-        assertThat(child.exitValue()).as("child JVM's exit status; its output:%n%s", output).isZero();
+        ChildJvm child = ChildJvm.run(ProfileFreeRows.class, "--add-modules", "jdk.incubator.vector", "-XX:-UseTypeProfile", "-Xmx256m");
+        assertThat(child.exitCode()).as("child JVM's exit status; its output:%n%s", child.out()).isZero();
         Map<String, Double> bytesPerCall = new LinkedHashMap<>();
-        for (String line : output.strip().split("\n")) {
+        for (String line : child.out().split("\n")) {
             String[] parts = line.split(" ");
             bytesPerCall.put(parts[0], Double.parseDouble(parts[1]));
         }
