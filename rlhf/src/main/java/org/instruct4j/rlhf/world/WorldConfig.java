@@ -36,9 +36,4 @@ public record WorldConfig(long seed, long pretrainChars, int demonstrations, int
         return new WorldConfig(newSeed, pretrainChars, demonstrations, rmTasks, syntheticRankings, ppoPrompts,
                 evalTasks, publicNlp, trainingLabelers, heldOutLabelers, agreementSets, habitRate);
     }
-
-    public WorldConfig withPretrainChars(long chars) {
-        return new WorldConfig(seed, chars, demonstrations, rmTasks, syntheticRankings, ppoPrompts, evalTasks,
-                publicNlp, trainingLabelers, heldOutLabelers, agreementSets, habitRate);
-    }
 }
