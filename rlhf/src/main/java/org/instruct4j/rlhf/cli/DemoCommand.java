@@ -52,6 +52,10 @@ public final class DemoCommand implements Command {
         Path out = CliOptions.outFolder(Path.of(cl.getOptionValue("out", "runs/demo")));
         long saveEvery = parseLong(cl.getOptionValue("save-every", "0"), "--save-every");
         if (saveEvery < 0 || saveEvery > Integer.MAX_VALUE) throw new UserError("--save-every takes a number of steps >= 0, got " + saveEvery);
+        if (!cl.hasOption("quick") && !cl.hasOption("size") && device.kind() == Device.Kind.CPU) {
+            String warning = HeapAdvice.beforeDemo(Runtime.getRuntime().maxMemory(), HeapAdvice.machineBytes());
+            if (warning != null) System.err.println("instruct4j demo: warning: " + warning);
+        }
         Demo demo = new Demo(cfg, out, System.out, cl.hasOption("resume"), (int) saveEvery);
         try (StopNotice stopped = StopNotice.forDemo(demo, out, (int) saveEvery)) {
             demo.run();

@@ -4,11 +4,14 @@ import java.lang.management.ManagementFactory;
 
 /**
  * What a run that ran out of Java heap tells its user: how large a heap this machine can give (at most three
- * quarters of its memory; the launcher gives half), or that it cannot give more. The demo's reward-model stage
- * needs about 0.7 GiB.
+ * quarters of its memory; the launcher gives half), or that it cannot give more. The default demo's reward-model
+ * stage needs about 0.7 GiB (measured: -Xmx629m runs out, -Xmx720m makes the same files; the JVM's max heap reads
+ * about 20 MiB under -Xmx, one survivor space), so a smaller heap is said before the demo starts rather than when it
+ * runs out, minutes in.
  */
 final class HeapAdvice {
     private static final long GIB = 1L << 30, MIB = 1L << 20;
+    private static final long DEMO_HEAP = 680 * MIB, DEMO_XMX = 768 * MIB;
 
     private HeapAdvice() {}
 
@@ -28,6 +31,16 @@ final class HeapAdvice {
         if (larger < maxHeap + maxHeap / 4) return had + ", about as much as it can give: " + smaller;
         String size = larger % GIB == 0 ? larger / GIB + "g" : larger / MIB + "m";
         return had + "; give the JVM more (INSTRUCT4J_JAVA_OPTS=-Xmx" + size + " ./instruct4j ...), " + smaller;
+    }
+
+    /** A warning for the default demo's first line where the heap is below what it needs, else null. */
+    static String beforeDemo(long maxHeap, long machine) {
+        if (maxHeap >= DEMO_HEAP) return null;
+        String had = "this JVM's heap is at most " + maxHeap / MIB + " MiB, and the demo needs about 0.7 GiB (its reward-model "
+                + "stage would run out of memory some minutes in)";
+        if (machine > 0 && DEMO_XMX > machine / 4 * 3)
+            return had + "; this machine's " + gib(machine) + " GiB may not hold it, try --quick";
+        return had + "; give it more: INSTRUCT4J_JAVA_OPTS=-Xmx" + DEMO_XMX / MIB + "m ./instruct4j demo";
     }
 
     private static long roundUp(long bytes, long unit) { return (bytes + unit - 1) / unit * unit; }

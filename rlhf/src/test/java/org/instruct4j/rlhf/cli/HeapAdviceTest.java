@@ -4,7 +4,10 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import org.junit.jupiter.api.Test;
 
-/** The out-of-memory line names a heap this machine can give, or says it cannot give more. */
+/**
+ * The out-of-memory line names a heap this machine can give, or says it cannot give more; the demo's first line
+ * warns of a heap below what it needs.
+ */
 class HeapAdviceTest {
     private static final long MIB = 1L << 20, GIB = 1L << 30;
 
@@ -30,5 +33,20 @@ class HeapAdviceTest {
 
     @Test void whereTheMachinesMemoryIsUnknownTwiceTheHeapIsSuggested() {
         assertThat(HeapAdvice.afterOutOfMemory(4 * GIB, 0)).startsWith("with a Java heap of at most 4096 MiB; ").contains("-Xmx8g");
+    }
+
+    @Test void theDemoWarnsOfAHeapBelowWhatItNeedsAndNamesOneThatIsEnough() {
+        assertThat(HeapAdvice.beforeDemo(699 * MIB, 2 * GIB)).isNull();   // -Xmx720m, which ran the demo
+        assertThat(HeapAdvice.beforeDemo(609 * MIB, 2 * GIB)).isNotNull();   // -Xmx629m, which ran out
+        assertThat(HeapAdvice.beforeDemo(12 * GIB, 0)).isNull();
+        assertThat(HeapAdvice.beforeDemo(512 * MIB, 23 * GIB))
+                .isEqualTo("this JVM's heap is at most 512 MiB, and the demo needs about 0.7 GiB (its reward-model stage "
+                        + "would run out of memory some minutes in); give it more: INSTRUCT4J_JAVA_OPTS=-Xmx768m ./instruct4j demo");
+        assertThat(HeapAdvice.beforeDemo(512 * MIB, 0)).contains("-Xmx768m");
+    }
+
+    @Test void aMachineTooSmallForTheDemoIsSaidSo() {
+        assertThat(HeapAdvice.beforeDemo(460 * MIB, 920 * MIB))
+                .endsWith("; this machine's 0.9 GiB may not hold it, try --quick").doesNotContain("-Xmx");
     }
 }
