@@ -31,7 +31,7 @@ public final class CpuBackend implements Backend {
     @Override public String describe() {
         String vectors = VectorSupport.AVAILABLE ? "Vector API " + VectorSupport.FLOAT_LANES + " float lanes"
                 : "plain Java, jdk.incubator.vector absent";
-        return "cpu (" + Processor.current().describe() + "; " + Parallel.THREADS + " threads, " + vectors + ")";
+        return "cpu (" + Processor.current().describe() + "; " + Parallel.THREADS + (Parallel.THREADS == 1 ? " thread, " : " threads, ") + vectors + ")";
     }
 
     // ---- memory -------------------------------------------------------------------------------------------
