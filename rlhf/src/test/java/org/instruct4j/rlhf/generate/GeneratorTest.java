@@ -3,11 +3,18 @@ package org.instruct4j.rlhf.generate;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
 
+import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.function.IntFunction;
+import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.nn.Gpt;
+import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.rlhf.train.TinyWorld;
 import org.junit.jupiter.api.Test;
 
@@ -110,6 +117,38 @@ class GeneratorTest {
             TokenSampler.Pick pick = TokenSampler.pick(shortRow, 0, 3, cfg, rng);
             assertThat(pick.token()).as("%s", cfg).isBetween(0, 2);
             assertThat((double) pick.logProb()).as("%s", cfg).isCloseTo(Math.log(new double[] {0.5, 0.3, 0.2}[pick.token()]), within(1e-5));
+        }
+    }
+
+    /** A server answering several requests at once with one model: each answer is the one it gets alone. */
+    @Test
+    void oneModelSamplesFromSeveralThreadsAtOnceAsItDoesAlone() throws Exception {
+        // The engine's tiny preset (vocabulary 512, 64 dims), so that its rows come from the shared array pool.
+        Gpt model = new Gpt(GptConfig.tiny(), new Rng(14), Device.CPU);
+        List<int[]> prompts = new ArrayList<>();
+        for (int row = 0; row < 6; row++) {
+            int[] prompt = new int[8 + row];
+            for (int i = 0; i < prompt.length; i++) prompt[i] = 2 + (37 * i + row) % 500;
+            prompts.add(prompt);
+        }
+        int requests = 4;
+        IntFunction<List<Generation>> answer = seed ->
+                new Generator(model, TinyWorld.PAD, TinyWorld.EOT).generate(prompts, SamplingConfig.sample(24), new Rng(seed));
+        List<List<Generation>> alone = new ArrayList<>();
+        for (int seed = 0; seed < requests; seed++) alone.add(answer.apply(seed));
+        ExecutorService pool = Executors.newFixedThreadPool(requests);
+        try {
+            List<Future<List<Generation>>> atOnce = new ArrayList<>();
+            for (int seed = 0; seed < requests; seed++) {
+                int s = seed;
+                atOnce.add(pool.submit(() -> answer.apply(s)));
+            }
+            for (int seed = 0; seed < requests; seed++)
+                for (int row = 0; row < prompts.size(); row++)
+                    assertThat(atOnce.get(seed).get().get(row).tokens()).as("request %d row %d", seed, row)
+                            .isEqualTo(alone.get(seed).get(row).tokens());
+        } finally {
+            pool.shutdown();
         }
     }
 }
