@@ -16,6 +16,7 @@ import org.apache.commons.cli.HelpFormatter;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
+import org.apache.commons.cli.UnrecognizedOptionException;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.data.DataException;
@@ -117,18 +118,28 @@ final class CliOptions {
      */
     static CommandLine parse(String command, String summary, Options options, String[] args, String helpFooter,
                              Set<String> repeatable) {
-        String seeHelp = " (see instruct4j " + command + " --help)";
         CommandLine cl;
         try {
             cl = new DefaultParser().parse(options, args);
         } catch (ParseException e) {
-            throw new UserError(e.getMessage() + seeHelp);
+            throw parseError(command, options, e);
         }
         if (cl.hasOption("help")) {
             new HelpFormatter().printHelp("instruct4j " + command + " [options]", summary, options, helpFooter);
             return null;
         }
         return checked(command, cl, repeatable);
+    }
+
+    /** What a user reads when args do not parse, with the option most likely meant when one was mistyped. */
+    static UserError parseError(String command, Options options, ParseException e) {
+        String meant = null;
+        if (e instanceof UnrecognizedOptionException u && u.getOption().startsWith("--")) {
+            String given = u.getOption().substring(2).split("=", 2)[0];
+            meant = Suggestion.closest(given, options.getOptions().stream().map(Option::getLongOpt).filter(n -> n != null).toList());
+        }
+        return new UserError(e.getMessage() + (meant == null ? "" : "; did you mean --" + meant + "?")
+                + " (see instruct4j " + command + " --help)");
     }
 
     /** cl, after the checks {@link #parse(String, String, Options, String[], String, Set)} describes. */

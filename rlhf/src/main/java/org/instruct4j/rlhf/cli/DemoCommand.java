@@ -32,7 +32,7 @@ public final class DemoCommand implements Command {
         try {
             cl = new DefaultParser().parse(o, args);
         } catch (ParseException e) {
-            throw new UserError(e.getMessage() + " (see instruct4j demo --help)");
+            throw CliOptions.parseError(name(), o, e);
         }
         if (cl.hasOption("help")) {
             HelpFormatter.builder().get().printHelp("instruct4j demo", summary(), o, "", true);

@@ -35,7 +35,8 @@ public final class Main {
         }
         for (Command c : commands())
             if (c.name().equals(args[0])) return run(c, Arrays.copyOfRange(args, 1, args.length));
-        System.err.println("instruct4j: unknown command '" + args[0] + "'");
+        String meant = Suggestion.closest(args[0], commands().stream().map(Command::name).toList());
+        System.err.println("instruct4j: unknown command '" + args[0] + "'" + (meant == null ? "" : "; did you mean '" + meant + "'?"));
         usage();
         return 2;
     }

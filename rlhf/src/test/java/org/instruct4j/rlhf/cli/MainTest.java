@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
+import java.util.function.IntSupplier;
 import org.junit.jupiter.api.Test;
 
 /** What a user reads when a command fails: one line naming the command and what to do, with the exit code. */
@@ -24,14 +25,26 @@ class MainTest {
     private record Outcome(int exitCode, String stderr) {}
 
     private static Outcome run(Throwable failure) {
+        return outcome(() -> Main.run(new Failing(failure), new String[0]));
+    }
+
+    /** The exit code main returns and what it wrote to stderr. */
+    private static Outcome outcome(IntSupplier main) {
         PrintStream saved = System.err;
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
         try {
-            return new Outcome(Main.run(new Failing(failure), new String[0]), bytes.toString(StandardCharsets.UTF_8));
+            return new Outcome(main.getAsInt(), bytes.toString(StandardCharsets.UTF_8));
         } finally {
             System.setErr(saved);
         }
+    }
+
+    @Test
+    void aMistypedCommandIsNamedWithTheOneMeant() {
+        Outcome o = outcome(() -> Main.run(new String[] {"demoo"}));
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertThat(o.stderr()).isEqualTo("instruct4j: unknown command 'demoo'; did you mean 'demo'?" + System.lineSeparator());
     }
 
     @Test

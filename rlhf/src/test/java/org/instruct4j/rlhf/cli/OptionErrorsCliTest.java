@@ -91,8 +91,9 @@ class OptionErrorsCliTest {
         refused(generate("--instruction", "hi", "there"), "unexpected argument 'there': every value belongs to an option, "
                 + "and a text with spaces needs quotes (see instruct4j generate --help)");
         refused(new String[] {"demo", "--quick", "--out", "a", "--out", "b"}, "--out is given more than once (see instruct4j demo --help)");
-        assertThatThrownBy(() -> run(generate("--instruction", "hi", "--bogus"))).isInstanceOf(UserError.class)
-                .hasMessageContaining("Unrecognized option: --bogus");
+        refused(generate("--instruction", "hi", "--bogus"), "Unrecognized option: --bogus (see instruct4j generate --help)");
+        refused(new String[] {"demo", "--quik"}, "Unrecognized option: --quik; did you mean --quick? (see instruct4j demo --help)");
+        refused(sft("--epocs=3"), "Unrecognized option: --epocs=3; did you mean --epochs? (see instruct4j sft --help)");
         // Instructions and prompts repeat, one value each.
         assertThat(CommandOutput.stdout(() -> run(generate("--instruction", "one", "--instruction", "two words", "--prompt", "cat?",
                 "--max-new", "2", "--greedy")))).contains("Instruction: one\nResponse:", "Instruction: two words\nResponse:", "cat?");
