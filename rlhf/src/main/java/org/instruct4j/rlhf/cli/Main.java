@@ -2,6 +2,7 @@ package org.instruct4j.rlhf.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.InvalidPathException;
 import java.util.Arrays;
 import java.util.List;
 import org.instruct4j.engine.backend.cuda.CudaException;
@@ -54,6 +55,10 @@ public final class Main {
         } catch (CudaException e) {   // no GPU, driver or library here: what was tried is the message, not a trace
             System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
             return 1;
+        } catch (InvalidPathException e) {   // a name the locale's charset cannot hold (the C locale's is ASCII)
+            System.err.println("instruct4j " + c.name() + ": cannot use the path '" + e.getInput() + "': this JVM names files in "
+                    + System.getProperty("sun.jnu.encoding") + ", which cannot write it; start it in a UTF-8 locale (LC_ALL=C.UTF-8)");
+            return 2;
         } catch (OutOfMemoryError e) {   // a model or batch too large for the heap: how to give it more, not a trace
             System.err.println("instruct4j " + c.name() + ": out of memory (" + e.getMessage() + "), "
                     + HeapAdvice.afterOutOfMemory(Runtime.getRuntime().maxMemory(), HeapAdvice.machineBytes())

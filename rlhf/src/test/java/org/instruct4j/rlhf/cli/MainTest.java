@@ -66,6 +66,15 @@ class MainTest {
     }
 
     @Test
+    void aPathTheLocaleCannotNameIsOneLineSayingWhichLocaleWould() {
+        Outcome o = run(new java.nio.file.InvalidPathException("runs/ordner-\u00fc", "Malformed input or input contains unmappable characters"));
+        assertThat(o.exitCode()).isEqualTo(2);
+        assertThat(o.stderr()).isEqualTo("instruct4j failing: cannot use the path 'runs/ordner-\u00fc': this JVM names files in "
+                + System.getProperty("sun.jnu.encoding") + ", which cannot write it; start it in a UTF-8 locale (LC_ALL=C.UTF-8)"
+                + System.lineSeparator());
+    }
+
+    @Test
     void aFullDiskIsOneLineNamingTheFileWithoutATrace() {
         Outcome o = run(new java.io.UncheckedIOException("cannot write metrics file runs/x-metrics.jsonl",
                 new java.io.IOException("No space left on device")));
