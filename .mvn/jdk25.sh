@@ -1,5 +1,11 @@
 # Sourced by mvnw and the instruct4j launcher: points JAVA_HOME at a JDK 25 or stops with what to install.
 # Order: JAVA_HOME if it is a 25, then `java` on the PATH, then the usual JVM folders.
+# Java names files in the locale's charset, and the C locale's is ASCII (a container or a session with LANG unset):
+# a checkout or a folder named with an accent would then be refused. Where the locale is plain ASCII, Java gets C.UTF-8.
+if command -v locale >/dev/null && [ "$(locale charmap 2>/dev/null)" = "ANSI_X3.4-1968" ] \
+    && locale -a 2>/dev/null | grep -qix 'c\.utf-\?8'; then
+  export LC_ALL=C.UTF-8
+fi
 instruct4j_java_version() { "$1/bin/java" -XshowSettings:properties -version 2>&1 | sed -n 's/^ *java.specification.version = //p'; }
 instruct4j_find_jdk25() {
   local c globbing_was_off=
