@@ -194,5 +194,7 @@ class OptionErrorsCliTest {
     void textSplitsIntoDocumentsAtBlankLinesAndEndOfText() throws Exception {
         Path f = Files.writeString(dir.resolve("docs.txt"), "one cat.<|endoftext|>\ntwo mats.\n\nthree\nlines.<|endoftext|>");
         assertThat(CliOptions.documents(f)).containsExactly("one cat.", "two mats.", "three\nlines.");
+        Path windows = Files.writeString(dir.resolve("windows.txt"), "one cat.\r\n\r\ntwo mats.\r\nthree\r\nlines.\r\n");
+        assertThat(CliOptions.documents(windows)).containsExactly("one cat.", "two mats.\nthree\nlines.");
     }
 }
