@@ -195,8 +195,8 @@ final class CliOptions {
 
     /**
      * A text file's documents, separated by blank lines or by GPT-2's end-of-text token (the form of the demo's
-     * world/pretrain.txt); invalid UTF-8 is named by file:line and byte offset. Windows line ends (CRLF) read as
-     * LF, so a text saved on Windows trains the model the same text saved elsewhere does.
+     * world/pretrain.txt); invalid UTF-8 is named by file:line and byte offset, and Windows line ends (CRLF) read
+     * as LF (Jsonl.readText).
      */
     static List<String> documents(Path file) {
         String text;
@@ -206,8 +206,7 @@ final class CliOptions {
             throw new UserError(e.getMessage(), e);
         }
         List<String> docs = new ArrayList<>();
-        for (String d : text.replace("\r\n", "\n").split("\\n\\s*\\n|" + Pattern.quote(BpeTokenizer.END_OF_TEXT)))
-            if (!d.isBlank()) docs.add(d.strip());
+        for (String d : text.split("\\n\\s*\\n|" + Pattern.quote(BpeTokenizer.END_OF_TEXT))) if (!d.isBlank()) docs.add(d.strip());
         return docs;
     }
 
