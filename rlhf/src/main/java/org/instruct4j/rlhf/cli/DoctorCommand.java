@@ -21,7 +21,7 @@ public final class DoctorCommand implements Command {
         if (code != null) System.out.println("code      instruct4j " + code + " (git describe)");
         long machine = HeapAdvice.machineBytes();
         System.out.printf("java      %s (%s), max heap %d MiB%s%n", System.getProperty("java.version"), System.getProperty("java.vm.name"),
-                rt.maxMemory() >> 20, machine > 0 ? " of the machine's " + HeapAdvice.gib(machine) + " GiB (the demo needs about 0.7 GiB)" : "");
+                rt.maxMemory() >> 20, machine > 0 ? " of the machine's " + HeapAdvice.gib(machine) + " GiB (" + HeapAdvice.DEMO_NEEDS + ")" : "");
         System.out.printf("os        %s %s, %d cores%n", System.getProperty("os.name"), System.getProperty("os.arch"), rt.availableProcessors());
         System.out.println("cpu       " + Backends.cpu().describe());
         System.out.println();

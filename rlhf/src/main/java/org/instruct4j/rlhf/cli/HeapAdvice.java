@@ -12,6 +12,8 @@ import java.lang.management.ManagementFactory;
 final class HeapAdvice {
     private static final long GIB = 1L << 30, MIB = 1L << 20;
     private static final long DEMO_HEAP = 680 * MIB, DEMO_XMX = 768 * MIB;
+    /** What the default demo needs, as doctor and the demo's warning say it. */
+    static final String DEMO_NEEDS = "the demo needs about 0.7 GiB";
 
     private HeapAdvice() {}
 
@@ -36,7 +38,7 @@ final class HeapAdvice {
     /** A warning for the default demo's first line where the heap is below what it needs, else null. */
     static String beforeDemo(long maxHeap, long machine) {
         if (maxHeap >= DEMO_HEAP) return null;
-        String had = "this JVM's heap is at most " + maxHeap / MIB + " MiB, and the demo needs about 0.7 GiB (its reward-model "
+        String had = "this JVM's heap is at most " + maxHeap / MIB + " MiB, and " + DEMO_NEEDS + " (its reward-model "
                 + "stage would run out of memory some minutes in)";
         if (machine > 0 && DEMO_XMX > machine / 4 * 3)
             return had + "; this machine's " + gib(machine) + " GiB may not hold it, try --quick";

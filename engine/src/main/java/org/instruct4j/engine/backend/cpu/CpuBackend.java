@@ -31,7 +31,8 @@ public final class CpuBackend implements Backend {
     @Override public String describe() {
         String vectors = VectorSupport.AVAILABLE ? "Vector API " + VectorSupport.FLOAT_LANES + " float lanes"
                 : "plain Java, jdk.incubator.vector absent";
-        return "cpu (" + Processor.current().describe() + "; " + Parallel.THREADS + (Parallel.THREADS == 1 ? " thread, " : " threads, ") + vectors + ")";
+        String threads = Parallel.THREADS + (Parallel.THREADS == 1 ? " thread" : " threads");
+        return "cpu (" + Processor.current().describe() + "; " + threads + ", " + vectors + ")";
     }
 
     // ---- memory -------------------------------------------------------------------------------------------
