@@ -20,6 +20,12 @@ import jdk.incubator.vector.VectorSpecies;
 final class GemmPacking {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
+    /**
+     * Whether the 4-row panels are packed with 256-bit vectors: only where the machine's vectors are at least that
+     * wide. On NEON's 128 bits (or an x86 JVM run with -XX:MaxVectorSize=16) the Vector API computes 256-bit vectors
+     * in plain Java, boxing each: the demo's pretraining ran 6-9 times slower than with the element-by-element copy.
+     */
+    private static final boolean FOUR_ROWS_IN_VECTORS = L >= 8;
 
     private GemmPacking() {}
 
@@ -31,7 +37,7 @@ final class GemmPacking {
     static void packA(boolean transA, float[] a, int aOff, int m, int k, int i0, int mc, int p0, int kc,
                       float[] dst, int dstBase, int mr) {
         int fromPanel = 0;
-        if (transA && mr == 4) {
+        if (transA && mr == 4 && FOUR_ROWS_IN_VECTORS) {
             packTransposedFourRows(a, aOff + p0 * m + i0, m, mc / 4, kc, dst, dstBase);
             fromPanel = mc / 4 * 4;
         } else if (transA && mr == 6) {
@@ -47,7 +53,7 @@ final class GemmPacking {
                     for (int r = 0; r < rows; r++) dst[dp + r] = a[src + r];
                     for (int r = rows; r < mr; r++) dst[dp + r] = 0f;
                 }
-            } else if (rows == 4 && mr == 4) {
+            } else if (rows == 4 && mr == 4 && FOUR_ROWS_IN_VECTORS) {
                 packFourRows(a, aOff + (i0 + ip) * k + p0, k, kc, dst, d);
             } else if (rows == 6 && mr == 6) {
                 packSixRows(a, aOff + (i0 + ip) * k + p0, k, kc, dst, d);

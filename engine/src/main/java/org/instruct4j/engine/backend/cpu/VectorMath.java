@@ -29,22 +29,23 @@ import jdk.incubator.vector.VectorSpecies;
  * every 16 steps. With a freshly loaded vector as the receiver every type is exact and no profile is needed; add and max
  * are commutative in IEEE arithmetic, so the bits are the same.
  *
- * <p>The same bits on AVX2 and AVX-512. A row's sum keeps 16 running lanes (lane v adds the elements v, v + 16, v +
- * 32, ... in order) and adds them in one fixed tree at the end: one 16-float vector on AVX-512, a pair of 8-float
- * vectors on AVX2 (lanes 0-7 and 8-15), whose add is the tree's first level. A row's ragged end goes through the
- * same vector formula under a mask, not a scalar one, and scalar code that finishes what a vector loop started
- * computes each element as the vector does (an fma where the vector fmas). So every function here gives the same
- * bits with either width, and with the GEMM, whose every element is one fma chain in k order, so does the engine:
- * the demo trains the same models on both kinds of machine. Other widths (4 lanes on ARM's NEON) keep one vector of
- * their own and round sums their own way.
+ * <p>The same bits on AVX-512, AVX2 and NEON. A row's sum keeps 16 running lanes (lane v adds the elements v, v + 16,
+ * v + 32, ... in order) and adds them in one fixed tree at the end: one 16-float vector on AVX-512, two 8-float
+ * vectors on AVX2 (lanes 0-7 and 8-15), whose add is the tree's first level, four 4-float vectors on ARM's NEON (or
+ * an x86 JVM run with -XX:MaxVectorSize=16), whose adds are its first two ({@link #fold}). A row's ragged end goes
+ * through the same vector formula under a mask, not a scalar one, and scalar code that finishes what a vector loop
+ * started computes each element as the vector does (an fma where the vector fmas). So every function here gives the
+ * same bits with any of these widths, and with the GEMM, whose every element is one fma chain in k order, so does
+ * the engine: the demo trains the same models on all three kinds of machine. Wider vectors (ARM's SVE beyond 512
+ * bits) keep one vector of their own and round sums their own way.
  */
 final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
-    /** AVX2: the 16 running lanes of a sum are two vectors. */
-    private static final boolean PAIR = L == 8;
-    /** Elements a sum's loop takes a step: its 16 running lanes, or one vector on other widths. */
-    private static final int STEP = PAIR ? 2 * L : L;
+    /** Vectors that hold a sum's 16 running lanes: 1 (16 lanes), 2 (8) or 4 (4); 1 where a vector is wider. */
+    private static final int PARTS = Math.max(1, 16 / L);
+    /** Elements a sum's loop takes a step: its 16 running lanes, or one vector where that is wider. */
+    private static final int STEP = PARTS * L;
     private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
     private static final float GELU_C = 0.044715f;
 
@@ -62,6 +63,16 @@ final class VectorMath {
             p[k] = VectorShuffle.fromOp(S, i -> i ^ width);
         }
         return p;
+    }
+
+    /**
+     * The 16 running lanes held in PARTS vectors (p0 lanes 0-3, p1 4-7, p2 8-11, p3 12-15 with 4 lanes; p0 and p1
+     * halves with 8) added down to one vector as the 16-lane tree's first levels add them: lane i with lane i + 8,
+     * then with i + 4. {@link #sumLanes} does the rest.
+     */
+    private static FloatVector fold(FloatVector p0, FloatVector p1, FloatVector p2, FloatVector p3) {
+        if (PARTS == 4) return p2.add(p0).add(p3.add(p1));
+        return PARTS == 2 ? p1.add(p0) : p0;
     }
 
     /**
@@ -154,21 +165,33 @@ final class VectorMath {
 
     /** sum of a[ao + i] * b[bo + i] for i in [0, n), in 16 running lanes (see the class comment). */
     static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        FloatVector acc = FloatVector.zero(S), high = acc;
+        FloatVector p0 = FloatVector.zero(S), p1 = p0, p2 = p0, p3 = p0;
         int i = 0;
         for (; i <= n - STEP; i += STEP) {
-            acc = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), acc);
-            if (PAIR) high = FloatVector.fromArray(S, a, ao + i + L).fma(FloatVector.fromArray(S, b, bo + i + L), high);
+            p0 = FloatVector.fromArray(S, a, ao + i).fma(FloatVector.fromArray(S, b, bo + i), p0);
+            if (PARTS >= 2) p1 = FloatVector.fromArray(S, a, ao + i + L).fma(FloatVector.fromArray(S, b, bo + i + L), p1);
+            if (PARTS == 4) {
+                p2 = FloatVector.fromArray(S, a, ao + i + 2 * L).fma(FloatVector.fromArray(S, b, bo + i + 2 * L), p2);
+                p3 = FloatVector.fromArray(S, a, ao + i + 3 * L).fma(FloatVector.fromArray(S, b, bo + i + 3 * L), p3);
+            }
         }
         if (i < n) {   // the lanes from n on add a product of zeros: exactly nothing
             VectorMask<Float> m = S.indexInRange(i, n);
-            acc = FloatVector.fromArray(S, a, ao + i, m).fma(FloatVector.fromArray(S, b, bo + i, m), acc);
-            if (PAIR && i + L < n) {
+            p0 = FloatVector.fromArray(S, a, ao + i, m).fma(FloatVector.fromArray(S, b, bo + i, m), p0);
+            if (PARTS >= 2 && i + L < n) {
                 VectorMask<Float> m1 = S.indexInRange(i + L, n);
-                high = FloatVector.fromArray(S, a, ao + i + L, m1).fma(FloatVector.fromArray(S, b, bo + i + L, m1), high);
+                p1 = FloatVector.fromArray(S, a, ao + i + L, m1).fma(FloatVector.fromArray(S, b, bo + i + L, m1), p1);
+            }
+            if (PARTS == 4 && i + 2 * L < n) {
+                VectorMask<Float> m2 = S.indexInRange(i + 2 * L, n);
+                p2 = FloatVector.fromArray(S, a, ao + i + 2 * L, m2).fma(FloatVector.fromArray(S, b, bo + i + 2 * L, m2), p2);
+            }
+            if (PARTS == 4 && i + 3 * L < n) {
+                VectorMask<Float> m3 = S.indexInRange(i + 3 * L, n);
+                p3 = FloatVector.fromArray(S, a, ao + i + 3 * L, m3).fma(FloatVector.fromArray(S, b, bo + i + 3 * L, m3), p3);
             }
         }
-        return sumLanes(PAIR ? high.add(acc) : acc);
+        return sumLanes(fold(p0, p1, p2, p3));
     }
 
     /** y[yo + i] += alpha * x[xo + i]. */
@@ -203,17 +226,23 @@ final class VectorMath {
 
     /** The sum of x[o + i] for i in [0, n), in 16 running lanes (see the class comment). */
     static float sum(float[] x, int o, int n) {
-        FloatVector acc = FloatVector.zero(S), high = acc;
+        FloatVector p0 = FloatVector.zero(S), p1 = p0, p2 = p0, p3 = p0;
         int i = 0;
         for (; i <= n - STEP; i += STEP) {
-            acc = FloatVector.fromArray(S, x, o + i).add(acc);
-            if (PAIR) high = FloatVector.fromArray(S, x, o + i + L).add(high);
+            p0 = FloatVector.fromArray(S, x, o + i).add(p0);
+            if (PARTS >= 2) p1 = FloatVector.fromArray(S, x, o + i + L).add(p1);
+            if (PARTS == 4) {
+                p2 = FloatVector.fromArray(S, x, o + i + 2 * L).add(p2);
+                p3 = FloatVector.fromArray(S, x, o + i + 3 * L).add(p3);
+            }
         }
         if (i < n) {   // the lanes from n on add exactly 0
-            acc = FloatVector.fromArray(S, x, o + i, S.indexInRange(i, n)).add(acc);
-            if (PAIR && i + L < n) high = FloatVector.fromArray(S, x, o + i + L, S.indexInRange(i + L, n)).add(high);
+            p0 = FloatVector.fromArray(S, x, o + i, S.indexInRange(i, n)).add(p0);
+            if (PARTS >= 2 && i + L < n) p1 = FloatVector.fromArray(S, x, o + i + L, S.indexInRange(i + L, n)).add(p1);
+            if (PARTS == 4 && i + 2 * L < n) p2 = FloatVector.fromArray(S, x, o + i + 2 * L, S.indexInRange(i + 2 * L, n)).add(p2);
+            if (PARTS == 4 && i + 3 * L < n) p3 = FloatVector.fromArray(S, x, o + i + 3 * L, S.indexInRange(i + 3 * L, n)).add(p3);
         }
-        return sumLanes(PAIR ? high.add(acc) : acc);
+        return sumLanes(fold(p0, p1, p2, p3));
     }
 
     /** Rows that {@link #expSum} is asked for without an output write their exponentials here. */
@@ -265,27 +294,43 @@ final class VectorMath {
     /** One row r at offset o: out = (x - mean) * rstd * w + b; saves mean[r] and rstd[r]. */
     static void layerNormRow(float[] x, float[] w, float[] b, float[] out, int o, int cols, float eps, float[] mean, float[] rstd, int r) {
         float mu = sum(x, o, cols) / cols;
-        FloatVector vmu = FloatVector.broadcast(S, mu), acc = FloatVector.zero(S), high = acc;
+        FloatVector vmu = FloatVector.broadcast(S, mu), p0 = FloatVector.zero(S), p1 = p0, p2 = p0, p3 = p0;
         int i = 0;
         for (; i <= cols - STEP; i += STEP) {
             FloatVector d = FloatVector.fromArray(S, x, o + i).sub(vmu);
-            acc = d.fma(d, acc);
-            if (PAIR) {
+            p0 = d.fma(d, p0);
+            if (PARTS >= 2) {
                 FloatVector d1 = FloatVector.fromArray(S, x, o + i + L).sub(vmu);
-                high = d1.fma(d1, high);
+                p1 = d1.fma(d1, p1);
+            }
+            if (PARTS == 4) {
+                FloatVector d2 = FloatVector.fromArray(S, x, o + i + 2 * L).sub(vmu);
+                FloatVector d3 = FloatVector.fromArray(S, x, o + i + 3 * L).sub(vmu);
+                p2 = d2.fma(d2, p2);
+                p3 = d3.fma(d3, p3);
             }
         }
         if (i < cols) {   // the lanes from cols on add exactly 0
             VectorMask<Float> m = S.indexInRange(i, cols);
             FloatVector d = FloatVector.zero(S).blend(FloatVector.fromArray(S, x, o + i, m).sub(vmu), m);
-            acc = d.fma(d, acc);
-            if (PAIR && i + L < cols) {
+            p0 = d.fma(d, p0);
+            if (PARTS >= 2 && i + L < cols) {
                 VectorMask<Float> m1 = S.indexInRange(i + L, cols);
                 FloatVector d1 = FloatVector.zero(S).blend(FloatVector.fromArray(S, x, o + i + L, m1).sub(vmu), m1);
-                high = d1.fma(d1, high);
+                p1 = d1.fma(d1, p1);
+            }
+            if (PARTS == 4 && i + 2 * L < cols) {
+                VectorMask<Float> m2 = S.indexInRange(i + 2 * L, cols);
+                FloatVector d2 = FloatVector.zero(S).blend(FloatVector.fromArray(S, x, o + i + 2 * L, m2).sub(vmu), m2);
+                p2 = d2.fma(d2, p2);
+            }
+            if (PARTS == 4 && i + 3 * L < cols) {
+                VectorMask<Float> m3 = S.indexInRange(i + 3 * L, cols);
+                FloatVector d3 = FloatVector.zero(S).blend(FloatVector.fromArray(S, x, o + i + 3 * L, m3).sub(vmu), m3);
+                p3 = d3.fma(d3, p3);
             }
         }
-        float var = sumLanes(PAIR ? high.add(acc) : acc);
+        float var = sumLanes(fold(p0, p1, p2, p3));
         float rs = (float) (1.0 / Math.sqrt(var / cols + eps));
         FloatVector vrs = FloatVector.broadcast(S, rs);
         i = 0;
@@ -300,34 +345,53 @@ final class VectorMath {
     /** One row of dx = rstd * (g - mean(g) - xhat * mean(g * xhat)) with g = dout * w. */
     static void layerNormBackwardRow(float[] dout, float[] x, float[] w, float mu, float rs, float[] dx, int o, int cols) {
         FloatVector vmu = FloatVector.broadcast(S, mu), vrs = FloatVector.broadcast(S, rs);
-        FloatVector sg = FloatVector.zero(S), sgx = sg, highG = sg, highGx = sg;
+        // Two sums, of g and of g * xhat, each in 16 running lanes: g0-g3 and gx0-gx3 are their parts.
+        FloatVector g0 = FloatVector.zero(S), g1 = g0, g2 = g0, g3 = g0, gx0 = g0, gx1 = g0, gx2 = g0, gx3 = g0;
         int i = 0;
         for (; i <= cols - STEP; i += STEP) {
             FloatVector g = FloatVector.fromArray(S, dout, o + i).mul(FloatVector.fromArray(S, w, i));
-            FloatVector xhat = FloatVector.fromArray(S, x, o + i).sub(vmu).mul(vrs);
-            sg = g.add(sg);
-            sgx = g.fma(xhat, sgx);
-            if (PAIR) {
-                FloatVector g1 = FloatVector.fromArray(S, dout, o + i + L).mul(FloatVector.fromArray(S, w, i + L));
-                FloatVector xhat1 = FloatVector.fromArray(S, x, o + i + L).sub(vmu).mul(vrs);
-                highG = g1.add(highG);
-                highGx = g1.fma(xhat1, highGx);
+            g0 = g.add(g0);
+            gx0 = g.fma(FloatVector.fromArray(S, x, o + i).sub(vmu).mul(vrs), gx0);
+            if (PARTS >= 2) {
+                FloatVector h = FloatVector.fromArray(S, dout, o + i + L).mul(FloatVector.fromArray(S, w, i + L));
+                g1 = h.add(g1);
+                gx1 = h.fma(FloatVector.fromArray(S, x, o + i + L).sub(vmu).mul(vrs), gx1);
+            }
+            if (PARTS == 4) {
+                FloatVector h2 = FloatVector.fromArray(S, dout, o + i + 2 * L).mul(FloatVector.fromArray(S, w, i + 2 * L));
+                FloatVector h3 = FloatVector.fromArray(S, dout, o + i + 3 * L).mul(FloatVector.fromArray(S, w, i + 3 * L));
+                g2 = h2.add(g2);
+                g3 = h3.add(g3);
+                gx2 = h2.fma(FloatVector.fromArray(S, x, o + i + 2 * L).sub(vmu).mul(vrs), gx2);
+                gx3 = h3.fma(FloatVector.fromArray(S, x, o + i + 3 * L).sub(vmu).mul(vrs), gx3);
             }
         }
         if (i < cols) {
             // The ragged end under a mask: g is 0 in the lanes from cols on, so they add exactly 0 to both sums.
             VectorMask<Float> m = S.indexInRange(i, cols);
             FloatVector g = FloatVector.fromArray(S, dout, o + i, m).mul(FloatVector.fromArray(S, w, i, m));
-            sg = g.add(sg);
-            sgx = g.fma(FloatVector.fromArray(S, x, o + i, m).sub(vmu).mul(vrs), sgx);
-            if (PAIR && i + L < cols) {
+            g0 = g.add(g0);
+            gx0 = g.fma(FloatVector.fromArray(S, x, o + i, m).sub(vmu).mul(vrs), gx0);
+            if (PARTS >= 2 && i + L < cols) {
                 VectorMask<Float> m1 = S.indexInRange(i + L, cols);
-                FloatVector g1 = FloatVector.fromArray(S, dout, o + i + L, m1).mul(FloatVector.fromArray(S, w, i + L, m1));
-                highG = g1.add(highG);
-                highGx = g1.fma(FloatVector.fromArray(S, x, o + i + L, m1).sub(vmu).mul(vrs), highGx);
+                FloatVector h = FloatVector.fromArray(S, dout, o + i + L, m1).mul(FloatVector.fromArray(S, w, i + L, m1));
+                g1 = h.add(g1);
+                gx1 = h.fma(FloatVector.fromArray(S, x, o + i + L, m1).sub(vmu).mul(vrs), gx1);
+            }
+            if (PARTS == 4 && i + 2 * L < cols) {
+                VectorMask<Float> m2 = S.indexInRange(i + 2 * L, cols);
+                FloatVector h = FloatVector.fromArray(S, dout, o + i + 2 * L, m2).mul(FloatVector.fromArray(S, w, i + 2 * L, m2));
+                g2 = h.add(g2);
+                gx2 = h.fma(FloatVector.fromArray(S, x, o + i + 2 * L, m2).sub(vmu).mul(vrs), gx2);
+            }
+            if (PARTS == 4 && i + 3 * L < cols) {
+                VectorMask<Float> m3 = S.indexInRange(i + 3 * L, cols);
+                FloatVector h = FloatVector.fromArray(S, dout, o + i + 3 * L, m3).mul(FloatVector.fromArray(S, w, i + 3 * L, m3));
+                g3 = h.add(g3);
+                gx3 = h.fma(FloatVector.fromArray(S, x, o + i + 3 * L, m3).sub(vmu).mul(vrs), gx3);
             }
         }
-        float sumG = sumLanes(PAIR ? highG.add(sg) : sg), sumGx = sumLanes(PAIR ? highGx.add(sgx) : sgx);
+        float sumG = sumLanes(fold(g0, g1, g2, g3)), sumGx = sumLanes(fold(gx0, gx1, gx2, gx3));
         float mg = sumG / cols, mgx = sumGx / cols;
         FloatVector vmg = FloatVector.broadcast(S, mg), vmgx = FloatVector.broadcast(S, mgx);
         i = 0;

@@ -10,21 +10,22 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
- * VectorMath's row sums have the bits of one fixed order whether the machine's vectors hold 8 floats (AVX2) or 16
- * (AVX-512): 16 running lanes, lane v taking the elements v, v + 16, ... in order, then added in the tree (v, v + 8),
- * (v, v + 4), (v, v + 2), (v, v + 1). Each check here writes that order out in scalar code and compares bits, at
- * every length from 1 to 70 (whole steps, ragged ends) and at odd offsets. Run on either kind of machine (or with
- * -XX:UseAVX=2 on an AVX-512 one), the same reference holds; that is what makes the engine's results the same on both.
+ * VectorMath's row sums have the bits of one fixed order whether the machine's vectors hold 4 floats (NEON), 8 (AVX2)
+ * or 16 (AVX-512): 16 running lanes, lane v taking the elements v, v + 16, ... in order, then added in the tree (v, v +
+ * 8), (v, v + 4), (v, v + 2), (v, v + 1). Each check here writes that order out in scalar code and compares bits, at
+ * every length from 1 to 70 (whole steps, ragged ends) and at odd offsets. Run on any of these machines (or with
+ * -XX:UseAVX=2 or -XX:MaxVectorSize=16 on an x86 one), the same reference holds; that is what makes the engine's
+ * results the same on all of them.
  */
 @EnabledIf(value = VectorApi.PRESENT, disabledReason = VectorApi.ABSENT)
 class SixteenLaneSumsTest {
     private static final int LANES = 16;
     private static final int MAX_N = 70;
 
-    @BeforeAll static void vectorWidthIsEightOrSixteen() {
+    @BeforeAll static void vectorWidthIsFourEightOrSixteen() {
         int l = FloatVector.SPECIES_PREFERRED.length();
-        assumeTrue(l == 8 || l == 16,
-                "the 16-lane order is kept on 8- and 16-float vectors; this machine has " + l);
+        assumeTrue(l == 4 || l == 8 || l == 16,
+                "the 16-lane order is kept on 4-, 8- and 16-float vectors; this machine has " + l);
     }
 
     /** The fixed tree over 16 running lanes. */

@@ -15,15 +15,16 @@ import org.instruct4j.engine.optim.AdamW;
 import org.instruct4j.engine.optim.GradClip;
 
 /**
- * The child program of {@link SameBitsAtBothWidthsTest}, and the computation it compares: a small GPT (widths that
+ * The child program of {@link SameBitsAtEveryWidthTest}, and the computation it compares: a small GPT (widths that
  * leave ragged rows: 40 dims, 5 heads of 8, vocab 203) trained three steps with dropout on left-padded rows of 37
- * tokens, then one prefill and four decode steps through the KV cache. Prints one line: the hash of every parameter's
- * bits, the losses and the last logits.
+ * tokens, then one prefill and four decode steps through the KV cache. Prints one line: the vector width and the hash
+ * of every parameter's bits, the losses and the last logits.
  */
 final class WidthProbe {
     private WidthProbe() {}
 
-    public static void main(String[] args) { System.out.println(run()); }
+    /** Prints this JVM's float lanes and the hash: "8 39edc51d". */
+    public static void main(String[] args) { System.out.println(VectorSupport.FLOAT_LANES + " " + run()); }
 
     static String run() {
         GptConfig config = new GptConfig(203, 48, 2, 5, 40, 0.1f, 1e-5f);
