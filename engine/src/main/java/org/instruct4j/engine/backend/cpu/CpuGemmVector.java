@@ -44,11 +44,12 @@ final class CpuGemmVector {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /**
-     * Micro-tile: MR rows x NR columns, MR x 2 vector accumulators. 32 registers (AVX-512, 16 lanes) hold 12 of
-     * them; with 16 (AVX2, 8 lanes) C2 spills a 12-accumulator loop, which ran at about half the speed of 8
-     * accumulators (see {@link GemmMicroKernels}).
+     * Micro-tile: MR rows x NR columns, MR x 2 vector accumulators. 32 registers (AVX-512, 16 lanes; ARM's NEON, 4)
+     * hold 12 of them; with 16 (AVX2, 8 lanes) C2 spills a 12-accumulator loop, which ran at about half the speed of 8
+     * accumulators (see {@link GemmMicroKernels}). At 4 lanes 6 rows made the demo's pretraining 13% faster than 4
+     * (an x86 JVM with -XX:MaxVectorSize=16, which keeps AVX-512's 32 registers; not measured on an ARM core).
      */
-    static final int MR = L >= 16 ? 6 : 4, NR = 2 * L;
+    static final int MR = L == 8 ? 4 : 6, NR = 2 * L;
     /** Cache blocks: A block MC x KC (96 KiB; 64 on 8 lanes) in L2, B micro-panel KC x NR (32 KiB; 16) in L1. */
     static final int KC = 256, MC = 16 * MR, NC = 64 * NR;
     /**

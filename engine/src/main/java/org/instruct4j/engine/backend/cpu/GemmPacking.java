@@ -21,11 +21,13 @@ final class GemmPacking {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
     private static final int L = S.length();
     /**
-     * Whether the 4-row panels are packed with 256-bit vectors: only where the machine's vectors are at least that
-     * wide. On NEON's 128 bits (or an x86 JVM run with -XX:MaxVectorSize=16) the Vector API computes 256-bit vectors
-     * in plain Java, boxing each: the demo's pretraining ran 6-9 times slower than with the element-by-element copy.
+     * Whether a panel is packed with vectors of a fixed width (the 4-row panels and a transposed A's 6-row ones with
+     * 256-bit vectors, a row-major A's 6-row ones with 512-bit): only where the machine's vectors are at least that
+     * wide. On NEON's 128 bits (or an x86 JVM run with -XX:MaxVectorSize=16) the Vector API computes wider vectors in
+     * plain Java, boxing each: the demo's pretraining ran 6-9 times slower than with the element-by-element copy.
      */
-    private static final boolean FOUR_ROWS_IN_VECTORS = L >= 8;
+    private static final boolean FOUR_ROWS_IN_VECTORS = L >= 8, SIX_ROWS_TRANSPOSED_IN_VECTORS = L >= 8,
+            SIX_ROWS_IN_VECTORS = L >= 16;
 
     private GemmPacking() {}
 
@@ -40,7 +42,7 @@ final class GemmPacking {
         if (transA && mr == 4 && FOUR_ROWS_IN_VECTORS) {
             packTransposedFourRows(a, aOff + p0 * m + i0, m, mc / 4, kc, dst, dstBase);
             fromPanel = mc / 4 * 4;
-        } else if (transA && mr == 6) {
+        } else if (transA && mr == 6 && SIX_ROWS_TRANSPOSED_IN_VECTORS) {
             packTransposedSixRows(a, aOff + p0 * m + i0, m, mc / 6, kc, dst, dstBase);
             fromPanel = mc / 6 * 6;
         }
@@ -55,7 +57,7 @@ final class GemmPacking {
                 }
             } else if (rows == 4 && mr == 4 && FOUR_ROWS_IN_VECTORS) {
                 packFourRows(a, aOff + (i0 + ip) * k + p0, k, kc, dst, d);
-            } else if (rows == 6 && mr == 6) {
+            } else if (rows == 6 && mr == 6 && SIX_ROWS_IN_VECTORS) {
                 packSixRows(a, aOff + (i0 + ip) * k + p0, k, kc, dst, d);
             } else {
                 // A(i, p) = a[i * k + p]: read each row once, scatter it with stride mr.
@@ -113,8 +115,8 @@ final class GemmPacking {
      * a k step of a panel is 6 adjacent floats, copied as 8 (a 256-bit vector) whose 2 extra floats the next step
      * overwrites. A panel's last step is copied one by one: its 2 extra floats would land past the panel, and read
      * from A's last k row they could run past the array (earlier rows have at least m more floats after them).
-     * 6-row panels are the 16-lane machines' (AVX-512), where the element-by-element copy this replaces took 16% as
-     * long as the multiply of a weight gradient (96 x 1,536 x 384) on a Zen 5.
+     * On the 16-lane machines (AVX-512) the element-by-element copy this replaces took 16% as long as the multiply of
+     * a weight gradient (96 x 1,536 x 384) on a Zen 5; the 4-lane ones (NEON), whose panels have 6 rows too, keep it.
      */
     private static void packTransposedSixRows(float[] a, int src, int m, int panels, int kc, float[] dst, int d) {
         for (int ip = 0; ip < panels; ip++) {
