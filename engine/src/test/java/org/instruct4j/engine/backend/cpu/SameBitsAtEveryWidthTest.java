@@ -10,7 +10,7 @@ import org.junit.jupiter.api.Test;
  * A model trained and sampled with one vector width has the bits it has with the others: this JVM runs
  * {@link WidthProbe} and a child JVM runs it with narrower vectors, which an x86 JVM can be given but not wider ones:
  * {@code -XX:UseAVX=2} gives the Vector API 8 lanes (AVX2's width) where this machine has 16 (AVX-512), and
- * {@code -XX:MaxVectorSize=16} gives it 4 (the width of ARM's NEON, on Apple's and most ARM servers' cores). The
+ * {@code -XX:MaxVectorSize=16} gives it 4 (the width of ARM's NEON, on Apple's and many ARM servers' cores). The
  * child prints its lane count beside the hash, so a flag that did not narrow the vectors fails rather than passes.
  * SixteenLaneSumsTest checks the order that makes it so at each width.
  */
