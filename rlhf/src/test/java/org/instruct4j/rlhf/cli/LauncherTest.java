@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
+import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -132,7 +133,7 @@ class LauncherTest {
             try (Stream<Path> files = Files.list(Path.of(dir))) {
                 for (Path f : (Iterable<Path>) files::iterator) {
                     Path link = bin.resolve(f.getFileName().toString());
-                    if (!f.getFileName().toString().equals(program) && !Files.exists(link, java.nio.file.LinkOption.NOFOLLOW_LINKS))
+                    if (!f.getFileName().toString().equals(program) && !Files.exists(link, LinkOption.NOFOLLOW_LINKS))
                         Files.createSymbolicLink(link, f);
                 }
             }
