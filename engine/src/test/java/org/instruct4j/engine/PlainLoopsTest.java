@@ -2,6 +2,7 @@ package org.instruct4j.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import org.instruct4j.engine.backend.cpu.VectorSupport;
 import org.instruct4j.engine.testing.ChildJvm;
@@ -10,7 +11,9 @@ import org.junit.jupiter.api.Test;
 /**
  * On a JVM started without jdk.incubator.vector (an embedder who left out --add-modules) the engine runs its plain
  * loops, says so once, and trains as the vector kernels do: README's example in a child JVM without the module ends
- * at the loss it reaches here, within rounding (the two paths sum in other orders, so not to the bit).
+ * at the loss it reaches here, within rounding (the two paths sum in other orders, so not to the bit). A JVM whose
+ * vectors hold fewer than 4 floats (-XX:MaxVectorSize=8) runs the plain loops too, and says why, where the vector
+ * kernels would fail to start.
  */
 class PlainLoopsTest {
     @Test void withoutTheVectorModuleTheReadmeExampleTrainsToTheSameLoss() throws Exception {
@@ -22,6 +25,14 @@ class PlainLoopsTest {
                 .contains("--add-modules jdk.incubator.vector");
         float plain = Float.parseFloat(out.substring("vector false, loss ".length()));
         assertThat(plain).isCloseTo(ReadmeExampleTest.trainedLoss(), within(1e-4f * Math.abs(plain)));
+    }
+
+    @Test void vectorsNarrowerThanFourFloatsRunThePlainLoops() throws Exception {
+        assumeTrue(System.getProperty("os.arch").matches("amd64|x86_64"), "-XX:MaxVectorSize=8 is an x86 JVM's setting here");
+        ChildJvm child = ChildJvm.run(TrainWithoutVectors.class, "--add-modules", "jdk.incubator.vector", "-XX:MaxVectorSize=8", "-Xmx512m");
+        assertThat(child.exitCode()).as("the child's exit status; stderr:%n%s", child.err()).isZero();
+        assertThat(child.out()).startsWith("vector false, loss ");
+        assertThat(child.err()).as("what the user is told").contains("vectors hold 2 floats").contains("plain Java loops");
     }
 
     /** The child: README's example, on whatever kernels this JVM has. */
