@@ -1,5 +1,7 @@
 package org.instruct4j.engine.backend.cpu;
 
+import java.lang.ref.ReferenceQueue;
+import java.lang.ref.SoftReference;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.Iterator;
@@ -29,8 +31,13 @@ import java.util.TreeMap;
  * off): a GPT-2 124M step (batch 4 x 64) frees about 2.6 GB, so with a quarter of a 6 GB heap it handed 1.1 GB
  * per step to the collector (one or two collections every step, 1.2 to 5.2 s), with half it allocates 4 MB per
  * step. When a returned array does not fit, the classes used least recently are dropped to the garbage
- * collector first; when the heap has no room for a new array, all of them. Arrays under {@link #MIN_LENGTH}
- * elements are not pooled: the JVM allocates them cheaply.
+ * collector first. Arrays under {@link #MIN_LENGTH} elements are not pooled: the JVM allocates them cheaply.
+ *
+ * <p>Each size class's free arrays are held through a {@link SoftReference}, which the collector clears before it
+ * would throw OutOfMemoryError (and, by its own rule, once a class has gone unused for about a second per free
+ * megabyte of heap). So idle arrays never cost anyone memory: not a stage that needs arrays of other sizes (the
+ * demo's reward model after fine-tuning, in a 1 GiB heap), nor an embedder's own allocations after its training
+ * is done, which with strongly held arrays found up to half of the heap taken by a cache it cannot see.
  */
 final class CpuArrayPool {
     static final int MIN_LENGTH = 256;
@@ -44,10 +51,26 @@ final class CpuArrayPool {
 
     private final long limitBytes;
     /** Free arrays of each kind by capacity, to find the smallest that serves a request. */
-    private final TreeMap<Integer, ArrayDeque<Object>> freeFloats = new TreeMap<>(), freeInts = new TreeMap<>();
+    private final TreeMap<Integer, FreeList> freeFloats = new TreeMap<>(), freeInts = new TreeMap<>();
     /** The same lists by key (capacity, negative for int[]), in least-recently-used order, for eviction. */
-    private final LinkedHashMap<Integer, ArrayDeque<Object>> byUse = new LinkedHashMap<>(64, 0.75f, true);
+    private final LinkedHashMap<Integer, FreeList> byUse = new LinkedHashMap<>(64, 0.75f, true);
+    /** Lists the collector has cleared, to take out of the maps and the count. */
+    private final ReferenceQueue<ArrayDeque<Object>> cleared = new ReferenceQueue<>();
     private long heldBytes;
+
+    /**
+     * One size class's free arrays, softly held. The count lives beside the reference, so the bytes a list held
+     * are known after the collector cleared it.
+     */
+    private static final class FreeList extends SoftReference<ArrayDeque<Object>> {
+        final int key;
+        int count;
+        boolean dropped;
+
+        FreeList(int key, ReferenceQueue<ArrayDeque<Object>> queue) { super(new ArrayDeque<>(), queue); this.key = key; }
+
+        long bytes() { return 4L * Math.abs(key) * count; }
+    }
 
     CpuArrayPool(long limitBytes) { this.limitBytes = limitBytes; }
 
@@ -70,7 +93,7 @@ final class CpuArrayPool {
     /** A float[] of at least length elements: the first length zeroed, or when not, holding whatever they held. */
     float[] floats(int length, boolean zeroed) {
         Object a = take(true, length);
-        float[] f = a == null ? newFloats(capacity(length)) : (float[]) a;
+        float[] f = a == null ? new float[capacity(length)] : (float[]) a;
         if (zeroed && a != null) fill(f, 0, length, 0f);
         if (POISON) fill(f, zeroed ? length : 0, f.length, Float.NaN);
         return f;
@@ -79,29 +102,11 @@ final class CpuArrayPool {
     /** An int[] of at least length elements: the first length zeroed, or when not, holding whatever they held. */
     int[] ints(int length, boolean zeroed) {
         Object a = take(false, length);
-        int[] i = a == null ? newInts(capacity(length)) : (int[]) a;
+        int[] i = a == null ? new int[capacity(length)] : (int[]) a;
         if (zeroed && a != null) fill(i, 0, length, 0);
         if (POISON) fill(i, zeroed ? length : 0, i.length, Integer.MIN_VALUE);
         return i;
     }
-
-    /**
-     * A new array. When the heap has no room for it, the arrays kept for reuse are let go and it is tried once more:
-     * a stage whose arrays are of other sizes than the last stage's (the demo's reward model after fine-tuning)
-     * would otherwise run out of a small heap that the idle arrays fill.
-     */
-    private float[] newFloats(int length) {
-        try { return new float[length]; }
-        catch (OutOfMemoryError e) { release(); return new float[length]; }
-    }
-
-    private int[] newInts(int length) {
-        try { return new int[length]; }
-        catch (OutOfMemoryError e) { release(); return new int[length]; }
-    }
-
-    /** Lets go of every array kept for reuse, to the garbage collector. */
-    synchronized void release() { evictUntil(0); }
 
     private static void fill(float[] f, int start, int end, float value) {
         Parallel.forRange(end - start, FILL_GRAIN, (from, to) -> Arrays.fill(f, start + from, start + to, value));
@@ -119,20 +124,29 @@ final class CpuArrayPool {
         long bytes = 4L * length;
         synchronized (this) {
             if (bytes > limitBytes) return;
+            dropCleared();
             evictUntil(limitBytes - bytes);
             int key = floats ? length : -length;
-            ArrayDeque<Object> list = byUse.get(key);
-            if (list == null) {
-                byUse.put(key, list = new ArrayDeque<>());
+            FreeList list = byUse.get(key);
+            ArrayDeque<Object> arrays = list == null ? null : list.get();
+            if (arrays == null) {
+                if (list != null) drop(list);
+                list = new FreeList(key, cleared);
+                arrays = list.get();
+                byUse.put(key, list);
                 (floats ? freeFloats : freeInts).put(length, list);
             }
-            list.push(array);
+            arrays.push(array);
+            list.count++;
             heldBytes += bytes;
         }
     }
 
-    /** Bytes held for reuse now. */
-    synchronized long heldBytes() { return heldBytes; }
+    /** Bytes held for reuse now (what the collector has cleared no longer counts). */
+    synchronized long heldBytes() {
+        for (FreeList list : byUse.values().toArray(FreeList[]::new)) if (list.refersTo(null)) drop(list);
+        return heldBytes;
+    }
 
     /**
      * The smallest free array that serves length elements, if one is at most {@link #MAX_SLACK} times its size
@@ -142,26 +156,44 @@ final class CpuArrayPool {
         int c = capacity(length);
         if (c < MIN_LENGTH) return null;
         synchronized (this) {
-            TreeMap<Integer, ArrayDeque<Object>> kind = floats ? freeFloats : freeInts;
-            Map.Entry<Integer, ArrayDeque<Object>> e = kind.ceilingEntry(c);
-            if (e == null || e.getKey() > (long) MAX_SLACK * c) return null;
-            int key = floats ? e.getKey() : -e.getKey();
-            ArrayDeque<Object> list = e.getValue();
-            Object array = list.pop();
-            if (list.isEmpty()) { kind.remove(e.getKey()); byUse.remove(key); }
-            else byUse.get(key);   // marks the class as used now
-            heldBytes -= 4L * e.getKey();
-            return array;
+            dropCleared();
+            TreeMap<Integer, FreeList> kind = floats ? freeFloats : freeInts;
+            while (true) {
+                Map.Entry<Integer, FreeList> e = kind.ceilingEntry(c);
+                if (e == null || e.getKey() > (long) MAX_SLACK * c) return null;
+                FreeList list = e.getValue();
+                ArrayDeque<Object> arrays = list.get();
+                if (arrays == null) { drop(list); continue; }   // cleared since the queue was read
+                Object array = arrays.pop();
+                list.count--;
+                if (arrays.isEmpty()) drop(list);
+                else byUse.get(list.key);   // marks the class as used now
+                heldBytes -= 4L * e.getKey();
+                return array;
+            }
         }
     }
 
     private void evictUntil(long bytes) {
-        Iterator<Map.Entry<Integer, ArrayDeque<Object>>> it = byUse.entrySet().iterator();
+        Iterator<FreeList> it = byUse.values().iterator();
         while (heldBytes > bytes && it.hasNext()) {
-            Map.Entry<Integer, ArrayDeque<Object>> e = it.next();
-            heldBytes -= 4L * Math.abs(e.getKey()) * e.getValue().size();
-            (e.getKey() > 0 ? freeFloats : freeInts).remove(Math.abs(e.getKey()));
+            FreeList list = it.next();
             it.remove();
+            drop(list);
+            list.clear();
         }
+    }
+
+    /** Takes a list out of the maps and its arrays out of the count, once, whether evicted, emptied or cleared. */
+    private void drop(FreeList list) {
+        if (list.dropped) return;
+        list.dropped = true;
+        heldBytes -= list.bytes();
+        byUse.remove(list.key, list);
+        (list.key > 0 ? freeFloats : freeInts).remove(Math.abs(list.key), list);
+    }
+
+    private void dropCleared() {
+        for (Object r; (r = cleared.poll()) != null; ) drop((FreeList) r);
     }
 }
