@@ -94,6 +94,7 @@ step() {
   grep -q '^no CUDA' "$out/$name.log" && verdict="FAILED (no CUDA: see $name.log)"
   [ "$rc" -ne 0 ] && verdict="FAILED (exit $rc)"
   if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then verdict="TIMED OUT after ${limit}s"; fi
+  [ "$dry" = 1 ] && verdict="not run (dry run)"
   names+=("$name"); verdicts+=("$verdict"); seconds+=($(( SECONDS - t0 )))
   echo "   $verdict in $(( SECONDS - t0 ))s; tail of $name.log:"; tail -n 5 "$out/$name.log" | sed 's/^/   | /'
 }
