@@ -21,7 +21,7 @@ instruct4j_find_jdk25() {
   return 1
 }
 if ! JAVA_HOME="$(instruct4j_find_jdk25)"; then
-  echo "instruct4j needs a JDK 25 and found none (looked at JAVA_HOME, java on the PATH, /usr/lib/jvm, /opt, ~/.sdkman)." >&2
+  echo "instruct4j needs a JDK 25 and found none (looked at JAVA_HOME, java on the PATH, /usr/lib/jvm, /opt, ~/.sdkman, /Library/Java/JavaVirtualMachines)." >&2
   echo "Install one (for example Temurin 25: apt-get install temurin-25-jdk, or sdk install java 25-tem) or set JAVA_HOME to it." >&2
   exit 1
 fi
