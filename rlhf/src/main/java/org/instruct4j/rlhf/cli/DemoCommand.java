@@ -61,8 +61,10 @@ public final class DemoCommand implements Command {
             demo.run();
         }
         System.out.println("\nreport: " + out.resolve("report.md"));
-        System.out.println("ask the PPO-ptx model yourself: " + ShellWord.launcher() + " generate --model "
-                + ShellWord.of(out.resolve("models").resolve("ppo-ptx")) + " --interactive");
+        Path models = out.resolve("models");
+        System.out.println("ask the PPO-ptx model yourself, beside the SFT model it started from: " + ShellWord.launcher()
+                + " generate --model " + ShellWord.of(models.resolve("sft")) + " --model " + ShellWord.of(models.resolve("ppo-ptx"))
+                + " --interactive");
         return 0;
     }
 

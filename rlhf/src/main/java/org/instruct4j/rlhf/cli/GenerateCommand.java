@@ -22,6 +22,8 @@ import org.instruct4j.rlhf.world.WorldFormat;
 /**
  * `instruct4j generate`: samples responses from an LM folder for --instruction texts (put into the demo's prompt
  * template), --prompt texts (as they are), a --prompts JSONL file, or instructions typed one per line (--interactive).
+ * With --model given more than once every model answers every prompt, the answers printed under the prompt side by
+ * side (the demo's SFT and PPO-ptx models, say: what RLHF changed, on instructions of one's own).
  */
 public final class GenerateCommand implements Command {
     static final String PROMPT_FORMAT = """
@@ -40,7 +42,9 @@ public final class GenerateCommand implements Command {
 
     @Override public int run(String[] args) throws Exception {
         Options o = CliOptions.withJsonl(CliOptions.common());
-        o.addOption(CliOptions.opt("model", "DIR", "model folder (required)"));
+        o.addOption(Option.builder().longOpt("model").hasArg().argName("DIR")
+                .desc("model folder (required); repeat it to set models side by side: each answers every prompt, "
+                        + "as it would alone with the same seed").get());
         o.addOption(Option.builder().longOpt("instruction").hasArg().argName("TEXT")
                 .desc("an instruction (repeatable), asked in the demo's prompt form \"Instruction: TEXT\\nResponse:\"").get());
         o.addOption(Option.builder().longOpt("prompt").hasArg().argName("TEXT")
@@ -55,22 +59,19 @@ public final class GenerateCommand implements Command {
         o.addOption(CliOptions.opt("greedy", null, "take the most likely token"));
         o.addOption(CliOptions.opt("batch", "N", "prompts answered together, each batch printed as it is done (default "
                 + DEFAULT_BATCH + "; memory grows with it)"));
-        CommandLine cl = CliOptions.parse(name(), summary(), o, args, "\n" + PROMPT_FORMAT, Set.of("instruction", "prompt"));
+        CommandLine cl = CliOptions.parse(name(), summary(), o, args, "\n" + PROMPT_FORMAT, Set.of("instruction", "prompt", "model"));
         if (cl == null) return 0;
         boolean interactive = cl.hasOption("interactive");
         List<String> texts = prompts(cl, interactive);
-        ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), 0f);
         SamplingConfig cfg = sampling(cl);
-        Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
-                .readableBy(lm.tokenizer().vocabSize());
-        Rng rng = new Rng(CliOptions.seed(cl));
-        Answers answers = new Answers(lm, generator, cfg, rng, CliOptions.integerAtLeast(cl, "batch", DEFAULT_BATCH, 1));
-        if (!texts.isEmpty()) answers.answer(texts);
+        int batch = CliOptions.integerAtLeast(cl, "batch", DEFAULT_BATCH, 1);
+        List<Answerer> models = answerers(cl, cfg);
+        if (!texts.isEmpty()) answer(models, texts, batch);
         if (interactive) {
             BufferedReader in = new BufferedReader(new InputStreamReader(System.in, StandardCharsets.UTF_8));
             System.err.println("Type an instruction and press Enter; end with Ctrl-D.");
             for (String line; (line = in.readLine()) != null; )
-                if (!line.isBlank()) answers.answer(List.of(WorldFormat.prompt(line.strip())));
+                if (!line.isBlank()) answer(models, List.of(WorldFormat.prompt(line.strip())), batch);
         }
         return 0;
     }
@@ -88,31 +89,79 @@ public final class GenerateCommand implements Command {
         return new SamplingConfig(maxNew, temperature, topK, topP, greedy);
     }
 
+    /** One model per --model, each with its own random stream from --seed, named by its folder (by its path where two share a name). */
+    private static List<Answerer> answerers(CommandLine cl, SamplingConfig cfg) {
+        String[] dirs = cl.getOptionValues("model");
+        if (dirs == null) throw new UserError("--model is required");
+        List<Answerer> models = new ArrayList<>();
+        for (String dir : dirs) {
+            Path folder = Path.of(dir);
+            String name = folder.getFileName() == null ? dir : folder.getFileName().toString();
+            for (String other : dirs)
+                if (!other.equals(dir) && name.equals(String.valueOf(Path.of(other).getFileName()))) name = dir;
+            ModelFolder.Lm lm = ModelFiles.lm(folder, "model", CliOptions.device(cl), 0f);
+            models.add(new Answerer(dirs.length > 1 ? name : null, lm, cfg, new Rng(CliOptions.seed(cl))));
+        }
+        return models;
+    }
+
+    /**
+     * Every model's answer to each prompt, printed a batch at a time: with one model the prompt with its response and a
+     * --- line; with several the prompt, then each model's response on a line of its own after its name.
+     */
+    private static void answer(List<Answerer> models, List<String> texts, int batch) {
+        List<List<int[]>> prompts = new ArrayList<>();
+        for (Answerer m : models) prompts.add(m.encode(texts));
+        int width = 0;
+        for (Answerer m : models) width = Math.max(width, m.name == null ? 0 : m.name.length());
+        for (int from = 0; from < texts.size(); from += batch) {
+            int to = Math.min(texts.size(), from + batch);
+            List<List<String>> responses = new ArrayList<>();
+            for (int i = 0; i < models.size(); i++) responses.add(models.get(i).respond(prompts.get(i).subList(from, to)));
+            for (int p = 0; p < to - from; p++) {
+                if (models.size() == 1) {
+                    System.out.println(texts.get(from + p) + responses.getFirst().get(p));
+                } else {
+                    System.out.println(texts.get(from + p));
+                    String indent = " ".repeat(width + 4);
+                    for (int i = 0; i < models.size(); i++)
+                        System.out.printf("  %-" + (width + 1) + "s %s%n", models.get(i).name + ":",
+                                responses.get(i).get(p).strip().replace("\n", "\n" + indent));
+                }
+                System.out.println("---");
+            }
+            System.out.flush();
+        }
+    }
+
     /** Answers prompts with one model and sampling setting, one random stream, for the whole run. */
-    private static final class Answers {
+    private static final class Answerer {
+        /** The model's name in the output; null where it is the only one. */
+        final String name;
         private final ModelFolder.Lm lm;
         private final Generator generator;
         private final SamplingConfig cfg;
         private final Rng rng;
-        private final int batch;
+        private SamplingConfig used;
         private boolean capSaid;
 
-        Answers(ModelFolder.Lm lm, Generator generator, SamplingConfig cfg, Rng rng, int batch) {
+        Answerer(String name, ModelFolder.Lm lm, SamplingConfig cfg, Rng rng) {
+            this.name = name;
             this.lm = lm;
-            this.generator = generator;
+            this.generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
+                    .readableBy(lm.tokenizer().vocabSize());
             this.cfg = cfg;
             this.rng = rng;
-            this.batch = batch;
         }
 
         /**
-         * Samples a response to each prompt and prints the prompt with it, then a --- line, a batch at a time (one random
-         * stream through the batches, so a seed gives the same answers for the same --batch). A response stops where the
-         * model's context ends: --max-new is cut to the room the longest prompt leaves (said once), and only a prompt
-         * that fills the context alone loses its first tokens (said for each).
+         * The prompts in this model's tokens, and the sampling setting for them. A response stops where the model's
+         * context ends: --max-new is cut to the room the longest prompt leaves (said once), and only a prompt that fills
+         * the context alone loses its first tokens (said for each).
          */
-        void answer(List<String> texts) {
+        List<int[]> encode(List<String> texts) {
             int context = lm.model().config().contextLength();
+            String who = name == null ? "" : name + ": ";
             List<int[]> prompts = new ArrayList<>();
             int longest = 0;
             for (String t : texts) {
@@ -120,25 +169,26 @@ public final class GenerateCommand implements Command {
                 prompts.add(ids.length == 0 ? new int[] {lm.tokenizer().endOfText()} : ids);
                 longest = Math.max(longest, prompts.getLast().length);
             }
-            SamplingConfig used = cfg;
+            used = cfg;
             if (cfg.maxNewTokens() > context - longest) {
                 int room = Math.max(1, context - longest);
                 used = new SamplingConfig(room, cfg.temperature(), cfg.topK(), cfg.topP(), cfg.greedy());
-                if (!capSaid) System.err.printf("instruct4j generate: --max-new %d: an answer stops at the model's context of %d "
-                        + "tokens, so at most %d new tokens after a %d-token prompt%n", cfg.maxNewTokens(), context, room, longest);
+                if (!capSaid) System.err.printf("instruct4j generate: %s--max-new %d: an answer stops at the model's context of %d "
+                        + "tokens, so at most %d new tokens after a %d-token prompt%n", who, cfg.maxNewTokens(), context, room, longest);
                 capSaid = true;
             }
             for (int i = 0; i < prompts.size(); i++)
                 if (prompts.get(i).length > context - 1)
-                    System.err.printf("instruct4j generate: prompt %d is %d tokens, more than the model's context of %d leaves "
-                            + "for an answer; the model reads its last %d%n", i + 1, prompts.get(i).length, context, context - 1);
-            generator.generateInBatches(prompts, batch, used, rng, (first, gens) -> {
-                for (int i = 0; i < gens.size(); i++) {
-                    System.out.println(texts.get(first + i) + lm.tokenizer().decode(gens.get(i).tokens(), 0, gens.get(i).answerLength()));
-                    System.out.println("---");
-                }
-                System.out.flush();
-            });
+                    System.err.printf("instruct4j generate: %sprompt %d is %d tokens, more than the model's context of %d leaves "
+                            + "for an answer; the model reads its last %d%n", who, i + 1, prompts.get(i).length, context, context - 1);
+            return prompts;
+        }
+
+        /** The responses to a batch of prompts {@link #encode} made, in order, from this model's one random stream. */
+        List<String> respond(List<int[]> prompts) {
+            List<String> out = new ArrayList<>();
+            for (var g : generator.generate(prompts, used, rng)) out.add(lm.tokenizer().decode(g.tokens(), 0, g.answerLength()));
+            return out;
         }
     }
 

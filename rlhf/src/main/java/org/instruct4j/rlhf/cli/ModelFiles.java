@@ -2,6 +2,7 @@ package org.instruct4j.rlhf.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
 import org.instruct4j.engine.Device;
@@ -19,7 +20,12 @@ final class ModelFiles {
 
     /** The language model named by --option (a folder that must exist). */
     static ModelFolder.Lm lm(CommandLine cl, String option, Device device, float dropout) {
-        Path dir = CliOptions.existing(cl, option);
+        return lm(CliOptions.existing(cl, option), option, device, dropout);
+    }
+
+    /** The language model in dir, one of the values of --option. */
+    static ModelFolder.Lm lm(Path dir, String option, Device device, float dropout) {
+        if (!Files.exists(dir)) throw new UserError("--" + option + " " + dir + ": no such file or folder");
         try {
             return ModelFolder.loadLm(dir, device, dropout);
         } catch (IOException | UncheckedIOException | IllegalArgumentException | TokenizerFileException e) {

@@ -78,6 +78,9 @@ final class ReportMarkdown {
                 + "reads and that is written for transformers' `GPT2LMHeadModel.from_pretrained`. To talk to the PPO-ptx model:%n%n", folder));
         s.append(f("    ./instruct4j generate --model %s --instruction %s%n%n", ShellWord.of(folder.resolve("ppo-ptx")),
                 ShellWord.of(example.replace("\n", " "))));
+        s.append(f("and to set it beside the SFT model it started from (each answers under the instruction, after its name):%n%n"
+                + "    ./instruct4j generate --model %s --model %s --interactive%n%n",
+                ShellWord.of(folder.resolve("sft")), ShellWord.of(folder.resolve("ppo-ptx"))));
         s.append("The models were trained on prompts of the form `Instruction: ...` + newline + `Response:` and answer after it; "
                 + "`--instruction` writes that form for you, `--interactive` answers instructions as you type them, one per line, "
                 + "`--prompt` takes a whole prompt (a written `\\n` becomes a newline), and `--prompts FILE` reads one "
