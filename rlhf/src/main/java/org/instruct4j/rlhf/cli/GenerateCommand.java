@@ -110,20 +110,20 @@ public final class GenerateCommand implements Command {
      * --- line; with several the prompt, then each model's response on a line of its own after its name.
      */
     private static void answer(List<Answerer> models, List<String> texts, int batch) {
-        List<List<int[]>> prompts = new ArrayList<>();
-        for (Answerer m : models) prompts.add(m.encode(texts));
+        List<Asked> asked = new ArrayList<>();
+        for (Answerer m : models) asked.add(m.encode(texts));
         int width = 0;
         for (Answerer m : models) width = Math.max(width, m.name == null ? 0 : m.name.length());
+        String indent = " ".repeat(width + 4);   // a response's further lines, under its first
         for (int from = 0; from < texts.size(); from += batch) {
             int to = Math.min(texts.size(), from + batch);
             List<List<String>> responses = new ArrayList<>();
-            for (int i = 0; i < models.size(); i++) responses.add(models.get(i).respond(prompts.get(i).subList(from, to)));
+            for (int i = 0; i < models.size(); i++) responses.add(models.get(i).respond(asked.get(i), from, to));
             for (int p = 0; p < to - from; p++) {
                 if (models.size() == 1) {
                     System.out.println(texts.get(from + p) + responses.getFirst().get(p));
                 } else {
                     System.out.println(texts.get(from + p));
-                    String indent = " ".repeat(width + 4);
                     for (int i = 0; i < models.size(); i++)
                         System.out.printf("  %-" + (width + 1) + "s %s%n", models.get(i).name + ":",
                                 responses.get(i).get(p).strip().replace("\n", "\n" + indent));
@@ -134,7 +134,13 @@ public final class GenerateCommand implements Command {
         }
     }
 
-    /** Answers prompts with one model and sampling setting, one random stream, for the whole run. */
+    /** Prompts in one model's tokens, and the sampling setting that leaves their answers room in its context. */
+    private record Asked(List<int[]> prompts, SamplingConfig sampling) {}
+
+    /**
+     * Answers prompts with one model and sampling setting, one random stream through all its batches for the whole run
+     * (so a seed gives the same answers for the same --batch).
+     */
     private static final class Answerer {
         /** The model's name in the output; null where it is the only one. */
         final String name;
@@ -142,7 +148,6 @@ public final class GenerateCommand implements Command {
         private final Generator generator;
         private final SamplingConfig cfg;
         private final Rng rng;
-        private SamplingConfig used;
         private boolean capSaid;
 
         Answerer(String name, ModelFolder.Lm lm, SamplingConfig cfg, Rng rng) {
@@ -159,7 +164,7 @@ public final class GenerateCommand implements Command {
          * context ends: --max-new is cut to the room the longest prompt leaves (said once), and only a prompt that fills
          * the context alone loses its first tokens (said for each).
          */
-        List<int[]> encode(List<String> texts) {
+        Asked encode(List<String> texts) {
             int context = lm.model().config().contextLength();
             String who = name == null ? "" : name + ": ";
             List<int[]> prompts = new ArrayList<>();
@@ -169,7 +174,7 @@ public final class GenerateCommand implements Command {
                 prompts.add(ids.length == 0 ? new int[] {lm.tokenizer().endOfText()} : ids);
                 longest = Math.max(longest, prompts.getLast().length);
             }
-            used = cfg;
+            SamplingConfig used = cfg;
             if (cfg.maxNewTokens() > context - longest) {
                 int room = Math.max(1, context - longest);
                 used = new SamplingConfig(room, cfg.temperature(), cfg.topK(), cfg.topP(), cfg.greedy());
@@ -181,13 +186,14 @@ public final class GenerateCommand implements Command {
                 if (prompts.get(i).length > context - 1)
                     System.err.printf("instruct4j generate: %sprompt %d is %d tokens, more than the model's context of %d leaves "
                             + "for an answer; the model reads its last %d%n", who, i + 1, prompts.get(i).length, context, context - 1);
-            return prompts;
+            return new Asked(prompts, used);
         }
 
-        /** The responses to a batch of prompts {@link #encode} made, in order, from this model's one random stream. */
-        List<String> respond(List<int[]> prompts) {
+        /** The responses to prompts [from, to) of asked, in order. */
+        List<String> respond(Asked asked, int from, int to) {
             List<String> out = new ArrayList<>();
-            for (var g : generator.generate(prompts, used, rng)) out.add(lm.tokenizer().decode(g.tokens(), 0, g.answerLength()));
+            for (var g : generator.generate(asked.prompts().subList(from, to), asked.sampling(), rng))
+                out.add(lm.tokenizer().decode(g.tokens(), 0, g.answerLength()));
             return out;
         }
     }
