@@ -30,9 +30,7 @@ class BadInputCliTest {
 
     @BeforeAll
     static void models() throws Exception {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < 30; i++) text.append("the cat sat on the mat number ").append(i % 7).append(".\n\n");
-        Files.writeString(dir.resolve("corpus.txt"), text);
+        Files.writeString(dir.resolve("corpus.txt"), CatCorpus.documents(30));
         lm = dir.resolve("lm").toString();
         rm = dir.resolve("rm").toString();
         assertThat(new PretrainCommand().run(new String[] {"--text", dir.resolve("corpus.txt").toString(), "--out", lm, "--vocab", "280",

@@ -16,11 +16,10 @@ class BatchesCliTest {
 
     @Test
     void everyPromptIsAnsweredOnceInOrderWhateverTheBatch() throws Exception {
-        StringBuilder text = new StringBuilder(), prompts = new StringBuilder();
-        for (int i = 0; i < 40; i++) text.append("the cat sat on the mat number ").append(i % 7).append(".\n\n");
+        StringBuilder prompts = new StringBuilder();
         String[] asked = {"cat?", "the mat", "number 3", "sat on", "the cat sat on the"};
         for (String p : asked) prompts.append("{\"prompt\": \"").append(p).append("\"}\n");
-        Files.writeString(dir.resolve("corpus.txt"), text);
+        Files.writeString(dir.resolve("corpus.txt"), CatCorpus.documents(40));
         Files.writeString(dir.resolve("prompts.jsonl"), prompts);
         Files.writeString(dir.resolve("ranks.jsonl"), "{\"prompt\": \"cat?\", \"chosen\": \" the cat\", \"rejected\": \" mat mat\"}\n");
         String d = dir.toString();

@@ -20,9 +20,7 @@ class CliCommandsTest {
 
     @Test
     void pretrainSftRmPpoGenerateEvalRunFromFiles() throws Exception {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < 40; i++) text.append("the cat sat on the mat number ").append(i % 7).append(".\n\n");
-        Files.writeString(dir.resolve("corpus.txt"), text);
+        Files.writeString(dir.resolve("corpus.txt"), CatCorpus.documents(40));
         Files.writeString(dir.resolve("demos.jsonl"), """
                 {"prompt": "cat?", "completion": " the cat sat"}
                 {"prompt": "mat?", "completion": " on the mat"}

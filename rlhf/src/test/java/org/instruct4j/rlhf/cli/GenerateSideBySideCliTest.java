@@ -18,9 +18,7 @@ class GenerateSideBySideCliTest {
 
     @Test
     void eachModelAnswersUnderThePromptAsItWouldAlone() throws Exception {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < 40; i++) text.append("the cat sat on the mat number ").append(i % 7).append(".\n\n");
-        Files.writeString(dir.resolve("corpus.txt"), text);
+        Files.writeString(dir.resolve("corpus.txt"), CatCorpus.documents(40));
         String d = dir.toString();
         for (String[] model : new String[][] {{"first", "4"}, {"second", "6"}})
             assertThat(Main.run(new String[] {"pretrain", "--text", d + "/corpus.txt", "--out", d + "/" + model[0], "--vocab", "280",

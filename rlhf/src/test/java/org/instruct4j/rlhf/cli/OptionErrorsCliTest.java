@@ -23,9 +23,7 @@ class OptionErrorsCliTest {
 
     @BeforeAll
     static void models() throws Exception {
-        StringBuilder corpus = new StringBuilder();
-        for (int i = 0; i < 30; i++) corpus.append("the cat sat on the mat number ").append(i % 7).append(".\n\n");
-        text = write("corpus.txt", corpus.toString());
+        text = write("corpus.txt", CatCorpus.documents(30));
         demos = write("demos.jsonl", "{\"prompt\": \"cat?\", \"completion\": \" the cat sat\"}\n");
         prompts = write("prompts.jsonl", "{\"prompt\": \"cat?\"}\n");
         String ranks = write("ranks.jsonl", "{\"prompt\": \"cat?\", \"completions\": [\" the cat\", \" mat\"], \"ranking\": [0, 1]}\n");

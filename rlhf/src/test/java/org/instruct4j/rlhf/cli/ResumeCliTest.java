@@ -43,9 +43,7 @@ class ResumeCliTest {
 
     @BeforeAll
     static void inputs() throws Exception {
-        StringBuilder text = new StringBuilder();
-        for (int i = 0; i < 40; i++) text.append("the cat sat on the mat number ").append(i % 7).append(".\n\n");
-        corpus = write("corpus.txt", text.toString());
+        corpus = write("corpus.txt", CatCorpus.documents(40));
         StringBuilder d = new StringBuilder(), r = new StringBuilder(), p = new StringBuilder();
         String[] things = {"cat", "mat", "hat", "bat", "rat", "sat", "fat", "pat"};
         for (int i = 0; i < things.length; i++) {

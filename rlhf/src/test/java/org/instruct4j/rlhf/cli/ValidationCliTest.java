@@ -25,7 +25,7 @@ class ValidationCliTest {
 
     @Test
     void pretrainMeasuresTheHeldOutLossWithoutChangingTheTraining() throws Exception {
-        String corpus = write("corpus.txt", text(0, 40)), heldOut = write("held-out.txt", text(100, 12));
+        String corpus = write("corpus.txt", CatCorpus.documents(40)), heldOut = write("held-out.txt", CatCorpus.documents(100, 12));
         String[] plain = {"pretrain", "--text", corpus, "--vocab", "280", "--context", "32", "--steps", "10", "--batch", "4"};
         assertThat(Main.run(with(plain, "--out", path("plain")))).isZero();
         String printed = CommandOutput.stdout(() -> Main.run(with(plain, "--out", path("validated"), "--validation", heldOut, "--eval-every", "4")));
@@ -52,7 +52,7 @@ class ValidationCliTest {
 
     @Test
     void evalEveryNeedsAValidationText() throws Exception {
-        String corpus = write("corpus.txt", text(0, 10));
+        String corpus = write("corpus.txt", CatCorpus.documents(10));
         assertThatThrownBy(() -> new PretrainCommand().run(new String[] {"--text", corpus, "--out", path("lm"), "--eval-every", "5"}))
                 .isInstanceOf(UserError.class).hasMessage("--eval-every needs --validation FILE, the text to measure the loss on");
         String empty = write("empty.txt", "\n\n");
@@ -64,7 +64,7 @@ class ValidationCliTest {
 
     @Test
     void sftAndRmLogTheirValidationAtEachEpochsEndAndNothingWithoutIt() throws Exception {
-        String corpus = write("corpus.txt", text(0, 40));
+        String corpus = write("corpus.txt", CatCorpus.documents(40));
         String demos = write("demos.jsonl", """
                 {"prompt": "cat?", "completion": " the cat sat"}
                 {"prompt": "mat?", "completion": " on the mat"}
@@ -90,13 +90,6 @@ class ValidationCliTest {
         assertThat(metrics("rm").stream().filter(l -> l.has("val_accuracy")).map(l -> l.get("step").asLong())).containsExactly(2L, 4L, 6L);
         assertThat(Main.run(new String[] {"rm", "--model", path("sft"), "--data", ranks, "--out", path("rm-plain"), "--batch", "1"})).isZero();
         assertThat(Files.readString(dir.resolve("rm-plain-metrics.jsonl"))).doesNotContain("null").doesNotContain("val_accuracy");
-    }
-
-    /** Documents like "the cat sat on the mat number 3." for i in [from, from + n). */
-    private static String text(int from, int n) {
-        StringBuilder text = new StringBuilder();
-        for (int i = from; i < from + n; i++) text.append("the cat sat on the mat number ").append(i % 7).append(".\n\n");
-        return text.toString();
     }
 
     private String write(String name, String content) throws Exception {
