@@ -213,6 +213,11 @@ final class CliOptions {
     static Path existing(CommandLine cl, String name) {
         String v = cl.getOptionValue(name);
         if (v == null) throw new UserError("--" + name + " is required");
+        return existing(name, v);
+    }
+
+    /** The path v given to --name (one of its values, for an option given more than once), which must exist. */
+    static Path existing(String name, String v) {
         Path p = Path.of(v);
         if (!Files.exists(p)) throw new UserError("--" + name + " " + v + ": no such file or folder");
         return p;

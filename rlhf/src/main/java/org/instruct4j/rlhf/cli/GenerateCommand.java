@@ -95,7 +95,7 @@ public final class GenerateCommand implements Command {
         if (dirs == null) throw new UserError("--model is required");
         List<Answerer> models = new ArrayList<>();
         for (String dir : dirs) {
-            Path folder = Path.of(dir);
+            Path folder = CliOptions.existing("model", dir);
             String name = folder.getFileName() == null ? dir : folder.getFileName().toString();
             for (String other : dirs)
                 if (!other.equals(dir) && name.equals(String.valueOf(Path.of(other).getFileName()))) name = dir;

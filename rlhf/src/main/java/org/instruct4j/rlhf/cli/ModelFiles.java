@@ -2,7 +2,6 @@ package org.instruct4j.rlhf.cli;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
 import org.instruct4j.engine.Device;
@@ -23,9 +22,8 @@ final class ModelFiles {
         return lm(CliOptions.existing(cl, option), option, device, dropout);
     }
 
-    /** The language model in dir, one of the values of --option. */
+    /** The language model in dir (an existing path), one of the values of --option. */
     static ModelFolder.Lm lm(Path dir, String option, Device device, float dropout) {
-        if (!Files.exists(dir)) throw new UserError("--" + option + " " + dir + ": no such file or folder");
         try {
             return ModelFolder.loadLm(dir, device, dropout);
         } catch (IOException | UncheckedIOException | IllegalArgumentException | TokenizerFileException e) {
