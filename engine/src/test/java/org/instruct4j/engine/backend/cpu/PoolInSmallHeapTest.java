@@ -8,7 +8,8 @@ import org.junit.jupiter.api.Test;
 /**
  * The pool's idle arrays give way to whatever needs the heap, in a child JVM of 64 MB holding 40 MB of one stage's
  * arrays: a new array of another size from the pool itself (a demo stage after another), and an array the embedding
- * program makes on its own once its training is done. With the arrays held strongly, both children ran out of memory.
+ * program makes on its own once its training is done. With the arrays held strongly the second child ran out of memory
+ * (tried, 2026-12-06), as the first had before the pool let its arrays go when an allocation failed.
  */
 class PoolInSmallHeapTest {
     @Test void idleArraysGiveWayToAnArrayOfAnotherSize() throws Exception {
