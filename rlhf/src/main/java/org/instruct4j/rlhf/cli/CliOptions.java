@@ -95,9 +95,14 @@ final class CliOptions {
      * --out runs/sft), and a line that says where both went.
      */
     static void charts(String command, MetricsLog log, Path out, String... metrics) throws java.io.IOException {
+        charts(command, log, out, Map.of(), metrics);
+    }
+
+    /** {@link #charts(String, MetricsLog, Path, String...)} with the axis titles of metrics this command means its own way. */
+    static void charts(String command, MetricsLog log, Path out, Map<String, String> axisTitles, String... metrics) throws java.io.IOException {
         String name = out.getFileName().toString();
         Path dir = out.toAbsolutePath().getParent();
-        ChartSupport.metrics(log, dir, name, metrics);
+        ChartSupport.metrics(log, dir, name, axisTitles, metrics);
         System.out.println(command + ": metrics in " + dir.resolve(name + "-metrics.jsonl") + ", charts in " + dir.resolve(name + "-*.png"));
     }
 

@@ -102,7 +102,7 @@ public final class PpoCommand implements Command {
         try (MetricsLog log = CliOptions.metrics(out, resumed); StopNotice stopped = StopNotice.forTraining(name(), plan)) {
             t.train(prompts, ptx, iterations, log, plan);
             ModelFolder.saveLm(out, t.evaluationPolicy(), sft.tokenizer());
-            CliOptions.charts(name(), log, out, "reward", "kl", "entropy",
+            CliOptions.charts(name(), log, out, Map.of("step", "PPO iteration"), "reward", "kl", "entropy",
                     "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
             double[][] reward = log.series("reward");
             if (reward[1].length > 0)

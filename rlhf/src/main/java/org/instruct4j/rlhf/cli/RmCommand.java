@@ -12,6 +12,7 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.Ranking;
+import org.instruct4j.rlhf.plot.Charts;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.rm.RmConfig;
 import org.instruct4j.rlhf.rm.RmExample;
@@ -71,7 +72,7 @@ public final class RmCommand implements Command {
             if (!demonstrations.isEmpty())
                 System.out.printf("rm: bias %.4f makes demonstrations score 0 on average%n", rm.centerOn(demonstrations));
             ModelFolder.saveReward(out, rm, tok);
-            CliOptions.charts(name(), log, out, "loss", "accuracy");
+            CliOptions.charts(name(), log, out, Map.of("loss", Charts.RANKING_LOSS_AXIS), "loss", "accuracy");
             if (val.isEmpty()) System.out.printf("rm: no validation rankings (--validation) -> %s%n", out);
             else System.out.printf("rm: validation accuracy %.3f -> %s%n", r.validationAccuracy(), out);
         }

@@ -212,8 +212,9 @@ public final class Jsonl {
         }
     }
 
+    /** As in a ranking, an empty answer is a candidate like any other: "said nothing" is a usual rejected answer. */
     private static Pairwise parsePairwise(JsonNode node) {
-        return new Pairwise(text(node, "prompt"), text(node, "chosen"), text(node, "rejected"));
+        return new Pairwise(text(node, "prompt"), string(node, "chosen"), string(node, "rejected"));
     }
 
     private static Ranking parseRanking(JsonNode node) {
@@ -249,11 +250,17 @@ public final class Jsonl {
         return n.intValue();
     }
 
+    /** A string field that must say something (a prompt, a demonstration). */
     private static String text(JsonNode node, String field) {
+        String s = string(node, field);
+        if (s.isBlank()) throw new BadLine("field \"" + field + "\" is empty");
+        return s;
+    }
+
+    private static String string(JsonNode node, String field) {
         JsonNode v = node.get(field);
         if (v == null || v.isNull()) throw missing(node, field);
         if (!v.isTextual()) throw new BadLine("field \"" + field + "\" must be a string, got " + kind(v));
-        if (v.asText().isBlank()) throw new BadLine("field \"" + field + "\" is empty");
         return v.asText();
     }
 

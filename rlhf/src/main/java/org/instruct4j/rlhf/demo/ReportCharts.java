@@ -61,7 +61,7 @@ final class ReportCharts {
         Charts.curves(out.resolve(SFT), "Supervised fine-tuning (SFT)", "step", "loss on demonstrations (nats/token)",
                 List.of(new Curve("SFT (training batches)", steps(train.size()), values(train)),
                         new Curve("SFT (validation, end of each epoch)", epochEnds, values(val))));
-        Charts.curves(out.resolve(RM), "Reward model", "step", "K-way ranking loss (nats/comparison)",
+        Charts.curves(out.resolve(RM), "Reward model", "step", Charts.RANKING_LOSS_AXIS,
                 List.of(new Curve("RM (training batches)", steps(r.rm().losses().size()), values(r.rm().losses()))));
         Charts.curves(out.resolve(PPO_REWARD), "PPO: reward-model score of the policy's answers", "PPO iteration", "mean reward (reward-model score)",
                 ppo(r, "reward", true));

@@ -2,6 +2,7 @@ package org.instruct4j.rlhf.plot;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import org.instruct4j.rlhf.train.MetricsLog;
 
@@ -20,9 +21,10 @@ public final class ChartSupport {
     public static Optional<String> unavailable() { return UNAVAILABLE; }
 
     /** {@link Charts#metrics} where charts can be drawn; elsewhere a line on standard error that says why not. */
-    public static void metrics(MetricsLog log, Path dir, String prefix, String... metrics) throws IOException {
+    public static void metrics(MetricsLog log, Path dir, String prefix, Map<String, String> axisTitles, String... metrics)
+            throws IOException {
         if (UNAVAILABLE.isPresent()) System.err.println("no charts of " + prefix + ": " + UNAVAILABLE.get());
-        else Charts.metrics(log, dir, prefix, metrics);
+        else Charts.metrics(log, dir, prefix, axisTitles, metrics);
     }
 
     private static Optional<String> probe() {

@@ -48,7 +48,10 @@ public final class Charts {
             new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {6, 4}, 0),
             new BasicStroke(1.5f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_MITER, 10, new float[] {2, 3}, 0)};
 
-    /** What a metric of the trainers' logs is, as an axis title with its unit. */
+    /** The reward model's loss: the mean over a batch's comparisons, not its tokens. */
+    public static final String RANKING_LOSS_AXIS = "K-way ranking loss (nats/comparison)";
+
+    /** What a metric of the trainers' logs is, as an axis title with its unit (a trainer's own meaning overrides it). */
     private static final Map<String, String> METRIC_AXES = Map.ofEntries(
             Map.entry("loss", "loss (nats/token)"), Map.entry("val_loss", "validation loss (nats/token)"),
             Map.entry("ptx_loss", "pretraining loss (nats/token)"), Map.entry("reward", "reward (reward-model score)"),
@@ -179,9 +182,12 @@ public final class Charts {
      * One chart per metric of a trainer's log, named prefix-metric.png, with the metric's validation companion
      * (val_loss beside loss) on the same axes where the log has one; a metric the log lacks draws nothing.
      *
+     * @param axisTitles a metric's axis title where this trainer's differs from the usual one (the reward model's
+     *                   loss is per comparison, not per token), and under "step" what a step is (a PPO iteration);
+     *                   empty for none
      * @throws IOException when a file cannot be written
      */
-    public static void metrics(MetricsLog log, Path dir, String prefix, String... metrics) throws IOException {
+    public static void metrics(MetricsLog log, Path dir, String prefix, Map<String, String> axisTitles, String... metrics) throws IOException {
         for (String m : metrics) {
             double[][] training = log.series(m), validation = log.series("val_" + m);
             if (training[0].length + validation[0].length == 0) continue;
@@ -191,8 +197,8 @@ public final class Charts {
                 if (training[0].length > 0) curves.add(Curve.of("training batches", training));
                 curves.add(Curve.of("validation", validation));
             }
-            curves(dir.resolve(prefix + "-" + m.replace('_', '-') + ".png"), prefix + ": " + m.replace('_', ' '), "step",
-                    axisTitle(m), curves);
+            curves(dir.resolve(prefix + "-" + m.replace('_', '-') + ".png"), prefix + ": " + m.replace('_', ' '), axisTitles.getOrDefault("step", "step"),
+                    axisTitles.getOrDefault(m, axisTitle(m)), curves);
         }
     }
 

@@ -77,6 +77,15 @@ class JsonlTest {
     }
 
     @Test
+    void anEmptyAnswerIsAsGoodACandidateInAPairAsInARanking() throws IOException {
+        // The same comparison in the other form (a ranking cut to its best and worst answers) must load too.
+        Path f = file("{\"prompt\":\"p\",\"chosen\":\" a\",\"rejected\":\" \"}",
+                "{\"prompt\":\"q\",\"chosen\":\"\",\"rejected\":\" rude\"}");
+        assertThat(Jsonl.readRankings(f, ReadOptions.strict())).containsExactly(
+                new Ranking("p", List.of(" a", " "), List.of(0, 1)), new Ranking("q", List.of("", " rude"), List.of(0, 1)));
+    }
+
+    @Test
     void readRankingsAcceptsBothFormsInOneFile() throws IOException {
         Path f = file("{\"prompt\":\"p\",\"chosen\":\"good\",\"rejected\":\"bad\"}",
                 "",

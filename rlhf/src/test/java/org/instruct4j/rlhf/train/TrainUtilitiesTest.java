@@ -22,7 +22,7 @@ class TrainUtilitiesTest {
         try (MetricsLog log = new MetricsLog(file)) {
             for (int s = 1; s <= 5; s++) log.log(s, Map.of("loss", 1.0 / s));
             log.log(6, Map.of("loss", Double.NaN));
-            Charts.metrics(log, dir, "run", "loss", "missing");
+            Charts.metrics(log, dir, "run", Map.of(), "loss", "missing");
             assertThat(log.series("loss")[1]).hasSize(5);
         }
         List<String> lines = Files.readAllLines(file);
