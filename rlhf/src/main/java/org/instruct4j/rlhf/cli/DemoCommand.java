@@ -27,6 +27,10 @@ public final class DemoCommand implements Command {
         o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").desc("output folder (default runs/demo)").get());
         o.addOption(Option.builder().longOpt("resume").desc("reuse the pretrained, SFT and reward models an earlier run left in the output folder, when made with the same settings, and continue a stage that was cut short from its checkpoint").get());
         o.addOption(Option.builder().longOpt("save-every").hasArg().argName("N").desc("save a checkpoint of the running stage every N steps (PPO: iterations) into the output folder's models/ (default 0: none)").get());
+        o.addOption(Option.builder().longOpt("ppo-reward").hasArg().argName("FROM").desc("what PPO and PPO-ptx optimise: rm, the "
+                + "reward model (default, the paper's method), or labelers, the training labelers' own scores of each answer: an "
+                + "experiment that shows what a reward model that saw everything they see would give (with --resume it reuses "
+                + "the pretrained, SFT and reward models and runs PPO again)").get());
         o.addOption(Option.builder("h").longOpt("help").desc("this help").get());
         CommandLine cl;
         try {
@@ -49,6 +53,11 @@ public final class DemoCommand implements Command {
                 throw new UserError(e.getMessage());
             }
         } else cfg = cfg.onDevice(device);
+        cfg = cfg.withPpoReward(switch (cl.getOptionValue("ppo-reward", "rm")) {
+            case "rm" -> DemoConfig.PpoReward.REWARD_MODEL;
+            case "labelers" -> DemoConfig.PpoReward.LABELERS;
+            default -> throw new UserError("--ppo-reward takes rm or labelers, got '" + cl.getOptionValue("ppo-reward") + "'");
+        });
         Path out = CliOptions.outFolder(Path.of(cl.getOptionValue("out", "runs/demo")));
         long saveEvery = parseLong(cl.getOptionValue("save-every", "0"), "--save-every");
         if (saveEvery < 0 || saveEvery > Integer.MAX_VALUE) throw new UserError("--save-every takes a number of steps >= 0, got " + saveEvery);

@@ -23,6 +23,7 @@ import org.instruct4j.rlhf.eval.Responder;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.ppo.PpoConfig;
 import org.instruct4j.rlhf.ppo.PpoTrainer;
+import org.instruct4j.rlhf.ppo.ResponseScorer;
 import org.instruct4j.rlhf.pretrain.PretrainConfig;
 import org.instruct4j.rlhf.pretrain.Pretrainer;
 import org.instruct4j.rlhf.rm.RewardModel;
@@ -93,6 +94,7 @@ public final class Demo {
         console.printf("instruct4j demo (%s): %s, model %d layers x %d dims (%d heads, context %d), output in %s%n", cfg.name(),
                 device, m.layers(), m.dim(), m.heads(), m.contextLength(), out);
         if (cfg.smokeTest()) console.println(DemoConfig.SMOKE_TEST_NOTE);
+        if (cfg.ppoRewardNote() != null) console.println(cfg.ppoRewardNote());
         stages.warnOfEarlierModels();
 
         stage("1/7 world");
@@ -125,8 +127,11 @@ public final class Demo {
         List<int[]> prompts = new ArrayList<>();
         for (PromptRecord p : data.ppoPrompts()) prompts.add(tok.encode(p.prompt()));
         List<int[]> ptx = ptxSequences(corpus, cfg.ptxSeqLen(), new Rng(cfg.seed() + 9));
-        PpoRun ppoRun = runPpo("ppo", sft, rmStage, tok, prompts, ptx, 0f);
-        PpoRun ptxRun = runPpo("ppo-ptx", sft, rmStage, tok, prompts, ptx, cfg.ptxCoef());
+        ResponseScorer reward = cfg.ppoReward() == DemoConfig.PpoReward.LABELERS
+                ? new LabelersReward(data.ppoTasks(), Labeler.training(cfg.world().trainingLabelers(), cfg.world().seed() ^ 0x5EEDL), tok)
+                : ResponseScorer.of(rm);
+        PpoRun ppoRun = runPpo("ppo", sft, rmStage, reward, tok, prompts, ptx, 0f);
+        PpoRun ptxRun = runPpo("ppo-ptx", sft, rmStage, reward, tok, prompts, ptx, cfg.ptxCoef());
         Gpt ppo = ppoRun.policy(), ppoPtx = ptxRun.policy();
         MetricsLog ppoLog = ppoRun.log(), ptxLog = ptxRun.log();
 
@@ -251,12 +256,13 @@ public final class Demo {
     /** A finished PPO run: the policy to evaluate (saved in models/&lt;stage&gt;) and its metrics. */
     private record PpoRun(Gpt policy, MetricsLog log) {}
 
-    private PpoRun runPpo(String stage, Gpt sft, RewardModeling rmStage, BpeTokenizer tok, List<int[]> prompts, List<int[]> ptx, float ptxCoef)
+    /** PPO from the SFT model against reward; the value model starts from the reward model (rmStage's), as in the paper. */
+    private PpoRun runPpo(String stage, Gpt sft, RewardModeling rmStage, ResponseScorer reward, BpeTokenizer tok, List<int[]> prompts,
+                          List<int[]> ptx, float ptxCoef)
             throws IOException {
         // Dropout is off during RL (METHOD-NOTES): the policy's log-probs must match the sampler's.
         Gpt policy = copy(sft, 0f), reference = copy(sft, 0f);
-        RewardModel rm = rmStage.model();
-        RewardModel value = rm.copy();
+        RewardModel value = rmStage.model().copy();
         PpoConfig pc = PpoConfig.paper()
                 .withLr(cfg.ppoLr(), cfg.ppoValueLr())
                 .withBatch(cfg.ppoBatch(), cfg.ppoMinibatch(), 1)
@@ -268,14 +274,15 @@ public final class Demo {
                 .withEma(cfg.ppoEmaDecay())
                 .withEntropyPenalty(cfg.ppoEntropyPenalty())
                 .withSeed(cfg.seed() + (ptxCoef > 0 ? 1 : 0));
-        PpoTrainer trainer = new PpoTrainer(policy, reference, rm, value, tok.pad(), tok.endOfText(), pc);
-        StageCache.Run run = stages.start(stage, rmStage.key() + " | " + stage + " v1 " + pc + " " + cfg.ppoIterations(), tok,
+        PpoTrainer trainer = new PpoTrainer(policy, reference, reward, value, tok.pad(), tok.endOfText(), pc);
+        String rewardKey = cfg.ppoReward() == DemoConfig.PpoReward.REWARD_MODEL ? "" : " reward=" + cfg.ppoReward();
+        StageCache.Run run = stages.start(stage, rmStage.key() + " | " + stage + " v1 " + pc + " " + cfg.ppoIterations() + rewardKey, tok,
                 out.resolve(stage + "-metrics.jsonl"), trainer::resume);
         try (MetricsLog log = run.log()) {
             trainer.train(prompts, ptx, cfg.ppoIterations(), log, run.plan());
-            double[] reward = log.series("reward")[1], kl = log.series("kl")[1];
+            double[] rewards = log.series("reward")[1], kl = log.series("kl")[1];
             console.printf("  %s: reward %.3f -> %.3f, KL %.3f -> %.3f%n", ptxCoef > 0 ? "PPO-ptx" : "PPO",
-                    reward[0], reward[reward.length - 1], kl[0], kl[kl.length - 1]);
+                    rewards[0], rewards[rewards.length - 1], kl[0], kl[kl.length - 1]);
             ModelFolder.saveLm(stages.folder(stage), trainer.evaluationPolicy(), tok);
             stages.dropCheckpoint(stage);
             return new PpoRun(trainer.evaluationPolicy(), log);

@@ -42,6 +42,8 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * <p>evalTemperature is 1 in both: the policies are judged on the distribution PPO optimises and the reward
  * model's rankings were sampled from (a lower temperature hides much of what the SFT model imitated, run-on
  * answers included, and with it much of what RLHF changes).
+ *
+ * <p>ppoReward is the paper's, the reward model, in both; {@link PpoReward#LABELERS} is an experiment (see there).
  */
 public record DemoConfig(String name, long seed, Device device, WorldConfig world, int tokenizerVocab, GptConfig model,
                          int pretrainSteps, int pretrainBatch, int pretrainSeqLen, float pretrainLr,
@@ -49,7 +51,25 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                          int rmTasks, int rmSynthetic, int rmMinK, int rmMaxK, int rmEpochs, int rmBatchPrompts, float rmLr,
                          int ppoIterations, int ppoBatch, int ppoMinibatch, float ppoLr, float ppoValueLr, double klCoef, float ppoEmaDecay,
                          float ppoEntropyPenalty, float ptxCoef, double ptxPerEpisode, int ptxSeqLen, int maxNewTokens,
-                         int evalTasks, float evalTemperature, int publicNlpItems, int generationBatch) {
+                         int evalTasks, float evalTemperature, int publicNlpItems, int generationBatch, PpoReward ppoReward) {
+
+    /** What PPO and PPO-ptx optimise. */
+    public enum PpoReward {
+        /** The reward model trained on the labelers' rankings, as in the paper. */
+        REWARD_MODEL,
+        /**
+         * The training labelers' own noiseless scores of each answer (LabelersReward): not the paper's method, but what a
+         * reward model that saw everything the labelers see would give PPO in the same minutes.
+         */
+        LABELERS
+    }
+
+    /** What the report and the console say of a run whose PPO did not optimise the reward model; null for the paper's. */
+    public String ppoRewardNote() {
+        return ppoReward == PpoReward.LABELERS ? "PPO and PPO-ptx optimised the training labelers' own scores of each answer "
+                + "(--ppo-reward labelers), not the reward model: an experiment, not the paper's method, that shows what a reward "
+                + "model that saw everything the labelers see would give RLHF in the same minutes." : null;
+    }
 
     public static DemoConfig standard(long seed) {
         GptConfig model = new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f);
@@ -59,7 +79,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                 600, 1000, 4, 6, 1, 16, 5e-4f,
                 40, 128, 16, 1e-4f, 6e-4f, 0.08, 0.99f,
                 0.5f, 0.05f, 0.25, 64, 32,
-                600, 1.0f, 200, 64);
+                600, 1.0f, 200, 64, PpoReward.REWARD_MODEL);
     }
 
     /** What --quick says in the console and its report: its models are too small and brief to show anything. */
@@ -79,7 +99,7 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
                 150, 50, 4, 5, 1, 16, 3e-4f,
                 4, 32, 16, 1e-4f, 2e-4f, 0.02, 0f,
                 0f, 0.3f, 0.25, 64, 28,
-                120, 1.0f, 60, 60);
+                120, 1.0f, 60, 60, PpoReward.REWARD_MODEL);
     }
 
     /** The standard recipe with a named model preset (e.g. gpt2) on the given device. */
@@ -88,13 +108,20 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
         return new DemoConfig(name + "-" + preset, seed, onDevice, world, tokenizerVocab, m, pretrainSteps, pretrainBatch, pretrainSeqLen, pretrainLr / 4,
                 sftEpochs, sftBatch, sftLr / 4, rmTasks, rmSynthetic, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr / 4, ppoIterations,
                 ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ppoEmaDecay, ppoEntropyPenalty, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
-                evalTasks, evalTemperature, publicNlpItems, generationBatch);
+                evalTasks, evalTemperature, publicNlpItems, generationBatch, ppoReward);
+    }
+
+    public DemoConfig withPpoReward(PpoReward reward) {
+        return new DemoConfig(name, seed, device, world, tokenizerVocab, model, pretrainSteps, pretrainBatch, pretrainSeqLen, pretrainLr,
+                sftEpochs, sftBatch, sftLr, rmTasks, rmSynthetic, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr, ppoIterations,
+                ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ppoEmaDecay, ppoEntropyPenalty, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
+                evalTasks, evalTemperature, publicNlpItems, generationBatch, reward);
     }
 
     public DemoConfig onDevice(Device d) {
         return new DemoConfig(name, seed, d, world, tokenizerVocab, model, pretrainSteps, pretrainBatch, pretrainSeqLen, pretrainLr,
                 sftEpochs, sftBatch, sftLr, rmTasks, rmSynthetic, rmMinK, rmMaxK, rmEpochs, rmBatchPrompts, rmLr, ppoIterations,
                 ppoBatch, ppoMinibatch, ppoLr, ppoValueLr, klCoef, ppoEmaDecay, ppoEntropyPenalty, ptxCoef, ptxPerEpisode, ptxSeqLen, maxNewTokens,
-                evalTasks, evalTemperature, publicNlpItems, generationBatch);
+                evalTasks, evalTemperature, publicNlpItems, generationBatch, ppoReward);
     }
 }

@@ -125,6 +125,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
         out.println();
         out.println("== summary: win rate against SFT, training labelers [95% interval] / held-out labelers");
         if (config.smokeTest()) out.println("  " + DemoConfig.SMOKE_TEST_NOTE);
+        if (config.ppoRewardNote() != null) out.println("  " + config.ppoRewardNote());
         for (var e : policies.entrySet())
             out.println(f("  %-13s %s   held-out %s   Likert %.2f", e.getKey(), pct(e.getValue().vsSftTraining()),
                     pct(e.getValue().vsSftHeldOut()), e.getValue().likert()));

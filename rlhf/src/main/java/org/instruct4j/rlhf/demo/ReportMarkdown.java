@@ -54,6 +54,7 @@ final class ReportMarkdown {
                 + "%.1f minutes in all%s.%n%n", r.evalTasks(), c.name(), c.seed(), Backends.of(c.device()).describe(), seconds / 60,
                 identity.code() == null ? "" : ", code " + identity.code()));
         if (c.smokeTest()) s.append("**").append(DemoConfig.SMOKE_TEST_NOTE).append("**\n\n");
+        if (c.ppoRewardNote() != null) s.append("**").append(c.ppoRewardNote()).append("**\n\n");
         noCharts.ifPresent(why -> s.append("*No charts in this report: ").append(why)
                 .append(". Every figure is in the tables below and in report.json.*\n\n"));
         models();
@@ -129,13 +130,16 @@ final class ReportMarkdown {
                     c.rmSynthetic(), plural(c.rmEpochs(), "epoch"), c.rmBatchPrompts(), num(c.rmLr()));
         if (name.startsWith("PPO"))
             return f("each of PPO and PPO-ptx: %d iterations of %d episodes (minibatches of %d), policy learning rate %s, value %s, "
-                    + "KL coefficient %s, up to %d response tokens%s; PPO-ptx adds the pretraining loss with coefficient %s%s",
+                    + "KL coefficient %s, up to %d response tokens%s; PPO-ptx adds the pretraining loss with coefficient %s%s%s",
                     c.ppoIterations(), c.ppoBatch(), c.ppoMinibatch(), num(c.ppoLr()), num(c.ppoValueLr()), num(c.klCoef()),
                     c.maxNewTokens(), c.ppoEntropyPenalty() > 0 ? "; the policy's mean per-token entropy times "
                             + num(c.ppoEntropyPenalty()) + " is added to its loss (not in the paper: it sharpens answers the reward "
                             + "model cannot tell from wrong ones)" : "",
                     num(c.ptxCoef()),
-                    c.ppoEmaDecay() > 0 ? "; each is evaluated as the exponential moving average of its weights over the steps (decay " + num(c.ppoEmaDecay()) + ")" : "");
+                    c.ppoEmaDecay() > 0 ? "; each is evaluated as the exponential moving average of its weights over the steps (decay " + num(c.ppoEmaDecay()) + ")" : "",
+                    c.ppoReward() == DemoConfig.PpoReward.LABELERS ? f("; the reward: the %d training labelers' mean noiseless "
+                            + "score of each answer, scaled as a reward model's (--ppo-reward labelers), not the reward model; the value "
+                            + "model still starts from the reward model", c.world().trainingLabelers()) : "");
         if (name.startsWith("evaluation"))
             return f("%d held-out prompts answered by each policy at temperature %s and judged against an SFT answer; %d items of the "
                     + "pretraining distribution scored", r.evalTasks(), num(c.evalTemperature()), c.publicNlpItems());
@@ -156,7 +160,7 @@ final class ReportMarkdown {
                 two solved examples before the instruction, written as an answer key, the form in which its pretraining text shows \
                 solved exercises (the paper's few-shot "GPT (prompted)"); **SFT** is the fine-tuned model \
                 (a fresh sample, so it is the baseline against itself); **PPO** and **PPO-ptx** are the SFT model after RL against the \
-                reward model, without and with the pretraining mix.
+                {reward}, without and with the pretraining mix.
 
                 The columns: *training labelers* are the labelers whose rankings trained the reward model; *held-out labelers* made no \
                 training data, as in the paper's generalisation test. A win rate is the share of prompts on which a labeler prefers the \
@@ -170,7 +174,7 @@ final class ReportMarkdown {
                 below 100% because the labelers read with noise (two of them agree on about 73% of comparisons, as in the paper) \
                 and because the SFT model's answer is often right too.
 
-                """);
+                """.replace("{reward}", c.ppoReward() == DemoConfig.PpoReward.LABELERS ? "training labelers' own scores (not the reward model)" : "reward model"));
         image("Likert", ReportCharts.LIKERT);
         s.append("\n\n");
     }

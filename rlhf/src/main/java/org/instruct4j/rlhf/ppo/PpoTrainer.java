@@ -33,7 +33,7 @@ import org.instruct4j.rlhf.train.TrainState;
  * ({@link #iterate}) is:
  * <ol>
  * <li>Rollout ({@link #rollout}): sample responses to a batch of prompts from the policy; score each prompt +
- *     response with the reward model at its last token; compute, without a graph, the policy's and the frozen SFT
+ *     response with the reward model at its last token (or another {@link ResponseScorer}); compute, without a graph, the policy's and the frozen SFT
  *     reference's log-probabilities of the sampled tokens (logits / temperature) and the value model's estimates.</li>
  * <li>Rewards and advantages: -beta * (logp - logp_ref) at every token, plus the RM score at the last token (minus
  *     a penalty when the response did not end with end-of-text; the RM then scores it with end-of-text appended,
@@ -48,7 +48,8 @@ import org.instruct4j.rlhf.train.TrainState;
  */
 public final class PpoTrainer {
     private final Gpt policy, reference;
-    private final RewardModel reward, value;
+    private final ResponseScorer reward;
+    private final RewardModel value;
     private final PpoConfig cfg;
     private final int padId, endOfText;
     private final AdamW policyOpt, valueOpt;
@@ -63,6 +64,11 @@ public final class PpoTrainer {
     private boolean progress = true;
 
     public PpoTrainer(Gpt policy, Gpt reference, RewardModel reward, RewardModel value, int padId, int endOfText, PpoConfig cfg) {
+        this(policy, reference, ResponseScorer.of(reward), value, padId, endOfText, cfg);
+    }
+
+    /** PPO against any scorer of responses; the value model still starts from a reward model's weights. */
+    public PpoTrainer(Gpt policy, Gpt reference, ResponseScorer reward, RewardModel value, int padId, int endOfText, PpoConfig cfg) {
         if (policy.config().dropout() != 0f)
             throw new IllegalArgumentException("PPO: build the policy with dropout 0 (dropout is off during RL), got " + policy.config().dropout());
         this.policy = policy;
@@ -196,9 +202,12 @@ public final class PpoTrainer {
                     float[] lp = responseLogProbs(policy, l).toFloatArray();
                     float[] rf = responseLogProbs(reference, l).toFloatArray();
                     float[] vv = responseValues(value, l).toFloatArray();
-                    List<int[]> seqs = new ArrayList<>();
-                    for (int row : rows) seqs.add(Sequences.fit(kept.get(row), scoredResponse(gens.get(row)), reward.trunk().config().contextLength()));
-                    float[] sc = reward.scores(seqs).toFloatArray();
+                    List<int[]> scoredPrompts = new ArrayList<>(), scoredResponses = new ArrayList<>();
+                    for (int row : rows) {
+                        scoredPrompts.add(kept.get(row));
+                        scoredResponses.add(scoredResponse(gens.get(row)));
+                    }
+                    float[] sc = reward.score(scoredPrompts, scoredResponses);
                     for (int j = 0; j < rows.length; j++) {
                         int len = gens.get(rows[j]).length();
                         logp[rows[j]] = Arrays.copyOfRange(lp, j * r, j * r + len);

@@ -38,8 +38,11 @@ public final class World {
      * contains an evaluation prompt.
      */
     public record Datasets(List<Task> evalTasks, List<Demonstration> demonstrations, List<Task> rmTasks,
-                           List<Ranking> syntheticRankings, List<PromptRecord> ppoPrompts, List<PublicNlpItem> publicNlp,
-                           List<String> pretrainDocuments) {}
+                           List<Ranking> syntheticRankings, List<Task> ppoTasks, List<PublicNlpItem> publicNlp,
+                           List<String> pretrainDocuments) {
+        /** What PPO reads of its tasks: the prompts alone (no answer key). */
+        public List<PromptRecord> ppoPrompts() { return ppoTasks.stream().map(t -> new PromptRecord(t.prompt())).toList(); }
+    }
 
     public static Datasets generate(WorldConfig config) {
         Rng root = new Rng(config.seed());
@@ -64,7 +67,7 @@ public final class World {
             List<String> candidates = ResponseGenerator.candidates(t, k, synthRng).stream().map(WorldFormat::completion).toList();
             synthetic.add(rankResponses(t, candidates, writers.get(synthRng.nextInt(writers.size())), synthRng));
         }
-        List<PromptRecord> ppo = tasksAvoiding(ppoRng, config.ppoPrompts(), held).stream().map(t -> new PromptRecord(t.prompt())).toList();
+        List<Task> ppo = tasksAvoiding(ppoRng, config.ppoPrompts(), held);
         List<PublicNlpItem> nlp = publicNlp(nlpRng, config.publicNlp());
         List<String> pretrain = PretrainCorpus.documents(pretrainRng, config.pretrainChars());
         return new Datasets(eval, demos, rmTasks, synthetic, ppo, nlp, pretrain);

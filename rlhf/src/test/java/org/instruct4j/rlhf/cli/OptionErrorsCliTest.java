@@ -80,6 +80,7 @@ class OptionErrorsCliTest {
                 "--temperature: expected a number above 0, got 0.0 (--greedy is the limit at 0)");
         refused(generate("--instruction", "hi", "--top-p", "1.5"), "--top-p: expected a number in (0, 1], got 1.5");
         refused(with(List.of("eval", "--model", lm, "--text", text), "--context", "500"), "--context 500: the model reads at most 32 tokens");
+        refused(new String[] {"demo", "--quick", "--out", out(), "--ppo-reward", "oracle"}, "--ppo-reward takes rm or labelers, got 'oracle'");
     }
 
     @Test

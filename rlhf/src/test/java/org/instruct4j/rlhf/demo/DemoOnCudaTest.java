@@ -41,7 +41,7 @@ class DemoOnCudaTest {
                 6, 6, 2, 3, 1, 4, 3e-4f,
                 2, 4, 2, 1e-4f, 2e-4f, 0.02, 0.99f,
                 0.5f, 0.3f, 0.25, 32, 8,
-                6, 1.0f, 4, 8);
+                6, 1.0f, 4, 8, DemoConfig.PpoReward.REWARD_MODEL);
     }
 
     @Test

@@ -171,6 +171,32 @@ class PpoTrainerTest {
     }
 
     @Test
+    void ppoLearnsFromAProgramThatScoresTheAnswer() {
+        // Not a reward model: the labelers' own score (GOOD tokens +1, BAD -1), as a program would check an answer.
+        ResponseScorer labelers = (prompts, responses) -> {
+            float[] scores = new float[responses.size()];
+            for (int i = 0; i < scores.length; i++) {
+                int[] r = responses.get(i);
+                assertThat(r[r.length - 1]).as("every scored response ends with end-of-text").isEqualTo(TinyWorld.EOT);
+                scores[i] = TinyWorld.quality(r);
+            }
+            return scores;
+        };
+        Gpt policy = TinyWorld.model(21);
+        RewardModel value = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(22));
+        PpoTrainer t = new PpoTrainer(policy, copy(policy), labelers, value, TinyWorld.PAD, TinyWorld.EOT,
+                small().withLr(1e-2f, 1e-3f)).quiet();
+        List<int[]> held = prompts(64, 24);
+        PpoTrainer.Rollout start = t.rollout(held);
+        for (Episode e : start.episodes()) assertThat(e.rawScore()).isEqualTo((float) TinyWorld.quality(e.response()));
+        double before = PpoTrainer.RolloutStats.of(start).reward();
+        t.train(prompts(16, 23), List.of(), 8, null);
+        double after = PpoTrainer.RolloutStats.of(t.rollout(held)).reward();
+        // Random tokens score about 0; six GOODs would score 6.
+        assertThat(after).as("mean score on held-out prompts, %.3f before PPO", before).isGreaterThan(before + 2);
+    }
+
+    @Test
     void evaluationPolicyIsTheExponentialAverageOfThePolicyWeights() {
         Gpt policy = TinyWorld.model(8);
         RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(9));

@@ -1,0 +1,78 @@
+package org.instruct4j.rlhf.demo;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.within;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import org.instruct4j.engine.Device;
+import org.instruct4j.engine.text.BpeTokenizer;
+import org.instruct4j.rlhf.world.Labeler;
+import org.instruct4j.rlhf.world.Task;
+import org.instruct4j.rlhf.world.WorldFormat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LabelersRewardTest {
+    static final List<Labeler> LABELERS = Labeler.training(5, 7);
+    /** Byte-level BPE with no merges but one: every text round-trips, which is all the scorer needs of it. */
+    static final BpeTokenizer TOKENIZER = BpeTokenizer.train(List.of("ab"), 259, List.of(WorldFormat.END_OF_TEXT, BpeTokenizer.PAD));
+
+    static Task sum(int a, int b) {
+        return new Task("arithmetic", "What is %d plus %d?".formatted(a, b), java.util.Map.of("a", "" + a, "b", "" + b, "op", "plus",
+                "answer", "" + (a + b)));
+    }
+
+    float[] scores(LabelersReward reward, Task task, String... answers) {
+        List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
+        for (String answer : answers) {
+            prompts.add(TOKENIZER.encode(task.prompt()));
+            int[] text = TOKENIZER.encode(WorldFormat.completion(answer)), withEnd = java.util.Arrays.copyOf(text, text.length + 1);
+            withEnd[text.length] = TOKENIZER.endOfText();
+            responses.add(withEnd);
+        }
+        return reward.score(prompts, responses);
+    }
+
+    @Test
+    void theLabelersPreferTheRightSumAndTheScaleIsAPreferenceModels() {
+        Task task = sum(12, 5);
+        LabelersReward reward = new LabelersReward(List.of(task, sum(3, 4)), LABELERS, TOKENIZER);
+        float[] s = scores(reward, task, "The answer is 17.", "The answer is 18.", "The answer is 30.", "The answer is 17. Have a nice day, the sea is blue.");
+        assertThat(s[0]).as("right").isGreaterThan(s[1]);
+        assertThat(s[1]).as("off by one, part of the credit").isGreaterThan(s[2]);
+        assertThat(s[0]).as("a run-on answer loses its conciseness").isGreaterThan(s[3]);
+        // On a reward model's scale: sigmoid of the score gap is (about) the chance a noisy labeler prefers the right sum.
+        double chance = LABELERS.stream().mapToDouble(l -> l.prefers(task, " The answer is 17.", " The answer is 30.")).average().orElseThrow();
+        assertThat(1 / (1 + Math.exp(-(s[0] - s[2])))).isCloseTo(chance, within(0.02));
+    }
+
+    @Test
+    void theTasksIdealAnswersScoreZeroOnAverage() {
+        List<Task> tasks = List.of(sum(12, 5), sum(3, 4), sum(20, 0));
+        LabelersReward reward = new LabelersReward(tasks, LABELERS, TOKENIZER);
+        double sum = 0;
+        for (Task t : tasks) sum += scores(reward, t, t.familyImpl().ideal(t))[0];
+        assertThat(sum / tasks.size()).isCloseTo(0, within(1e-5));
+    }
+
+    @Test
+    void aPromptOfNoTaskIsRefusedByName() {
+        LabelersReward reward = new LabelersReward(List.of(sum(1, 2)), LABELERS, TOKENIZER);
+        assertThatThrownBy(() -> scores(reward, sum(2, 2), "It is 4."))
+                .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("What is 2 plus 2?");
+    }
+
+    @Test
+    void theDemoRunsPpoAgainstTheLabelersAndSaysSo(@TempDir Path out) throws Exception {
+        DemoConfig cfg = DemoOnCudaTest.micro(Device.CPU).withPpoReward(DemoConfig.PpoReward.LABELERS);
+        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
+        new Demo(cfg, out, new java.io.PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8)).run();
+        String report = java.nio.file.Files.readString(out.resolve("report.md"));
+        assertThat(report).contains(cfg.ppoRewardNote()).contains("training labelers' mean noiseless score of each answer")
+                .contains("after RL against the training labelers' own scores (not the reward model)");
+        assertThat(console.toString(java.nio.charset.StandardCharsets.UTF_8)).contains(cfg.ppoRewardNote());
+    }
+}
