@@ -52,7 +52,8 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
         }
         s.append("\nCan the reward model see rightness? The share of held-out tasks where it scores the ideal answer above a wrong "
                 + "one of the same form (\"The answer is 23.\" for 12 + 5; another town than the passage's); 50% is blind to it, "
-                + "and what the reward model cannot see, PPO cannot learn from it:\n\n| family | ideal above wrong |\n|---|---|\n");
+                + "and what the reward model cannot see, PPO cannot learn from it (what a reward model that saw everything would "
+                + "add in the same minutes: `demo --ppo-reward labelers`, see README):\n\n| family | ideal above wrong |\n|---|---|\n");
         rewardRightness.forEach((family, rate) -> s.append(f("| %s | %.0f%% |%n", family, 100 * rate)));
         int all = evaluatedTasks();
         s.append("\nWhere PPO-ptx's win rate against SFT stops short of the ceiling, family by family (training labelers). "
