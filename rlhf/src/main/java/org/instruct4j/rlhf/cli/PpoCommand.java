@@ -104,9 +104,8 @@ public final class PpoCommand implements Command {
             ModelFolder.saveLm(out, t.evaluationPolicy(), sft.tokenizer());
             CliOptions.charts(name(), log, out, Map.of("step", "PPO iteration"), "reward", "kl", "entropy",
                     "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
-            double[][] reward = log.series("reward");
-            if (reward[1].length > 0)
-                System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", reward[1][0], reward[1][reward[1].length - 1], out);
+            MetricsLog.Series reward = log.series("reward");
+            if (!reward.isEmpty()) System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", reward.first(), reward.last(), out);
         }
         return 0;
     }

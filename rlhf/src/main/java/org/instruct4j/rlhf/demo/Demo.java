@@ -280,9 +280,9 @@ public final class Demo {
                 out.resolve(stage + "-metrics.jsonl"), trainer::resume);
         try (MetricsLog log = run.log()) {
             trainer.train(prompts, ptx, cfg.ppoIterations(), log, run.plan());
-            double[] rewards = log.series("reward")[1], kl = log.series("kl")[1];
+            MetricsLog.Series rewards = log.series("reward"), kl = log.series("kl");
             console.printf("  %s: reward %.3f -> %.3f, KL %.3f -> %.3f%n", ptxCoef > 0 ? "PPO-ptx" : "PPO",
-                    rewards[0], rewards[rewards.length - 1], kl[0], kl[kl.length - 1]);
+                    rewards.first(), rewards.last(), kl.first(), kl.last());
             ModelFolder.saveLm(stages.folder(stage), trainer.evaluationPolicy(), tok);
             stages.dropCheckpoint(stage);
             return new PpoRun(trainer.evaluationPolicy(), log);

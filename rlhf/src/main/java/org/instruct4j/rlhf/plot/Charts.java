@@ -77,7 +77,7 @@ public final class Charts {
 
     /** One curve: its name in the legend (a model, or "MODEL (what)"), x values and y values. */
     public record Curve(String name, double[] x, double[] y) {
-        public static Curve of(String name, double[][] xy) { return new Curve(name, xy[0], xy[1]); }
+        public static Curve of(String name, MetricsLog.Series s) { return new Curve(name, s.steps(), s.values()); }
     }
 
     /**
@@ -189,12 +189,12 @@ public final class Charts {
      */
     public static void metrics(MetricsLog log, Path dir, String prefix, Map<String, String> axisTitles, String... metrics) throws IOException {
         for (String m : metrics) {
-            double[][] training = log.series(m), validation = log.series("val_" + m);
-            if (training[0].length + validation[0].length == 0) continue;
+            MetricsLog.Series training = log.series(m), validation = log.series("val_" + m);
+            if (training.isEmpty() && validation.isEmpty()) continue;
             List<Curve> curves = new ArrayList<>();
-            if (validation[0].length == 0) curves.add(Curve.of(m, training));
+            if (validation.isEmpty()) curves.add(Curve.of(m, training));
             else {
-                if (training[0].length > 0) curves.add(Curve.of("training batches", training));
+                if (!training.isEmpty()) curves.add(Curve.of("training batches", training));
                 curves.add(Curve.of("validation", validation));
             }
             curves(dir.resolve(prefix + "-" + m.replace('_', '-') + ".png"), prefix + ": " + m.replace('_', ' '), axisTitles.getOrDefault("step", "step"),

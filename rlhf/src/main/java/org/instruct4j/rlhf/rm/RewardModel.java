@@ -139,8 +139,8 @@ public final class RewardModel {
         return (float) -mean;
     }
 
-    /** Rescales so that these sequences (base-policy samples) score mean 0, std 1; returns {gain, bias}. */
-    public float[] standardizeOn(List<int[]> sequences) {
+    /** Rescales so that these sequences (base-policy samples) score mean 0, std 1. */
+    public void standardizeOn(List<int[]> sequences) {
         float[] r = scoreNoGrad(sequences, 16);
         double mean = 0, sq = 0;
         for (float x : r) { mean += x; sq += (double) x * x; }
@@ -148,7 +148,6 @@ public final class RewardModel {
         double std = Math.sqrt(Math.max(1e-12, sq / Math.max(1, r.length) - mean * mean));
         float gain = (float) (1 / std), bias = (float) (-mean / std);
         rescale(gain, bias);
-        return new float[] {gain, bias};
     }
 
     /** Fraction of (winner, loser) pairs ranked correctly (ties in the score count half). */

@@ -107,16 +107,24 @@ public final class MetricsLog implements AutoCloseable {
 
     public List<Map<String, Double>> rows() { return List.copyOf(rows); }
 
-    /** One metric's (step, value) points, skipping rows that lack it. */
-    public double[][] series(String name) {
-        List<double[]> pts = new ArrayList<>();
-        for (Map<String, Double> r : rows) {
-            Double v = r.get(name);
-            if (v != null && Double.isFinite(v)) pts.add(new double[] {r.get("step"), v});
+    /** One metric over the run: the steps that logged it and its values there. */
+    public record Series(double[] steps, double[] values) {
+        public boolean isEmpty() { return values.length == 0; }
+
+        public double first() { return values[0]; }
+
+        public double last() { return values[values.length - 1]; }
+    }
+
+    /** One metric's points, skipping rows that lack it or hold a non-finite value. */
+    public Series series(String name) {
+        List<Map<String, Double>> with = rows.stream().filter(r -> r.get(name) != null && Double.isFinite(r.get(name))).toList();
+        double[] steps = new double[with.size()], values = new double[with.size()];
+        for (int i = 0; i < with.size(); i++) {
+            steps[i] = with.get(i).get("step");
+            values[i] = with.get(i).get(name);
         }
-        double[][] out = new double[2][pts.size()];
-        for (int i = 0; i < pts.size(); i++) { out[0][i] = pts.get(i)[0]; out[1][i] = pts.get(i)[1]; }
-        return out;
+        return new Series(steps, values);
     }
 
     @Override public void close() {
