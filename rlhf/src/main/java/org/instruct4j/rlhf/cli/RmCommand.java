@@ -92,7 +92,8 @@ public final class RmCommand implements Command {
         Fingerprint f = new Fingerprint();
         for (List<RmExample> part : List.of(train, val)) {
             f.add(new int[] {part.size()});
-            for (RmExample e : part) f.add(e.prompt()).addAll(e.responses()).addAll(e.pairs());
+            for (RmExample e : part)
+                f.add(e.prompt()).addAll(e.responses()).addAll(e.pairs().stream().map(c -> new int[] {c.winner(), c.loser()}).toList());
         }
         return f.hex();
     }

@@ -73,14 +73,14 @@ public final class Ranking implements HasPrompt {
 
     public boolean hasTies() { return tiers.size() < completions.size(); }
 
-    /** (winner, loser) completion indices for every two completions in different tiers; ties dropped. */
-    public List<int[]> pairs() {
-        List<int[]> pairs = new ArrayList<>();
+    /** A comparison for every two completions in different tiers; ties dropped. */
+    public List<Comparison> pairs() {
+        List<Comparison> pairs = new ArrayList<>();
         for (int a = 0; a < tiers.size(); a++)
             for (int b = a + 1; b < tiers.size(); b++)
                 for (int winner : tiers.get(a))
                     for (int loser : tiers.get(b))
-                        pairs.add(new int[] {winner, loser});
+                        pairs.add(new Comparison(winner, loser));
         return pairs;
     }
 

@@ -13,6 +13,7 @@ import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.ScalarHead;
 import org.instruct4j.engine.ops.EmbeddingOp;
 import org.instruct4j.engine.ops.ShapeOps;
+import org.instruct4j.rlhf.data.Comparison;
 import org.instruct4j.rlhf.train.Sequences;
 
 /**
@@ -158,10 +159,10 @@ public final class RewardModel {
             List<int[]> seqs = new ArrayList<>();
             for (int[] r : ex.responses()) seqs.add(Sequences.fit(ex.prompt(), r, maxLen));
             float[] s = scoreNoGrad(seqs, 16);
-            for (int[] p : ex.pairs()) {
+            for (Comparison p : ex.pairs()) {
                 total++;
-                if (s[p[0]] > s[p[1]]) correct++;
-                else if (s[p[0]] == s[p[1]]) correct += 0.5;
+                if (s[p.winner()] > s[p.loser()]) correct++;
+                else if (s[p.winner()] == s[p.loser()]) correct += 0.5;
             }
         }
         return total == 0 ? Double.NaN : correct / total;

@@ -3,19 +3,20 @@ package org.instruct4j.rlhf.rm;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
+import org.instruct4j.rlhf.data.Comparison;
 import org.instruct4j.rlhf.data.Ranking;
 
 /**
- * One prompt's K ranked responses as tokens, and its comparisons as {winner, loser} indices into responses
- * (ties already dropped). Responses end with end-of-text, as the policy's samples do.
+ * One prompt's K ranked responses as tokens, and its comparisons as indices into responses (ties already dropped).
+ * Responses end with end-of-text, as the policy's samples do.
  */
-public record RmExample(int[] prompt, List<int[]> responses, List<int[]> pairs) {
+public record RmExample(int[] prompt, List<int[]> responses, List<Comparison> pairs) {
     public RmExample {
         responses = List.copyOf(responses);
         pairs = List.copyOf(pairs);
-        for (int[] p : pairs)
-            if (p[0] < 0 || p[0] >= responses.size() || p[1] < 0 || p[1] >= responses.size() || p[0] == p[1])
-                throw new IllegalArgumentException("comparison " + p[0] + " > " + p[1] + " outside the " + responses.size() + " responses");
+        for (Comparison p : pairs)
+            if (p.winner() < 0 || p.winner() >= responses.size() || p.loser() < 0 || p.loser() >= responses.size() || p.winner() == p.loser())
+                throw new IllegalArgumentException("comparison " + p.winner() + " > " + p.loser() + " outside the " + responses.size() + " responses");
     }
 
     /** The length of its longest prompt + response sequence, cut to maxLen as training cuts it. */

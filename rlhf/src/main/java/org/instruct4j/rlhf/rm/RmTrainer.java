@@ -137,8 +137,8 @@ public final class RmTrainer {
             for (RmExample ex : piece) {
                 int base = seqs.size();
                 for (int[] r : ex.responses()) seqs.add(Sequences.fit(ex.prompt(), r, cfg.maxLen()));
-                int[][] pairs = new int[ex.pairs().size()][];
-                for (int i = 0; i < pairs.length; i++) pairs[i] = new int[] {base + ex.pairs().get(i)[0], base + ex.pairs().get(i)[1]};
+                int[][] pairs = new int[ex.pairs().size()][];   // KWayLoss's form: {winner, loser} rows of the batch
+                for (int i = 0; i < pairs.length; i++) pairs[i] = new int[] {base + ex.pairs().get(i).winner(), base + ex.pairs().get(i).loser()};
                 groups.add(pairs);
             }
             Tensor rewards = model.scores(seqs);

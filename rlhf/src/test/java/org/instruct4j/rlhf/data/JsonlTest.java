@@ -56,7 +56,7 @@ class JsonlTest {
         assertThat(r.tiers()).containsExactly(List.of(2), List.of(0, 3), List.of(1));
         assertThat(r.ranking()).containsExactly(2, 0, 3, 1);
         assertThat(r.hasTies()).isTrue();
-        assertThat(r.pairs()).extracting(p -> p[0] + ">" + p[1])
+        assertThat(r.pairs()).extracting(p -> p.winner() + ">" + p.loser())
                 .containsExactly("2>0", "2>3", "2>1", "0>1", "3>1"); // 0 vs 3 is a tie: no pair
     }
 
@@ -64,7 +64,7 @@ class JsonlTest {
     void strictRankingGivesAllPairs() {
         Ranking r = new Ranking("p", List.of("a", "b", "c", "d"), List.of(3, 1, 0, 2));
         assertThat(r.pairs()).hasSize(6);
-        assertThat(r.pairs()).allSatisfy(p -> assertThat(r.ranking().indexOf(p[0])).isLessThan(r.ranking().indexOf(p[1])));
+        assertThat(r.pairs()).allSatisfy(p -> assertThat(r.ranking().indexOf(p.winner())).isLessThan(r.ranking().indexOf(p.loser())));
     }
 
     @Test
@@ -73,7 +73,7 @@ class JsonlTest {
         Path f = file("{\"prompt\":\"p\",\"completions\":[\" a\",\" \"],\"ranking\":[0,1]}");
         Ranking r = Jsonl.readRankings(f, ReadOptions.strict()).getFirst();
         assertThat(r.completions()).containsExactly(" a", " ");
-        assertThat(r.pairs()).containsExactly(new int[] {0, 1});
+        assertThat(r.pairs()).containsExactly(new Comparison(0, 1));
     }
 
     @Test
@@ -93,7 +93,7 @@ class JsonlTest {
         List<Ranking> r = Jsonl.readRankings(f, ReadOptions.strict());
         assertThat(r).containsExactly(new Ranking("p", List.of("good", "bad"), List.of(0, 1)),
                 new Ranking("q", List.of("x", "y", "z"), List.of(1, 2, 0)));
-        assertThat(new Pairwise("p", "good", "bad").asRanking().pairs()).extracting(p -> p[0] + ">" + p[1]).containsExactly("0>1");
+        assertThat(new Pairwise("p", "good", "bad").asRanking().pairs()).extracting(p -> p.winner() + ">" + p.loser()).containsExactly("0>1");
     }
 
     @ParameterizedTest(name = "{0}")

@@ -6,6 +6,7 @@ import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
+import org.instruct4j.rlhf.data.Comparison;
 import org.instruct4j.rlhf.rm.RmExample;
 import org.instruct4j.rlhf.sft.SftExample;
 
@@ -64,10 +65,10 @@ public final class TinyWorld {
                 r[r.length - 1] = EOT;
                 rs.add(r);
             }
-            List<int[]> pairs = new ArrayList<>();
+            List<Comparison> pairs = new ArrayList<>();
             for (int a = 0; a < 3; a++)
                 for (int b = 0; b < 3; b++)
-                    if (quality(rs.get(a)) > quality(rs.get(b))) pairs.add(new int[] {a, b});
+                    if (quality(rs.get(a)) > quality(rs.get(b))) pairs.add(new Comparison(a, b));
             if (!pairs.isEmpty()) out.add(new RmExample(p, rs, pairs));
         }
         return out;

@@ -89,7 +89,7 @@ class LabelerTest {
         assertThat(r.prompt()).isEqualTo(t.prompt());
         assertThat(r.completions()).isEqualTo(candidates);
         assertThat(r.tiers()).anySatisfy(tier -> assertThat(tier).containsExactlyInAnyOrder(0, 2));
-        assertThat(r.pairs()).noneMatch(p -> (p[0] == 0 && p[1] == 2) || (p[0] == 2 && p[1] == 0));
+        assertThat(r.pairs()).noneMatch(p -> (p.winner() == 0 && p.loser() == 2) || (p.winner() == 2 && p.loser() == 0));
         assertThat(World.rankResponses(t, candidates, labeler, new Rng(5))).isEqualTo(r);
     }
 }
