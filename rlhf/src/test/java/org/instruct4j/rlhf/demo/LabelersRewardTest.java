@@ -4,9 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.world.Labeler;
@@ -21,7 +27,7 @@ class LabelersRewardTest {
     static final BpeTokenizer TOKENIZER = BpeTokenizer.train(List.of("ab"), 259, List.of(WorldFormat.END_OF_TEXT, BpeTokenizer.PAD));
 
     static Task sum(int a, int b) {
-        return new Task("arithmetic", "What is %d plus %d?".formatted(a, b), java.util.Map.of("a", "" + a, "b", "" + b, "op", "plus",
+        return new Task("arithmetic", "What is %d plus %d?".formatted(a, b), Map.of("a", "" + a, "b", "" + b, "op", "plus",
                 "answer", "" + (a + b)));
     }
 
@@ -29,7 +35,7 @@ class LabelersRewardTest {
         List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
         for (String answer : answers) {
             prompts.add(TOKENIZER.encode(task.prompt()));
-            int[] text = TOKENIZER.encode(WorldFormat.completion(answer)), withEnd = java.util.Arrays.copyOf(text, text.length + 1);
+            int[] text = TOKENIZER.encode(WorldFormat.completion(answer)), withEnd = Arrays.copyOf(text, text.length + 1);
             withEnd[text.length] = TOKENIZER.endOfText();
             responses.add(withEnd);
         }
@@ -68,11 +74,11 @@ class LabelersRewardTest {
     @Test
     void theDemoRunsPpoAgainstTheLabelersAndSaysSo(@TempDir Path out) throws Exception {
         DemoConfig cfg = DemoOnCudaTest.micro(Device.CPU).withPpoReward(DemoConfig.PpoReward.LABELERS);
-        java.io.ByteArrayOutputStream console = new java.io.ByteArrayOutputStream();
-        new Demo(cfg, out, new java.io.PrintStream(console, true, java.nio.charset.StandardCharsets.UTF_8)).run();
-        String report = java.nio.file.Files.readString(out.resolve("report.md"));
+        ByteArrayOutputStream console = new ByteArrayOutputStream();
+        new Demo(cfg, out, new PrintStream(console, true, StandardCharsets.UTF_8)).run();
+        String report = Files.readString(out.resolve("report.md"));
         assertThat(report).contains(cfg.ppoRewardNote()).contains("training labelers' mean noiseless score of each answer")
                 .contains("after RL against the training labelers' own scores (not the reward model)");
-        assertThat(console.toString(java.nio.charset.StandardCharsets.UTF_8)).contains(cfg.ppoRewardNote());
+        assertThat(console.toString(StandardCharsets.UTF_8)).contains(cfg.ppoRewardNote());
     }
 }
