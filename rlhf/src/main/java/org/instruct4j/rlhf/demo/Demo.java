@@ -127,7 +127,7 @@ public final class Demo {
         for (PromptRecord p : data.ppoPrompts()) prompts.add(tok.encode(p.prompt()));
         List<int[]> ptx = ptxSequences(corpus, cfg.ptxSeqLen(), new Rng(cfg.seed() + 9));
         ResponseScorer reward = cfg.ppoReward() == DemoConfig.PpoReward.LABELERS
-                ? new LabelersReward(data.ppoTasks(), Labeler.training(cfg.world().trainingLabelers(), cfg.world().seed() ^ 0x5EEDL), tok)
+                ? new LabelersReward(data.ppoTasks(), cfg.world().trainingPanel(), tok)
                 : ResponseScorer.of(rm);
         PpoRun ppoRun = runPpo("ppo", sft, rmStage, reward, tok, prompts, ptx, 0f);
         PpoRun ptxRun = runPpo("ppo-ptx", sft, rmStage, reward, tok, prompts, ptx, cfg.ptxCoef());
@@ -300,7 +300,7 @@ public final class Demo {
         }
         Responder responder = new Responder(sft, tok, SamplingConfig.sample(cfg.maxNewTokens()), cfg.generationBatch());
         List<String> samples = responder.respond(prompts, rng);
-        List<Labeler> labelers = Labeler.training(cfg.world().trainingLabelers(), cfg.world().seed() ^ 0x5EEDL);
+        List<Labeler> labelers = cfg.world().trainingPanel();
         List<Ranking> rankings = new ArrayList<>();
         int at = 0;
         for (int i = 0; i < used.size(); i++) {

@@ -60,8 +60,8 @@ final class Evaluation {
         for (String name : POLICIES)
             responses.put(name, respond(modelOf(name), name.equals("GPT-prompted") ? fewShot : prompts, sampling, stream(seed, name)));
 
-        List<Labeler> training = Labeler.training(cfg.world().trainingLabelers(), cfg.world().seed() ^ 0x5EEDL);
-        List<Labeler> heldOut = Labeler.heldOut(cfg.world().heldOutLabelers(), cfg.world().seed() ^ 0xFEEDL);
+        List<Labeler> training = cfg.world().trainingPanel();
+        List<Labeler> heldOut = cfg.world().heldOutPanel();
         double best = bestScore(Criteria.DEFAULT);
 
         Map<String, DemoReport.PolicyResult> results = new LinkedHashMap<>();

@@ -54,7 +54,7 @@ public final class World {
         Set<String> held = new HashSet<>();
         for (Task t : eval) held.add(t.prompt());
 
-        List<Labeler> writers = Labeler.training(config.trainingLabelers(), config.seed() ^ 0x5EEDL);
+        List<Labeler> writers = config.trainingPanel();
         List<Demonstration> demos = new ArrayList<>();
         for (Task t : tasksAvoiding(demoRng, config.demonstrations(), held)) {
             // A labeler writes the ideal response in their own words, now and then with a habit (WritingHabits).
@@ -99,8 +99,8 @@ public final class World {
         counts.put("pretrain_documents", d.pretrainDocuments().size());
 
         List<ResponseSet> sets = ResponseGenerator.responseSets(Math.max(1, config.agreementSets()), 6, new Rng(config.seed() + 17));
-        List<Labeler> train = Labeler.training(config.trainingLabelers(), config.seed() ^ 0x5EEDL);
-        List<Labeler> heldOut = Labeler.heldOut(config.heldOutLabelers(), config.seed() ^ 0xFEEDL);
+        List<Labeler> train = config.trainingPanel();
+        List<Labeler> heldOut = config.heldOutPanel();
         Rng agreeRng = new Rng(config.seed() + 23);
         WorldSummary summary = new WorldSummary(config.seed(), counts, corpus.length(), Labeler.TRAINING_NOISE,
                 Labeler.agreement(train, sets, agreeRng), Labeler.agreement(heldOut, sets, agreeRng),

@@ -1,5 +1,7 @@
 package org.instruct4j.rlhf.world;
 
+import java.util.List;
+
 /**
  * Sizes of the world's data sets; everything is deterministic given the seed.
  *
@@ -31,6 +33,12 @@ public record WorldConfig(long seed, long pretrainChars, int demonstrations, int
     public static WorldConfig tiny(long seed) {
         return new WorldConfig(seed, 50_000, 50, 20, 20, 50, 30, 20, 3, 2, 40, WritingHabits.DEFAULT_RATE);
     }
+
+    /** This world's training labelers: they write the demonstrations, rank answers for the reward model and judge. */
+    public List<Labeler> trainingPanel() { return Labeler.training(trainingLabelers, seed ^ 0x5EEDL); }
+
+    /** This world's held-out labelers, who write no training data. */
+    public List<Labeler> heldOutPanel() { return Labeler.heldOut(heldOutLabelers, seed ^ 0xFEEDL); }
 
     public WorldConfig withSeed(long newSeed) {
         return new WorldConfig(newSeed, pretrainChars, demonstrations, rmTasks, syntheticRankings, ppoPrompts,
