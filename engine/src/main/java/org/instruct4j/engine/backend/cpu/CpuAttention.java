@@ -50,18 +50,35 @@ final class CpuAttention {
     private static void timesKeysT(int rows, int n, int d, float alpha, float[] x, int xo, float[] packedK,
                                    float[] k, int ko, float[] out) {
         if (packedK != null) CpuGemmVector.multiplyPacked(false, rows, n, d, alpha, x, xo, packedK, d, 0f, out, 0);
-        else CpuGemmVector.multiply(false, true, rows, n, d, alpha, x, xo, k, ko, 0f, out, 0);
+        else product(false, true, rows, n, d, alpha, x, xo, k, ko, 0f, out, 0);
+    }
+
+    /**
+     * C = alpha * op(A) op(B) + beta * C on the calling thread: the Vector API's GEMM, or without it the plain one,
+     * which gives the same bits (CpuGemm.K_BLOCK).
+     */
+    private static void product(boolean transA, boolean transB, int m, int n, int k, float alpha, float[] a, int ao,
+                                float[] b, int bo, float beta, float[] c, int co) {
+        if (VectorSupport.AVAILABLE) CpuGemmVector.multiply(transA, transB, m, n, k, alpha, a, ao, b, bo, beta, c, co);
+        else CpuGemmPlain.multiply(transA, transB, m, n, k, alpha, a, ao, b, bo, beta, c, co);
     }
 
     private static final ThreadLocal<Scratch> SCRATCH = ThreadLocal.withInitial(Scratch::new);
 
-    /** Whether a task's keys fit one packed block as columns (k^T: at most NC of them, d at most KC). */
-    private static boolean packsAsColumns(int keys, int d) { return keys > 0 && CpuGemmVector.packsInOneBlock(keys, d); }
+    /**
+     * Whether a task's keys are packed once as columns for the Vector API's GEMM (k^T: at most NC of them, d at most
+     * KC). The plain GEMM reads them in place.
+     */
+    private static boolean packsAsColumns(int keys, int d) {
+        return VectorSupport.AVAILABLE && keys > 0 && CpuGemmVector.packsInOneBlock(keys, d);
+    }
 
-    /** Whether they fit one as rows (every query block then reads the first rows: at most KC keys). */
-    private static boolean packsAsRows(int keys, int d) { return keys > 0 && CpuGemmVector.packsInOneBlock(d, keys); }
+    /** Whether they are packed as rows (every query block then reads the first rows: at most KC keys). */
+    private static boolean packsAsRows(int keys, int d) {
+        return VectorSupport.AVAILABLE && keys > 0 && CpuGemmVector.packsInOneBlock(d, keys);
+    }
 
-    private static boolean blocked(int tq) { return VectorSupport.AVAILABLE && tq >= BLOCKED_MIN_QUERIES; }
+    private static boolean blocked(int tq) { return tq >= BLOCKED_MIN_QUERIES; }
 
     /**
      * kvRows is how many positions row (b, h) of k and v holds (tk, or a KV cache's capacity when the keys are
@@ -84,12 +101,7 @@ final class CpuAttention {
                         s[j] = dot(q, oq, k, ko + j * d, d) * scale;
                         max = Math.max(max, s[j]);
                     }
-                    double sum;
-                    if (VectorSupport.AVAILABLE) sum = VectorMath.expSum(s, s0, max, s, s0, last - s0 + 1);
-                    else {
-                        sum = 0;
-                        for (int j = s0; j <= last; j++) { s[j] = (float) Math.exp(s[j] - max); sum += s[j]; }
-                    }
+                    double sum = expSum(s, s0, max, s, s0, last - s0 + 1);
                     float inv = (float) (1.0 / sum);
                     for (int j = s0; j <= last; j++) {
                         float p = s[j] * inv;
@@ -137,11 +149,11 @@ final class CpuAttention {
         });
     }
 
-    // ---- blocked path (Vector API) ------------------------------------------------------------------------------
+    // ---- blocked path ----------------------------------------------------------------------------------------------
     // The loops above do one dot product and one axpy of length D per (query, key) pair: with D = 32 that is
     // mostly horizontal sums and loads/stores. Here each (batch, head) task takes its queries in blocks of QB rows
-    // and does the products as small GEMMs on the calling thread (CpuGemmVector.multiply), the softmax row by row
-    // in between. Block [i0, i1) only sees keys [s0, tk - tq + i1), so the causal upper triangle is mostly skipped;
+    // and does the products as small GEMMs on the calling thread (CpuGemmVector.multiply, or CpuGemmPlain's without
+    // the Vector API: the same bits), the softmax row by row in between. Block [i0, i1) only sees keys [s0, tk - tq + i1), so the causal upper triangle is mostly skipped;
     // entries of a block row past its own last key (and whole rows with no key) are set to exactly 0.
     // Determinism: one task per (batch, head); dk and dv get the blocks' contributions in increasing block order.
 
@@ -153,7 +165,7 @@ final class CpuAttention {
             for (int bh = from; bh < to; bh++) {
                 int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * kvRows * d;
                 float[] packedK = null, packedV = null;
-                sc.growPacked(tk - s0, d);
+                if (VectorSupport.AVAILABLE) sc.growPacked(tk - s0, d);
                 if (packsAsColumns(tk - s0, d)) CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK = sc.keysT);
                 if (packsAsRows(tk - s0, d)) CpuGemmVector.packB(false, d, tk - s0, v, ko + s0 * d, packedV = sc.rows);
                 for (int i0 = 0; i0 < tq; i0 += QB) {
@@ -172,15 +184,15 @@ final class CpuAttention {
                             lse[row] = Float.NEGATIVE_INFINITY;
                             continue;
                         }
-                        float max = VectorMath.max(p, o, seen);
-                        float sum = VectorMath.expSum(p, o, max, p, o, seen);
-                        VectorMath.scale(p, o, (float) (1.0 / sum), seen);
+                        float max = max(p, o, seen);
+                        float sum = expSum(p, o, max, p, o, seen);
+                        scale(p, o, (float) (1.0 / sum), seen);
                         java.util.Arrays.fill(p, o + seen, o + n, 0f);
                         lse[row] = max + (float) Math.log(sum);
                     }
                     if (packedV != null)
                         CpuGemmVector.multiplyPacked(false, rows, d, n, 1f, p, 0, packedV, tk - s0, 0f, out, qo + i0 * d);
-                    else CpuGemmVector.multiply(false, false, rows, d, n, 1f, p, 0, v, ko + s0 * d, 0f, out, qo + i0 * d);
+                    else product(false, false, rows, d, n, 1f, p, 0, v, ko + s0 * d, 0f, out, qo + i0 * d);
                 }
             }
         });
@@ -197,7 +209,7 @@ final class CpuAttention {
                 java.util.Arrays.fill(dk, ko, ko + tk * d, 0f);
                 java.util.Arrays.fill(dv, ko, ko + tk * d, 0f);
                 float[] packedK = null, packedV = null, packedKRows = null;
-                sc.growPacked(tk - s0, d);
+                if (VectorSupport.AVAILABLE) sc.growPacked(tk - s0, d);
                 if (packsAsColumns(tk - s0, d)) {
                     CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK = sc.keysT);
                     CpuGemmVector.packB(true, tk - s0, d, v, ko + s0 * d, packedV = sc.valuesT);
@@ -215,9 +227,9 @@ final class CpuAttention {
                     for (int r = 0; r < rows; r++) {
                         int i = i0 + r, seen = Math.max(0, tk - tq + i - s0 + 1), o = r * n, oq = qo + i * d;
                         if (seen > 0) {
-                            float di = VectorMath.dot(dout, oq, out, oq, d);
-                            VectorMath.scaledExp(p, o, lse[bh * tq + i], 1f, p, o, seen);
-                            VectorMath.attentionScoreGradRow(p, ds, o, seen, di, scale);
+                            float di = dot(dout, oq, out, oq, d);
+                            scaledExp(p, o, lse[bh * tq + i], 1f, p, o, seen);
+                            scoreGradRow(p, ds, o, seen, di, scale);
                         }
                         java.util.Arrays.fill(p, o + seen, o + n, 0f);
                         java.util.Arrays.fill(ds, o + seen, o + n, 0f);
@@ -225,25 +237,46 @@ final class CpuAttention {
                     // dq = ds k; dk += ds^T q; dv += p^T dout (over the block's keys).
                     if (packedKRows != null)
                         CpuGemmVector.multiplyPacked(false, rows, d, n, 1f, ds, 0, packedKRows, tk - s0, 0f, dq, qo + i0 * d);
-                    else CpuGemmVector.multiply(false, false, rows, d, n, 1f, ds, 0, k, ko + s0 * d, 0f, dq, qo + i0 * d);
-                    CpuGemmVector.multiply(true, false, n, d, rows, 1f, ds, 0, q, qo + i0 * d, 1f, dk, ko + s0 * d);
-                    CpuGemmVector.multiply(true, false, n, d, rows, 1f, p, 0, dout, qo + i0 * d, 1f, dv, ko + s0 * d);
+                    else product(false, false, rows, d, n, 1f, ds, 0, k, ko + s0 * d, 0f, dq, qo + i0 * d);
+                    product(true, false, n, d, rows, 1f, ds, 0, q, qo + i0 * d, 1f, dk, ko + s0 * d);
+                    product(true, false, n, d, rows, 1f, p, 0, dout, qo + i0 * d, 1f, dv, ko + s0 * d);
                 }
             }
         });
     }
 
-    /** a . b over n elements: on the Vector API when present. */
+    // ---- row primitives: VectorMath, or without the Vector API PlainMath (the same bits) ------------------------
+
     private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        if (VectorSupport.AVAILABLE) return VectorMath.dot(a, ao, b, bo, n);
-        float s = 0;
-        for (int c = 0; c < n; c++) s += a[ao + c] * b[bo + c];
-        return s;
+        return VectorSupport.AVAILABLE ? VectorMath.dot(a, ao, b, bo, n) : PlainMath.dot(a, ao, b, bo, n);
     }
 
     /** y += alpha * x over n elements. */
     private static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        if (VectorSupport.AVAILABLE) { VectorMath.axpy(alpha, x, xo, y, yo, n); return; }
-        for (int c = 0; c < n; c++) y[yo + c] += alpha * x[xo + c];
+        if (VectorSupport.AVAILABLE) VectorMath.axpy(alpha, x, xo, y, yo, n);
+        else PlainMath.axpy(alpha, x, xo, y, yo, n);
+    }
+
+    private static float max(float[] x, int o, int n) {
+        return VectorSupport.AVAILABLE ? VectorMath.max(x, o, n) : PlainMath.max(x, o, n);
+    }
+
+    private static float expSum(float[] x, int o, float shift, float[] out, int oo, int n) {
+        return VectorSupport.AVAILABLE ? VectorMath.expSum(x, o, shift, out, oo, n) : PlainMath.expSum(x, o, shift, out, oo, n);
+    }
+
+    private static void scale(float[] x, int o, float factor, int n) {
+        if (VectorSupport.AVAILABLE) VectorMath.scale(x, o, factor, n);
+        else PlainMath.scale(x, o, factor, n);
+    }
+
+    private static void scaledExp(float[] x, int o, float shift, float factor, float[] out, int oo, int n) {
+        if (VectorSupport.AVAILABLE) VectorMath.scaledExp(x, o, shift, factor, out, oo, n);
+        else PlainMath.scaledExp(x, o, shift, factor, out, oo, n);
+    }
+
+    private static void scoreGradRow(float[] p, float[] ds, int o, int n, float di, float scale) {
+        if (VectorSupport.AVAILABLE) VectorMath.attentionScoreGradRow(p, ds, o, n, di, scale);
+        else PlainMath.attentionScoreGradRow(p, ds, o, n, di, scale);
     }
 }

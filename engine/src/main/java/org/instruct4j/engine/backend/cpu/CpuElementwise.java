@@ -5,7 +5,6 @@ import java.util.Arrays;
 /** Elementwise primitives and full reductions. Reductions accumulate in double, in index order. */
 final class CpuElementwise {
     private static final int GRAIN = 1 << 15;
-    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
 
     private CpuElementwise() {}
 
@@ -96,9 +95,7 @@ final class CpuElementwise {
             Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.gelu(x, out, from, to));
             return;
         }
-        Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) out[i] = 0.5f * x[i] * (1f + geluTanh(x[i]));
-        });
+        Parallel.forRange(n, GRAIN, (from, to) -> PlainMath.gelu(x, out, from, to));
     }
 
     /** {@link #gelu}, also keeping each element's tanh term in t for {@link #geluBackwardFromTanh}. */
@@ -107,12 +104,7 @@ final class CpuElementwise {
             Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.geluKeepingTanh(x, out, t, from, to));
             return;
         }
-        Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) {
-                t[i] = geluTanh(x[i]);
-                out[i] = 0.5f * x[i] * (1f + t[i]);
-            }
-        });
+        Parallel.forRange(n, GRAIN, (from, to) -> PlainMath.geluKeepingTanh(x, out, t, from, to));
     }
 
     /** {@link #geluBackward} with the tanh terms {@link #geluKeepingTanh} kept: the same bits. */
@@ -121,9 +113,7 @@ final class CpuElementwise {
             Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.geluBackwardFromTanh(x, t, dout, dx, from, to));
             return;
         }
-        Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) dx[i] = dout[i] * geluLocalGrad(x[i], t[i]);
-        });
+        Parallel.forRange(n, GRAIN, (from, to) -> PlainMath.geluBackwardFromTanh(x, t, dout, dx, from, to));
     }
 
     static void geluBackward(float[] x, float[] dout, float[] dx, int n) {
@@ -131,18 +121,7 @@ final class CpuElementwise {
             Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.geluBackward(x, dout, dx, from, to));
             return;
         }
-        Parallel.forRange(n, GRAIN, (from, to) -> {
-            for (int i = from; i < to; i++) dx[i] = dout[i] * geluLocalGrad(x[i], geluTanh(x[i]));
-        });
-    }
-
-    /** tanh(sqrt(2/pi) (v + 0.044715 v^3)), GELU's tanh term. */
-    private static float geluTanh(float v) { return (float) Math.tanh(SQRT_2_OVER_PI * (v + 0.044715f * v * v * v)); }
-
-    /** gelu'(v) given t = {@link #geluTanh}(v). */
-    private static float geluLocalGrad(float v, float t) {
-        float du = SQRT_2_OVER_PI * (1f + 3f * 0.044715f * v * v);
-        return 0.5f * (1f + t) + 0.5f * v * (1f - t * t) * du;
+        Parallel.forRange(n, GRAIN, (from, to) -> PlainMath.geluBackward(x, dout, dx, from, to));
     }
 
     static void dropout(float[] x, float[] out, int n, float p, long seed) {

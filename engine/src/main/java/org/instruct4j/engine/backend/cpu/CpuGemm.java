@@ -8,10 +8,18 @@ package org.instruct4j.engine.backend.cpu;
  *
  * <p>Two implementations, same contract: {@link CpuGemmVector} (packed panels, cache blocking and a Vector
  * API register-tiled micro-kernel) when jdk.incubator.vector is present, else {@link CpuGemmPlain}
- * (blocked loops that C2 auto-vectorizes). Both run on {@link Parallel}'s pool and give the same bits for any
- * thread count.
+ * (blocked loops that C2 auto-vectorizes). Both run on {@link Parallel}'s pool and give the same bits, for any
+ * thread count, through the order of {@link #K_BLOCK}.
  */
 public final class CpuGemm {
+    /**
+     * Both implementations sum k in blocks of this many: each block one fma chain from zero in increasing k, then
+     * C = alpha * block + beta * C for the first block (C not read when beta is 0) and C = alpha * block + C for
+     * each later one (+ bias after the last, in gemmBias). So every C element gets the same operations in the same
+     * order, whatever the tiles, threads or vector width.
+     */
+    static final int K_BLOCK = 256;
+
     private CpuGemm() {}
 
     public static void gemm(boolean transA, boolean transB, int batch, int m, int n, int k, float alpha,

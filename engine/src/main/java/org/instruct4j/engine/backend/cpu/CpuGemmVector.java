@@ -51,7 +51,7 @@ final class CpuGemmVector {
      */
     static final int MR = L == 8 ? 4 : 6, NR = 2 * L;
     /** Cache blocks: A block MC x KC (96 KiB; 64 on 8 lanes) in L2, B micro-panel KC x NR (32 KiB; 16) in L1. */
-    static final int KC = 256, MC = 16 * MR, NC = 64 * NR;
+    static final int KC = CpuGemm.K_BLOCK, MC = 16 * MR, NC = 64 * NR;
     /**
      * Column panels of one task from which its A block is packed: below it the kernel reads A in place (packing
      * costs as much as the multiply when only one to three panels reuse it), from it packing pays. The same for a

@@ -28,7 +28,7 @@ final class CpuLosses {
         Parallel.forRange(rows, Math.max(1, 8192 / Math.max(1, vocab)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * vocab;
-                float l = VectorSupport.AVAILABLE ? vectorLogSumExp(logits, o, vocab) : logSumExp(logits, o, vocab);
+                float l = VectorSupport.AVAILABLE ? vectorLogSumExp(logits, o, vocab) : plainLogSumExp(logits, o, vocab);
                 lse[r] = l;
                 int t = targets[r];
                 if (t >= vocab) throw new IndexOutOfBoundsException("target " + t + " at row " + r + " outside vocab " + vocab);
@@ -37,12 +37,9 @@ final class CpuLosses {
         });
     }
 
-    private static float logSumExp(float[] x, int o, int n) {
-        float max = Float.NEGATIVE_INFINITY;
-        for (int c = 0; c < n; c++) max = Math.max(max, x[o + c]);
-        double s = 0;
-        for (int c = 0; c < n; c++) s += Math.exp(x[o + c] - max);
-        return max + (float) Math.log(s);
+    private static float plainLogSumExp(float[] x, int o, int n) {
+        float max = PlainMath.max(x, o, n);
+        return max + (float) Math.log(PlainMath.expSum(x, o, max, null, 0, n));
     }
 
     private static float vectorLogSumExp(float[] x, int o, int n) {
@@ -58,7 +55,7 @@ final class CpuLosses {
                 if (t < 0) { java.util.Arrays.fill(dlogits, o, o + vocab, 0f); continue; }
                 float g = dloss[r], l = lse[r];
                 if (VectorSupport.AVAILABLE) VectorMath.scaledExp(logits, o, l, g, dlogits, o, vocab);
-                else for (int c = 0; c < vocab; c++) dlogits[o + c] = g * (float) Math.exp(logits[o + c] - l);
+                else PlainMath.scaledExp(logits, o, l, g, dlogits, o, vocab);
                 dlogits[o + t] -= g;
             }
         });

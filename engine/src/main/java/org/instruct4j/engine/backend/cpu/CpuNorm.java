@@ -3,8 +3,8 @@ package org.instruct4j.engine.backend.cpu;
 /**
  * LayerNorm and softmax over the last dim, forward and backward side by side. One row per task; the weight
  * gradients are summed over rows in row order by one task per column block, so no result depends on the
- * thread count. With the Vector API each row goes through {@link VectorMath}; the plain loops below are the
- * fallback and the readable definition.
+ * thread count. Each row goes through {@link VectorMath}, or without the Vector API through {@link PlainMath}, which
+ * gives the same bits.
  */
 final class CpuNorm {
     /**
@@ -28,18 +28,7 @@ final class CpuNorm {
             return;
         }
         Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int o = r * cols;
-                double s = 0;
-                for (int c = 0; c < cols; c++) s += x[o + c];
-                float mu = (float) (s / cols);
-                double v = 0;
-                for (int c = 0; c < cols; c++) { float d = x[o + c] - mu; v += d * d; }
-                float rs = (float) (1.0 / Math.sqrt(v / cols + eps));
-                for (int c = 0; c < cols; c++) out[o + c] = (x[o + c] - mu) * rs * w[c] + b[c];
-                mean[r] = mu;
-                rstd[r] = rs;
-            }
+            for (int r = from; r < to; r++) PlainMath.layerNormRow(x, w, b, out, r * cols, cols, eps, mean, rstd, r);
         });
     }
 
@@ -64,34 +53,9 @@ final class CpuNorm {
             return;
         }
         Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int o = r * cols;
-                float mu = mean[r], rs = rstd[r];
-                double sg = 0, sgx = 0;
-                for (int c = 0; c < cols; c++) {
-                    float g = dout[o + c] * w[c];
-                    sg += g;
-                    sgx += g * ((x[o + c] - mu) * rs);
-                }
-                float mg = (float) (sg / cols), mgx = (float) (sgx / cols);
-                for (int c = 0; c < cols; c++) {
-                    float xhat = (x[o + c] - mu) * rs;
-                    dx[o + c] = rs * (dout[o + c] * w[c] - mg - xhat * mgx);
-                }
-            }
+            for (int r = from; r < to; r++) PlainMath.layerNormBackwardRow(dout, x, w, mean[r], rstd[r], dx, r * cols, cols);
         });
-        Parallel.forRange(cols, 64, (from, to) -> {
-            for (int c = from; c < to; c++) {
-                double sw = 0, sb = 0;
-                for (int r = 0; r < rows; r++) {
-                    float d = dout[r * cols + c];
-                    sw += d * ((x[r * cols + c] - mean[r]) * rstd[r]);
-                    sb += d;
-                }
-                dw[c] = (float) sw;
-                db[c] = (float) sb;
-            }
-        });
+        Parallel.forRange(cols, COLUMN_BLOCK, (from, to) -> PlainMath.layerNormWeightGrads(dout, x, mean, rstd, rows, cols, dw, db, from, to));
     }
 
     static void softmax(float[] x, float[] out, int rows, int cols) {
@@ -109,12 +73,9 @@ final class CpuNorm {
         Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * cols;
-                float max = Float.NEGATIVE_INFINITY;
-                for (int c = 0; c < cols; c++) max = Math.max(max, x[o + c]);
-                double s = 0;
-                for (int c = 0; c < cols; c++) { float e = (float) Math.exp(x[o + c] - max); out[o + c] = e; s += e; }
-                float inv = (float) (1.0 / s);
-                for (int c = 0; c < cols; c++) out[o + c] *= inv;
+                float max = PlainMath.max(x, o, cols);
+                float s = PlainMath.expSum(x, o, max, out, o, cols);
+                PlainMath.scale(out, o, 1f / s, cols);
             }
         });
     }
@@ -127,13 +88,7 @@ final class CpuNorm {
             return;
         }
         Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
-            for (int r = from; r < to; r++) {
-                int o = r * cols;
-                double dot = 0;
-                for (int c = 0; c < cols; c++) dot += dy[o + c] * y[o + c];
-                float d = (float) dot;
-                for (int c = 0; c < cols; c++) dx[o + c] = y[o + c] * (dy[o + c] - d);
-            }
+            for (int r = from; r < to; r++) PlainMath.softmaxBackwardRow(y, dy, dx, r * cols, cols);
         });
     }
 }

@@ -12,7 +12,7 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Row primitives on the Vector API for the hot kernels (layernorm, softmax, cross-entropy, GELU, attention, bias
  * gradients).
- * Only touched when {@link VectorSupport#AVAILABLE}; the kernel classes fall back to plain loops otherwise.
+ * Only touched when {@link VectorSupport#AVAILABLE}; the kernel classes call {@link PlainMath} otherwise.
  * Each call works on one row in a fixed lane order, so results never depend on the thread count.
  *
  * <p>Determinism also rules out two Vector API shortcuts whose results change when the JIT compiles the code:
@@ -36,8 +36,9 @@ import jdk.incubator.vector.VectorSpecies;
  * through the same vector formula under a mask, not a scalar one, and scalar code that finishes what a vector loop
  * started computes each element as the vector does (an fma where the vector fmas). So every function here gives the
  * same bits with any of these widths, and with the GEMM, whose every element is one fma chain in k order, so does
- * the engine: the demo trains the same models on all three kinds of machine. Wider vectors (ARM's SVE beyond 512
- * bits) keep one vector of their own and round sums their own way.
+ * the engine: the demo trains the same models on all three kinds of machine. {@link PlainMath} writes the same order
+ * in plain Java, for a JVM without the Vector API. Wider vectors (ARM's SVE beyond 512 bits) keep one vector of their
+ * own and round sums their own way.
  */
 final class VectorMath {
     private static final VectorSpecies<Float> S = FloatVector.SPECIES_PREFERRED;
@@ -46,8 +47,7 @@ final class VectorMath {
     private static final int PARTS = Math.max(1, 16 / L);
     /** Elements a sum's loop takes a step: its 16 running lanes, or one vector where that is wider. */
     private static final int STEP = PARTS * L;
-    private static final float SQRT_2_OVER_PI = (float) Math.sqrt(2 / Math.PI);
-    private static final float GELU_C = 0.044715f;
+    private static final float SQRT_2_OVER_PI = PlainMath.SQRT_2_OVER_PI, GELU_C = PlainMath.GELU_C;
 
     private VectorMath() {}
 
@@ -91,8 +91,7 @@ final class VectorMath {
         return v.lane(0);
     }
 
-    /** 1.5 * 2^23: a float of magnitude below 2^22 added to it is rounded to an integer, held in the sum's low bits. */
-    private static final float ROUNDING = 12582912f;
+    private static final float ROUNDING = PlainMath.ROUNDING;
     private static final int ROUNDING_BITS = Float.floatToRawIntBits(ROUNDING);
 
     /**
@@ -110,24 +109,24 @@ final class VectorMath {
      * Zen 5), with the same bits for every one of the 2^32 floats at both widths (NaN for NaN).
      */
     static FloatVector exp(FloatVector x) {
-        FloatVector fx = x.mul(1.44269504088896341f).add(0.5f);
+        FloatVector fx = x.mul(PlainMath.LOG2_E).add(0.5f);
         FloatVector n = fx.add(ROUNDING).sub(ROUNDING);                                   // fx to the nearest integer
         n = n.lanewise(VectorOperators.SUB, 1f, n.compare(VectorOperators.GT, fx));   // then down: floor(fx)
-        FloatVector r = n.fma(FloatVector.broadcast(S, -0.693359375f), x);
-        r = n.fma(FloatVector.broadcast(S, 2.12194440e-4f), r);
-        FloatVector p = FloatVector.broadcast(S, 1.9875691500e-4f);
-        p = p.fma(r, FloatVector.broadcast(S, 1.3981999507e-3f));
-        p = p.fma(r, FloatVector.broadcast(S, 8.3334519073e-3f));
-        p = p.fma(r, FloatVector.broadcast(S, 4.1665795894e-2f));
-        p = p.fma(r, FloatVector.broadcast(S, 1.6666665459e-1f));
-        p = p.fma(r, FloatVector.broadcast(S, 5.0000001201e-1f));
+        FloatVector r = n.fma(FloatVector.broadcast(S, -PlainMath.LN2_HIGH), x);
+        r = n.fma(FloatVector.broadcast(S, -PlainMath.LN2_LOW), r);
+        FloatVector p = FloatVector.broadcast(S, PlainMath.P5);
+        p = p.fma(r, FloatVector.broadcast(S, PlainMath.P4));
+        p = p.fma(r, FloatVector.broadcast(S, PlainMath.P3));
+        p = p.fma(r, FloatVector.broadcast(S, PlainMath.P2));
+        p = p.fma(r, FloatVector.broadcast(S, PlainMath.P1));
+        p = p.fma(r, FloatVector.broadcast(S, PlainMath.P0));
         FloatVector y = p.mul(r).fma(r, r).add(1f);
         // n + ROUNDING holds n in its low bits over ROUNDING's own: 2^n's exponent field without a conversion.
         IntVector bits = ((IntVector) n.add(ROUNDING).reinterpretAsInts()).sub(ROUNDING_BITS - 127).lanewise(VectorOperators.LSHL, 23);
         FloatVector e = y.mul(bits.reinterpretAsFloats());
         // Outside the range the answer is 0 or infinity, as Math.exp gives (a masked -inf logit weighs exactly 0).
-        e = e.blend(0f, x.compare(VectorOperators.LT, -87.3f));
-        return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, 88.7f));
+        e = e.blend(0f, x.compare(VectorOperators.LT, PlainMath.EXP_MIN));
+        return e.blend(Float.POSITIVE_INFINITY, x.compare(VectorOperators.GT, PlainMath.EXP_MAX));
     }
 
     /** tanh(u) = 1 - 2 / (e^(2u) + 1): saturates to +-1 through exp's 0 and infinity outside its range. */

@@ -218,6 +218,54 @@ class CpuGemmTest {
         }
     }
 
+    /**
+     * The plain path sums k in the vector path's blocks (CpuGemm.K_BLOCK) and scales as it does, so a JVM without
+     * the Vector API gets the same bits: shapes with ragged tiles, one to three k blocks, several column blocks, all
+     * transposes, alpha and beta of every kind (beta 0 with NaN in C, which neither reads), batches, and a Linear's
+     * forward with its bias; attention's serial products too.
+     */
+    @Test
+    void plainAndVectorPathsGiveTheSameBits() {
+        assumeTrue(VectorSupport.AVAILABLE, "jdk.incubator.vector is not in the boot layer");
+        SplittableRandom rng = new SplittableRandom(9);
+        int[][] shapes = {{1, 1, 1}, {7, 33, 5}, {64, 96, 96}, {101, 288, 256}, {37, 96, 257}, {13, 700, 601}, {300, 40, 96}, {5, 9, 0}};
+        float[][] scalings = {{1f, 0f}, {0.7f, 0f}, {1f, 1f}, {-1.5f, 0.3f}};
+        for (int[] s : shapes)
+            for (int t = 0; t < 4; t++)
+                for (float[] ab : scalings)
+                    for (int batch : new int[] {1, 3}) {
+                        boolean ta = (t & 1) == 1, tb = (t & 2) == 2;
+                        int m = s[0], n = s[1], k = s[2];
+                        float[] a = random(rng, batch * m * k), b = random(rng, batch * k * n), c0 = random(rng, batch * m * n);
+                        if (ab[1] == 0f) java.util.Arrays.fill(c0, Float.NaN);
+                        float[] plain = c0.clone(), vector = c0.clone();
+                        CpuGemm.gemm(ta, tb, batch, m, n, k, ab[0], a, m * k, b, k * n, ab[1], plain, m * n, false, true);
+                        CpuGemm.gemm(ta, tb, batch, m, n, k, ab[0], a, m * k, b, k * n, ab[1], vector, m * n, true, true);
+                        assertSameBits(plain, vector, "m=%d n=%d k=%d batch=%d transA=%s transB=%s alpha=%s beta=%s",
+                                m, n, k, batch, ta, tb, ab[0], ab[1]);
+                        if (batch > 1) continue;
+                        CpuGemmPlain.multiply(ta, tb, m, n, k, ab[0], a, 0, b, 0, ab[1], plain = c0.clone(), 0);
+                        CpuGemmVector.multiply(ta, tb, m, n, k, ab[0], a, 0, b, 0, ab[1], vector = c0.clone(), 0);
+                        assertSameBits(plain, vector, "serial m=%d n=%d k=%d transA=%s transB=%s alpha=%s beta=%s",
+                                m, n, k, ta, tb, ab[0], ab[1]);
+                    }
+        for (int[] s : shapes) {
+            int m = s[0], n = s[1], k = s[2];
+            float[] a = random(rng, m * k), b = random(rng, k * n), bias = random(rng, n);
+            float[] plain = new float[m * n], vector = new float[m * n];
+            CpuGemm.gemmBias(m, n, k, a, b, bias, plain, false);
+            CpuGemm.gemmBias(m, n, k, a, b, bias, vector, true);
+            assertSameBits(plain, vector, "with a bias, m=%d n=%d k=%d", m, n, k);
+        }
+    }
+
+    private static void assertSameBits(float[] plain, float[] vector, String what, Object... args) {
+        for (int i = 0; i < plain.length; i++)
+            if (Float.floatToIntBits(plain[i]) != Float.floatToIntBits(vector[i]))
+                throw new AssertionError(String.format(what, args) + ": element " + i + " is " + plain[i]
+                        + " on the plain path, " + vector[i] + " on the vector path");
+    }
+
     @Test
     void aBiasShorterThanARowIsRejected() {
         assertThatThrownBy(() -> CpuGemm.gemmBias(2, 4, 3, new float[6], new float[12], new float[3], new float[8]))

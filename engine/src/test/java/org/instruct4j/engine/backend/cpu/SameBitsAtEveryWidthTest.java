@@ -12,7 +12,8 @@ import org.junit.jupiter.api.Test;
  * {@code -XX:UseAVX=2} gives the Vector API 8 lanes (AVX2's width) where this machine has 16 (AVX-512), and
  * {@code -XX:MaxVectorSize=16} gives it 4 (the width of ARM's NEON, on Apple's and many ARM servers' cores). The
  * child prints its lane count beside the hash, so a flag that did not narrow the vectors fails rather than passes.
- * SixteenLaneSumsTest checks the order that makes it so at each width.
+ * A child JVM without the Vector API module runs the plain loops (PlainMath, CpuGemmPlain), which keep the same
+ * order. SixteenLaneSumsTest and PlainMathTest check that order at each width.
  */
 class SameBitsAtEveryWidthTest {
     @Test void eightLanesGiveTheBitsOfSixteen() throws Exception {
@@ -29,9 +30,20 @@ class SameBitsAtEveryWidthTest {
                 VectorSupport.FLOAT_LANES).isEqualTo("4 " + WidthProbe.run());
     }
 
-    /** What WidthProbe prints in a child JVM given the flag. */
+    @Test void thePlainLoopsGiveTheBitsOfTheVectors() throws Exception {
+        assumeTrue(VectorSupport.AVAILABLE, "needs the Vector API in this JVM to compare the plain loops with");
+        assertThat(probeWith("-Xmx512m")).as("lanes and hash without jdk.incubator.vector, against this JVM's with %d lanes",
+                VectorSupport.FLOAT_LANES).isEqualTo("1 " + WidthProbe.run());
+    }
+
+    /** What WidthProbe prints in a child JVM given the flag, with the Vector API module. */
     private static String probe(String flag) throws Exception {
-        ChildJvm child = ChildJvm.run(WidthProbe.class, "--add-modules", "jdk.incubator.vector", flag, "-Xmx512m");
+        return probeWith("--add-modules", "jdk.incubator.vector", flag, "-Xmx512m");
+    }
+
+    /** What WidthProbe prints in a child JVM started with exactly these flags. */
+    private static String probeWith(String... jvmFlags) throws Exception {
+        ChildJvm child = ChildJvm.run(WidthProbe.class, jvmFlags);
         assertThat(child.exitCode()).as("child JVM's exit status; its output: %s", child.out()).isZero();
         return child.out();
     }
