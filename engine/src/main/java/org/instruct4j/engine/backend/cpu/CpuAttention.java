@@ -33,8 +33,9 @@ final class CpuAttention {
             return this;
         }
 
-        /** Room for tk keys of d lanes in every packed form. */
+        /** Room for tk keys of d lanes in every packed form; none without the Vector API, whose GEMM reads them in place. */
         Scratch growPacked(int tk, int d) {
+            if (!VectorSupport.AVAILABLE) return this;
             int asColumns = CpuGemmVector.packedSize(tk, d), asRows = CpuGemmVector.packedSize(d, tk);
             if (keysT.length < asColumns) { keysT = new float[asColumns]; valuesT = new float[asColumns]; }
             if (rows.length < asRows) rows = new float[asRows];
@@ -153,8 +154,9 @@ final class CpuAttention {
     // The loops above do one dot product and one axpy of length D per (query, key) pair: with D = 32 that is
     // mostly horizontal sums and loads/stores. Here each (batch, head) task takes its queries in blocks of QB rows
     // and does the products as small GEMMs on the calling thread (CpuGemmVector.multiply, or CpuGemmPlain's without
-    // the Vector API: the same bits), the softmax row by row in between. Block [i0, i1) only sees keys [s0, tk - tq + i1), so the causal upper triangle is mostly skipped;
-    // entries of a block row past its own last key (and whole rows with no key) are set to exactly 0.
+    // the Vector API: the same bits), the softmax row by row in between. Block [i0, i1) only sees keys
+    // [s0, tk - tq + i1), so the causal upper triangle is mostly skipped; entries of a block row past its own last key
+    // (and whole rows with no key) are set to exactly 0.
     // Determinism: one task per (batch, head); dk and dv get the blocks' contributions in increasing block order.
 
     private static void forwardBlocked(float[] q, float[] k, float[] v, float[] out, float[] lse, int[] start,
@@ -165,7 +167,7 @@ final class CpuAttention {
             for (int bh = from; bh < to; bh++) {
                 int s0 = start == null ? 0 : start[bh / heads], qo = bh * tq * d, ko = bh * kvRows * d;
                 float[] packedK = null, packedV = null;
-                if (VectorSupport.AVAILABLE) sc.growPacked(tk - s0, d);
+                sc.growPacked(tk - s0, d);
                 if (packsAsColumns(tk - s0, d)) CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK = sc.keysT);
                 if (packsAsRows(tk - s0, d)) CpuGemmVector.packB(false, d, tk - s0, v, ko + s0 * d, packedV = sc.rows);
                 for (int i0 = 0; i0 < tq; i0 += QB) {
@@ -209,7 +211,7 @@ final class CpuAttention {
                 java.util.Arrays.fill(dk, ko, ko + tk * d, 0f);
                 java.util.Arrays.fill(dv, ko, ko + tk * d, 0f);
                 float[] packedK = null, packedV = null, packedKRows = null;
-                if (VectorSupport.AVAILABLE) sc.growPacked(tk - s0, d);
+                sc.growPacked(tk - s0, d);
                 if (packsAsColumns(tk - s0, d)) {
                     CpuGemmVector.packB(true, tk - s0, d, k, ko + s0 * d, packedK = sc.keysT);
                     CpuGemmVector.packB(true, tk - s0, d, v, ko + s0 * d, packedV = sc.valuesT);

@@ -10,8 +10,10 @@ package org.instruct4j.engine.backend.cpu;
  * them, so the two give the same bits.
  */
 final class CpuGemmPlain {
-    /** k block (the shared one), column block, rows of a band, and rows of B a band takes at a time (16 KiB). */
+    /** k block (the shared one), column block, most rows of a band, and rows of B a band takes at a time (16 KiB). */
     private static final int KC = CpuGemm.K_BLOCK, NC = 128, ROWS = 32, SLICE = 32;
+    /** Bands a thread gets at least, where the rows allow: a weight gradient's 96 rows in 3 bands left one thread idle. */
+    private static final int BANDS_PER_THREAD = 4;
     private static final long SMALL_WORK = 1L << 20;
 
     private CpuGemmPlain() {}
@@ -57,7 +59,8 @@ final class CpuGemmPlain {
             return;
         }
         float[][] rows = WORK.get().b;
-        int bands = (m + ROWS - 1) / ROWS;
+        int wanted = BANDS_PER_THREAD * Parallel.THREADS, rowsPerBand = Math.clamp((m + wanted - 1) / wanted, 4, ROWS);
+        int bands = (m + rowsPerBand - 1) / rowsPerBand;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc), p0 = pc;
             float blockBeta = pc == 0 ? beta : 1f;   // later k blocks add to what the first wrote
@@ -71,7 +74,7 @@ final class CpuGemmPlain {
                 GemmTasks.run(bands, parallel, (from, to) -> {
                     for (int t = from; t < to; t++)
                         band(transA, m, k, alpha, a, aOff, rows, blockBeta, n, c, cOff, p0, kc, j0, nc,
-                                t * ROWS, Math.min(m, (t + 1) * ROWS));
+                                t * rowsPerBand, Math.min(m, (t + 1) * rowsPerBand));
                 });
             }
         }
