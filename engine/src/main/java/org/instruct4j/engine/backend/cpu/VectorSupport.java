@@ -18,10 +18,10 @@ public final class VectorSupport {
         System.Logger log = System.getLogger(VectorSupport.class.getName());
         if (!MODULE && !Boolean.getBoolean("instruct4j.noVector"))   // an embedder's JVM without the module: say it once
             log.log(System.Logger.Level.WARNING, "jdk.incubator.vector is not in this JVM: "
-                    + "the CPU kernels run on plain Java loops (the same results), 3-5x slower; start the JVM with --add-modules jdk.incubator.vector");
+                    + "the CPU kernels run on plain Java loops (the same results), 3-7x slower; start the JVM with --add-modules jdk.incubator.vector");
         else if (MODULE && !AVAILABLE)
             log.log(System.Logger.Level.WARNING, "this JVM's vectors hold " + PREFERRED_LANES + " floats (-XX:MaxVectorSize?) "
-                    + "and the CPU kernels need at least 4: they run on plain Java loops (the same results), 3-5x slower");
+                    + "and the CPU kernels need at least 4: they run on plain Java loops (the same results), 3-7x slower");
     }
 
     private VectorSupport() {}
