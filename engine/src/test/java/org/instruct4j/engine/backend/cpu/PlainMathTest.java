@@ -5,14 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.util.Arrays;
 import jdk.incubator.vector.FloatVector;
 import org.instruct4j.engine.Rng;
+import org.instruct4j.engine.testing.GradCheck;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.condition.EnabledIf;
 
 /**
  * PlainMath, the kernels of a JVM without the Vector API, gives VectorMath's bits: every row primitive at every
  * length from 0 to 70 (whole 16-lane steps and ragged ends) at odd offsets, on values from 1e-3 to 1e4 in size with
- * a few infinities, NaNs and signed zeros among them, and exp on every 257th float. Run at any width (16 lanes here,
- * 8 with -XX:UseAVX=2, 4 with -XX:MaxVectorSize=16), it says that width's bits are the plain loops' too.
+ * a few infinities, NaNs and signed zeros among them (drawn from a seed per test; -Dinstruct4j.testFuzz=N draws fresh
+ * ones), and exp and tanh on every 257th float. Run at any width (16 lanes here, 8 with -XX:UseAVX=2, 4 with
+ * -XX:MaxVectorSize=16), it says that width's bits are the plain loops' too.
  */
 @EnabledIf(value = VectorApi.PRESENT, disabledReason = VectorApi.ABSENT)
 class PlainMathTest {
@@ -61,7 +63,10 @@ class PlainMathTest {
     }
 
     @Test void sumsDotsAndMaxima() {
-        Rng rng = new Rng(31);
+        GradCheck.withSeed("PlainMathTest.sumsDotsAndMaxima", PlainMathTest::checkSumsDotsAndMaxima);
+    }
+
+    private static void checkSumsDotsAndMaxima(Rng rng) {
         for (int n = 0; n <= MAX_N; n++) {
             float[] a = values(rng, OFFSET + n, n % 5 == 4), b = values(rng, OFFSET + n, false);
             assertSameBits(PlainMath.sum(a, OFFSET, n), VectorMath.sum(a, OFFSET, n), "sum", n);
@@ -78,7 +83,10 @@ class PlainMathTest {
     }
 
     @Test void exponentialsOfARow() {
-        Rng rng = new Rng(32);
+        GradCheck.withSeed("PlainMathTest.exponentialsOfARow", PlainMathTest::checkExponentialsOfARow);
+    }
+
+    private static void checkExponentialsOfARow(Rng rng) {
         for (int n = 0; n <= MAX_N; n++) {
             float[] x = values(rng, OFFSET + n, n % 5 == 4);
             float shift = n == 0 ? 0f : VectorMath.max(x, OFFSET, n);
@@ -95,7 +103,10 @@ class PlainMathTest {
     }
 
     @Test void layerNormForwardBackwardAndWeightGradients() {
-        Rng rng = new Rng(33);
+        GradCheck.withSeed("PlainMathTest.layerNormForwardBackwardAndWeightGradients", PlainMathTest::checkLayerNormForwardBackwardAndWeightGradients);
+    }
+
+    private static void checkLayerNormForwardBackwardAndWeightGradients(Rng rng) {
         for (int n = 1; n <= MAX_N; n++) {
             int rows = 3, size = rows * n;
             float[] x = values(rng, size, false), w = values(rng, n, false), b = values(rng, n, false), dout = values(rng, size, false);
@@ -120,7 +131,10 @@ class PlainMathTest {
     }
 
     @Test void softmaxAndAttentionScoreGradients() {
-        Rng rng = new Rng(34);
+        GradCheck.withSeed("PlainMathTest.softmaxAndAttentionScoreGradients", PlainMathTest::checkSoftmaxAndAttentionScoreGradients);
+    }
+
+    private static void checkSoftmaxAndAttentionScoreGradients(Rng rng) {
         for (int n = 0; n <= MAX_N; n++) {
             float[] y = values(rng, OFFSET + n, false), dy = values(rng, OFFSET + n, n % 5 == 4);
             float[] dxPlain = new float[OFFSET + n], dxVector = new float[OFFSET + n];
@@ -135,7 +149,10 @@ class PlainMathTest {
     }
 
     @Test void geluForwardAndBackward() {
-        Rng rng = new Rng(35);
+        GradCheck.withSeed("PlainMathTest.geluForwardAndBackward", PlainMathTest::checkGeluForwardAndBackward);
+    }
+
+    private static void checkGeluForwardAndBackward(Rng rng) {
         for (int n = 0; n <= MAX_N; n++) {
             int to = OFFSET + n;
             float[] x = values(rng, to, n % 5 == 4), dout = values(rng, to, false);
