@@ -59,7 +59,8 @@ final class CpuGemmPlain {
             return;
         }
         float[][] rows = WORK.get().b;
-        int wanted = BANDS_PER_THREAD * Parallel.THREADS, rowsPerBand = Math.clamp((m + wanted - 1) / wanted, 4, ROWS);
+        int wanted = BANDS_PER_THREAD * Parallel.THREADS;
+        int rowsPerBand = parallel ? Math.clamp((m + wanted - 1) / wanted, 4, ROWS) : ROWS;
         int bands = (m + rowsPerBand - 1) / rowsPerBand;
         for (int pc = 0; pc < k; pc += KC) {
             int kc = Math.min(KC, k - pc), p0 = pc;
