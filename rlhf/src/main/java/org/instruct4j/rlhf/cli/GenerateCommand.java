@@ -31,7 +31,9 @@ public final class GenerateCommand implements Command {
               Instruction: <what to do>
               Response:
             (two lines), for example --prompt "Instruction: Reverse the order of these words: red green blue\\nResponse:",
-            which --instruction "Reverse the order of these words: red green blue" writes for you.""";
+            which --instruction "Reverse the order of these words: red green blue" writes for you.
+            A --prompts file's prompts are read as they are written, so they need that form too; \
+            a file of instructions, one per line, is asked in it with --interactive < FILE.""";
 
     /** Prompts sampled together: a model's KV cache for all of a large --prompts file at once would not fit. */
     static final int DEFAULT_BATCH = 64;
@@ -49,7 +51,8 @@ public final class GenerateCommand implements Command {
                 .desc("an instruction (repeatable), asked in the demo's prompt form \"Instruction: TEXT\\nResponse:\"").get());
         o.addOption(Option.builder().longOpt("prompt").hasArg().argName("TEXT")
                 .desc("a prompt (repeatable); a written \\n becomes a newline and \\\\ a backslash").get());
-        o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL, one {\"prompt\": \"...\"} per line"));
+        o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL, one {\"prompt\": \"...\"} per line, each read as it is "
+                + "(for the demo's models in the form below)"));
         o.addOption(CliOptions.opt("interactive", null, "then read instructions from standard input, one per line, "
                 + "and answer each as it comes, until the input ends"));
         o.addOption(CliOptions.opt("max-new", "N", "maximum new tokens (default 64)"));
