@@ -20,8 +20,9 @@ import org.instruct4j.rlhf.train.ModelFolder;
 import org.instruct4j.rlhf.world.WorldFormat;
 
 /**
- * `instruct4j generate`: samples responses from an LM folder for --instruction texts (put into the demo's prompt
- * template), --prompt texts (as they are), a --prompts JSONL file, or instructions typed one per line (--interactive).
+ * `instruct4j generate`: samples responses from an LM folder for --instruction texts and an --instructions file's lines
+ * (put into the demo's prompt template), --prompt texts and a --prompts JSONL file's (as they are), or instructions typed
+ * one per line (--interactive).
  * With --model given more than once every model answers every prompt, the answers printed under the prompt side by
  * side (the demo's SFT and PPO-ptx models, say: what RLHF changed, on instructions of one's own).
  */
@@ -33,7 +34,7 @@ public final class GenerateCommand implements Command {
             (two lines), for example --prompt "Instruction: Reverse the order of these words: red green blue\\nResponse:",
             which --instruction "Reverse the order of these words: red green blue" writes for you.
             A --prompts file's prompts are read as they are written, so they need that form too; \
-            a file of instructions, one per line, is asked in it with --interactive < FILE.""";
+            a text file of instructions, one per line, is asked in it with --instructions FILE.""";
 
     /** Prompts sampled together: a model's KV cache for all of a large --prompts file at once would not fit. */
     static final int DEFAULT_BATCH = 64;
@@ -51,6 +52,8 @@ public final class GenerateCommand implements Command {
                 .desc("an instruction (repeatable), asked in the demo's prompt form \"Instruction: TEXT\\nResponse:\"").get());
         o.addOption(Option.builder().longOpt("prompt").hasArg().argName("TEXT")
                 .desc("a prompt (repeatable); a written \\n becomes a newline and \\\\ a backslash").get());
+        o.addOption(CliOptions.opt("instructions", "FILE", "a text file of instructions, one per line (blank lines skipped), "
+                + "each asked as --instruction asks it"));
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL, one {\"prompt\": \"...\"} per line, each read as it is "
                 + "(for the demo's models in the form below)"));
         o.addOption(CliOptions.opt("interactive", null, "then read instructions from standard input, one per line, "
@@ -202,13 +205,14 @@ public final class GenerateCommand implements Command {
     }
 
     /**
-     * The --instruction prompts, the --prompt texts (unescaped) and then the --prompts file's, in order; at least one
-     * unless the instructions come from standard input.
+     * The --instruction prompts, the --instructions file's, the --prompt texts (unescaped) and then the --prompts file's,
+     * in order; at least one unless the instructions come from standard input.
      */
     private static List<String> prompts(CommandLine cl, boolean interactive) {
         List<String> texts = new ArrayList<>();
         if (cl.getOptionValues("instruction") != null)
             for (String t : cl.getOptionValues("instruction")) texts.add(WorldFormat.prompt(t.strip()));
+        if (cl.hasOption("instructions")) texts.addAll(instructionsFile(CliOptions.existing(cl, "instructions")));
         if (cl.getOptionValues("prompt") != null) for (String t : cl.getOptionValues("prompt")) texts.add(unescape(t));
         if (cl.hasOption("prompts")) {
             Path file = CliOptions.existing(cl, "prompts");
@@ -220,10 +224,28 @@ public final class GenerateCommand implements Command {
             }
             if (records.isEmpty()) throw new UserError(file + ": no prompts");
             for (PromptRecord p : records) texts.add(p.prompt());
+            // a file none of whose prompts ends as the template does was most likely meant as instructions
+            if (records.stream().noneMatch(p -> p.prompt().strip().endsWith(WorldFormat.RESPONSE_CUE)))
+                System.err.println("instruct4j generate: note: no prompt in " + file + " ends with \"" + WorldFormat.RESPONSE_CUE + "\"; "
+                        + "each is read as written, and the demo's models answer only the form \"Instruction: ...\\n"
+                        + WorldFormat.RESPONSE_CUE + "\" (a text file of instructions, one per line, is asked in it with --instructions FILE)");
         }
         if (texts.isEmpty() && !interactive)
-            throw new UserError("give --instruction TEXT, --prompt TEXT, --prompts FILE or --interactive (see instruct4j generate --help)");
+            throw new UserError("give --instruction TEXT, --instructions FILE, --prompt TEXT, --prompts FILE or --interactive "
+                    + "(see instruct4j generate --help)");
         return texts;
+    }
+
+    /** The prompts for a text file's instructions, one a line, blank lines skipped; an empty file is an error that names it. */
+    private static List<String> instructionsFile(Path file) {
+        List<String> prompts = new ArrayList<>();
+        try {
+            for (String line : Jsonl.readText(file).split("\n")) if (!line.isBlank()) prompts.add(WorldFormat.prompt(line.strip()));
+        } catch (DataException e) {
+            throw new UserError(e.getMessage(), e);
+        }
+        if (prompts.isEmpty()) throw new UserError("--instructions " + file + ": no instructions (expected one a line)");
+        return prompts;
     }
 
     /**

@@ -9,8 +9,11 @@ import java.util.List;
 public final class WorldFormat {
     private WorldFormat() {}
 
+    /** The template's last line, after which the model answers. */
+    public static final String RESPONSE_CUE = "Response:";
+
     /** The template; %s is the instruction. */
-    public static final String TEMPLATE = "Instruction: %s\nResponse:";
+    public static final String TEMPLATE = "Instruction: %s\n" + RESPONSE_CUE;
 
     /** GPT-2's document separator; pretrain.txt puts it after every document. */
     public static final String END_OF_TEXT = "<|endoftext|>";

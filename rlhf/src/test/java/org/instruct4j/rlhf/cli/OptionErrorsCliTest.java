@@ -183,10 +183,13 @@ class OptionErrorsCliTest {
     }
 
     @Test
-    void anEmptyPromptsFileIsSaidToBeEmpty() throws Exception {
+    void anEmptyPromptsOrInstructionsFileIsSaidToBeEmpty() throws Exception {
         String empty = write("empty.jsonl", "");
         refused(generate("--prompts", empty), empty + ": no prompts");
         refused(generate("--instruction", "hi", "--prompts", empty), empty + ": no prompts");
+        String blank = write("blank.txt", "\n  \n");
+        refused(generate("--instructions", blank), "--instructions " + blank + ": no instructions (expected one a line)");
+        refused(generate("--instructions", dir.resolve("absent.txt").toString()), "--instructions " + dir.resolve("absent.txt") + ": no such file or folder");
     }
 
     @Test

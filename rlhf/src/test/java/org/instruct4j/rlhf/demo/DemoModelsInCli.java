@@ -62,6 +62,17 @@ final class DemoModelsInCli {
         assertThat(typedAnswers).hasSize(3);
         assertThat(typedAnswers[0]).isEqualTo(answers[0]);
         assertThat(typedAnswers[1]).startsWith("Instruction: What is 3 plus 4?\nResponse:");
+        // --instructions: the same lines from a text file, answered as typed ones
+        Files.writeString(dir.resolve("instructions.txt"), "reverse the words: red green blue\n\nWhat is 3 plus 4?\n");
+        assertThat(CommandOutput.stdout(() -> new GenerateCommand().run(new String[] {"--model", models.resolve("ppo-ptx").toString(),
+                "--instructions", d + "/instructions.txt", "--max-new", "8", "--greedy"}))).isEqualTo(typed);
+        // a --prompts file of bare instructions is read as written, and a note says how to ask them as instructions
+        Files.writeString(dir.resolve("bare.jsonl"), "{\"prompt\": \"What is 3 plus 4?\"}\n");
+        String note = CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", models.resolve("ppo-ptx").toString(),
+                "--prompts", d + "/bare.jsonl", "--max-new", "2", "--greedy"}));
+        assertThat(note).contains(d + "/bare.jsonl").contains("--instructions FILE");
+        assertThat(CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", models.resolve("ppo-ptx").toString(),
+                "--prompts", d + "/prompts.jsonl", "--max-new", "2", "--greedy"}))).doesNotContain("--instructions");
 
         assertThat(new EvalCommand().run(new String[] {"--model", models.resolve("ppo").toString(), "--reward", models.resolve("rm").toString(),
                 "--prompts", d + "/prompts.jsonl", "--text", d + "/text.txt", "--max-new", "4"})).isZero();
