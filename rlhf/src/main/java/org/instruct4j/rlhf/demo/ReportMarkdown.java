@@ -83,9 +83,9 @@ final class ReportMarkdown {
                 + "    ./instruct4j generate --model %s --model %s --interactive%n%n",
                 ShellWord.of(folder.resolve("sft")), ShellWord.of(folder.resolve("ppo-ptx"))));
         s.append("The models were trained on prompts of the form `Instruction: ...` + newline + `Response:` and answer after it; "
-                + "`--instruction` writes that form for you, `--interactive` answers instructions as you type them, one per line, "
-                + "`--prompt` takes a whole prompt (a written `\\n` becomes a newline), and `--prompts FILE` reads one "
-                + "`{\"prompt\": ...}` per line. "
+                + "`--instruction` writes that form for you, `--instructions FILE` for each line of a text file, `--interactive` for "
+                + "instructions as you type them, one per line; `--prompt` takes a whole prompt (a written `\\n` becomes a newline), "
+                + "and `--prompts FILE` reads one `{\"prompt\": ...}` per line, each as written. "
                 + "`generate` samples at temperature 1, as the policies were judged here; `--greedy` gives each prompt's most likely "
                 + "answer, which is right more often (the table of correct answers per task family below has both).\n\n");
         if (!identity.weights().isEmpty())
