@@ -51,21 +51,55 @@ class PpoTrainerTest {
         // The rollout-time log-probs (logits at the response positions only, of a left-padded batch) are those of
         // softmax(logits / temperature) of each episode alone, every position's logits computed.
         for (Episode e : r.episodes()) {
-            int[] seq = Sequences.concat(e.prompt(), e.response());
-            float[] logits;
-            try (Scope s = Scope.open(); var g = org.instruct4j.engine.autograd.GradMode.off()) {
-                logits = policy.forward(Tensor.ofInts(seq, 1, seq.length), null).toFloatArray();
-            }
-            int vocab = TinyWorld.VOCAB;
-            for (int i = 0; i < e.response().length; i++) {
-                int at = (e.prompt().length - 1 + i) * vocab;
-                double max = Double.NEGATIVE_INFINITY, sum = 0;
-                for (int v = 0; v < vocab; v++) max = Math.max(max, logits[at + v] / 0.7);
-                for (int v = 0; v < vocab; v++) sum += Math.exp(logits[at + v] / 0.7 - max);
-                double want = logits[at + e.response()[i]] / 0.7 - max - Math.log(sum);
-                assertThat((double) e.logProbs()[i]).as("episode token %d", i).isCloseTo(want, within(1e-4));
+            double[] want = logProbsAlone(policy, e, 0.7);
+            for (int i = 0; i < want.length; i++)
+                assertThat((double) e.logProbs()[i]).as("episode token %d", i).isCloseTo(want[i], within(1e-4));
+        }
+    }
+
+    @Test
+    void eachTokensRewardIsMinusBetaTimesPolicyLessReferenceLogProbPlusTheScoreAtTheEnd() {
+        Gpt policy = TinyWorld.model(3), reference = TinyWorld.model(5);   // two different models: the KL is not zero
+        RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(4));
+        float beta = 0.1f;
+        PpoTrainer t = new PpoTrainer(policy, reference, rm, rm.copy(), TinyWorld.PAD, TinyWorld.EOT,
+                small().withKlCoef(beta)).quiet();
+        PpoTrainer.Rollout r = t.rollout(prompts(8, 1));
+        double largestKl = 0;
+        for (Episode e : r.episodes()) {
+            double[] policyWant = logProbsAlone(policy, e, 1), referenceWant = logProbsAlone(reference, e, 1);
+            for (int i = 0; i < e.kl().length; i++) {
+                assertThat((double) e.logProbs()[i]).as("policy log-prob, token %d", i).isCloseTo(policyWant[i], within(1e-4));
+                assertThat((double) e.refLogProbs()[i]).as("reference log-prob, token %d", i).isCloseTo(referenceWant[i], within(1e-4));
+                assertThat(e.kl()[i]).isEqualTo(e.logProbs()[i] - e.refLogProbs()[i]);
+                float score = i == e.kl().length - 1 ? e.score() : 0f;
+                assertThat(e.rewards()[i]).as("reward, token %d", i).isCloseTo(-beta * e.kl()[i] + score, within(1e-6f));
+                largestKl = Math.max(largestKl, Math.abs(e.kl()[i]));
             }
         }
+        assertThat(largestKl).as("the two models differ, so some token's KL estimate does").isGreaterThan(0.05);
+    }
+
+    /**
+     * The log-probabilities of an episode's response tokens under softmax(logits / temperature) of model, computed in
+     * float64 from one forward pass of the episode alone (every position's logits).
+     */
+    private static double[] logProbsAlone(Gpt model, Episode e, double temperature) {
+        int[] seq = Sequences.concat(e.prompt(), e.response());
+        float[] logits;
+        try (Scope s = Scope.open(); var g = org.instruct4j.engine.autograd.GradMode.off()) {
+            logits = model.forward(Tensor.ofInts(seq, 1, seq.length), null).toFloatArray();
+        }
+        int vocab = TinyWorld.VOCAB;
+        double[] out = new double[e.response().length];
+        for (int i = 0; i < out.length; i++) {
+            int at = (e.prompt().length - 1 + i) * vocab;
+            double max = Double.NEGATIVE_INFINITY, sum = 0;
+            for (int v = 0; v < vocab; v++) max = Math.max(max, logits[at + v] / temperature);
+            for (int v = 0; v < vocab; v++) sum += Math.exp(logits[at + v] / temperature - max);
+            out[i] = logits[at + e.response()[i]] / temperature - max - Math.log(sum);
+        }
+        return out;
     }
 
     @Test
