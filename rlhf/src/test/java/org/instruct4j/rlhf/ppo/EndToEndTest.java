@@ -29,7 +29,11 @@ class EndToEndTest {
         SftTrainer.Result sr = st.train(train, val, null, null);
         double after = st.validationLoss(val);
         assertThat(after).isLessThan(before * 0.6);
-        assertThat(sr.bestEpoch()).isBetween(0, 7);
+        // The weights kept are those of the epoch with the lowest validation loss (the loss the score is made from).
+        List<Double> perEpoch = sr.validationLosses();
+        assertThat(perEpoch).hasSize(8);
+        assertThat(sr.bestEpoch()).isEqualTo(perEpoch.indexOf(perEpoch.stream().min(Double::compare).orElseThrow()));
+        assertThat(after).isEqualTo(perEpoch.get(sr.bestEpoch()));
 
         // The RM learns the separable preference (GOOD tokens beat BAD ones) to > 90% on held-out pairs.
         List<RmExample> rmTrain = TinyWorld.rankings(192, 4), rmVal = TinyWorld.rankings(48, 5);
@@ -55,13 +59,14 @@ class EndToEndTest {
         List<PpoTrainer.IterationStats> h = ppo.train(prompts, List.of(), 25, null);
         double start = (h.get(0).rollout().reward() + h.get(1).rollout().reward()) / 2;
         double end = h.subList(h.size() - 5, h.size()).stream().mapToDouble(m -> m.rollout().reward()).average().orElseThrow();
+        assertThat(h.getLast().rollout().kl()).as("the policy moved away from the reference").isGreaterThan(0.5);
         System.out.printf("e2e: sft val loss %.3f -> %.3f, rm val acc %.3f, ppo reward %.3f -> %.3f, last kl %.3f%n", before, after, rr.validationAccuracy(), start, end, h.getLast().rollout().kl());
         // In standard deviations of the SFT samples' reward, over the last 5 iterations (160 episodes, so the noise
         // of the mean is under 0.1). The SFT model starts near 1.0 here and PPO levels off near 1.4 (25 or 40
         // iterations alike), so the margin asked is 0.3.
         assertThat(end).as("reward %s -> %s", start, end).isGreaterThan(start + 0.3);
         for (PpoTrainer.IterationStats m : h) {
-            assertThat(m.rollout().kl()).isBetween(-0.5, 15.0);
+            assertThat(m.rollout().kl()).isBetween(-0.5, 6.0);
             assertThat(m.update().valueLoss()).isFinite();
         }
     }
