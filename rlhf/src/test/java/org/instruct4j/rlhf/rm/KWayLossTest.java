@@ -35,6 +35,41 @@ class KWayLossTest {
         for (int i = 0; i < 4; i++) assertThat(g[i]).isCloseTo(summed[i], within(1e-6f));
     }
 
+    /**
+     * The gradient against central differences of the loss written out in float64 (mean over groups of the mean over
+     * each group's pairs of -log sigmoid(r_w - r_l)), for two groups of different sizes sharing no response.
+     */
+    @Test
+    void gradientMatchesFiniteDifferencesOfTheLossInFloat64() {
+        float[] r = {0.3f, -1.2f, 2.0f, 0.7f, -0.4f, 1.1f};
+        List<int[][]> groups = List.of(new int[][] {{2, 0}, {2, 1}, {0, 1}}, new int[][] {{5, 3}, {3, 4}, {5, 4}, {4, 3}});
+        Tensor rewards = Tensor.of(r, r.length).requiresGrad(true);
+        Tensor loss = KWayLoss.apply(rewards, groups);
+        assertThat((double) loss.item()).isCloseTo(lossInFloat64(r, groups, -1, 0), within(1e-6));
+        loss.backward();
+        float[] g = rewards.grad().toFloatArray();
+        double eps = 1e-4;
+        for (int i = 0; i < r.length; i++) {
+            double numeric = (lossInFloat64(r, groups, i, eps) - lossInFloat64(r, groups, i, -eps)) / (2 * eps);
+            assertThat((double) g[i]).as("d loss / d r[%d]", i).isCloseTo(numeric, within(1e-6));
+        }
+        assertThat(g[2]).as("the group's winner is pushed up").isNegative();
+    }
+
+    /** The ranking loss with r[at] moved by delta, in float64 from the definition. */
+    private static double lossInFloat64(float[] r, List<int[][]> groups, int at, double delta) {
+        double total = 0;
+        for (int[][] pairs : groups) {
+            double sum = 0;
+            for (int[] p : pairs) {
+                double margin = r[p[0]] + (p[0] == at ? delta : 0) - r[p[1]] - (p[1] == at ? delta : 0);
+                sum += -Math.log(1 / (1 + Math.exp(-margin)));
+            }
+            total += sum / pairs.length;
+        }
+        return total / groups.size();
+    }
+
     @Test
     void groupsAreBatchElementsAveragedOverPrompts() {
         Tensor rewards = Tensor.of(new float[] {1, 0, 5, 1, 2}, 5);
