@@ -4,6 +4,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.function.Function;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.rm.RewardModel;
@@ -23,6 +24,11 @@ public final class RewardRightness {
     private RewardRightness() {}
 
     public static Map<String, Double> idealOverWrong(RewardModel rm, BpeTokenizer tok, List<Task> tasks, long seed) {
+        return idealOverWrong(sequences -> rm.scoreNoGrad(sequences, 64), tok, tasks, seed);
+    }
+
+    /** The same with any scorer of whole sequences (prompt, response, end-of-text), one score each, in order. */
+    static Map<String, Double> idealOverWrong(Function<List<int[]>, float[]> scorer, BpeTokenizer tok, List<Task> tasks, long seed) {
         Rng rng = new Rng(seed);
         List<int[]> seqs = new ArrayList<>();
         for (Task t : tasks) {
@@ -30,7 +36,7 @@ public final class RewardRightness {
             seqs.add(sequence(tok, t, f.ideal(t)));
             seqs.add(sequence(tok, t, f.wrong(t, rng)));
         }
-        float[] scores = rm.scoreNoGrad(seqs, 64);
+        float[] scores = scorer.apply(seqs);
         Map<String, int[]> counts = new TreeMap<>();
         for (int i = 0; i < tasks.size(); i++) {
             int[] c = counts.computeIfAbsent(tasks.get(i).family(), k -> new int[2]);
