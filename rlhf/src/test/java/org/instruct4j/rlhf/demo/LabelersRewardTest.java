@@ -71,14 +71,30 @@ class LabelersRewardTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("What is 2 plus 2?");
     }
 
+    /**
+     * The same micro demo with the reward model and with the labelers as PPO's reward: the models before PPO are the
+     * same bits, the PPO policies are not (so the setting reaches PPO), and the report and console say which it was.
+     */
     @Test
-    void theDemoRunsPpoAgainstTheLabelersAndSaysSo(@TempDir Path out) throws Exception {
-        DemoConfig cfg = DemoOnCudaTest.micro(Device.CPU).withPpoReward(DemoConfig.PpoReward.LABELERS);
+    void theDemoRunsPpoAgainstTheLabelersAndSaysSo(@TempDir Path dir) throws Exception {
+        DemoConfig withRewardModel = DemoOnCudaTest.micro(Device.CPU);
+        DemoConfig cfg = withRewardModel.withPpoReward(DemoConfig.PpoReward.LABELERS);
+        Path out = dir.resolve("labelers"), rmOut = dir.resolve("reward-model");
         ByteArrayOutputStream console = new ByteArrayOutputStream();
         new Demo(cfg, out, new PrintStream(console, true, StandardCharsets.UTF_8)).run();
+        new Demo(withRewardModel, rmOut, new PrintStream(new ByteArrayOutputStream(), true, StandardCharsets.UTF_8)).run();
+        for (String same : List.of("gpt", "sft", "rm"))
+            assertThat(weights(out, same)).as(same).isEqualTo(weights(rmOut, same));
+        for (String trained : List.of("ppo", "ppo-ptx"))
+            assertThat(weights(out, trained)).as(trained).isNotEqualTo(weights(rmOut, trained));
         String report = Files.readString(out.resolve("report.md"));
         assertThat(report).contains(cfg.ppoRewardNote()).contains("training labelers' mean noiseless score of each answer")
                 .contains("after RL against the training labelers' own scores (not the reward model)");
+        assertThat(Files.readString(rmOut.resolve("report.md"))).doesNotContain("training labelers' mean noiseless score of each answer");
         assertThat(console.toString(StandardCharsets.UTF_8)).contains(cfg.ppoRewardNote());
+    }
+
+    private static byte[] weights(Path demo, String model) throws Exception {
+        return Files.readAllBytes(demo.resolve("models").resolve(model).resolve("model.safetensors"));
     }
 }
