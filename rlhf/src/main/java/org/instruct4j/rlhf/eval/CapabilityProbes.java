@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.function.Predicate;
 import org.instruct4j.engine.Rng;
@@ -42,12 +43,17 @@ public final class CapabilityProbes {
     /** Every probe on n items each, greedy; the same seed asks the same items. */
     public static List<Probe> run(Gpt model, BpeTokenizer tok, int n, long seed) {
         Responder responder = new Responder(model, tok, SamplingConfig.greedy(16), 64);
+        return run(responder::respond, n, seed);
+    }
+
+    /** Every probe on n items each, the continuation of each item's text written by continuations, in order. */
+    static List<Probe> run(BiFunction<List<String>, Rng, List<String>> continuations, int n, long seed) {
         List<Probe> out = new ArrayList<>();
         for (var e : PROBES.entrySet()) {
             Rng rng = new Rng(seed * 31 + e.getKey().hashCode());
             List<Item> items = new ArrayList<>();
             for (int i = 0; i < n; i++) items.add(item(e.getKey(), rng));
-            List<String> got = responder.respond(items.stream().map(Item::text).toList(), rng);
+            List<String> got = continuations.apply(items.stream().map(Item::text).toList(), rng);
             int passed = 0;
             for (int i = 0; i < n; i++) if (items.get(i).accepts().test(answerOf(got.get(i)))) passed++;
             out.add(new Probe(e.getKey(), (double) passed / n));

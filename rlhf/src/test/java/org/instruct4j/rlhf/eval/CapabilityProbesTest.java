@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
@@ -33,6 +34,10 @@ class CapabilityProbesTest {
             CapabilityProbes.Item back = CapabilityProbes.item("list backwards", rng);
             List<String> given = List.of(back.text().replace(" Backwards:", "").split(" "));
             assertThat(back.accepts()).accepts(given.reversed()).rejects(given);
+            CapabilityProbes.Item caps = CapabilityProbes.item("list in capitals", rng);
+            List<String> plain = List.of(caps.text().replace(" In capitals:", "").split(" "));
+            List<String> upper = plain.stream().map(w -> w.toUpperCase(Locale.ROOT)).toList();
+            assertThat(caps.accepts()).accepts(upper).rejects(plain, upper.reversed(), upper.subList(0, 2));
             CapabilityProbes.Item fact = CapabilityProbes.item("fact stated earlier", rng);
             String passage = fact.text().substring(0, fact.text().lastIndexOf('.'));
             String town = passage.split(" lives in ")[1].split("\\.")[0], job = passage.split(" is a ")[1].split("\\.")[0];
@@ -61,6 +66,37 @@ class CapabilityProbesTest {
             otherKind.set(0, announced[1].equals("fruits") ? "hammer" : "apple");
             assertThat(list.accepts()).accepts(right, members.reversed().subList(0, k)).rejects(oneTwice, oneShort, otherKind);
         }
+    }
+
+    /**
+     * Continuations that solve every item, worked out from its text: every probe counts them all as passed. The same
+     * answers without their last word pass none of the probes whose answer is several words.
+     */
+    @Test
+    void rightContinuationsPassEveryProbeAndAnswersCutShortNone() {
+        List<CapabilityProbes.Probe> right = CapabilityProbes.run((texts, rng) -> texts.stream().map(t -> " " + solve(t) + ".").toList(), 20, 5);
+        assertThat(right).extracting(CapabilityProbes.Probe::name).containsExactlyElementsOf(CapabilityProbes.names());
+        assertThat(right).allSatisfy(p -> assertThat(p.passed()).as(p.name()).isEqualTo(1.0));
+        List<CapabilityProbes.Probe> cutShort = CapabilityProbes.run(
+                (texts, rng) -> texts.stream().map(t -> " " + solve(t).replaceAll(" [^ ]+$", "") + ".").toList(), 20, 5);
+        List<String> severalWords = List.of("list in capitals", "list backwards", "list of a kind, none twice");
+        assertThat(cutShort).filteredOn(p -> severalWords.contains(p.name())).hasSize(severalWords.size())
+                .allSatisfy(p -> assertThat(p.passed()).as(p.name()).isZero());
+    }
+
+    /** The answer to a probe item, worked out from its text alone. */
+    private static String solve(String text) {
+        if (text.endsWith(" Last word:")) return text.replace(" Last word:", "").replaceAll(".* ", "");
+        if (text.endsWith(" In capitals:")) return text.replace(" In capitals:", "").toUpperCase(Locale.ROOT);
+        if (text.endsWith(" Backwards:")) return String.join(" ", List.of(text.replace(" Backwards:", "").split(" ")).reversed());
+        if (text.endsWith(" is") && text.contains(" plus ")) {
+            String[] ab = text.replace(" is", "").split(" plus ");
+            return String.valueOf(Integer.parseInt(ab[0]) + Integer.parseInt(ab[1]));
+        }
+        if (text.contains(" The town of ")) return text.split(" lives in ")[1].split("\\.")[0];
+        if (text.contains(" works as a")) return text.split(" is a ")[1].split("\\.")[0];
+        String[] announced = text.replace("Here are ", "").replace(":", "").split(" ");
+        return String.join(", ", Vocab.CATEGORIES.get(announced[1]).subList(0, Integer.parseInt(announced[0])));
     }
 
     @Test
