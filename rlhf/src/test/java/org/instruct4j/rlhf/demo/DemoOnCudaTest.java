@@ -59,7 +59,9 @@ class DemoOnCudaTest {
         }
         cuda.publicNlp().values().forEach(s -> assertThat(s.loss()).isFinite().isPositive());
         assertThat(cuda.rm().validationAccuracy()).isBetween(0.0, 1.0);
-        for (double reward : cuda.ppoPtxLog().series("reward").values()) assertThat(reward).isFinite();
+        // a series keeps only finite values: a NaN or infinite reward on cuda leaves it shorter than the CPU's
+        assertThat(cuda.ppoPtxLog().series("reward").values()).as("a finite reward for every PPO-ptx iteration, as on the CPU")
+                .isNotEmpty().hasSameSizeAs(cpu.ppoPtxLog().series("reward").values());
         assertThat(cudaOut.resolve("report.md")).isNotEmptyFile();
         assertThat(cudaOut.resolve("models/ppo-ptx/model.safetensors")).isNotEmptyFile();
     }
