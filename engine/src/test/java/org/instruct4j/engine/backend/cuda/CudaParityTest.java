@@ -175,19 +175,25 @@ class CudaParityTest {
         }, this);
     }
 
+    /** LayerNorm forward and backward of x (rows x cols) with output gradient dout, on both backends. */
+    static void layerNorm(Case t, Buffer[] x, Buffer[] dout, int rows, int cols) {
+        String s = " (" + rows + " x " + cols + ")";
+        var w = t.in(t.random(cols)); var b = t.in(t.random(cols));
+        var out = t.out(rows * cols); var mean = t.out(rows, DType.F32); var rstd = t.out(rows, DType.F32);
+        cpu.layerNorm(c(x), c(w), c(b), c(out), c(mean), c(rstd), rows, cols, 1e-5f);
+        gpu.layerNorm(g(x), g(w), g(b), g(out), g(mean), g(rstd), rows, cols, 1e-5f);
+        t.check("layerNorm out" + s, out); t.check("layerNorm mean" + s, mean); t.check("layerNorm rstd" + s, rstd);
+        var dx = t.out(rows * cols); var dw = t.out(cols); var db = t.out(cols);
+        cpu.layerNormBackward(c(dout), c(x), c(w), c(mean), c(rstd), c(dx), c(dw), c(db), rows, cols);
+        gpu.layerNormBackward(g(dout), g(x), g(w), g(mean), g(rstd), g(dx), g(dw), g(db), rows, cols);
+        t.check("layerNorm dx" + s, dx); t.check("layerNorm dweight" + s, dw); t.check("layerNorm dbias" + s, db);
+    }
+
     @Test void layerNormAndSoftmax() {
         bothTypes(t -> {
             int rows = 37, cols = 200;
-            var x = t.in(t.random(rows * cols)); var w = t.in(t.random(cols)); var b = t.in(t.random(cols));
-            var out = t.out(rows * cols); var mean = t.out(rows, DType.F32); var rstd = t.out(rows, DType.F32);
-            cpu.layerNorm(c(x), c(w), c(b), c(out), c(mean), c(rstd), rows, cols, 1e-5f);
-            gpu.layerNorm(g(x), g(w), g(b), g(out), g(mean), g(rstd), rows, cols, 1e-5f);
-            t.check("layerNorm out", out); t.check("layerNorm mean", mean); t.check("layerNorm rstd", rstd);
-            var dout = t.in(t.random(rows * cols));
-            var dx = t.out(rows * cols); var dw = t.out(cols); var db = t.out(cols);
-            cpu.layerNormBackward(c(dout), c(x), c(w), c(mean), c(rstd), c(dx), c(dw), c(db), rows, cols);
-            gpu.layerNormBackward(g(dout), g(x), g(w), g(mean), g(rstd), g(dx), g(dw), g(db), rows, cols);
-            t.check("layerNorm dx", dx); t.check("layerNorm dweight", dw); t.check("layerNorm dbias", db);
+            var x = t.in(t.random(rows * cols)); var dout = t.in(t.random(rows * cols));
+            layerNorm(t, x, dout, rows, cols);
             var y = t.out(rows * cols);
             cpu.softmax(c(x), c(y), rows, cols); gpu.softmax(g(x), g(y), rows, cols); t.check("softmax", y);
             var dsx = t.out(rows * cols);
@@ -196,9 +202,25 @@ class CudaParityTest {
         }, this);
     }
 
+    /**
+     * Columns wide enough that layerNormBackward's dynamic shared memory (2 * cols floats, exactly 48 KB here) fits
+     * the default limit alone but not with the kernel's static shared memory: the backend must opt in
+     * (cuFuncSetAttribute), and the emulated device, like a GPU, refuses the launch if it does not.
+     * LaunchContractTest checks this premise against the kernel as compiled.
+     */
+    static final int SHARED_OPT_IN_LAYERNORM_COLS = 6144;
+
+    @Test void layerNormWideEnoughToNeedTheSharedMemoryOptIn() {
+        int rows = 3, cols = SHARED_OPT_IN_LAYERNORM_COLS;
+        bothTypes(t -> layerNorm(t, t.in(t.random(rows * cols)), t.in(t.random(rows * cols)), rows, cols), this);
+    }
+
     @Test void attention() {
         bothTypes(t -> {
-            for (int[] shape : new int[][] {{2, 3, 20, 20, 64}, {2, 2, 1, 17, 64}, {1, 2, 9, 9, 32}, {2, 1, 70, 75, 64}, {2, 2, 40, 40, 32}}) {
+            // The last two span several blocks of the BF16 flash forward (128 query rows a block at D 64, 64 at D 128),
+            // left-padded like the others; the last is the only one at D 128, so the only run of its flash kernels.
+            for (int[] shape : new int[][] {{2, 3, 20, 20, 64}, {2, 2, 1, 17, 64}, {1, 2, 9, 9, 32}, {2, 1, 70, 75, 64}, {2, 2, 40, 40, 32},
+                    {1, 2, 300, 300, 64}, {1, 2, 300, 300, 128}}) {
                 int B = shape[0], H = shape[1], tq = shape[2], tk = shape[3], D = shape[4];
                 int[] start = {0, 3};
                 if (B == 1) start = new int[] {2};
