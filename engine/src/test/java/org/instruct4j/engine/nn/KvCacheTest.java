@@ -63,15 +63,19 @@ class KvCacheTest {
             assertClose(realPart.toFloatArray(), alone.toFloatArray());
             assertClose(ShapeOps.slice(padded, 0, 1, 2).toFloatArray(), aloneB.toFloatArray());
 
-            // The same with a cache: padded prompt, then decode two tokens.
+            // The same with a cache: padded prompt, then decode two tokens; each step's logits of each row are those
+            // of the row's own tokens so far (no padding) run through the plain forward.
             KvCache cache = model.newCache(2, t + 2);
-            int[] next = {5, 6, 7, 8};
             model.hidden(Tensor.ofInts(batch, 2, t), new int[] {pad, 0}, cache, false, null);
-            Tensor step1 = model.logits(model.hidden(Tensor.ofInts(new int[] {next[0], next[1]}, 2, 1), new int[] {pad, 0}, cache, false, null));
-            int[] extended = java.util.Arrays.copyOf(rowA, real + 1);
-            extended[real] = next[0];
-            Tensor ref = model.forward(Tensor.ofInts(extended, 1, real + 1), null);
-            assertClose(ShapeOps.slice(step1, 0, 0, 1).toFloatArray(), ShapeOps.slice(ref, 1, real, real + 1).toFloatArray());
+            int[][] next = {{5, 6}, {7, 8}};   // per step: row A's token, row B's
+            int[] soFarA = rowA, soFarB = rowB;
+            for (int[] tokens : next) {
+                Tensor step = model.logits(model.hidden(Tensor.ofInts(tokens, 2, 1), new int[] {pad, 0}, cache, false, null));
+                soFarA = append(soFarA, tokens[0]);
+                soFarB = append(soFarB, tokens[1]);
+                assertClose(ShapeOps.slice(step, 0, 0, 1).toFloatArray(), lastLogits(model, soFarA));
+                assertClose(ShapeOps.slice(step, 0, 1, 2).toFloatArray(), lastLogits(model, soFarB));
+            }
         }
     }
 
@@ -101,5 +105,17 @@ class KvCacheTest {
         int[] out = new int[b * (to - from)];
         for (int r = 0; r < b; r++) System.arraycopy(seq, r * total + from, out, r * (to - from), to - from);
         return out;
+    }
+
+    private static int[] append(int[] tokens, int token) {
+        int[] out = java.util.Arrays.copyOf(tokens, tokens.length + 1);
+        out[tokens.length] = token;
+        return out;
+    }
+
+    /** The plain (no cache) forward's logits at the last position of one row. */
+    private static float[] lastLogits(Gpt model, int[] tokens) {
+        Tensor logits = model.forward(Tensor.ofInts(tokens, 1, tokens.length), null);
+        return ShapeOps.slice(logits, 1, tokens.length - 1, tokens.length).toFloatArray();
     }
 }

@@ -115,7 +115,7 @@ class CpuArrayPoolTest {
         int[] i = pool.ints(512, true);
         Arrays.fill(i, 3);
         pool.give(i);
-        assertThat(pool.floats(512, true)).isNotNull();   // a new float[], not the int[]
+        assertThat(pool.floats(512, true)).as("a new float[], zeroed as asked").hasSize(512).containsOnly(0f);
         int[] again = pool.ints(512, true);
         assertThat(again).isSameAs(i).containsOnly(0);
     }
