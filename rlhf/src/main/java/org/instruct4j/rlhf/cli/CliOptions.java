@@ -27,6 +27,7 @@ import org.instruct4j.rlhf.plot.ChartSupport;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
+import org.instruct4j.rlhf.world.WorldFormat;
 
 /** What the training commands share: option parsing with --help, --device, --seed, --skip-bad, typed getters. */
 final class CliOptions {
@@ -197,6 +198,17 @@ final class CliOptions {
     }
 
     private static final int SHOWN_PROBLEMS = 5;
+
+    /**
+     * A note on stderr when no prompt of a file ends as the demo's template does ("Response:"): such a file was most
+     * likely meant as instructions, and the demo's models answer prompts read as written only in that form.
+     */
+    static void notePromptForm(String command, Path file, List<String> prompts, String remedy) {
+        if (prompts.stream().anyMatch(p -> p.strip().endsWith(WorldFormat.RESPONSE_CUE))) return;
+        System.err.println("instruct4j " + command + ": note: no prompt in " + file + " ends with \"" + WorldFormat.RESPONSE_CUE
+                + "\"; each is read as written, and the demo's models answer only the form \"Instruction: ...\\n"
+                + WorldFormat.RESPONSE_CUE + "\" (" + remedy + ")");
+    }
 
     /**
      * A text file's documents, separated by blank lines or by GPT-2's end-of-text token (the form of the demo's

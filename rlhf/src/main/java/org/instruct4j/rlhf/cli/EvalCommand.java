@@ -1,6 +1,5 @@
 package org.instruct4j.rlhf.cli;
 
-import org.instruct4j.rlhf.train.ModelFolder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +16,7 @@ import org.instruct4j.rlhf.eval.TextLoss;
 import org.instruct4j.rlhf.generate.Generator;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.rm.RewardModel;
+import org.instruct4j.rlhf.train.ModelFolder;
 import org.instruct4j.rlhf.train.ProgressBar;
 import org.instruct4j.rlhf.train.Sequences;
 import org.instruct4j.rlhf.world.Task;
@@ -72,11 +72,13 @@ public final class EvalCommand implements Command {
         if (cl.hasOption("tasks")) tasks(cl, lm, sampling, batch);
         if (cl.hasOption("reward") && cl.hasOption("prompts")) {
             RewardModel rm = ModelFiles.rewardReading(cl, "reward", device, lm, "model").model();
+            Path file = CliOptions.existing(cl, "prompts");
+            List<String> texts = CliOptions.readJsonl(name(), cl, file, lm.tokenizer(), lm.model().config().contextLength(),
+                    (f, opts) -> Jsonl.readAll(f, PromptRecord.class, opts)).stream().map(PromptRecord::prompt).toList();
+            if (texts.isEmpty()) throw new UserError("--prompts: no prompts");
+            CliOptions.notePromptForm(name(), file, texts, "write each as \"Instruction: ...\\nResponse:\"");
             List<int[]> prompts = new ArrayList<>();
-            for (PromptRecord p : CliOptions.readJsonl(name(), cl, CliOptions.existing(cl, "prompts"), lm.tokenizer(),
-                    lm.model().config().contextLength(), (f, opts) -> Jsonl.readAll(f, PromptRecord.class, opts)))
-                prompts.add(lm.tokenizer().encode(p.prompt()));
-            if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
+            for (String t : texts) prompts.add(lm.tokenizer().encode(t));
             Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
                     .readableBy(lm.tokenizer().vocabSize());
             Rng rng = new Rng(CliOptions.seed(cl));

@@ -208,7 +208,7 @@ public final class GenerateCommand implements Command {
      * The --instruction prompts, the --instructions file's, the --prompt texts (unescaped) and then the --prompts file's,
      * in order; at least one unless the instructions come from standard input.
      */
-    private static List<String> prompts(CommandLine cl, boolean interactive) {
+    private List<String> prompts(CommandLine cl, boolean interactive) {
         List<String> texts = new ArrayList<>();
         if (cl.getOptionValues("instruction") != null)
             for (String t : cl.getOptionValues("instruction")) texts.add(WorldFormat.prompt(t.strip()));
@@ -223,12 +223,9 @@ public final class GenerateCommand implements Command {
                 throw new UserError(e.getMessage(), e);
             }
             if (records.isEmpty()) throw new UserError(file + ": no prompts");
-            for (PromptRecord p : records) texts.add(p.prompt());
-            // a file none of whose prompts ends as the template does was most likely meant as instructions
-            if (records.stream().noneMatch(p -> p.prompt().strip().endsWith(WorldFormat.RESPONSE_CUE)))
-                System.err.println("instruct4j generate: note: no prompt in " + file + " ends with \"" + WorldFormat.RESPONSE_CUE + "\"; "
-                        + "each is read as written, and the demo's models answer only the form \"Instruction: ...\\n"
-                        + WorldFormat.RESPONSE_CUE + "\" (a text file of instructions, one per line, is asked in it with --instructions FILE)");
+            List<String> fromFile = records.stream().map(PromptRecord::prompt).toList();
+            CliOptions.notePromptForm(name(), file, fromFile, "a text file of instructions, one per line, is asked in it with --instructions FILE");
+            texts.addAll(fromFile);
         }
         if (texts.isEmpty() && !interactive)
             throw new UserError("give --instruction TEXT, --instructions FILE, --prompt TEXT, --prompts FILE or --interactive "

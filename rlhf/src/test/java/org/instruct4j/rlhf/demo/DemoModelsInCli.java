@@ -74,8 +74,12 @@ final class DemoModelsInCli {
         assertThat(CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", models.resolve("ppo-ptx").toString(),
                 "--prompts", d + "/prompts.jsonl", "--max-new", "2", "--greedy"}))).doesNotContain("--instructions");
 
-        assertThat(new EvalCommand().run(new String[] {"--model", models.resolve("ppo").toString(), "--reward", models.resolve("rm").toString(),
-                "--prompts", d + "/prompts.jsonl", "--text", d + "/text.txt", "--max-new", "4"})).isZero();
+        assertThat(CommandOutput.stderr(() -> new EvalCommand().run(new String[] {"--model", models.resolve("ppo").toString(),
+                "--reward", models.resolve("rm").toString(), "--prompts", d + "/prompts.jsonl", "--text", d + "/text.txt",
+                "--max-new", "4"}))).doesNotContain("note:");
+        assertThat(CommandOutput.stderr(() -> new EvalCommand().run(new String[] {"--model", models.resolve("ppo").toString(),
+                "--reward", models.resolve("rm").toString(), "--prompts", d + "/bare.jsonl", "--max-new", "2"})))
+                .contains("note: no prompt in " + d + "/bare.jsonl");
         assertThat(new SftCommand().run(new String[] {"--model", models.resolve("gpt").toString(), "--data", d + "/demos.jsonl",
                 "--out", d + "/sft", "--epochs", "1", "--batch", "4"})).isZero();   // one step: 4 demonstrations, batch 4
         assertThat(new RmCommand().run(new String[] {"--model", models.resolve("sft").toString(), "--data", d + "/ranks.jsonl",
