@@ -76,7 +76,7 @@ public final class EvalCommand implements Command {
             List<String> texts = CliOptions.readJsonl(name(), cl, file, lm.tokenizer(), lm.model().config().contextLength(),
                     (f, opts) -> Jsonl.readAll(f, PromptRecord.class, opts)).stream().map(PromptRecord::prompt).toList();
             if (texts.isEmpty()) throw new UserError("--prompts: no prompts");
-            CliOptions.notePromptForm(name(), file, texts, "write each as \"Instruction: ...\\nResponse:\"");
+            CliOptions.notePromptForm(name(), file, texts, "write each prompt in that form to score the demo's models");
             List<int[]> prompts = new ArrayList<>();
             for (String t : texts) prompts.add(lm.tokenizer().encode(t));
             Generator generator = new Generator(lm.model(), lm.tokenizer().pad(), lm.tokenizer().endOfText())
