@@ -99,14 +99,14 @@ final class CpuAttention {
                     if (last < s0) { lse[row] = Float.NEGATIVE_INFINITY; continue; }
                     float max = Float.NEGATIVE_INFINITY;
                     for (int j = s0; j <= last; j++) {
-                        s[j] = dot(q, oq, k, ko + j * d, d) * scale;
+                        s[j] = RowMath.dot(q, oq, k, ko + j * d, d) * scale;
                         max = Math.max(max, s[j]);
                     }
-                    double sum = expSum(s, s0, max, s, s0, last - s0 + 1);
+                    double sum = RowMath.expSum(s, s0, max, s, s0, last - s0 + 1);
                     float inv = (float) (1.0 / sum);
                     for (int j = s0; j <= last; j++) {
                         float p = s[j] * inv;
-                        axpy(p, v, ko + j * d, out, oq, d);
+                        RowMath.axpy(p, v, ko + j * d, out, oq, d);
                     }
                     lse[row] = max + (float) Math.log(sum);
                 }
@@ -135,15 +135,15 @@ final class CpuAttention {
                 for (int i = 0; i < tq; i++) {
                     int last = tk - tq + i, oq = qo + i * d, row = bh * tq + i;
                     if (last < s0) continue;
-                    float di = dot(dout, oq, out, oq, d);
+                    float di = RowMath.dot(dout, oq, out, oq, d);
                     for (int j = s0; j <= last; j++) {
                         int kj = ko + j * d;
                         // The same dot as the forward, so p matches the forward's probabilities.
-                        float p = (float) Math.exp(dot(q, oq, k, kj, d) * scale - lse[row]);
-                        float ds = p * (dot(dout, oq, v, kj, d) - di) * scale;
-                        axpy(p, dout, oq, dv, kj, d);
-                        axpy(ds, k, kj, dq, oq, d);
-                        axpy(ds, q, oq, dk, kj, d);
+                        float p = (float) Math.exp(RowMath.dot(q, oq, k, kj, d) * scale - lse[row]);
+                        float ds = p * (RowMath.dot(dout, oq, v, kj, d) - di) * scale;
+                        RowMath.axpy(p, dout, oq, dv, kj, d);
+                        RowMath.axpy(ds, k, kj, dq, oq, d);
+                        RowMath.axpy(ds, q, oq, dk, kj, d);
                     }
                 }
             }
@@ -186,9 +186,9 @@ final class CpuAttention {
                             lse[row] = Float.NEGATIVE_INFINITY;
                             continue;
                         }
-                        float max = max(p, o, seen);
-                        float sum = expSum(p, o, max, p, o, seen);
-                        scale(p, o, (float) (1.0 / sum), seen);
+                        float max = RowMath.max(p, o, seen);
+                        float sum = RowMath.expSum(p, o, max, p, o, seen);
+                        RowMath.scale(p, o, (float) (1.0 / sum), seen);
                         java.util.Arrays.fill(p, o + seen, o + n, 0f);
                         lse[row] = max + (float) Math.log(sum);
                     }
@@ -229,9 +229,9 @@ final class CpuAttention {
                     for (int r = 0; r < rows; r++) {
                         int i = i0 + r, seen = Math.max(0, tk - tq + i - s0 + 1), o = r * n, oq = qo + i * d;
                         if (seen > 0) {
-                            float di = dot(dout, oq, out, oq, d);
-                            scaledExp(p, o, lse[bh * tq + i], 1f, p, o, seen);
-                            scoreGradRow(p, ds, o, seen, di, scale);
+                            float di = RowMath.dot(dout, oq, out, oq, d);
+                            RowMath.scaledExp(p, o, lse[bh * tq + i], 1f, p, o, seen);
+                            RowMath.attentionScoreGradRow(p, ds, o, seen, di, scale);
                         }
                         java.util.Arrays.fill(p, o + seen, o + n, 0f);
                         java.util.Arrays.fill(ds, o + seen, o + n, 0f);
@@ -245,40 +245,5 @@ final class CpuAttention {
                 }
             }
         });
-    }
-
-    // ---- row primitives: VectorMath, or without the Vector API PlainMath (the same bits) ------------------------
-
-    private static float dot(float[] a, int ao, float[] b, int bo, int n) {
-        return VectorSupport.AVAILABLE ? VectorMath.dot(a, ao, b, bo, n) : PlainMath.dot(a, ao, b, bo, n);
-    }
-
-    /** y += alpha * x over n elements. */
-    private static void axpy(float alpha, float[] x, int xo, float[] y, int yo, int n) {
-        if (VectorSupport.AVAILABLE) VectorMath.axpy(alpha, x, xo, y, yo, n);
-        else PlainMath.axpy(alpha, x, xo, y, yo, n);
-    }
-
-    private static float max(float[] x, int o, int n) {
-        return VectorSupport.AVAILABLE ? VectorMath.max(x, o, n) : PlainMath.max(x, o, n);
-    }
-
-    private static float expSum(float[] x, int o, float shift, float[] out, int oo, int n) {
-        return VectorSupport.AVAILABLE ? VectorMath.expSum(x, o, shift, out, oo, n) : PlainMath.expSum(x, o, shift, out, oo, n);
-    }
-
-    private static void scale(float[] x, int o, float factor, int n) {
-        if (VectorSupport.AVAILABLE) VectorMath.scale(x, o, factor, n);
-        else PlainMath.scale(x, o, factor, n);
-    }
-
-    private static void scaledExp(float[] x, int o, float shift, float factor, float[] out, int oo, int n) {
-        if (VectorSupport.AVAILABLE) VectorMath.scaledExp(x, o, shift, factor, out, oo, n);
-        else PlainMath.scaledExp(x, o, shift, factor, out, oo, n);
-    }
-
-    private static void scoreGradRow(float[] p, float[] ds, int o, int n, float di, float scale) {
-        if (VectorSupport.AVAILABLE) VectorMath.attentionScoreGradRow(p, ds, o, n, di, scale);
-        else PlainMath.attentionScoreGradRow(p, ds, o, n, di, scale);
     }
 }

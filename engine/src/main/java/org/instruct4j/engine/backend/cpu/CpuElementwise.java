@@ -91,37 +91,21 @@ final class CpuElementwise {
     }
 
     static void gelu(float[] x, float[] out, int n) {
-        if (VectorSupport.AVAILABLE) {
-            Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.gelu(x, out, from, to));
-            return;
-        }
-        Parallel.forRange(n, GRAIN, (from, to) -> PlainMath.gelu(x, out, from, to));
+        Parallel.forRange(n, GRAIN, (from, to) -> RowMath.gelu(x, out, from, to));
     }
 
     /** {@link #gelu}, also keeping each element's tanh term in t for {@link #geluBackwardFromTanh}. */
     static void geluKeepingTanh(float[] x, float[] out, float[] t, int n) {
-        if (VectorSupport.AVAILABLE) {
-            Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.geluKeepingTanh(x, out, t, from, to));
-            return;
-        }
-        Parallel.forRange(n, GRAIN, (from, to) -> PlainMath.geluKeepingTanh(x, out, t, from, to));
+        Parallel.forRange(n, GRAIN, (from, to) -> RowMath.geluKeepingTanh(x, out, t, from, to));
     }
 
     /** {@link #geluBackward} with the tanh terms {@link #geluKeepingTanh} kept: the same bits. */
     static void geluBackwardFromTanh(float[] x, float[] t, float[] dout, float[] dx, int n) {
-        if (VectorSupport.AVAILABLE) {
-            Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.geluBackwardFromTanh(x, t, dout, dx, from, to));
-            return;
-        }
-        Parallel.forRange(n, GRAIN, (from, to) -> PlainMath.geluBackwardFromTanh(x, t, dout, dx, from, to));
+        Parallel.forRange(n, GRAIN, (from, to) -> RowMath.geluBackwardFromTanh(x, t, dout, dx, from, to));
     }
 
     static void geluBackward(float[] x, float[] dout, float[] dx, int n) {
-        if (VectorSupport.AVAILABLE) {
-            Parallel.forRange(n, GRAIN, (from, to) -> VectorMath.geluBackward(x, dout, dx, from, to));
-            return;
-        }
-        Parallel.forRange(n, GRAIN, (from, to) -> PlainMath.geluBackward(x, dout, dx, from, to));
+        Parallel.forRange(n, GRAIN, (from, to) -> RowMath.geluBackward(x, dout, dx, from, to));
     }
 
     static void dropout(float[] x, float[] out, int n, float p, long seed) {

@@ -28,7 +28,7 @@ final class CpuLosses {
         Parallel.forRange(rows, Math.max(1, 8192 / Math.max(1, vocab)), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * vocab;
-                float l = VectorSupport.AVAILABLE ? vectorLogSumExp(logits, o, vocab) : plainLogSumExp(logits, o, vocab);
+                float l = logSumExp(logits, o, vocab);
                 lse[r] = l;
                 int t = targets[r];
                 if (t >= vocab) throw new IndexOutOfBoundsException("target " + t + " at row " + r + " outside vocab " + vocab);
@@ -37,14 +37,9 @@ final class CpuLosses {
         });
     }
 
-    private static float plainLogSumExp(float[] x, int o, int n) {
-        float max = PlainMath.max(x, o, n);
-        return max + (float) Math.log(PlainMath.expSum(x, o, max, null, 0, n));
-    }
-
-    private static float vectorLogSumExp(float[] x, int o, int n) {
-        float max = VectorMath.max(x, o, n);
-        return max + (float) Math.log(VectorMath.expSum(x, o, max, null, 0, n));
+    private static float logSumExp(float[] x, int o, int n) {
+        float max = RowMath.max(x, o, n);
+        return max + (float) Math.log(RowMath.expSum(x, o, max, null, 0, n));
     }
 
     static void crossEntropyBackward(float[] logits, int[] targets, float[] lse, float[] dloss, float[] dlogits,
@@ -54,8 +49,7 @@ final class CpuLosses {
                 int o = r * vocab, t = targets[r];
                 if (t < 0) { java.util.Arrays.fill(dlogits, o, o + vocab, 0f); continue; }
                 float g = dloss[r], l = lse[r];
-                if (VectorSupport.AVAILABLE) VectorMath.scaledExp(logits, o, l, g, dlogits, o, vocab);
-                else PlainMath.scaledExp(logits, o, l, g, dlogits, o, vocab);
+                RowMath.scaledExp(logits, o, l, g, dlogits, o, vocab);
                 dlogits[o + t] -= g;
             }
         });

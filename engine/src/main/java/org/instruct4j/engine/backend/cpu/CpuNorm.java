@@ -3,8 +3,7 @@ package org.instruct4j.engine.backend.cpu;
 /**
  * LayerNorm and softmax over the last dim, forward and backward side by side. One row per task; the weight
  * gradients are summed over rows in row order by one task per column block, so no result depends on the
- * thread count. Each row goes through {@link VectorMath}, or without the Vector API through {@link PlainMath}, which
- * gives the same bits.
+ * thread count. Each row goes through {@link RowMath}.
  */
 final class CpuNorm {
     /**
@@ -21,14 +20,8 @@ final class CpuNorm {
 
     static void layerNorm(float[] x, float[] w, float[] b, float[] out, float[] mean, float[] rstd,
                           int rows, int cols, float eps) {
-        if (VectorSupport.AVAILABLE) {
-            Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
-                for (int r = from; r < to; r++) VectorMath.layerNormRow(x, w, b, out, r * cols, cols, eps, mean, rstd, r);
-            });
-            return;
-        }
         Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
-            for (int r = from; r < to; r++) PlainMath.layerNormRow(x, w, b, out, r * cols, cols, eps, mean, rstd, r);
+            for (int r = from; r < to; r++) RowMath.layerNormRow(x, w, b, out, r * cols, cols, eps, mean, rstd, r);
         });
     }
 
@@ -38,57 +31,33 @@ final class CpuNorm {
      */
     static void layerNormBackward(float[] dout, float[] x, float[] w, float[] mean, float[] rstd,
                                   float[] dx, float[] dw, float[] db, int rows, int cols) {
-        if (VectorSupport.AVAILABLE) {
-            Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
-                for (int r = from; r < to; r++) VectorMath.layerNormBackwardRow(dout, x, w, mean[r], rstd[r], dx, r * cols, cols);
-            });
-            // Column blocks, rows inner: each block streams through the rows once instead of striding.
-            int blocks = (cols + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
-            Parallel.forRange(blocks, 1, (fromBlock, toBlock) -> {
-                for (int block = fromBlock; block < toBlock; block++) {
-                    int from = block * COLUMN_BLOCK, to = Math.min(cols, from + COLUMN_BLOCK);
-                    VectorMath.layerNormWeightGrads(dout, x, mean, rstd, rows, cols, dw, db, from, to);
-                }
-            });
-            return;
-        }
         Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
-            for (int r = from; r < to; r++) PlainMath.layerNormBackwardRow(dout, x, w, mean[r], rstd[r], dx, r * cols, cols);
+            for (int r = from; r < to; r++) RowMath.layerNormBackwardRow(dout, x, w, mean[r], rstd[r], dx, r * cols, cols);
         });
-        Parallel.forRange(cols, COLUMN_BLOCK, (from, to) -> PlainMath.layerNormWeightGrads(dout, x, mean, rstd, rows, cols, dw, db, from, to));
+        // Column blocks, rows inner: each block streams through the rows once instead of striding.
+        int blocks = (cols + COLUMN_BLOCK - 1) / COLUMN_BLOCK;
+        Parallel.forRange(blocks, 1, (fromBlock, toBlock) -> {
+            for (int block = fromBlock; block < toBlock; block++) {
+                int from = block * COLUMN_BLOCK, to = Math.min(cols, from + COLUMN_BLOCK);
+                RowMath.layerNormWeightGrads(dout, x, mean, rstd, rows, cols, dw, db, from, to);
+            }
+        });
     }
 
     static void softmax(float[] x, float[] out, int rows, int cols) {
-        if (VectorSupport.AVAILABLE) {
-            Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
-                for (int r = from; r < to; r++) {
-                    int o = r * cols;
-                    float max = VectorMath.max(x, o, cols);
-                    float s = VectorMath.expSum(x, o, max, out, o, cols);
-                    VectorMath.scale(out, o, 1f / s, cols);
-                }
-            });
-            return;
-        }
         Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * cols;
-                float max = PlainMath.max(x, o, cols);
-                float s = PlainMath.expSum(x, o, max, out, o, cols);
-                PlainMath.scale(out, o, 1f / s, cols);
+                float max = RowMath.max(x, o, cols);
+                float s = RowMath.expSum(x, o, max, out, o, cols);
+                RowMath.scale(out, o, 1f / s, cols);
             }
         });
     }
 
     static void softmaxBackward(float[] y, float[] dy, float[] dx, int rows, int cols) {
-        if (VectorSupport.AVAILABLE) {
-            Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
-                for (int r = from; r < to; r++) VectorMath.softmaxBackwardRow(y, dy, dx, r * cols, cols);
-            });
-            return;
-        }
         Parallel.forRange(rows, rowGrain(cols), (from, to) -> {
-            for (int r = from; r < to; r++) PlainMath.softmaxBackwardRow(y, dy, dx, r * cols, cols);
+            for (int r = from; r < to; r++) RowMath.softmaxBackwardRow(y, dy, dx, r * cols, cols);
         });
     }
 }

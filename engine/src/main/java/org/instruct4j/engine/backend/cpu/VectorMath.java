@@ -12,7 +12,8 @@ import jdk.incubator.vector.VectorSpecies;
 /**
  * Row primitives on the Vector API for the hot kernels (layernorm, softmax, cross-entropy, GELU, attention, bias
  * gradients).
- * Only touched when {@link VectorSupport#AVAILABLE}; the kernel classes call {@link PlainMath} otherwise.
+ * Only touched when {@link VectorSupport#AVAILABLE}; the kernel classes reach it through {@link RowMath}, which
+ * calls {@link PlainMath} otherwise.
  * Each call works on one row in a fixed lane order, so results never depend on the thread count.
  *
  * <p>Determinism also rules out two Vector API shortcuts whose results change when the JIT compiles the code:
