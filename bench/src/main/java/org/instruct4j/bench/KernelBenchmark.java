@@ -98,8 +98,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p><b>Sanity check</b>: each trial's setup runs both sides once and compares instruct4j's results with libtorch's,
  * forward outputs and gradients, by max |difference| / max |libtorch's value| (1e-4 for layerNorm, attention and
  * crossEntropy); GELU by max |difference| (1e-3: tanh against erf differs by up to 4.7e-4 in value and 8.7e-4 in
- * slope, so its upstream gradient is drawn from [-1, 1)); both of instruct4j's forward outputs where they differ (GELU's
- * plain forward and the training forward that keeps its tanh); AdamW by max |difference| of the updated parameters
+ * slope, so its upstream gradient is drawn from [-1, 1)); the forward's output is checked as both of instruct4j's timed
+ * methods leave it (they differ for GELU: the plain forward and the training one that keeps its tanh); AdamW by max |difference| of the updated parameters
  * (1e-3 of a step, lr: gradients are drawn with |g| >= 1e-3, where the two sides' placements of eps differ by under
  * 1e-4 of a step). It prints the differences and throws an IllegalStateException naming the kernel and the worst
  * difference if one is over its tolerance. A benchmark's sanity check, not a test.
