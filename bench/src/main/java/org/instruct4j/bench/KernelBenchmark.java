@@ -92,7 +92,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p><b>Sizes</b> ({@code size}): {@code demo} is the demo's model ({@link DemoConfig#standard}: 96 dims, 3 heads of
  * 32, vocab 1024) at batch 16 x 192 tokens; {@code gpt2} is GPT-2 124M's layer shapes (768 dims, 12 heads of 64,
  * vocab 50257) at the batch of TrainStepSideBySide's gpt2 step, 4 x 64 tokens, so cross-entropy runs over 256 rows x
- * 50,257 (51 MB of logits; at 4 x 256 tokens libtorch's 206 MB blocks made its cross-entropy 25-40x slower than
+ * 50,257 (51 MB of logits; at 4 x 256 tokens libtorch's 206 MB blocks made its cross-entropy 25-42x slower than
  * instruct4j's, most of it touching fresh pages).
  *
  * <p><b>Sanity check</b>: each trial's setup runs both sides once and compares instruct4j's results with libtorch's,
@@ -161,7 +161,8 @@ public class KernelBenchmark {
                 case "attention" -> new AttentionPair(backend, torch, shapes, rng);
                 case "gelu" -> new GeluPair(backend, torch, shapes, rng);
                 case "crossEntropy" -> new CrossEntropyPair(backend, torch, shapes, rng);
-                default -> throw new IllegalArgumentException("unknown kernel '" + kernel + "'");
+                default -> throw new IllegalArgumentException("unknown kernel '" + kernel
+                        + "': expected layerNorm, attention, gelu or crossEntropy");
             };
             // check() runs each side's forward and forward-backward once, so the saved outputs instruct4jBackward
             // reads (mean and rstd, out and lse, gelu's tanh) are in place after it.
