@@ -8,13 +8,16 @@ import java.util.List;
 /**
  * Deterministic lifetime for tensors. A tensor made while a scope is open belongs to the innermost one and is
  * freed when it closes, unless it was {@link #keep kept} (moved to the enclosing scope) first. Tensors made with
- * no scope open are owned by nobody: parameters and optimizer state are made that way, or in a long-lived scope.
+ * no scope open are owned by nobody: parameters and optimizer state are made that way, or in a long-lived scope
+ * (a model or optimizer built inside a step's scope would be freed with it). Scopes are per thread: each thread
+ * opens and closes its own, innermost first.
  *
  * <pre>{@code
  * try (Scope step = Scope.open()) {
- *     Tensor loss = model.loss(batch);
+ *     Tensor loss = CrossEntropy.mean(model.forward(tokens, null), targets);
  *     loss.backward();
- *     optimizer.step();
+ *     optimizer.step(lr, 1f);
+ *     optimizer.zeroGrad();
  * }   // every activation and temporary gradient of the step is freed here
  * }</pre>
  */
@@ -23,10 +26,12 @@ public final class Scope implements AutoCloseable {
 
     private final List<Tensor> owned = new ArrayList<>();
     private final Scope parent;
+    private final Thread opener = Thread.currentThread();
     private boolean closed;
 
     private Scope(Scope parent) { this.parent = parent; }
 
+    /** Opens a scope on this thread, inside the innermost one already open; close it with try-with-resources. */
     public static Scope open() {
         Deque<Scope> stack = OPEN.get();
         Scope s = new Scope(stack.peek());
@@ -80,11 +85,14 @@ public final class Scope implements AutoCloseable {
 
     @Override public void close() {
         if (closed) return;
+        if (Thread.currentThread() != opener)
+            throw new IllegalStateException("a scope opened on thread '" + opener.getName() + "' was closed on thread '"
+                    + Thread.currentThread().getName() + "': scopes belong to the thread that opens them");
         Deque<Scope> stack = OPEN.get();
         if (stack.peek() != this) throw new IllegalStateException("scopes must close innermost first");
         stack.pop();
         closed = true;
-        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).free();
+        for (int i = owned.size() - 1; i >= 0; i--) owned.get(i).freeAsScopeCloses();
         owned.clear();
     }
 }

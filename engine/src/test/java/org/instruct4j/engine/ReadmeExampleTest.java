@@ -15,6 +15,11 @@ import org.junit.jupiter.api.Test;
 /** README's Java example is this test's code, line for line, and it trains: what an embedder copies works. */
 class ReadmeExampleTest {
     private static final Path SOURCE = Path.of("src/test/java/org/instruct4j/engine/ReadmeExampleTest.java"), README = Path.of("../README.md");
+    /** What the example needs imported, as the README lists it above the code. */
+    private static final List<String> IMPORTS = List.of("org.instruct4j.engine.Device", "org.instruct4j.engine.Rng",
+            "org.instruct4j.engine.Scope", "org.instruct4j.engine.Tensor", "org.instruct4j.engine.nn.Gpt",
+            "org.instruct4j.engine.nn.GptConfig", "org.instruct4j.engine.ops.CrossEntropy",
+            "org.instruct4j.engine.optim.AdamW", "org.instruct4j.engine.optim.GradClip");
 
     /** The README's example, between the markers, on a batch whose next token is its token plus 7: the loss after it. */
     static float trainedLoss() {
@@ -46,7 +51,14 @@ class ReadmeExampleTest {
         List<String> src = Files.readAllLines(SOURCE);
         int from = src.indexOf("        // README begins"), to = src.indexOf("        // README ends");
         String code = String.join("\n", src.subList(from + 1, to).stream().map(l -> l.substring(8)).toList());
-        assertThat(Files.readString(README)).contains("```java\n" + code + "\n```");
+        String imports = String.join("", IMPORTS.stream().map(c -> "import " + c + ";\n").toList());
+        assertThat(Files.readString(README)).contains("```java\n" + imports + "\n" + code + "\n```");
+    }
+
+    /** Each import the README lists names a class that is there (a renamed class would leave it stale). */
+    @Test
+    void readmeImportsNameClassesThatExist() throws Exception {
+        for (String c : IMPORTS) Class.forName(c);
     }
 
     @Test

@@ -28,6 +28,11 @@ public final class Gpt extends Module {
     private final List<Block> blocks = new ArrayList<>();
     private final LayerNorm lnF;
 
+    /**
+     * An F32 GPT with GPT-2's init drawn from rng. Its parameters belong to the {@link org.instruct4j.engine.Scope}
+     * open when it is built, so build it outside a training step's scope. Several threads may run forward on one
+     * model at once (no grad, as generation does); train it on one thread at a time.
+     */
     public Gpt(GptConfig config, Rng rng, Device device) { this(config, rng, device, DType.F32); }
 
     /**

@@ -1,5 +1,6 @@
 package org.instruct4j.engine.ops;
 
+import java.util.Arrays;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.Node;
 
@@ -16,9 +17,10 @@ public final class CrossEntropy {
         Ops.sameDevice("cross_entropy", logits, targets);
         Ops.floating("cross_entropy", logits);
         Ops.ints("cross_entropy", targets);
-        int vocab = logits.dim(-1), rows = (int) targets.numel();
-        if (logits.rank() != targets.rank() + 1 || logits.numel() != (long) rows * vocab)
+        if (logits.rank() != targets.rank() + 1
+                || !Arrays.equals(Arrays.copyOf(logits.shape(), targets.rank()), targets.shape()))
             throw Ops.shapes("cross_entropy", "logits must be targets' shape plus a vocab dim", logits, targets);
+        int vocab = logits.dim(-1), rows = (int) targets.numel();
         Tensor loss = Ops.newF32(logits, targets.shape()), lse = Ops.newF32(logits, rows);
         logits.backend().crossEntropy(logits.buffer(), targets.buffer(), loss.buffer(), lse.buffer(), rows, vocab);
         return loss.recordOp(new Node("cross_entropy", new Tensor[] {logits, targets}, g -> {
@@ -30,9 +32,9 @@ public final class CrossEntropy {
 
     /** Mean loss over the rows whose target is not ignored (0 when all are ignored). */
     public static Tensor mean(Tensor logits, Tensor targets) {
+        Tensor total = Reduce.sum(perRow(logits, targets));
         int counted = 0;
         for (int t : targets.toIntArray()) if (t >= 0) counted++;
-        Tensor total = Reduce.sum(perRow(logits, targets));
         return Arith.scale(total, counted == 0 ? 0f : 1f / counted);
     }
 

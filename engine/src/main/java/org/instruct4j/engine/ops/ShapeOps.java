@@ -68,6 +68,8 @@ public final class ShapeOps {
             int[] s = x.shape();
             if (s.length != r || !java.util.Arrays.equals(Ops.with(s, d, 0), Ops.with(s0, d, 0)))
                 throw Ops.shapes("concat", "shapes differ outside dim " + dim, xs[0], x);
+            if (x.dtype() != xs[0].dtype())
+                throw new IllegalArgumentException("concat: dtypes differ: " + xs[0].describe() + " and " + x.describe());
             sum += s[d];
         }
         final int total = sum;

@@ -9,6 +9,7 @@ public final class Softmax {
 
     public static Tensor apply(Tensor x) {
         Ops.floating("softmax", x);
+        if (x.rank() == 0) throw new IllegalArgumentException("softmax: needs a last dim to run over, got " + x.describe());
         int cols = x.dim(-1), rows = (int) (x.numel() / Math.max(1, cols));
         Tensor out = Ops.newLike(x, x.shape());
         x.backend().softmax(x.buffer(), out.buffer(), rows, cols);

@@ -69,7 +69,8 @@ public final class AdamW {
 
     /**
      * One step at learning rate lr; every gradient is multiplied by gradScale first (global-norm clipping,
-     * averaging over micro-batches). Parameters without a gradient are left alone (their moments too).
+     * averaging over micro-batches). Parameters without a gradient are left alone (their moments too); the step
+     * count of the bias correction, one for all parameters, still advances.
      */
     public void step(float lr, float gradScale) {
         step++;
@@ -83,6 +84,7 @@ public final class AdamW {
         }
     }
 
+    /** Drops every parameter's gradient, so the next backward starts from nothing. */
     public void zeroGrad() {
         for (Tensor p : params.values()) p.zeroGrad();
     }

@@ -122,6 +122,39 @@ class AutogradTest {
         assertThat(view.toFloatArray()).containsExactly(1, 2, 3, 4, 5, 6);
     }
 
+    @Test void aUseAfterFreeSaysWhatFreedIt() {
+        Tensor closed = Tensor.zeros(2);
+        closed.close();
+        assertThatThrownBy(closed::toFloatArray).hasMessageContaining("F32[2] was freed (by free() or close())");
+        Tensor w = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        w.times(w).sum().backward();
+        Tensor grad = w.grad();
+        w.zeroGrad();
+        assertThatThrownBy(grad::toFloatArray).hasMessageContaining("freed by zeroGrad()");
+        Tensor scoped;
+        try (Scope s = Scope.open()) { scoped = Tensor.zeros(3).reshape(1, 3); }
+        assertThatThrownBy(scoped::toFloatArray).hasMessageContaining("F32[1,3]").hasMessageContaining("freed when its scope closed");
+    }
+
+    @Test void aSeedOfAnotherShapeIsRefused() {
+        Tensor x = Tensor.of(new float[] {1, 2, 3}, 3).requiresGrad(true);
+        assertThatThrownBy(() -> x.scale(2f).backward(Tensor.zeros(4)))
+                .hasMessageContaining("[3]").hasMessageContaining("[4]").hasMessageContaining("the tensor's shape");
+    }
+
+    @Test void aScopeClosedOnAnotherThreadIsNamed() throws Exception {
+        Scope scope = Scope.open();
+        try {
+            Throwable[] thrown = new Throwable[1];
+            Thread other = new Thread(() -> { try { scope.close(); } catch (Throwable t) { thrown[0] = t; } }, "closer");
+            other.start();
+            other.join();
+            assertThat(thrown[0]).hasMessageContaining("thread 'closer'").hasMessageContaining("belong to the thread that opens them");
+        } finally {
+            scope.close();
+        }
+    }
+
     @Test void scopesMustCloseInnermostFirst() {
         Scope outer = Scope.open();
         Scope inner = Scope.open();

@@ -87,4 +87,15 @@ class CrossEntropyTest {
         assertThatThrownBy(() -> CrossEntropy.perRow(Tensor.zeros(2, 3), Tensor.ofInts(new int[] {0, 3}, 2)))
                 .hasMessageContaining("target 3").hasMessageContaining("row 1");
     }
+
+    /** Targets laid out (T, B) for logits (B, T, V) hold as many rows, but would pair the wrong ones. */
+    @Test void targetsOfAnotherLayoutAreRefused() {
+        assertThatThrownBy(() -> CrossEntropy.mean(Tensor.zeros(2, 3, 5), Tensor.ofInts(new int[6], 3, 2)))
+                .hasMessageContaining("cross_entropy").hasMessageContaining("[2,3,5]").hasMessageContaining("[3,2]");
+    }
+
+    @Test void floatTargetsAreRefusedByTheLoss() {
+        assertThatThrownBy(() -> CrossEntropy.mean(Tensor.zeros(2, 5), Tensor.zeros(2)))
+                .hasMessageContaining("cross_entropy").hasMessageContaining("I32");
+    }
 }

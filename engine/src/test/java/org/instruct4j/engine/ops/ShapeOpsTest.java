@@ -130,4 +130,9 @@ class ShapeOpsTest {
     @Test void concatWithMismatchedShapesIsRejected() {
         assertThatThrownBy(() -> ShapeOps.concat(0, Tensor.zeros(1, 2), Tensor.zeros(1, 3))).hasMessageContaining("concat");
     }
+
+    @Test void concatOfFloatsAndIntsIsRefused() {
+        assertThatThrownBy(() -> ShapeOps.concat(0, Tensor.zeros(1, 2), Tensor.ofInts(new int[] {1, 2}, 1, 2)))
+                .hasMessageContaining("concat").hasMessageContaining("F32[1,2]").hasMessageContaining("I32[1,2]");
+    }
 }

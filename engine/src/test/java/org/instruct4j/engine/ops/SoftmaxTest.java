@@ -1,6 +1,7 @@
 package org.instruct4j.engine.ops;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.instruct4j.engine.testing.GradCheck.size;
 
 import org.instruct4j.engine.Tensor;
@@ -44,5 +45,9 @@ class SoftmaxTest {
         double[] finite = new double[x.length];
         for (int i = 0; i < x.length; i++) finite[i] = x[i] == ninf ? -1e300 : x[i];
         GradCheck.assertClose("softmax with -inf", y, reference(finite, 12), 1e-6);
+    }
+
+    @Test void aScalarHasNoDimToRunOver() {
+        assertThatThrownBy(() -> Softmax.apply(Tensor.zeros())).hasMessageContaining("softmax").hasMessageContaining("F32[]");
     }
 }
