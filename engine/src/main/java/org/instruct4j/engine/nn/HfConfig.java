@@ -56,6 +56,10 @@ final class HfConfig {
             throw bad(file, "n_inner " + root.get("n_inner") + " is not 4 * n_embd = " + 4 * dim + ": not supported");
         float eps = (float) number(file, root, "layer_norm_epsilon", 1e-5);
         float p = dropout != null ? dropout : (float) number(file, root, "resid_pdrop", 0.1);
+        // Said in config.json's own names; GptConfig's checks below stay for what these do not name.
+        if (dim % heads != 0) throw bad(file, "n_embd " + dim + " is not a multiple of n_head " + heads);
+        if (!(eps > 0)) throw bad(file, "layer_norm_epsilon must be positive, got " + root.get("layer_norm_epsilon"));
+        if (dropout == null && !(p >= 0 && p < 1)) throw bad(file, "resid_pdrop must be in [0, 1), got " + root.get("resid_pdrop"));
         try {
             return new GptConfig(vocab, context, layers, heads, dim, p, eps);
         } catch (IllegalArgumentException e) {
@@ -81,7 +85,7 @@ final class HfConfig {
             throw new NoSuchFileException(file.toString(), null,
                     "no " + FILE + ": a Hugging Face GPT-2 folder holds config.json and model.safetensors");
         } catch (JsonProcessingException e) {
-            throw new IOException(file + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw notJson(file, e);
         }
         if (root == null || !root.isObject()) throw bad(file, "is not a JSON object");
         return root;
@@ -93,7 +97,8 @@ final class HfConfig {
         List<String> architectures = new ArrayList<>();
         if (root.path("architectures").isArray()) root.get("architectures").forEach(a -> architectures.add(a.asText()));
         if ("gpt2".equals(modelType)) return;
-        for (String a : architectures) if (GPT2_ARCHITECTURES.contains(a)) return;
+        // transformers builds the model from model_type when there is one: architectures decides only without it.
+        if (modelType == null) for (String a : architectures) if (GPT2_ARCHITECTURES.contains(a)) return;
         throw bad(file, "model_type " + (modelType == null ? "(none)" : "'" + modelType + "'") + " with architectures "
                 + architectures + " is not GPT-2: only model_type 'gpt2' (GPT2LMHeadModel, GPT2Model) loads");
     }
@@ -164,4 +169,11 @@ final class HfConfig {
     }
 
     private static IOException bad(Path file, String what) { return new IOException(file + ": " + what); }
+
+    /** A JSON syntax error at its line and column, as an editor shows them. */
+    static IOException notJson(Path file, JsonProcessingException e) {
+        var at = e.getLocation();
+        String where = at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
+        return new IOException(file + where + ": not valid JSON: " + e.getOriginalMessage(), e);
+    }
 }

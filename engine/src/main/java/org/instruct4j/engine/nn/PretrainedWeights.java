@@ -121,7 +121,7 @@ final class PretrainedWeights {
         try {
             map = new ObjectMapper().readTree(Files.readAllBytes(index)).path("weight_map");
         } catch (JsonProcessingException e) {
-            throw new IOException(index + ": not valid JSON: " + e.getOriginalMessage(), e);
+            throw HfConfig.notJson(index, e);
         }
         if (!map.isObject() || map.isEmpty()) throw new IOException(index + ": no \"weight_map\" object of tensor name -> file");
         TreeSet<String> files = new TreeSet<>();

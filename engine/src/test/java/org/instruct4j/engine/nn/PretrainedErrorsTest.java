@@ -44,6 +44,20 @@ class PretrainedErrorsTest {
                 .hasMessageContaining("model_type 'llama'").hasMessageContaining("LlamaForCausalLM").hasMessageContaining("is not GPT-2");
     }
 
+    /** transformers builds from model_type when there is one, so a GPT-2 class among architectures does not outvote it. */
+    @Test void anotherModelTypeWithGpt2Architectures() throws IOException {
+        Path f = folder(m -> {
+            m.put("model_type", "llama");
+            m.put("architectures", new String[] {"GPT2LMHeadModel"});
+        });
+        assertThatThrownBy(() -> Pretrained.load(f, Device.CPU)).hasMessageContaining("model_type 'llama'").hasMessageContaining("is not GPT-2");
+    }
+
+    @Test void layerNormEpsilonIsNamedAsInTheFile() throws IOException {
+        Path f = folder(m -> m.put("layer_norm_epsilon", 0));
+        assertThatThrownBy(() -> Pretrained.load(f, Device.CPU)).hasMessageContaining("config.json: layer_norm_epsilon must be positive, got 0");
+    }
+
     @Test void wrongActivation() throws IOException {
         Path f = folder(m -> m.put("activation_function", "relu"));
         assertThatThrownBy(() -> Pretrained.load(f, Device.CPU))
@@ -58,7 +72,7 @@ class PretrainedErrorsTest {
 
     @Test void headsThatDoNotDivideTheWidth() throws IOException {
         Path f = folder(m -> m.put("n_head", 5));
-        assertThatThrownBy(() -> Pretrained.load(f, Device.CPU)).hasMessageContaining("config.json: GPT config: dim 32 is not a multiple of heads 5");
+        assertThatThrownBy(() -> Pretrained.load(f, Device.CPU)).hasMessageContaining("config.json: n_embd 32 is not a multiple of n_head 5");
     }
 
     @Test void badFieldType() throws IOException {
@@ -68,8 +82,8 @@ class PretrainedErrorsTest {
 
     @Test void configIsNotJson() throws IOException {
         Path f = folder();
-        Files.writeString(f.resolve("config.json"), "{\"model_type\": \"gpt2\",");
-        assertThatThrownBy(() -> Pretrained.load(f, Device.CPU)).hasMessageContaining(f.resolve("config.json") + ": not valid JSON");
+        Files.writeString(f.resolve("config.json"), "{\"model_type\": \"gpt2\",\n \"n_layer\" 2}");
+        assertThatThrownBy(() -> Pretrained.load(f, Device.CPU)).hasMessageContaining(f.resolve("config.json") + ":2:12: not valid JSON");
     }
 
     @Test void missingTensor() throws IOException {
