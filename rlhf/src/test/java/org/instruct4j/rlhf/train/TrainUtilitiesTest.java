@@ -39,22 +39,30 @@ class TrainUtilitiesTest {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream();
         ProgressBar bar = new ProgressBar("sft", 10, new PrintStream(bytes), false, 0);
         bar.update(5, Map.of("loss", 2.5));
-        String line = bar.line(5, 2.0, Map.of("loss", 2.5));
+        String line = bar.line(5, 2.0, 2.5, Map.of("loss", 2.5));
         assertThat(line).startsWith("sft [##########..........] 5/10").contains("2.50 it/s").contains("ETA 2s").contains("loss 2.500");
         assertThat(bytes.toString()).contains("5/10");
         assertThat(ProgressBar.duration(3725)).isEqualTo("1h02m");
+        assertThat(bar.line(1, 9.0, 0, Map.of())).as("no rate yet: the time so far, no ETA").doesNotContain("ETA").doesNotContain("it/s").contains("9s");
+    }
+
+    /** A first step of 10 s (the JIT) and then 4 steps in 2 s: 2 steps a second, not 5 in 12 s. */
+    @Test
+    void theRateLeavesOutTheFirstStep() {
+        assertThat(ProgressBar.steadyRate(1, 10.0, 5, 12.0)).isEqualTo(2.0);
+        assertThat(ProgressBar.steadyRate(1, 10.0, 1, 10.0)).isZero();
     }
 
     /** Map.of iterates in an order that changes from one JVM to the next; the bar's line must not. */
     @Test
     void progressBarMetricsComeInAFixedOrder() {
         ProgressBar bar = new ProgressBar("ppo", 10, new PrintStream(new ByteArrayOutputStream()), false, 0);
-        String byName = bar.line(5, 2.0, Map.of("reward", 0.5, "kl", 1.5, "loss", 2.0));
+        String byName = bar.line(5, 2.0, 2.5, Map.of("reward", 0.5, "kl", 1.5, "loss", 2.0));
         assertThat(byName).contains("kl 1.500  loss 2.000  reward 0.5000");
         var given = new java.util.LinkedHashMap<String, Double>();
         given.put("reward", 0.5);
         given.put("kl", 1.5);
-        assertThat(bar.line(5, 2.0, given)).contains("reward 0.5000  kl 1.500");
+        assertThat(bar.line(5, 2.0, 2.5, given)).contains("reward 0.5000  kl 1.500");
     }
 
     @Test
