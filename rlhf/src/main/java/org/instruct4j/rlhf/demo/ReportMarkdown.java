@@ -88,9 +88,13 @@ final class ReportMarkdown {
                 + "and `--prompts FILE` reads one `{\"prompt\": ...}` per line, each as written. "
                 + "`generate` samples at temperature 1, as the policies were judged here; `--greedy` gives each prompt's most likely "
                 + "answer, which is right more often (the table of correct answers per task family below has both).\n\n");
-        if (!identity.weights().isEmpty())
-            s.append(f("The weights' sha256 (the first 8 hex digits; in full in report.json): %s. Another run that gives the same "
-                    + "made the same models bit for bit; docs/REPRODUCTION.md quotes the default run's.%n%n", identity.shortWeights()));
+        if (!identity.weights().isEmpty()) s.append(weights(identity.shortWeights())).append("\n\n");
+    }
+
+    /** The models' sha256 and what they are for: telling this run's bits from another's. */
+    static String weights(String shortWeights) {
+        return f("The weights' sha256 (the first 8 hex digits; in full in report.json): %s. A run whose report lists the same "
+                + "sha256 made the same models bit for bit; docs/REPRODUCTION.md quotes the default run's.", shortWeights);
     }
 
     private void whatWasRun() {
@@ -271,11 +275,16 @@ final class ReportMarkdown {
             s.append(f("**%s**%n%n", task.instruction().replace("\n", " ")));
             for (var e : r.exampleResponses().entrySet()) {
                 String answer = e.getValue().get(i);
-                s.append(f("- %s: %s *(%s)*%n", e.getKey(), printable(answer.strip()),
-                        Judge.judge(task, answer).correct() ? "right" : "wrong"));
+                s.append(f("- %s: %s *(%s)*%n", e.getKey(), shown(answer), Judge.judge(task, answer).correct() ? "right" : "wrong"));
             }
             s.append('\n');
         }
+    }
+
+    /** An example answer as the report shows it: {@link #printable}, or *(empty)* where the model said nothing. */
+    static String shown(String answer) {
+        String a = answer.strip();
+        return a.isEmpty() ? "*(empty)*" : printable(a);
     }
 
     /**

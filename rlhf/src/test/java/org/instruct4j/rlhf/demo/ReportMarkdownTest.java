@@ -12,4 +12,20 @@ class ReportMarkdownTest {
         assertThat(ReportMarkdown.printable("a\u0000b\u0016c\u007fd\te")).isEqualTo("a\\x00b\\x16c\\x7fd\\x09e");
         assertThat(ReportMarkdown.printable("caf\u00e9 \u2713")).isEqualTo("caf\u00e9 \u2713");
     }
+
+    @Test
+    void anEmptyAnswerSaysItIsEmpty() {
+        // It read "- PPO:  *(wrong)*", as if the answer had been lost.
+        assertThat(ReportMarkdown.shown("")).isEqualTo("*(empty)*");
+        assertThat(ReportMarkdown.shown(" \n ")).isEqualTo("*(empty)*");
+        assertThat(ReportMarkdown.shown(" It is 10.\n")).isEqualTo("It is 10.");
+    }
+
+    @Test
+    void theWeightsLineSaysPlainlyWhatTheSameSha256Means() {
+        assertThat(ReportMarkdown.weights("gpt ff349e9e, sft 8c4cfad0"))
+                .startsWith("The weights' sha256 (the first 8 hex digits; in full in report.json): gpt ff349e9e, sft 8c4cfad0. ")
+                .contains("A run whose report lists the same sha256 made the same models bit for bit")
+                .doesNotContain("gives the same made");
+    }
 }
