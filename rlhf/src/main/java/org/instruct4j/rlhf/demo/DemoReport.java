@@ -38,7 +38,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
     /**
      * The world's ideal answers judged against the same SFT sample as the policies: the ideal answer meets every
      * criterion, so every labeler scores it highest, and no policy can expect a higher win rate. With the labelers'
-     * noise (calibrated to the paper's agreement) that ceiling is well below 100%.
+     * noise (calibrated to the paper's agreement), and SFT answers that are right too, that ceiling is below 100%.
      */
     public record AnswerKey(WinRate vsSftTraining, WinRate vsSftHeldOut) {}
 

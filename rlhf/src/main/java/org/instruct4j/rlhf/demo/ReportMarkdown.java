@@ -173,14 +173,24 @@ final class ReportMarkdown {
                 and answers; 50% means as good as SFT. *Likert* is the training labelers' score of each answer on its own, on the \
                 paper's 1 (worst) to 7 (best) scale.
 
-                The *answer key* is not a policy: it is the world's ideal answer to every prompt, judged against the same SFT \
-                answers. Every labeler scores an ideal answer highest, so no policy can expect to win more often; it stays well \
-                below 100% because the labelers read with noise (two of them agree on about 73% of comparisons, as in the paper) \
-                and because the SFT model's answer is often right too.
-
                 """.replace("{reward}", c.ppoReward() == DemoConfig.PpoReward.LABELERS ? "training labelers' own scores (not the reward model)" : "reward model"));
+        s.append(answerKey(r.answerKey().vsSftTraining().rate(), r.policies().get("SFT").rates().correct(), r.world().trainingAgreement()))
+                .append("\n\n");
         image("Likert", ReportCharts.LIKERT);
         s.append("\n\n");
+    }
+
+    /**
+     * What the answer key is, and why it wins less than 100%, in this run's figures (its win rate, the share of SFT's
+     * answers that are right, the training labelers' agreement): no claim of how far below 100% it stays, which a
+     * run whose SFT model is seldom right contradicts.
+     */
+    static String answerKey(double winRate, double sftCorrect, double agreement) {
+        return f("The *answer key* is not a policy: it is the world's ideal answer to every prompt, judged against the same SFT "
+                + "answers. Every labeler scores an ideal answer highest, so no policy can expect to win more often. It wins "
+                + "%.1f%% here (training labelers), not 100%%, because the labelers read with noise (two training labelers agree on %.1f%% of "
+                + "comparisons; the paper: 72.6%%) and because an SFT answer that is right too leaves the ideal one little to win "
+                + "on (%.1f%% of SFT's answers are right).", 100 * winRate, 100 * agreement, 100 * sftCorrect);
     }
 
     private void metadata() {

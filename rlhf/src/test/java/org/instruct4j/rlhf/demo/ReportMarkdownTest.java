@@ -28,4 +28,14 @@ class ReportMarkdownTest {
                 .contains("A run whose report lists the same sha256 made the same models bit for bit")
                 .doesNotContain("gives the same made");
     }
+
+    @Test
+    void theAnswerKeysNoteMakesNoClaimItsFiguresContradict() {
+        // The quick run's answer key wins 97.0%: "it stays well below 100%" was wrong there, and "the SFT model's
+        // answer is often right too" with 0.8% of SFT's answers right.
+        String quick = ReportMarkdown.answerKey(0.970, 0.008, 0.708);
+        assertThat(quick).contains("It wins 97.0% here (training labelers), not 100%", "agree on 70.8% of comparisons", "(0.8% of SFT's answers are right)")
+                .doesNotContain("well below", "often right");
+        assertThat(ReportMarkdown.answerKey(0.699, 0.635, 0.732)).contains("It wins 69.9% here", "(63.5% of SFT's answers are right)");
+    }
 }
