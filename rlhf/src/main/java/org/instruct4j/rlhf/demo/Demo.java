@@ -280,12 +280,17 @@ public final class Demo {
         try (MetricsLog log = run.log()) {
             trainer.train(prompts, ptx, cfg.ppoIterations(), log, run.plan());
             MetricsLog.Series rewards = log.series("reward"), kl = log.series("kl");
-            console.printf("  %s: reward %.3f -> %.3f, KL %.3f -> %.3f%n", ptxCoef > 0 ? "PPO-ptx" : "PPO",
-                    rewards.first(), rewards.last(), kl.first(), kl.last());
+            console.println(ppoSummary(ptxCoef > 0 ? "PPO-ptx" : "PPO", rewards, kl));
             ModelFolder.saveLm(stages.folder(stage), trainer.evaluationPolicy(), tok);
             stages.dropCheckpoint(stage);
             return new PpoRun(trainer.evaluationPolicy(), log);
         }
+    }
+
+    /** A PPO run's console line: its first and last iteration's mean reward and estimated KL from the SFT model. */
+    static String ppoSummary(String policy, MetricsLog.Series rewards, MetricsLog.Series kl) {
+        return String.format(Locale.ROOT, "  %s, first -> last iteration: mean reward %.3f -> %.3f, KL from the SFT model "
+                + "(estimated from the samples, nats/response) %.3f -> %.3f", policy, rewards.first(), rewards.last(), kl.first(), kl.last());
     }
 
     /** K (between rmMinK and rmMaxK) SFT samples per task, ranked by the training labelers in turn. */

@@ -24,6 +24,9 @@ final class ReportCharts {
     static final List<String> ALL = List.of(WIN_RATE, WIN_RATE_HELD_OUT, LIKERT, HALLUCINATION, RUDE_ASKED, RUDE_POLITE,
             ALIGNMENT_TAX, PRETRAIN, SFT, RM, PPO_REWARD, PPO_KL, PPO_PTX);
 
+    /** The KL chart's title: the logged KL is an estimate from the sampled responses ({@link Charts#KL_AXIS}). */
+    static final String PPO_KL_TITLE = "PPO: KL from the SFT model, estimated from the samples";
+
     private static final Charts.Reference AS_GOOD_AS_SFT = new Charts.Reference(50, "50%: as good as SFT");
 
     private ReportCharts() {}
@@ -65,8 +68,7 @@ final class ReportCharts {
                 List.of(new Curve("RM (training batches)", steps(r.rm().losses().size()), values(r.rm().losses()))));
         Charts.curves(out.resolve(PPO_REWARD), "PPO: reward-model score of the policy's answers", "PPO iteration", "mean reward (reward-model score)",
                 ppo(r, "reward", true));
-        Charts.curves(out.resolve(PPO_KL), "PPO: distance from the SFT model", "PPO iteration", "KL to the SFT model (nats/response)",
-                ppo(r, "kl", true));
+        Charts.curves(out.resolve(PPO_KL), PPO_KL_TITLE, "PPO iteration", Charts.KL_AXIS, ppo(r, "kl", true));
         Charts.curves(out.resolve(PPO_PTX), "PPO-ptx: loss on the pretraining mix", "PPO iteration", "pretraining loss (nats/token)",
                 ppo(r, "ptx_loss", false));
     }

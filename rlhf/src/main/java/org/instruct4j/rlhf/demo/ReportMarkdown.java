@@ -237,11 +237,18 @@ final class ReportMarkdown {
         s.append("\n\n");
     }
 
+    /** What the KL chart shows, and why it can dip below zero. */
+    static final String KL_ESTIMATE = "The PPO KL chart shows the KL from the SFT model estimated from the samples: each iteration's "
+            + "mean, over the responses the policy sampled, of log p(policy) - log p(SFT) summed over the response's tokens (nats "
+            + "per response). The KL divergence itself is never negative, but this estimate from a few dozen or hundred samples "
+            + "can dip below zero, mostly while the policy is still close to the SFT model.";
+
     private void curves() {
         s.append("## Training curves\n\n");
         for (String chart : List.of(ReportCharts.PRETRAIN, ReportCharts.SFT, ReportCharts.RM, ReportCharts.PPO_REWARD,
                 ReportCharts.PPO_KL, ReportCharts.PPO_PTX))
             image(chart.replace(".png", "").replace('-', ' '), chart);
+        s.append("\n\n").append(KL_ESTIMATE);
         s.append("\n\nThe metrics behind them are in pretrain-metrics.jsonl, sft-metrics.jsonl, rm-metrics.jsonl, ppo-metrics.jsonl and "
                 + "ppo-ptx-metrics.jsonl beside this report (a stage reused by --resume keeps the earlier run's file).\n\n");
     }

@@ -73,6 +73,12 @@ public class ChartsTest {
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("three.png").hasMessageContaining("3");
     }
 
+    @Test
+    void theKlAxisSaysItIsAnEstimate() {
+        // PPO's logged KL is a sample mean of log p - log p_ref and dips below zero; the axis once read "KL to the SFT model".
+        assertThat(Charts.axisTitle("kl")).isEqualTo(Charts.KL_AXIS).startsWith("estimated KL from the SFT model").endsWith("(nats/response)");
+    }
+
     private static int countColour(BufferedImage img, int rgb) {
         int n = 0;
         for (int y = 0; y < img.getHeight(); y++)
