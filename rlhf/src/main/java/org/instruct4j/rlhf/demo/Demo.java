@@ -175,7 +175,7 @@ public final class Demo {
             ModelFolder.saveLm(stages.folder("gpt"), gpt, tok);
             stages.finish("gpt", key, new PretrainResult(losses));
         }
-        console.printf("  loss %.3f -> %.3f%n", losses.get(0), tail(losses));
+        console.println(pretrainSummary(losses));
         return new Pretraining(gpt, losses, key);
     }
 
@@ -334,11 +334,16 @@ public final class Demo {
         return g;
     }
 
-    private static double tail(List<Double> xs) {
-        int n = Math.min(20, xs.size());
+    /**
+     * Pretraining's console line: the first step's loss and the mean of the last 20 steps' (steadier than the last
+     * step's, which the progress bar above it shows).
+     */
+    static String pretrainSummary(List<Double> losses) {
+        int n = Math.min(20, losses.size());
         double s = 0;
-        for (int i = xs.size() - n; i < xs.size(); i++) s += xs.get(i);
-        return s / n;
+        for (int i = losses.size() - n; i < losses.size(); i++) s += losses.get(i);
+        return String.format(Locale.ROOT, "  loss %.3f (step 1) -> %.3f (%s)", losses.get(0), s / n,
+                n == 1 ? "the last step" : "mean of the last " + n + " steps");
     }
 
     /** Ends the running stage (its wall time goes to the report) and starts the named one (none: the run is over). */
