@@ -245,7 +245,7 @@ final class ReportMarkdown {
 
     private void curves() {
         s.append("## Training curves\n\n");
-        for (String chart : List.of(ReportCharts.PRETRAIN, ReportCharts.SFT, ReportCharts.RM, ReportCharts.PPO_REWARD,
+        for (String chart : List.of(ReportCharts.PRETRAIN, ReportCharts.SFT, ReportCharts.RM, ReportCharts.RM_ACCURACY, ReportCharts.PPO_REWARD,
                 ReportCharts.PPO_KL, ReportCharts.PPO_PTX))
             image(chart.replace(".png", "").replace('-', ' '), chart);
         s.append("\n\n").append(KL_ESTIMATE);

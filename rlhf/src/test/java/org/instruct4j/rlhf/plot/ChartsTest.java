@@ -27,6 +27,9 @@ public class ChartsTest {
         return img;
     }
 
+    /** A model's colour in every chart, as RGB (for tests of charts drawn elsewhere). */
+    public static int colour(String model) { return Charts.colour(model, 0).getRGB(); }
+
     @Test
     void barsWithIntervalsAndReferenceAndCurvesRenderAsPngsWithEachModelsColour() throws Exception {
         Path bars = dir.resolve("bars.png"), curves = dir.resolve("curves.png");
