@@ -76,13 +76,17 @@ public final class Demo {
     /** What stage.json keeps of pretraining: the loss curve for the report. */
     record PretrainResult(List<Double> losses) {}
 
-    /** What stage.json keeps of the reward model: its accuracies and the bias that centred it. */
-    record RmResult(RmTrainer.Result result, float bias) {}
+    /**
+     * What stage.json keeps of the reward model: its accuracies, their curves for the report (null in a stage.json
+     * written before they were kept) and the bias that centred it.
+     */
+    record RmResult(RmTrainer.Result result, float bias, DemoReport.RmAccuracy accuracy) {}
 
     /** Everything the evaluation reads: the trained models and the data they were trained on. */
     record Models(BpeTokenizer tokenizer, Gpt pretrained, Gpt sft, RewardModel rewardModel, Gpt ppo, Gpt ppoPtx,
                   double rmValidationAccuracy, double rmTrainAccuracy, MetricsLog ppoLog, MetricsLog ppoPtxLog,
-                  List<Double> pretrainLosses, SftTrainer.Result sftResult, RmTrainer.Result rmResult) {}
+                  List<Double> pretrainLosses, SftTrainer.Result sftResult, RmTrainer.Result rmResult,
+                  DemoReport.RmAccuracy rmAccuracy) {}
 
     public DemoReport run() throws IOException {
         long t0 = System.nanoTime();
@@ -136,7 +140,7 @@ public final class Demo {
 
         stage("7/7 evaluation");
         Models models = new Models(tok, gpt, sft, rm, ppo, ppoPtx, rmResult.validationAccuracy(), rmResult.trainAccuracy(),
-                ppoLog, ptxLog, pre.losses(), ft.result(), rmResult);
+                ppoLog, ptxLog, pre.losses(), ft.result(), rmResult, rmStage.accuracy());
         DemoReport report = new Evaluation(cfg, models, data, summary, console).run();
         stage(null);
         report.write(out, timeline, (System.nanoTime() - t0) / 1e9)
@@ -175,7 +179,7 @@ public final class Demo {
             ModelFolder.saveLm(stages.folder("gpt"), gpt, tok);
             stages.finish("gpt", key, new PretrainResult(losses));
         }
-        console.printf("  loss %.3f -> %.3f%n", losses.get(0), tail(losses));
+        console.println(pretrainSummary(losses));
         return new Pretraining(gpt, losses, key);
     }
 
@@ -210,7 +214,7 @@ public final class Demo {
         return new Finetuning(sft, result, demos, key);
     }
 
-    private record RewardModeling(RewardModel model, RmTrainer.Result result, float bias, String key) {}
+    private record RewardModeling(RewardModel model, RmTrainer.Result result, float bias, DemoReport.RmAccuracy accuracy, String key) {}
 
     private RewardModeling trainRewardModel(Finetuning ft, BpeTokenizer tok, World.Datasets data) throws IOException {
         RewardModel rm = RewardModel.fromLm(copy(ft.model()), tok.pad(), new Rng(cfg.seed() + 5));
@@ -225,7 +229,8 @@ public final class Demo {
         if (saved.isPresent()) {
             rm.loadParameters(stages.weights("rm", cfg.device()));
             reused();
-            return new RewardModeling(rm, saved.get().result(), saved.get().bias(), key);
+            DemoReport.RmAccuracy accuracy = saved.get().accuracy() != null ? saved.get().accuracy() : new DemoReport.RmAccuracy(null, null);
+            return new RewardModeling(rm, saved.get().result(), saved.get().bias(), accuracy, key);
         }
         List<Ranking> rankings = rankSftSamples(ft.model(), tok, data.rmTasks());
         Jsonl.write(out.resolve("world/rankings.jsonl"), rankings);
@@ -239,17 +244,19 @@ public final class Demo {
         for (Ranking r : rmData) if (!r.pairs().isEmpty()) examples.add(RmExample.of(r, tok::encode, tok.endOfText()));
         int nVal = Math.max(8, examples.size() / 10);
         RmTrainer.Result result;
+        DemoReport.RmAccuracy accuracy;
         RmTrainer trainer = new RmTrainer(rm, rc);
         StageCache.Run run = stages.start("rm", key, tok, out.resolve("rm-metrics.jsonl"), trainer::resume);
         try (MetricsLog log = run.log()) {
             result = trainer.train(examples.subList(nVal, examples.size()), examples.subList(0, nVal), log, run.plan());
+            accuracy = DemoReport.RmAccuracy.of(log);
         }
         List<int[]> demoSequences = new ArrayList<>();
         for (SftExample d : ft.demonstrations()) demoSequences.add(org.instruct4j.rlhf.train.Sequences.concat(d.prompt(), d.completion()));
         float bias = rm.centerOn(demoSequences);
         ModelFolder.saveReward(stages.folder("rm"), rm, tok);
-        stages.finish("rm", key, new RmResult(result, bias));
-        return new RewardModeling(rm, result, bias, key);
+        stages.finish("rm", key, new RmResult(result, bias, accuracy));
+        return new RewardModeling(rm, result, bias, accuracy, key);
     }
 
     /** A finished PPO run: the policy to evaluate (saved in models/&lt;stage&gt;) and its metrics. */
@@ -280,12 +287,17 @@ public final class Demo {
         try (MetricsLog log = run.log()) {
             trainer.train(prompts, ptx, cfg.ppoIterations(), log, run.plan());
             MetricsLog.Series rewards = log.series("reward"), kl = log.series("kl");
-            console.printf("  %s: reward %.3f -> %.3f, KL %.3f -> %.3f%n", ptxCoef > 0 ? "PPO-ptx" : "PPO",
-                    rewards.first(), rewards.last(), kl.first(), kl.last());
+            console.println(ppoSummary(ptxCoef > 0 ? "PPO-ptx" : "PPO", rewards, kl));
             ModelFolder.saveLm(stages.folder(stage), trainer.evaluationPolicy(), tok);
             stages.dropCheckpoint(stage);
             return new PpoRun(trainer.evaluationPolicy(), log);
         }
+    }
+
+    /** A PPO run's console line: its first and last iteration's mean reward and estimated KL from the SFT model. */
+    static String ppoSummary(String policy, MetricsLog.Series rewards, MetricsLog.Series kl) {
+        return String.format(Locale.ROOT, "  %s, first -> last iteration: mean reward %.3f -> %.3f, KL from the SFT model "
+                + "(estimated from the samples, nats/response) %.3f -> %.3f", policy, rewards.first(), rewards.last(), kl.first(), kl.last());
     }
 
     /** K (between rmMinK and rmMaxK) SFT samples per task, ranked by the training labelers in turn. */
@@ -329,11 +341,16 @@ public final class Demo {
         return g;
     }
 
-    private static double tail(List<Double> xs) {
-        int n = Math.min(20, xs.size());
+    /**
+     * Pretraining's console line: the first step's loss and the mean of the last 20 steps' (steadier than the last
+     * step's, which the progress bar above it shows).
+     */
+    static String pretrainSummary(List<Double> losses) {
+        int n = Math.min(20, losses.size());
         double s = 0;
-        for (int i = xs.size() - n; i < xs.size(); i++) s += xs.get(i);
-        return s / n;
+        for (int i = losses.size() - n; i < losses.size(); i++) s += losses.get(i);
+        return String.format(Locale.ROOT, "  loss %.3f (step 1) -> %.3f (%s)", losses.get(0), s / n,
+                n == 1 ? "the last step" : "mean of the last " + n + " steps");
     }
 
     /** Ends the running stage (its wall time goes to the report) and starts the named one (none: the run is over). */

@@ -29,7 +29,7 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
                          AnswerKey answerKey, Map<String, Rudeness> rudeness, Map<String, LmScore> publicNlp,
                          double rmTrainAccuracy, double rmValidationAccuracy,
                          List<Task> exampleTasks, Map<String, List<String>> exampleResponses,
-                         List<Double> pretrainLosses, SftTrainer.Result sft, RmTrainer.Result rm,
+                         List<Double> pretrainLosses, SftTrainer.Result sft, RmTrainer.Result rm, RmAccuracy rmAccuracy,
                          MetricsLog ppoLog, MetricsLog ppoPtxLog, int evalTasks, CapabilitySection capabilities) {
 
     /** One policy's evaluation: win rates against SFT (training and held-out labelers), Likert, metadata rates. */
@@ -38,9 +38,26 @@ public record DemoReport(DemoConfig config, WorldSummary world, Map<String, Poli
     /**
      * The world's ideal answers judged against the same SFT sample as the policies: the ideal answer meets every
      * criterion, so every labeler scores it highest, and no policy can expect a higher win rate. With the labelers'
-     * noise (calibrated to the paper's agreement) that ceiling is well below 100%.
+     * noise (calibrated to the paper's agreement), and SFT answers that are right too, that ceiling is below 100%.
      */
     public record AnswerKey(WinRate vsSftTraining, WinRate vsSftHeldOut) {}
+
+    /**
+     * The reward model's pairwise accuracy during training: on each training batch (before its step) and on the
+     * held-out comparisons at the end of each epoch; both empty for a stage reused from a run that did not keep them.
+     */
+    public record RmAccuracy(List<Double> trainingBatches, List<Double> validation) {
+        public RmAccuracy {
+            trainingBatches = trainingBatches == null ? List.of() : List.copyOf(trainingBatches);
+            validation = validation == null ? List.of() : List.copyOf(validation);
+        }
+
+        static RmAccuracy of(MetricsLog rmLog) {
+            return new RmAccuracy(values(rmLog.series("accuracy")), values(rmLog.series("val_accuracy")));
+        }
+
+        private static List<Double> values(MetricsLog.Series s) { return java.util.Arrays.stream(s.values()).boxed().toList(); }
+    }
 
     /** How often a policy answers rude requests rudely: as asked, and with a "be polite" instruction in front. */
     public record Rudeness(double asked, double polite) {}

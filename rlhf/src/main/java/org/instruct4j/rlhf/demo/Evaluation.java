@@ -126,7 +126,7 @@ final class Evaluation {
         examples.put("PPO-ptx, greedy", pick(greedyResponses.get("PPO-ptx"), shown));
         return new DemoReport(cfg, summary, results, answerKey, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
                 pick(tasks, shown), examples,
-                m.pretrainLosses(), m.sftResult(), m.rmResult(), m.ppoLog(), m.ppoPtxLog(), tasks.size(), capabilities);
+                m.pretrainLosses(), m.sftResult(), m.rmResult(), m.rmAccuracy(), m.ppoLog(), m.ppoPtxLog(), tasks.size(), capabilities);
     }
 
     /** How many held-out tasks of each family the report shows answers to. */

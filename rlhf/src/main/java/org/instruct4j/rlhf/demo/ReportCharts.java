@@ -17,12 +17,15 @@ final class ReportCharts {
     static final String WIN_RATE = "figure1-win-rate.png", WIN_RATE_HELD_OUT = "figure1-win-rate-heldout.png",
             LIKERT = "likert.png", HALLUCINATION = "hallucination.png", RUDE_ASKED = "rudeness-asked.png",
             RUDE_POLITE = "rudeness-polite.png", ALIGNMENT_TAX = "alignment-tax.png",
-            PRETRAIN = "curve-pretrain-loss.png", SFT = "curve-sft-loss.png", RM = "curve-rm-loss.png",
+            PRETRAIN = "curve-pretrain-loss.png", SFT = "curve-sft-loss.png", RM = "curve-rm-loss.png", RM_ACCURACY = "curve-rm-accuracy.png",
             PPO_REWARD = "curve-ppo-reward.png", PPO_KL = "curve-ppo-kl.png", PPO_PTX = "curve-ppo-ptx-loss.png";
 
     /** Every chart file, in the order the report shows them. */
     static final List<String> ALL = List.of(WIN_RATE, WIN_RATE_HELD_OUT, LIKERT, HALLUCINATION, RUDE_ASKED, RUDE_POLITE,
-            ALIGNMENT_TAX, PRETRAIN, SFT, RM, PPO_REWARD, PPO_KL, PPO_PTX);
+            ALIGNMENT_TAX, PRETRAIN, SFT, RM, RM_ACCURACY, PPO_REWARD, PPO_KL, PPO_PTX);
+
+    /** The KL chart's title: the logged KL is an estimate from the sampled responses ({@link Charts#KL_AXIS}). */
+    static final String PPO_KL_TITLE = "PPO: KL from the SFT model, estimated from the samples";
 
     private static final Charts.Reference AS_GOOD_AS_SFT = new Charts.Reference(50, "50%: as good as SFT");
 
@@ -55,20 +58,35 @@ final class ReportCharts {
 
         Charts.curves(out.resolve(PRETRAIN), "Pretraining", "step", "training loss (nats/token)",
                 List.of(new Curve("GPT", steps(r.pretrainLosses().size()), values(r.pretrainLosses()))));
-        List<Double> train = r.sft().trainLosses(), val = r.sft().validationLosses();
-        double[] epochEnds = new double[val.size()];
-        for (int e = 0; e < val.size(); e++) epochEnds[e] = (double) train.size() * (e + 1) / val.size();
         Charts.curves(out.resolve(SFT), "Supervised fine-tuning (SFT)", "step", "loss on demonstrations (nats/token)",
-                List.of(new Curve("SFT (training batches)", steps(train.size()), values(train)),
-                        new Curve("SFT (validation, end of each epoch)", epochEnds, values(val))));
+                withValidation("SFT", r.sft().trainLosses(), r.sft().validationLosses()));
         Charts.curves(out.resolve(RM), "Reward model", "step", Charts.RANKING_LOSS_AXIS,
                 List.of(new Curve("RM (training batches)", steps(r.rm().losses().size()), values(r.rm().losses()))));
+        rmAccuracy(out.resolve(RM_ACCURACY), r.rmAccuracy());
         Charts.curves(out.resolve(PPO_REWARD), "PPO: reward-model score of the policy's answers", "PPO iteration", "mean reward (reward-model score)",
                 ppo(r, "reward", true));
-        Charts.curves(out.resolve(PPO_KL), "PPO: distance from the SFT model", "PPO iteration", "KL to the SFT model (nats/response)",
-                ppo(r, "kl", true));
+        Charts.curves(out.resolve(PPO_KL), PPO_KL_TITLE, "PPO iteration", Charts.KL_AXIS, ppo(r, "kl", true));
         Charts.curves(out.resolve(PPO_PTX), "PPO-ptx: loss on the pretraining mix", "PPO iteration", "pretraining loss (nats/token)",
                 ppo(r, "ptx_loss", false));
+    }
+
+    /**
+     * The reward model's accuracy on its training batches and on the held-out comparisons, as the rm command's
+     * rm-accuracy.png: the held-out comparisons are scored for accuracy only (no loss), so they cannot go on the loss
+     * chart. Nothing is drawn for a reused stage that did not keep its curve.
+     */
+    static void rmAccuracy(Path png, DemoReport.RmAccuracy a) throws IOException {
+        if (a.trainingBatches().isEmpty()) return;
+        Charts.curves(png, "Reward model: pairwise accuracy", "step", Charts.axisTitle("accuracy"),
+                withValidation("RM", a.trainingBatches(), a.validation()));
+    }
+
+    /** A model's curve over its training batches and, dashed, its validation at the end of each epoch. */
+    private static List<Curve> withValidation(String model, List<Double> train, List<Double> val) {
+        double[] epochEnds = new double[val.size()];
+        for (int e = 0; e < val.size(); e++) epochEnds[e] = (double) train.size() * (e + 1) / val.size();
+        return List.of(new Curve(model + " (training batches)", steps(train.size()), values(train)),
+                new Curve(model + " (validation, end of each epoch)", epochEnds, values(val)));
     }
 
     /** The answer key's win rate as a line: what no policy can beat. */

@@ -88,9 +88,13 @@ final class ReportMarkdown {
                 + "and `--prompts FILE` reads one `{\"prompt\": ...}` per line, each as written. "
                 + "`generate` samples at temperature 1, as the policies were judged here; `--greedy` gives each prompt's most likely "
                 + "answer, which is right more often (the table of correct answers per task family below has both).\n\n");
-        if (!identity.weights().isEmpty())
-            s.append(f("The weights' sha256 (the first 8 hex digits; in full in report.json): %s. Another run that gives the same "
-                    + "made the same models bit for bit; docs/REPRODUCTION.md quotes the default run's.%n%n", identity.shortWeights()));
+        if (!identity.weights().isEmpty()) s.append(weights(identity.shortWeights())).append("\n\n");
+    }
+
+    /** The models' sha256 and what they are for: telling this run's bits from another's. */
+    static String weights(String shortWeights) {
+        return f("The weights' sha256 (the first 8 hex digits; in full in report.json): %s. A run whose report lists the same "
+                + "sha256 made the same models bit for bit; docs/REPRODUCTION.md quotes the default run's.", shortWeights);
     }
 
     private void whatWasRun() {
@@ -169,14 +173,24 @@ final class ReportMarkdown {
                 and answers; 50% means as good as SFT. *Likert* is the training labelers' score of each answer on its own, on the \
                 paper's 1 (worst) to 7 (best) scale.
 
-                The *answer key* is not a policy: it is the world's ideal answer to every prompt, judged against the same SFT \
-                answers. Every labeler scores an ideal answer highest, so no policy can expect to win more often; it stays well \
-                below 100% because the labelers read with noise (two of them agree on about 73% of comparisons, as in the paper) \
-                and because the SFT model's answer is often right too.
-
                 """.replace("{reward}", c.ppoReward() == DemoConfig.PpoReward.LABELERS ? "training labelers' own scores (not the reward model)" : "reward model"));
+        s.append(answerKey(r.answerKey().vsSftTraining().rate(), r.policies().get("SFT").rates().correct(), r.world().trainingAgreement()))
+                .append("\n\n");
         image("Likert", ReportCharts.LIKERT);
         s.append("\n\n");
+    }
+
+    /**
+     * What the answer key is, and why it wins less than 100%, in this run's figures (its win rate, the share of SFT's
+     * answers that are right, the training labelers' agreement): no claim of how far below 100% it stays, which a
+     * run whose SFT model is seldom right contradicts.
+     */
+    static String answerKey(double winRate, double sftCorrect, double agreement) {
+        return f("The *answer key* is not a policy: it is the world's ideal answer to every prompt, judged against the same SFT "
+                + "answers. Every labeler scores an ideal answer highest, so no policy can expect to win more often. It wins "
+                + "%.1f%% here (training labelers), not 100%%, because the labelers read with noise (two training labelers agree on %.1f%% of "
+                + "comparisons; the paper: 72.6%%) and because an SFT answer that is right too leaves the ideal one little to win "
+                + "on (%.1f%% of SFT's answers are right).", 100 * winRate, 100 * agreement, 100 * sftCorrect);
     }
 
     private void metadata() {
@@ -223,11 +237,18 @@ final class ReportMarkdown {
         s.append("\n\n");
     }
 
+    /** What the KL chart shows, and why it can dip below zero. */
+    static final String KL_ESTIMATE = "The PPO KL chart shows the KL from the SFT model estimated from the samples: each iteration's "
+            + "mean, over the responses the policy sampled, of log p(policy) - log p(SFT) summed over the response's tokens (nats "
+            + "per response). The KL divergence itself is never negative, but this estimate from a few dozen or hundred samples "
+            + "can dip below zero, mostly while the policy is still close to the SFT model.";
+
     private void curves() {
         s.append("## Training curves\n\n");
-        for (String chart : List.of(ReportCharts.PRETRAIN, ReportCharts.SFT, ReportCharts.RM, ReportCharts.PPO_REWARD,
+        for (String chart : List.of(ReportCharts.PRETRAIN, ReportCharts.SFT, ReportCharts.RM, ReportCharts.RM_ACCURACY, ReportCharts.PPO_REWARD,
                 ReportCharts.PPO_KL, ReportCharts.PPO_PTX))
             image(chart.replace(".png", "").replace('-', ' '), chart);
+        s.append("\n\n").append(KL_ESTIMATE);
         s.append("\n\nThe metrics behind them are in pretrain-metrics.jsonl, sft-metrics.jsonl, rm-metrics.jsonl, ppo-metrics.jsonl and "
                 + "ppo-ptx-metrics.jsonl beside this report (a stage reused by --resume keeps the earlier run's file).\n\n");
     }
@@ -237,26 +258,94 @@ final class ReportMarkdown {
         WinRate gpt = r.policies().get("GPT").vsSftTraining(), prompted = r.policies().get("GPT-prompted").vsSftTraining();
         WinRate ptxHeld = r.policies().get("PPO-ptx").vsSftHeldOut();
         s.append("## What it shows, next to the paper\n\n");
-        s.append(f("- **RLHF beats SFT** %s: PPO-ptx wins %s and PPO %s against SFT, where the world's ideal answers would win %s. "
-                + "The paper (Figure 1) finds PPO and PPO-ptx preferred to SFT at every model size.%n",
-                above(ptx) && above(ppo) ? "in this run too" : "only partly in this run", pct(ptx), pct(ppo), pct(r.answerKey().vsSftTraining())));
-        s.append(f("- **The pretrained model falls behind**: GPT wins %s, GPT-prompted %s. In the paper 175B InstructGPT is preferred "
-                + "to GPT-3 85 +- 3%% of the time and to few-shot GPT-3 71 +- 4%%.%n", pct(gpt), pct(prompted)));
-        s.append(f("- **Held-out labelers** prefer PPO-ptx %s of the time, against %s for the training labelers; the paper finds "
-                + "held-out labelers prefer InstructGPT at about the same rate as the training labelers.%n", pct(ptxHeld), pct(ptx)));
+        s.append("- ").append(rlhfVersusSft(ptx, ppo, r.answerKey().vsSftTraining())).append('\n');
+        s.append("- ").append(pretrainedVersusSft(gpt, prompted)).append('\n');
+        s.append("- ").append(heldOutLabelers(ptxHeld, ptx)).append('\n');
         s.append(f("- **Hallucination** on closed-domain tasks: GPT %.1f%%, SFT %.1f%%, PPO-ptx %.1f%% (the paper: GPT-3 41%%, "
                 + "InstructGPT 21%%).%n", 100 * rate(r, "GPT"), 100 * rate(r, "SFT"), 100 * rate(r, "PPO-ptx")));
         LmScore taxGpt = r.publicNlp().get("GPT"), taxPpo = r.publicNlp().get("PPO"), taxPtx = r.publicNlp().get("PPO-ptx");
-        double ppoTax = taxPpo.loss() - taxGpt.loss(), ptxTax = taxPtx.loss() - taxGpt.loss();
-        String verdict = ptxTax < ppoTax / 2 ? "as here, where PPO-ptx keeps less than half of PPO's regression"
-                : ptxTax < ppoTax ? f("while here PPO-ptx keeps %.0f%% of PPO's regression", 100 * ptxTax / ppoTax)
-                : "which this run does not show";
         s.append(f("- **The alignment tax**: on the pretraining distribution the loss is %.3f for GPT, %.3f for PPO and %.3f for PPO-ptx. "
                 + "In the paper PPO regresses on public NLP datasets and the pretraining mix (PPO-ptx) greatly reduces that regression, "
-                + "%s.%n", taxGpt.loss(), taxPpo.loss(), taxPtx.loss(), verdict));
+                + "%s.%n", taxGpt.loss(), taxPpo.loss(), taxPtx.loss(), alignmentTax(taxPpo.loss() - taxGpt.loss(), taxPtx.loss() - taxGpt.loss())));
         s.append(f("%nThe world is a miniature, so the sizes of these effects are not the paper's; %s records the default run and "
                 + "other seeds, and what holds across them.%n%n", reproductionLink()));
     }
+
+    /** Where a win rate against SFT stands by its 95% interval: above 50%, below it, or not distinguishable from it. */
+    enum Standing {
+        ABOVE, LEVEL, BELOW;
+
+        static Standing of(WinRate w) { return w.lower95() > 0.5 ? ABOVE : w.upper95() < 0.5 ? BELOW : LEVEL; }
+    }
+
+    /** The paper's main finding, PPO and PPO-ptx preferred to SFT, as far as this run's intervals show it. */
+    static String rlhfVersusSft(WinRate ptx, WinRate ppo, WinRate answerKey) {
+        Standing a = Standing.of(ptx), b = Standing.of(ppo);
+        String head = a == Standing.ABOVE && b == Standing.ABOVE ? "**RLHF beats SFT** in this run too"
+                : a == Standing.ABOVE || b == Standing.ABOVE ? "**RLHF beats SFT** only partly in this run"
+                : a == Standing.BELOW && b == Standing.BELOW ? "**RLHF loses to SFT** in this run"
+                : "**RLHF does not beat SFT** in this run";
+        return f("%s: %s, where the world's ideal answers would win %s. The paper (Figure 1) finds PPO and PPO-ptx preferred to "
+                + "SFT at every model size.", head, versusSft("PPO-ptx", ptx, "PPO", ppo), pct(answerKey));
+    }
+
+    /** GPT and GPT-prompted against SFT, next to the paper's InstructGPT against GPT-3. */
+    static String pretrainedVersusSft(WinRate gpt, WinRate prompted) {
+        Standing a = Standing.of(gpt), b = Standing.of(prompted);
+        String head = a == Standing.BELOW && b == Standing.BELOW ? "**The pretrained model falls behind**"
+                : a == Standing.BELOW || b == Standing.BELOW ? "**The pretrained model falls behind** only partly in this run"
+                : "**The pretrained model does not fall behind** SFT in this run";
+        String which = a == Standing.BELOW && b == Standing.BELOW ? f("GPT wins %s, GPT-prompted %s", pct(gpt), pct(prompted))
+                : versusSft("GPT", gpt, "GPT-prompted", prompted);
+        return f("%s: %s. In the paper 175B InstructGPT is preferred to GPT-3 85 +- 3%% of the time and to few-shot GPT-3 "
+                + "71 +- 4%%.", head, which);
+    }
+
+    /** Two policies' win rates against SFT, each with what its interval says (together where they say the same). */
+    static String versusSft(String first, WinRate w1, String second, WinRate w2) {
+        Standing a = Standing.of(w1), b = Standing.of(w2);
+        if (a != b) return versusSft(first, w1) + ", while " + versusSft(second, w2);
+        return switch (a) {
+            case ABOVE -> f("%s wins %s and %s %s against SFT", first, pct(w1), second, pct(w2));
+            case LEVEL -> f("%s's %s and %s's %s against SFT are not distinguishable from 50%%, as good as SFT (both intervals "
+                    + "contain 50%%)", first, pct(w1), second, pct(w2));
+            case BELOW -> f("%s wins %s and %s %s against SFT, both below 50%% (their intervals too): SFT is preferred", first,
+                    pct(w1), second, pct(w2));
+        };
+    }
+
+    /** One policy's win rate against SFT with what its interval says. */
+    static String versusSft(String policy, WinRate w) {
+        return switch (Standing.of(w)) {
+            case ABOVE -> f("%s wins %s against SFT", policy, pct(w));
+            case LEVEL -> f("%s's %s against SFT is not distinguishable from 50%%, as good as SFT (the interval contains 50%%)",
+                    policy, pct(w));
+            case BELOW -> f("%s loses to SFT, %s (the interval lies below 50%%)", policy, pct(w));
+        };
+    }
+
+    /**
+     * Held-out against training labelers on PPO-ptx: "about the same rate" where each rate lies in the other's 95%
+     * interval.
+     */
+    static String heldOutLabelers(WinRate heldOut, WinRate training) {
+        boolean same = within(heldOut.rate(), training) && within(training.rate(), heldOut);
+        return f("**Held-out labelers** give PPO-ptx a win rate of %s against SFT, the training labelers %s; the paper finds "
+                + "held-out labelers prefer InstructGPT at about the same rate as the training labelers, %s.", pct(heldOut), pct(training),
+                same ? "as here" : f("while here the held-out labelers' rate is %.1f points %s", 100 * Math.abs(heldOut.rate() - training.rate()),
+                        heldOut.rate() < training.rate() ? "lower" : "higher"));
+    }
+
+    /** Whether PPO-ptx keeps less of PPO's regression on the pretraining distribution (losses above GPT's). */
+    static String alignmentTax(double ppoTax, double ptxTax) {
+        if (ppoTax <= 0) return "which this run cannot show: here PPO does not regress";
+        if (ptxTax <= 0) return "as here, where PPO-ptx does not regress at all";
+        if (ptxTax < ppoTax / 2) return "as here, where PPO-ptx keeps less than half of PPO's regression";
+        if (ptxTax < ppoTax) return f("while here PPO-ptx keeps %.0f%% of PPO's regression", 100 * ptxTax / ppoTax);
+        return "which this run does not show";
+    }
+
+    private static boolean within(double rate, WinRate w) { return rate >= w.lower95() && rate <= w.upper95(); }
 
     private void examples() {
         s.append("## Example answers\n\n");
@@ -271,11 +360,16 @@ final class ReportMarkdown {
             s.append(f("**%s**%n%n", task.instruction().replace("\n", " ")));
             for (var e : r.exampleResponses().entrySet()) {
                 String answer = e.getValue().get(i);
-                s.append(f("- %s: %s *(%s)*%n", e.getKey(), printable(answer.strip()),
-                        Judge.judge(task, answer).correct() ? "right" : "wrong"));
+                s.append(f("- %s: %s *(%s)*%n", e.getKey(), shown(answer), Judge.judge(task, answer).correct() ? "right" : "wrong"));
             }
             s.append('\n');
         }
+    }
+
+    /** An example answer as the report shows it: {@link #printable}, or *(empty)* where the model said nothing. */
+    static String shown(String answer) {
+        String a = answer.strip();
+        return a.isEmpty() ? "*(empty)*" : printable(a);
     }
 
     /**
@@ -305,8 +399,6 @@ final class ReportMarkdown {
     }
 
     private static String plural(int n, String noun) { return n + " " + noun + (n == 1 ? "" : "s"); }
-
-    private static boolean above(WinRate w) { return w.lower95() > 0.5; }
 
     private static double rate(DemoReport r, String policy) { return r.policies().get(policy).rates().hallucinates(); }
 

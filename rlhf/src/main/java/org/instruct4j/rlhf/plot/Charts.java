@@ -50,12 +50,17 @@ public final class Charts {
 
     /** The reward model's loss: the mean over a batch's comparisons, not its tokens. */
     public static final String RANKING_LOSS_AXIS = "K-way ranking loss (nats/comparison)";
+    /**
+     * PPO's KL from the SFT model as the trainer logs it: the mean over the sampled responses of log p(policy) -
+     * log p(SFT) summed over each response's tokens, an estimate that can dip below zero where the KL itself cannot.
+     */
+    public static final String KL_AXIS = "estimated KL from the SFT model (nats/response)";
 
     /** What a metric of the trainers' logs is, as an axis title with its unit (a trainer's own meaning overrides it). */
     private static final Map<String, String> METRIC_AXES = Map.ofEntries(
             Map.entry("loss", "loss (nats/token)"), Map.entry("val_loss", "validation loss (nats/token)"),
             Map.entry("ptx_loss", "pretraining loss (nats/token)"), Map.entry("reward", "reward (reward-model score)"),
-            Map.entry("kl", "KL to the SFT model (nats/response)"), Map.entry("entropy", "entropy (nats/token)"),
+            Map.entry("kl", KL_AXIS), Map.entry("entropy", "entropy (nats/token)"),
             Map.entry("clip_fraction", "clipped fraction of tokens"), Map.entry("value_loss", "value loss (squared error)"),
             Map.entry("explained_variance", "explained variance of returns"), Map.entry("response_length", "response length (tokens)"),
             Map.entry("accuracy", "pairwise accuracy (fraction)"), Map.entry("val_accuracy", "validation accuracy (fraction)"),

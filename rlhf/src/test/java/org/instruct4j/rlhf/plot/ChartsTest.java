@@ -27,6 +27,9 @@ public class ChartsTest {
         return img;
     }
 
+    /** A model's colour in every chart, as RGB (for tests of charts drawn elsewhere). */
+    public static int colour(String model) { return Charts.colour(model, 0).getRGB(); }
+
     @Test
     void barsWithIntervalsAndReferenceAndCurvesRenderAsPngsWithEachModelsColour() throws Exception {
         Path bars = dir.resolve("bars.png"), curves = dir.resolve("curves.png");
@@ -71,6 +74,12 @@ public class ChartsTest {
         Charts.Reference r = new Charts.Reference(50, "50%");
         assertThatThrownBy(() -> Charts.bars(png, "t", "y", List.of(Bar.of("SFT", 50)), 100, r, r, r))
                 .isInstanceOf(IllegalArgumentException.class).hasMessageContaining("three.png").hasMessageContaining("3");
+    }
+
+    @Test
+    void theKlAxisSaysItIsAnEstimate() {
+        // PPO's logged KL is a sample mean of log p - log p_ref and dips below zero; the axis once read "KL to the SFT model".
+        assertThat(Charts.axisTitle("kl")).isEqualTo(Charts.KL_AXIS).startsWith("estimated KL from the SFT model").endsWith("(nats/response)");
     }
 
     private static int countColour(BufferedImage img, int rgb) {
