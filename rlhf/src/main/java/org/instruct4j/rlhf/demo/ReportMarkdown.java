@@ -222,8 +222,9 @@ final class ReportMarkdown {
     private void rewardModel() {
         s.append("## Reward model\n\n");
         s.append(f("Pairwise accuracy on held-out comparisons: %.1f%% (on training comparisons %.1f%%): how often the reward model "
-                + "scores the answer the labeler ranked higher above the other. Two training labelers agree with each other %.1f%% of "
-                + "the time, which bounds what any model of their preferences can reach (the paper: 72.6%%).%n%n",
+                + "scores the answer the labeler ranked higher above the other. For comparison, two training labelers agree with each other "
+                + "%.1f%% of the time (the paper: 72.6%%); a model of the preference they share, without their noise, could agree with "
+                + "one of them more often than that.%n%n",
                 100 * r.rmValidationAccuracy(), 100 * r.rmTrainAccuracy(), 100 * r.world().trainingAgreement()));
     }
 
