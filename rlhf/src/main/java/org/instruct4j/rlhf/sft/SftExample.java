@@ -14,12 +14,9 @@ public record SftExample(int[] prompt, int[] completion) {
         return new SftExample(encode.apply(d.prompt()), withEot);
     }
 
-    /** Prompt + completion cut to maxLen tokens, and the position of the first completion token. */
+    /** Prompt + completion cut to maxLen tokens ({@link Sequences#fit}: the prompt loses its start, the completion its end). */
     int[] sequence(int maxLen) { return Sequences.fit(prompt, completion, maxLen); }
 
-    int lossFrom(int maxLen) {
-        int[] s = sequence(maxLen);
-        int completionKept = Math.min(completion.length, s.length);
-        return Math.max(1, s.length - completionKept);
-    }
+    /** The first position whose next token is the completion's: the loss counts from there (never position 0). */
+    int lossFrom(int maxLen) { return Math.max(1, Sequences.fittedPromptLength(prompt.length, completion.length, maxLen)); }
 }

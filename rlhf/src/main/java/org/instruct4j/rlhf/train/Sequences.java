@@ -91,11 +91,18 @@ public final class Sequences {
 
     /** Keeps at most max tokens: the end of the prompt and the beginning of the response matter most. */
     public static int[] fit(int[] prompt, int[] response, int max) {
-        if (prompt.length + response.length <= max) return concat(prompt, response);
-        int keepResponse = Math.min(response.length, Math.max(1, max / 2));
-        int keepPrompt = Math.min(prompt.length, max - keepResponse);
-        keepResponse = Math.min(response.length, max - keepPrompt);
+        int keepPrompt = fittedPromptLength(prompt.length, response.length, max);
+        int keepResponse = Math.min(response.length, max - keepPrompt);
         return concat(Arrays.copyOfRange(prompt, prompt.length - keepPrompt, prompt.length), Arrays.copyOf(response, keepResponse));
+    }
+
+    /**
+     * How many of the prompt's tokens {@link #fit} keeps, so where the response starts in its sequence: all of them
+     * when both fit, else what is left beside the response's first half of max (or all of a shorter response).
+     */
+    public static int fittedPromptLength(int promptLength, int responseLength, int max) {
+        if (promptLength + responseLength <= max) return promptLength;
+        return Math.min(promptLength, max - Math.min(responseLength, Math.max(1, max / 2)));
     }
 
     /**
