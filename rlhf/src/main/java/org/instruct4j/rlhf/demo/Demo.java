@@ -203,6 +203,8 @@ public final class Demo {
             SftTrainer trainer = new SftTrainer(sft, sc, tok.pad());
             StageCache.Run run = stages.start("sft", key, tok, out.resolve("sft-metrics.jsonl"), trainer::resume);
             try (MetricsLog log = run.log()) {
+                // The best epoch by validation loss, not by reward-model score as the paper chooses: the reward model is
+                // trained afterwards, on this model's own samples, so there is none to choose by yet.
                 result = trainer.train(demos.subList(nVal, demos.size()), demos.subList(0, nVal), null, log, run.plan(), Long.MAX_VALUE);
                 sft = trainer.model();
             }
@@ -266,7 +268,7 @@ public final class Demo {
     private PpoRun runPpo(String stage, Gpt sft, RewardModeling rmStage, ResponseScorer reward, BpeTokenizer tok, List<int[]> prompts,
                           List<int[]> ptx, float ptxCoef)
             throws IOException {
-        // Dropout is off during RL (METHOD-NOTES): the policy's log-probs must match the sampler's.
+        // Dropout is off during RL (METHOD-NOTES); PPO's forwards run without it anyway, and the saved config says so.
         Gpt policy = copy(sft, 0f), reference = copy(sft, 0f);
         RewardModel value = rmStage.model().copy();
         PpoConfig pc = PpoConfig.paper()
@@ -323,7 +325,7 @@ public final class Demo {
         return rankings;
     }
 
-    /** Pretraining windows for the ptx term, drawn once so both PPO-ptx runs would see the same data. */
+    /** Pretraining windows for the ptx term (4,096 windows of len + 1 tokens), drawn once for the PPO-ptx run. */
     static List<int[]> ptxSequences(int[] corpus, int len, Rng rng) {
         List<int[]> seqs = new ArrayList<>();
         for (int i = 0; i < 4096 && corpus.length > len + 1; i++) {

@@ -3,9 +3,18 @@ package org.instruct4j.rlhf.ppo;
 import org.instruct4j.rlhf.generate.SamplingConfig;
 
 /**
- * PPO and PPO-ptx settings. {@link #paper()} has InstructGPT's: beta 0.02 fixed, clip 0.2, GAE gamma 1 and
- * lambda 0.95, batch 512 episodes, minibatch 64, one inner epoch, 10 warm-up iterations from a tenth of the peak
- * lr, EMA 0.992, ptx coefficient 27.8 with 8 pretraining sequences per episode (ptxPerEpisode).
+ * PPO and PPO-ptx settings. {@link #paper()} has InstructGPT's where the paper gives them (section 3 and appendix C):
+ * beta 0.02 fixed, clip 0.2, GAE gamma 1, batch 512 episodes, minibatch 64, one inner epoch, 10 warm-up iterations
+ * from a tenth of the peak lr, EMA 0.992, the value model's lr 9e-6, sampling at temperature 1, ptx coefficient 27.8
+ * with 8 pretraining sequences per episode (ptxPerEpisode). The rest are not the paper's: GAE lambda 0.95 (what
+ * public reproductions use), the policy's lr 9.65e-6 (the paper's SFT lr, the policy's is not given), the value
+ * loss clipped at 0.2, gradients clipped at global norm 1, responses of at most 256 tokens, and a penalty of 1 for a
+ * response without end-of-text (reproductions' guard against length hacking).
+ *
+ * <p>The ptx coefficient weighs a per-token mean cross-entropy against a per-token mean PPO loss of whitened
+ * advantages; the paper does not say how its 27.8 was normalised, so the two are not comparable (the demo's 0.05
+ * was tuned, docs/REPRODUCTION.md). The entropy penalty has the opposite sign of CleanRL's entropy bonus: it
+ * sharpens the policy rather than keeping it spread.
  *
  * @param klCoef        beta, or the adaptive controller's starting value when adaptiveKl
  * @param noEotPenalty  subtracted from the reward of a response that did not end with end-of-text
@@ -37,7 +46,7 @@ public record PpoConfig(float lr, float valueLr, int batchSize, int minibatchSiz
                 1f, 0f, 8, 10, 0.992f, 0f, 1f, SamplingConfig.sample(256), 1);
     }
 
-    /** The paper's PPO-ptx: gamma 27.8. */
+    /** PPO-ptx with pretraining-mix coefficient gamma = coef (the paper's is 27.8, in its own normalisation). */
     public PpoConfig withPtx(float coef) { return copy(b -> b.ptxCoef = coef); }
 
     public PpoConfig withAdaptiveKl(double init, double target, double horizon) {

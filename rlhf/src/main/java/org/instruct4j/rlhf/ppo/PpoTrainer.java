@@ -19,6 +19,7 @@ import org.instruct4j.engine.optim.AdamW;
 import org.instruct4j.engine.optim.LrSchedule;
 import org.instruct4j.rlhf.generate.Generation;
 import org.instruct4j.rlhf.generate.Generator;
+import org.instruct4j.rlhf.generate.SamplingConfig;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.train.Checkpoint;
 import org.instruct4j.rlhf.train.CheckpointPlan;
@@ -35,7 +36,7 @@ import org.instruct4j.rlhf.train.TrainState;
  * <li>Rollout ({@link #rollout}): sample responses to a batch of prompts from the policy; score each prompt +
  *     response with the reward model at its last token (or another {@link ResponseScorer}); compute, without a graph, the policy's and the frozen SFT
  *     reference's log-probabilities of the sampled tokens (logits / temperature) and the value model's estimates.</li>
- * <li>Rewards and advantages: -beta * (logp - logp_ref) at every token, plus the RM score at the last token (minus
+ * <li>Rewards and advantages ({@link #tokenRewards}): -beta * (logp - logp_ref) at every token, plus the RM score at the last token (minus
  *     a penalty when the response did not end with end-of-text; the RM then scores it with end-of-text appended,
  *     as it saw every response in training). GAE (gamma, lambda) gives advantages, whitened over the batch, and
  *     returns.</li>
@@ -71,6 +72,12 @@ public final class PpoTrainer {
     public PpoTrainer(Gpt policy, Gpt reference, ResponseScorer reward, RewardModel value, int padId, int endOfText, PpoConfig cfg) {
         if (policy.config().dropout() != 0f)
             throw new IllegalArgumentException("PPO: build the policy with dropout 0 (dropout is off during RL), got " + policy.config().dropout());
+        SamplingConfig sampling = cfg.sampling();
+        // The ratio and the KL use log softmax(logits / temperature): a sampler that cuts the distribution (top-k,
+        // top-p) or takes its mode would draw tokens with other probabilities than those, and the KL could go negative.
+        if (sampling.greedy() || sampling.topK() != 0 || sampling.topP() != 1f)
+            throw new IllegalArgumentException("PPO samples from the whole distribution at its temperature; got " + sampling
+                    + " (top-k, top-p and greedy would make the sampled tokens' probabilities differ from the log-probabilities PPO uses)");
         this.policy = policy;
         this.reference = reference;
         this.reward = reward;
@@ -179,63 +186,57 @@ public final class PpoTrainer {
         List<Generation> gens = generator.generate(prompts, cfg.sampling(), rng);
         int context = policy.config().contextLength();
         int maxNew = Math.min(cfg.sampling().maxNewTokens(), context - 1);
-        List<int[]> kept = new ArrayList<>(), responses = new ArrayList<>();
-        int p = 1, r = 1;
+        List<int[]> fittedPrompts = new ArrayList<>(), responses = new ArrayList<>();
+        int promptLen = 1, responseLen = 1;
         for (int i = 0; i < prompts.size(); i++) {
             int[] q = prompts.get(i);
             if (q.length > context - maxNew) q = Arrays.copyOfRange(q, q.length - (context - maxNew), q.length);
-            kept.add(q);
+            fittedPrompts.add(q);
             responses.add(gens.get(i).tokens());
-            p = Math.max(p, q.length);
-            r = Math.max(r, gens.get(i).length());
+            promptLen = Math.max(promptLen, q.length);
+            responseLen = Math.max(responseLen, gens.get(i).length());
         }
 
         // The policy's, the reference's and the value model's view of every response token, and the RM's score.
         int n = prompts.size();
-        float[][] logp = new float[n][], ref = new float[n][], vals = new float[n][];
-        float[] raw = new float[n];
+        float[][] logp = new float[n][], refLogp = new float[n][], values = new float[n][];
+        float[] rmScores = new float[n];
         try (GradMode g = GradMode.off()) {
             for (int from = 0; from < n; from += cfg.minibatchSize()) {
                 int[] rows = range(from, Math.min(n, from + cfg.minibatchSize()));
                 try (Scope s = Scope.open()) {
-                    Layout l = layout(kept, responses, rows, p, r);
-                    float[] lp = responseLogProbs(policy, l).toFloatArray();
-                    float[] rf = responseLogProbs(reference, l).toFloatArray();
-                    float[] vv = responseValues(value, l).toFloatArray();
+                    Layout l = layout(fittedPrompts, responses, rows, promptLen, responseLen);
+                    float[] policyRows = responseLogProbs(policy, l).toFloatArray();
+                    float[] refRows = responseLogProbs(reference, l).toFloatArray();
+                    float[] valueRows = responseValues(value, l).toFloatArray();
                     List<int[]> scoredPrompts = new ArrayList<>(), scoredResponses = new ArrayList<>();
                     for (int row : rows) {
-                        scoredPrompts.add(kept.get(row));
+                        scoredPrompts.add(fittedPrompts.get(row));
                         scoredResponses.add(scoredResponse(gens.get(row)));
                     }
-                    float[] sc = reward.score(scoredPrompts, scoredResponses);
+                    float[] scored = reward.score(scoredPrompts, scoredResponses);
                     for (int j = 0; j < rows.length; j++) {
-                        int len = gens.get(rows[j]).length();
-                        logp[rows[j]] = Arrays.copyOfRange(lp, j * r, j * r + len);
-                        ref[rows[j]] = Arrays.copyOfRange(rf, j * r, j * r + len);
-                        vals[rows[j]] = Arrays.copyOfRange(vv, j * r, j * r + len);
-                        raw[rows[j]] = sc[j];
+                        int len = gens.get(rows[j]).length(), at = j * responseLen;
+                        logp[rows[j]] = Arrays.copyOfRange(policyRows, at, at + len);
+                        refLogp[rows[j]] = Arrays.copyOfRange(refRows, at, at + len);
+                        values[rows[j]] = Arrays.copyOfRange(valueRows, at, at + len);
+                        rmScores[rows[j]] = scored[j];
                     }
                 }
             }
         }
 
-        // Per-token rewards (KL penalty, plus the score at the last token) and GAE, then advantages whitened over the batch.
+        // Per-token rewards (the KL penalty, plus the score at the last token) and GAE, then advantages whitened over the batch.
         float beta = (float) kl.beta();
         float[][] kls = new float[n][], rewards = new float[n][], returns = new float[n][];
         float[] scores = new float[n];
         List<float[]> advantages = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Generation gen = gens.get(i);
-            int len = gen.length();
-            scores[i] = raw[i] - (gen.endedWithEot() ? 0f : cfg.noEotPenalty());
-            kls[i] = new float[len];
-            rewards[i] = new float[len];
-            for (int t = 0; t < len; t++) {
-                kls[i][t] = logp[i][t] - ref[i][t];
-                rewards[i][t] = -beta * kls[i][t];
-            }
-            if (len > 0) rewards[i][len - 1] += scores[i];
-            Gae.Result gae = Gae.compute(rewards[i], vals[i], cfg.gamma(), cfg.lambda());
+            scores[i] = rmScores[i] - (gen.endedWithEot() ? 0f : cfg.noEotPenalty());
+            kls[i] = klPerToken(logp[i], refLogp[i]);
+            rewards[i] = tokenRewards(kls[i], scores[i], beta);
+            Gae.Result gae = Gae.compute(rewards[i], values[i], cfg.gamma(), cfg.lambda());
             advantages.add(gae.advantages());
             returns[i] = gae.returns();
         }
@@ -243,10 +244,32 @@ public final class PpoTrainer {
         List<Episode> episodes = new ArrayList<>();
         for (int i = 0; i < n; i++) {
             Generation gen = gens.get(i);
-            episodes.add(new Episode(kept.get(i), gen.tokens(), gen.endedWithEot(), raw[i], scores[i], logp[i], ref[i], kls[i], vals[i],
-                    rewards[i], whitened.get(i), returns[i]));
+            episodes.add(new Episode(fittedPrompts.get(i), gen.tokens(), gen.endedWithEot(), rmScores[i], scores[i], logp[i], refLogp[i],
+                    kls[i], values[i], rewards[i], whitened.get(i), returns[i]));
         }
-        return new Rollout(episodes, p, r);
+        return new Rollout(episodes, promptLen, responseLen);
+    }
+
+    /**
+     * log p_policy - log p_SFT of each sampled response token: a one-sample estimate of the per-token KL from the
+     * SFT model (its sum over a response is the logged "kl", which can dip below zero where the KL itself cannot).
+     */
+    static float[] klPerToken(float[] logp, float[] refLogp) {
+        float[] kl = new float[logp.length];
+        for (int t = 0; t < kl.length; t++) kl[t] = logp[t] - refLogp[t];
+        return kl;
+    }
+
+    /**
+     * The paper's reward, per response token: -beta times the token's KL estimate at every token (the penalty that
+     * keeps the policy near the SFT model), plus the episode's score at its last token (the reward model judges the
+     * whole response once it has ended).
+     */
+    static float[] tokenRewards(float[] kl, float score, float beta) {
+        float[] rewards = new float[kl.length];
+        for (int t = 0; t < kl.length; t++) rewards[t] = -beta * kl[t];
+        if (rewards.length > 0) rewards[rewards.length - 1] += score;
+        return rewards;
     }
 
     /**
@@ -270,7 +293,10 @@ public final class PpoTrainer {
      * @param tokens        the response tokens of the minibatch
      */
     public record PolicyStep(double policyLoss, double ptxLoss, int clippedTokens, int tokens) {
-        /** The loss whose gradient the step follows: the PPO loss plus ptxCoef times the pretraining loss. */
+        /**
+         * The PPO loss plus ptxCoef times the pretraining loss: the figure the non-finite guard reads and the metrics
+         * log. The entropy penalty, when the config has one, is in the step's gradient but not in this figure.
+         */
         double objective(float ptxCoef) { return Double.isNaN(ptxLoss) ? policyLoss : policyLoss + ptxCoef * ptxLoss; }
     }
 

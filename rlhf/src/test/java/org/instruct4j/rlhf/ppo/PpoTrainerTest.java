@@ -1,6 +1,7 @@
 package org.instruct4j.rlhf.ppo;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.assertj.core.api.Assertions.within;
 
 import java.util.ArrayList;
@@ -78,6 +79,18 @@ class PpoTrainerTest {
             }
         }
         assertThat(largestKl).as("the two models differ, so some token's KL estimate does").isGreaterThan(0.05);
+    }
+
+    /** PPO's log-probabilities are the whole distribution's, so a sampler that cuts it is refused before any rollout. */
+    @Test
+    void samplingThatCutsTheDistributionIsRefused() {
+        Gpt policy = TinyWorld.model(3);
+        RewardModel rm = RewardModel.fromLm(policy, TinyWorld.PAD, new Rng(4));
+        for (SamplingConfig cut : List.of(SamplingConfig.sample(6).withTopK(5), SamplingConfig.sample(6).withTopP(0.9f), SamplingConfig.greedy(6)))
+            assertThatThrownBy(() -> new PpoTrainer(policy, TinyWorld.model(5), rm, rm.copy(), TinyWorld.PAD, TinyWorld.EOT, small().withSampling(cut)))
+                    .hasMessageContaining("whole distribution");
+        new PpoTrainer(policy, TinyWorld.model(5), rm, rm.copy(), TinyWorld.PAD, TinyWorld.EOT,
+                small().withSampling(SamplingConfig.sample(6).withTemperature(0.7f)));   // a temperature alone is fine
     }
 
     /**
