@@ -241,10 +241,29 @@ final class CliOptions {
     }
 
     /**
-     * The --out folder of a command that trains: checked before any training, so that a run is not lost at its
-     * end for a path that cannot take a model folder.
+     * The --out folder of a command that trains (pretrain, sft, rm, ppo), checked before any training, so that a run
+     * is not lost at its end for a path that cannot take a model folder, and replaces nothing the user meant to keep:
+     * not a folder the command reads (inputs: the options that name them).
      */
-    static Path outFolder(CommandLine cl) { return outFolder(required(cl, "out")); }
+    static Path outFolder(String command, CommandLine cl, String... inputs) {
+        Path out = required(cl, "out");
+        for (String input : inputs) {
+            String v = cl.getOptionValue(input);
+            if (v != null && sameFolder(out, Path.of(v)))
+                throw new UserError("--out " + out + " is the same folder as --" + input + " " + v + ": the run would replace what "
+                        + "it reads; give another --out");
+        }
+        return outFolder(out);
+    }
+
+    /** Whether a and b are one existing folder (however each is written: relative, with "..", through a link). */
+    private static boolean sameFolder(Path a, Path b) {
+        try {
+            return Files.isDirectory(a) && Files.isDirectory(b) && Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;   // one that cannot be read is not the other; reading it later says why
+        }
+    }
 
     /** out, when it can be a model folder (not an existing file) and no other instruct4j run writes there. */
     static Path outFolder(Path out) {

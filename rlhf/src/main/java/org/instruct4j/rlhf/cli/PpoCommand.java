@@ -48,7 +48,7 @@ public final class PpoCommand implements Command {
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
         Device device = CliOptions.device(cl);
-        Path out = CliOptions.outFolder(cl);
+        Path out = CliOptions.outFolder(name(), cl, "policy", "reward");
         int iterations = CliOptions.integerAtLeast(cl, "iterations", 100, 1);
         int batch = CliOptions.integerAtLeast(cl, "batch", 512, 1), mini = CliOptions.integerAtLeast(cl, "minibatch", 64, 1);
         if (cl.hasOption("minibatch") && mini > batch)

@@ -49,7 +49,7 @@ public final class PretrainCommand implements Command {
         o.addOption(InitOption.option());
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
-        Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.outFolder(cl);
+        Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.outFolder(name(), cl, "tokenizer", InitOption.NAME);
         int steps = CliOptions.integerAtLeast(cl, "steps", 1000, 1), batch = CliOptions.integerAtLeast(cl, "batch", 16, 1);
         float lr = CliOptions.positive(cl, "lr", 1e-3f);
         refuseConflicts(cl);

@@ -39,7 +39,7 @@ public final class SftCommand implements Command {
         o.addOption(CliOptions.opt("dropout", "P", "residual dropout (default 0.2)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
-        Path out = CliOptions.outFolder(cl);
+        Path out = CliOptions.outFolder(name(), cl, "model");
         int epochs = CliOptions.integerAtLeast(cl, "epochs", 16, 1), batch = CliOptions.integerAtLeast(cl, "batch", 32, 1);
         float lr = CliOptions.positive(cl, "lr", 9.65e-6f);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), CliOptions.fraction(cl, "dropout", 0.2f));

@@ -105,6 +105,25 @@ class OptionErrorsCliTest {
         assertThat(dir.resolve("a-file-metrics.jsonl")).doesNotExist();
     }
 
+    /** --out naming a folder the command reads (however written) would replace it: refused naming both options. */
+    @Test
+    void anOutThatIsAFolderTheCommandReadsIsRefused() throws Exception {
+        byte[] weights = Files.readAllBytes(Path.of(lm, "model.safetensors"));
+        String ranks = dir.resolve("ranks.jsonl").toString(), why = ": the run would replace what it reads; give another --out";
+        refused(new String[] {"rm", "--model", lm, "--data", ranks, "--out", lm}, "--out " + lm + " is the same folder as --model " + lm + why);
+        String otherSpelling = lm + "/../lm";
+        refused(new String[] {"sft", "--model", lm, "--data", demos, "--out", otherSpelling},
+                "--out " + otherSpelling + " is the same folder as --model " + lm + why);
+        String link = Files.createSymbolicLink(dir.resolve("lm-link"), Path.of(lm)).toString();
+        refused(new String[] {"sft", "--model", link, "--data", demos, "--out", lm}, "--out " + lm + " is the same folder as --model " + link + why);
+        refused(new String[] {"ppo", "--policy", lm, "--reward", rm, "--prompts", prompts, "--out", rm},
+                "--out " + rm + " is the same folder as --reward " + rm + why);
+        refused(new String[] {"pretrain", "--text", text, "--init", lm, "--out", lm}, "--out " + lm + " is the same folder as --init " + lm + why);
+        refused(new String[] {"pretrain", "--text", text, "--tokenizer", lm, "--out", lm},
+                "--out " + lm + " is the same folder as --tokenizer " + lm + why);
+        assertThat(Files.readAllBytes(Path.of(lm, "model.safetensors"))).isEqualTo(weights);
+    }
+
     @Test
     void aDeviceThatIsNotThereStopsTheDemoBeforeItsFirstStage() {
         // No driver, or (on a GPU machine or the emulated device) no hundredth GPU: the same refusal, before any work.
