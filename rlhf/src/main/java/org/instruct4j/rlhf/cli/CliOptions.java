@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
@@ -18,12 +19,14 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.apache.commons.cli.UnrecognizedOptionException;
 import org.instruct4j.engine.Device;
+import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.ReadOptions;
 import org.instruct4j.rlhf.data.ReadResult;
 import org.instruct4j.rlhf.plot.ChartSupport;
+import org.instruct4j.rlhf.train.Checkpoint;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -243,7 +246,9 @@ final class CliOptions {
     /**
      * The --out folder of a command that trains (pretrain, sft, rm, ppo), checked before any training, so that a run
      * is not lost at its end for a path that cannot take a model folder, and replaces nothing the user meant to keep:
-     * not a folder the command reads (inputs: the options that name them).
+     * not a folder the command reads (inputs: the options that name them), and not the checkpoint of an unfinished
+     * run unless --resume goes on with it (a fresh run would write over it). A finished run's folder holds no
+     * checkpoint and is replaced as before.
      */
     static Path outFolder(String command, CommandLine cl, String... inputs) {
         Path out = required(cl, "out");
@@ -253,7 +258,15 @@ final class CliOptions {
                 throw new UserError("--out " + out + " is the same folder as --" + input + " " + v + ": the run would replace what "
                         + "it reads; give another --out");
         }
-        return outFolder(out);
+        outFolder(out);   // after the lock: a checkpoint that another run is writing is that run's, and said so
+        if (!cl.hasOption("resume") && Files.isRegularFile(out.resolve(Pretrained.TRAINING_STATE))) {
+            OptionalLong step = Checkpoint.savedStep(out);
+            String unit = command.equals("ppo") ? "iteration " : "step ";
+            throw new UserError("--out " + out + " holds the checkpoint of an unfinished run" + (step.isPresent() ? " (" + unit
+                    + step.getAsLong() + ")" : "") + ": add --resume to go on with it, or give another --out (or remove the folder "
+                    + "to start afresh)");
+        }
+        return out;
     }
 
     /** Whether a and b are one existing folder (however each is written: relative, with "..", through a link). */

@@ -124,6 +124,27 @@ class OptionErrorsCliTest {
         assertThat(Files.readAllBytes(Path.of(lm, "model.safetensors"))).isEqualTo(weights);
     }
 
+    /**
+     * A fresh run into the folder of a run that was stopped would write over its checkpoint: refused, saying how to go
+     * on with it. A finished run's folder (no checkpoint in it) is replaced as before.
+     */
+    @Test
+    void anOutHoldingAnUnfinishedRunsCheckpointNeedsResume() throws Exception {
+        String folder = dir.resolve("unfinished").toString();
+        assertThat(run("sft", "--model", lm, "--data", demos, "--out", folder, "--epochs", "1")).isZero();
+        assertThat(run("sft", "--model", lm, "--data", demos, "--out", folder, "--epochs", "1")).as("a finished run's folder").isZero();
+        Files.writeString(Path.of(folder, "training_state.json"), "{\"step\": 7}");
+        String resume = ": add --resume to go on with it, or give another --out (or remove the folder to start afresh)";
+        String ranks = dir.resolve("ranks.jsonl").toString();
+        refused(new String[] {"pretrain", "--text", text, "--out", folder}, "--out " + folder + " holds the checkpoint of an unfinished run (step 7)" + resume);
+        refused(new String[] {"sft", "--model", lm, "--data", demos, "--out", folder},
+                "--out " + folder + " holds the checkpoint of an unfinished run (step 7)" + resume);
+        refused(new String[] {"rm", "--model", lm, "--data", ranks, "--out", folder},
+                "--out " + folder + " holds the checkpoint of an unfinished run (step 7)" + resume);
+        refused(new String[] {"ppo", "--policy", lm, "--reward", rm, "--prompts", prompts, "--out", folder},
+                "--out " + folder + " holds the checkpoint of an unfinished run (iteration 7)" + resume);
+    }
+
     @Test
     void aDeviceThatIsNotThereStopsTheDemoBeforeItsFirstStage() {
         // No driver, or (on a GPU machine or the emulated device) no hundredth GPU: the same refusal, before any work.
