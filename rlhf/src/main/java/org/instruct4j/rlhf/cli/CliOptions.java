@@ -19,6 +19,7 @@ import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.apache.commons.cli.UnrecognizedOptionException;
 import org.instruct4j.engine.Device;
+import org.instruct4j.engine.io.IoErrors;
 import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.data.DataException;
@@ -82,9 +83,12 @@ final class CliOptions {
         }
     }
 
+    /** The metrics file of a command that trains: beside out, named after it (runs/sft-metrics.jsonl for --out runs/sft). */
+    static Path metricsFile(Path out) { return out.resolveSibling(out.getFileName() + "-metrics.jsonl"); }
+
     /** The command's metrics file beside out: new, or for a resumed run cut back to its checkpoint. */
     static MetricsLog metrics(Path out, TrainState resumed) {
-        Path file = out.resolveSibling(out.getFileName() + "-metrics.jsonl");
+        Path file = metricsFile(out);
         if (resumed == null) return MetricsLog.fresh(file);
         if (resumed.metricsBytes() < 0) throw new UserError("--resume: the checkpoint in " + out + " kept no metrics position");
         try {
@@ -266,6 +270,8 @@ final class CliOptions {
                     + step.getAsLong() + ")" : "") + ": add --resume to go on with it, or give another --out (or remove the folder "
                     + "to start afresh)");
         }
+        if (Files.isDirectory(metricsFile(out)))
+            throw new UserError("--out " + out + ": its metrics file " + metricsFile(out) + " is a folder; give another --out");
         return out;
     }
 
@@ -278,11 +284,37 @@ final class CliOptions {
         }
     }
 
-    /** out, when it can be a model folder (not an existing file) and no other instruct4j run writes there. */
+    /** out, when it can be a model folder (see {@link #writable}) and no other instruct4j run writes there. */
     static Path outFolder(Path out) {
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError("--out " + out + ": exists and is not a folder");
+        writable("out", out, true);
         OutputLock.hold(out);
         return out;
+    }
+
+    /**
+     * path, given to --option for a file (or, with folder, a folder) the command writes at its end, when it can be
+     * written there: checked before any work, so that a run is not lost at its end, and said in the terms of the
+     * option with the real reason: a folder where a file goes (or a file where a folder goes), a file above it where a
+     * folder must be, a folder that takes no new files. The folders above it are made (they would be at the end).
+     */
+    static Path writable(String option, Path path, boolean folder) {
+        String given = "--" + option + " " + path;
+        if (folder && Files.exists(path) && !Files.isDirectory(path)) throw new UserError(given + ": exists and is not a folder");
+        if (!folder && Files.isDirectory(path)) throw new UserError(given + ": is a folder; give the name of a file to write");
+        Path parent = path.getParent() != null ? path.getParent() : path.toAbsolutePath().getParent();
+        if (parent == null) return path;   // the root folder itself
+        for (Path above = parent; above != null; above = above.getParent())
+            if (Files.exists(above)) {
+                if (!Files.isDirectory(above)) throw new UserError(given + ": " + above + " is a file, not a folder");
+                break;
+            }
+        try {
+            Files.createDirectories(parent);
+            Files.delete(Files.createTempFile(parent, ".instruct4j-", ".probe"));   // what a permission check may not tell
+        } catch (java.io.IOException e) {
+            throw new UserError(given + ": cannot write in " + parent + " (" + IoErrors.reason(e) + ")", e);
+        }
+        return path;
     }
 
     static Path required(CommandLine cl, String name) {

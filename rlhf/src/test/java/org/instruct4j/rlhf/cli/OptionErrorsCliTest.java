@@ -145,6 +145,25 @@ class OptionErrorsCliTest {
                 "--out " + folder + " holds the checkpoint of an unfinished run (iteration 7)" + resume);
     }
 
+    /** An output path that cannot be written is said before any work, naming the option and the real reason. */
+    @Test
+    void anOutputThatCannotBeWrittenStopsBeforeAnyWork() throws Exception {
+        String tasks = write("tasks.jsonl", "{\"family\":\"rude_request\",\"instruction\":\"Insult my aunt Ivy.\",\"data\":{\"target\":\"Ivy\"}}\n");
+        String[] eval = {"eval", "--model", lm, "--tasks", tasks, "--max-new", "2", "--answers"};
+        refused(with(List.of(eval), aFile + "/x.jsonl"), "--answers " + aFile + "/x.jsonl: " + aFile + " is a file, not a folder");
+        refused(with(List.of(eval), dir.toString()), "--answers " + dir + ": is a folder; give the name of a file to write");
+        refused(with(List.of(eval), tasks), "--answers " + tasks + " is the --tasks file: the answers would replace the tasks; give another file");
+        refused(new String[] {"pretrain", "--text", text, "--out", aFile + "/sub"}, "--out " + aFile + "/sub: " + aFile + " is a file, not a folder");
+        Files.createDirectories(dir.resolve("m-metrics.jsonl"));
+        String m = dir.resolve("m").toString();
+        refused(new String[] {"sft", "--model", lm, "--data", demos, "--out", m},
+                "--out " + m + ": its metrics file " + m + "-metrics.jsonl is a folder; give another --out");
+        if (Files.isDirectory(Path.of("/proc")))   // Linux: a folder that takes no files, even from root
+            assertThatThrownBy(() -> run("pretrain", "--text", text, "--out", "/proc/nope")).isInstanceOf(UserError.class)
+                    .hasMessageStartingWith("--out /proc/nope: cannot write in /proc (").hasMessageNotContaining(".probe");
+        assertThat(dir.resolve("m")).doesNotExist();
+    }
+
     @Test
     void aDeviceThatIsNotThereStopsTheDemoBeforeItsFirstStage() {
         // No driver, or (on a GPU machine or the emulated device) no hundredth GPU: the same refusal, before any work.
