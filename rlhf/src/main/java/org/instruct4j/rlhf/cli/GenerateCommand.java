@@ -5,6 +5,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import org.apache.commons.cli.CommandLine;
@@ -95,20 +96,51 @@ public final class GenerateCommand implements Command {
         return new SamplingConfig(maxNew, temperature, topK, topP, greedy);
     }
 
-    /** One model per --model, each with its own random stream from --seed, named by its folder (by its path where two share a name). */
+    /** One model per --model, each with its own random stream from --seed, named as {@link #labels} says. */
     private static List<Answerer> answerers(CommandLine cl, SamplingConfig cfg) {
         String[] dirs = cl.getOptionValues("model");
         if (dirs == null) throw new UserError("--model is required");
+        List<String> labels = labels(List.of(dirs));
         List<Answerer> models = new ArrayList<>();
-        for (String dir : dirs) {
-            Path folder = CliOptions.existing("model", dir);
-            String name = folder.getFileName() == null ? dir : folder.getFileName().toString();
-            for (String other : dirs)
-                if (!other.equals(dir) && name.equals(String.valueOf(Path.of(other).getFileName()))) name = dir;
-            ModelFolder.Lm lm = ModelFiles.lm(folder, "model", CliOptions.device(cl), 0f);
-            models.add(new Answerer(dirs.length > 1 ? name : null, lm, cfg, new Rng(CliOptions.seed(cl))));
+        for (int i = 0; i < dirs.length; i++) {
+            ModelFolder.Lm lm = ModelFiles.lm(CliOptions.existing("model", dirs[i]), "model", CliOptions.device(cl), 0f);
+            models.add(new Answerer(dirs.length > 1 ? labels.get(i) : null, lm, cfg, new Rng(CliOptions.seed(cl))));
         }
         return models;
+    }
+
+    /**
+     * The models' names in the output, one per folder: its name, or where another folder has the same name the
+     * shortest ending of its path that no other has (runA/models/ppo-ptx beside runB/models/ppo-ptx); a folder given
+     * more than once is numbered in order (ppo-ptx (1), ppo-ptx (2)), or its lines could not be told apart.
+     */
+    static List<String> labels(List<String> dirs) {
+        List<Path> paths = dirs.stream().map(d -> Path.of(d).toAbsolutePath().normalize()).toList();
+        List<String> labels = new ArrayList<>();
+        for (Path p : paths) {
+            int k = 1;
+            while (k < p.getNameCount() && sharesEnding(p, paths, k)) k++;
+            labels.add(ending(p, k).toString());
+        }
+        List<String> numbered = new ArrayList<>();
+        for (int i = 0; i < labels.size(); i++) {
+            String label = labels.get(i);
+            int times = Collections.frequency(labels, label), nth = Collections.frequency(labels.subList(0, i), label) + 1;
+            numbered.add(times == 1 ? label : label + " (" + nth + ")");
+        }
+        return numbered;
+    }
+
+    /** Whether another folder of paths (not p itself) ends in p's last k names. */
+    private static boolean sharesEnding(Path p, List<Path> paths, int k) {
+        for (Path other : paths) if (!other.equals(p) && ending(other, k).equals(ending(p, k))) return true;
+        return false;
+    }
+
+    /** p's last k names (the root itself where it has none). */
+    private static Path ending(Path p, int k) {
+        int n = p.getNameCount();
+        return n == 0 ? p : p.subpath(Math.max(0, n - k), n);
     }
 
     /**
