@@ -199,31 +199,33 @@ public final class GenerateCommand implements Command {
 
         /**
          * The prompts in this model's tokens, and the sampling setting for them. A response stops where the model's
-         * context ends: --max-new is cut to the room the longest prompt leaves (said once), and only a prompt that fills
-         * the context alone loses its first tokens (said for each).
+         * context ends: --max-new is cut to the room the longest prompt that fits leaves (said once), so that prompts
+         * that fit are read whole; a prompt too long for the context with an answer is read from its end, leaving
+         * that room (said for each). One warning for each, in the numbers the generator goes by.
          */
         Asked encode(List<String> texts) {
             int context = lm.model().config().contextLength();
             String who = name == null ? "" : name + ": ";
             List<int[]> prompts = new ArrayList<>();
-            int longest = 0;
+            int longestWhole = 0;   // the longest prompt that leaves room for at least one new token
             for (String t : texts) {
                 int[] ids = lm.tokenizer().encode(t);
                 prompts.add(ids.length == 0 ? new int[] {lm.tokenizer().endOfText()} : ids);
-                longest = Math.max(longest, prompts.getLast().length);
+                if (prompts.getLast().length < context) longestWhole = Math.max(longestWhole, prompts.getLast().length);
             }
-            SamplingConfig used = cfg;
-            if (cfg.maxNewTokens() > context - longest) {
-                int room = Math.max(1, context - longest);
-                used = new SamplingConfig(room, cfg.temperature(), cfg.topK(), cfg.topP(), cfg.greedy());
-                if (!capSaid) System.err.printf("instruct4j generate: %s--max-new %d: an answer stops at the model's context of %d "
-                        + "tokens, so at most %d new tokens after a %d-token prompt%n", who, cfg.maxNewTokens(), context, room, longest);
+            int maxNew = Math.min(cfg.maxNewTokens(), context - Math.max(1, longestWhole));
+            SamplingConfig used = maxNew == cfg.maxNewTokens() ? cfg
+                    : new SamplingConfig(maxNew, cfg.temperature(), cfg.topK(), cfg.topP(), cfg.greedy());
+            if (longestWhole > 0 && maxNew < cfg.maxNewTokens() && !capSaid) {
+                System.err.printf("instruct4j generate: %s--max-new %d: an answer stops at the model's context of %d tokens, so at most "
+                        + "%s after %s-token prompt%n", who, cfg.maxNewTokens(), context, newTokens(maxNew), withArticle(longestWhole));
                 capSaid = true;
             }
             for (int i = 0; i < prompts.size(); i++)
-                if (prompts.get(i).length > context - 1)
-                    System.err.printf("instruct4j generate: %sprompt %d is %d tokens, more than the model's context of %d leaves "
-                            + "for an answer; the model reads its last %d%n", who, i + 1, prompts.get(i).length, context, context - 1);
+                if (prompts.get(i).length >= context)
+                    System.err.printf("instruct4j generate: %sprompt %d is %d tokens, more than the model's context of %d holds with "
+                            + "an answer: the model reads its last %d and writes at most %s%n", who, i + 1, prompts.get(i).length,
+                            context, context - maxNew, newTokens(maxNew));
             return new Asked(prompts, used);
         }
 
@@ -234,6 +236,20 @@ public final class GenerateCommand implements Command {
                 out.add(lm.tokenizer().decode(g.tokens(), 0, g.answerLength()));
             return out;
         }
+    }
+
+    /** "1 new token", "5 new tokens". */
+    static String newTokens(int n) { return n + (n == 1 ? " new token" : " new tokens"); }
+
+    /**
+     * A number with the article it is read with: "an" where it is read from "eight", "eleven" or "eighteen" (an 8-, an
+     * 11-, an 18-, an 80-, an 800-, an 11000-token prompt), else "a" (a 1-, a 110-, a 414-token prompt).
+     */
+    static String withArticle(long n) {
+        String digits = Long.toString(n);
+        String lead = digits.substring(0, digits.length() % 3 == 0 ? 3 : digits.length() % 3);   // said before "thousand", "million"
+        boolean an = digits.startsWith("8") || lead.equals("11") || lead.equals("18");
+        return (an ? "an " : "a ") + digits;
     }
 
     /**
