@@ -11,9 +11,11 @@ import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.apache.commons.cli.AmbiguousOptionException;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.MissingArgumentException;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
@@ -51,10 +53,10 @@ final class CliOptions {
         return o;
     }
 
-    /** --save-every and --resume, for the commands that train. */
-    static Options withCheckpoints(Options o) {
-        o.addOption(opt("save-every", "N", "save a checkpoint (the model folder with the training state) into --out every N steps "
-                + "(ppo: iterations); default 0: none"));
+    /** --save-every and --resume, for the commands that train; unit: what the command counts ("steps", ppo's "iterations"). */
+    static Options withCheckpoints(Options o, String unit) {
+        o.addOption(opt("save-every", "N", "save a checkpoint (the model folder with the training state) into --out every N "
+                + unit + "; default 0: none"));
         o.addOption(opt("resume", null, "continue the run whose checkpoint is in --out, with the same settings; ends as the run "
                 + "would have ended uninterrupted"));
         return o;
@@ -63,7 +65,7 @@ final class CliOptions {
     /** Checkpoints into out every --save-every steps, recording the run's settings. */
     static CheckpointPlan checkpoints(CommandLine cl, Path out, BpeTokenizer tok, Map<String, String> settings) {
         int every = integer(cl, "save-every", 0);
-        if (every < 0) throw new UserError("--save-every: expected a number of steps >= 0, got " + every);
+        if (every < 0) throw new UserError("--save-every: expected a number >= 0, got " + every);
         return new CheckpointPlan(out, every, tok, settings);
     }
 
@@ -144,15 +146,28 @@ final class CliOptions {
         return checked(command, cl, repeatable);
     }
 
-    /** What a user reads when args do not parse, with the option most likely meant when one was mistyped. */
+    /**
+     * What a user reads when args do not parse, in the words of the other option errors: an unknown option with the
+     * one most likely meant when it was mistyped, an option without its value, an abbreviation of more than one.
+     */
     static UserError parseError(String command, Options options, ParseException e) {
-        String meant = null;
-        if (e instanceof UnrecognizedOptionException u && u.getOption().startsWith("--")) {
-            String given = u.getOption().substring(2).split("=", 2)[0];
-            meant = Suggestion.closest(given, options.getOptions().stream().map(Option::getLongOpt).filter(n -> n != null).toList());
-        }
-        return new UserError(e.getMessage() + (meant == null ? "" : "; did you mean --" + meant + "?")
-                + " (see instruct4j " + command + " --help)");
+        String says = switch (e) {
+            case AmbiguousOptionException a -> a.getOption() + " could be any of "
+                    + String.join(", ", a.getMatchingOptions().stream().map(n -> "--" + n).toList()) + ": write it out";
+            case UnrecognizedOptionException u -> unknownOption(u.getOption(), options);
+            case MissingArgumentException m -> "--" + m.getOption().getLongOpt() + " needs a value"
+                    + (m.getOption().getArgName() == null ? "" : ": --" + m.getOption().getLongOpt() + " " + m.getOption().getArgName());
+            default -> e.getMessage();
+        };
+        return new UserError(says + " (see instruct4j " + command + " --help)");
+    }
+
+    /** "unknown option --epocs; did you mean --epochs?" for --epocs=3, the suggestion where one is near. */
+    private static String unknownOption(String given, Options options) {
+        String option = given.split("=", 2)[0];
+        String meant = !option.startsWith("--") ? null
+                : Suggestion.closest(option.substring(2), options.getOptions().stream().map(Option::getLongOpt).filter(n -> n != null).toList());
+        return "unknown option " + option + (meant == null ? "" : "; did you mean --" + meant + "?");
     }
 
     /** cl, after the checks {@link #parse(String, String, Options, String[], String, Set)} describes. */

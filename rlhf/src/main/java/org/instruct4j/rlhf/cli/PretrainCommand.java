@@ -31,7 +31,7 @@ public final class PretrainCommand implements Command {
     @Override public String summary() { return "train a BPE tokenizer and a GPT language model on a text file"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.withCheckpoints(CliOptions.common());
+        Options o = CliOptions.withCheckpoints(CliOptions.common(), "steps");
         o.addOption(CliOptions.opt("text", "FILE", "training text, documents separated by blank lines or <|endoftext|> (required)"));
         o.addOption(CliOptions.opt("validation", "FILE", "held-out text (documents as in --text) whose loss is measured "
                 + "before the first step, every --eval-every steps and after the last"));

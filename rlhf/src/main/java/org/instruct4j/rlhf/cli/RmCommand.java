@@ -31,7 +31,7 @@ public final class RmCommand implements Command {
     @Override public String summary() { return "train a reward model on ranked comparisons"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common()));
+        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common(), "steps (one a batch)"));
         o.addOption(CliOptions.opt("model", "DIR", "LM folder the reward model starts from (required)"));
         o.addOption(CliOptions.opt("data", "FILE", "rankings JSONL: {prompt, completions, ranking} (ranking: the completions' indices, best first; "
                 + "completions ranked equal in an inner list, as [2, [0, 1]]) or {prompt, chosen, rejected} (required)"));

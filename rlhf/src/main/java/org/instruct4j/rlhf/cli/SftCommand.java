@@ -26,7 +26,7 @@ public final class SftCommand implements Command {
     @Override public String summary() { return "supervised fine-tuning on demonstrations"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common()));
+        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common(), "steps (one a batch)"));
         o.addOption(CliOptions.opt("model", "DIR", "pretrained LM folder (required)"));
         o.addOption(CliOptions.opt("data", "FILE", "demonstrations JSONL (required)"));
         o.addOption(CliOptions.opt("validation", "FILE", "held-out demonstrations JSONL"));

@@ -76,11 +76,25 @@ class OptionErrorsCliTest {
         refused(ppo("--beta", "-1"), "--beta: expected a number >= 0, got -1.0");
         refused(ppo("--iterations", "0"), "--iterations: expected a positive integer, got 0");
         refused(ppo("--batch", "8", "--minibatch", "16"), "--minibatch 16 is more than --batch 8 (the episodes of an iteration)");
+        refused(ppo("--batch", "16", "--minibatch", "5"),
+                "--batch 16 is not a multiple of --minibatch 5: an iteration's episodes are split into minibatches of one size");
+        refused(ppo("--batch", "100"),
+                "--batch 100 is not a multiple of --minibatch 64 (its default): an iteration's episodes are split into minibatches of one size");
         refused(generate("--instruction", "hi", "--temperature", "0"),
                 "--temperature: expected a number above 0, got 0.0 (--greedy is the limit at 0)");
         refused(generate("--instruction", "hi", "--top-p", "1.5"), "--top-p: expected a number in (0, 1], got 1.5");
         refused(with(List.of("eval", "--model", lm, "--text", text), "--context", "500"), "--context 500: the model reads at most 32 tokens");
         refused(new String[] {"demo", "--quick", "--out", out(), "--ppo-reward", "oracle"}, "--ppo-reward takes rm or labelers, got 'oracle'");
+    }
+
+    /** Each command's help speaks of what its --save-every counts. */
+    @Test
+    void saveEveryIsHelpedInTheCommandsOwnUnit() throws Exception {
+        for (String command : List.of("pretrain", "sft", "rm", "ppo")) {
+            String help = CommandOutput.stdout(() -> run(command, "--help")).replaceAll("\\s+", " ");
+            assertThat(help).as(command).contains("into --out every N " + (command.equals("ppo") ? "iterations;" : "steps"))
+                    .doesNotContain("ppo: iterations");
+        }
     }
 
     @Test
@@ -90,9 +104,12 @@ class OptionErrorsCliTest {
         refused(generate("--instruction", "hi", "there"), "unexpected argument 'there': every value belongs to an option, "
                 + "and a text with spaces needs quotes (see instruct4j generate --help)");
         refused(new String[] {"demo", "--quick", "--out", "a", "--out", "b"}, "--out is given more than once (see instruct4j demo --help)");
-        refused(generate("--instruction", "hi", "--bogus"), "Unrecognized option: --bogus (see instruct4j generate --help)");
-        refused(new String[] {"demo", "--quik"}, "Unrecognized option: --quik; did you mean --quick? (see instruct4j demo --help)");
-        refused(sft("--epocs=3"), "Unrecognized option: --epocs=3; did you mean --epochs? (see instruct4j sft --help)");
+        refused(generate("--instruction", "hi", "--bogus"), "unknown option --bogus (see instruct4j generate --help)");
+        refused(new String[] {"demo", "--quik"}, "unknown option --quik; did you mean --quick? (see instruct4j demo --help)");
+        refused(sft("--epocs=3"), "unknown option --epocs; did you mean --epochs? (see instruct4j sft --help)");
+        refused(generate("-x"), "unknown option -x (see instruct4j generate --help)");
+        refused(sft("--epochs"), "--epochs needs a value: --epochs N (see instruct4j sft --help)");
+        refused(generate("--m", "x"), "--m could be any of --model, --max-new: write it out (see instruct4j generate --help)");
         // Instructions and prompts repeat, one value each.
         assertThat(CommandOutput.stdout(() -> run(generate("--instruction", "one", "--instruction", "two words", "--prompt", "cat?",
                 "--max-new", "2", "--greedy")))).contains("Instruction: one\nResponse:", "Instruction: two words\nResponse:", "cat?");
