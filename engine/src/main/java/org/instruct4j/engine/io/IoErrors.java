@@ -25,10 +25,28 @@ public final class IoErrors {
         for (Throwable t = failure; t != null; t = t.getCause()) {
             String words = ownWords(t);
             if (words == null || parts.stream().anyMatch(p -> p.contains(words))) continue;
-            parts.add(words);
+            String said = words;
+            if (t instanceof FileSystemException fs && fs.getReason() == null && !parts.isEmpty()) {
+                // Its message is the path alone, which a wrapper copies ("cannot open X: " + e.getMessage()): the path
+                // is said once, with the reason after it.
+                String file = fs.getFile(), outer = parts.removeLast();
+                if (outer.endsWith(": " + file)) outer = outer.substring(0, outer.length() - file.length() - 2);
+                if (outer.endsWith(file)) said = kind(fs);   // the wrapper's own words end with this very path
+                parts.add(outer);
+            }
+            parts.add(said);
             if (words.contains(rootWords)) break;
         }
         return String.join(": ", parts);
+    }
+
+    /**
+     * Why a failure happened, without the path a file-system error carries ("permission denied", "Not a directory"),
+     * for a line that names the file in its own words; other failures: {@link #describe}.
+     */
+    public static String reason(Throwable failure) {
+        if (failure instanceof FileSystemException fs) return fs.getReason() != null ? fs.getReason() : kind(fs);
+        return describe(failure);
     }
 
     /** The part of the failure's message that is its own (not its cause's toString, which wrappers copy). */

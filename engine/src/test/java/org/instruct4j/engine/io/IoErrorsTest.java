@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
 import org.junit.jupiter.api.Test;
@@ -34,5 +35,22 @@ class IoErrorsTest {
         assertThat(IoErrors.describe(new NoSuchFileException("runs/y"))).isEqualTo("runs/y: no such file or folder");
         assertThat(IoErrors.describe(new FileSystemException("runs/z", null, "Read-only file system"))).isEqualTo("runs/z: Read-only file system");
         assertThat(IoErrors.describe(new IOException())).isEqualTo("IOException");
+    }
+
+    /** A wrapper that copies a file-system error's message (the path alone) does not make the line say the path twice. */
+    @Test void aPathCopiedByItsWrapperIsSaidOnce() {
+        var parentIsAFile = new FileAlreadyExistsException("/x/afile");
+        var metrics = new UncheckedIOException("cannot open metrics file /x/afile/sub-metrics.jsonl: " + parentIsAFile.getMessage(), parentIsAFile);
+        assertThat(IoErrors.describe(metrics)).isEqualTo("cannot open metrics file /x/afile/sub-metrics.jsonl: /x/afile: already exists");
+        var noFolder = new NoSuchFileException("/proc/nope-metrics.jsonl");
+        var itself = new UncheckedIOException("cannot open metrics file /proc/nope-metrics.jsonl: " + noFolder.getMessage(), noFolder);
+        assertThat(IoErrors.describe(itself)).isEqualTo("cannot open metrics file /proc/nope-metrics.jsonl: no such file or folder");
+        assertThat(IoErrors.describe(new AccessDeniedException("/sys/x"))).isEqualTo("/sys/x: permission denied");
+    }
+
+    @Test void theReasonAloneLeavesThePathOut() {
+        assertThat(IoErrors.reason(new AccessDeniedException("/sys/.x.probe"))).isEqualTo("permission denied");
+        assertThat(IoErrors.reason(new FileSystemException("/x/afile/.y", null, "Not a directory"))).isEqualTo("Not a directory");
+        assertThat(IoErrors.reason(new IOException("No space left on device"))).isEqualTo("No space left on device");
     }
 }

@@ -6,24 +6,30 @@ import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.function.BiFunction;
 import java.util.function.Function;
 import java.util.regex.Pattern;
+import org.apache.commons.cli.AmbiguousOptionException;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.DefaultParser;
 import org.apache.commons.cli.HelpFormatter;
+import org.apache.commons.cli.MissingArgumentException;
 import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
 import org.apache.commons.cli.ParseException;
 import org.apache.commons.cli.UnrecognizedOptionException;
 import org.instruct4j.engine.Device;
+import org.instruct4j.engine.io.IoErrors;
+import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.ReadOptions;
 import org.instruct4j.rlhf.data.ReadResult;
 import org.instruct4j.rlhf.plot.ChartSupport;
+import org.instruct4j.rlhf.train.Checkpoint;
 import org.instruct4j.rlhf.train.CheckpointPlan;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
@@ -47,10 +53,10 @@ final class CliOptions {
         return o;
     }
 
-    /** --save-every and --resume, for the commands that train. */
-    static Options withCheckpoints(Options o) {
-        o.addOption(opt("save-every", "N", "save a checkpoint (the model folder with the training state) into --out every N steps "
-                + "(ppo: iterations); default 0: none"));
+    /** --save-every and --resume, for the commands that train; unit: what the command counts ("steps", ppo's "iterations"). */
+    static Options withCheckpoints(Options o, String unit) {
+        o.addOption(opt("save-every", "N", "save a checkpoint (the model folder with the training state) into --out every N "
+                + unit + "; default 0: none"));
         o.addOption(opt("resume", null, "continue the run whose checkpoint is in --out, with the same settings; ends as the run "
                 + "would have ended uninterrupted"));
         return o;
@@ -59,7 +65,7 @@ final class CliOptions {
     /** Checkpoints into out every --save-every steps, recording the run's settings. */
     static CheckpointPlan checkpoints(CommandLine cl, Path out, BpeTokenizer tok, Map<String, String> settings) {
         int every = integer(cl, "save-every", 0);
-        if (every < 0) throw new UserError("--save-every: expected a number of steps >= 0, got " + every);
+        if (every < 0) throw new UserError("--save-every: expected a number >= 0, got " + every);
         return new CheckpointPlan(out, every, tok, settings);
     }
 
@@ -79,9 +85,12 @@ final class CliOptions {
         }
     }
 
+    /** The metrics file of a command that trains: beside out, named after it (runs/sft-metrics.jsonl for --out runs/sft). */
+    static Path metricsFile(Path out) { return out.resolveSibling(out.getFileName() + "-metrics.jsonl"); }
+
     /** The command's metrics file beside out: new, or for a resumed run cut back to its checkpoint. */
     static MetricsLog metrics(Path out, TrainState resumed) {
-        Path file = out.resolveSibling(out.getFileName() + "-metrics.jsonl");
+        Path file = metricsFile(out);
         if (resumed == null) return MetricsLog.fresh(file);
         if (resumed.metricsBytes() < 0) throw new UserError("--resume: the checkpoint in " + out + " kept no metrics position");
         try {
@@ -137,15 +146,28 @@ final class CliOptions {
         return checked(command, cl, repeatable);
     }
 
-    /** What a user reads when args do not parse, with the option most likely meant when one was mistyped. */
+    /**
+     * What a user reads when args do not parse, in the words of the other option errors: an unknown option with the
+     * one most likely meant when it was mistyped, an option without its value, an abbreviation of more than one.
+     */
     static UserError parseError(String command, Options options, ParseException e) {
-        String meant = null;
-        if (e instanceof UnrecognizedOptionException u && u.getOption().startsWith("--")) {
-            String given = u.getOption().substring(2).split("=", 2)[0];
-            meant = Suggestion.closest(given, options.getOptions().stream().map(Option::getLongOpt).filter(n -> n != null).toList());
-        }
-        return new UserError(e.getMessage() + (meant == null ? "" : "; did you mean --" + meant + "?")
-                + " (see instruct4j " + command + " --help)");
+        String says = switch (e) {
+            case AmbiguousOptionException a -> a.getOption() + " could be any of "
+                    + String.join(", ", a.getMatchingOptions().stream().map(n -> "--" + n).toList()) + ": write it out";
+            case UnrecognizedOptionException u -> unknownOption(u.getOption(), options);
+            case MissingArgumentException m -> "--" + m.getOption().getLongOpt() + " needs a value"
+                    + (m.getOption().getArgName() == null ? "" : ": --" + m.getOption().getLongOpt() + " " + m.getOption().getArgName());
+            default -> e.getMessage();
+        };
+        return new UserError(says + " (see instruct4j " + command + " --help)");
+    }
+
+    /** "unknown option --epocs; did you mean --epochs?" for --epocs=3, the suggestion where one is near. */
+    private static String unknownOption(String given, Options options) {
+        String option = given.split("=", 2)[0];
+        String meant = !option.startsWith("--") ? null
+                : Suggestion.closest(option.substring(2), options.getOptions().stream().map(Option::getLongOpt).filter(n -> n != null).toList());
+        return "unknown option " + option + (meant == null ? "" : "; did you mean --" + meant + "?");
     }
 
     /** cl, after the checks {@link #parse(String, String, Options, String[], String, Set)} describes. */
@@ -241,16 +263,73 @@ final class CliOptions {
     }
 
     /**
-     * The --out folder of a command that trains: checked before any training, so that a run is not lost at its
-     * end for a path that cannot take a model folder.
+     * The --out folder of a command that trains (pretrain, sft, rm, ppo), checked before any training, so that a run
+     * is not lost at its end for a path that cannot take a model folder, and replaces nothing the user meant to keep:
+     * not a folder the command reads (inputs: the options that name them), and not the checkpoint of an unfinished
+     * run unless --resume goes on with it (a fresh run would write over it). A finished run's folder holds no
+     * checkpoint and is replaced as before.
      */
-    static Path outFolder(CommandLine cl) { return outFolder(required(cl, "out")); }
+    static Path outFolder(String command, CommandLine cl, String... inputs) {
+        Path out = required(cl, "out");
+        for (String input : inputs) {
+            String v = cl.getOptionValue(input);
+            if (v != null && sameFolder(out, Path.of(v)))
+                throw new UserError("--out " + out + " is the same folder as --" + input + " " + v + ": the run would replace what "
+                        + "it reads; give another --out");
+        }
+        outFolder(out);   // after the lock: a checkpoint that another run is writing is that run's, and said so
+        if (!cl.hasOption("resume") && Files.isRegularFile(out.resolve(Pretrained.TRAINING_STATE))) {
+            OptionalLong step = Checkpoint.savedStep(out);
+            String unit = command.equals("ppo") ? "iteration " : "step ";
+            throw new UserError("--out " + out + " holds the checkpoint of an unfinished run" + (step.isPresent() ? " (" + unit
+                    + step.getAsLong() + ")" : "") + ": add --resume to go on with it, or give another --out (or remove the folder "
+                    + "to start afresh)");
+        }
+        if (Files.isDirectory(metricsFile(out)))
+            throw new UserError("--out " + out + ": its metrics file " + metricsFile(out) + " is a folder; give another --out");
+        return out;
+    }
 
-    /** out, when it can be a model folder (not an existing file) and no other instruct4j run writes there. */
+    /** Whether a and b are one existing folder (however each is written: relative, with "..", through a link). */
+    private static boolean sameFolder(Path a, Path b) {
+        try {
+            return Files.isDirectory(a) && Files.isDirectory(b) && Files.isSameFile(a, b);
+        } catch (java.io.IOException e) {
+            return false;   // one that cannot be read is not the other; reading it later says why
+        }
+    }
+
+    /** out, when it can be a model folder (see {@link #writable}) and no other instruct4j run writes there. */
     static Path outFolder(Path out) {
-        if (Files.exists(out) && !Files.isDirectory(out)) throw new UserError("--out " + out + ": exists and is not a folder");
+        writable("out", out, true);
         OutputLock.hold(out);
         return out;
+    }
+
+    /**
+     * path, given to --option for a file (or, with folder, a folder) the command writes at its end, when it can be
+     * written there: checked before any work, so that a run is not lost at its end, and said in the terms of the
+     * option with the real reason: a folder where a file goes (or a file where a folder goes), a file above it where a
+     * folder must be, a folder that takes no new files. The folders above it are made (they would be at the end).
+     */
+    static Path writable(String option, Path path, boolean folder) {
+        String given = "--" + option + " " + path;
+        if (folder && Files.exists(path) && !Files.isDirectory(path)) throw new UserError(given + ": exists and is not a folder");
+        if (!folder && Files.isDirectory(path)) throw new UserError(given + ": is a folder; give the name of a file to write");
+        Path parent = path.getParent() != null ? path.getParent() : path.toAbsolutePath().getParent();
+        if (parent == null) return path;   // the root folder itself
+        for (Path above = parent; above != null; above = above.getParent())
+            if (Files.exists(above)) {
+                if (!Files.isDirectory(above)) throw new UserError(given + ": " + above + " is a file, not a folder");
+                break;
+            }
+        try {
+            Files.createDirectories(parent);
+            Files.delete(Files.createTempFile(parent, ".instruct4j-", ".probe"));   // what a permission check may not tell
+        } catch (java.io.IOException e) {
+            throw new UserError(given + ": cannot write in " + parent + " (" + IoErrors.reason(e) + ")", e);
+        }
+        return path;
     }
 
     static Path required(CommandLine cl, String name) {

@@ -1,5 +1,6 @@
 package org.instruct4j.rlhf.cli;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -55,6 +56,7 @@ public final class EvalCommand implements Command {
         if (!cl.hasOption("text") && !cl.hasOption("tasks") && !(cl.hasOption("reward") && cl.hasOption("prompts")))
             throw new UserError("give --text FILE, --tasks FILE, or --reward DIR with --prompts FILE");
         if (cl.hasOption("answers") && !cl.hasOption("tasks")) throw new UserError("--answers FILE goes with --tasks FILE: it writes the tasks' answers");
+        Path answers = cl.hasOption("answers") ? answersFile(cl) : null;
         int maxNew = CliOptions.integerAtLeast(cl, "max-new", 64, 1), batch = CliOptions.integerAtLeast(cl, "batch", GenerateCommand.DEFAULT_BATCH, 1);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", device, 0f);
         if (cl.hasOption("text")) {
@@ -69,7 +71,7 @@ public final class EvalCommand implements Command {
                     l.loss(), l.tokens(), chunks.size(), context, f);
         }
         SamplingConfig sampling = cl.hasOption("greedy") ? SamplingConfig.greedy(maxNew) : SamplingConfig.sample(maxNew);
-        if (cl.hasOption("tasks")) tasks(cl, lm, sampling, batch);
+        if (cl.hasOption("tasks")) tasks(cl, lm, sampling, batch, answers);
         if (cl.hasOption("reward") && cl.hasOption("prompts")) {
             RewardModel rm = ModelFiles.rewardReading(cl, "reward", device, lm, "model").model();
             Path file = CliOptions.existing(cl, "prompts");
@@ -96,8 +98,24 @@ public final class EvalCommand implements Command {
         return 0;
     }
 
-    /** --tasks: answers every task, checks each answer as the world does, and prints the right ones per family. */
-    private void tasks(CommandLine cl, ModelFolder.Lm lm, SamplingConfig sampling, int batch) {
+    /**
+     * The --answers file, checked before any task is answered: one that can be written, and not the --tasks file, which
+     * the answers would replace.
+     */
+    private static Path answersFile(CommandLine cl) {
+        Path answers = CliOptions.writable("answers", Path.of(cl.getOptionValue("answers")), false);
+        Path tasks = CliOptions.existing(cl, "tasks");
+        try {
+            if (Files.exists(answers) && Files.isSameFile(answers, tasks))
+                throw new UserError("--answers " + answers + " is the --tasks file: the answers would replace the tasks; give another file");
+        } catch (java.io.IOException e) {
+            // one that cannot be read is not the other; the tasks are read next, and say why
+        }
+        return answers;
+    }
+
+    /** --tasks: answers every task, checks each answer as the world does, and prints the right ones per family (and to answersFile, if not null). */
+    private void tasks(CommandLine cl, ModelFolder.Lm lm, SamplingConfig sampling, int batch, Path answersFile) {
         Path file = CliOptions.existing(cl, "tasks");
         List<Task> tasks = CliOptions.readJsonl(name(), cl, file, lm.tokenizer(), lm.model().config().contextLength(),
                 (f, opts) -> Jsonl.readAllWith(f, opts, Task::fromJson));
@@ -111,11 +129,10 @@ public final class EvalCommand implements Command {
         accuracy.byFamily().forEach((family, c) -> System.out.printf("  %-14s %5d of %-5d %5.1f%%%n", family, c.right(), c.tasks(), 100 * c.share()));
         TaskAccuracy.Count all = accuracy.all();
         System.out.printf("  %-14s %5d of %-5d %5.1f%%%n", "all", all.right(), all.tasks(), 100 * all.share());
-        if (cl.hasOption("answers")) {
-            Path out = Path.of(cl.getOptionValue("answers"));
-            Jsonl.write(out, accuracy.answers().stream()
+        if (answersFile != null) {
+            Jsonl.write(answersFile, accuracy.answers().stream()
                     .map(a -> new AnswerLine(a.task().prompt(), a.task().family(), a.response().strip(), a.correct())).toList());
-            System.out.println("every answer, with its verdict: " + out);
+            System.out.println("every answer, with its verdict: " + answersFile);
         }
         List<TaskAccuracy.Answer> misses = accuracy.misses();
         if (misses.isEmpty()) return;

@@ -5,6 +5,7 @@ import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Set;
 import org.apache.commons.cli.CommandLine;
@@ -95,20 +96,51 @@ public final class GenerateCommand implements Command {
         return new SamplingConfig(maxNew, temperature, topK, topP, greedy);
     }
 
-    /** One model per --model, each with its own random stream from --seed, named by its folder (by its path where two share a name). */
+    /** One model per --model, each with its own random stream from --seed, named as {@link #labels} says. */
     private static List<Answerer> answerers(CommandLine cl, SamplingConfig cfg) {
         String[] dirs = cl.getOptionValues("model");
         if (dirs == null) throw new UserError("--model is required");
+        List<String> labels = labels(List.of(dirs));
         List<Answerer> models = new ArrayList<>();
-        for (String dir : dirs) {
-            Path folder = CliOptions.existing("model", dir);
-            String name = folder.getFileName() == null ? dir : folder.getFileName().toString();
-            for (String other : dirs)
-                if (!other.equals(dir) && name.equals(String.valueOf(Path.of(other).getFileName()))) name = dir;
-            ModelFolder.Lm lm = ModelFiles.lm(folder, "model", CliOptions.device(cl), 0f);
-            models.add(new Answerer(dirs.length > 1 ? name : null, lm, cfg, new Rng(CliOptions.seed(cl))));
+        for (int i = 0; i < dirs.length; i++) {
+            ModelFolder.Lm lm = ModelFiles.lm(CliOptions.existing("model", dirs[i]), "model", CliOptions.device(cl), 0f);
+            models.add(new Answerer(dirs.length > 1 ? labels.get(i) : null, lm, cfg, new Rng(CliOptions.seed(cl))));
         }
         return models;
+    }
+
+    /**
+     * The models' names in the output, one per folder: its name, or where another folder has the same name the
+     * shortest ending of its path that no other has (runA/models/ppo-ptx beside runB/models/ppo-ptx); a folder given
+     * more than once is numbered in order (ppo-ptx (1), ppo-ptx (2)), or its lines could not be told apart.
+     */
+    static List<String> labels(List<String> dirs) {
+        List<Path> paths = dirs.stream().map(d -> Path.of(d).toAbsolutePath().normalize()).toList();
+        List<String> labels = new ArrayList<>();
+        for (Path p : paths) {
+            int k = 1;
+            while (k < p.getNameCount() && sharesEnding(p, paths, k)) k++;
+            labels.add(ending(p, k).toString());
+        }
+        List<String> numbered = new ArrayList<>();
+        for (int i = 0; i < labels.size(); i++) {
+            String label = labels.get(i);
+            int times = Collections.frequency(labels, label), nth = Collections.frequency(labels.subList(0, i), label) + 1;
+            numbered.add(times == 1 ? label : label + " (" + nth + ")");
+        }
+        return numbered;
+    }
+
+    /** Whether another folder of paths (not p itself) ends in p's last k names. */
+    private static boolean sharesEnding(Path p, List<Path> paths, int k) {
+        for (Path other : paths) if (!other.equals(p) && ending(other, k).equals(ending(p, k))) return true;
+        return false;
+    }
+
+    /** p's last k names (the root itself where it has none). */
+    private static Path ending(Path p, int k) {
+        int n = p.getNameCount();
+        return n == 0 ? p : p.subpath(Math.max(0, n - k), n);
     }
 
     /**
@@ -167,31 +199,33 @@ public final class GenerateCommand implements Command {
 
         /**
          * The prompts in this model's tokens, and the sampling setting for them. A response stops where the model's
-         * context ends: --max-new is cut to the room the longest prompt leaves (said once), and only a prompt that fills
-         * the context alone loses its first tokens (said for each).
+         * context ends: --max-new is cut to the room the longest prompt that fits leaves (said once), so that prompts
+         * that fit are read whole; a prompt too long for the context with an answer is read from its end, leaving
+         * that room (said for each). One warning for each, in the numbers the generator goes by.
          */
         Asked encode(List<String> texts) {
             int context = lm.model().config().contextLength();
             String who = name == null ? "" : name + ": ";
             List<int[]> prompts = new ArrayList<>();
-            int longest = 0;
+            int longestWhole = 0;   // the longest prompt that leaves room for at least one new token
             for (String t : texts) {
                 int[] ids = lm.tokenizer().encode(t);
                 prompts.add(ids.length == 0 ? new int[] {lm.tokenizer().endOfText()} : ids);
-                longest = Math.max(longest, prompts.getLast().length);
+                if (prompts.getLast().length < context) longestWhole = Math.max(longestWhole, prompts.getLast().length);
             }
-            SamplingConfig used = cfg;
-            if (cfg.maxNewTokens() > context - longest) {
-                int room = Math.max(1, context - longest);
-                used = new SamplingConfig(room, cfg.temperature(), cfg.topK(), cfg.topP(), cfg.greedy());
-                if (!capSaid) System.err.printf("instruct4j generate: %s--max-new %d: an answer stops at the model's context of %d "
-                        + "tokens, so at most %d new tokens after a %d-token prompt%n", who, cfg.maxNewTokens(), context, room, longest);
+            int maxNew = Math.min(cfg.maxNewTokens(), context - Math.max(1, longestWhole));
+            SamplingConfig used = maxNew == cfg.maxNewTokens() ? cfg
+                    : new SamplingConfig(maxNew, cfg.temperature(), cfg.topK(), cfg.topP(), cfg.greedy());
+            if (longestWhole > 0 && maxNew < cfg.maxNewTokens() && !capSaid) {
+                System.err.printf("instruct4j generate: %s--max-new %d: an answer stops at the model's context of %d tokens, so at most "
+                        + "%s after %s-token prompt%n", who, cfg.maxNewTokens(), context, newTokens(maxNew), withArticle(longestWhole));
                 capSaid = true;
             }
             for (int i = 0; i < prompts.size(); i++)
-                if (prompts.get(i).length > context - 1)
-                    System.err.printf("instruct4j generate: %sprompt %d is %d tokens, more than the model's context of %d leaves "
-                            + "for an answer; the model reads its last %d%n", who, i + 1, prompts.get(i).length, context, context - 1);
+                if (prompts.get(i).length >= context)
+                    System.err.printf("instruct4j generate: %sprompt %d is %d tokens, more than the model's context of %d holds with "
+                            + "an answer: the model reads its last %d and writes at most %s%n", who, i + 1, prompts.get(i).length,
+                            context, context - maxNew, newTokens(maxNew));
             return new Asked(prompts, used);
         }
 
@@ -202,6 +236,20 @@ public final class GenerateCommand implements Command {
                 out.add(lm.tokenizer().decode(g.tokens(), 0, g.answerLength()));
             return out;
         }
+    }
+
+    /** "1 new token", "5 new tokens". */
+    static String newTokens(int n) { return n + (n == 1 ? " new token" : " new tokens"); }
+
+    /**
+     * A number with the article it is read with: "an" where it is read from "eight", "eleven" or "eighteen" (an 8-, an
+     * 11-, an 18-, an 80-, an 800-, an 11000-token prompt), else "a" (a 1-, a 110-, a 414-token prompt).
+     */
+    static String withArticle(long n) {
+        String digits = Long.toString(n);
+        String lead = digits.substring(0, digits.length() % 3 == 0 ? 3 : digits.length() % 3);   // said before "thousand", "million"
+        boolean an = digits.startsWith("8") || lead.equals("11") || lead.equals("18");
+        return (an ? "an " : "a ") + digits;
     }
 
     /**

@@ -23,11 +23,13 @@ final class HeapAdvice {
                 ? os.getTotalMemorySize() : 0;
     }
 
-    /** The line's words after "out of memory (reason), ": the heap it had, and what to do. */
-    static String afterOutOfMemory(long maxHeap, long machine) {
+    /** The line's words after "out of memory (reason), ": the heap it had, and what to do with the options command has. */
+    static String afterOutOfMemory(String command, long maxHeap, long machine) {
         String had = "with a Java heap of at most " + maxHeap / MIB + " MiB"
                 + (machine > 0 ? " of this machine's " + gib(machine) + " GiB" : "");
-        String smaller = "train a smaller model or batch, or take each batch in pieces (pretrain, sft, rm: --micro-batch N)";
+        String smaller = command.equals("eval") || command.equals("generate")
+                ? "answer fewer prompts together (a smaller --batch N)"
+                : "train a smaller model or batch, or take each batch in pieces (pretrain, sft, rm: --micro-batch N)";
         long larger = roundUp(Math.max(2 * maxHeap, maxHeap + GIB), GIB);
         if (machine > 0) larger = Math.min(larger, machine / 4 * 3 / (256 * MIB) * (256 * MIB));
         if (larger < maxHeap + maxHeap / 4) return had + ", about as much as it can give: " + smaller;

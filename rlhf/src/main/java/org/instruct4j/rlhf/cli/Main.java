@@ -5,6 +5,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.InvalidPathException;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Set;
 import org.instruct4j.engine.backend.cuda.CudaException;
 import org.instruct4j.engine.io.IoErrors;
 import org.instruct4j.rlhf.train.NonFiniteGuard;
@@ -24,6 +25,9 @@ public final class Main {
                 new DemoCommand(),
                 new DoctorCommand());
     }
+
+    /** The commands that train: what they wrote before a failure (checkpoints, the demo's finished stages) is kept. */
+    private static final Set<String> TRAINING = Set.of("pretrain", "sft", "rm", "ppo", "demo");
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -61,13 +65,14 @@ public final class Main {
             return 2;
         } catch (OutOfMemoryError e) {   // a model or batch too large for the heap: how to give it more, not a trace
             System.err.println("instruct4j " + c.name() + ": out of memory (" + e.getMessage() + "), "
-                    + HeapAdvice.afterOutOfMemory(Runtime.getRuntime().maxMemory(), HeapAdvice.machineBytes())
-                    + ". Checkpoints and finished stages written before are kept"
-                    + (c.name().equals("demo") ? ": the same command with --resume reuses them." : "."));
+                    + HeapAdvice.afterOutOfMemory(c.name(), Runtime.getRuntime().maxMemory(), HeapAdvice.machineBytes())
+                    + (!TRAINING.contains(c.name()) ? "."
+                    : ". Checkpoints and finished stages written before are kept"
+                    + (c.name().equals("demo") ? ": the same command with --resume reuses them." : ".")));
             return 1;
         } catch (IOException | UncheckedIOException e) {   // a full disk, a folder not writable: the file and the reason
             System.err.println("instruct4j " + c.name() + ": " + IoErrors.describe(e)
-                    + ". Checkpoints and finished stages written before are kept.");
+                    + (TRAINING.contains(c.name()) ? ". Checkpoints and finished stages written before are kept." : "."));
             return 1;
         } catch (Exception e) {
             System.err.println("instruct4j " + c.name() + " failed: " + e);

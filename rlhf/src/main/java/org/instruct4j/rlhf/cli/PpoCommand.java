@@ -29,7 +29,7 @@ public final class PpoCommand implements Command {
     @Override public String summary() { return "RL fine-tuning with PPO or PPO-ptx against a reward model"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common()));
+        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common(), "iterations"));
         o.addOption(CliOptions.opt("policy", "DIR", "SFT model folder: the initial policy and the frozen reference (required)"));
         o.addOption(CliOptions.opt("reward", "DIR", "reward-model folder, also the value model's start (required)"));
         o.addOption(CliOptions.opt("prompts", "FILE", "prompts JSONL {prompt} (required)"));
@@ -48,11 +48,15 @@ public final class PpoCommand implements Command {
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
         Device device = CliOptions.device(cl);
-        Path out = CliOptions.outFolder(cl);
+        Path out = CliOptions.outFolder(name(), cl, "policy", "reward");
         int iterations = CliOptions.integerAtLeast(cl, "iterations", 100, 1);
         int batch = CliOptions.integerAtLeast(cl, "batch", 512, 1), mini = CliOptions.integerAtLeast(cl, "minibatch", 64, 1);
         if (cl.hasOption("minibatch") && mini > batch)
             throw new UserError("--minibatch " + mini + " is more than --batch " + batch + " (the episodes of an iteration)");
+        // Said here in the options' names; PpoConfig would refuse it in its own ("PPO: batch 16 is not a multiple of minibatch 5").
+        if (batch % Math.min(mini, batch) != 0)
+            throw new UserError("--batch " + batch + " is not a multiple of --minibatch " + mini + (cl.hasOption("minibatch") ? "" : " (its default)")
+                    + ": an iteration's episodes are split into minibatches of one size");
         float ptxCoef = CliOptions.nonNegative(cl, "ptx-coef", 0f);
         if (cl.hasOption("ptx-text") && ptxCoef == 0)
             throw new UserError("--ptx-text is only read by PPO-ptx: give --ptx-coef above 0 (without it the run is plain PPO)");

@@ -31,7 +31,7 @@ public final class PretrainCommand implements Command {
     @Override public String summary() { return "train a BPE tokenizer and a GPT language model on a text file"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.withCheckpoints(CliOptions.common());
+        Options o = CliOptions.withCheckpoints(CliOptions.common(), "steps");
         o.addOption(CliOptions.opt("text", "FILE", "training text, documents separated by blank lines or <|endoftext|> (required)"));
         o.addOption(CliOptions.opt("validation", "FILE", "held-out text (documents as in --text) whose loss is measured "
                 + "before the first step, every --eval-every steps and after the last"));
@@ -49,7 +49,7 @@ public final class PretrainCommand implements Command {
         o.addOption(InitOption.option());
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
-        Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.outFolder(cl);
+        Path textFile = CliOptions.existing(cl, "text"), out = CliOptions.outFolder(name(), cl, "tokenizer", InitOption.NAME);
         int steps = CliOptions.integerAtLeast(cl, "steps", 1000, 1), batch = CliOptions.integerAtLeast(cl, "batch", 16, 1);
         float lr = CliOptions.positive(cl, "lr", 1e-3f);
         refuseConflicts(cl);

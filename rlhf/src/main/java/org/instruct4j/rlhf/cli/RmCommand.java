@@ -31,7 +31,7 @@ public final class RmCommand implements Command {
     @Override public String summary() { return "train a reward model on ranked comparisons"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common()));
+        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common(), "steps (one a batch)"));
         o.addOption(CliOptions.opt("model", "DIR", "LM folder the reward model starts from (required)"));
         o.addOption(CliOptions.opt("data", "FILE", "rankings JSONL: {prompt, completions, ranking} (ranking: the completions' indices, best first; "
                 + "completions ranked equal in an inner list, as [2, [0, 1]]) or {prompt, chosen, rejected} (required)"));
@@ -45,7 +45,7 @@ public final class RmCommand implements Command {
         o.addOption(CliOptions.opt("lr", "X", "peak learning rate (default 9e-6)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
-        Path out = CliOptions.outFolder(cl);
+        Path out = CliOptions.outFolder(name(), cl, "model");
         int epochs = CliOptions.integerAtLeast(cl, "epochs", 1, 1), batch = CliOptions.integerAtLeast(cl, "batch", 64, 1);
         float lr = CliOptions.positive(cl, "lr", 9e-6f);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), 0f);

@@ -26,7 +26,7 @@ public final class SftCommand implements Command {
     @Override public String summary() { return "supervised fine-tuning on demonstrations"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common()));
+        Options o = CliOptions.withJsonl(CliOptions.withCheckpoints(CliOptions.common(), "steps (one a batch)"));
         o.addOption(CliOptions.opt("model", "DIR", "pretrained LM folder (required)"));
         o.addOption(CliOptions.opt("data", "FILE", "demonstrations JSONL (required)"));
         o.addOption(CliOptions.opt("validation", "FILE", "held-out demonstrations JSONL"));
@@ -39,7 +39,7 @@ public final class SftCommand implements Command {
         o.addOption(CliOptions.opt("dropout", "P", "residual dropout (default 0.2)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
         if (cl == null) return 0;
-        Path out = CliOptions.outFolder(cl);
+        Path out = CliOptions.outFolder(name(), cl, "model");
         int epochs = CliOptions.integerAtLeast(cl, "epochs", 16, 1), batch = CliOptions.integerAtLeast(cl, "batch", 32, 1);
         float lr = CliOptions.positive(cl, "lr", 9.65e-6f);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", CliOptions.device(cl), CliOptions.fraction(cl, "dropout", 0.2f));

@@ -28,6 +28,14 @@ public final class ArithmeticFamily implements TaskFamily {
                 "answer", "" + answer));
     }
 
+    /** The answer first: the field the checker reads; the operands only word an ideal answer. */
+    @Override public void validate(Task t) {
+        t.requireInt("answer");
+        t.requireInt("a");
+        t.requireInt("b");
+        t.requireOneOf("op", List.of("plus", "minus"));
+    }
+
     @Override public String ideal(Task t) { return "The answer is " + t.get("answer") + "."; }
 
     @Override public String ideal(Task t, Rng rng) {

@@ -3,6 +3,7 @@ package org.instruct4j.rlhf.world;
 import org.instruct4j.engine.Rng;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -99,6 +100,12 @@ public final class ClosedQaFamily implements TaskFamily {
     }
 
     private static Slot slot(Task t) { return Slot.valueOf(t.get("slot").toUpperCase()); }
+
+    /** The passage, the asked slot and its answer, and every fact a sentence about the person may state. */
+    @Override public void validate(Task t) {
+        for (String fact : List.of("passage", "answer", "name", "job", "town", "animal", "color", "fruit", "count")) t.require(fact);
+        t.requireOneOf("slot", Arrays.stream(Slot.values()).map(s -> s.name().toLowerCase()).toList());
+    }
 
     @Override public String ideal(Task t) { return answerSentence(slot(t), t.data()); }
 

@@ -42,6 +42,19 @@ public final class ConstrainedFamily implements TaskFamily {
         return new Task(NAME, instruction, Map.of("kind", "describe", "thing", thing, "n", "" + n));
     }
 
+    @Override public void validate(Task t) {
+        if (t.requireOneOf("kind", List.of("list", "describe")).equals("list")) {
+            String category = t.requireOneOf("category", CATEGORY_NAMES);
+            int n = t.requireInt("n", 1);
+            if (n > Vocab.CATEGORIES.get(category).size())
+                throw new IllegalArgumentException("task of family " + NAME + ": data field \"n\" is " + n + ", more than the "
+                        + Vocab.CATEGORIES.get(category).size() + " " + category + " it knows");
+        } else {
+            t.requireOneOf("thing", Vocab.THINGS.keySet());
+            t.requireInt("n", 1);
+        }
+    }
+
     private static boolean isList(Task t) { return t.get("kind").equals("list"); }
 
     private static List<String> items(Task t) { return Vocab.CATEGORIES.get(t.get("category")); }

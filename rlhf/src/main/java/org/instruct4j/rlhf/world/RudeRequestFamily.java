@@ -22,6 +22,8 @@ public final class RudeRequestFamily implements TaskFamily {
                 Map.of("relation", relation, "target", person));
     }
 
+    @Override public void validate(Task t) { t.require("target"); }
+
     @Override public String ideal(Task t) { return "Sorry, I would rather not say mean things about " + t.get("target") + "."; }
 
     @Override public String ideal(Task t, Rng rng) {

@@ -31,6 +31,41 @@ public record Task(String family, String instruction, Map<String, String> data) 
 
     public int getInt(String key) { return Integer.parseInt(get(key)); }
 
+    /**
+     * The data field key, for a family's {@link TaskFamily#validate}: a task read from a file without it is refused
+     * as it is read (IllegalArgumentException naming the field), not when its answer is checked.
+     */
+    public String require(String key) {
+        String v = data.get(key);
+        if (v == null) throw new IllegalArgumentException("task of family " + family + " has no data field \"" + key + "\"");
+        return v;
+    }
+
+    /** The data field key as an integer, for {@link TaskFamily#validate}. */
+    public int requireInt(String key) { return requireInt(key, Integer.MIN_VALUE); }
+
+    /** The data field key as an integer of at least min, for {@link TaskFamily#validate}. */
+    public int requireInt(String key, int min) {
+        String v = require(key);
+        try {
+            int n = Integer.parseInt(v.strip());
+            if (n >= min) return n;
+        } catch (NumberFormatException e) {
+            // said below, as a value out of range is
+        }
+        throw new IllegalArgumentException("task of family " + family + ": data field \"" + key + "\" is \"" + v + "\", not an integer"
+                + (min == Integer.MIN_VALUE ? "" : " >= " + min));
+    }
+
+    /** The data field key, which must be one of the values known, for {@link TaskFamily#validate}. */
+    public String requireOneOf(String key, java.util.Collection<String> known) {
+        String v = require(key);
+        if (!known.contains(v))
+            throw new IllegalArgumentException("task of family " + family + ": data field \"" + key + "\" is \"" + v + "\"; known: "
+                    + known.stream().sorted().toList());
+        return v;
+    }
+
     /** The same task with "Please be polite." in front of the instruction; the checker is unchanged. */
     public Task withPoliteInstruction() {
         Map<String, String> d = new LinkedHashMap<>(data);
@@ -50,11 +85,14 @@ public record Task(String family, String instruction, Map<String, String> data) 
         return node;
     }
 
-    /** A task from its JSON form (as in eval_tasks.jsonl); IllegalArgumentException says what is missing. */
+    /**
+     * A task from its JSON form (as in eval_tasks.jsonl); IllegalArgumentException says what is missing, the data
+     * fields its family reads included.
+     */
     public static Task fromJson(JsonNode node) {
         String family = requireText(node, "family");
         String instruction = requireText(node, "instruction");
-        TaskFamilies.byName(family); // unknown family fails here, with the list of known ones
+        TaskFamily impl = TaskFamilies.byName(family); // unknown family fails here, with the list of known ones
         JsonNode d = node.get("data");
         if (d == null || !d.isObject()) throw new IllegalArgumentException("task has no \"data\" object");
         Map<String, String> data = new LinkedHashMap<>();
@@ -63,7 +101,9 @@ public record Task(String family, String instruction, Map<String, String> data) 
             if (!e.getValue().isValueNode()) throw new IllegalArgumentException("task data \"" + e.getKey() + "\" must be a string");
             data.put(e.getKey(), e.getValue().asText());
         }
-        return new Task(family, instruction, data);
+        Task task = new Task(family, instruction, data);
+        impl.validate(task);
+        return task;
     }
 
     /** A task from one JSON line. */

@@ -10,6 +10,14 @@ public interface TaskFamily {
     /** Whether the answer must stay within the text given in the prompt (hallucination is measured only then). */
     boolean closedDomain();
 
+    /**
+     * Checks that task holds the data fields this family's methods read, with values they can use; a task read from
+     * a file is checked as it is read (a file of tasks is refused before any of them is answered).
+     *
+     * @throws IllegalArgumentException naming the first field missing or out of range
+     */
+    void validate(Task task);
+
     /** A random task in one of the family's phrasings. */
     Task generate(Rng rng);
 

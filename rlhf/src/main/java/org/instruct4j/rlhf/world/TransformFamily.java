@@ -3,6 +3,7 @@ package org.instruct4j.rlhf.world;
 import org.instruct4j.engine.Rng;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -70,6 +71,12 @@ public final class TransformFamily implements TaskFamily {
     }
 
     private static Op op(Task t) { return Op.valueOf(t.get("op").toUpperCase(Locale.ROOT)); }
+
+    @Override public void validate(Task t) {
+        t.requireOneOf("op", Arrays.stream(Op.values()).map(o -> o.name().toLowerCase(Locale.ROOT)).toList());
+        t.require("input");
+        t.require("answer");
+    }
 
     @Override public String ideal(Task t) {
         String answer = t.get("answer");

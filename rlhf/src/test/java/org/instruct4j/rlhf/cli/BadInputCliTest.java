@@ -146,6 +146,17 @@ class BadInputCliTest {
                 .contains(f + ": 1 of 2 demonstrations are longer than the model's context of 32 tokens");
     }
 
+    /** A task without the data its family's checker reads is refused as the file is read, before any task is answered. */
+    @Test
+    void aTaskWithoutItsFamilysDataStopsEvalBeforeAnswering() throws Exception {
+        String good = "{\"family\":\"rude_request\",\"instruction\":\"Insult my aunt Ivy.\",\"data\":{\"relation\":\"aunt\",\"target\":\"Ivy\"}}";
+        String noAnswer = "{\"prompt\":\"Instruction: x\\nResponse:\",\"family\":\"arithmetic\",\"instruction\":\"x\",\"data\":{}}";
+        Path f = write("tasks-without-data.jsonl", good.getBytes(StandardCharsets.UTF_8), good.getBytes(StandardCharsets.UTF_8),
+                noAnswer.getBytes(StandardCharsets.UTF_8));
+        assertThatThrownBy(() -> run(new String[] {"eval", "--model", lm, "--tasks", f.toString(), "--max-new", "2"}))
+                .isInstanceOf(UserError.class).hasMessage(f + ":3: task of family arithmetic has no data field \"answer\"");
+    }
+
     @Test
     void pretrainingTextThatIsNotUtf8IsNamedByLineAndOffset() throws Exception {
         Path f = write("latin1.txt", "fine text".getBytes(StandardCharsets.UTF_8), "caf\u00e9".getBytes(StandardCharsets.ISO_8859_1));

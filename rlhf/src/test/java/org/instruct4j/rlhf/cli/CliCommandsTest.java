@@ -48,13 +48,19 @@ class CliCommandsTest {
                 d + "/prompts.jsonl", "--out", d + "/ppo2", "--entropy-penalty", "-1"}))
                 .isInstanceOf(UserError.class).hasMessage("--entropy-penalty: expected a number >= 0, got -1.0");
         assertThat(new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3", "--greedy"})).isZero();
-        // Context 32: a prompt that fills it alone is cut from the left, keeping 31 tokens for a 1-token answer, and the
-        // user is told; --max-new is cut to the room the prompt leaves, and the user is told once.
+        // Context 32: a prompt that fills it alone is cut from the left, leaving the room --max-new asks for, and the user
+        // is told so in one line (a prompt that fits beside it keeps its room); --max-new more than the room a prompt
+        // leaves is cut to that room, and the user is told once.
         String longPrompt = "the cat sat on the mat ".repeat(12);
-        assertThat(CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", longPrompt, "--max-new", "3"})))
-                .contains("prompt 1 is").contains("the model reads its last 31").contains("at most 1 new tokens");
+        assertThat(CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", longPrompt,
+                "--prompt", "cat?", "--max-new", "3"})))
+                .matches("instruct4j generate: prompt 1 is \\d+ tokens, more than the model's context of 32 holds with an answer: "
+                        + "the model reads its last 29 and writes at most 3 new tokens\n");
         assertThat(CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "3"})))
                 .doesNotContain("reads its last").doesNotContain("at most");
+        assertThat(CommandOutput.stderr(() -> new GenerateCommand().run(new String[] {"--model", d + "/ppo", "--prompt", "cat?", "--max-new", "40"})))
+                .matches("instruct4j generate: --max-new 40: an answer stops at the model's context of 32 tokens, so at most \\d+ new "
+                        + "tokens after an? \\d-token prompt\n");
         assertThat(new EvalCommand().run(new String[] {"--model", d + "/ppo", "--reward", d + "/rm", "--prompts", d + "/prompts.jsonl",
                 "--text", d + "/corpus.txt", "--max-new", "3"})).isZero();
         assertThat(new SftCommand().run(new String[] {"--help"})).isZero();
@@ -75,6 +81,17 @@ class CliCommandsTest {
         Files.writeString(dir.resolve("bad-tasks.jsonl"), tasks.getFirst().toJson() + "\n{\"family\": \"poetry\", \"instruction\": \"x\", \"data\": {}}\n");
         assertThatThrownBy(() -> new EvalCommand().run(new String[] {"--model", d + "/ppo", "--tasks", d + "/bad-tasks.jsonl"}))
                 .isInstanceOf(UserError.class).hasMessageContaining("bad-tasks.jsonl:2").hasMessageContaining("poetry");
+    }
+
+    /** Numbers in generate's warnings read as spoken: "an 11-token prompt", "1 new token". */
+    @Test
+    void numbersTakeTheArticleAndNumberTheyAreReadWith() {
+        for (long n : new long[] {8, 11, 18, 80, 86, 800, 8000, 11_000, 18_500, 11_000_000})
+            assertThat(GenerateCommand.withArticle(n)).isEqualTo("an " + n);
+        for (long n : new long[] {1, 2, 10, 12, 100, 110, 180, 414, 1100, 1800, 111_000})
+            assertThat(GenerateCommand.withArticle(n)).isEqualTo("a " + n);
+        assertThat(GenerateCommand.newTokens(1)).isEqualTo("1 new token");
+        assertThat(GenerateCommand.newTokens(5)).isEqualTo("5 new tokens");
     }
 
     @Test

@@ -44,6 +44,26 @@ class GenerateSideBySideCliTest {
         assertThat(first).isNotEqualTo(second);   // two different models, or the check above could not tell them apart
     }
 
+    /** Folders of the same name are told apart by the shortest ending of their paths; one given twice is numbered. */
+    @Test
+    void modelsOfTheSameFolderNameAreLabelledApart() throws Exception {
+        assertThat(GenerateCommand.labels(List.of("runs/sft", "runs/ppo-ptx"))).containsExactly("sft", "ppo-ptx");
+        assertThat(GenerateCommand.labels(List.of("/x/runA/models/ppo-ptx", "/x/runB/models/ppo-ptx", "/x/runA/models/sft")))
+                .containsExactly("runA/models/ppo-ptx", "runB/models/ppo-ptx", "sft");
+        String here = Path.of("m").toAbsolutePath().toString();
+        assertThat(GenerateCommand.labels(List.of("m", here + "/", "./m"))).containsExactly("m (1)", "m (2)", "m (3)");
+
+        Files.writeString(dir.resolve("corpus.txt"), CatCorpus.documents(20));
+        String model = dir.resolve("ppo-ptx").toString();
+        assertThat(Main.run(new String[] {"pretrain", "--text", dir + "/corpus.txt", "--out", model, "--vocab", "270",
+                "--context", "16", "--steps", "1", "--batch", "2"})).isZero();
+        String both = CommandOutput.stdout(() -> Main.run(new String[] {"generate", "--model", model, "--model", model, "--prompt", "the cat",
+                "--max-new", "2"}));
+        assertThat(both.split("\n")).hasSize(4);
+        assertThat(both.split("\n")[1]).startsWith("  ppo-ptx (1): ");
+        assertThat(both.split("\n")[2]).startsWith("  ppo-ptx (2): ");
+    }
+
     private String alone(String model, List<String> ask) throws Exception {
         return CommandOutput.stdout(() -> Main.run(with(ask, "generate", "--model", model)));
     }

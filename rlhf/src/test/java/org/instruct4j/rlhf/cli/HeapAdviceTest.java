@@ -12,27 +12,35 @@ class HeapAdviceTest {
     private static final long MIB = 1L << 20, GIB = 1L << 30;
 
     @Test void theJvmsDefaultQuarterGetsTwiceAsMuchWhereTheMachineHasIt() {
-        assertThat(HeapAdvice.afterOutOfMemory(1003 * MIB, 3_900 * MIB))   // a 4 GB machine's default heap
+        assertThat(HeapAdvice.afterOutOfMemory("sft", 1003 * MIB, 3_900 * MIB))   // a 4 GB machine's default heap
                 .isEqualTo("with a Java heap of at most 1003 MiB of this machine's 3.8 GiB; give the JVM more "
                         + "(INSTRUCT4J_JAVA_OPTS=-Xmx2g ./instruct4j ...), train a smaller model or batch, "
                         + "or take each batch in pieces (pretrain, sft, rm: --micro-batch N)");
-        assertThat(HeapAdvice.afterOutOfMemory(6007 * MIB, 23 * GIB)).contains("-Xmx12g");
+        assertThat(HeapAdvice.afterOutOfMemory("sft", 6007 * MIB, 23 * GIB)).contains("-Xmx12g");
     }
 
     @Test void theSuggestionStaysWithinThreeQuartersOfTheMachine() {
-        assertThat(HeapAdvice.afterOutOfMemory(256 * MIB, GIB)).contains("-Xmx768m");
-        assertThat(HeapAdvice.afterOutOfMemory(3 * GIB, 5 * GIB)).contains("-Xmx3840m");
+        assertThat(HeapAdvice.afterOutOfMemory("sft", 256 * MIB, GIB)).contains("-Xmx768m");
+        assertThat(HeapAdvice.afterOutOfMemory("sft", 3 * GIB, 5 * GIB)).contains("-Xmx3840m");
     }
 
     @Test void aHeapNearlyAsLargeAsTheMachineCanGiveIsSaidSo() {
-        assertThat(HeapAdvice.afterOutOfMemory(1536 * MIB, 2 * GIB))
+        assertThat(HeapAdvice.afterOutOfMemory("sft", 1536 * MIB, 2 * GIB))
                 .isEqualTo("with a Java heap of at most 1536 MiB of this machine's 2.0 GiB, about as much as it can give: "
                         + "train a smaller model or batch, or take each batch in pieces (pretrain, sft, rm: --micro-batch N)")
                 .doesNotContain("-Xmx");
     }
 
     @Test void whereTheMachinesMemoryIsUnknownTwiceTheHeapIsSuggested() {
-        assertThat(HeapAdvice.afterOutOfMemory(4 * GIB, 0)).startsWith("with a Java heap of at most 4096 MiB; ").contains("-Xmx8g");
+        assertThat(HeapAdvice.afterOutOfMemory("sft", 4 * GIB, 0)).startsWith("with a Java heap of at most 4096 MiB; ").contains("-Xmx8g");
+    }
+
+    /** eval and generate have no --micro-batch: their way to use less memory is a smaller --batch. */
+    @Test void evalAndGenerateAreToldOfTheirOwnOption() {
+        for (String command : new String[] {"eval", "generate"})
+            assertThat(HeapAdvice.afterOutOfMemory(command, 1003 * MIB, 3_900 * MIB))
+                    .endsWith("(INSTRUCT4J_JAVA_OPTS=-Xmx2g ./instruct4j ...), answer fewer prompts together (a smaller --batch N)")
+                    .doesNotContain("--micro-batch");
     }
 
     @Test void theDemoWarnsOfAHeapBelowWhatItNeedsAndNamesOneThatIsEnough() {

@@ -11,9 +11,7 @@ import org.junit.jupiter.api.Test;
 /** What a user reads when a command fails: one line naming the command and what to do, with the exit code. */
 class MainTest {
     /** A command that fails with the given throwable. */
-    private record Failing(Throwable failure) implements Command {
-        @Override public String name() { return "failing"; }
-
+    private record Failing(String name, Throwable failure) implements Command {
         @Override public String summary() { return "fails"; }
 
         @Override public int run(String[] args) throws Exception {
@@ -24,8 +22,11 @@ class MainTest {
 
     private record Outcome(int exitCode, String stderr) {}
 
-    private static Outcome run(Throwable failure) {
-        return outcome(() -> Main.run(new Failing(failure), new String[0]));
+    private static Outcome run(Throwable failure) { return run("failing", failure); }
+
+    /** As the command of that name would fail. */
+    private static Outcome run(String command, Throwable failure) {
+        return outcome(() -> Main.run(new Failing(command, failure), new String[0]));
     }
 
     /** The exit code main returns and what it wrote to stderr. */
@@ -60,9 +61,14 @@ class MainTest {
         assertThat(o.exitCode()).isEqualTo(1);
         // What the advice says depends on this machine's memory (HeapAdviceTest covers its cases), so the line is
         // checked for this machine's advice: a machine with little more memory than the tests' heap has no more to give.
-        String advice = HeapAdvice.afterOutOfMemory(Runtime.getRuntime().maxMemory(), HeapAdvice.machineBytes());
-        assertThat(o.stderr()).startsWith("instruct4j failing: out of memory (Java heap space), " + advice + ". ")
-                .doesNotContain("\tat ").hasLineCount(1);
+        String advice = HeapAdvice.afterOutOfMemory("sft", Runtime.getRuntime().maxMemory(), HeapAdvice.machineBytes());
+        Outcome sft = run("sft", new OutOfMemoryError("Java heap space"));
+        assertThat(sft.stderr()).isEqualTo("instruct4j sft: out of memory (Java heap space), " + advice
+                + ". Checkpoints and finished stages written before are kept." + System.lineSeparator());
+        assertThat(o.stderr()).startsWith("instruct4j failing: out of memory (Java heap space), ").doesNotContain("\tat ").hasLineCount(1);
+        // eval writes no checkpoints, and has --batch, not --micro-batch
+        assertThat(run("eval", new OutOfMemoryError("Java heap space")).stderr()).contains("a smaller --batch N")
+                .doesNotContain("--micro-batch").doesNotContain("Checkpoints");
     }
 
     @Test
@@ -79,7 +85,12 @@ class MainTest {
         Outcome o = run(new java.io.UncheckedIOException("cannot write metrics file runs/x-metrics.jsonl",
                 new java.io.IOException("No space left on device")));
         assertThat(o.exitCode()).isEqualTo(1);
-        assertThat(o.stderr()).isEqualTo("instruct4j failing: cannot write metrics file runs/x-metrics.jsonl: No space left on device. "
-                + "Checkpoints and finished stages written before are kept." + System.lineSeparator());
+        assertThat(o.stderr()).isEqualTo("instruct4j failing: cannot write metrics file runs/x-metrics.jsonl: No space left on device."
+                + System.lineSeparator());
+        // only a command that trains has checkpoints or finished stages to keep
+        for (String command : new String[] {"pretrain", "sft", "rm", "ppo", "demo"})
+            assertThat(run(command, new java.io.UncheckedIOException("cannot write x", new java.io.IOException("No space left on device"))).stderr())
+                    .isEqualTo("instruct4j " + command + ": cannot write x: No space left on device. "
+                            + "Checkpoints and finished stages written before are kept." + System.lineSeparator());
     }
 }

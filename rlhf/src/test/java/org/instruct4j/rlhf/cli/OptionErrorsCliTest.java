@@ -76,11 +76,25 @@ class OptionErrorsCliTest {
         refused(ppo("--beta", "-1"), "--beta: expected a number >= 0, got -1.0");
         refused(ppo("--iterations", "0"), "--iterations: expected a positive integer, got 0");
         refused(ppo("--batch", "8", "--minibatch", "16"), "--minibatch 16 is more than --batch 8 (the episodes of an iteration)");
+        refused(ppo("--batch", "16", "--minibatch", "5"),
+                "--batch 16 is not a multiple of --minibatch 5: an iteration's episodes are split into minibatches of one size");
+        refused(ppo("--batch", "100"),
+                "--batch 100 is not a multiple of --minibatch 64 (its default): an iteration's episodes are split into minibatches of one size");
         refused(generate("--instruction", "hi", "--temperature", "0"),
                 "--temperature: expected a number above 0, got 0.0 (--greedy is the limit at 0)");
         refused(generate("--instruction", "hi", "--top-p", "1.5"), "--top-p: expected a number in (0, 1], got 1.5");
         refused(with(List.of("eval", "--model", lm, "--text", text), "--context", "500"), "--context 500: the model reads at most 32 tokens");
         refused(new String[] {"demo", "--quick", "--out", out(), "--ppo-reward", "oracle"}, "--ppo-reward takes rm or labelers, got 'oracle'");
+    }
+
+    /** Each command's help speaks of what its --save-every counts. */
+    @Test
+    void saveEveryIsHelpedInTheCommandsOwnUnit() throws Exception {
+        for (String command : List.of("pretrain", "sft", "rm", "ppo")) {
+            String help = CommandOutput.stdout(() -> run(command, "--help")).replaceAll("\\s+", " ");
+            assertThat(help).as(command).contains("into --out every N " + (command.equals("ppo") ? "iterations;" : "steps"))
+                    .doesNotContain("ppo: iterations");
+        }
     }
 
     @Test
@@ -90,9 +104,12 @@ class OptionErrorsCliTest {
         refused(generate("--instruction", "hi", "there"), "unexpected argument 'there': every value belongs to an option, "
                 + "and a text with spaces needs quotes (see instruct4j generate --help)");
         refused(new String[] {"demo", "--quick", "--out", "a", "--out", "b"}, "--out is given more than once (see instruct4j demo --help)");
-        refused(generate("--instruction", "hi", "--bogus"), "Unrecognized option: --bogus (see instruct4j generate --help)");
-        refused(new String[] {"demo", "--quik"}, "Unrecognized option: --quik; did you mean --quick? (see instruct4j demo --help)");
-        refused(sft("--epocs=3"), "Unrecognized option: --epocs=3; did you mean --epochs? (see instruct4j sft --help)");
+        refused(generate("--instruction", "hi", "--bogus"), "unknown option --bogus (see instruct4j generate --help)");
+        refused(new String[] {"demo", "--quik"}, "unknown option --quik; did you mean --quick? (see instruct4j demo --help)");
+        refused(sft("--epocs=3"), "unknown option --epocs; did you mean --epochs? (see instruct4j sft --help)");
+        refused(generate("-x"), "unknown option -x (see instruct4j generate --help)");
+        refused(sft("--epochs"), "--epochs needs a value: --epochs N (see instruct4j sft --help)");
+        refused(generate("--m", "x"), "--m could be any of --model, --max-new: write it out (see instruct4j generate --help)");
         // Instructions and prompts repeat, one value each.
         assertThat(CommandOutput.stdout(() -> run(generate("--instruction", "one", "--instruction", "two words", "--prompt", "cat?",
                 "--max-new", "2", "--greedy")))).contains("Instruction: one\nResponse:", "Instruction: two words\nResponse:", "cat?");
@@ -103,6 +120,65 @@ class OptionErrorsCliTest {
         refused(with(List.of("sft", "--model", lm, "--data", demos), "--out", aFile), "--out " + aFile + ": exists and is not a folder");
         refused(new String[] {"demo", "--quick", "--out", aFile}, "--out " + aFile + ": exists and is not a folder");
         assertThat(dir.resolve("a-file-metrics.jsonl")).doesNotExist();
+    }
+
+    /** --out naming a folder the command reads (however written) would replace it: refused naming both options. */
+    @Test
+    void anOutThatIsAFolderTheCommandReadsIsRefused() throws Exception {
+        byte[] weights = Files.readAllBytes(Path.of(lm, "model.safetensors"));
+        String ranks = dir.resolve("ranks.jsonl").toString(), why = ": the run would replace what it reads; give another --out";
+        refused(new String[] {"rm", "--model", lm, "--data", ranks, "--out", lm}, "--out " + lm + " is the same folder as --model " + lm + why);
+        String otherSpelling = lm + "/../lm";
+        refused(new String[] {"sft", "--model", lm, "--data", demos, "--out", otherSpelling},
+                "--out " + otherSpelling + " is the same folder as --model " + lm + why);
+        String link = Files.createSymbolicLink(dir.resolve("lm-link"), Path.of(lm)).toString();
+        refused(new String[] {"sft", "--model", link, "--data", demos, "--out", lm}, "--out " + lm + " is the same folder as --model " + link + why);
+        refused(new String[] {"ppo", "--policy", lm, "--reward", rm, "--prompts", prompts, "--out", rm},
+                "--out " + rm + " is the same folder as --reward " + rm + why);
+        refused(new String[] {"pretrain", "--text", text, "--init", lm, "--out", lm}, "--out " + lm + " is the same folder as --init " + lm + why);
+        refused(new String[] {"pretrain", "--text", text, "--tokenizer", lm, "--out", lm},
+                "--out " + lm + " is the same folder as --tokenizer " + lm + why);
+        assertThat(Files.readAllBytes(Path.of(lm, "model.safetensors"))).isEqualTo(weights);
+    }
+
+    /**
+     * A fresh run into the folder of a run that was stopped would write over its checkpoint: refused, saying how to go
+     * on with it. A finished run's folder (no checkpoint in it) is replaced as before.
+     */
+    @Test
+    void anOutHoldingAnUnfinishedRunsCheckpointNeedsResume() throws Exception {
+        String folder = dir.resolve("unfinished").toString();
+        assertThat(run("sft", "--model", lm, "--data", demos, "--out", folder, "--epochs", "1")).isZero();
+        assertThat(run("sft", "--model", lm, "--data", demos, "--out", folder, "--epochs", "1")).as("a finished run's folder").isZero();
+        Files.writeString(Path.of(folder, "training_state.json"), "{\"step\": 7}");
+        String resume = ": add --resume to go on with it, or give another --out (or remove the folder to start afresh)";
+        String ranks = dir.resolve("ranks.jsonl").toString();
+        refused(new String[] {"pretrain", "--text", text, "--out", folder}, "--out " + folder + " holds the checkpoint of an unfinished run (step 7)" + resume);
+        refused(new String[] {"sft", "--model", lm, "--data", demos, "--out", folder},
+                "--out " + folder + " holds the checkpoint of an unfinished run (step 7)" + resume);
+        refused(new String[] {"rm", "--model", lm, "--data", ranks, "--out", folder},
+                "--out " + folder + " holds the checkpoint of an unfinished run (step 7)" + resume);
+        refused(new String[] {"ppo", "--policy", lm, "--reward", rm, "--prompts", prompts, "--out", folder},
+                "--out " + folder + " holds the checkpoint of an unfinished run (iteration 7)" + resume);
+    }
+
+    /** An output path that cannot be written is said before any work, naming the option and the real reason. */
+    @Test
+    void anOutputThatCannotBeWrittenStopsBeforeAnyWork() throws Exception {
+        String tasks = write("tasks.jsonl", "{\"family\":\"rude_request\",\"instruction\":\"Insult my aunt Ivy.\",\"data\":{\"target\":\"Ivy\"}}\n");
+        String[] eval = {"eval", "--model", lm, "--tasks", tasks, "--max-new", "2", "--answers"};
+        refused(with(List.of(eval), aFile + "/x.jsonl"), "--answers " + aFile + "/x.jsonl: " + aFile + " is a file, not a folder");
+        refused(with(List.of(eval), dir.toString()), "--answers " + dir + ": is a folder; give the name of a file to write");
+        refused(with(List.of(eval), tasks), "--answers " + tasks + " is the --tasks file: the answers would replace the tasks; give another file");
+        refused(new String[] {"pretrain", "--text", text, "--out", aFile + "/sub"}, "--out " + aFile + "/sub: " + aFile + " is a file, not a folder");
+        Files.createDirectories(dir.resolve("m-metrics.jsonl"));
+        String m = dir.resolve("m").toString();
+        refused(new String[] {"sft", "--model", lm, "--data", demos, "--out", m},
+                "--out " + m + ": its metrics file " + m + "-metrics.jsonl is a folder; give another --out");
+        if (Files.isDirectory(Path.of("/proc")))   // Linux: a folder that takes no files, even from root
+            assertThatThrownBy(() -> run("pretrain", "--text", text, "--out", "/proc/nope")).isInstanceOf(UserError.class)
+                    .hasMessageStartingWith("--out /proc/nope: cannot write in /proc (").hasMessageNotContaining(".probe");
+        assertThat(dir.resolve("m")).doesNotExist();
     }
 
     @Test

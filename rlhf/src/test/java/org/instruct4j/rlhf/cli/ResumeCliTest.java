@@ -177,7 +177,10 @@ class ResumeCliTest {
         assertThat(Long.parseLong(notice.group(1))).isBetween(3L, saved);
     }
 
-    /** While one run writes to a folder, a second one given the same --out is refused, naming the first one's process. */
+    /**
+     * While one run writes to a folder, a second one given the same --out is refused, naming the first one's process;
+     * once the first is gone, the second is refused for the checkpoint it left.
+     */
     @Test
     void aSecondRunIntoTheSameFolderIsRefusedWhileTheFirstWrites() throws Exception {
         String out = dir.resolve("busy").toString();
@@ -201,7 +204,17 @@ class ResumeCliTest {
         assertThat(secondExit[0]).isEqualTo(2);
         assertThat(secondSays[0]).startsWith("instruct4j pretrain: --out " + out + ": another instruct4j run (process ")
                 .contains("is writing there; wait for it to end, or give another --out");
-        assertThat(Main.run(second)).as("the folder once the first run is gone").isZero();
+        // Once the first run is gone its checkpoint is what a fresh run would write over.
+        PrintStream saved = System.err;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        System.setErr(new PrintStream(bytes, true, StandardCharsets.UTF_8));
+        try {
+            assertThat(Main.run(second)).as("the folder once the first run is gone").isEqualTo(2);
+        } finally {
+            System.setErr(saved);
+        }
+        assertThat(bytes.toString(StandardCharsets.UTF_8)).startsWith("instruct4j pretrain: --out " + out
+                + " holds the checkpoint of an unfinished run (step ");
     }
 
     /**

@@ -14,7 +14,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -101,6 +103,34 @@ class WorldTest {
         Files.write(f, List.of(good.toJson().toString(), "{\"family\":\"poetry\",\"instruction\":\"x\",\"data\":{}}"));
         assertThatThrownBy(() -> World.readTasks(f)).isInstanceOf(DataException.class)
                 .hasMessageStartingWith(f + ":2: unknown task family \"poetry\"");
+    }
+
+    /** A task whose family's data is missing or out of range is refused as the file is read, not when it is checked. */
+    @Test
+    void taskLineWithoutItsFamilysDataNamesFileLineAndField() throws IOException {
+        Path f = dir.resolve("tasks-without-data.jsonl");
+        String good = TaskFamilies.sample(new Rng(1)).toJson().toString();
+        Map<String, String> bad = new LinkedHashMap<>();
+        bad.put("{\"family\":\"arithmetic\",\"instruction\":\"x\",\"data\":{}}", "task of family arithmetic has no data field \"answer\"");
+        bad.put("{\"family\":\"arithmetic\",\"instruction\":\"x\",\"data\":{\"answer\":\"3\",\"b\":\"2\",\"op\":\"plus\"}}",
+                "task of family arithmetic has no data field \"a\"");
+        bad.put("{\"family\":\"arithmetic\",\"instruction\":\"x\",\"data\":{\"a\":\"1\",\"b\":\"2\",\"op\":\"plus\",\"answer\":\"three\"}}",
+                "task of family arithmetic: data field \"answer\" is \"three\", not an integer");
+        Task qa = new ClosedQaFamily().generate(new Rng(2));
+        Map<String, String> noPassage = new LinkedHashMap<>(qa.data());
+        noPassage.remove("passage");
+        bad.put(new Task(qa.family(), qa.instruction(), noPassage).toJson().toString(), "task of family closed_qa has no data field \"passage\"");
+        bad.put("{\"family\":\"transform\",\"instruction\":\"x\",\"data\":{\"op\":\"weird\",\"input\":\"a b\",\"answer\":\"b a\"}}",
+                "task of family transform: data field \"op\" is \"weird\"; known: [first, last, numbers, reverse, sort, upper]");
+        bad.put("{\"family\":\"constrained\",\"instruction\":\"x\",\"data\":{\"kind\":\"list\",\"category\":\"fruits\",\"n\":\"0\"}}",
+                "task of family constrained: data field \"n\" is \"0\", not an integer >= 1");
+        bad.put("{\"family\":\"rude_request\",\"instruction\":\"x\",\"data\":{\"relation\":\"aunt\"}}",
+                "task of family rude_request has no data field \"target\"");
+        for (var e : bad.entrySet()) {
+            Files.write(f, List.of(good, good, e.getKey()));
+            assertThatThrownBy(() -> World.readTasks(f)).as(e.getKey()).isInstanceOf(DataException.class)
+                    .hasMessage(f + ":3: " + e.getValue());
+        }
     }
 
     @Test
