@@ -42,7 +42,7 @@ public final class PpoCommand implements Command {
         o.addOption(CliOptions.opt("beta", "X", "KL coefficient (default 0.02)"));
         o.addOption(CliOptions.opt("adaptive-kl", null, "adaptive KL controller (initial 0.15, target 6, horizon 10000)"));
         o.addOption(CliOptions.opt("max-new", "N", "maximum response tokens (default 64)"));
-        o.addOption(CliOptions.opt("ptx-coef", "X", "PPO-ptx gamma (default 0: plain PPO; the paper uses 27.8)"));
+        o.addOption(CliOptions.opt("ptx-coef", "X", "PPO-ptx gamma (default 0: plain PPO; the demo's is 0.05; the paper's 27.8 weighs losses normalised its own way)"));
         o.addOption(CliOptions.opt("entropy-penalty", "X", "times the policy's mean per-token entropy, added to its loss (default 0, as the paper; the demo uses 0.5)"));
         o.addOption(CliOptions.opt("ptx-text", "FILE", "pretraining text for PPO-ptx (documents separated by blank lines or <|endoftext|>)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args);
@@ -109,7 +109,7 @@ public final class PpoCommand implements Command {
             CliOptions.charts(name(), log, out, Map.of("step", "PPO iteration"), "reward", "kl", "entropy",
                     "clip_fraction", "value_loss", "explained_variance", "response_length", "ptx_loss");
             MetricsLog.Series reward = log.series("reward");
-            if (!reward.isEmpty()) System.out.printf("ppo: mean reward %.4f -> %.4f -> %s%n", reward.first(), reward.last(), out);
+            if (!reward.isEmpty()) System.out.printf("ppo: mean reward %.4f -> %.4f (first -> last iteration); model in %s%n", reward.first(), reward.last(), out);
         }
         return 0;
     }

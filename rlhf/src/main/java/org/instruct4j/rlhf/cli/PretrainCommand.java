@@ -102,7 +102,7 @@ public final class PretrainCommand implements Command {
             CliOptions.charts(name(), log, out, "loss");
         }
         if (Double.isNaN(trainer.validationLoss())) System.out.println("pretrain: wrote " + out);
-        else System.out.printf("pretrain: validation loss %.4f -> %s%n", trainer.validationLoss(), out);
+        else System.out.printf("pretrain: validation loss %.4f; model in %s%n", trainer.validationLoss(), out);
         return 0;
     }
 

@@ -73,8 +73,8 @@ public final class RmCommand implements Command {
                 System.out.printf("rm: bias %.4f makes demonstrations score 0 on average%n", rm.centerOn(demonstrations));
             ModelFolder.saveReward(out, rm, tok);
             CliOptions.charts(name(), log, out, Map.of("loss", Charts.RANKING_LOSS_AXIS), "loss", "accuracy");
-            if (val.isEmpty()) System.out.printf("rm: no validation rankings (--validation) -> %s%n", out);
-            else System.out.printf("rm: validation accuracy %.3f -> %s%n", r.validationAccuracy(), out);
+            if (val.isEmpty()) System.out.printf("rm: no validation rankings (--validation); model in %s%n", out);
+            else System.out.printf("rm: validation accuracy %.1f%%; model in %s%n", 100 * r.validationAccuracy(), out);
         }
         return 0;
     }

@@ -61,9 +61,9 @@ public final class SftCommand implements Command {
             ModelFolder.saveLm(out, t.model(), lm.tokenizer());
             CliOptions.charts(name(), log, out, "loss");
             if (val.isEmpty())
-                System.out.printf("sft: no validation demonstrations (--validation): the last epoch's weights -> %s%n", out);
+                System.out.printf("sft: no validation demonstrations (--validation): the last epoch's weights; model in %s%n", out);
             else
-                System.out.printf("sft: validation loss %.4f at epoch %d of %d, the best, whose weights are kept -> %s%n",
+                System.out.printf("sft: validation loss %.4f at epoch %d of %d, the best, whose weights are kept; model in %s%n",
                         r.validationLosses().get(r.bestEpoch()), r.bestEpoch() + 1, epochs, out);
         }
         return 0;

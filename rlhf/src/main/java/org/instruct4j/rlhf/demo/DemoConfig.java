@@ -72,14 +72,15 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
     }
 
     public static DemoConfig standard(long seed) {
+        // vocabulary 1024, context 192, 3 layers, 3 heads, 96 dims, no dropout, LayerNorm epsilon 1e-5
         GptConfig model = new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f);
         return new DemoConfig("standard", seed, Device.CPU, WorldConfig.defaults(seed), 1024, model,
-                4500, 16, 96, 3e-3f,
-                4, 32, 1.5e-3f,
-                600, 1000, 4, 6, 1, 16, 5e-4f,
-                40, 128, 16, 1e-4f, 6e-4f, 0.08, 0.99f,
-                0.5f, 0.05f, 0.25, 64, 32,
-                600, 1.0f, 200, 64, PpoReward.REWARD_MODEL);
+                4500, 16, 96, 3e-3f,                      // pretraining: steps, batch, sequence length, lr
+                4, 32, 1.5e-3f,                           // SFT: epochs, batch, lr
+                600, 1000, 4, 6, 1, 16, 5e-4f,            // RM: ranked tasks, contrast sets, K from 4 to 6, epochs, batch (prompts), lr
+                40, 128, 16, 1e-4f, 6e-4f, 0.08, 0.99f,   // PPO: iterations, episodes each, minibatch, lr, value lr, KL beta, EMA decay
+                0.5f, 0.05f, 0.25, 64, 32,                // entropy penalty, ptx gamma, ptx sequences an episode and their length, max new tokens
+                600, 1.0f, 200, 64, PpoReward.REWARD_MODEL);   // evaluation: held-out tasks, temperature, public-NLP items, generation batch
     }
 
     /** What --quick says in the console and its report: its models are too small and brief to show anything. */
@@ -90,11 +91,11 @@ public record DemoConfig(String name, long seed, Device device, WorldConfig worl
     public boolean smokeTest() { return name.startsWith("quick"); }
 
     public static DemoConfig quick(long seed) {
-        GptConfig model = new GptConfig(512, 160, 2, 2, 64, 0.1f, 1e-5f);
+        GptConfig model = new GptConfig(512, 160, 2, 2, 64, 0.1f, 1e-5f);   // as standard's, in standard's order
         WorldConfig w = WorldConfig.defaults(seed);
         WorldConfig small = new WorldConfig(seed, 300_000, 800, 200, 50, 400, 120, 60, w.trainingLabelers(), w.heldOutLabelers(), 100, w.habitRate());
         return new DemoConfig("quick", seed, Device.CPU, small, 512, model,
-                150, 16, 128, 3e-3f,
+                150, 16, 128, 3e-3f,                      // the same fields as standard's, line by line
                 1, 32, 1e-3f,
                 150, 50, 4, 5, 1, 16, 3e-4f,
                 4, 32, 16, 1e-4f, 2e-4f, 0.02, 0f,

@@ -43,7 +43,7 @@ class ValidationCliTest {
         assertThat(losses.get(0)).as("an untrained model's loss is about ln(vocabulary)").isBetween(Math.log(280) - 0.5, Math.log(280) + 0.5);
         assertThat(losses.get(3)).as("training on similar text lowers the held-out loss").isLessThan(losses.get(0) - 0.5);
         assertThat(metrics("plain")).noneMatch(line -> line.has("val_loss"));
-        assertThat(printed).contains(String.format("pretrain: validation loss %.4f -> ", losses.get(3)));
+        assertThat(printed).contains(String.format("pretrain: validation loss %.4f; model in ", losses.get(3)));
 
         String evaluated = CommandOutput.stdout(() -> Main.run(new String[] {"eval", "--model", path("validated"), "--text", heldOut}));
         assertThat(evaluated).as("eval --text reads the held-out text as pretraining's validation did")
