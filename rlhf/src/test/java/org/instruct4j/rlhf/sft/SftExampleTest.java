@@ -17,9 +17,9 @@ class SftExampleTest {
         int[] s = e.sequence(maxLen);
         int from = e.lossFrom(maxLen);
         assertThat(s.length).isLessThanOrEqualTo(maxLen);
-        assertThat(Arrays.copyOfRange(s, 0, from)).as("before the loss: the prompt's end").allMatch(t -> t >= 1000);
-        int[] counted = Arrays.copyOfRange(s, from, s.length);
-        assertThat(counted).as("the counted targets: the completion from its first token").startsWith(1).allMatch(t -> t < 1000);
+        assertThat(Arrays.stream(s, 0, from).allMatch(t -> t >= 1000)).as("before the loss: the prompt's end").isTrue();
+        assertThat(s[from]).as("the first counted target: the completion's first token").isEqualTo(1);
+        assertThat(Arrays.stream(s, from, s.length).allMatch(t -> t < 1000)).as("the counted targets: the completion's").isTrue();
     }
 
     @Test void aDemonstrationThatFitsCountsItsWholeCompletion() {
