@@ -36,7 +36,7 @@ public final class PpoLosses {
             @Override public float[][] backward(float[][] in, float[] out, float[] g) {
                 float[] d = new float[n];
                 for (int i = 0; i < n; i++) {
-                    if (mask[i] == 0 || isClipped(in[0][i], oldLogp[i], advantages[i], clip)) continue;
+                    if (mask[i] == 0 || clipCutsGradient(in[0][i], oldLogp[i], advantages[i], clip)) continue;
                     double ratio = Math.exp(in[0][i] - oldLogp[i]);
                     d[i] = (float) (-advantages[i] * ratio * g[0] / count);
                 }
@@ -47,7 +47,7 @@ public final class PpoLosses {
     }
 
     /** Whether the clipped term is active (strictly larger) for one token: no gradient flows there. */
-    public static boolean isClipped(float logp, float oldLogp, float advantage, float clip) {
+    public static boolean clipCutsGradient(float logp, float oldLogp, float advantage, float clip) {
         double ratio = Math.exp(logp - oldLogp);
         double unclipped = -advantage * ratio, clipped = -advantage * Math.max(1 - clip, Math.min(1 + clip, ratio));
         return clipped > unclipped;

@@ -147,7 +147,7 @@ public final class PpoTrainer {
         float lr = warmedUp(cfg.lr()), valueLr = warmedUp(cfg.valueLr());
         int ptxPerMinibatch = cfg.ptxCoef() > 0 ? Math.max(1, (int) Math.round(cfg.ptxPerEpisode() * cfg.minibatchSize())) : 0;
         double policyLoss = 0, ptxLoss = 0, valueLoss = 0;
-        long clipped = 0, tokens = 0;
+        long outsideClip = 0, tokens = 0;
         int updates = 0;
         for (int epoch = 0; epoch < cfg.innerEpochs(); epoch++) {
             int[] order = Sequences.permutation(rollout.episodes().size(), rng);
@@ -164,14 +164,14 @@ public final class PpoTrainer {
 
                 policyLoss += p.policyLoss();
                 ptxLoss += p.ptxLoss();
-                clipped += p.clippedTokens();
+                outsideClip += p.tokensOutsideClip();
                 tokens += p.tokens();
                 updates++;
             }
         }
         kl.update(seen.kl(), rollout.episodes().size());
         iteration++;
-        UpdateStats update = new UpdateStats(policyLoss / updates, valueLoss / updates, tokens == 0 ? 0 : (double) clipped / tokens,
+        UpdateStats update = new UpdateStats(policyLoss / updates, valueLoss / updates, tokens == 0 ? 0 : (double) outsideClip / tokens,
                 cfg.ptxCoef() > 0 ? ptxLoss / updates : Double.NaN);
         return new IterationStats(seen, update, lr, kl.beta());
     }
@@ -289,10 +289,10 @@ public final class PpoTrainer {
      * What one minibatch's policy gradients came from.
      *
      * @param ptxLoss       the pretraining LM loss, NaN when the minibatch had no pretraining sequences
-     * @param clippedTokens the response tokens whose probability ratio left [1 - clip, 1 + clip]
+     * @param tokensOutsideClip the response tokens whose probability ratio left [1 - clip, 1 + clip] (CleanRL's clipfrac)
      * @param tokens        the response tokens of the minibatch
      */
-    public record PolicyStep(double policyLoss, double ptxLoss, int clippedTokens, int tokens) {
+    public record PolicyStep(double policyLoss, double ptxLoss, int tokensOutsideClip, int tokens) {
         /**
          * The PPO loss plus ptxCoef times the pretraining loss: the figure the non-finite guard reads and the metrics
          * log. The entropy penalty, when the config has one, is in the step's gradient but not in this figure.
@@ -307,26 +307,27 @@ public final class PpoTrainer {
      */
     public PolicyStep accumulatePolicyGradients(Rollout rollout, int[] rows, List<int[]> ptxBatch, float ptxCoef) {
         double policyLoss, ptxLoss = Double.NaN;
-        int clipped = 0, counted = 0;
+        int outsideClip = 0, counted = 0;
         try (Scope s = Scope.open()) {
             Layout l = layout(rollout, rows);
-            TokenRows t = tokenRows(rollout, rows, Episode::logProbs, Episode::advantages);
+            float[] oldLogp = flat(rollout, rows, Episode::logProbs), advantages = flat(rollout, rows, Episode::advantages);
+            float[] mask = responseMask(rollout, rows);
             Tensor logits = responseLogits(policy, l);
-            Tensor logp = CrossEntropy.tokenLogProbs(logits, l.targets()).reshape(t.mask().length);
-            Tensor ppoLoss = PpoLosses.policy(logp, t.first(), t.second(), t.mask(), cfg.clip());
+            Tensor logp = CrossEntropy.tokenLogProbs(logits, l.targets()).reshape(mask.length);
+            Tensor ppoLoss = PpoLosses.policy(logp, oldLogp, advantages, mask, cfg.clip());
             Tensor loss = cfg.entropyPenalty() > 0
-                    ? ppoLoss.plus(PpoLosses.entropy(logits, t.mask()).scale(cfg.entropyPenalty())) : ppoLoss;
+                    ? ppoLoss.plus(PpoLosses.entropy(logits, mask).scale(cfg.entropyPenalty())) : ppoLoss;
             loss.backward();
             policyLoss = ppoLoss.item();
             float[] now = logp.toFloatArray();
             for (int i = 0; i < now.length; i++) {
-                if (t.mask()[i] == 0) continue;
+                if (mask[i] == 0) continue;
                 counted++;
-                if (Math.abs(Math.exp(now[i] - t.first()[i]) - 1) > cfg.clip()) clipped++;
+                if (Math.abs(Math.exp(now[i] - oldLogp[i]) - 1) > cfg.clip()) outsideClip++;
             }
         }
         if (ptxCoef > 0 && !ptxBatch.isEmpty()) ptxLoss = accumulatePtxGradients(ptxBatch, ptxCoef);
-        return new PolicyStep(policyLoss, ptxLoss, clipped, counted);
+        return new PolicyStep(policyLoss, ptxLoss, outsideClip, counted);
     }
 
     /**
@@ -360,8 +361,9 @@ public final class PpoTrainer {
     private double valueStep(Rollout rollout, int[] rows, float lr) {
         try (Scope s = Scope.open()) {
             Layout l = layout(rollout, rows);
-            TokenRows t = tokenRows(rollout, rows, Episode::values, Episode::returns);
-            Tensor loss = PpoLosses.value(responseValues(value, l).reshape(t.mask().length), t.first(), t.second(), t.mask(), cfg.valueClip());
+            float[] oldValues = flat(rollout, rows, Episode::values), returns = flat(rollout, rows, Episode::returns);
+            float[] mask = responseMask(rollout, rows);
+            Tensor loss = PpoLosses.value(responseValues(value, l).reshape(mask.length), oldValues, returns, mask, cfg.valueClip());
             loss.backward();
             double v = loss.item();
             valueOpt.step(lr, guard.clipScale(iteration + 1, v, value.parameters().values(), cfg.gradClip()));
@@ -426,23 +428,23 @@ public final class PpoTrainer {
      */
     private record Layout(Tensor tokens, int[] start, Tensor targets, int promptLen, int responseLen) {}
 
-    /** Two per-token episode quantities of a minibatch, flat (B x R) and zero on padding, with the mask of real tokens. */
-    private record TokenRows(float[] first, float[] second, float[] mask) {}
-
-    private static TokenRows tokenRows(Rollout rollout, int[] rows, java.util.function.Function<Episode, float[]> first,
-                                       java.util.function.Function<Episode, float[]> second) {
-        int r = rollout.responseLen(), n = rows.length * r;
-        float[] a = new float[n], b = new float[n], mask = new float[n];
+    /** One per-token episode quantity of a minibatch's episodes, flat (B x R), zero past each response's end. */
+    private static float[] flat(Rollout rollout, int[] rows, java.util.function.Function<Episode, float[]> quantity) {
+        int r = rollout.responseLen();
+        float[] out = new float[rows.length * r];
         for (int j = 0; j < rows.length; j++) {
-            Episode e = rollout.episodes().get(rows[j]);
-            float[] ea = first.apply(e), eb = second.apply(e);
-            for (int t = 0; t < e.response().length; t++) {
-                a[j * r + t] = ea[t];
-                b[j * r + t] = eb[t];
-                mask[j * r + t] = 1;
-            }
+            float[] q = quantity.apply(rollout.episodes().get(rows[j]));
+            System.arraycopy(q, 0, out, j * r, q.length);
         }
-        return new TokenRows(a, b, mask);
+        return out;
+    }
+
+    /** 1 at a minibatch's response tokens, 0 past each response's end, laid out as {@link #flat}. */
+    private static float[] responseMask(Rollout rollout, int[] rows) {
+        int r = rollout.responseLen();
+        float[] mask = new float[rows.length * r];
+        for (int j = 0; j < rows.length; j++) Arrays.fill(mask, j * r, j * r + rollout.episodes().get(rows[j]).response().length, 1f);
+        return mask;
     }
 
     private Layout layout(Rollout rollout, int[] rows) {

@@ -51,7 +51,7 @@ class PpoMathTest {
         assertThat(g[2]).isEqualTo(0f);
         assertThat(g[3]).isCloseTo(1.3f / 4, within(1e-5f));
         // Exactly at the boundary the two terms are equal: the unclipped gradient still flows.
-        assertThat(PpoLosses.isClipped((float) Math.log(1.2), 0f, 1f, clip)).isFalse();
+        assertThat(PpoLosses.clipCutsGradient((float) Math.log(1.2), 0f, 1f, clip)).isFalse();
     }
 
     @Test
