@@ -44,6 +44,10 @@ import org.instruct4j.rlhf.world.WorldSummary;
  * The paper's experiment in miniature, end to end: make the world, pretrain a GPT on text that does not follow
  * instructions, fine-tune it on demonstrations (SFT), sample and rank SFT responses to train a reward model, run
  * PPO and PPO-ptx against it, and evaluate all five policies with training and held-out labelers.
+ *
+ * <p>Each stage draws from a random stream of its own, the run's seed plus a fixed offset (3: the SFT samples the
+ * labelers rank, 5: the reward head's start, 9: PPO-ptx's pretraining windows, 0 and 1: PPO's and PPO-ptx's
+ * episodes, 101 on: the evaluation), so that what one stage draws never depends on how much another drew.
  */
 public final class Demo {
     private final DemoConfig cfg;

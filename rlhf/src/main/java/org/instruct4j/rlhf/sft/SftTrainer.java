@@ -50,7 +50,7 @@ public final class SftTrainer {
         this.cfg = cfg;
         this.padId = padId;
         this.optimizer = AdamW.of(model.parameters(), cfg.lr(), cfg.weightDecay());
-        this.dropoutRng = new Rng(cfg.seed() ^ 0x5F7A3C1DL);
+        this.dropoutRng = new Rng(cfg.seed() ^ 0x5F7A3C1DL);   // a stream apart from the batches' order (seed * 1,000,003 + epoch)
     }
 
     /** A copy of model whose config has the given dropout (SFT trains with residual dropout 0.2). */
