@@ -39,6 +39,9 @@ import org.instruct4j.rlhf.world.WorldFormat;
 final class CliOptions {
     private CliOptions() {}
 
+    /** The names GptConfig.preset takes, for the help of --size (HelpCliTest checks they are its names). */
+    static final String MODEL_PRESETS = "tiny, gpt2, gpt2-medium, gpt2-large or gpt2-xl";
+
     static Options common() {
         Options o = new Options();
         o.addOption("h", "help", false, "show this help");

@@ -39,7 +39,7 @@ public final class PretrainCommand implements Command {
         o.addOption(CliOptions.opt("out", "DIR", "output model folder (required)"));
         o.addOption(CliOptions.opt("tokenizer", "DIR", "folder with vocab.json and merges.txt (default: train one)"));
         o.addOption(CliOptions.opt("vocab", "N", "vocabulary size of a trained tokenizer (default 512)"));
-        o.addOption(CliOptions.opt("size", "PRESET", "model preset: tiny (default), gpt2, gpt2-medium, ..."));
+        o.addOption(CliOptions.opt("size", "PRESET", "model preset: " + CliOptions.MODEL_PRESETS + " (default tiny)"));
         o.addOption(CliOptions.opt("context", "N", "context length (default: the preset's)"));
         o.addOption(CliOptions.opt("steps", "N", "training steps (default 1000)"));
         o.addOption(CliOptions.opt("batch", "N", "sequences per step (default 16)"));

@@ -2,10 +2,14 @@ package org.instruct4j.rlhf.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.instruct4j.engine.nn.GptConfig;
 import org.junit.jupiter.api.Test;
 
 /** What each command's --help says, read as a user reads it: the same words for the same things in every command. */
@@ -31,5 +35,22 @@ class HelpCliTest {
         }
         assertThat(placeholders).containsEntry("seed", "N").containsEntry("device", "DEVICE").containsEntry("init", "DIR")
                 .containsEntry("size", "PRESET");
+    }
+
+    /** --size lists every preset it takes, as its error does, and those are the names GptConfig knows. */
+    @Test
+    void sizeListsEveryPreset() throws Exception {
+        for (String preset : CliOptions.MODEL_PRESETS.split(", | or ")) assertThat(GptConfig.preset(preset)).as(preset).isNotNull();
+        assertThatThrownBy(() -> GptConfig.preset("gpt3")).hasMessageEndingWith("expected " + CliOptions.MODEL_PRESETS);
+        for (Command c : Arrays.asList(new DemoCommand(), new PretrainCommand()))
+            assertThat(help(c).replaceAll("\\s+", " ")).as(c.name()).contains(CliOptions.MODEL_PRESETS).doesNotContain("...");
+    }
+
+    /** Every command's help opens with the same usage line: the command and [options], not a list of them all. */
+    @Test
+    void everyUsageLineHasOneForm() throws Exception {
+        for (Command c : Main.commands())
+            if (!c.name().equals("doctor"))   // no options: "usage: instruct4j doctor"
+                assertThat(help(c)).as(c.name()).startsWith("usage: instruct4j " + c.name() + " [options]" + System.lineSeparator());
     }
 }
