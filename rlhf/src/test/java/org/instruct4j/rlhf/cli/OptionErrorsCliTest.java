@@ -230,6 +230,17 @@ class OptionErrorsCliTest {
         assertThat(dir.resolve("out")).doesNotExist();
     }
 
+    /** A --vocab the text cannot fill is not refused: the run goes on with fewer tokens, and says how many in one line. */
+    @Test
+    void aVocabTheTextCannotFillSaysTheSizeUsed() throws Exception {
+        String folder = dir.resolve("vocab-too-big").toString();
+        assertThat(CommandOutput.stderr(() -> run("pretrain", "--text", text, "--out", folder, "--vocab", "100000000", "--context", "32",
+                "--steps", "1", "--batch", "2")))   // then the progress bar's line
+                .startsWith("instruct4j pretrain: --vocab 100000000: the text has pairs to merge for only 283 tokens, so the tokenizer "
+                        + "and the model have a vocabulary of 283\n");
+        assertThat(Files.readString(Path.of(folder, "config.json"))).containsPattern("\"vocab_size\" ?: ?283\\b");
+    }
+
     @Test
     void aBadDemonstrationsFileStopsTheRewardModelBeforeTraining() throws Exception {
         String bad = write("bad-demos.jsonl", "{\"prompt\": \"cat?\"}\n");
