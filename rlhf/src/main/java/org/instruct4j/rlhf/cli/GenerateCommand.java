@@ -68,6 +68,9 @@ public final class GenerateCommand implements Command {
                 + DEFAULT_BATCH + "; memory grows with it)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args, "\n" + PROMPT_FORMAT, Set.of("instruction", "prompt", "model"));
         if (cl == null) return 0;
+        // The one option here that shapes one source of prompts only: without it, it would be ignored in silence.
+        if (cl.hasOption("skip-bad") && !cl.hasOption("prompts"))
+            throw new UserError("--skip-bad skips bad lines of the --prompts file; without --prompts it does not apply");
         boolean interactive = cl.hasOption("interactive");
         List<String> texts = prompts(cl, interactive);
         SamplingConfig cfg = sampling(cl);
