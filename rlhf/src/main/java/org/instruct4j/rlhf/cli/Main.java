@@ -6,8 +6,10 @@ import java.nio.file.InvalidPathException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import org.instruct4j.engine.backend.cuda.CudaDoctor;
 import org.instruct4j.engine.backend.cuda.CudaException;
 import org.instruct4j.engine.io.IoErrors;
+import org.instruct4j.rlhf.demo.ShellWord;
 import org.instruct4j.rlhf.train.NonFiniteGuard;
 
 /** `instruct4j <command> [options]`: routes to one {@link Command}; each has its own --help. */
@@ -56,8 +58,8 @@ public final class Main {
         } catch (NonFiniteGuard.NonFiniteLossException e) {   // a diverged run: the message names the stage and what was kept
             System.err.println("instruct4j: " + e.getMessage());
             return 1;
-        } catch (CudaException e) {   // no GPU, driver or library here: what was tried is the message, not a trace
-            System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
+        } catch (CudaException e) {   // no GPU, driver or library here: what went wrong, not a trace
+            System.err.println("instruct4j " + c.name() + ": " + cudaFailure(e));
             return 1;
         } catch (InvalidPathException e) {   // a name the locale's charset cannot hold (the C locale's is ASCII)
             System.err.println("instruct4j " + c.name() + ": cannot use the path '" + e.getInput() + "': this JVM names files in "
@@ -79,6 +81,17 @@ public final class Main {
             e.printStackTrace();
             return 1;
         }
+    }
+
+    /**
+     * A CUDA failure in one line: a library that did not load is named with the number of places tried, which doctor
+     * lists one a line (all of them here made a line of 700 characters).
+     */
+    static String cudaFailure(CudaException e) {
+        CudaDoctor.NotLoaded missing = CudaDoctor.NotLoaded.of(e.getMessage());
+        if (missing == null) return e.getMessage();
+        return missing.headline() + " from any of the " + missing.tried().size() + " places tried (" + ShellWord.launcher()
+                + " doctor lists them)" + (missing.advice().isEmpty() ? "" : ". " + missing.advice());
     }
 
     private static void usage() {

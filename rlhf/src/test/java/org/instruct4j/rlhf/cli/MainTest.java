@@ -71,6 +71,22 @@ class MainTest {
                 .doesNotContain("--micro-batch").doesNotContain("Checkpoints");
     }
 
+    /** A CUDA library that did not load: one line that says which, and where the places tried are listed (doctor), not all ten. */
+    @Test
+    void aMissingCudaDriverIsOneShortLinePointingToDoctor() {
+        String tried = "libcuda.so.1 (dynamic loader search: Cannot open library: libcuda.so.1), /usr/local/cuda/lib64/libcuda.so.1 (absent), "
+                + "/usr/lib64/libcuda.so.1 (absent)";
+        Outcome o = run("generate", new org.instruct4j.engine.backend.cuda.CudaException("could not load the CUDA driver (libcuda); tried, "
+                + "in order: " + tried + ". Install the CUDA toolkit or driver, or set CUDA_HOME / LD_LIBRARY_PATH."));
+        assertThat(o.exitCode()).isEqualTo(1);
+        assertThat(o.stderr()).isEqualTo("instruct4j generate: could not load the CUDA driver (libcuda) from any of the 3 places tried "
+                + "(" + org.instruct4j.rlhf.demo.ShellWord.launcher() + " doctor lists them). Install the CUDA toolkit or driver, or set "
+                + "CUDA_HOME / LD_LIBRARY_PATH." + System.lineSeparator());
+        // another CUDA failure is said as it was
+        assertThat(run(new org.instruct4j.engine.backend.cuda.CudaException("cuInit failed: CUDA_ERROR_NO_DEVICE")).stderr())
+                .isEqualTo("instruct4j failing: cuInit failed: CUDA_ERROR_NO_DEVICE" + System.lineSeparator());
+    }
+
     @Test
     void aPathTheLocaleCannotNameIsOneLineSayingWhichLocaleWould() {
         Outcome o = run(new java.nio.file.InvalidPathException("runs/ordner-\u00fc", "Malformed input or input contains unmappable characters"));
