@@ -9,6 +9,7 @@ import java.util.Set;
 import org.instruct4j.engine.backend.cuda.CudaDoctor;
 import org.instruct4j.engine.backend.cuda.CudaException;
 import org.instruct4j.engine.io.IoErrors;
+import org.instruct4j.rlhf.demo.RunIdentity;
 import org.instruct4j.rlhf.demo.ShellWord;
 import org.instruct4j.rlhf.train.NonFiniteGuard;
 
@@ -39,6 +40,14 @@ public final class Main {
         if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
             usage();
             return args.length == 0 ? 2 : 0;
+        }
+        if (args[0].equals("--version") || args[0].equals("version")) {
+            if (args.length > 1) {
+                System.err.println("instruct4j: " + args[0] + " takes no arguments, got '" + args[1] + "'");
+                return 2;
+            }
+            System.out.println(version());
+            return 0;
         }
         for (Command c : commands())
             if (c.name().equals(args[0])) return run(c, Arrays.copyOfRange(args, 1, args.length));
@@ -84,6 +93,16 @@ public final class Main {
     }
 
     /**
+     * The code's version as the demo's report and doctor name it (RunIdentity: the launcher's `git describe`), or why
+     * there is none.
+     */
+    static String version() {
+        String code = RunIdentity.codeVersion();
+        return code != null ? "instruct4j " + code
+                : "instruct4j, version unknown: the launcher names it by git describe, and this was not started by the launcher from a git clone";
+    }
+
+    /**
      * A CUDA failure in one line: a library that did not load is named with the number of places tried, which doctor
      * lists one a line (all of them here made a line of 700 characters).
      */
@@ -95,7 +114,7 @@ public final class Main {
     }
 
     private static void usage() {
-        System.out.println("usage: instruct4j <command> [options]   (instruct4j <command> --help for its options)");
+        System.out.println("usage: instruct4j <command> [options]   (instruct4j <command> --help for its options; instruct4j --version)");
         System.out.println();
         for (Command c : commands()) System.out.printf("  %-10s %s%n", c.name(), c.summary());
     }

@@ -48,6 +48,25 @@ class MainTest {
         assertThat(o.stderr()).isEqualTo("instruct4j: unknown command 'demoo'; did you mean 'demo'?" + System.lineSeparator());
     }
 
+    /** --version (and the word version) says the code's version as the demo's report names it: the launcher's git describe. */
+    @Test
+    void versionSaysTheCodesVersionAsTheReportNamesIt() throws Exception {
+        String saved = System.getProperty("instruct4j.version");
+        try {
+            System.setProperty("instruct4j.version", "v1.2-3-gabc1234-dirty");
+            assertThat(CommandOutput.stdout(() -> Main.run(new String[] {"--version"}))).isEqualTo("instruct4j v1.2-3-gabc1234-dirty\n");
+            assertThat(CommandOutput.stdout(() -> Main.run(new String[] {"version"}))).isEqualTo("instruct4j v1.2-3-gabc1234-dirty\n");
+            System.clearProperty("instruct4j.version");   // run without the launcher, or outside a git clone
+            assertThat(CommandOutput.stdout(() -> Main.run(new String[] {"--version"}))).startsWith("instruct4j, version unknown: ");
+        } finally {
+            if (saved == null) System.clearProperty("instruct4j.version");
+            else System.setProperty("instruct4j.version", saved);
+        }
+        Outcome extra = outcome(() -> Main.run(new String[] {"--version", "now"}));
+        assertThat(extra.exitCode()).isEqualTo(2);
+        assertThat(extra.stderr()).isEqualTo("instruct4j: --version takes no arguments, got 'now'" + System.lineSeparator());
+    }
+
     @Test
     void aUserErrorIsOneLineAndExitCode2() {
         Outcome o = run(new UserError("--steps: expected a positive integer, got 0"));
