@@ -39,11 +39,15 @@ import org.instruct4j.rlhf.world.WorldFormat;
 final class CliOptions {
     private CliOptions() {}
 
+    /** The names GptConfig.preset takes, for the help of --size (HelpCliTest checks they are its names). */
+    static final String MODEL_PRESETS = "tiny, gpt2, gpt2-medium, gpt2-large or gpt2-xl";
+
     static Options common() {
         Options o = new Options();
         o.addOption("h", "help", false, "show this help");
-        o.addOption(null, "device", true, "cpu (default), cuda (or gpu) or cuda:N");
-        o.addOption(null, "seed", true, "random seed (default 1)");
+        // Through opt, as every option with a value: its placeholder in the help then says what it takes, not "<arg>".
+        o.addOption(opt("device", "DEVICE", "cpu (default), cuda (or gpu) or cuda:N"));
+        o.addOption(opt("seed", "N", "random seed (default 1)"));
         return o;
     }
 

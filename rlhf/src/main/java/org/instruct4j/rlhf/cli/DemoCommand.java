@@ -2,11 +2,7 @@ package org.instruct4j.rlhf.cli;
 
 import java.nio.file.Path;
 import org.apache.commons.cli.CommandLine;
-import org.apache.commons.cli.DefaultParser;
-import org.apache.commons.cli.HelpFormatter;
-import org.apache.commons.cli.Option;
 import org.apache.commons.cli.Options;
-import org.apache.commons.cli.ParseException;
 import org.instruct4j.engine.Device;
 import org.instruct4j.rlhf.demo.Demo;
 import org.instruct4j.rlhf.demo.DemoConfig;
@@ -19,30 +15,20 @@ public final class DemoCommand implements Command {
     @Override public String summary() { return "pretrain -> SFT -> RM -> PPO / PPO-ptx -> evaluation, with a report (4-5 minutes on 2 AVX-512 cores, an estimated 10-14 on 2 AVX2 cores)"; }
 
     @Override public int run(String[] args) throws Exception {
-        Options o = new Options();
-        o.addOption(Option.builder().longOpt("quick").desc("a small run of about 45 seconds").get());
-        o.addOption(Option.builder().longOpt("size").hasArg().argName("PRESET").desc("model preset for a bigger run (gpt2, gpt2-medium, ...; best on a GPU)").get());
-        o.addOption(Option.builder().longOpt("device").hasArg().argName("DEVICE").desc("cpu (default), cuda (or gpu) or cuda:N").get());
-        o.addOption(Option.builder().longOpt("seed").hasArg().argName("N").desc("random seed (default 1)").get());
-        o.addOption(Option.builder().longOpt("out").hasArg().argName("DIR").desc("output folder (default runs/demo)").get());
-        o.addOption(Option.builder().longOpt("resume").desc("reuse the pretrained, SFT and reward models an earlier run left in the output folder, when made with the same settings, and continue a stage that was cut short from its checkpoint").get());
-        o.addOption(Option.builder().longOpt("save-every").hasArg().argName("N").desc("save a checkpoint of the running stage every N steps (PPO: iterations) into the output folder's models/ (default 0: none)").get());
-        o.addOption(Option.builder().longOpt("ppo-reward").hasArg().argName("FROM").desc("what PPO and PPO-ptx optimise: rm, the "
+        // The options every command shares (--help, --device, --seed) and their parsing, so that its help reads as theirs.
+        Options o = CliOptions.common();
+        o.addOption(CliOptions.opt("quick", null, "a small run of about 45 seconds"));
+        o.addOption(CliOptions.opt("size", "PRESET", "model preset for a bigger run, best on a GPU: " + CliOptions.MODEL_PRESETS
+                + " (default: the demo's own small model)"));
+        o.addOption(CliOptions.opt("out", "DIR", "output folder (default runs/demo)"));
+        o.addOption(CliOptions.opt("resume", null, "reuse the pretrained, SFT and reward models an earlier run left in the output folder, when made with the same settings, and continue a stage that was cut short from its checkpoint"));
+        o.addOption(CliOptions.opt("save-every", "N", "save a checkpoint of the running stage every N steps (PPO: iterations) into the output folder's models/ (default 0: none)"));
+        o.addOption(CliOptions.opt("ppo-reward", "FROM", "what PPO and PPO-ptx optimise: rm, the "
                 + "reward model (default, the paper's method), or labelers, the training labelers' own scores of each answer: an "
                 + "experiment that shows what a reward model that saw everything they see would give (with --resume it reuses "
-                + "the pretrained, SFT and reward models and runs PPO again)").get());
-        o.addOption(Option.builder("h").longOpt("help").desc("this help").get());
-        CommandLine cl;
-        try {
-            cl = new DefaultParser().parse(o, args);
-        } catch (ParseException e) {
-            throw CliOptions.parseError(name(), o, e);
-        }
-        if (cl.hasOption("help")) {
-            HelpFormatter.builder().get().printHelp("instruct4j demo", summary(), o, "", true);
-            return 0;
-        }
-        CliOptions.checked(name(), cl, java.util.Set.of());
+                + "the pretrained, SFT and reward models and runs PPO again)"));
+        CommandLine cl = CliOptions.parse(name(), summary(), o, args);
+        if (cl == null) return 0;
         long seed = parseLong(cl.getOptionValue("seed", "1"), "--seed");
         Device device = cl.hasOption("device") ? parseDevice(cl.getOptionValue("device")) : Device.CPU;
         DemoConfig cfg = cl.hasOption("quick") ? DemoConfig.quick(seed) : DemoConfig.standard(seed);

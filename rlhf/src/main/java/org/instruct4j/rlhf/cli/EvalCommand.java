@@ -55,7 +55,7 @@ public final class EvalCommand implements Command {
         Device device = CliOptions.device(cl);
         if (!cl.hasOption("text") && !cl.hasOption("tasks") && !(cl.hasOption("reward") && cl.hasOption("prompts")))
             throw new UserError("give --text FILE, --tasks FILE, or --reward DIR with --prompts FILE");
-        if (cl.hasOption("answers") && !cl.hasOption("tasks")) throw new UserError("--answers FILE goes with --tasks FILE: it writes the tasks' answers");
+        refuseConflicts(cl);
         Path answers = cl.hasOption("answers") ? answersFile(cl) : null;
         int maxNew = CliOptions.integerAtLeast(cl, "max-new", 64, 1), batch = CliOptions.integerAtLeast(cl, "batch", GenerateCommand.DEFAULT_BATCH, 1);
         ModelFolder.Lm lm = ModelFiles.lm(cl, "model", device, 0f);
@@ -96,6 +96,28 @@ public final class EvalCommand implements Command {
             System.out.printf("mean_reward %.5f over %d prompts%n", sum[0] / prompts.size(), prompts.size());
         }
         return 0;
+    }
+
+    /**
+     * Options that shape one kind of evaluation given without it, refused before any model is read: ignored in silence,
+     * they would leave the user believing a number was measured as they asked (--greedy beside --text, a loss over
+     * the text that generates nothing).
+     */
+    private static void refuseConflicts(CommandLine cl) {
+        if (cl.hasOption("reward") && !cl.hasOption("prompts"))
+            throw new UserError("--reward DIR goes with --prompts FILE: it scores the model's answers to those prompts");
+        if (cl.hasOption("prompts") && !cl.hasOption("reward"))
+            throw new UserError("--prompts FILE goes with --reward DIR: the reward model scores the answers to them");
+        if (cl.hasOption("answers") && !cl.hasOption("tasks")) throw new UserError("--answers FILE goes with --tasks FILE: it writes the tasks' answers");
+        boolean answers = cl.hasOption("tasks") || cl.hasOption("prompts");   // what generates: --tasks, --reward with --prompts
+        for (String option : List.of("greedy", "max-new", "batch", "seed"))
+            if (cl.hasOption(option) && !answers)
+                throw new UserError("--" + option + " shapes the answers --tasks and --reward with --prompts judge; --text's loss generates "
+                        + "nothing, so it does not apply");
+        if (cl.hasOption("skip-bad") && !answers)
+            throw new UserError("--skip-bad skips bad lines of the --tasks and --prompts files; --text is read whole, so it does not apply");
+        if (cl.hasOption("context") && !cl.hasOption("text"))
+            throw new UserError("--context sizes the chunks of --text; without --text it does not apply");
     }
 
     /**

@@ -68,6 +68,9 @@ public final class GenerateCommand implements Command {
                 + DEFAULT_BATCH + "; memory grows with it)"));
         CommandLine cl = CliOptions.parse(name(), summary(), o, args, "\n" + PROMPT_FORMAT, Set.of("instruction", "prompt", "model"));
         if (cl == null) return 0;
+        // The one option here that shapes one source of prompts only: without it, it would be ignored in silence.
+        if (cl.hasOption("skip-bad") && !cl.hasOption("prompts"))
+            throw new UserError("--skip-bad skips bad lines of the --prompts file; without --prompts it does not apply");
         boolean interactive = cl.hasOption("interactive");
         List<String> texts = prompts(cl, interactive);
         SamplingConfig cfg = sampling(cl);
@@ -207,18 +210,16 @@ public final class GenerateCommand implements Command {
             int context = lm.model().config().contextLength();
             String who = name == null ? "" : name + ": ";
             List<int[]> prompts = new ArrayList<>();
-            int longestWhole = 0;   // the longest prompt that leaves room for at least one new token
             for (String t : texts) {
                 int[] ids = lm.tokenizer().encode(t);
                 prompts.add(ids.length == 0 ? new int[] {lm.tokenizer().endOfText()} : ids);
-                if (prompts.getLast().length < context) longestWhole = Math.max(longestWhole, prompts.getLast().length);
             }
-            int maxNew = Math.min(cfg.maxNewTokens(), context - Math.max(1, longestWhole));
+            MaxNew fitted = MaxNew.within("generate", who, prompts, context, cfg.maxNewTokens());
+            int maxNew = fitted.tokens();
             SamplingConfig used = maxNew == cfg.maxNewTokens() ? cfg
                     : new SamplingConfig(maxNew, cfg.temperature(), cfg.topK(), cfg.topP(), cfg.greedy());
-            if (longestWhole > 0 && maxNew < cfg.maxNewTokens() && !capSaid) {
-                System.err.printf("instruct4j generate: %s--max-new %d: an answer stops at the model's context of %d tokens, so at most "
-                        + "%s after %s-token prompt%n", who, cfg.maxNewTokens(), context, newTokens(maxNew), withArticle(longestWhole));
+            if (fitted.warning() != null && !capSaid) {
+                System.err.println(fitted.warning());
                 capSaid = true;
             }
             for (int i = 0; i < prompts.size(); i++)
@@ -235,6 +236,24 @@ public final class GenerateCommand implements Command {
             for (var g : generator.generate(asked.prompts().subList(from, to), asked.sampling(), rng))
                 out.add(lm.tokenizer().decode(g.tokens(), 0, g.answerLength()));
             return out;
+        }
+    }
+
+    /**
+     * --max-new as a model of a given context can take it with prompts: cut to the room the longest prompt that fits
+     * (one that leaves room for a new token) leaves, so that every prompt that fits is read whole, not cut from the
+     * left to make room for an answer that could not be that long anyway; with the line that says so, or null where
+     * nothing was cut. Shared by the commands that sample (generate, ppo), so that they cut and say it alike.
+     */
+    record MaxNew(int tokens, String warning) {
+        /** For the command's prompts; who ("ppo-ptx: ", or "") names the model where there are several. */
+        static MaxNew within(String command, String who, List<int[]> prompts, int context, int maxNew) {
+            int longestWhole = 0;
+            for (int[] p : prompts) if (p.length < context) longestWhole = Math.max(longestWhole, p.length);
+            int fitted = Math.min(maxNew, context - Math.max(1, longestWhole));
+            return new MaxNew(fitted, longestWhole == 0 || fitted == maxNew ? null : String.format("instruct4j %s: %s--max-new %d: an "
+                    + "answer stops at the model's context of %d tokens, so at most %s after %s-token prompt", command, who, maxNew,
+                    context, newTokens(fitted), withArticle(longestWhole)));
         }
     }
 

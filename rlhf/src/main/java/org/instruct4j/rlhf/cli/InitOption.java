@@ -19,7 +19,7 @@ import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.engine.text.TokenizerFileException;
 
 /**
- * {@code --init FOLDER}: start a command from a Hugging Face GPT-2 folder (config.json + model.safetensors, as
+ * {@code --init DIR}: start a command from a Hugging Face GPT-2 folder (config.json + model.safetensors, as
  * transformers' save_pretrained or {@link Pretrained#save} writes it) instead of a freshly initialised model.
  * A command adds it in one line each:
  *
@@ -36,7 +36,7 @@ public final class InitOption {
     private InitOption() {}
 
     public static Option option() {
-        return Option.builder().longOpt(NAME).hasArg().argName("FOLDER")
+        return Option.builder().longOpt(NAME).hasArg().argName("DIR")
                 .desc("start from a Hugging Face GPT-2 folder (config.json, model.safetensors; vocab.json and merges.txt"
                         + " for its tokenizer) instead of a fresh model")
                 .get();

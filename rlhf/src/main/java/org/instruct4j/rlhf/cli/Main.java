@@ -6,8 +6,11 @@ import java.nio.file.InvalidPathException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
+import org.instruct4j.engine.backend.cuda.CudaDoctor;
 import org.instruct4j.engine.backend.cuda.CudaException;
 import org.instruct4j.engine.io.IoErrors;
+import org.instruct4j.rlhf.demo.RunIdentity;
+import org.instruct4j.rlhf.demo.ShellWord;
 import org.instruct4j.rlhf.train.NonFiniteGuard;
 
 /** `instruct4j <command> [options]`: routes to one {@link Command}; each has its own --help. */
@@ -38,6 +41,14 @@ public final class Main {
             usage();
             return args.length == 0 ? 2 : 0;
         }
+        if (args[0].equals("--version") || args[0].equals("version")) {
+            if (args.length > 1) {
+                System.err.println("instruct4j: " + args[0] + " takes no arguments, got '" + args[1] + "'");
+                return 2;
+            }
+            System.out.println(version());
+            return 0;
+        }
         for (Command c : commands())
             if (c.name().equals(args[0])) return run(c, Arrays.copyOfRange(args, 1, args.length));
         String meant = Suggestion.closest(args[0], commands().stream().map(Command::name).toList());
@@ -56,8 +67,8 @@ public final class Main {
         } catch (NonFiniteGuard.NonFiniteLossException e) {   // a diverged run: the message names the stage and what was kept
             System.err.println("instruct4j: " + e.getMessage());
             return 1;
-        } catch (CudaException e) {   // no GPU, driver or library here: what was tried is the message, not a trace
-            System.err.println("instruct4j " + c.name() + ": " + e.getMessage());
+        } catch (CudaException e) {   // no GPU, driver or library here: what went wrong, not a trace
+            System.err.println("instruct4j " + c.name() + ": " + cudaFailure(e));
             return 1;
         } catch (InvalidPathException e) {   // a name the locale's charset cannot hold (the C locale's is ASCII)
             System.err.println("instruct4j " + c.name() + ": cannot use the path '" + e.getInput() + "': this JVM names files in "
@@ -81,8 +92,29 @@ public final class Main {
         }
     }
 
+    /**
+     * The code's version as the demo's report and doctor name it (RunIdentity: the launcher's `git describe`), or why
+     * there is none.
+     */
+    static String version() {
+        String code = RunIdentity.codeVersion();
+        return code != null ? "instruct4j " + code
+                : "instruct4j, version unknown: the launcher names it by git describe, and this was not started by the launcher from a git clone";
+    }
+
+    /**
+     * A CUDA failure in one line: a library that did not load is named with the number of places tried, which doctor
+     * lists one a line (all of them here made a line of 700 characters).
+     */
+    static String cudaFailure(CudaException e) {
+        CudaDoctor.NotLoaded missing = CudaDoctor.NotLoaded.of(e.getMessage());
+        if (missing == null) return e.getMessage();
+        return missing.headline() + " from any of the " + missing.tried().size() + " places tried (" + ShellWord.launcher()
+                + " doctor lists them)" + (missing.advice().isEmpty() ? "" : ". " + missing.advice());
+    }
+
     private static void usage() {
-        System.out.println("usage: instruct4j <command> [options]   (instruct4j <command> --help for its options)");
+        System.out.println("usage: instruct4j <command> [options]   (instruct4j <command> --help for its options; instruct4j --version)");
         System.out.println();
         for (Command c : commands()) System.out.printf("  %-10s %s%n", c.name(), c.summary());
     }

@@ -82,6 +82,14 @@ public final class PpoCommand implements Command {
                 sft.model().config().contextLength(), (f, opts) -> Jsonl.readAll(f, PromptRecord.class, opts)))
             prompts.add(sft.tokenizer().encode(p.prompt()));
         if (prompts.isEmpty()) throw new UserError("--prompts: no prompts");
+        // As generate: a --max-new longer than the context leaves after the longest prompt is cut to that room, and said,
+        // or the generator would cut every prompt from the left to the few tokens the context leaves beside it.
+        GenerateCommand.MaxNew maxNew = GenerateCommand.MaxNew.within(name(), "", prompts, sft.model().config().contextLength(),
+                cfg.sampling().maxNewTokens());
+        if (maxNew.warning() != null) {
+            System.err.println(maxNew.warning());
+            cfg = cfg.withSampling(SamplingConfig.sample(maxNew.tokens()));
+        }
         List<int[]> ptx = List.of();
         if (cfg.ptxCoef() > 0) {
             ptx = TextLoss.chunks(CliOptions.documents(CliOptions.existing(cl, "ptx-text")), sft.tokenizer(), sft.model().config().contextLength());

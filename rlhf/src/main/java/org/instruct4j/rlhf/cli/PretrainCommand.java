@@ -39,7 +39,7 @@ public final class PretrainCommand implements Command {
         o.addOption(CliOptions.opt("out", "DIR", "output model folder (required)"));
         o.addOption(CliOptions.opt("tokenizer", "DIR", "folder with vocab.json and merges.txt (default: train one)"));
         o.addOption(CliOptions.opt("vocab", "N", "vocabulary size of a trained tokenizer (default 512)"));
-        o.addOption(CliOptions.opt("size", "NAME", "model preset: tiny (default), gpt2, gpt2-medium, ..."));
+        o.addOption(CliOptions.opt("size", "PRESET", "model preset: " + CliOptions.MODEL_PRESETS + " (default tiny)"));
         o.addOption(CliOptions.opt("context", "N", "context length (default: the preset's)"));
         o.addOption(CliOptions.opt("steps", "N", "training steps (default 1000)"));
         o.addOption(CliOptions.opt("batch", "N", "sequences per step (default 16)"));
@@ -62,8 +62,9 @@ public final class PretrainCommand implements Command {
         BpeTokenizer tok = InitOption.tokenizer(cl, () -> cl.hasOption("tokenizer") ? ModelFiles.tokenizer(cl, "tokenizer")
                 : BpeTokenizer.train(docs, vocab, List.of(BpeTokenizer.END_OF_TEXT, BpeTokenizer.PAD)));
         if (cl.hasOption("vocab") && tok.vocabSize() < vocab)   // trained here: refuseConflicts allows --vocab only then
-            System.err.printf("instruct4j pretrain: the text has pairs to merge for %d tokens, fewer than --vocab %d%n",
-                    tok.vocabSize(), vocab);
+            // The size the run goes on with, said in words: it is the model's vocabulary too, and not what was asked.
+            System.err.printf("instruct4j pretrain: --vocab %d: the text has pairs to merge for only %d tokens, so the tokenizer "
+                    + "and the model have a vocabulary of %d%n", vocab, tok.vocabSize(), tok.vocabSize());
         GptConfig cfg;
         try {
             cfg = GptConfig.preset(cl.getOptionValue("size", "tiny")).withVocab(tok.vocabSize()).withDropout(0f);

@@ -44,6 +44,11 @@ class CliCommandsTest {
                 "--out", d + "/ppo", "--iterations", "1", "--batch", "2", "--minibatch", "2", "--max-new", "4",
                 "--ptx-coef", "1", "--ptx-text", d + "/corpus.txt", "--entropy-penalty", "0.5"})).isZero();
         assertThat(dir.resolve("ppo-reward.png")).exists();
+        // ppo cuts and says a --max-new longer than the context leaves as generate does (below), in the same words
+        assertThat(CommandOutput.stderr(() -> new PpoCommand().run(new String[] {"--policy", d + "/sft", "--reward", d + "/rm", "--prompts",
+                d + "/prompts.jsonl", "--out", d + "/ppo-long", "--iterations", "1", "--batch", "2", "--minibatch", "2", "--max-new", "40"})))
+                .containsPattern("^instruct4j ppo: --max-new 40: an answer stops at the model's context of 32 tokens, so at most \\d+ new "
+                        + "tokens after an? \\d-token prompt\n");
         assertThatThrownBy(() -> new PpoCommand().run(new String[] {"--policy", d + "/sft", "--reward", d + "/rm", "--prompts",
                 d + "/prompts.jsonl", "--out", d + "/ppo2", "--entropy-penalty", "-1"}))
                 .isInstanceOf(UserError.class).hasMessage("--entropy-penalty: expected a number >= 0, got -1.0");
@@ -81,6 +86,20 @@ class CliCommandsTest {
         Files.writeString(dir.resolve("bad-tasks.jsonl"), tasks.getFirst().toJson() + "\n{\"family\": \"poetry\", \"instruction\": \"x\", \"data\": {}}\n");
         assertThatThrownBy(() -> new EvalCommand().run(new String[] {"--model", d + "/ppo", "--tasks", d + "/bad-tasks.jsonl"}))
                 .isInstanceOf(UserError.class).hasMessageContaining("bad-tasks.jsonl:2").hasMessageContaining("poetry");
+    }
+
+    /**
+     * --max-new is cut to the room the longest prompt that fits leaves (so each is read whole), and said once; a prompt
+     * too long for the context does not count, and where none fits, the generator's own limit stands, unsaid here.
+     */
+    @Test
+    void maxNewIsCutToTheRoomTheLongestPromptLeaves() {
+        GenerateCommand.MaxNew cut = GenerateCommand.MaxNew.within("ppo", "", List.of(new int[3], new int[11], new int[40]), 32, 64);
+        assertThat(cut.tokens()).isEqualTo(21);
+        assertThat(cut.warning()).isEqualTo("instruct4j ppo: --max-new 64: an answer stops at the model's context of 32 tokens, so at most "
+                + "21 new tokens after an 11-token prompt");
+        assertThat(GenerateCommand.MaxNew.within("ppo", "", List.of(new int[3], new int[11]), 32, 21)).isEqualTo(new GenerateCommand.MaxNew(21, null));
+        assertThat(GenerateCommand.MaxNew.within("generate", "", List.of(new int[40]), 32, 64)).isEqualTo(new GenerateCommand.MaxNew(31, null));
     }
 
     /** Numbers in generate's warnings read as spoken: "an 11-token prompt", "1 new token". */

@@ -48,6 +48,25 @@ class MainTest {
         assertThat(o.stderr()).isEqualTo("instruct4j: unknown command 'demoo'; did you mean 'demo'?" + System.lineSeparator());
     }
 
+    /** --version (and the word version) says the code's version as the demo's report names it: the launcher's git describe. */
+    @Test
+    void versionSaysTheCodesVersionAsTheReportNamesIt() throws Exception {
+        String saved = System.getProperty("instruct4j.version");
+        try {
+            System.setProperty("instruct4j.version", "v1.2-3-gabc1234-dirty");
+            assertThat(CommandOutput.stdout(() -> Main.run(new String[] {"--version"}))).isEqualTo("instruct4j v1.2-3-gabc1234-dirty\n");
+            assertThat(CommandOutput.stdout(() -> Main.run(new String[] {"version"}))).isEqualTo("instruct4j v1.2-3-gabc1234-dirty\n");
+            System.clearProperty("instruct4j.version");   // run without the launcher, or outside a git clone
+            assertThat(CommandOutput.stdout(() -> Main.run(new String[] {"--version"}))).startsWith("instruct4j, version unknown: ");
+        } finally {
+            if (saved == null) System.clearProperty("instruct4j.version");
+            else System.setProperty("instruct4j.version", saved);
+        }
+        Outcome extra = outcome(() -> Main.run(new String[] {"--version", "now"}));
+        assertThat(extra.exitCode()).isEqualTo(2);
+        assertThat(extra.stderr()).isEqualTo("instruct4j: --version takes no arguments, got 'now'" + System.lineSeparator());
+    }
+
     @Test
     void aUserErrorIsOneLineAndExitCode2() {
         Outcome o = run(new UserError("--steps: expected a positive integer, got 0"));
@@ -69,6 +88,22 @@ class MainTest {
         // eval writes no checkpoints, and has --batch, not --micro-batch
         assertThat(run("eval", new OutOfMemoryError("Java heap space")).stderr()).contains("a smaller --batch N")
                 .doesNotContain("--micro-batch").doesNotContain("Checkpoints");
+    }
+
+    /** A CUDA library that did not load: one line that says which, and where the places tried are listed (doctor), not all ten. */
+    @Test
+    void aMissingCudaDriverIsOneShortLinePointingToDoctor() {
+        String tried = "libcuda.so.1 (dynamic loader search: Cannot open library: libcuda.so.1), /usr/local/cuda/lib64/libcuda.so.1 (absent), "
+                + "/usr/lib64/libcuda.so.1 (absent)";
+        Outcome o = run("generate", new org.instruct4j.engine.backend.cuda.CudaException("could not load the CUDA driver (libcuda); tried, "
+                + "in order: " + tried + ". Install the CUDA toolkit or driver, or set CUDA_HOME / LD_LIBRARY_PATH."));
+        assertThat(o.exitCode()).isEqualTo(1);
+        assertThat(o.stderr()).isEqualTo("instruct4j generate: could not load the CUDA driver (libcuda) from any of the 3 places tried "
+                + "(" + org.instruct4j.rlhf.demo.ShellWord.launcher() + " doctor lists them). Install the CUDA toolkit or driver, or set "
+                + "CUDA_HOME / LD_LIBRARY_PATH." + System.lineSeparator());
+        // another CUDA failure is said as it was
+        assertThat(run(new org.instruct4j.engine.backend.cuda.CudaException("cuInit failed: CUDA_ERROR_NO_DEVICE")).stderr())
+                .isEqualTo("instruct4j failing: cuInit failed: CUDA_ERROR_NO_DEVICE" + System.lineSeparator());
     }
 
     @Test

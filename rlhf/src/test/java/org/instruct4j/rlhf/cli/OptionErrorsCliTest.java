@@ -191,7 +191,7 @@ class OptionErrorsCliTest {
     }
 
     @Test
-    void optionsThatDoNotGoTogetherAreRefused() {
+    void optionsThatDoNotGoTogetherAreRefused() throws Exception {
         refused(ppo("--ptx-text", text), "--ptx-text is only read by PPO-ptx: give --ptx-coef above 0 (without it the run is plain PPO)");
         refused(ppo("--adaptive-kl", "--beta", "0.1"),
                 "--beta and --adaptive-kl: the adaptive controller sets the KL coefficient itself (from 0.15)");
@@ -209,6 +209,22 @@ class OptionErrorsCliTest {
                 "--eval-every needs --validation FILE, the text to measure the loss on");
         refused(with(List.of("eval", "--model", lm, "--text", text), "--answers", out()),
                 "--answers FILE goes with --tasks FILE: it writes the tasks' answers");
+        // eval's options for one kind of evaluation, given without it: ignored, they would seem to have shaped the number
+        String[] evalText = {"eval", "--model", lm, "--text", text};
+        String generatesNothing = " shapes the answers --tasks and --reward with --prompts judge; --text's loss generates nothing, so it does not apply";
+        refused(with(List.of(evalText), "--greedy"), "--greedy" + generatesNothing);
+        refused(with(List.of(evalText), "--max-new", "9"), "--max-new" + generatesNothing);
+        refused(with(List.of(evalText), "--batch", "9"), "--batch" + generatesNothing);
+        refused(with(List.of(evalText), "--seed", "9"), "--seed" + generatesNothing);
+        refused(with(List.of(evalText), "--skip-bad"),
+                "--skip-bad skips bad lines of the --tasks and --prompts files; --text is read whole, so it does not apply");
+        refused(with(List.of(evalText), "--reward", rm), "--reward DIR goes with --prompts FILE: it scores the model's answers to those prompts");
+        String tasks = write("conflict-tasks.jsonl", "");
+        refused(new String[] {"eval", "--model", lm, "--tasks", tasks, "--prompts", prompts},
+                "--prompts FILE goes with --reward DIR: the reward model scores the answers to them");
+        refused(new String[] {"eval", "--model", lm, "--tasks", tasks, "--context", "16"},
+                "--context sizes the chunks of --text; without --text it does not apply");
+        refused(generate("--instruction", "hi", "--skip-bad"), "--skip-bad skips bad lines of the --prompts file; without --prompts it does not apply");
     }
 
     @Test
@@ -228,6 +244,17 @@ class OptionErrorsCliTest {
         assertThat(run("pretrain", "--text", text, "--out", dir.resolve("re-pretrained").toString(), "--init", weightsOnly.toString(),
                 "--tokenizer", lm, "--steps", "1", "--batch", "2")).isZero();
         assertThat(dir.resolve("out")).doesNotExist();
+    }
+
+    /** A --vocab the text cannot fill is not refused: the run goes on with fewer tokens, and says how many in one line. */
+    @Test
+    void aVocabTheTextCannotFillSaysTheSizeUsed() throws Exception {
+        String folder = dir.resolve("vocab-too-big").toString();
+        assertThat(CommandOutput.stderr(() -> run("pretrain", "--text", text, "--out", folder, "--vocab", "100000000", "--context", "32",
+                "--steps", "1", "--batch", "2")))   // then the progress bar's line
+                .startsWith("instruct4j pretrain: --vocab 100000000: the text has pairs to merge for only 283 tokens, so the tokenizer "
+                        + "and the model have a vocabulary of 283\n");
+        assertThat(Files.readString(Path.of(folder, "config.json"))).containsPattern("\"vocab_size\" ?: ?283\\b");
     }
 
     @Test

@@ -20,7 +20,7 @@ public final class CudaDoctor {
             int v = driver.driverVersion();
             lines.add("CUDA driver: " + driver.loadedFrom() + ", CUDA " + v / 1000 + "." + (v % 1000) / 10);
         } catch (Throwable t) {
-            lines.add("no CUDA: " + t.getMessage());
+            lines.addAll(said("no CUDA: ", t));
             return String.join("\n", lines);
         }
         String arch = null;
@@ -43,12 +43,12 @@ public final class CudaDoctor {
             nvrtc = Nvrtc.forDriver(driver.driverVersion());
             lines.add(nvrtc.release() + ": " + nvrtc.loadedFrom());
         } catch (Throwable t) {
-            lines.add("NVRTC unusable: " + t.getMessage());
+            lines.addAll(said("NVRTC unusable: ", t));
         }
         try {
             lines.add("cuBLAS: " + CuBlas.get().loadedFrom());
         } catch (Throwable t) {
-            lines.add("cuBLAS missing: " + t.getMessage());
+            lines.addAll(said("cuBLAS missing: ", t));
         }
         if (nvrtc != null && arch != null) {
             KernelCache cache = new KernelCache(KernelCache.defaultDirectory(), nvrtc);
@@ -64,5 +64,45 @@ public final class CudaDoctor {
             }
         }
         return String.join("\n", lines);
+    }
+
+    /**
+     * A failure as lines of the report, after its label: a library that did not load as what it is on the first line,
+     * then each place tried on a line of its own and the advice (one line of ten paths and reasons could not be read).
+     */
+    static List<String> said(String label, Throwable t) {
+        NotLoaded missing = NotLoaded.of(t.getMessage());
+        if (missing == null) return List.of(label + t.getMessage());
+        List<String> lines = new ArrayList<>();
+        lines.add(label + missing.headline());
+        lines.add("  tried, in order:");
+        for (String place : missing.tried()) lines.add("    " + place);
+        if (!missing.advice().isEmpty()) lines.add("  " + missing.advice());
+        return lines;
+    }
+
+    /**
+     * A library that did not load, read from the message {@link NativeLibraries} gives it ("could not load NAME; tried,
+     * in order: PLACE (why), PLACE (why). ADVICE"), so that what was tried can be said on lines of their own here and
+     * left out of a one-line error elsewhere.
+     *
+     * @param what  the library as the message names it ("the CUDA driver (libcuda)")
+     * @param tried each place tried with why it failed, in order
+     */
+    public record NotLoaded(String what, List<String> tried, String advice) {
+        private static final String FAILED = "could not load ", TRIED = "; tried, in order: ";
+
+        /** The parts of a load failure's message; null for any other message. */
+        public static NotLoaded of(String message) {
+            if (message == null || !message.startsWith(FAILED) || !message.contains(TRIED)) return null;
+            int at = message.indexOf(TRIED);
+            String rest = message.substring(at + TRIED.length());
+            int end = rest.lastIndexOf("). ");   // each place ends with its reason in parentheses; the advice follows
+            String places = end < 0 ? rest : rest.substring(0, end + 1), advice = end < 0 ? "" : rest.substring(end + 3);
+            return new NotLoaded(message.substring(FAILED.length(), at), List.of(places.split("(?<=\\)), ")), advice);
+        }
+
+        /** "could not load the CUDA driver (libcuda)": the failure without the places tried. */
+        public String headline() { return FAILED + what; }
     }
 }
