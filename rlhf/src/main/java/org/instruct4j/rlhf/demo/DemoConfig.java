@@ -11,33 +11,25 @@ import org.instruct4j.rlhf.world.WorldConfig;
  * (on a GPU).
  *
  * <p>The standard recipe spends its minutes where docs/REPRODUCTION.md's tuning record measured they buy the most
- * right answers: 4,500 pretraining steps (the copying the tasks need appears between 1,200 and 3,000 steps: the last
- * word of a list 46% -> 100%, a list backwards 0% -> 100%; from 3,000 to 5,000 the SFT model's right answers at
- * temperature 1 go 54% -> 61%, small sums 14% -> 24%; the last 500 steps now pay for PPO's larger batches), no
- * dropout (a model this small underfits), SFT 4 epochs over 12,000 demonstrations at a high learning rate (as many
- * steps as 8 epochs over 6,000, which sharpened what sampling draws; but the model learns its sums from the
- * demonstrations, not from pretraining: a sum it was shown it answers right 85-93% of the time greedy, one it was
- * not 42-50%, and 12,000 demonstrations show 644 of the 672 sums where 6,000 showed 555), PPO on 128 episodes per
- * iteration (twice the earlier 64: twice the policy steps, each on a batch whose advantages are whitened over more
- * episodes; 1.5 to 2.6 points of win rate against SFT with two seeds of three, the third level, and with every seed
- * a smaller alignment tax), the value model's learning rate 6e-4 (it starts as the reward model, which was trained
- * at last tokens only, and at 2e-4 its estimates explained none of the returns' variance until iteration 11 of 40,
- * at 6e-4 from iteration 8; PPO-ptx's win rate half a point higher on average over four PPO seeds of each of the
- * three runs, within one run's noise, at no cost), a KL coefficient of 0.08 (at 0.02 PPO drifted away from what SFT
- * could do: right greedy answers to word tasks 28% -> 5%), a
- * pretraining-mix coefficient of 0.05 (at 0.3 the pull towards text that the long SFT had partly forgotten cost 3-5
- * points of right answers with every seed; at 0.05 instead of 0.1 PPO-ptx wins half a point more against SFT over
- * twelve runs and still keeps half of PPO's regression on the pretraining text away, run 38), and the PPO policies
- * evaluated as the average of their weights over the steps (EMA decay 0.99; the paper's is 0.992): the reward model
- * barely sees which number is right, so each step moves the sums at random, and the average keeps more of what SFT
- * knew (PPO-ptx's greedy sums 68% -> 82%), and an entropy penalty of 0.5 on the policy (not in the paper: PPO-ptx
- * was right more often greedy than sampled, 92% against 85% with seed 1, because the reward model cannot tell a
- * right answer from a wrong one of the same form, so nothing in the paper's objective sharpens a sampled answer
- * towards the one the policy already finds likeliest; the penalty does, and PPO-ptx wins 1.2-1.8 points more
- * against SFT, over four PPO seeds of each of three seeds, run 41). The tokenizer (1,024 tokens) reads numbers
- * digit by digit, as BpeTokenizer.train does for any corpus: a sum's last digit is then a function of the operands' last digits, and the
- * models learn more sums from the demonstrations (PPO-ptx right on 57% of the held-out sums over three seeds with
- * four PPO seeds each, against 49% with a token per number; run 37).
+ * right answers; its section "The recipe next to the paper's" sets every value beside the paper's with the run that
+ * chose it. In short:
+ * <ul>
+ * <li>pretraining, 4,500 steps on a corpus that repeats lists and facts: the copying the tasks need appears between
+ *     1,200 and 3,000 steps (the last word of a list 46% -> 100%), and later steps raise the SFT model's right
+ *     answers (runs 19-29); no dropout, since a model this small underfits;</li>
+ * <li>SFT, 4 epochs over 12,000 demonstrations at a high learning rate: the model learns its sums from the
+ *     demonstrations, not from pretraining (a sum it was shown it answers right 85-93% of the time greedy, one it
+ *     was not 42-50%; run 33);</li>
+ * <li>PPO, 128 episodes an iteration (run 34), the value model's learning rate 6e-4 (it starts as the reward model,
+ *     trained at last tokens only; run 36), KL coefficient 0.08 (at 0.02 PPO drifted from what SFT could do),
+ *     pretraining-mix coefficient 0.05 (at 0.3 it cost 3-5 points of right answers; run 38), the policies evaluated
+ *     as the average of their weights (EMA 0.99: the reward model barely sees which number is right, so each step
+ *     moves the sums at random and the average keeps more of what SFT knew);</li>
+ * <li>an entropy penalty of 0.5, not in the paper: nothing in the paper's objective sharpens a sampled answer
+ *     towards the one the policy already finds likeliest, and PPO-ptx wins 1.2-1.8 points more against SFT over
+ *     four PPO seeds of each of three seeds (run 41);</li>
+ * <li>a tokenizer of 1,024 tokens that reads numbers digit by digit (run 37).</li>
+ * </ul>
  *
  * <p>evalTemperature is 1 in both: the policies are judged on the distribution PPO optimises and the reward
  * model's rankings were sampled from (a lower temperature hides much of what the SFT model imitated, run-on
