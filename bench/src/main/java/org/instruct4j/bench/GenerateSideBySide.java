@@ -1,6 +1,7 @@
 package org.instruct4j.bench;
 
 import ai.djl.ndarray.NDManager;
+import java.util.List;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
@@ -23,13 +24,18 @@ public final class GenerateSideBySide {
     static final GptConfig CONFIG = new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f);
     static final int PROMPT = 40, NEW_TOKENS = 32;
 
+    static final String USAGE = "usage: GenerateSideBySide [batch sizes, comma-separated; default 1,64]"
+            + " [timed runs per batch size; default 10]";
+
     private GenerateSideBySide() {}
 
     public static void main(String[] args) {
-        String batches = args.length > 0 ? args[0] : "1,64";
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        BenchArgs a = BenchArgs.of("GenerateSideBySide", USAGE, args);
+        List<Integer> batches = a.counts(0, "batch sizes", 1, "1,64");
+        int rounds = a.count(1, "timed runs", 1, 10);
+        a.done();
         try (NDManager nd = TorchGpt.openWithOurThreads()) {
-            for (String b : batches.split(",")) run(Integer.parseInt(b.trim()), rounds, nd);
+            for (int b : batches) run(b, rounds, nd);
         }
     }
 

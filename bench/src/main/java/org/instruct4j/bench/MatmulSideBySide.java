@@ -65,9 +65,13 @@ public final class MatmulSideBySide {
         return shapes;
     }
 
+    static final String USAGE = "usage: MatmulSideBySide [rounds; default 10] [shape set, gpt2 or pretrain; default gpt2]";
+
     public static void main(String[] args) {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        String set = args.length > 1 ? args[1] : "gpt2";
+        BenchArgs a = BenchArgs.of("MatmulSideBySide", USAGE, args);
+        int rounds = a.count(0, "rounds", 1, 10);
+        String set = a.name(1, "shape set", "gpt2", List.of("gpt2", "pretrain"));
+        a.done();
         List<GemmShape> shapes = switch (set) {
             case "gpt2" -> GPT2;
             case "pretrain" -> pretrain();
