@@ -24,8 +24,9 @@ import org.instruct4j.engine.backend.cpu.Parallel;
  * follows another while the threads are awake, and a unit of one 0.1-ms call timed mostly how soon each side's
  * threads woke up after the other sides' turns. Each peer works on native
  * copies of the inputs made once, as instruct4j works on its arrays. Prints the median wall-clock GFLOP/s of each
- * side and its GFLOP per process-CPU-second (all threads, native ones included; over all rounds together, as the
- * process clock ticks coarsely), which outside load moves less. Usage: {@code java --add-modules
+ * side and its GFLOP per process-CPU-second (all threads, native ones included; {@link ThreadCpu#processNanos}, the
+ * nanosecond clock the other harnesses read; summed over all rounds, since another thread's time is brought up to date
+ * only at its next tick or switch), which outside load moves less. Usage: {@code java --add-modules
  * jdk.incubator.vector --enable-native-access=ALL-UNNAMED
  * -Dai.djl.offline=true -cp benchmarks.jar org.instruct4j.bench.MatmulSideBySide [rounds] [gpt2|pretrain]}
  * <ul>
@@ -77,7 +78,6 @@ public final class MatmulSideBySide {
             case "pretrain" -> pretrain();
             default -> throw new IllegalArgumentException("unknown shape set " + set + " (gpt2, pretrain)");
         };
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
         try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
             int torchDefault = JniUtils.getNumThreads(), blasDefault = openblas_nolapack.blas_get_num_threads();
             JniUtils.setNumThreads(Parallel.THREADS);
@@ -90,10 +90,10 @@ public final class MatmulSideBySide {
                     + " | GFLOP per CPU-s: i4j  torch  blas | ratio to torch  to blas");
             // Every shape once, untimed, before any is timed: the first shapes would otherwise be timed while the JIT
             // and the three sides' thread pools still warm up (at 21 rounds the first two read 20-50% low).
-            for (GemmShape s : shapes) compare(s, 0, manager, os);
+            for (GemmShape s : shapes) compare(s, 0, manager);
             double[] stepMs = new double[3];
             for (GemmShape s : shapes) {
-                double[] ms = compare(s, rounds, manager, os);
+                double[] ms = compare(s, rounds, manager);
                 for (int side = 0; side < 3; side++) stepMs[side] += ms[side] * s.perStep();
             }
             if (set.equals("pretrain"))
@@ -104,8 +104,7 @@ public final class MatmulSideBySide {
     }
 
     /** Times the three sides on one shape; returns each side's median milliseconds per call (rounds 0: warm-up only). */
-    private static double[] compare(GemmShape s, int rounds, NDManager manager,
-                                    com.sun.management.OperatingSystemMXBean os) {
+    private static double[] compare(GemmShape s, int rounds, NDManager manager) {
         int m = s.m(), n = s.n(), k = s.k();
         SplittableRandom rng = new SplittableRandom(42);
         float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
@@ -113,7 +112,8 @@ public final class MatmulSideBySide {
         for (int i = 0; i < b.length; i++) b[i] = (float) (rng.nextDouble() - 0.5);
         double flop = 2.0 * m * n * k;
         int calls = (int) Math.min(64, Math.ceil(UNIT_FLOP / flop));   // back to back in one timed unit
-        // Process CPU time ticks coarsely (a small shape takes less than a tick), so it is summed over the rounds.
+        // Process CPU time in nanoseconds (ThreadCpu.processNanos; the JDK's bean counts 10 ms ticks, longer than a small
+        // shape's unit), summed over the rounds: the other threads' share is up to their last scheduler tick or switch.
         double[][] wall = new double[3][rounds], own = new double[3][rounds];
         long[] cpuNs = new long[3];
         var threadCpu = ManagementFactory.getThreadMXBean();
@@ -139,9 +139,9 @@ public final class MatmulSideBySide {
             for (int r = -3; r < rounds; r++) {   // three untimed warm-up rounds
                 for (int j = 0; j < 3; j++) {
                     int side = (j + Math.max(r, 0)) % 3;   // the order rotates every round
-                    long c0 = os.getProcessCpuTime(), o0 = threadCpu.getCurrentThreadCpuTime(), t0 = System.nanoTime();
+                    long c0 = ThreadCpu.processNanos(), o0 = threadCpu.getCurrentThreadCpuTime(), t0 = System.nanoTime();
                     for (int call = 0; call < calls; call++) sides[side].run();
-                    long t1 = System.nanoTime(), o1 = threadCpu.getCurrentThreadCpuTime(), c1 = os.getProcessCpuTime();
+                    long t1 = System.nanoTime(), o1 = threadCpu.getCurrentThreadCpuTime(), c1 = ThreadCpu.processNanos();
                     if (r < 0) continue;
                     wall[side][r] = calls * flop / (t1 - t0);
                     cpuNs[side] += c1 - c0;
