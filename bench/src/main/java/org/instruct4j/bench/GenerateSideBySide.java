@@ -1,6 +1,7 @@
 package org.instruct4j.bench;
 
 import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
 import java.util.List;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
@@ -39,6 +40,26 @@ public final class GenerateSideBySide {
         }
     }
 
+    /**
+     * "checksum of the generated ids: instruct4j 123, libtorch 123 (equal)": Arrays.hashCode of each side's ids from its
+     * last run, as an integer (the float SideBySide keeps of it loses digits). A greedy run repeats its ids, so each
+     * side's first runs must have had the same checksum; a side whose did not is named.
+     */
+    static String checksums(SideBySide.Result result, int[][] ids) {
+        int ours = Arrays.hashCode(ids[0]), theirs = Arrays.hashCode(ids[1]);
+        StringBuilder line = new StringBuilder(String.format("checksum of the generated ids: %s %d, %s %d (%s)",
+                result.ours().name(), ours, result.theirs().name(), theirs, ours == theirs ? "equal" : "different"));
+        for (SideBySide.Side side : new SideBySide.Side[] {result.ours(), result.theirs()}) {
+            float last = side == result.ours() ? (float) ours : (float) theirs;
+            for (float first : side.firstResults())
+                if (first != last) {
+                    line.append("; ").append(side.name()).append("'s ids changed between runs");
+                    break;
+                }
+        }
+        return line.toString();
+    }
+
     static void run(int batch, int rounds, NDManager nd) {
         Rng rng = new Rng(777);
         Gpt model = new Gpt(CONFIG, rng, Device.CPU);
@@ -59,7 +80,7 @@ public final class GenerateSideBySide {
             for (int i = 0; i < ids[0].length; i++) if (ids[0][i] == ids[1][i]) same++;
             System.out.printf("%n== generate: demo model, batch %d, prompts of %d, %d new tokens; %d timed runs each; "
                     + "%d of %d ids equal%n", batch, PROMPT, NEW_TOKENS, rounds, same, ids[0].length);
-            SideBySide.print(result, (long) batch * NEW_TOKENS, "tokens");
+            SideBySide.print(result, (long) batch * NEW_TOKENS, "tokens", checksums(result, ids));
         }
     }
 }
