@@ -26,6 +26,8 @@ import java.util.stream.Stream;
  * (the engine jar of a build is engine/target/instruct4j-engine-*.jar; this build's is bench/target/lib's.)
  */
 public final class EngineJarsSideBySide {
+    static { RunEnvironment.requireLib("EngineJarsSideBySide", false); }   // before any field that needs the engine
+
     private EngineJarsSideBySide() {}
 
     static final String USAGE = "usage: EngineJarsSideBySide OLD_ENGINE_JAR NEW_ENGINE_JAR [sizes, comma-separated, of tiny,"

@@ -22,6 +22,8 @@ import org.instruct4j.engine.nn.KvCache;
  * </pre>
  */
 public final class GenerateSideBySide {
+    static { RunEnvironment.requireLib("GenerateSideBySide", true); }   // before any field that needs the engine
+
     static final GptConfig CONFIG = new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f);
     static final int PROMPT = 40, NEW_TOKENS = 32;
 

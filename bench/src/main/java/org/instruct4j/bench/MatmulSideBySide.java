@@ -37,6 +37,8 @@ import org.instruct4j.engine.backend.cpu.Parallel;
  * </ul>
  */
 public final class MatmulSideBySide {
+    static { RunEnvironment.requireLib("MatmulSideBySide", true); }   // before any field that needs the engine
+
     /** C (m x n) = op(A) op(B) with k inner; {@code perStep} times in one training step. */
     record GemmShape(String name, boolean transA, boolean transB, int m, int n, int k, int perStep) {}
 
@@ -78,7 +80,7 @@ public final class MatmulSideBySide {
             case "pretrain" -> pretrain();
             default -> throw new IllegalArgumentException("unknown shape set " + set + " (gpt2, pretrain)");
         };
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+        try (NDManager manager = TorchGpt.openCpu()) {
             int torchDefault = JniUtils.getNumThreads(), blasDefault = openblas_nolapack.blas_get_num_threads();
             JniUtils.setNumThreads(Parallel.THREADS);
             openblas_nolapack.blas_set_num_threads(Parallel.THREADS);

@@ -22,6 +22,8 @@ import org.instruct4j.engine.ops.ShapeOps;
  * </pre>
  */
 public final class PackedAttentionSideBySide {
+    static { RunEnvironment.requireLib("PackedAttentionSideBySide", false); }   // before any field that needs the engine
+
     static final String USAGE = "usage: PackedAttentionSideBySide [sizes, comma-separated, of tiny, demo, pretrain, gpt2;"
             + " default tiny,demo,gpt2] [rounds; default 60]";
 

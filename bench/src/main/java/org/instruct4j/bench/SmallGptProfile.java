@@ -40,6 +40,8 @@ import org.instruct4j.engine.optim.GradClip;
  * threads sat idle inside its parallel calls, by call site ({@code ParallelStats}).
  */
 public final class SmallGptProfile {
+    static { RunEnvironment.requireLib("SmallGptProfile", false); }   // before any field that needs the engine
+
     static final GptConfig CONFIG = new GptConfig(1024, 192, 3, 3, 96, 0.1f, 1e-5f);
     /** The demo's pretraining model: the same without dropout. */
     static final GptConfig PRETRAIN = new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f);

@@ -15,6 +15,8 @@ import org.instruct4j.engine.backend.cpu.ParallelStats;
  * ran chunks and where they sat idle ({@link ParallelStats}).
  */
 public final class TrainStepAllocation {
+    static { RunEnvironment.requireLib("TrainStepAllocation", false); }   // before any field that needs the engine
+
     static final String USAGE = "usage: TrainStepAllocation [size, one of tiny, demo, pretrain, gpt2; default gpt2] [steps; default 5]";
 
     private TrainStepAllocation() {}

@@ -32,6 +32,8 @@ import org.instruct4j.engine.optim.GradClip;
  * </pre>
  */
 public final class TrainStepSideBySide {
+    static { RunEnvironment.requireLib("TrainStepSideBySide", true); }   // before any field that needs the engine
+
     /** One benchmarked size: the model, the batch, and how many steps to warm up and to time at scale 1. */
     record Size(String name, GptConfig config, int batch, int seq, int warmup, int rounds) {}
 
