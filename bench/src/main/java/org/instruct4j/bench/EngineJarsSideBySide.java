@@ -39,7 +39,7 @@ public final class EngineJarsSideBySide {
         List<String> sizes = a.names(2, "size", "tiny,demo,gpt2", TrainStepSideBySide.SIZES);
         double scale = a.positive(3, "rounds scale", 1);
         a.done();
-        RunEnvironment.print();
+        RunEnvironment.start("EngineJarsSideBySide");
         try (URLClassLoader oldLoader = loaderWith(old); URLClassLoader newLoader = loaderWith(current)) {
             for (String name : sizes) {
                 TrainStepSideBySide.Size size = TrainStepSideBySide.size(name);

@@ -37,7 +37,7 @@ public final class GenerateSideBySide {
         List<Integer> batches = a.counts(0, "batch sizes", 1, "1,64");
         int rounds = a.count(1, "timed runs", 1, 10);
         a.done();
-        RunEnvironment.print();
+        RunEnvironment.start("GenerateSideBySide");
         try (NDManager nd = TorchGpt.openWithOurThreads()) {
             for (int b : batches) run(b, rounds, nd);
         }

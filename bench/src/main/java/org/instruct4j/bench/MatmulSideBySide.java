@@ -75,7 +75,7 @@ public final class MatmulSideBySide {
         int rounds = a.count(0, "rounds", 1, 10);
         String set = a.name(1, "shape set", "gpt2", List.of("gpt2", "pretrain"));
         a.done();
-        RunEnvironment.print();
+        RunEnvironment.start("MatmulSideBySide");
         List<GemmShape> shapes = switch (set) {
             case "gpt2" -> GPT2;
             case "pretrain" -> pretrain();

@@ -34,7 +34,7 @@ public final class PackedAttentionSideBySide {
         List<String> sizes = a.names(0, "size", "tiny,demo,gpt2", TrainStepSideBySide.SIZES);
         int rounds = a.count(1, "rounds", 1, 60);
         a.done();
-        RunEnvironment.print();
+        RunEnvironment.start("PackedAttentionSideBySide");
         for (String name : sizes) {
             TrainStepSideBySide.Size size = TrainStepSideBySide.size(name);
             GptConfig config = size.config();

@@ -28,9 +28,8 @@ public final class RunEnvironment {
 
     /**
      * Exits with status 1 and one line where harness's dependencies are not on the class path (benchmarks.jar run
-     * without the lib folder the build leaves beside it: instruct4j's engine, and DJL where libtorch is a side), and
-     * makes an {@link Unavailable} that ends the calling thread (main) print as "harness: message" with status 1.
-     * Call it first in the harness class (a static initializer before the fields that need the engine).
+     * without the lib folder the build leaves beside it: instruct4j's engine, and DJL where libtorch is a side). Call it
+     * first in the harness class: a static initializer before the fields that need the engine.
      */
     public static void requireLib(String harness, boolean libtorch) {
         List<String> needed = libtorch ? List.of("org.instruct4j.engine.Tensor", "ai.djl.ndarray.NDManager")
@@ -44,15 +43,6 @@ public final class RunEnvironment {
                 System.exit(1);
             }
         }
-        Thread main = Thread.currentThread();
-        Thread.UncaughtExceptionHandler previous = main.getUncaughtExceptionHandler();
-        main.setUncaughtExceptionHandler((thread, e) -> {
-            if (e instanceof Unavailable) {
-                System.err.println(harness + ": " + e.getMessage());
-                System.exit(1);
-            }
-            previous.uncaughtException(thread, e);
-        });
     }
 
     /**
@@ -64,10 +54,20 @@ public final class RunEnvironment {
             "MKL_ENABLE_INSTRUCTIONS", "INSTRUCT4J_THREADS");
 
     /**
-     * Prints, once at a harness's start, the code it runs (git describe) and its JVM, and each of {@link #SETTINGS} as
-     * set or unset.
+     * Call from harness's main once its arguments are checked: prints the code it runs (git describe) and its JVM, and
+     * each of {@link #SETTINGS} as set or unset; and makes an {@link Unavailable} that ends main print as one line,
+     * "harness: message", with status 1 (any other exception keeps its stack trace).
      */
-    public static void print() {
+    public static void start(String harness) {
+        Thread main = Thread.currentThread();
+        Thread.UncaughtExceptionHandler previous = main.getUncaughtExceptionHandler();
+        main.setUncaughtExceptionHandler((thread, e) -> {
+            if (e instanceof Unavailable) {
+                System.err.println(harness + ": " + e.getMessage());
+                System.exit(1);
+            }
+            previous.uncaughtException(thread, e);
+        });
         System.out.println("code: " + code() + "; JDK " + Runtime.version() + ", JVM options: "
                 + String.join(" ", ManagementFactory.getRuntimeMXBean().getInputArguments()));
         System.out.println("environment: " + settings(System.getenv()));

@@ -63,7 +63,7 @@ public final class SmallGptProfile {
         double seconds = a.positive(1, "seconds per round", 6);
         int rounds = a.count(2, "rounds", 1, 3);
         a.done();
-        RunEnvironment.print();
+        RunEnvironment.start("SmallGptProfile");
         System.out.println("backend: " + Backends.of(Device.CPU).describe());
         for (String w : which) {
             Workload work = switch (w) {

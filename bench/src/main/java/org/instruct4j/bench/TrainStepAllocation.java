@@ -26,7 +26,7 @@ public final class TrainStepAllocation {
         TrainStepSideBySide.Size size = TrainStepSideBySide.size(a.name(0, "size", "gpt2", TrainStepSideBySide.SIZES));
         int steps = a.count(1, "steps", 1, 5);
         a.done();
-        RunEnvironment.print();
+        RunEnvironment.start("TrainStepAllocation");
         SideBySide.Work step = TrainStepSideBySide.Ours.of(size).step(size);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         System.out.printf("%s, batch %d x %d, max heap %.1f GB%n", size.name(), size.batch(), size.seq(),

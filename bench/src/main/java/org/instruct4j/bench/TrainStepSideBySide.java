@@ -64,7 +64,7 @@ public final class TrainStepSideBySide {
         List<String> sizes = a.names(0, "size", "tiny,demo,gpt2", SIZES);
         double scale = a.positive(1, "rounds scale", 1);
         a.done();
-        RunEnvironment.print();
+        RunEnvironment.start("TrainStepSideBySide");
         try (NDManager nd = TorchGpt.openWithOurThreads()) {
             for (String name : sizes) run(size(name), scale, nd);
         }
