@@ -19,7 +19,8 @@ import org.instruct4j.engine.optim.GradClip;
  * JVM, with the same number of threads, steps alternating ({@link SideBySide}). Dropout is off on both sides, so
  * the first losses printed must agree to about 1e-5. Sizes: {@code tiny} (GptConfig.tiny(), batch 8 x 128),
  * {@code demo} (the demo's model, 3 layers x 96 dims, vocab 1024, batch 16 x 192), {@code pretrain} (the same model
- * at the demo's pretraining batch, 16 x 96), {@code gpt2} (GPT-2 124M, batch 4 x 64). The GPT-2 size needs {@code -Xss8m}: libtorch's backward crashed on the main thread's default stack.
+ * at the demo's pretraining batch, 16 x 96), {@code gpt2} (GPT-2 124M, batch 4 x 64). The GPT-2 size needs
+ * {@code -Xss8m}: libtorch's backward crashed on the main thread's default stack.
  * Run it with glibc's malloc keeping freed memory ({@code MALLOC_MMAP_THRESHOLD_=268435456
  * MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=268435456}): libtorch allocates and frees its step's buffers,
  * and with glibc's defaults they went back to the system and returned as fresh pages, which these VMs are slow to
