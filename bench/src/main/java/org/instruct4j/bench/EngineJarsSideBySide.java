@@ -21,21 +21,28 @@ import java.util.stream.Stream;
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -XX:+UseParallelGC -Xss8m -Xmx8g \
  *     -cp bench/target/benchmarks.jar org.instruct4j.bench.EngineJarsSideBySide OLD_ENGINE_JAR NEW_ENGINE_JAR \
- *     [tiny,demo,gpt2] [rounds scale, 1]
+ *     [tiny,demo,pretrain,gpt2] [rounds scale, 1]
  * </pre>
  * (the engine jar of a build is engine/target/instruct4j-engine-*.jar; this build's is bench/target/lib's.)
  */
 public final class EngineJarsSideBySide {
+    static { RunEnvironment.requireLib("EngineJarsSideBySide", false); }   // before any field that needs the engine
+
     private EngineJarsSideBySide() {}
 
+    static final String USAGE = "usage: EngineJarsSideBySide OLD_ENGINE_JAR NEW_ENGINE_JAR [sizes, comma-separated, of tiny,"
+            + " demo, pretrain, gpt2; default tiny,demo,gpt2] [rounds scale, above 0; default 1]";
+
     public static void main(String[] args) throws Exception {
-        if (args.length < 2) throw new IllegalArgumentException("usage: EngineJarsSideBySide OLD_ENGINE_JAR NEW_ENGINE_JAR [sizes] [scale]");
-        Path old = Path.of(args[0]), current = Path.of(args[1]);
-        String which = args.length > 2 ? args[2] : "tiny,demo,gpt2";
-        double scale = args.length > 3 ? Double.parseDouble(args[3]) : 1;
+        BenchArgs a = BenchArgs.of("EngineJarsSideBySide", USAGE, args);
+        Path old = engineJar(a, 0, "OLD_ENGINE_JAR"), current = engineJar(a, 1, "NEW_ENGINE_JAR");
+        List<String> sizes = a.names(2, "size", "tiny,demo,gpt2", TrainStepSideBySide.SIZES);
+        double scale = a.positive(3, "rounds scale", 1);
+        a.done();
+        RunEnvironment.start("EngineJarsSideBySide");
         try (URLClassLoader oldLoader = loaderWith(old); URLClassLoader newLoader = loaderWith(current)) {
-            for (String name : which.split(",")) {
-                TrainStepSideBySide.Size size = TrainStepSideBySide.size(name.trim());
+            for (String name : sizes) {
+                TrainStepSideBySide.Size size = TrainStepSideBySide.size(name);
                 int rounds = Math.max(3, (int) Math.round(size.rounds() * scale));
                 DoubleSupplier oldStep = step(oldLoader, size.name()), newStep = step(newLoader, size.name());
                 SideBySide.Result result = SideBySide.run("new", () -> (float) newStep.getAsDouble(), "old",
@@ -45,6 +52,13 @@ public final class EngineJarsSideBySide {
                 SideBySide.print(result, (long) size.batch() * size.seq(), "tokens");
             }
         }
+    }
+
+    /** The engine jar named at position i, which must be a file. */
+    private static Path engineJar(BenchArgs a, int i, String what) {
+        Path jar = Path.of(a.text(i, what, null));
+        if (!Files.isRegularFile(jar)) throw a.fail("no engine jar at " + jar + " (" + what + ")");
+        return jar;
     }
 
     /** TrainStepSideBySide's step of a size, made by the classes of loader (a JDK interface crosses loaders). */

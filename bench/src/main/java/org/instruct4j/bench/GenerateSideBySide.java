@@ -1,6 +1,8 @@
 package org.instruct4j.bench;
 
 import ai.djl.ndarray.NDManager;
+import java.util.Arrays;
+import java.util.List;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
@@ -20,17 +22,45 @@ import org.instruct4j.engine.nn.KvCache;
  * </pre>
  */
 public final class GenerateSideBySide {
+    static { RunEnvironment.requireLib("GenerateSideBySide", true); }   // before any field that needs the engine
+
     static final GptConfig CONFIG = new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f);
     static final int PROMPT = 40, NEW_TOKENS = 32;
+
+    static final String USAGE = "usage: GenerateSideBySide [batch sizes, comma-separated; default 1,64]"
+            + " [timed runs per batch size; default 10]";
 
     private GenerateSideBySide() {}
 
     public static void main(String[] args) {
-        String batches = args.length > 0 ? args[0] : "1,64";
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 10;
+        BenchArgs a = BenchArgs.of("GenerateSideBySide", USAGE, args);
+        List<Integer> batches = a.counts(0, "batch sizes", 1, "1,64");
+        int rounds = a.count(1, "timed runs", 1, 10);
+        a.done();
+        RunEnvironment.start("GenerateSideBySide");
         try (NDManager nd = TorchGpt.openWithOurThreads()) {
-            for (String b : batches.split(",")) run(Integer.parseInt(b.trim()), rounds, nd);
+            for (int b : batches) run(b, rounds, nd);
         }
+    }
+
+    /**
+     * "checksum of the generated ids: instruct4j 123, libtorch 123 (equal)": Arrays.hashCode of each side's ids from its
+     * last run, as an integer (the float SideBySide keeps of it loses digits). A greedy run repeats its ids, so each
+     * side's first runs must have had the same checksum; a side whose did not is named.
+     */
+    static String checksums(SideBySide.Result result, int[][] ids) {
+        int ours = Arrays.hashCode(ids[0]), theirs = Arrays.hashCode(ids[1]);
+        StringBuilder line = new StringBuilder(String.format("checksum of the generated ids: %s %d, %s %d (%s)",
+                result.ours().name(), ours, result.theirs().name(), theirs, ours == theirs ? "equal" : "different"));
+        for (SideBySide.Side side : new SideBySide.Side[] {result.ours(), result.theirs()}) {
+            float last = side == result.ours() ? (float) ours : (float) theirs;
+            for (float first : side.firstResults())
+                if (first != last) {
+                    line.append("; ").append(side.name()).append("'s ids changed between runs");
+                    break;
+                }
+        }
+        return line.toString();
     }
 
     static void run(int batch, int rounds, NDManager nd) {
@@ -53,7 +83,7 @@ public final class GenerateSideBySide {
             for (int i = 0; i < ids[0].length; i++) if (ids[0][i] == ids[1][i]) same++;
             System.out.printf("%n== generate: demo model, batch %d, prompts of %d, %d new tokens; %d timed runs each; "
                     + "%d of %d ids equal%n", batch, PROMPT, NEW_TOKENS, rounds, same, ids[0].length);
-            SideBySide.print(result, (long) batch * NEW_TOKENS, "tokens");
+            SideBySide.print(result, (long) batch * NEW_TOKENS, "tokens", checksums(result, ids));
         }
     }
 }

@@ -109,8 +109,12 @@ import org.openjdk.jmh.annotations.Warmup;
  * machine; the forks inherit them):
  * <pre>
  * MALLOC_MMAP_THRESHOLD_=268435456 MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=268435456 OMP_WAIT_POLICY=PASSIVE \
- *     java -jar bench/target/benchmarks.jar KernelBenchmark -p size=demo
+ *     java -jar bench/target/benchmarks.jar KernelBenchmark -p size=demo -foe true
  * </pre>
+ * {@code -foe true} (JMH's fail on error) stops the run at a failed trial (a kernel or size name it does not know, a
+ * sanity check over its tolerance) with exit status 1: without it JMH prints the failure, goes on with the other
+ * benchmarks and exits with 0, so a mistyped {@code -p kernel=} left only the AdamW rows. Kernel and size names are
+ * matched ignoring case, '-' and '_' ({@code -p kernel=layernorm,cross-entropy}).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.MICROSECONDS)
@@ -141,6 +145,9 @@ public class KernelBenchmark {
     /** A row kernel at one size, made and checked once per trial. */
     @State(Scope.Benchmark)
     public static class RowKernel {
+        /** The kernels, as the @Param below names them. */
+        static final List<String> KERNELS = List.of("layerNorm", "attention", "gelu", "crossEntropy");
+
         @Param({"layerNorm", "attention", "gelu", "crossEntropy"})
         public String kernel;
 
@@ -150,23 +157,31 @@ public class KernelBenchmark {
         NDManager torch;
         KernelPair pair;
 
+        /**
+         * Checks both names before anything is loaded: a name JMH was given with {@code -p} that is not one of these
+         * fails this trial with one line (JMH prints it as the benchmark's failure and, without {@code -foe true},
+         * goes on with the other benchmarks and exits with 0).
+         */
         @Setup(Level.Trial)
         public void setup() {
+            String name = BenchArgs.match(kernel, KERNELS);
+            if (name == null)
+                throw new IllegalArgumentException("unknown kernel '" + kernel + "' (-p kernel=): expected one of "
+                        + String.join(", ", KERNELS) + " (any case, '-' or '_' ignored)");
             Shapes shapes = Shapes.of(size);
             torch = TorchGpt.openWithOurThreads();
             Backend backend = Backends.of(Device.CPU);
             SplittableRandom rng = new SplittableRandom(42);
-            pair = switch (kernel) {
+            pair = switch (name) {
                 case "layerNorm" -> new LayerNormPair(backend, torch, shapes, rng);
                 case "attention" -> new AttentionPair(backend, torch, shapes, rng);
                 case "gelu" -> new GeluPair(backend, torch, shapes, rng);
                 case "crossEntropy" -> new CrossEntropyPair(backend, torch, shapes, rng);
-                default -> throw new IllegalArgumentException("unknown kernel '" + kernel
-                        + "': expected layerNorm, attention, gelu or crossEntropy");
+                default -> throw new IllegalStateException(name);
             };
             // check() runs each side's forward and forward-backward once, so the saved outputs instruct4jBackward
             // reads (mean and rstd, out and lse, gelu's tanh) are in place after it.
-            Difference.requireAll(kernel + " (" + size + ")", pair.check());
+            Difference.requireAll(name + " (" + size + ")", pair.check());
         }
 
         @TearDown(Level.Trial)
@@ -187,8 +202,9 @@ public class KernelBenchmark {
 
         @Setup(Level.Trial)
         public void setup() {
+            Shapes shapes = Shapes.of(size);   // the size checked before libtorch loads
             torch = TorchGpt.openWithOurThreads();
-            update = new AdamWPair(Backends.of(Device.CPU), torch, Shapes.of(size), new SplittableRandom(42));
+            update = new AdamWPair(Backends.of(Device.CPU), torch, shapes, new SplittableRandom(42));
             Difference.requireAll("adamw (" + size + ")", update.check());
         }
 
@@ -207,7 +223,10 @@ public class KernelBenchmark {
      */
     record Shapes(int batch, int tokens, int dim, int heads, int vocab, float layerNormEps, int adamwParameters) {
         static Shapes of(String size) {
-            return switch (size) {
+            String name = BenchArgs.match(size, List.of("demo", "gpt2"));
+            if (name == null)
+                throw new IllegalArgumentException("unknown size '" + size + "' (-p size=): expected demo or gpt2");
+            return switch (name) {
                 case "demo" -> {
                     GptConfig m = DemoConfig.standard(0).model();
                     yield new Shapes(16, m.contextLength(), m.dim(), m.heads(), m.vocabSize(), m.layerNormEps(), wholeModel(m));
@@ -216,7 +235,7 @@ public class KernelBenchmark {
                     GptConfig m = GptConfig.gpt2();
                     yield new Shapes(4, 64, m.dim(), m.heads(), m.vocabSize(), m.layerNormEps(), oneBlock(m));
                 }
-                default -> throw new IllegalArgumentException("unknown size '" + size + "': expected demo or gpt2");
+                default -> throw new IllegalStateException(name);
             };
         }
 

@@ -24,8 +24,9 @@ import org.instruct4j.engine.backend.cpu.Parallel;
  * follows another while the threads are awake, and a unit of one 0.1-ms call timed mostly how soon each side's
  * threads woke up after the other sides' turns. Each peer works on native
  * copies of the inputs made once, as instruct4j works on its arrays. Prints the median wall-clock GFLOP/s of each
- * side and its GFLOP per process-CPU-second (all threads, native ones included; over all rounds together, as the
- * process clock ticks coarsely), which outside load moves less. Usage: {@code java --add-modules
+ * side and its GFLOP per process-CPU-second (all threads, native ones included; {@link ThreadCpu#processNanos}, the
+ * nanosecond clock the other harnesses read; summed over all rounds, since another thread's time is brought up to date
+ * only at its next tick or switch), which outside load moves less. Usage: {@code java --add-modules
  * jdk.incubator.vector --enable-native-access=ALL-UNNAMED
  * -Dai.djl.offline=true -cp benchmarks.jar org.instruct4j.bench.MatmulSideBySide [rounds] [gpt2|pretrain]}
  * <ul>
@@ -36,6 +37,8 @@ import org.instruct4j.engine.backend.cpu.Parallel;
  * </ul>
  */
 public final class MatmulSideBySide {
+    static { RunEnvironment.requireLib("MatmulSideBySide", true); }   // before any field that needs the engine
+
     /** C (m x n) = op(A) op(B) with k inner; {@code perStep} times in one training step. */
     record GemmShape(String name, boolean transA, boolean transB, int m, int n, int k, int perStep) {}
 
@@ -65,16 +68,20 @@ public final class MatmulSideBySide {
         return shapes;
     }
 
+    static final String USAGE = "usage: MatmulSideBySide [rounds; default 10] [shape set, gpt2 or pretrain; default gpt2]";
+
     public static void main(String[] args) {
-        int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 10;
-        String set = args.length > 1 ? args[1] : "gpt2";
+        BenchArgs a = BenchArgs.of("MatmulSideBySide", USAGE, args);
+        int rounds = a.count(0, "rounds", 1, 10);
+        String set = a.name(1, "shape set", "gpt2", List.of("gpt2", "pretrain"));
+        a.done();
+        RunEnvironment.start("MatmulSideBySide");
         List<GemmShape> shapes = switch (set) {
             case "gpt2" -> GPT2;
             case "pretrain" -> pretrain();
             default -> throw new IllegalArgumentException("unknown shape set " + set + " (gpt2, pretrain)");
         };
-        var os = (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
-        try (NDManager manager = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch")) {
+        try (NDManager manager = TorchGpt.openCpu()) {
             int torchDefault = JniUtils.getNumThreads(), blasDefault = openblas_nolapack.blas_get_num_threads();
             JniUtils.setNumThreads(Parallel.THREADS);
             openblas_nolapack.blas_set_num_threads(Parallel.THREADS);
@@ -86,10 +93,10 @@ public final class MatmulSideBySide {
                     + " | GFLOP per CPU-s: i4j  torch  blas | ratio to torch  to blas");
             // Every shape once, untimed, before any is timed: the first shapes would otherwise be timed while the JIT
             // and the three sides' thread pools still warm up (at 21 rounds the first two read 20-50% low).
-            for (GemmShape s : shapes) compare(s, 0, manager, os);
+            for (GemmShape s : shapes) compare(s, 0, manager);
             double[] stepMs = new double[3];
             for (GemmShape s : shapes) {
-                double[] ms = compare(s, rounds, manager, os);
+                double[] ms = compare(s, rounds, manager);
                 for (int side = 0; side < 3; side++) stepMs[side] += ms[side] * s.perStep();
             }
             if (set.equals("pretrain"))
@@ -100,8 +107,7 @@ public final class MatmulSideBySide {
     }
 
     /** Times the three sides on one shape; returns each side's median milliseconds per call (rounds 0: warm-up only). */
-    private static double[] compare(GemmShape s, int rounds, NDManager manager,
-                                    com.sun.management.OperatingSystemMXBean os) {
+    private static double[] compare(GemmShape s, int rounds, NDManager manager) {
         int m = s.m(), n = s.n(), k = s.k();
         SplittableRandom rng = new SplittableRandom(42);
         float[] a = new float[m * k], b = new float[k * n], c = new float[m * n];
@@ -109,7 +115,8 @@ public final class MatmulSideBySide {
         for (int i = 0; i < b.length; i++) b[i] = (float) (rng.nextDouble() - 0.5);
         double flop = 2.0 * m * n * k;
         int calls = (int) Math.min(64, Math.ceil(UNIT_FLOP / flop));   // back to back in one timed unit
-        // Process CPU time ticks coarsely (a small shape takes less than a tick), so it is summed over the rounds.
+        // Process CPU time in nanoseconds (ThreadCpu.processNanos; the JDK's bean counts 10 ms ticks, longer than a small
+        // shape's unit), summed over the rounds: the other threads' share is up to their last scheduler tick or switch.
         double[][] wall = new double[3][rounds], own = new double[3][rounds];
         long[] cpuNs = new long[3];
         var threadCpu = ManagementFactory.getThreadMXBean();
@@ -135,9 +142,9 @@ public final class MatmulSideBySide {
             for (int r = -3; r < rounds; r++) {   // three untimed warm-up rounds
                 for (int j = 0; j < 3; j++) {
                     int side = (j + Math.max(r, 0)) % 3;   // the order rotates every round
-                    long c0 = os.getProcessCpuTime(), o0 = threadCpu.getCurrentThreadCpuTime(), t0 = System.nanoTime();
+                    long c0 = ThreadCpu.processNanos(), o0 = threadCpu.getCurrentThreadCpuTime(), t0 = System.nanoTime();
                     for (int call = 0; call < calls; call++) sides[side].run();
-                    long t1 = System.nanoTime(), o1 = threadCpu.getCurrentThreadCpuTime(), c1 = os.getProcessCpuTime();
+                    long t1 = System.nanoTime(), o1 = threadCpu.getCurrentThreadCpuTime(), c1 = ThreadCpu.processNanos();
                     if (r < 0) continue;
                     wall[side][r] = calls * flop / (t1 - t0);
                     cpuNs[side] += c1 - c0;

@@ -1,5 +1,6 @@
 package org.instruct4j.bench;
 
+import java.util.List;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
@@ -17,17 +18,25 @@ import org.instruct4j.engine.ops.ShapeOps;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector -Xmx4g -cp bench/target/benchmarks.jar \
- *     org.instruct4j.bench.PackedAttentionSideBySide [tiny,demo,gpt2] [rounds, 60]
+ *     org.instruct4j.bench.PackedAttentionSideBySide [tiny,demo,pretrain,gpt2] [rounds, 60]
  * </pre>
  */
 public final class PackedAttentionSideBySide {
+    static { RunEnvironment.requireLib("PackedAttentionSideBySide", false); }   // before any field that needs the engine
+
+    static final String USAGE = "usage: PackedAttentionSideBySide [sizes, comma-separated, of tiny, demo, pretrain, gpt2;"
+            + " default tiny,demo,gpt2] [rounds; default 60]";
+
     private PackedAttentionSideBySide() {}
 
     public static void main(String[] args) {
-        String which = args.length > 0 ? args[0] : "tiny,demo,gpt2";
-        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 60;
-        for (String name : which.split(",")) {
-            TrainStepSideBySide.Size size = TrainStepSideBySide.size(name.trim());
+        BenchArgs a = BenchArgs.of("PackedAttentionSideBySide", USAGE, args);
+        List<String> sizes = a.names(0, "size", "tiny,demo,gpt2", TrainStepSideBySide.SIZES);
+        int rounds = a.count(1, "rounds", 1, 60);
+        a.done();
+        RunEnvironment.start("PackedAttentionSideBySide");
+        for (String name : sizes) {
+            TrainStepSideBySide.Size size = TrainStepSideBySide.size(name);
             GptConfig config = size.config();
             int b = size.batch(), t = size.seq(), h = config.heads(), c = config.dim();
             Rng rng = new Rng(7);

@@ -80,8 +80,14 @@ final class SideBySide {
 
     /** A table of both sides; units are what one unit of work processes (tokens), for the per-second column. */
     static void print(Result result, long unitsPerRun, String unitName) {
-        System.out.printf("first results: %s %s, %s %s%n", result.ours().name(), Arrays.toString(result.ours().firstResults()),
-                result.theirs().name(), Arrays.toString(result.theirs().firstResults()));
+        print(result, unitsPerRun, unitName, String.format("first results: %s %s, %s %s", result.ours().name(),
+                Arrays.toString(result.ours().firstResults()), result.theirs().name(),
+                Arrays.toString(result.theirs().firstResults())));
+    }
+
+    /** The same with resultsLine in place of the first results (a harness whose results read better another way). */
+    static void print(Result result, long unitsPerRun, String unitName, String resultsLine) {
+        System.out.println(resultsLine);
         System.out.printf("%-11s %9s %8s %7s %11s %10s %6s | CPU-s per run by thread: %5s %5s %5s %5s %6s%n", "side",
                 "ms median", "p95", "p95/med", unitName + "/s", "CPU-s/run", "cores", "main", "pool", "gc", "jit", "native");
         for (Side s : new Side[] {result.ours(), result.theirs()}) {

@@ -40,9 +40,15 @@ import org.instruct4j.engine.optim.GradClip;
  * threads sat idle inside its parallel calls, by call site ({@code ParallelStats}).
  */
 public final class SmallGptProfile {
+    static { RunEnvironment.requireLib("SmallGptProfile", false); }   // before any field that needs the engine
+
     static final GptConfig CONFIG = new GptConfig(1024, 192, 3, 3, 96, 0.1f, 1e-5f);
     /** The demo's pretraining model: the same without dropout. */
     static final GptConfig PRETRAIN = new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f);
+
+    static final List<String> WORKLOADS = List.of("pretrain", "train", "sft", "ppo", "gen");
+    static final String USAGE = "usage: SmallGptProfile [workloads, comma-separated, of pretrain, train, sft, ppo, gen;"
+            + " default train,sft,ppo,gen] [seconds per round, above 0; default 6] [rounds; default 3]";
 
     private SmallGptProfile() {}
 
@@ -52,12 +58,15 @@ public final class SmallGptProfile {
     }
 
     public static void main(String[] args) {
-        String which = args.length > 0 ? args[0] : "train,sft,ppo,gen";
-        double seconds = args.length > 1 ? Double.parseDouble(args[1]) : 6;
-        int rounds = args.length > 2 ? Integer.parseInt(args[2]) : 3;
+        BenchArgs a = BenchArgs.of("SmallGptProfile", USAGE, args);
+        List<String> which = a.names(0, "workload", "train,sft,ppo,gen", WORKLOADS);
+        double seconds = a.positive(1, "seconds per round", 6);
+        int rounds = a.count(2, "rounds", 1, 3);
+        a.done();
+        RunEnvironment.start("SmallGptProfile");
         System.out.println("backend: " + Backends.of(Device.CPU).describe());
-        for (String w : which.split(",")) {
-            Workload work = switch (w.trim()) {
+        for (String w : which) {
+            Workload work = switch (w) {
                 case "pretrain" -> train(PRETRAIN, 16, 96, false);
                 case "train" -> train(CONFIG, 16, 128, false);
                 case "sft" -> train(CONFIG, 32, 80, true);
@@ -65,7 +74,7 @@ public final class SmallGptProfile {
                 case "gen" -> gen(64, 40, 32);
                 default -> throw new IllegalArgumentException("unknown workload " + w + " (pretrain, train, sft, ppo, gen)");
             };
-            measure(w.trim(), work, seconds, rounds);
+            measure(w, work, seconds, rounds);
         }
     }
 

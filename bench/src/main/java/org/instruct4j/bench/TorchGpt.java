@@ -41,12 +41,47 @@ final class TorchGpt implements AutoCloseable {
      */
     static NDManager openWithOurThreads() {
         System.out.println("instruct4j: " + Backends.of(Device.CPU).describe());
-        NDManager nd = NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+        NDManager nd = openCpu();
         int torchDefault = JniUtils.getNumThreads();
         JniUtils.setNumThreads(Parallel.THREADS);
         System.out.printf("libtorch %s: %d intra-op threads (default %d)%n", nd.getEngine().getVersion(),
                 JniUtils.getNumThreads(), torchDefault);
         return nd;
+    }
+
+    /**
+     * libtorch's CPU engine (DJL's "PyTorch"); where its native library cannot be loaded, an {@link
+     * RunEnvironment.Unavailable} that says in one line what it needs.
+     */
+    static NDManager openCpu() {
+        try {
+            return NDManager.newBaseManager(ai.djl.Device.cpu(), "PyTorch");
+        } catch (RuntimeException | LinkageError e) {
+            throw new RunEnvironment.Unavailable(loadFailure(e), e);
+        }
+    }
+
+    /** Why libtorch did not load, and what it needs, in one line. */
+    static String loadFailure(Throwable e) {
+        Throwable root = e;
+        boolean offline = false;
+        for (Throwable c = e; c != null; c = c.getCause()) {
+            root = c;
+            offline |= c.getMessage() != null && c.getMessage().contains("Offline mode");
+        }
+        String cache;
+        try {
+            cache = ai.djl.util.Utils.getEngineCacheDir("pytorch").toString();
+        } catch (RuntimeException | LinkageError unknown) {
+            cache = "~/.djl.ai/pytorch";
+        }
+        if (offline)
+            return "libtorch's native library could not be loaded offline (-Dai.djl.offline=true): it needs the pytorch"
+                    + " native jar (pytorch-native-cpu-*-linux-x86_64.jar) in " + RunEnvironment.libDir() + " beside"
+                    + " benchmarks.jar, as the build copies it there, and its first extraction about 432 MB free in DJL's"
+                    + " cache dir, " + cache + " (DJL_CACHE_DIR or ENGINE_CACHE_DIR moves it)";
+        return "libtorch's native library could not be loaded (" + root.getClass().getSimpleName() + ": " + root.getMessage()
+                + "); it is extracted from the pytorch native jar in " + RunEnvironment.libDir() + " into " + cache;
     }
 
     TorchGpt(GptConfig config, Map<String, Tensor> source, NDManager parent, int maxSeq) {

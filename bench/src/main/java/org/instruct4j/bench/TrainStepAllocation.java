@@ -10,16 +10,23 @@ import org.instruct4j.engine.backend.cpu.ParallelStats;
  * the Java heap by all threads, and the collections that ran with their time. After the first step the array
  * pool should leave only a few MB per step and no collection. Usage: {@code java --add-modules
  * jdk.incubator.vector -XX:+UseParallelGC -Xss8m -Xmx6g -cp benchmarks.jar
- * org.instruct4j.bench.TrainStepAllocation [tiny|demo|gpt2] [steps, default 5]}. With
+ * org.instruct4j.bench.TrainStepAllocation [tiny|demo|pretrain|gpt2] [steps, default 5]}. With
  * {@code -Dinstruct4j.parallelStats=true} it also prints, for the steps after the first, how long the helper threads
  * ran chunks and where they sat idle ({@link ParallelStats}).
  */
 public final class TrainStepAllocation {
+    static { RunEnvironment.requireLib("TrainStepAllocation", false); }   // before any field that needs the engine
+
+    static final String USAGE = "usage: TrainStepAllocation [size, one of tiny, demo, pretrain, gpt2; default gpt2] [steps; default 5]";
+
     private TrainStepAllocation() {}
 
     public static void main(String[] args) {
-        TrainStepSideBySide.Size size = TrainStepSideBySide.size(args.length > 0 ? args[0] : "gpt2");
-        int steps = args.length > 1 ? Integer.parseInt(args[1]) : 5;
+        BenchArgs a = BenchArgs.of("TrainStepAllocation", USAGE, args);
+        TrainStepSideBySide.Size size = TrainStepSideBySide.size(a.name(0, "size", "gpt2", TrainStepSideBySide.SIZES));
+        int steps = a.count(1, "steps", 1, 5);
+        a.done();
+        RunEnvironment.start("TrainStepAllocation");
         SideBySide.Work step = TrainStepSideBySide.Ours.of(size).step(size);
         var threads = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         System.out.printf("%s, batch %d x %d, max heap %.1f GB%n", size.name(), size.batch(), size.seq(),

@@ -1,6 +1,7 @@
 package org.instruct4j.bench;
 
 import ai.djl.ndarray.NDManager;
+import java.util.List;
 import java.util.function.DoubleSupplier;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
@@ -17,8 +18,9 @@ import org.instruct4j.engine.optim.GradClip;
  * side by side with the same model in libtorch ({@link TorchGpt}), from the same parameters and batch, in one
  * JVM, with the same number of threads, steps alternating ({@link SideBySide}). Dropout is off on both sides, so
  * the first losses printed must agree to about 1e-5. Sizes: {@code tiny} (GptConfig.tiny(), batch 8 x 128),
- * {@code demo} (the demo's model, 3 layers x 96 dims, vocab 1024, batch 16 x 192), {@code gpt2} (GPT-2 124M,
- * batch 4 x 64). The GPT-2 size needs {@code -Xss8m}: libtorch's backward crashed on the main thread's default stack.
+ * {@code demo} (the demo's model, 3 layers x 96 dims, vocab 1024, batch 16 x 192), {@code pretrain} (the same model
+ * at the demo's pretraining batch, 16 x 96), {@code gpt2} (GPT-2 124M, batch 4 x 64). The GPT-2 size needs
+ * {@code -Xss8m}: libtorch's backward crashed on the main thread's default stack.
  * Run it with glibc's malloc keeping freed memory ({@code MALLOC_MMAP_THRESHOLD_=268435456
  * MALLOC_TRIM_THRESHOLD_=1073741824 MALLOC_TOP_PAD_=268435456}): libtorch allocates and frees its step's buffers,
  * and with glibc's defaults they went back to the system and returned as fresh pages, which these VMs are slow to
@@ -27,12 +29,19 @@ import org.instruct4j.engine.optim.GradClip;
  *
  * <pre>
  * java --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -Dai.djl.offline=true -Xss8m -Xmx6g \
- *     -cp bench/target/benchmarks.jar org.instruct4j.bench.TrainStepSideBySide [tiny,demo,gpt2] [rounds scale, 1]
+ *     -cp bench/target/benchmarks.jar org.instruct4j.bench.TrainStepSideBySide [tiny,demo,pretrain,gpt2] [rounds scale, 1]
  * </pre>
  */
 public final class TrainStepSideBySide {
+    static { RunEnvironment.requireLib("TrainStepSideBySide", true); }   // before any field that needs the engine
+
     /** One benchmarked size: the model, the batch, and how many steps to warm up and to time at scale 1. */
     record Size(String name, GptConfig config, int batch, int seq, int warmup, int rounds) {}
+
+    /** Every size {@link #size} knows. */
+    static final List<String> SIZES = List.of("tiny", "demo", "pretrain", "gpt2");
+    static final String USAGE = "usage: TrainStepSideBySide [sizes, comma-separated, of tiny, demo, pretrain, gpt2;"
+            + " default tiny,demo,gpt2] [rounds scale, above 0; default 1]";
 
     static Size size(String name) {
         return switch (name) {
@@ -45,17 +54,20 @@ public final class TrainStepSideBySide {
             // The demo's pretraining step itself (16 x 96), where more than half of its minutes go.
             case "pretrain" -> new Size(name, new GptConfig(1024, 192, 3, 3, 96, 0f, 1e-5f), 16, 96, 150, 60);
             case "gpt2" -> new Size(name, GptConfig.gpt2().withDropout(0f), 4, 64, 2, 8);
-            default -> throw new IllegalArgumentException("unknown size " + name + " (tiny, demo, pretrain, gpt2)");
+            default -> throw new IllegalArgumentException("unknown size " + name + " (" + String.join(", ", SIZES) + ")");
         };
     }
 
     private TrainStepSideBySide() {}
 
     public static void main(String[] args) {
-        String which = args.length > 0 ? args[0] : "tiny,demo,gpt2";
-        double scale = args.length > 1 ? Double.parseDouble(args[1]) : 1;
+        BenchArgs a = BenchArgs.of("TrainStepSideBySide", USAGE, args);
+        List<String> sizes = a.names(0, "size", "tiny,demo,gpt2", SIZES);
+        double scale = a.positive(1, "rounds scale", 1);
+        a.done();
+        RunEnvironment.start("TrainStepSideBySide");
         try (NDManager nd = TorchGpt.openWithOurThreads()) {
-            for (String name : which.split(",")) run(size(name.trim()), scale, nd);
+            for (String name : sizes) run(size(name), scale, nd);
         }
     }
 

@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Random;
+import org.instruct4j.bench.BenchArgs;
 import org.instruct4j.engine.DType;
 import org.instruct4j.engine.backend.Buffer;
 import org.instruct4j.engine.backend.cuda.CudaBackend;
@@ -34,9 +35,10 @@ public final class CudaMicrobench {
     private final List<Result> results = new ArrayList<>();
 
     public static void main(String[] args) throws IOException {
-        if (args.length < 1) throw new IllegalArgumentException("usage: CudaMicrobench DIR [quick]");
-        Path out = Path.of(args[0]);
-        boolean quick = args.length > 1 && args[1].equals("quick");
+        BenchArgs a = BenchArgs.of("CudaMicrobench", "usage: CudaMicrobench DIR [quick: the smaller shapes only]", args);
+        Path out = Path.of(a.text(0, "DIR (where microbench.tsv goes)", null));
+        boolean quick = args.length > 1 && a.name(1, "second argument", "quick", List.of("quick")).equals("quick");
+        a.done();
         CudaMicrobench bench = new CudaMicrobench();
         System.out.println("device: " + bench.gpu.describe());
         bench.copies(64L << 20);

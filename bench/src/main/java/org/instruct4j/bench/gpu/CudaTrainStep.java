@@ -1,7 +1,9 @@
 package org.instruct4j.bench.gpu;
 
 import java.util.Arrays;
+import java.util.List;
 import java.util.Locale;
+import org.instruct4j.bench.BenchArgs;
 import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Rng;
@@ -25,15 +27,23 @@ public final class CudaTrainStep {
     /** What one run measured: the median step, its tokens per second, and the first and last loss. */
     record Result(DType dtype, int batch, int seq, double medianMs, double tokensPerSecond, float firstLoss, float lastLoss) {}
 
+    static final String USAGE = "usage: CudaTrainStep [batch; default 8] [sequence, at most 1024; default 1024]"
+            + " [timed steps; default 10] [warm-up steps; default 3] [f32 or bf16; default f32]";
+
     private CudaTrainStep() {}
 
     public static void main(String[] args) {
-        int batch = args.length > 0 ? Integer.parseInt(args[0]) : 8;
-        int seq = args.length > 1 ? Integer.parseInt(args[1]) : 1024;
-        int timed = args.length > 2 ? Integer.parseInt(args[2]) : 10;
-        int warmup = args.length > 3 ? Integer.parseInt(args[3]) : 3;
-        DType dtype = args.length > 4 ? DType.valueOf(args[4].toUpperCase(Locale.ROOT)) : DType.F32;
-        Result r = run(GptConfig.gpt2().withDropout(0f), dtype, batch, seq, warmup, timed);
+        BenchArgs a = BenchArgs.of("CudaTrainStep", USAGE, args);
+        GptConfig config = GptConfig.gpt2().withDropout(0f);
+        int batch = a.count(0, "batch", 1, 8);
+        int seq = a.count(1, "sequence", 1, 1024);
+        if (seq > config.contextLength())
+            throw a.fail("sequence must be at most " + config.contextLength() + " (GPT-2's context), got " + seq);
+        int timed = a.count(2, "timed steps", 1, 10);
+        int warmup = a.count(3, "warm-up steps", 0, 3);
+        DType dtype = DType.valueOf(a.name(4, "precision", "f32", List.of("f32", "bf16")).toUpperCase(Locale.ROOT));
+        a.done();
+        Result r = run(config, dtype, batch, seq, warmup, timed);
         System.out.printf("instruct4j gpt2-124M %s train step\tB%d T%d\t%.2f ms\t%.0f tokens/s\tloss %.4f -> %.4f%n",
                 r.dtype().name().toLowerCase(Locale.ROOT), r.batch(), r.seq(), r.medianMs(), r.tokensPerSecond(),
                 r.firstLoss(), r.lastLoss());
