@@ -61,31 +61,27 @@ public final class BenchArgs {
 
     /** A whole number of at least min (rounds, steps, a batch), or dflt when absent. */
     public int count(int i, String what, int min, int dflt) {
-        String s = text(i, what, Integer.toString(dflt));
-        int n;
-        try {
-            n = Integer.parseInt(s.trim());
-        } catch (NumberFormatException e) {
-            throw fail(what + " must be a whole number, got '" + s + "'");
-        }
-        if (n < min) throw fail(what + " must be at least " + min + ", got " + n);
-        return n;
+        return whole(text(i, what, Integer.toString(dflt)), min, what + " must be a whole number", what + " must be at least ");
     }
 
     /** A comma-separated list of whole numbers of at least min, or dflt's when absent. */
     public List<Integer> counts(int i, String what, int min, String dflt) {
         List<Integer> out = new ArrayList<>();
-        for (String s : items(i, what, dflt)) {
-            int n;
-            try {
-                n = Integer.parseInt(s);
-            } catch (NumberFormatException e) {
-                throw fail(what + " must be whole numbers separated by commas, got '" + s + "'");
-            }
-            if (n < min) throw fail(what + " must each be at least " + min + ", got " + n);
-            out.add(n);
-        }
+        for (String s : items(i, what, dflt))
+            out.add(whole(s, min, what + " must be whole numbers separated by commas", what + " must each be at least "));
         return out;
+    }
+
+    /** s as a whole number of at least min; the two messages' starts say what it should have been. */
+    private int whole(String s, int min, String notWhole, String tooSmall) {
+        int n;
+        try {
+            n = Integer.parseInt(s.trim());
+        } catch (NumberFormatException e) {
+            throw fail(notWhole + ", got '" + s + "'");
+        }
+        if (n < min) throw fail(tooSmall + min + ", got " + n);
+        return n;
     }
 
     /** A finite number above zero (a scale, seconds), or dflt when absent. */
