@@ -1,6 +1,6 @@
 package org.instruct4j.rlhf.cli;
 
-import org.instruct4j.engine.backend.Backends;
+import org.instruct4j.engine.backend.cpu.CpuBackend;
 import org.instruct4j.engine.backend.cuda.CudaDoctor;
 import org.instruct4j.rlhf.demo.RunIdentity;
 
@@ -23,14 +23,9 @@ public final class DoctorCommand implements Command {
         System.out.printf("java      %s (%s), max heap %d MiB%s%n", System.getProperty("java.version"), System.getProperty("java.vm.name"),
                 rt.maxMemory() >> 20, machine > 0 ? " of the machine's " + HeapAdvice.gib(machine) + " GiB (" + HeapAdvice.DEMO_NEEDS + ")" : "");
         System.out.printf("os        %s %s, %d cores%n", System.getProperty("os.name"), System.getProperty("os.arch"), rt.availableProcessors());
-        System.out.println("cpu       " + withoutName(Backends.cpu().describe()));
+        System.out.println("cpu       " + CpuBackend.INSTANCE.hardware());
         System.out.println();
         System.out.println(CudaDoctor.report());
         return 0;
-    }
-
-    /** "cpu (AMD EPYC ...)" as "AMD EPYC ...": the line's label already names the backend. */
-    static String withoutName(String cpu) {
-        return cpu.startsWith("cpu (") && cpu.endsWith(")") ? cpu.substring("cpu (".length(), cpu.length() - 1) : cpu;
     }
 }

@@ -6,8 +6,8 @@ import java.nio.file.InvalidPathException;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
-import org.instruct4j.engine.backend.cuda.CudaDoctor;
 import org.instruct4j.engine.backend.cuda.CudaException;
+import org.instruct4j.engine.backend.cuda.NativeLibraries;
 import org.instruct4j.engine.io.IoErrors;
 import org.instruct4j.rlhf.demo.RunIdentity;
 import org.instruct4j.rlhf.demo.ShellWord;
@@ -107,7 +107,7 @@ public final class Main {
      * lists one a line (all of them here made a line of 700 characters).
      */
     static String cudaFailure(CudaException e) {
-        CudaDoctor.NotLoaded missing = CudaDoctor.NotLoaded.of(e.getMessage());
+        NativeLibraries.NotLoaded missing = e.notLoaded();
         if (missing == null) return e.getMessage();
         return missing.headline() + " from any of the " + missing.tried().size() + " places tried (" + ShellWord.launcher()
                 + " doctor lists them)" + (missing.advice().isEmpty() ? "" : ". " + missing.advice());

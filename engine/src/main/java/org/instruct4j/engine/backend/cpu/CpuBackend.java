@@ -28,11 +28,14 @@ public final class CpuBackend implements Backend {
 
     @Override public Device device() { return Device.CPU; }
 
-    @Override public String describe() {
+    @Override public String describe() { return "cpu (" + hardware() + ")"; }
+
+    /** The processor, the threads and the vector lanes the kernels use: "AMD EPYC (...), AVX-512; 2 threads, Vector API 16 float lanes". */
+    public String hardware() {
         String vectors = VectorSupport.AVAILABLE ? "Vector API " + VectorSupport.FLOAT_LANES + " float lanes"
                 : "plain Java, jdk.incubator.vector absent";
         String threads = Parallel.THREADS + (Parallel.THREADS == 1 ? " thread" : " threads");
-        return "cpu (" + Processor.current().describe() + "; " + threads + ", " + vectors + ")";
+        return Processor.current().describe() + "; " + threads + ", " + vectors;
     }
 
     // ---- memory -------------------------------------------------------------------------------------------

@@ -71,7 +71,7 @@ public final class CudaDoctor {
      * then each place tried on a line of its own and the advice (one line of ten paths and reasons could not be read).
      */
     static List<String> said(String label, Throwable t) {
-        NotLoaded missing = NotLoaded.of(t.getMessage());
+        NativeLibraries.NotLoaded missing = t instanceof CudaException e ? e.notLoaded() : null;
         if (missing == null) return List.of(label + t.getMessage());
         List<String> lines = new ArrayList<>();
         lines.add(label + missing.headline());
@@ -79,30 +79,5 @@ public final class CudaDoctor {
         for (String place : missing.tried()) lines.add("    " + place);
         if (!missing.advice().isEmpty()) lines.add("  " + missing.advice());
         return lines;
-    }
-
-    /**
-     * A library that did not load, read from the message {@link NativeLibraries} gives it ("could not load NAME; tried,
-     * in order: PLACE (why), PLACE (why). ADVICE"), so that what was tried can be said on lines of their own here and
-     * left out of a one-line error elsewhere.
-     *
-     * @param what  the library as the message names it ("the CUDA driver (libcuda)")
-     * @param tried each place tried with why it failed, in order
-     */
-    public record NotLoaded(String what, List<String> tried, String advice) {
-        private static final String FAILED = "could not load ", TRIED = "; tried, in order: ";
-
-        /** The parts of a load failure's message; null for any other message. */
-        public static NotLoaded of(String message) {
-            if (message == null || !message.startsWith(FAILED) || !message.contains(TRIED)) return null;
-            int at = message.indexOf(TRIED);
-            String rest = message.substring(at + TRIED.length());
-            int end = rest.lastIndexOf("). ");   // each place ends with its reason in parentheses; the advice follows
-            String places = end < 0 ? rest : rest.substring(0, end + 1), advice = end < 0 ? "" : rest.substring(end + 3);
-            return new NotLoaded(message.substring(FAILED.length(), at), List.of(places.split("(?<=\\)), ")), advice);
-        }
-
-        /** "could not load the CUDA driver (libcuda)": the failure without the places tried. */
-        public String headline() { return FAILED + what; }
     }
 }

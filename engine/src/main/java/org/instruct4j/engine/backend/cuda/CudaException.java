@@ -5,13 +5,25 @@ import java.util.function.IntFunction;
 /** A failed CUDA driver, NVRTC or cuBLAS call: names the library, the call, the status and its meaning. */
 public final class CudaException extends RuntimeException {
     private final int status;
+    private final NativeLibraries.NotLoaded notLoaded;
 
     public CudaException(String message, int status) {
         super(message);
         this.status = status;
+        this.notLoaded = null;
     }
 
     public CudaException(String message) { this(message, -1); }
+
+    /** A library that did not load; the message says it all in one line. */
+    CudaException(NativeLibraries.NotLoaded notLoaded) {
+        super(notLoaded.message());
+        this.status = -1;
+        this.notLoaded = notLoaded;
+    }
+
+    /** The library that did not load, where that is the failure; null for any other. */
+    public NativeLibraries.NotLoaded notLoaded() { return notLoaded; }
 
     /** The library's status code (CUresult, nvrtcResult, cublasStatus_t), or -1 when there was none. */
     public int status() { return status; }

@@ -25,6 +25,22 @@ public final class NativeLibraries {
     /** A loaded library and where it came from (a path, or the soname when the dynamic loader found it). */
     public record Loaded(String name, SymbolLookup symbols, String from) {}
 
+    /**
+     * A library that did not load, carried by the {@link CudaException} that says so ({@link CudaException#notLoaded}),
+     * so that doctor can list the places tried a line each and a one-line error can leave them out.
+     *
+     * @param what   the library ("the CUDA driver (libcuda)")
+     * @param tried  each place tried, in order, with why it failed
+     * @param advice what to do about it
+     */
+    public record NotLoaded(String what, List<String> tried, String advice) {
+        /** "could not load the CUDA driver (libcuda)": the failure without the places tried. */
+        public String headline() { return "could not load " + what; }
+
+        /** The whole failure in one line, as the exception's message. */
+        String message() { return headline() + "; tried, in order: " + String.join(", ", tried) + ". " + advice; }
+    }
+
     private static final List<String> SYSTEM_DIRS = List.of(
             "/usr/local/cuda/lib64", "/usr/lib/x86_64-linux-gnu", "/usr/lib64", "/usr/lib/wsl/lib");
 
@@ -91,8 +107,8 @@ public final class NativeLibraries {
                 tried.add(candidate + (bare ? " (dynamic loader search: " + e.getMessage() + ")" : " (" + e.getMessage() + ")"));
             }
         }
-        throw new CudaException("could not load " + name + "; tried, in order: " + String.join(", ", tried)
-                + ". Install the CUDA toolkit or driver, or set CUDA_HOME / LD_LIBRARY_PATH.");
+        throw new CudaException(new NotLoaded(name, List.copyOf(tried),
+                "Install the CUDA toolkit or driver, or set CUDA_HOME / LD_LIBRARY_PATH."));
     }
 
     /** The files beside library named companion + its version suffix (".so.13" of libnvrtc.so.13), in name order. */

@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** How doctor says that a library did not load: what, on one short line, then each place tried on a line of its own. */
+/** How a library that did not load is said: in one line by the exception, by doctor what on a short line, then each place tried on one of its own. */
 class CudaDoctorTest {
     /** A real failure of NativeLibraries (libraries no machine has, no CUDA_HOME), so that the message read is the one it writes. */
     private static CudaException notLoaded() {
@@ -16,13 +16,15 @@ class CudaDoctorTest {
     }
 
     @Test
-    void aLibraryThatDidNotLoadIsReadIntoItsParts() {
-        CudaDoctor.NotLoaded missing = CudaDoctor.NotLoaded.of(notLoaded().getMessage());
+    void aLibraryThatDidNotLoadIsCarriedInItsParts() {
+        NativeLibraries.NotLoaded missing = notLoaded().notLoaded();
         assertThat(missing.headline()).isEqualTo("could not load the CUDA driver (libcuda)");
         assertThat(missing.tried()).hasSize(2 * 5).first().asString().startsWith("libinstruct4j-absent.so.1 (dynamic loader search: ");
         assertThat(missing.tried()).contains("/usr/local/cuda/lib64/libinstruct4j-absent.so (absent)");
         assertThat(missing.advice()).isEqualTo("Install the CUDA toolkit or driver, or set CUDA_HOME / LD_LIBRARY_PATH.");
-        assertThat(CudaDoctor.NotLoaded.of("cuInit failed: CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected)")).isNull();
+        assertThat(new CudaException("cuInit failed: CUDA_ERROR_NO_DEVICE (no CUDA-capable device is detected)").notLoaded()).isNull();
+        assertThat(notLoaded()).hasMessageStartingWith("could not load the CUDA driver (libcuda); tried, in order: libinstruct4j-absent.so.1 (")
+                .hasMessageEndingWith("(absent). Install the CUDA toolkit or driver, or set CUDA_HOME / LD_LIBRARY_PATH.");
     }
 
     @Test
