@@ -7,7 +7,7 @@ import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.KvCache;
 import org.instruct4j.engine.ops.ShapeOps;
 
-/** Greedy generation as rlhf's Generator does it: one prefill, then one token per step through the KV cache. */
+/** Greedy generation as the engine's Generator does it (without its end-of-text stop, so both peers make every token): one prefill, then one token per step through the KV cache. */
 final class GreedyDecode {
     private GreedyDecode() {}
 

@@ -15,8 +15,8 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.rlhf.data.DataException;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
-import org.instruct4j.rlhf.generate.Generator;
-import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.engine.generate.Generator;
+import org.instruct4j.engine.generate.SamplingConfig;
 import org.instruct4j.rlhf.train.ModelFolder;
 import org.instruct4j.rlhf.world.WorldFormat;
 

@@ -13,7 +13,7 @@ import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.data.PromptRecord;
 import org.instruct4j.rlhf.eval.TextLoss;
-import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.engine.generate.SamplingConfig;
 import org.instruct4j.rlhf.ppo.PpoConfig;
 import org.instruct4j.rlhf.ppo.PpoTrainer;
 import org.instruct4j.rlhf.rm.RewardModel;

@@ -17,7 +17,7 @@ import org.instruct4j.rlhf.eval.LmScore;
 import org.instruct4j.rlhf.eval.Responder;
 import org.instruct4j.rlhf.eval.TaskAccuracy;
 import org.instruct4j.rlhf.eval.WinRate;
-import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.engine.generate.SamplingConfig;
 import org.instruct4j.rlhf.world.Criteria;
 import org.instruct4j.rlhf.world.Labeler;
 import org.instruct4j.rlhf.world.Task;

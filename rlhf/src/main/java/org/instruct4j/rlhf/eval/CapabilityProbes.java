@@ -14,7 +14,7 @@ import java.util.function.Predicate;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.text.BpeTokenizer;
-import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.engine.generate.SamplingConfig;
 import org.instruct4j.rlhf.world.Vocab;
 
 /**

@@ -6,9 +6,9 @@ import java.util.function.IntConsumer;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.text.BpeTokenizer;
-import org.instruct4j.rlhf.generate.Generation;
-import org.instruct4j.rlhf.generate.Generator;
-import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.engine.generate.Generation;
+import org.instruct4j.engine.generate.Generator;
+import org.instruct4j.engine.generate.SamplingConfig;
 
 /** Turns prompts into response texts with one model: encode, sample in batches, decode up to end-of-text. */
 public final class Responder {

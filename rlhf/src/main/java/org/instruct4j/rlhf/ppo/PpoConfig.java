@@ -1,6 +1,6 @@
 package org.instruct4j.rlhf.ppo;
 
-import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.engine.generate.SamplingConfig;
 
 /**
  * PPO and PPO-ptx settings. {@link #paper()} has InstructGPT's where the paper gives them (section 3 and appendix C):

@@ -14,12 +14,12 @@ import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.ModelKind;
 import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.engine.ops.CrossEntropy;
-import org.instruct4j.engine.ops.ShapeOps;
 import org.instruct4j.engine.optim.AdamW;
 import org.instruct4j.engine.optim.LrSchedule;
-import org.instruct4j.rlhf.generate.Generation;
-import org.instruct4j.rlhf.generate.Generator;
-import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.engine.generate.Generation;
+import org.instruct4j.engine.generate.Generator;
+import org.instruct4j.engine.generate.ResponseBatch;
+import org.instruct4j.engine.generate.SamplingConfig;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.train.Checkpoint;
 import org.instruct4j.rlhf.train.CheckpointPlan;
@@ -44,8 +44,7 @@ import org.instruct4j.rlhf.train.TrainState;
  *     pretraining LM loss in a second backward pass that accumulates into the SAME gradient buffers, one
  *     optimizer step; the value model (a separate GPT + head, initialised from the RM) takes its clipped loss.</li>
  * </ol>
- * Layout of an episode batch: prompts left-padded to P (start offsets skip the padding, as in generation),
- * responses right-padded to R, so response token i sits at position P + i and is predicted at P + i - 1.
+ * Episodes are scored in batches laid out by {@link ResponseBatch}: prompts left-padded, responses right-padded.
  */
 public final class PpoTrainer {
     private final Gpt policy, reference;
@@ -201,20 +200,22 @@ public final class PpoTrainer {
         int n = prompts.size();
         float[][] logp = new float[n][], refLogp = new float[n][], values = new float[n][];
         float[] rmScores = new float[n];
+        float temperature = cfg.sampling().temperature();
         try (GradMode g = GradMode.off()) {
             for (int from = 0; from < n; from += cfg.minibatchSize()) {
                 int[] rows = range(from, Math.min(n, from + cfg.minibatchSize()));
                 try (Scope s = Scope.open()) {
-                    Layout l = layout(fittedPrompts, responses, rows, promptLen, responseLen);
-                    float[] policyRows = responseLogProbs(policy, l).toFloatArray();
-                    float[] refRows = responseLogProbs(reference, l).toFloatArray();
-                    float[] valueRows = responseValues(value, l).toFloatArray();
-                    List<int[]> scoredPrompts = new ArrayList<>(), scoredResponses = new ArrayList<>();
+                    List<int[]> rowPrompts = new ArrayList<>(), rowResponses = new ArrayList<>(), scoredResponses = new ArrayList<>();
                     for (int row : rows) {
-                        scoredPrompts.add(fittedPrompts.get(row));
+                        rowPrompts.add(fittedPrompts.get(row));
+                        rowResponses.add(responses.get(row));
                         scoredResponses.add(scoredResponse(gens.get(row)));
                     }
-                    float[] scored = reward.score(scoredPrompts, scoredResponses);
+                    ResponseBatch b = ResponseBatch.of(rowPrompts, rowResponses, promptLen, responseLen, padId, policy.device());
+                    float[] policyRows = b.logProbs(policy, temperature).toFloatArray();
+                    float[] refRows = b.logProbs(reference, temperature).toFloatArray();
+                    float[] valueRows = responseValues(value, b).toFloatArray();
+                    float[] scored = reward.score(rowPrompts, scoredResponses);
                     for (int j = 0; j < rows.length; j++) {
                         int len = gens.get(rows[j]).length(), at = j * responseLen;
                         logp[rows[j]] = Arrays.copyOfRange(policyRows, at, at + len);
@@ -309,11 +310,11 @@ public final class PpoTrainer {
         double policyLoss, ptxLoss = Double.NaN;
         int outsideClip = 0, counted = 0;
         try (Scope s = Scope.open()) {
-            Layout l = layout(rollout, rows);
+            ResponseBatch b = batch(rollout, rows);
             float[] oldLogp = flat(rollout, rows, Episode::logProbs), advantages = flat(rollout, rows, Episode::advantages);
             float[] mask = responseMask(rollout, rows);
-            Tensor logits = responseLogits(policy, l);
-            Tensor logp = CrossEntropy.tokenLogProbs(logits, l.targets()).reshape(mask.length);
+            Tensor logits = b.responseLogits(policy, cfg.sampling().temperature());
+            Tensor logp = CrossEntropy.tokenLogProbs(logits, b.targets()).reshape(mask.length);
             Tensor ppoLoss = PpoLosses.policy(logp, oldLogp, advantages, mask, cfg.clip());
             Tensor loss = cfg.entropyPenalty() > 0
                     ? ppoLoss.plus(PpoLosses.entropy(logits, mask).scale(cfg.entropyPenalty())) : ppoLoss;
@@ -360,10 +361,10 @@ public final class PpoTrainer {
     /** One step of the value model on a minibatch: the clipped value loss against the returns. Returns the loss. */
     private double valueStep(Rollout rollout, int[] rows, float lr) {
         try (Scope s = Scope.open()) {
-            Layout l = layout(rollout, rows);
+            ResponseBatch b = batch(rollout, rows);
             float[] oldValues = flat(rollout, rows, Episode::values), returns = flat(rollout, rows, Episode::returns);
             float[] mask = responseMask(rollout, rows);
-            Tensor loss = PpoLosses.value(responseValues(value, l).reshape(mask.length), oldValues, returns, mask, cfg.valueClip());
+            Tensor loss = PpoLosses.value(responseValues(value, b).reshape(mask.length), oldValues, returns, mask, cfg.valueClip());
             loss.backward();
             double v = loss.item();
             valueOpt.step(lr, guard.clipScale(iteration + 1, v, value.parameters().values(), cfg.gradClip()));
@@ -422,12 +423,6 @@ public final class PpoTrainer {
 
     // ---- batches ------------------------------------------------------------------------------------------
 
-    /**
-     * A minibatch laid out for the model: tokens (B, P+R-1), prompts left-padded to P (start offsets); targets
-     * (B, R), the response tokens, -1 past each end.
-     */
-    private record Layout(Tensor tokens, int[] start, Tensor targets, int promptLen, int responseLen) {}
-
     /** One per-token episode quantity of a minibatch's episodes, flat (B x R), zero past each response's end. */
     private static float[] flat(Rollout rollout, int[] rows, java.util.function.Function<Episode, float[]> quantity) {
         int r = rollout.responseLen();
@@ -447,50 +442,20 @@ public final class PpoTrainer {
         return mask;
     }
 
-    private Layout layout(Rollout rollout, int[] rows) {
+    /** A minibatch of the rollout's episodes, laid out with the rollout's lengths (so its rows line up with {@link #flat}). */
+    private ResponseBatch batch(Rollout rollout, int[] rows) {
         List<int[]> prompts = new ArrayList<>(), responses = new ArrayList<>();
-        for (Episode e : rollout.episodes()) { prompts.add(e.prompt()); responses.add(e.response()); }
-        return layout(prompts, responses, rows, rollout.promptLen(), rollout.responseLen());
-    }
-
-    private Layout layout(List<int[]> prompts, List<int[]> responses, int[] rows, int p, int r) {
-        int b = rows.length, t = p + r - 1;
-        int[] tokens = new int[b * t], targets = new int[b * r], start = new int[b];
-        Arrays.fill(tokens, padId);
-        Arrays.fill(targets, -1);
-        for (int j = 0; j < b; j++) {
-            int[] q = prompts.get(rows[j]), resp = responses.get(rows[j]);
-            start[j] = p - q.length;
-            System.arraycopy(q, 0, tokens, j * t + start[j], q.length);
-            for (int i = 0; i < resp.length; i++) {
-                if (p + i < t) tokens[j * t + p + i] = resp[i];
-                targets[j * r + i] = resp[i];
-            }
+        for (int row : rows) {
+            Episode e = rollout.episodes().get(row);
+            prompts.add(e.prompt());
+            responses.add(e.response());
         }
-        return new Layout(Tensor.ofInts(tokens, policy.device(), b, t), start, Tensor.ofInts(targets, policy.device(), b, r), p, r);
-    }
-
-    /** log p(response token) under softmax(logits / temperature): (B, R), 0 on padding. */
-    private Tensor responseLogProbs(Gpt model, Layout l) {
-        return CrossEntropy.tokenLogProbs(responseLogits(model, l), l.targets());
-    }
-
-    /**
-     * The logits over the vocabulary divided by the sampling temperature, (B, R, V), only at the R positions that
-     * predict a response token: the tied head (vocab x dim) is the model's widest matmul, and the prompt's
-     * positions are most of the sequence.
-     */
-    private Tensor responseLogits(Gpt model, Layout l) {
-        Tensor hidden = model.hidden(l.tokens(), l.start(), null, false, null);
-        Tensor logits = model.logits(ShapeOps.slice(hidden, 1, l.promptLen() - 1, l.promptLen() - 1 + l.responseLen()));
-        float invT = 1f / cfg.sampling().temperature();
-        return invT != 1f ? logits.scale(invT) : logits;
+        return ResponseBatch.of(prompts, responses, rollout.promptLen(), rollout.responseLen(), padId, policy.device());
     }
 
     /** The value model's estimate before each response token: (B, R). */
-    private Tensor responseValues(RewardModel model, Layout l) {
-        Tensor v = model.values(l.tokens(), l.start());
-        return ShapeOps.slice(v, 1, l.promptLen() - 1, l.promptLen() - 1 + l.responseLen());
+    private static Tensor responseValues(RewardModel model, ResponseBatch b) {
+        return b.atResponse(model.values(b.tokens(), b.start()));
     }
 
     /** The prompts are visited in a fresh seeded order each pass. */

@@ -6,7 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.nn.Gpt;
-import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.engine.generate.SamplingConfig;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.rm.RmConfig;
 import org.instruct4j.rlhf.rm.RmExample;
@@ -49,7 +49,7 @@ class EndToEndTest {
         policy.copyFrom(sft);
         reference.copyFrom(sft);
         List<int[]> samples = new ArrayList<>();
-        for (var g : new org.instruct4j.rlhf.generate.Generator(sft, TinyWorld.PAD, TinyWorld.EOT)
+        for (var g : new org.instruct4j.engine.generate.Generator(sft, TinyWorld.PAD, TinyWorld.EOT)
                 .generate(prompts.subList(0, 32), SamplingConfig.sample(6), new Rng(10)))
             samples.add(org.instruct4j.rlhf.train.Sequences.concat(new int[] {1}, g.tokens()));
         rm.standardizeOn(samples);   // SFT samples score mean 0, std 1

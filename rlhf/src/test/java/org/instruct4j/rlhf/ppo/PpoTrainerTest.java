@@ -12,7 +12,7 @@ import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.Scope;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.nn.Gpt;
-import org.instruct4j.rlhf.generate.SamplingConfig;
+import org.instruct4j.engine.generate.SamplingConfig;
 import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.train.Sequences;
 import org.instruct4j.rlhf.train.TinyWorld;

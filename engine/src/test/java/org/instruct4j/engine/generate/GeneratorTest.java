@@ -1,4 +1,4 @@
-package org.instruct4j.rlhf.generate;
+package org.instruct4j.engine.generate;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.within;
@@ -15,14 +15,18 @@ import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.GradMode;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
-import org.instruct4j.rlhf.train.TinyWorld;
 import org.junit.jupiter.api.Test;
 
 class GeneratorTest {
+    /** A one-block GPT over 16 token ids: 14 pads, 15 ends a text. */
+    private static final int VOCAB = 16, PAD = 14, EOT = 15;
+
+    private static Gpt model(long seed) { return new Gpt(new GptConfig(VOCAB, 24, 1, 2, 32, 0f, 1e-5f), new Rng(seed), Device.CPU); }
+
     @Test
     void batchedGreedyWithPaddingMatchesEachPromptAloneWithoutCache() {
-        Gpt model = TinyWorld.model(11);
-        Generator gen = new Generator(model, TinyWorld.PAD, TinyWorld.EOT);
+        Gpt model = model(11);
+        Generator gen = new Generator(model, PAD, EOT);
         List<int[]> prompts = List.of(new int[] {1, 2, 3, 4}, new int[] {5}, new int[] {2, 2});
         List<Generation> batched = gen.generate(prompts, SamplingConfig.greedy(6), new Rng(0));
         for (int i = 0; i < prompts.size(); i++) {
@@ -33,7 +37,7 @@ class GeneratorTest {
                 try (GradMode off = GradMode.off()) {
                     logits = model.forward(Tensor.ofInts(seq, seq.length == 0 ? 1 : 1, seq.length), null).toFloatArray();
                 }
-                int v = TinyWorld.VOCAB, last = (seq.length - 1) * v, best = 0;
+                int v = VOCAB, last = (seq.length - 1) * v, best = 0;
                 double max = Double.NEGATIVE_INFINITY, z = 0;
                 for (int k = 0; k < v; k++) if (logits[last + k] > max) { max = logits[last + k]; best = k; }
                 for (int k = 0; k < v; k++) z += Math.exp(logits[last + k] - max);
@@ -42,19 +46,19 @@ class GeneratorTest {
                 seq = java.util.Arrays.copyOf(seq, seq.length + 1);
                 seq[seq.length - 1] = best;
             }
-            assertThat(g.endedWithEot()).isEqualTo(g.length() > 0 && g.tokens()[g.length() - 1] == TinyWorld.EOT);
+            assertThat(g.endedWithEot()).isEqualTo(g.length() > 0 && g.tokens()[g.length() - 1] == EOT);
         }
     }
 
     @Test
     void aGeneratorReadableByASmallerTokenizerNeverDrawsPastIt() {
-        Gpt model = TinyWorld.model(13);
+        Gpt model = model(13);
         List<int[]> prompts = List.of(new int[] {1, 2}, new int[] {3});
         SamplingConfig flat = SamplingConfig.sample(20).withTemperature(5f);   // every id about as likely
         int readable = 12;   // end-of-text (15) among the ids left out: the answers run to their end
-        List<Generation> all = new Generator(model, TinyWorld.PAD, TinyWorld.EOT).generate(prompts, flat, new Rng(3));
+        List<Generation> all = new Generator(model, PAD, EOT).generate(prompts, flat, new Rng(3));
         assertThat(all.stream().flatMapToInt(g -> java.util.Arrays.stream(g.tokens())).max().getAsInt()).isGreaterThanOrEqualTo(readable);
-        List<Generation> limited = new Generator(model, TinyWorld.PAD, TinyWorld.EOT).readableBy(readable).generate(prompts, flat, new Rng(3));
+        List<Generation> limited = new Generator(model, PAD, EOT).readableBy(readable).generate(prompts, flat, new Rng(3));
         for (Generation g : limited) {
             assertThat(g.tokens()).hasSize(20);
             for (int t : g.tokens()) assertThat(t).isLessThan(readable);
@@ -64,8 +68,8 @@ class GeneratorTest {
 
     @Test
     void samplingIsSeededAndTopKOneIsGreedy() {
-        Gpt model = TinyWorld.model(12);
-        Generator gen = new Generator(model, TinyWorld.PAD, TinyWorld.EOT);
+        Gpt model = model(12);
+        Generator gen = new Generator(model, PAD, EOT);
         List<int[]> prompts = List.of(new int[] {1, 2}, new int[] {3});
         SamplingConfig cfg = SamplingConfig.sample(5).withTemperature(1.5f);
         List<Generation> a = gen.generate(prompts, cfg, new Rng(7)), b = gen.generate(prompts, cfg, new Rng(7));
@@ -133,7 +137,7 @@ class GeneratorTest {
         }
         int requests = 4;
         IntFunction<List<Generation>> answer = seed ->
-                new Generator(model, TinyWorld.PAD, TinyWorld.EOT).generate(prompts, SamplingConfig.sample(24), new Rng(seed));
+                new Generator(model, PAD, EOT).generate(prompts, SamplingConfig.sample(24), new Rng(seed));
         List<List<Generation>> alone = new ArrayList<>();
         for (int seed = 0; seed < requests; seed++) alone.add(answer.apply(seed));
         ExecutorService pool = Executors.newFixedThreadPool(requests);

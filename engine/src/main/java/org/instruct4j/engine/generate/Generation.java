@@ -1,4 +1,4 @@
-package org.instruct4j.rlhf.generate;
+package org.instruct4j.engine.generate;
 
 /**
  * One sampled response: its new tokens (the end-of-text token included when it stopped there), each token's

@@ -1,4 +1,4 @@
-package org.instruct4j.rlhf.generate;
+package org.instruct4j.engine.generate;
 
 /**
  * How to pick each next token. temperature divides the logits (also for the reported log-probabilities, as

@@ -1,4 +1,4 @@
-package org.instruct4j.rlhf.generate;
+package org.instruct4j.engine.generate;
 
 import java.util.ArrayList;
 import java.util.Arrays;
