@@ -75,7 +75,8 @@ public final class Gpt extends Module {
      *               from start[b]; pad positions get 0 and are never attended to.
      * @param cache  null, or the cache of the tokens before these: positions continue after cache.length()
      *               and the cache grows by T.
-     * @param train  enables dropout (residual branches and embeddings) with seeds drawn from dropoutRng.
+     * @param train  enables dropout (residual branches and embeddings; none on the attention probabilities, which
+     *               the fused attention never holds as a tensor) with seeds drawn from dropoutRng.
      */
     public Tensor hidden(Tensor tokens, int[] start, KvCache cache, boolean train, Rng dropoutRng) {
         if (tokens.rank() != 2 || tokens.dtype() != DType.I32)

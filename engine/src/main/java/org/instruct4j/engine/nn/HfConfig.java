@@ -20,7 +20,8 @@ import java.util.TreeMap;
  * n_head 12, n_positions 1024, vocab_size 50257, layer_norm_epsilon 1e-5, activation_function gelu_new,
  * resid_pdrop 0.1), because that is what transformers itself would build. Only what our GPT-2 computes
  * differently is refused: another architecture, another activation, a non-standard MLP width, cross-attention
- * or per-layer attention scaling.
+ * or per-layer attention scaling. Dropout is taken from resid_pdrop for the residual branches and the embeddings;
+ * our attention has none (training a Hugging Face folder here ignores its attn_pdrop), so written folders say 0.
  */
 final class HfConfig {
     static final String FILE = "config.json";
@@ -113,7 +114,7 @@ final class HfConfig {
         m.put(OURS, Map.of("kind", kind.id()));
         m.put("activation_function", "gelu_new");
         m.put("architectures", List.of("GPT2LMHeadModel"));
-        m.put("attn_pdrop", decimal(c.dropout()));
+        m.put("attn_pdrop", decimal(0f));   // our GPT has no dropout on the attention probabilities (Gpt#hidden)
         m.put("bos_token_id", eos);
         m.put("embd_pdrop", decimal(c.dropout()));
         m.put("eos_token_id", eos);

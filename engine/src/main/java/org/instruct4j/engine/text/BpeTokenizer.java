@@ -22,7 +22,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * which is how loading tells them from tokens a damaged merges.txt no longer makes. They are only recognised in
  * text by {@link #encodeWithSpecials}; {@link #encode} treats their strings as plain text.
  *
- * <p>{@link #pad()} is always a special token of its own, distinct from end-of-text (METHOD-NOTES: a model
+ * <p>{@link #pad()} is always a special token of its own, distinct from end-of-text (a model
  * padded with end-of-text learns never to stop). Instances are immutable and safe to share between threads.
  */
 public final class BpeTokenizer {

@@ -84,6 +84,17 @@ class PretrainedRoundTripTest {
         assertThat(Pretrained.tokenizer(folder)).isEqualTo(tok); // the pad id past the last row is no mismatch
     }
 
+    /** transformers would fine-tune with dropout where ours has it, and none on the attention, where ours has none. */
+    @Test void dropoutIsWrittenWhereTheModelHasIt() throws IOException {
+        Path folder = dir.resolve("dropout");
+        Pretrained.save(folder, PretrainedTestFolders.randomModel(CONFIG.withDropout(0.1f), 3), null, null);
+        JsonNode c = new ObjectMapper().readTree(folder.resolve("config.json").toFile());
+        assertThat(c.get("resid_pdrop").asDouble()).isEqualTo(0.1);
+        assertThat(c.get("embd_pdrop").asDouble()).isEqualTo(0.1);
+        assertThat(c.get("attn_pdrop").asDouble()).isEqualTo(0.0);
+        assertThat(Pretrained.load(folder, Device.CPU).config().dropout()).isEqualTo(0.1f);
+    }
+
     @Test void tokenizerFromTheFolderRoundTrips() throws IOException {
         BpeTokenizer tok = tokenizer();
         Pretrained.save(dir.resolve("out"), PretrainedTestFolders.randomModel(CONFIG.withVocab(tok.vocabSize()), 9), null, tok);

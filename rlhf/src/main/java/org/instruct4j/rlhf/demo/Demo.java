@@ -272,7 +272,8 @@ public final class Demo {
     private PpoRun runPpo(String stage, Gpt sft, RewardModeling rmStage, ResponseScorer reward, BpeTokenizer tok, List<int[]> prompts,
                           List<int[]> ptx, float ptxCoef)
             throws IOException {
-        // Dropout is off during RL (METHOD-NOTES); PPO's forwards run without it anyway, and the saved config says so.
+        // Dropout is off during RL: PPO's ratio and KL compare log-probabilities of the policy as it samples, which
+        // has none (PpoTrainer refuses a policy built with dropout); the saved config says 0.
         Gpt policy = copy(sft, 0f), reference = copy(sft, 0f);
         RewardModel value = rmStage.model().copy();
         PpoConfig pc = PpoConfig.paper()
