@@ -14,6 +14,8 @@ import org.instruct4j.engine.ops.ShapeOps;
  * response token i sits at position promptLen + i and is predicted at promptLen + i - 1. The last response position
  * predicts nothing, so the input is (B, promptLen + responseLen - 1). PPO scores its episodes this way (the policy's
  * and the reference's log-probabilities, the value model's estimates); a DPO loss or a likelihood probe would too.
+ * The model runs without dropout. The tensors belong to the {@link org.instruct4j.engine.Scope} open when the batch
+ * is made: make a batch that several steps reuse outside their scopes.
  *
  * @param tokens  (B, promptLen + responseLen - 1) token ids, padding where a row is shorter
  * @param start   each row's first real position (its prompt's left padding)
@@ -46,6 +48,8 @@ public record ResponseBatch(Tensor tokens, int[] start, Tensor targets, int prom
             int[] q = prompts.get(j), a = responses.get(j);
             // The prompt's last token is the position that predicts the response's first.
             if (q.length == 0) throw new IllegalArgumentException("prompt " + j + " is empty: nothing predicts its response's first token");
+            requireIds(q, "prompt", j);
+            requireIds(a, "response", j);
             if (q.length > promptLen || a.length > responseLen)
                 throw new IllegalArgumentException("pair " + j + ": prompt of " + q.length + " and response of " + a.length
                         + " tokens do not fit " + promptLen + " and " + responseLen);
@@ -66,6 +70,7 @@ public record ResponseBatch(Tensor tokens, int[] start, Tensor targets, int prom
      * sequence. With a graph where gradients are on.
      */
     public Tensor responseLogits(Gpt model, float temperature) {
+        if (!(temperature > 0)) throw new IllegalArgumentException("temperature must be > 0, got " + temperature);
         int context = model.config().contextLength();
         if (promptLen + responseLen - 1 > context)
             throw new IllegalArgumentException("prompts of " + promptLen + " and responses of " + responseLen
@@ -80,8 +85,21 @@ public record ResponseBatch(Tensor tokens, int[] start, Tensor targets, int prom
         return CrossEntropy.tokenLogProbs(responseLogits(model, temperature), targets);
     }
 
+    /** Each response's log-probability, the sum over its tokens: (B), 0 for an empty response (DPO's log pi(y | x)). */
+    public Tensor sequenceLogProbs(Gpt model, float temperature) {
+        Tensor perToken = logProbs(model, temperature);
+        int b = perToken.shape()[0];
+        // (B, R) times a column of ones: the row sums, with the graph (the engine reduces whole tensors only).
+        return perToken.matmul(Tensor.full(1f, perToken.device(), responseLen, 1)).reshape(b);
+    }
+
     /** A per-position quantity (B, P + R - 1, ...) cut to the R positions that predict a response token. */
     public Tensor atResponse(Tensor perPosition) {
         return ShapeOps.slice(perPosition, 1, promptLen - 1, promptLen - 1 + responseLen);
+    }
+
+    private static void requireIds(int[] ids, String what, int pair) {
+        for (int i = 0; i < ids.length; i++)
+            if (ids[i] < 0) throw new IllegalArgumentException(what + " " + pair + ": token " + i + " is " + ids[i] + ", not a token id");
     }
 }

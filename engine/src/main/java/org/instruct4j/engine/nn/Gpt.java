@@ -52,6 +52,16 @@ public final class Gpt extends Module {
         lnF = child("ln_f", new LayerNorm(config.dim(), config.layerNormEps(), device, dtype));
     }
 
+    /** An independent copy: the same values, device and dtype, its own parameters (a frozen reference, an average). */
+    public Gpt copy() { return copy(config.dropout()); }
+
+    /** {@link #copy()} with another dropout in its config (SFT trains with it, RL without). */
+    public Gpt copy(float dropout) {
+        Gpt c = new Gpt(config.withDropout(dropout), new Rng(0), device, dtype);   // its draw is overwritten at once
+        c.copyFrom(this);
+        return c;
+    }
+
     static float residualStd(GptConfig c) { return (float) (INIT_STD / Math.sqrt(2.0 * c.layers())); }
 
     public GptConfig config() { return config; }

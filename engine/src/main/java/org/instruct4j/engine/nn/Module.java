@@ -39,6 +39,15 @@ public abstract class Module {
     /** The parameters by Hugging Face name, in registration order (a fresh map; the tensors are the live ones). */
     public LinkedHashMap<String, Tensor> parameters() { return new LinkedHashMap<>(params); }
 
+    /**
+     * Makes every parameter a constant: backward passes no gradient into them (a frozen reference model). Forward
+     * still builds a graph through the activations where grad mode is on; run a frozen model under
+     * {@link org.instruct4j.engine.autograd.GradMode#off()} where nothing behind it needs a gradient.
+     */
+    public void freeze() {
+        for (Tensor p : params.values()) p.requiresGrad(false);
+    }
+
     public void zeroGrad() {
         for (Tensor p : params.values()) p.zeroGrad();
     }

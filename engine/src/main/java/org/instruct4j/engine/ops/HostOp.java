@@ -1,5 +1,6 @@
 package org.instruct4j.engine.ops;
 
+import java.util.function.DoubleUnaryOperator;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.autograd.Node;
 
@@ -29,9 +30,34 @@ public final class HostOp {
         return out.recordOp(new Node(name, inputs.clone(), g -> {
             float[][] grads = fn.backward(values, result, g.toFloatArray());
             Tensor[] ts = new Tensor[inputs.length];
-            for (int i = 0; i < inputs.length; i++)
-                if (grads[i] != null && inputs[i].requiresGrad()) ts[i] = Tensor.of(grads[i], g.device(), inputs[i].shape());
+            for (int i = 0; i < inputs.length; i++) {
+                if (grads[i] == null || !inputs[i].requiresGrad()) continue;
+                if (grads[i].length != inputs[i].numel())
+                    throw new IllegalStateException(name + " backward gave " + grads[i].length + " values for input " + i
+                            + " of shape " + Tensor.shapeString(inputs[i].shape()));
+                ts[i] = Tensor.of(grads[i], g.device(), inputs[i].shape());
+            }
             return ts;
         }));
+    }
+
+    /**
+     * y = f(x) element by element, with dy/dx = derivative(x) (a log-sigmoid for a DPO loss: f(x) = -log(1 + e^-x),
+     * f'(x) = 1 / (1 + e^x)); computed in double, stored as float.
+     */
+    public static Tensor elementwise(String name, DoubleUnaryOperator f, DoubleUnaryOperator derivative, Tensor x) {
+        return apply(name, new Fn() {
+            @Override public float[] forward(float[][] in) {
+                float[] y = new float[in[0].length];
+                for (int i = 0; i < y.length; i++) y[i] = (float) f.applyAsDouble(in[0][i]);
+                return y;
+            }
+
+            @Override public float[][] backward(float[][] in, float[] out, float[] gradOut) {
+                float[] dx = new float[in[0].length];
+                for (int i = 0; i < dx.length; i++) dx[i] = (float) (gradOut[i] * derivative.applyAsDouble(in[0][i]));
+                return new float[][] {dx};
+            }
+        }, x.shape(), x);
     }
 }

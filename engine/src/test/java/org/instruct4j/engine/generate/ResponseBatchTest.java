@@ -48,6 +48,21 @@ class ResponseBatchTest {
     }
 
     @Test
+    void sequenceLogProbsAreEachResponsesSumAlone() {
+        Gpt model = model();
+        try (Scope s = Scope.open()) {
+            float[] sums = ResponseBatch.of(PROMPTS, RESPONSES, PAD, Device.CPU).sequenceLogProbs(model, 0.7f).toFloatArray();
+            assertThat(sums).hasSize(PROMPTS.size());
+            for (int j = 0; j < PROMPTS.size(); j++) {
+                double expected = 0;
+                for (double lp : logProbsAlone(model, PROMPTS.get(j), RESPONSES.get(j), 0.7f)) expected += lp;
+                assertThat((double) sums[j]).as("pair %d", j).isCloseTo(expected, within(1e-4));
+            }
+            assertThat(sums[2]).as("the empty response").isEqualTo(0f);
+        }
+    }
+
+    @Test
     void gradientOfTheBatchsSumIsTheSumOfEachPairsGradients() {
         Gpt model = model();
         try (Scope s = Scope.open()) {
@@ -79,6 +94,10 @@ class ResponseBatchTest {
                 .hasMessageContaining("4 prompts but 2 responses");
         assertThatThrownBy(() -> ResponseBatch.of(PROMPTS, RESPONSES, 3, 5, PAD, Device.CPU))
                 .hasMessageContaining("pair 0: prompt of 4");
+        assertThatThrownBy(() -> ResponseBatch.of(List.of(new int[] {1}), List.of(new int[] {2, -1}), PAD, Device.CPU))
+                .hasMessageContaining("response 0: token 1 is -1");
+        ResponseBatch batch = ResponseBatch.of(PROMPTS, RESPONSES, PAD, Device.CPU);
+        assertThatThrownBy(() -> batch.logProbs(model(), 0f)).hasMessageContaining("temperature must be > 0, got 0.0");
         ResponseBatch tooLong = ResponseBatch.of(List.of(new int[20]), List.of(new int[6]), PAD, Device.CPU);
         assertThatThrownBy(() -> tooLong.logProbs(model(), 1f)).hasMessageContaining("need 25 positions; the model's context is 24");
     }

@@ -14,6 +14,20 @@ import org.junit.jupiter.api.Test;
 class ModuleTest {
     static final GptConfig CONFIG = new GptConfig(64, 16, 2, 2, 32, 0f, 1e-5f);
 
+    /** A frozen copy is a reference model: its own values, no gradients, while the original trains on. */
+    @Test void aFrozenCopyTakesNoGradientAndKeepsItsValues() {
+        Gpt policy = new Gpt(CONFIG.withDropout(0.1f), new Rng(1), Device.CPU), reference = policy.copy(0f);
+        reference.freeze();
+        assertThat(reference.config().dropout()).isZero();
+        Tensor tokens = Tensor.ofInts(new int[] {1, 2, 3, 4}, 1, 4);
+        policy.forward(tokens, null).plus(reference.forward(tokens, null)).sum().backward();
+        assertThat(policy.parameters().values()).allMatch(p -> p.grad() != null);
+        assertThat(reference.parameters().values()).allMatch(p -> p.grad() == null && !p.requiresGrad());
+        float[] before = reference.parameters().get("wte.weight").toFloatArray();
+        policy.parameters().get("wte.weight").free();   // the copy owns its own storage
+        assertThat(reference.parameters().get("wte.weight").toFloatArray()).containsExactly(before);
+    }
+
     @Test void parameterNamesAndShapesAreHuggingFaces() {
         Gpt model = new Gpt(CONFIG, new Rng(1), Device.CPU);
         List<String> expected = new ArrayList<>(List.of("wte.weight", "wpe.weight"));

@@ -49,6 +49,30 @@ class HostOpTest {
         });
     }
 
+    /** The log-sigmoid a DPO loss takes, written as README's embedder would write it. */
+    @Test void elementwiseLogSigmoid() {
+        GradCheck.withSeed("log-sigmoid", rng -> {
+            int n = size(rng, 1, 9);
+            GradCheck.of("log-sigmoid", rng).input("x", n).expectShape(n)
+                    .check(t -> HostOp.elementwise("logSigmoid", x -> -Math.log1p(Math.exp(-x)), x -> 1 / (1 + Math.exp(x)), t[0]), x -> {
+                        double[] out = new double[n];
+                        for (int i = 0; i < n; i++) out[i] = -Math.log(1 + Math.exp(-x[0][i]));
+                        return out;
+                    });
+        });
+    }
+
+    @Test void wrongGradientSizeIsNamed() {
+        HostOp.Fn shortGradient = new HostOp.Fn() {
+            @Override public float[] forward(float[][] in) { return in[0].clone(); }
+
+            @Override public float[][] backward(float[][] in, float[] out, float[] g) { return new float[][] {new float[1]}; }
+        };
+        org.instruct4j.engine.Tensor x = org.instruct4j.engine.Tensor.zeros(2).requiresGrad(true);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> HostOp.apply("short", shortGradient, new int[] {2}, x).sum().backward())
+                .hasMessageContaining("short backward gave 1 values for input 0 of shape [2]");
+    }
+
     @Test void wrongOutputSizeIsNamed() {
         org.assertj.core.api.Assertions.assertThatThrownBy(() -> HostOp.apply("bad", MUL_PLUS_SIN, new int[] {5},
                         org.instruct4j.engine.Tensor.zeros(2), org.instruct4j.engine.Tensor.zeros(2)))

@@ -190,7 +190,7 @@ public final class Demo {
     private record Finetuning(Gpt model, SftTrainer.Result result, List<SftExample> demonstrations, String key) {}
 
     private Finetuning finetune(Pretraining pre, BpeTokenizer tok, World.Datasets data) throws IOException {
-        Gpt sft = copy(pre.model());
+        Gpt sft = pre.model().copy();
         List<SftExample> demos = new ArrayList<>();
         for (Demonstration d : data.demonstrations()) demos.add(SftExample.of(d, tok::encode, tok.endOfText()));
         int nVal = Math.max(8, demos.size() / 20);
@@ -223,7 +223,7 @@ public final class Demo {
     private record RewardModeling(RewardModel model, RmTrainer.Result result, float bias, DemoReport.RmAccuracy accuracy, String key) {}
 
     private RewardModeling trainRewardModel(Finetuning ft, BpeTokenizer tok, World.Datasets data) throws IOException {
-        RewardModel rm = RewardModel.fromLm(copy(ft.model()), tok.pad(), new Rng(cfg.seed() + 5));
+        RewardModel rm = RewardModel.fromLm(ft.model().copy(), tok.pad(), new Rng(cfg.seed() + 5));
         RmConfig rc = RmConfig.paper().withLr(cfg.rmLr()).withEpochs(cfg.rmEpochs()).withBatchPrompts(cfg.rmBatchPrompts())
                 .withSeed(cfg.seed()).withMaxLen(cfg.model().contextLength());
         // The version goes up when the stage's data or code change in a way its settings do not show (v2: the
@@ -274,7 +274,7 @@ public final class Demo {
             throws IOException {
         // Dropout is off during RL: PPO's ratio and KL compare log-probabilities of the policy as it samples, which
         // has none (PpoTrainer refuses a policy built with dropout); the saved config says 0.
-        Gpt policy = copy(sft, 0f), reference = copy(sft, 0f);
+        Gpt policy = sft.copy(0f), reference = sft.copy(0f);
         RewardModel value = rmStage.model().copy();
         PpoConfig pc = PpoConfig.paper()
                 .withLr(cfg.ppoLr(), cfg.ppoValueLr())
@@ -338,14 +338,6 @@ public final class Demo {
             seqs.add(java.util.Arrays.copyOfRange(corpus, at, at + len));
         }
         return seqs;
-    }
-
-    private Gpt copy(Gpt source) { return copy(source, source.config().dropout()); }
-
-    private Gpt copy(Gpt source, float dropout) {
-        Gpt g = new Gpt(source.config().withDropout(dropout), new Rng(0), source.device());
-        g.copyFrom(source);
-        return g;
     }
 
     /**

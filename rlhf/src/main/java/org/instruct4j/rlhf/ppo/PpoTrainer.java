@@ -89,10 +89,7 @@ public final class PpoTrainer {
         this.kl = cfg.adaptiveKl() ? KlController.adaptive(cfg.klCoef(), cfg.klTarget(), cfg.klHorizon()) : KlController.fixed(cfg.klCoef());
         this.rng = new Rng(cfg.seed());
         this.generator = new Generator(policy, padId, endOfText);
-        if (cfg.emaDecay() > 0) {
-            ema = new Gpt(policy.config(), new Rng(0), policy.device());
-            ema.copyFrom(policy);
-        } else ema = null;
+        ema = cfg.emaDecay() > 0 ? policy.copy() : null;
     }
 
     public PpoTrainer quiet() { progress = false; return this; }

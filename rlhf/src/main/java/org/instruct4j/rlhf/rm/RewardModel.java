@@ -37,6 +37,7 @@ public final class RewardModel {
 
     /** A reward model whose trunk starts as a copy of lm (the SFT model, as in the paper) and a fresh head. */
     public static RewardModel fromLm(Gpt lm, int padId, Rng rng) {
+        // The trunk's draw from rng is overwritten by the copy, but it stays: the head's init comes after it in the stream.
         Gpt trunk = new Gpt(lm.config().withDropout(0f), rng, lm.device());
         trunk.copyFrom(lm);
         return new RewardModel(trunk, new ScalarHead(lm.config().dim(), rng, lm.device()), padId);
@@ -44,12 +45,9 @@ public final class RewardModel {
 
     /** An independent copy (PPO's value model starts as a copy of the reward model). */
     public RewardModel copy() {
-        Rng unused = new Rng(0);
-        Gpt t = new Gpt(trunk.config(), unused, trunk.device());
-        t.copyFrom(trunk);
-        ScalarHead h = new ScalarHead(trunk.config().dim(), unused, trunk.device());
+        ScalarHead h = new ScalarHead(trunk.config().dim(), new Rng(0), trunk.device());   // its draw overwritten at once
         h.copyFrom(head);
-        return new RewardModel(t, h, padId);
+        return new RewardModel(trunk.copy(), h, padId);
     }
 
     public Gpt trunk() { return trunk; }

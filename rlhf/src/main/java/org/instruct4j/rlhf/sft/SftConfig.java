@@ -3,7 +3,7 @@ package org.instruct4j.rlhf.sft;
 /**
  * Supervised fine-tuning. The paper: 16 epochs, cosine decay to 10% of the peak lr, no warm-up, residual
  * dropout 0.2, lr 9.65e-6, batch 32. The dropout is the model's: build the model with
- * {@code config.withDropout(dropout)} ({@link SftTrainer#withDropout} does it for a loaded model).
+ * {@code config.withDropout(dropout)} ({@link org.instruct4j.engine.nn.Gpt#copy(float)} does it for a loaded model).
  * Build one from {@link #paper()} and the withers, which name what they change.
  */
 public record SftConfig(float lr, int epochs, int batchSize, float dropout, long seed, int maxLen, float weightDecay, float gradClip,

@@ -53,13 +53,6 @@ public final class SftTrainer {
         this.dropoutRng = new Rng(cfg.seed() ^ 0x5F7A3C1DL);   // a stream apart from the batches' order (seed * 1,000,003 + epoch)
     }
 
-    /** A copy of model whose config has the given dropout (SFT trains with residual dropout 0.2). */
-    public static Gpt withDropout(Gpt model, float dropout) {
-        Gpt copy = new Gpt(model.config().withDropout(dropout), new Rng(0), model.device());
-        copy.copyFrom(model);
-        return copy;
-    }
-
     public SftTrainer quiet() { progress = false; return this; }
 
     public record Result(List<Double> trainLosses, List<Double> validationLosses, List<Double> scores, int bestEpoch, double bestScore) {}

@@ -19,14 +19,14 @@ class SftResumeTest {
         List<SftExample> data = TinyWorld.demonstrations(24, 1);
         SftConfig cfg = SftConfig.paper().withLr(3e-3f).withEpochs(2).withBatchSize(8).withDropout(0.1f)   // dropout on: the RNG state matters
                 .withSeed(5).withMaxLen(24).withWeightDecay(0.01f);
-        Gpt a = SftTrainer.withDropout(TinyWorld.model(2), cfg.dropout());
+        Gpt a = TinyWorld.model(2).copy(cfg.dropout());
         List<Double> straight = new SftTrainer(a, cfg, TinyWorld.PAD).quiet().train(data, List.of(), null, null).trainLosses();
 
-        Gpt b = SftTrainer.withDropout(TinyWorld.model(2), cfg.dropout());
+        Gpt b = TinyWorld.model(2).copy(cfg.dropout());
         Path ckpt = dir.resolve("ckpt");
         List<Double> first = new SftTrainer(b, cfg, TinyWorld.PAD).quiet().train(data, List.of(), null, null, CheckpointPlan.at(ckpt), 4).trainLosses();
         assertThat(Files.exists(ckpt.resolve("model.safetensors"))).isTrue();
-        Gpt c = SftTrainer.withDropout(TinyWorld.model(77), cfg.dropout());   // different init: everything must come from the checkpoint
+        Gpt c = TinyWorld.model(77).copy(cfg.dropout());   // different init: everything must come from the checkpoint
         SftTrainer resumed = new SftTrainer(c, cfg, TinyWorld.PAD).quiet();
         resumed.resume(CheckpointPlan.at(ckpt));
         assertThat(resumed.step()).isEqualTo(4);
