@@ -21,8 +21,10 @@ import org.instruct4j.engine.ops.ShapeOps;
  * the methods here are shortcuts to the common ones. Every op makes a new tensor; none changes its inputs.
  *
  * <p>Lifetime: a tensor made while a {@link Scope} is open belongs to it and is freed when it closes (its memory
- * goes back to the device's pool); one made with no scope open lives until {@link #free()} or until the collector
- * takes it. Using a freed tensor fails, saying what freed it.
+ * goes back to the device's pool); one made with no scope open belongs to nobody, and only {@link #free()} gives
+ * its memory back. Dropped without it, a GPU tensor's device memory stays taken (nothing watches for the tensor
+ * becoming unreachable), and a CPU tensor's array goes to the garbage collector, not to the pool. Using a freed
+ * tensor fails, saying what freed it.
  *
  * <p>Threads: a tensor, and a model's parameters, may be read by several threads at once (a shared model answering
  * prompts), but training (backward into the same parameters, an optimizer step) is one thread's at a time: the
