@@ -209,10 +209,15 @@ public final class Tensor implements AutoCloseable {
         grad = null;
     }
 
-    /** Replaces the gradient (used by gradient clipping and accumulation across micro-batches). */
+    /**
+     * Makes g this tensor's gradient, freeing the one it had: for tests and embedders that compute a gradient
+     * themselves (the engine's own backward adds into it with {@link #accumulateGrad}). g is taken as it is, so one
+     * made inside a scope is freed when that scope closes; otherwise the next setGrad or {@link #zeroGrad()} frees it.
+     */
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape))
             throw new IllegalArgumentException("gradient of shape " + shapeString(g.shape) + " for " + describe());
+        if (grad != null && grad != g) grad.free("by setGrad(), which replaced it");
         grad = g;
     }
 
