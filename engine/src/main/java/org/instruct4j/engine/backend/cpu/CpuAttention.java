@@ -108,7 +108,7 @@ final class CpuAttention {
                         float p = s[j] * inv;
                         RowMath.axpy(p, v, ko + j * d, out, oq, d);
                     }
-                    lse[row] = max + (float) Math.log(sum);
+                    lse[row] = max + (float) StrictMath.log(sum);
                 }
             }
         });
@@ -191,7 +191,7 @@ final class CpuAttention {
                         float sum = RowMath.expSum(p, o, max, p, o, seen);
                         RowMath.scale(p, o, (float) (1.0 / sum), seen);
                         java.util.Arrays.fill(p, o + seen, o + n, 0f);
-                        lse[row] = max + (float) Math.log(sum);
+                        lse[row] = max + (float) StrictMath.log(sum);
                     }
                     if (packedV != null)
                         CpuGemmVector.multiplyPacked(false, rows, d, n, 1f, p, 0, packedV, tk - s0, 0f, out, qo + i0 * d);

@@ -39,7 +39,7 @@ final class CpuLosses {
 
     private static float logSumExp(float[] x, int o, int n) {
         float max = RowMath.max(x, o, n);
-        return max + (float) Math.log(RowMath.expSum(x, o, max, null, 0, n));
+        return max + (float) StrictMath.log(RowMath.expSum(x, o, max, null, 0, n));
     }
 
     static void crossEntropyBackward(float[] logits, int[] targets, float[] lse, float[] dloss, float[] dlogits,
