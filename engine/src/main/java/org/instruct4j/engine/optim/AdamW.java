@@ -108,12 +108,12 @@ public final class AdamW {
     }
 
     /**
-     * Restores the moments (every "&lt;param&gt;.m" and ".v" must be there with the parameter's shape), the master
-     * weights and the step. A BF16 parameter whose "&lt;param&gt;.master" is absent (the state of an F32 run) gets
-     * its master weight from the parameter as it is now, so load the weights first.
+     * Restores what {@link #state()} saved: the moments (every "&lt;param&gt;.m" and ".v" must be there with the
+     * parameter's shape), the master weights and "step". A BF16 parameter whose "&lt;param&gt;.master" is absent (the
+     * state of an F32 run) gets its master weight from the parameter as it is now, so load the weights first.
      */
-    public void loadState(Map<String, Tensor> state, int step) {
-        if (step < 0) throw new IllegalArgumentException("AdamW state: negative step " + step);
+    public void loadState(Map<String, Tensor> state) {
+        int step = savedStep(state);
         for (String name : params.keySet()) {
             copy(state, name + ".m", m.get(name));
             copy(state, name + ".v", v.get(name));
@@ -123,6 +123,16 @@ public final class AdamW {
             else copyParameter(params.get(name), w);
         }
         this.step = step;
+    }
+
+    private static int savedStep(Map<String, Tensor> state) {
+        Tensor saved = state.get("step");
+        if (saved == null) throw new IllegalArgumentException("AdamW state: missing 'step'");
+        if (saved.dtype() != DType.I32 || saved.numel() != 1)
+            throw new IllegalArgumentException("AdamW state: 'step' should be one I32, got " + saved.describe());
+        int step = saved.toIntArray()[0];
+        if (step < 0) throw new IllegalArgumentException("AdamW state: negative step " + step);
+        return step;
     }
 
     private static void copy(Map<String, Tensor> state, String key, Tensor dst) {

@@ -515,8 +515,8 @@ public final class PpoTrainer {
         policy.copyFrom(c.model().gpt());
         value.loadParameters(c.extras("value."));
         if (ema != null) ema.loadParameters(c.extras("ema."), true);
-        policyOpt.loadState(c.optimizer("policy."), c.optimizer("policy.").get("step").toIntArray()[0]);
-        valueOpt.loadState(c.optimizer("value."), c.optimizer("value.").get("step").toIntArray()[0]);
+        policyOpt.loadState(c.optimizer("policy."));
+        valueOpt.loadState(c.optimizer("value."));
         kl.setBeta(c.state().scalar("beta", kl.beta()));
         iteration = (int) c.state().step();
         promptOrder = c.state().orders().get("prompts");

@@ -165,7 +165,7 @@ public final class Pretrainer {
     public TrainState resume(CheckpointPlan plan) {
         Checkpoint.Loaded c = plan.resume(model.device());
         model.copyFrom(c.model().gpt());
-        optimizer.loadState(c.optimizer(), (int) c.state().step());
+        optimizer.loadState(c.optimizer());
         step = c.state().step();
         rng.setState(c.state().rngState());
         losses.clear();

@@ -178,7 +178,7 @@ public final class RmTrainer {
         Checkpoint.Loaded c = plan.resume(model.trunk().device());
         model.trunk().copyFrom(c.model().gpt());
         model.head().loadParameters(c.model().extras(), true);
-        optimizer.loadState(c.optimizer(), (int) c.state().step());
+        optimizer.loadState(c.optimizer());
         step = (int) c.state().step();
         losses.clear();
         losses.addAll(c.state().history("loss"));

@@ -207,7 +207,7 @@ public final class SftTrainer {
     public TrainState resume(CheckpointPlan plan) {
         Checkpoint.Loaded c = plan.resume(model.device());
         model.copyFrom(c.model().gpt());
-        optimizer.loadState(c.optimizer(), (int) c.state().step());
+        optimizer.loadState(c.optimizer());
         step = c.state().step();
         dropoutRng.setState(c.state().rngState());
         bestEpoch = (int) c.state().scalar("bestEpoch", -1);
