@@ -24,16 +24,16 @@ public final class AdamW {
     private final LinkedHashMap<String, Tensor> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
     /** The F32 master weight of each BF16 parameter. */
     private final LinkedHashMap<String, Tensor> master = new LinkedHashMap<>();
-    private final float lr, beta1, beta2, eps, weightDecay;
+    private final float beta1, beta2, eps, weightDecay;
     private int step;
 
-    public AdamW(Map<String, Tensor> params, float lr, float beta1, float beta2, float eps, float weightDecay) {
+    /** The learning rate is not a setting here but each {@link #step}'s, as a schedule gives it. */
+    public AdamW(Map<String, Tensor> params, float beta1, float beta2, float eps, float weightDecay) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
             throw new IllegalArgumentException("AdamW: betas must be in [0, 1), got " + beta1 + " and " + beta2);
         if (!(eps > 0)) throw new IllegalArgumentException("AdamW: eps must be positive, got " + eps);
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("AdamW: weight decay must be >= 0, got " + weightDecay);
         this.params = new LinkedHashMap<>(params);
-        this.lr = lr;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -57,15 +57,12 @@ public final class AdamW {
     }
 
     /** beta1 0.9, beta2 0.95, eps 1e-8 (GPT-3's and InstructGPT's settings). */
-    public static AdamW of(Map<String, Tensor> params, float lr, float weightDecay) {
-        return new AdamW(params, lr, 0.9f, 0.95f, 1e-8f, weightDecay);
+    public static AdamW of(Map<String, Tensor> params, float weightDecay) {
+        return new AdamW(params, 0.9f, 0.95f, 1e-8f, weightDecay);
     }
 
     /** Whether a parameter gets weight decay: matrices and embeddings yes, biases and LayerNorm no. */
     public static boolean decays(Tensor param) { return param.rank() >= 2; }
-
-    /** One step at the constructor's learning rate with unscaled gradients. */
-    public void step() { step(lr, 1f); }
 
     /**
      * One step at learning rate lr; every gradient is multiplied by gradScale first (global-norm clipping,

@@ -84,8 +84,8 @@ public final class PpoTrainer {
         this.cfg = cfg;
         this.padId = padId;
         this.endOfText = endOfText;
-        this.policyOpt = AdamW.of(policy.parameters(), cfg.lr(), 0f);
-        this.valueOpt = AdamW.of(value.parameters(), cfg.valueLr(), 0f);
+        this.policyOpt = AdamW.of(policy.parameters(), 0f);
+        this.valueOpt = AdamW.of(value.parameters(), 0f);
         this.kl = cfg.adaptiveKl() ? KlController.adaptive(cfg.klCoef(), cfg.klTarget(), cfg.klHorizon()) : KlController.fixed(cfg.klCoef());
         this.rng = new Rng(cfg.seed());
         this.generator = new Generator(policy, padId, endOfText);

@@ -35,7 +35,7 @@ public final class RmTrainer {
     public RmTrainer(RewardModel model, RmConfig cfg) {
         this.model = model;
         this.cfg = cfg;
-        this.optimizer = AdamW.of(model.parameters(), cfg.lr(), cfg.weightDecay());
+        this.optimizer = AdamW.of(model.parameters(), cfg.weightDecay());
     }
 
     public RmTrainer quiet() { progress = false; return this; }
