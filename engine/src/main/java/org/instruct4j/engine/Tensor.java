@@ -222,27 +222,18 @@ public final class Tensor implements AutoCloseable {
     }
 
     /**
-     * Adds g into this leaf's gradient. The gradient outlives the step's scope: it is moved out of any scope
-     * so it survives until {@link #zeroGrad()}.
+     * Adds g into this leaf's gradient. The gradient outlives the step's scope: the first g is copied into a tensor
+     * of no scope, which survives until {@link #zeroGrad()}.
      */
     public void accumulateGrad(Tensor g) {
-        if (grad == null) {
-            Tensor owned = g.shareOrCopyUnscoped();
-            grad = owned;
-        } else {
-            backend().axpby(1f, grad.buffer(), 1f, g.buffer(), grad.buffer(), numel());
-        }
+        if (grad == null) grad = g.copyOwnedByNobody();
+        else backend().axpby(1f, grad.buffer(), 1f, g.buffer(), grad.buffer(), numel());
     }
 
-    private Tensor shareOrCopyUnscoped() {
-        Scope s = Scope.current();
-        Tensor copy;
-        // Unfilled: the copy below writes every element.
-        if (s == null) copy = new Tensor(shape, dtype, backend().allocateUnfilled(dtype, numel()), null);
-        else {
-            // Made with the scope suspended so the copy belongs to nobody.
-            copy = Scope.withoutScope(() -> new Tensor(shape, dtype, backend().allocateUnfilled(dtype, numel()), null));
-        }
+    /** A copy made with every scope suspended, so no scope frees it. */
+    private Tensor copyOwnedByNobody() {
+        // Unfilled: the copy writes every element.
+        Tensor copy = Scope.withoutScope(() -> new Tensor(shape, dtype, backend().allocateUnfilled(dtype, numel()), null));
         backend().copyBlock(buffer(), 0, 0, copy.buffer, 0, 0, 1, numel());
         return copy;
     }
@@ -299,16 +290,13 @@ public final class Tensor implements AutoCloseable {
     /** Whether this tensor's memory was given back. */
     public boolean isFreed() { return freed; }
 
-    /** The tensor whose buffer this one shares (a reshape or detach view), or null when it owns its buffer. */
-    Tensor viewBase() { return viewOf; }
-
     /** A mark of the tensors made so far, for {@link #madeAfter}. */
     public static long madeSoFar() { return MADE.get(); }
 
     /** Whether this tensor was made after the mark was taken (the backward frees only gradients it made itself). */
     public boolean madeAfter(long mark) { return serial > mark; }
 
-    /** The tensor that owns this one's buffer: this one, or the one it is a view of. */
+    /** The tensor that owns this one's buffer: this one, or the one it is a view of (a reshape or detach). */
     public Tensor storageOwner() { return viewOf == null ? this : viewOf; }
 
     @Override public void close() { free(); }
