@@ -24,8 +24,16 @@ final class CpuLosses {
         }
     }
 
+    /**
+     * Logits per task of the loss rows (whole rows, at least one): enough that a task's work outweighs handing it to a
+     * helper thread, few enough that a batch of rows over a small vocabulary still splits over the threads.
+     */
+    private static final int ROW_TASK_LOGITS = 8192;
+
+    private static int rowGrain(int vocab) { return Math.max(1, ROW_TASK_LOGITS / Math.max(1, vocab)); }
+
     static void crossEntropy(float[] logits, int[] targets, float[] loss, float[] lse, int rows, int vocab) {
-        Parallel.forRange(rows, Math.max(1, 8192 / Math.max(1, vocab)), (from, to) -> {
+        Parallel.forRange(rows, rowGrain(vocab), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * vocab;
                 float l = logSumExp(logits, o, vocab);
@@ -44,7 +52,7 @@ final class CpuLosses {
 
     static void crossEntropyBackward(float[] logits, int[] targets, float[] lse, float[] dloss, float[] dlogits,
                                      int rows, int vocab) {
-        Parallel.forRange(rows, Math.max(1, 8192 / Math.max(1, vocab)), (from, to) -> {
+        Parallel.forRange(rows, rowGrain(vocab), (from, to) -> {
             for (int r = from; r < to; r++) {
                 int o = r * vocab, t = targets[r];
                 if (t < 0) { java.util.Arrays.fill(dlogits, o, o + vocab, 0f); continue; }
