@@ -7,7 +7,8 @@ import org.instruct4j.engine.backend.Buffer;
 
 /**
  * The pure-Java backend and the reference for every other one. Each family of primitives lives in its own
- * kernel class (CpuGemm, CpuElementwise, CpuNorm, CpuAttention, CpuLosses, CpuAdamW); this class only routes.
+ * kernel class (CpuGemm, CpuElementwise, CpuNorm, CpuAttention, CpuEmbedding, CpuLosses, CpuAdamW); this class
+ * only routes.
  */
 public final class CpuBackend implements Backend {
     public static final CpuBackend INSTANCE = new CpuBackend();
@@ -244,11 +245,11 @@ public final class CpuBackend implements Backend {
     // ---- embedding, cross-entropy -------------------------------------------------------------------------
 
     @Override public void embedding(Buffer table, Buffer ids, Buffer out, int n, int dim) {
-        CpuLosses.embedding(f(table), i(ids), f(out), n, dim, (int) (table.length() / dim));
+        CpuEmbedding.lookup(f(table), i(ids), f(out), n, dim, (int) (table.length() / dim));
     }
 
     @Override public void embeddingBackward(Buffer dout, Buffer ids, Buffer dtable, int n, int dim, int vocab) {
-        CpuLosses.embeddingBackward(f(dout), i(ids), f(dtable), n, dim, vocab);
+        CpuEmbedding.backward(f(dout), i(ids), f(dtable), n, dim, vocab);
     }
 
     @Override public void crossEntropy(Buffer logits, Buffer targets, Buffer loss, Buffer lse, int rows, int vocab) {
