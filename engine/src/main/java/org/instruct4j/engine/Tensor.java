@@ -124,9 +124,6 @@ public final class Tensor implements AutoCloseable {
     /** Normal(0, std) F32 values on the CPU. */
     public static Tensor randn(Rng rng, float std, int... shape) { return randn(rng, std, Device.CPU, shape); }
 
-    /** A scalar F32 tensor. */
-    public static Tensor scalar(float value, Device device) { return of(new float[] {value}, device); }
-
     // ---- what it is -----------------------------------------------------------------------------------------
 
     /** The sizes of the dims, outermost first (a copy). */
