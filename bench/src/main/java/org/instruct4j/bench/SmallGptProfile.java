@@ -104,7 +104,7 @@ public final class SmallGptProfile {
     static Workload train(GptConfig config, int batch, int seq, boolean sft) {
         Rng rng = new Rng(1234);
         Gpt model = new Gpt(config.withContext(Math.max(seq, config.contextLength())), rng, Device.CPU);
-        AdamW optimizer = AdamW.of(model.parameters(), 3e-4f, 0.1f);
+        AdamW optimizer = AdamW.of(model.parameters(), 0.1f);
         int[] in = new int[batch * seq], out = new int[batch * seq];
         long counted = 0;
         for (int r = 0; r < batch; r++) {

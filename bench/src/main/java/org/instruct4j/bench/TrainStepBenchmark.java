@@ -44,7 +44,7 @@ public class TrainStepBenchmark {
     @Setup public void setup() {
         Rng rng = new Rng(1234);
         model = new Gpt(CONFIG, rng, Device.CPU);
-        optimizer = AdamW.of(model.parameters(), 3e-4f, 0.1f);
+        optimizer = AdamW.of(model.parameters(), 0.1f);
         int[] in = new int[BATCH * SEQ], out = new int[BATCH * SEQ];
         for (int i = 0; i < in.length; i++) {
             in[i] = rng.nextInt(CONFIG.vocabSize());

@@ -92,7 +92,7 @@ public final class TrainStepSideBySide {
                 tokens[i] = rng.nextInt(config.vocabSize());
                 targets[i] = rng.nextInt(config.vocabSize());
             }
-            return new Ours(model, AdamW.of(model.parameters(), 3e-4f, 0.1f), tokens, targets);
+            return new Ours(model, AdamW.of(model.parameters(), 0.1f), tokens, targets);
         }
 
         /** One training step; returns its loss. */

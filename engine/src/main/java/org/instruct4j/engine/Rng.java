@@ -2,7 +2,8 @@ package org.instruct4j.engine;
 
 /**
  * The engine's random numbers: a SplitMix64 stream whose whole state is one long, so a checkpoint can save it
- * and a resumed run continues the same sequence. Same seed, same numbers, on every JVM.
+ * and a resumed run continues the same sequence. Same seed, same numbers, on every JVM: the Gaussian's log and cos
+ * are StrictMath's (fdlibm's, specified to the bit), not Math's, which a JVM may compute to within an ulp its own way.
  */
 public final class Rng {
     private long state;
@@ -35,7 +36,7 @@ public final class Rng {
     public double nextGaussian() {
         double u1 = nextDouble(), u2 = nextDouble();
         if (u1 < 1e-300) u1 = 1e-300;
-        return Math.sqrt(-2 * Math.log(u1)) * Math.cos(2 * Math.PI * u2);
+        return Math.sqrt(-2 * StrictMath.log(u1)) * StrictMath.cos(2 * Math.PI * u2);
     }
 
     /** A new independent stream derived from this one (for per-worker or per-op seeds). */

@@ -53,7 +53,7 @@ public final class Scope implements AutoCloseable {
         Scope s = current();
         if (s == null) return t;
         s.moveToParent(t);
-        if (t.viewBase() != null) s.moveToParent(t.viewBase());
+        if (t.storageOwner() != t) s.moveToParent(t.storageOwner());
         return t;
     }
 

@@ -21,8 +21,10 @@ import org.instruct4j.engine.ops.ShapeOps;
  * the methods here are shortcuts to the common ones. Every op makes a new tensor; none changes its inputs.
  *
  * <p>Lifetime: a tensor made while a {@link Scope} is open belongs to it and is freed when it closes (its memory
- * goes back to the device's pool); one made with no scope open lives until {@link #free()} or until the collector
- * takes it. Using a freed tensor fails, saying what freed it.
+ * goes back to the device's pool); one made with no scope open belongs to nobody, and only {@link #free()} gives
+ * its memory back. Dropped without it, a GPU tensor's device memory stays taken (nothing watches for the tensor
+ * becoming unreachable), and a CPU tensor's array goes to the garbage collector, not to the pool. Using a freed
+ * tensor fails, saying what freed it.
  *
  * <p>Threads: a tensor, and a model's parameters, may be read by several threads at once (a shared model answering
  * prompts), but training (backward into the same parameters, an optimizer step) is one thread's at a time: the
@@ -122,9 +124,6 @@ public final class Tensor implements AutoCloseable {
     /** Normal(0, std) F32 values on the CPU. */
     public static Tensor randn(Rng rng, float std, int... shape) { return randn(rng, std, Device.CPU, shape); }
 
-    /** A scalar F32 tensor. */
-    public static Tensor scalar(float value, Device device) { return of(new float[] {value}, device); }
-
     // ---- what it is -----------------------------------------------------------------------------------------
 
     /** The sizes of the dims, outermost first (a copy). */
@@ -207,35 +206,31 @@ public final class Tensor implements AutoCloseable {
         grad = null;
     }
 
-    /** Replaces the gradient (used by gradient clipping and accumulation across micro-batches). */
+    /**
+     * Makes g this tensor's gradient, freeing the one it had: for tests and embedders that compute a gradient
+     * themselves (the engine's own backward adds into it with {@link #accumulateGrad}). g is taken as it is, so one
+     * made inside a scope is freed when that scope closes; otherwise the next setGrad or {@link #zeroGrad()} frees it.
+     */
     public void setGrad(Tensor g) {
         if (g != null && !Arrays.equals(g.shape, shape))
             throw new IllegalArgumentException("gradient of shape " + shapeString(g.shape) + " for " + describe());
+        if (grad != null && grad != g) grad.free("by setGrad(), which replaced it");
         grad = g;
     }
 
     /**
-     * Adds g into this leaf's gradient. The gradient outlives the step's scope: it is moved out of any scope
-     * so it survives until {@link #zeroGrad()}.
+     * Adds g into this leaf's gradient. The gradient outlives the step's scope: the first g is copied into a tensor
+     * of no scope, which survives until {@link #zeroGrad()}.
      */
     public void accumulateGrad(Tensor g) {
-        if (grad == null) {
-            Tensor owned = g.shareOrCopyUnscoped();
-            grad = owned;
-        } else {
-            backend().axpby(1f, grad.buffer(), 1f, g.buffer(), grad.buffer(), numel());
-        }
+        if (grad == null) grad = g.copyOwnedByNobody();
+        else backend().axpby(1f, grad.buffer(), 1f, g.buffer(), grad.buffer(), numel());
     }
 
-    private Tensor shareOrCopyUnscoped() {
-        Scope s = Scope.current();
-        Tensor copy;
-        // Unfilled: the copy below writes every element.
-        if (s == null) copy = new Tensor(shape, dtype, backend().allocateUnfilled(dtype, numel()), null);
-        else {
-            // Made with the scope suspended so the copy belongs to nobody.
-            copy = Scope.withoutScope(() -> new Tensor(shape, dtype, backend().allocateUnfilled(dtype, numel()), null));
-        }
+    /** A copy made with every scope suspended, so no scope frees it. */
+    private Tensor copyOwnedByNobody() {
+        // Unfilled: the copy writes every element.
+        Tensor copy = Scope.withoutScope(() -> new Tensor(shape, dtype, backend().allocateUnfilled(dtype, numel()), null));
         backend().copyBlock(buffer(), 0, 0, copy.buffer, 0, 0, 1, numel());
         return copy;
     }
@@ -292,16 +287,13 @@ public final class Tensor implements AutoCloseable {
     /** Whether this tensor's memory was given back. */
     public boolean isFreed() { return freed; }
 
-    /** The tensor whose buffer this one shares (a reshape or detach view), or null when it owns its buffer. */
-    Tensor viewBase() { return viewOf; }
-
     /** A mark of the tensors made so far, for {@link #madeAfter}. */
     public static long madeSoFar() { return MADE.get(); }
 
     /** Whether this tensor was made after the mark was taken (the backward frees only gradients it made itself). */
     public boolean madeAfter(long mark) { return serial > mark; }
 
-    /** The tensor that owns this one's buffer: this one, or the one it is a view of. */
+    /** The tensor that owns this one's buffer: this one, or the one it is a view of (a reshape or detach). */
     public Tensor storageOwner() { return viewOf == null ? this : viewOf; }
 
     @Override public void close() { free(); }

@@ -30,7 +30,7 @@ class ReadmeExampleTest {
         }
         // README begins
         Gpt model = new Gpt(GptConfig.tiny(), new Rng(1), Device.CPU);      // or Pretrained.load(folder, device)
-        AdamW opt = AdamW.of(model.parameters(), 3e-3f, 0.1f);
+        AdamW opt = AdamW.of(model.parameters(), 0.1f);                     // weight decay 0.1; each step takes its learning rate
         Tensor tokens = Tensor.ofInts(inputIds, Device.CPU, 8, 64), targets = Tensor.ofInts(nextIds, Device.CPU, 8, 64);
         for (int step = 0; step < 30; step++) {
             try (Scope s = Scope.open()) {                                    // frees the step's temporaries

@@ -61,7 +61,7 @@ public final class CudaTrainStep {
             System.arraycopy(tokens, b * (seq + 1) + 1, out, b * seq, seq);
         }
         Tensor inputs = Tensor.ofInts(in, gpu, batch, seq), targets = Tensor.ofInts(out, gpu, batch, seq);
-        AdamW opt = AdamW.of(model.parameters(), 3e-4f, 0.1f);
+        AdamW opt = AdamW.of(model.parameters(), 0.1f);
         double[] ms = new double[timed];
         float first = Float.NaN, last = Float.NaN;
         for (int s = 0; s < warmup + timed; s++) {

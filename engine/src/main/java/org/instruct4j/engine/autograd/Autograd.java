@@ -1,6 +1,8 @@
 package org.instruct4j.engine.autograd;
 
+import java.util.ArrayDeque;
 import java.util.ArrayList;
+import java.util.Deque;
 import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
@@ -41,7 +43,12 @@ public final class Autograd {
                             + " gradients for " + node.inputs().length + " inputs");
                 for (int j = 0; j < inputGrads.length; j++) {
                     Tensor in = node.inputs()[j], gin = inputGrads[j];
-                    if (gin == null || !in.requiresGrad()) continue;
+                    if (gin == null) continue;
+                    if (!in.requiresGrad()) {
+                        // Made for an input that needs none (an op returns all its gradients): nothing reads it.
+                        pending.consider(gin);
+                        continue;
+                    }
                     if (!java.util.Arrays.equals(gin.shape(), in.shape()))
                         throw new IllegalStateException(node.op() + " backward gave a gradient of shape "
                                 + Tensor.shapeString(gin.shape()) + " for input " + j + " of shape "
@@ -79,7 +86,10 @@ public final class Autograd {
             released.add(owner);
         }
 
-        /** A gradient that was never waiting (one added into another as it arrived): free it too if nothing holds it. */
+        /**
+         * A gradient that was never waiting (one added into another as it arrived, or one made for an input that
+         * needs none): free it too if nothing holds it.
+         */
         void consider(Tensor gradient) { released.add(gradient.storageOwner()); }
 
         void freeUnheld() {
@@ -89,26 +99,34 @@ public final class Autograd {
         }
     }
 
+    /** A tensor on the walk's stack, and which input of the node that made it the walk visits next. */
+    private static final class Frame {
+        private static final Tensor[] LEAF = new Tensor[0];
+        final Tensor tensor;
+        final Tensor[] inputs;
+        int nextInput;
+
+        Frame(Tensor tensor) {
+            this.tensor = tensor;
+            this.inputs = tensor.gradFn() == null ? LEAF : tensor.gradFn().inputs();
+        }
+    }
+
     /** Iterative DFS (graphs of deep models would overflow a recursive one). */
     static List<Tensor> topologicalOrder(Tensor root) {
         List<Tensor> order = new ArrayList<>();
         Set<Tensor> visited = java.util.Collections.newSetFromMap(new IdentityHashMap<>());
-        List<Object[]> stack = new ArrayList<>();
-        stack.add(new Object[] {root, 0});
+        Deque<Frame> stack = new ArrayDeque<>();
+        stack.push(new Frame(root));
         visited.add(root);
         while (!stack.isEmpty()) {
-            Object[] top = stack.get(stack.size() - 1);
-            Tensor t = (Tensor) top[0];
-            int next = (Integer) top[1];
-            Node node = t.gradFn();
-            Tensor[] inputs = node == null ? new Tensor[0] : node.inputs();
-            if (next < inputs.length) {
-                top[1] = next + 1;
-                Tensor in = inputs[next];
-                if (in.requiresGrad() && visited.add(in)) stack.add(new Object[] {in, 0});
+            Frame top = stack.peek();
+            if (top.nextInput < top.inputs.length) {
+                Tensor in = top.inputs[top.nextInput++];
+                if (in.requiresGrad() && visited.add(in)) stack.push(new Frame(in));
             } else {
-                stack.remove(stack.size() - 1);
-                order.add(t);
+                stack.pop();
+                order.add(top.tensor);
             }
         }
         return order;

@@ -56,8 +56,8 @@ public final class TokenSampler {
             if (scaled[i] > max) max = scaled[i];
         }
         double z = 0;
-        for (int i = 0; i < vocab; i++) z += Math.exp(scaled[i] - max);
-        double logZ = max + Math.log(z);
+        for (int i = 0; i < vocab; i++) z += StrictMath.exp(scaled[i] - max);
+        double logZ = max + StrictMath.log(z);
         int token = cfg.greedy() ? argmax(scaled, vocab) : draw(scaled, vocab, logZ, cfg, uniform);
         return new Pick(token, (float) (scaled[token] - logZ));
     }
@@ -75,7 +75,7 @@ public final class TokenSampler {
      */
     static int draw(double[] scaled, int vocab, double logZ, SamplingConfig cfg, double uniform) {
         double[] p = row(1, vocab);
-        for (int i = 0; i < vocab; i++) p[i] = Math.exp(scaled[i] - logZ);
+        for (int i = 0; i < vocab; i++) p[i] = StrictMath.exp(scaled[i] - logZ);
         boolean truncate = (cfg.topK() > 0 && cfg.topK() < vocab) || cfg.topP() < 1;
         if (!truncate) return drawFrom(p, null, vocab, uniform);
         Integer[] order = new Integer[vocab];

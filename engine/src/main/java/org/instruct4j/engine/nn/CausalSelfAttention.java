@@ -35,8 +35,8 @@ public final class CausalSelfAttention extends Module {
     private Tensor attendWithCache(Tensor qkvOut, int[] start, KvCache cache, int layer) {
         Tensor q = Attention.headsOf(qkvOut, 0, heads), k = Attention.headsOf(qkvOut, 1, heads);
         Tensor v = Attention.headsOf(qkvOut, 2, heads);
-        Tensor[] kv = cache.append(layer, k, v); // the whole cache: attention reads its first positions in place
-        return Attention.inCache(q, kv[0], kv[1], cache.length() + k.dim(2), start);
+        KvCache.Layer cached = cache.append(layer, k, v);
+        return Attention.inCache(q, cached.keys(), cached.values(), cached.filled(), start);
     }
 
     /** (B, H, T, D) -> (B, T, C). */

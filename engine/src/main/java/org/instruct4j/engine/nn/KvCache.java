@@ -48,11 +48,13 @@ public final class KvCache implements AutoCloseable {
     }
 
     /**
-     * Stores k, v (B, H, T, D) after the cached tokens of layer and returns the layer's whole buffers
-     * (B, H, capacity, D): their first length() + T positions are this layer's keys and values so far, which
-     * attention reads in place ({@link org.instruct4j.engine.ops.Attention#inCache}).
+     * One layer's whole buffers (B, H, capacity, D), of which the first {@code filled} positions hold its keys and
+     * values so far, which attention reads in place ({@link org.instruct4j.engine.ops.Attention#inCache}).
      */
-    Tensor[] append(int layer, Tensor k, Tensor v) {
+    record Layer(Tensor keys, Tensor values, int filled) {}
+
+    /** Stores k, v (B, H, T, D) after the cached tokens of layer; returns the layer's buffers, filled to length() + T. */
+    Layer append(int layer, Tensor k, Tensor v) {
         int t = k.dim(2);
         if (keys[layer] == null) {
             keys[layer] = Tensor.zeros(k.dtype(), device, batch, heads, capacity, headDim);
@@ -60,7 +62,7 @@ public final class KvCache implements AutoCloseable {
         }
         write(k, keys[layer], t);
         write(v, values[layer], t);
-        return new Tensor[] {keys[layer], values[layer]};
+        return new Layer(keys[layer], values[layer], length + t);
     }
 
     /** Marks t more tokens as cached, once every layer has appended them. */

@@ -61,7 +61,7 @@ public final class Arith {
     /** Sums g (shaped like the broadcast result) down to target's shape: the gradient of a broadcast operand. */
     static Tensor reduceTo(Tensor g, Tensor target) {
         if (!target.requiresGrad()) return null;
-        if (g.numel() == target.numel()) return g.numel() == 0 || java.util.Arrays.equals(g.shape(), target.shape()) ? g : g.view(target.shape());
+        if (g.numel() == target.numel()) return java.util.Arrays.equals(g.shape(), target.shape()) ? g : g.view(target.shape());
         Tensor r = Ops.newLike(g, target.shape());
         g.backend().sumRows(g.buffer(), r.buffer(), g.numel() / target.numel(), target.numel());
         return r;

@@ -92,14 +92,22 @@ public final class MatMul {
         if (shared) {
             // transA with a shared B: accumulate the per-matrix products with beta = 1.
             for (int i = 0; i < batch; i++) {
-                Tensor ai = ShapeOps.sliceRows(a, i, sa), gi = ShapeOps.sliceRows(g, i, sg);
-                if (!transB) be.gemm(false, false, 1, k, n, m, 1f, ai.buffer(), 0, gi.buffer(), 0, i == 0 ? 0f : 1f, db.buffer(), 0);
-                else be.gemm(true, true, 1, n, k, m, 1f, gi.buffer(), 0, ai.buffer(), 0, i == 0 ? 0f : 1f, db.buffer(), 0);
+                try (Tensor ai = matrix(a, i, sa); Tensor gi = matrix(g, i, sg)) {
+                    if (!transB) be.gemm(false, false, 1, k, n, m, 1f, ai.buffer(), 0, gi.buffer(), 0, i == 0 ? 0f : 1f, db.buffer(), 0);
+                    else be.gemm(true, true, 1, n, k, m, 1f, gi.buffer(), 0, ai.buffer(), 0, i == 0 ? 0f : 1f, db.buffer(), 0);
+                }
             }
             return db;
         }
         if (!transB) be.gemm(!transA, false, batch, k, n, m, 1f, a.buffer(), sa, g.buffer(), sg, 0f, db.buffer(), sb);
         else be.gemm(true, transA, batch, n, k, m, 1f, g.buffer(), sg, a.buffer(), sa, 0f, db.buffer(), sb);
         return db;
+    }
+
+    /** A copy (no history) of the batch's i-th matrix, elements [i * size, (i + 1) * size), as a flat tensor. */
+    private static Tensor matrix(Tensor x, int i, long size) {
+        Tensor out = Ops.newLike(x, (int) size);
+        x.backend().copyBlock(x.buffer(), i * size, size, out.buffer(), 0, size, 1, size);
+        return out;
     }
 }

@@ -96,13 +96,6 @@ public final class ShapeOps {
         }));
     }
 
-    /** A copy (no history) of elements [i*size, (i+1)*size) as a flat tensor: the matmul backward's helper. */
-    static Tensor sliceRows(Tensor x, int i, long size) {
-        Tensor out = Ops.newLike(x, (int) size);
-        x.backend().copyBlock(x.buffer(), i * size, size, out.buffer(), 0, size, 1, size);
-        return out;
-    }
-
     /** Fills in one -1 in a requested shape. */
     private static int[] resolve(Tensor x, int[] shape) {
         int[] s = shape.clone();

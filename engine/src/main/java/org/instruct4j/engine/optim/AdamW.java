@@ -24,16 +24,16 @@ public final class AdamW {
     private final LinkedHashMap<String, Tensor> m = new LinkedHashMap<>(), v = new LinkedHashMap<>();
     /** The F32 master weight of each BF16 parameter. */
     private final LinkedHashMap<String, Tensor> master = new LinkedHashMap<>();
-    private final float lr, beta1, beta2, eps, weightDecay;
+    private final float beta1, beta2, eps, weightDecay;
     private int step;
 
-    public AdamW(Map<String, Tensor> params, float lr, float beta1, float beta2, float eps, float weightDecay) {
+    /** The learning rate is not a setting here but each {@link #step}'s, as a schedule gives it. */
+    public AdamW(Map<String, Tensor> params, float beta1, float beta2, float eps, float weightDecay) {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1))
             throw new IllegalArgumentException("AdamW: betas must be in [0, 1), got " + beta1 + " and " + beta2);
         if (!(eps > 0)) throw new IllegalArgumentException("AdamW: eps must be positive, got " + eps);
         if (!(weightDecay >= 0)) throw new IllegalArgumentException("AdamW: weight decay must be >= 0, got " + weightDecay);
         this.params = new LinkedHashMap<>(params);
-        this.lr = lr;
         this.beta1 = beta1;
         this.beta2 = beta2;
         this.eps = eps;
@@ -57,15 +57,12 @@ public final class AdamW {
     }
 
     /** beta1 0.9, beta2 0.95, eps 1e-8 (GPT-3's and InstructGPT's settings). */
-    public static AdamW of(Map<String, Tensor> params, float lr, float weightDecay) {
-        return new AdamW(params, lr, 0.9f, 0.95f, 1e-8f, weightDecay);
+    public static AdamW of(Map<String, Tensor> params, float weightDecay) {
+        return new AdamW(params, 0.9f, 0.95f, 1e-8f, weightDecay);
     }
 
     /** Whether a parameter gets weight decay: matrices and embeddings yes, biases and LayerNorm no. */
     public static boolean decays(Tensor param) { return param.rank() >= 2; }
-
-    /** One step at the constructor's learning rate with unscaled gradients. */
-    public void step() { step(lr, 1f); }
 
     /**
      * One step at learning rate lr; every gradient is multiplied by gradScale first (global-norm clipping,
@@ -108,12 +105,12 @@ public final class AdamW {
     }
 
     /**
-     * Restores the moments (every "&lt;param&gt;.m" and ".v" must be there with the parameter's shape), the master
-     * weights and the step. A BF16 parameter whose "&lt;param&gt;.master" is absent (the state of an F32 run) gets
-     * its master weight from the parameter as it is now, so load the weights first.
+     * Restores what {@link #state()} saved: the moments (every "&lt;param&gt;.m" and ".v" must be there with the
+     * parameter's shape), the master weights and "step". A BF16 parameter whose "&lt;param&gt;.master" is absent (the
+     * state of an F32 run) gets its master weight from the parameter as it is now, so load the weights first.
      */
-    public void loadState(Map<String, Tensor> state, int step) {
-        if (step < 0) throw new IllegalArgumentException("AdamW state: negative step " + step);
+    public void loadState(Map<String, Tensor> state) {
+        int step = savedStep(state);
         for (String name : params.keySet()) {
             copy(state, name + ".m", m.get(name));
             copy(state, name + ".v", v.get(name));
@@ -123,6 +120,16 @@ public final class AdamW {
             else copyParameter(params.get(name), w);
         }
         this.step = step;
+    }
+
+    private static int savedStep(Map<String, Tensor> state) {
+        Tensor saved = state.get("step");
+        if (saved == null) throw new IllegalArgumentException("AdamW state: missing 'step'");
+        if (saved.dtype() != DType.I32 || saved.numel() != 1)
+            throw new IllegalArgumentException("AdamW state: 'step' should be one I32, got " + saved.describe());
+        int step = saved.toIntArray()[0];
+        if (step < 0) throw new IllegalArgumentException("AdamW state: negative step " + step);
+        return step;
     }
 
     private static void copy(Map<String, Tensor> state, String key, Tensor dst) {

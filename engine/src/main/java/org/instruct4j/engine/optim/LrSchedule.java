@@ -28,7 +28,7 @@ public interface LrSchedule {
         return step -> {
             if (step >= totalSteps) return floor;
             double progress = Math.max(0, step) / (double) totalSteps;
-            return (float) (floor + (peak - floor) * 0.5 * (1 + Math.cos(Math.PI * progress)));
+            return (float) (floor + (peak - floor) * 0.5 * (1 + StrictMath.cos(Math.PI * progress)));
         };
     }
 }

@@ -193,6 +193,25 @@ class AutogradTest {
         }
     }
 
+    /**
+     * A gradient an op makes for an input that needs none (LayerNorm's, attention's and add's backward make all of
+     * theirs) is freed as the walk passes it, like the others, not left for the scope.
+     */
+    @Test void aGradientForAnInputThatNeedsNoneIsFreedByTheWalk() {
+        try (Scope s = Scope.open()) {
+            Tensor x = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true), constant = Tensor.of(new float[] {3, 4}, 2);
+            java.util.List<Tensor> made = new java.util.ArrayList<>();
+            Tensor both = Arith.add(x, constant).detach().recordOp(new Node("both", new Tensor[] {x, constant}, g -> {
+                made.add(g.scale(1f));
+                made.add(g.scale(1f));
+                return made.toArray(Tensor[]::new);
+            }));
+            both.sum().backward();
+            assertThat(x.grad().toFloatArray()).containsExactly(1, 1);
+            assertThat(made.get(1).isFreed()).as("the constant's gradient, freed before the scope closes").isTrue();
+        }
+    }
+
     /** An identity op whose backward records the gradient it gets and hands on what handOn makes of it. */
     private static Tensor spy(Tensor in, java.util.List<Tensor> seen, java.util.function.UnaryOperator<Tensor> handOn) {
         Tensor out = in.scale(1f).detach();

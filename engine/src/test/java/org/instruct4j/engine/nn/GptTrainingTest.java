@@ -28,7 +28,7 @@ class GptTrainingTest {
                 out[r * t + j] = seq[r * (t + 1) + j + 1];
             }
         Tensor inputs = Tensor.ofInts(in, b, t), targets = Tensor.ofInts(out, b, t);
-        AdamW opt = AdamW.of(model.parameters(), 1e-2f, 0.0f);
+        AdamW opt = AdamW.of(model.parameters(), 0.0f);
         Rng dropoutRng = new Rng(seed + 1);
         float[] losses = new float[steps];
         for (int s = 0; s < steps; s++) {

@@ -1,5 +1,6 @@
 package org.instruct4j.engine.ops;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.instruct4j.engine.testing.GradCheck.size;
 
@@ -83,6 +84,14 @@ class ArithTest {
             GradCheck.of("mul constant a", rng).constant("a", big).input("b", small)
                     .check(t -> Arith.mul(t[0], t[1]), x -> broadcast(x[0], x[1], (p, q) -> p * q));
         });
+    }
+
+    /** An empty operand's gradient comes back in its own shape, like any other's: (0) over (2, 0) is a broadcast. */
+    @Test void emptyBroadcastGetsGradientOfItsOwnShape() {
+        Tensor a = Tensor.zeros(2, 0).requiresGrad(true), b = Tensor.zeros(0).requiresGrad(true);
+        Arith.add(a, b).sum().backward();
+        assertThat(a.grad().shape()).containsExactly(2, 0);
+        assertThat(b.grad().shape()).containsExactly(0);
     }
 
     @Test void shapesThatDoNotBroadcastAreRejectedWithBothShapes() {

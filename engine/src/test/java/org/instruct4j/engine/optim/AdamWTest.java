@@ -26,7 +26,7 @@ class AdamWTest {
         params.put("w", w);
         params.put("b", b);
         float lr = 0.01f, wd = 0.1f, scale = 0.5f;
-        AdamW opt = new AdamW(params, lr, 0.9f, 0.95f, 1e-8f, wd);
+        AdamW opt = new AdamW(params, 0.9f, 0.95f, 1e-8f, wd);
         double[] mw = new double[4], vw = new double[4], mb = new double[2], vb = new double[2];
         double[] pw = toDouble(w0), pb = toDouble(b0);
         for (int t = 1; t <= 2; t++) {
@@ -45,7 +45,7 @@ class AdamWTest {
 
     @Test void skipsParametersWithoutGradAndRestoresState() {
         Tensor a = Tensor.of(new float[] {1f, 2f}, 2).requiresGrad(true), c = Tensor.of(new float[] {3f}, 1).requiresGrad(true);
-        AdamW opt = AdamW.of(Map.of("a", a, "c", c), 0.1f, 0f);
+        AdamW opt = AdamW.of(Map.of("a", a, "c", c), 0f);
         c.setGrad(Tensor.of(new float[] {1f}, 1));
         opt.step(0.1f, 1f);
         assertThat(a.toFloatArray()).containsExactly(1f, 2f);
@@ -54,8 +54,8 @@ class AdamWTest {
         // A fresh optimizer on copies of the parameters, given the state, takes the next step exactly as the
         // original does: the step count (bias correction) and both moments came through.
         Tensor a2 = Tensor.of(a.toFloatArray(), 2).requiresGrad(true), c2 = Tensor.of(c.toFloatArray(), 1).requiresGrad(true);
-        AdamW restored = AdamW.of(Map.of("a", a2, "c", c2), 0.1f, 0f);
-        restored.loadState(opt.state(), opt.stepCount());
+        AdamW restored = AdamW.of(Map.of("a", a2, "c", c2), 0f);
+        restored.loadState(opt.state());
         assertThat(restored.stepCount()).isEqualTo(1);
         for (Tensor p : List.of(a, a2)) p.setGrad(Tensor.of(new float[] {0.5f, -2f}, 2));
         for (Tensor p : List.of(c, c2)) p.setGrad(Tensor.of(new float[] {-0.7f}, 1));

@@ -84,8 +84,8 @@ public final class PpoTrainer {
         this.cfg = cfg;
         this.padId = padId;
         this.endOfText = endOfText;
-        this.policyOpt = AdamW.of(policy.parameters(), cfg.lr(), 0f);
-        this.valueOpt = AdamW.of(value.parameters(), cfg.valueLr(), 0f);
+        this.policyOpt = AdamW.of(policy.parameters(), 0f);
+        this.valueOpt = AdamW.of(value.parameters(), 0f);
         this.kl = cfg.adaptiveKl() ? KlController.adaptive(cfg.klCoef(), cfg.klTarget(), cfg.klHorizon()) : KlController.fixed(cfg.klCoef());
         this.rng = new Rng(cfg.seed());
         this.generator = new Generator(policy, padId, endOfText);
@@ -512,8 +512,8 @@ public final class PpoTrainer {
         policy.copyFrom(c.model().gpt());
         value.loadParameters(c.extras("value."));
         if (ema != null) ema.loadParameters(c.extras("ema."), true);
-        policyOpt.loadState(c.optimizer("policy."), c.optimizer("policy.").get("step").toIntArray()[0]);
-        valueOpt.loadState(c.optimizer("value."), c.optimizer("value.").get("step").toIntArray()[0]);
+        policyOpt.loadState(c.optimizer("policy."));
+        valueOpt.loadState(c.optimizer("value."));
         kl.setBeta(c.state().scalar("beta", kl.beta()));
         iteration = (int) c.state().step();
         promptOrder = c.state().orders().get("prompts");

@@ -40,7 +40,7 @@ public final class Pretrainer {
             throw new IllegalArgumentException("pretrain: seqLen " + cfg.seqLen() + " exceeds the model's context " + model.config().contextLength());
         this.model = model;
         this.cfg = cfg;
-        this.optimizer = AdamW.of(model.parameters(), cfg.lr(), cfg.weightDecay());
+        this.optimizer = AdamW.of(model.parameters(), cfg.weightDecay());
         this.schedule = LrSchedule.linearWarmup(cfg.lr(), cfg.warmup(), 0.1f,
                 LrSchedule.cosine(cfg.lr(), Math.max(1, cfg.steps() - cfg.warmup()), cfg.minLrFraction()));
         this.rng = new Rng(cfg.seed());
@@ -165,7 +165,7 @@ public final class Pretrainer {
     public TrainState resume(CheckpointPlan plan) {
         Checkpoint.Loaded c = plan.resume(model.device());
         model.copyFrom(c.model().gpt());
-        optimizer.loadState(c.optimizer(), (int) c.state().step());
+        optimizer.loadState(c.optimizer());
         step = c.state().step();
         rng.setState(c.state().rngState());
         losses.clear();

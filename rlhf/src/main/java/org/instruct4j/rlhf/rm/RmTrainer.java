@@ -35,7 +35,7 @@ public final class RmTrainer {
     public RmTrainer(RewardModel model, RmConfig cfg) {
         this.model = model;
         this.cfg = cfg;
-        this.optimizer = AdamW.of(model.parameters(), cfg.lr(), cfg.weightDecay());
+        this.optimizer = AdamW.of(model.parameters(), cfg.weightDecay());
     }
 
     public RmTrainer quiet() { progress = false; return this; }
@@ -178,7 +178,7 @@ public final class RmTrainer {
         Checkpoint.Loaded c = plan.resume(model.trunk().device());
         model.trunk().copyFrom(c.model().gpt());
         model.head().loadParameters(c.model().extras(), true);
-        optimizer.loadState(c.optimizer(), (int) c.state().step());
+        optimizer.loadState(c.optimizer());
         step = (int) c.state().step();
         losses.clear();
         losses.addAll(c.state().history("loss"));

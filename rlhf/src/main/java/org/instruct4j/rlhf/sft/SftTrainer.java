@@ -49,7 +49,7 @@ public final class SftTrainer {
         this.model = model;
         this.cfg = cfg;
         this.padId = padId;
-        this.optimizer = AdamW.of(model.parameters(), cfg.lr(), cfg.weightDecay());
+        this.optimizer = AdamW.of(model.parameters(), cfg.weightDecay());
         this.dropoutRng = new Rng(cfg.seed() ^ 0x5F7A3C1DL);   // a stream apart from the batches' order (seed * 1,000,003 + epoch)
     }
 
@@ -200,7 +200,7 @@ public final class SftTrainer {
     public TrainState resume(CheckpointPlan plan) {
         Checkpoint.Loaded c = plan.resume(model.device());
         model.copyFrom(c.model().gpt());
-        optimizer.loadState(c.optimizer(), (int) c.state().step());
+        optimizer.loadState(c.optimizer());
         step = c.state().step();
         dropoutRng.setState(c.state().rngState());
         bestEpoch = (int) c.state().scalar("bestEpoch", -1);

@@ -6,7 +6,7 @@ final class CpuAdamW {
 
     static void step(float[] p, float[] g, float[] m, float[] v, int n, float lr, float beta1, float beta2,
                      float eps, float wd, int t, float gradScale) {
-        float bc1 = 1f - (float) Math.pow(beta1, t), bc2 = 1f - (float) Math.pow(beta2, t);
+        float bc1 = 1f - (float) StrictMath.pow(beta1, t), bc2 = 1f - (float) StrictMath.pow(beta2, t);
         // Chunks of at least 8,192 parameters: a 96-wide model's weight matrices (9,216 to 98,304) split over both
         // threads (with 32,768 most of them ran on one).
         Parallel.forRange(n, 1 << 13, (from, to) -> {

@@ -102,13 +102,13 @@ final class CpuAttention {
                         s[j] = RowMath.dot(q, oq, k, ko + j * d, d) * scale;
                         max = Math.max(max, s[j]);
                     }
-                    double sum = RowMath.expSum(s, s0, max, s, s0, last - s0 + 1);
+                    float sum = RowMath.expSum(s, s0, max, s, s0, last - s0 + 1);
                     float inv = (float) (1.0 / sum);
                     for (int j = s0; j <= last; j++) {
                         float p = s[j] * inv;
                         RowMath.axpy(p, v, ko + j * d, out, oq, d);
                     }
-                    lse[row] = max + (float) Math.log(sum);
+                    lse[row] = max + (float) StrictMath.log(sum);
                 }
             }
         });
@@ -138,8 +138,9 @@ final class CpuAttention {
                     float di = RowMath.dot(dout, oq, out, oq, d);
                     for (int j = s0; j <= last; j++) {
                         int kj = ko + j * d;
-                        // The same dot as the forward, so p matches the forward's probabilities.
-                        float p = (float) Math.exp(RowMath.dot(q, oq, k, kj, d) * scale - lse[row]);
+                        // The forward's score (the same dot) and the engine's exp, as the blocked backward takes
+                        // them: p = e^(s - lse) is the forward's probability to within its rounding.
+                        float p = RowMath.exp(RowMath.dot(q, oq, k, kj, d) * scale - lse[row]);
                         float ds = p * (RowMath.dot(dout, oq, v, kj, d) - di) * scale;
                         RowMath.axpy(p, dout, oq, dv, kj, d);
                         RowMath.axpy(ds, k, kj, dq, oq, d);
@@ -190,7 +191,7 @@ final class CpuAttention {
                         float sum = RowMath.expSum(p, o, max, p, o, seen);
                         RowMath.scale(p, o, (float) (1.0 / sum), seen);
                         java.util.Arrays.fill(p, o + seen, o + n, 0f);
-                        lse[row] = max + (float) Math.log(sum);
+                        lse[row] = max + (float) StrictMath.log(sum);
                     }
                     if (packedV != null)
                         CpuGemmVector.multiplyPacked(false, rows, d, n, 1f, p, 0, packedV, tk - s0, 0f, out, qo + i0 * d);

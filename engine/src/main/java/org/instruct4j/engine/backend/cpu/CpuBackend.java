@@ -7,7 +7,8 @@ import org.instruct4j.engine.backend.Buffer;
 
 /**
  * The pure-Java backend and the reference for every other one. Each family of primitives lives in its own
- * kernel class (CpuGemm, CpuElementwise, CpuNorm, CpuAttention, CpuLosses, CpuAdamW); this class only routes.
+ * kernel class (CpuGemm, CpuElementwise, CpuNorm, CpuAttention, CpuEmbedding, CpuLosses, CpuAdamW); this class
+ * only routes.
  */
 public final class CpuBackend implements Backend {
     public static final CpuBackend INSTANCE = new CpuBackend();
@@ -17,6 +18,12 @@ public final class CpuBackend implements Backend {
      * 64K, the demo's step was 10 % slower under load; at 1M only GPT-2's large gradients are split.
      */
     static final int LARGE = 1 << 20;
+    /**
+     * Elements per task of the copies that move short rows (a transpose, the heads' split and merge): a row copy costs
+     * more per element than one long copy, so they split far below {@link #LARGE}, at what still outweighs handing a
+     * task to a helper thread.
+     */
+    private static final int ROW_COPY_TASK = 1 << 14;
     /** Elements below which squared sums stay on the calling thread (about 16 us of adds). */
     private static final long SMALL_SUMS = 1 << 14;
 
@@ -85,7 +92,7 @@ public final class CpuBackend implements Backend {
     @Override public void transpose12(Buffer x, Buffer out, int d0, int d1, int d2, int d3) {
         Object s = ((CpuBuffer) x).array(), d = ((CpuBuffer) out).array();
         // (d0, d1) slabs spread over the pool: a plain copy, so the thread count cannot change a bit.
-        Parallel.forRange(d0 * d1, Math.max(1, (1 << 14) / Math.max(1, d2 * d3)), (from, to) -> {
+        Parallel.forRange(d0 * d1, Math.max(1, ROW_COPY_TASK / Math.max(1, d2 * d3)), (from, to) -> {
             for (int ab = from; ab < to; ab++) {
                 int a = ab / d1, b = ab % d1;
                 for (int c = 0; c < d2; c++)
@@ -111,7 +118,7 @@ public final class CpuBackend implements Backend {
     private static void moveHeads(float[] packed, int part, float[] split, int b, int t, int heads, int d,
                                   boolean toHeads) {
         int c = heads * d;
-        Parallel.forRange(b * heads, Math.max(1, (1 << 14) / Math.max(1, t * d)), (from, to) -> {
+        Parallel.forRange(b * heads, Math.max(1, ROW_COPY_TASK / Math.max(1, t * d)), (from, to) -> {
             for (int bh = from; bh < to; bh++) {
                 int bi = bh / heads, h = bh % heads;
                 for (int i = 0; i < t; i++) {
@@ -238,11 +245,11 @@ public final class CpuBackend implements Backend {
     // ---- embedding, cross-entropy -------------------------------------------------------------------------
 
     @Override public void embedding(Buffer table, Buffer ids, Buffer out, int n, int dim) {
-        CpuLosses.embedding(f(table), i(ids), f(out), n, dim, (int) (table.length() / dim));
+        CpuEmbedding.lookup(f(table), i(ids), f(out), n, dim, (int) (table.length() / dim));
     }
 
     @Override public void embeddingBackward(Buffer dout, Buffer ids, Buffer dtable, int n, int dim, int vocab) {
-        CpuLosses.embeddingBackward(f(dout), i(ids), f(dtable), n, dim, vocab);
+        CpuEmbedding.backward(f(dout), i(ids), f(dtable), n, dim, vocab);
     }
 
     @Override public void crossEntropy(Buffer logits, Buffer targets, Buffer loss, Buffer lse, int rows, int vocab) {

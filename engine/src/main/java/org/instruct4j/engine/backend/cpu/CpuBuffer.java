@@ -6,8 +6,9 @@ import org.instruct4j.engine.backend.Buffer;
 
 /**
  * CPU storage: a Java float[] (F32) or int[] (I32), zeroed unless made for an op's output. Closing gives the array
- * to {@link CpuArrayPool} for the next buffer of the same length; a closed buffer refuses every access, so a stale
- * tensor cannot read the array's next owner's values.
+ * to {@link CpuArrayPool} for a later buffer of its dtype whose size class it serves (it may be longer than that
+ * buffer, which uses only its own length); a closed buffer refuses every access, so a stale tensor cannot read the
+ * array's next owner's values.
  */
 public final class CpuBuffer implements Buffer {
     private final DType dtype;

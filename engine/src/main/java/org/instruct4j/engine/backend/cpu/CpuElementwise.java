@@ -4,6 +4,10 @@ import java.util.Arrays;
 
 /** Elementwise primitives and full reductions. Reductions accumulate in double, in index order. */
 final class CpuElementwise {
+    /**
+     * Elements per task: large enough that a task's work outweighs handing it to a helper thread, small enough that
+     * a large tensor still splits into several tasks per thread.
+     */
     private static final int GRAIN = 1 << 15;
 
     private CpuElementwise() {}

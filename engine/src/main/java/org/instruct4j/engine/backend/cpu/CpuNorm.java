@@ -16,7 +16,13 @@ final class CpuNorm {
 
     private CpuNorm() {}
 
-    private static int rowGrain(int cols) { return Math.max(1, 4096 / Math.max(1, cols)); }
+    /**
+     * Elements per task of the row loops (whole rows, at least one): enough that a task's work outweighs handing it to
+     * a helper thread, few enough that a batch of short rows still splits over the threads.
+     */
+    private static final int ROW_TASK_ELEMENTS = 4096;
+
+    private static int rowGrain(int cols) { return Math.max(1, ROW_TASK_ELEMENTS / Math.max(1, cols)); }
 
     static void layerNorm(float[] x, float[] w, float[] b, float[] out, float[] mean, float[] rstd,
                           int rows, int cols, float eps) {

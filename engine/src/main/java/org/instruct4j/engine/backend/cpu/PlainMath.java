@@ -11,7 +11,7 @@ package org.instruct4j.engine.backend.cpu;
  *   <li>exp is a polynomial of exact adds, multiplies and fmas, not Math.exp ({@link #exp});
  *   <li>everything elementwise is written in the vector code's order of operations.
  * </ul>
- * SixteenLaneSumsTest checks every function here against VectorMath bit for bit.
+ * PlainMathTest checks every function here against VectorMath bit for bit.
  */
 final class PlainMath {
     /** A sum's running lanes, whatever the width of the machine's vectors. */

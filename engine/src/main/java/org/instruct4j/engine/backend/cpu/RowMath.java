@@ -32,6 +32,12 @@ final class RowMath {
         return VECTOR ? VectorMath.max(x, o, n) : PlainMath.max(x, o, n);
     }
 
+    /**
+     * e^x of one value: the lanes of VectorMath's exp, which PlainMath computes one at a time, so a scalar loop
+     * exponentiates as the row primitives do.
+     */
+    static float exp(float x) { return PlainMath.exp(x); }
+
     /** sum of e^(x[o + i] - shift), each term also written to out[oo + i] unless out is null. */
     static float expSum(float[] x, int o, float shift, float[] out, int oo, int n) {
         return VECTOR ? VectorMath.expSum(x, o, shift, out, oo, n) : PlainMath.expSum(x, o, shift, out, oo, n);

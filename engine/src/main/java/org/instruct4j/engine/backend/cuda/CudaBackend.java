@@ -604,8 +604,8 @@ public final class CudaBackend implements Backend {
     @Override public void adamw(Buffer param, Buffer master, Buffer grad, Buffer m, Buffer v, long n, float lr, float beta1,
                                 float beta2, float eps, float weightDecay, int t, float gradScale) {
         CudaBuffer p = cuda(param);
-        var step = new Launches.AdamWStep(lr, beta1, beta2, eps, weightDecay, 1f - (float) Math.pow(beta1, t),
-                1f - (float) Math.pow(beta2, t), gradScale);
+        var step = new Launches.AdamWStep(lr, beta1, beta2, eps, weightDecay, 1f - (float) StrictMath.pow(beta1, t),
+                1f - (float) StrictMath.pow(beta2, t), gradScale);
         try (Operands ops = new Operands()) {
             CudaBuffer mm = ops.inout(m, DType.F32), vv = ops.inout(v, DType.F32);
             if (floating(p) == DType.F32) {

@@ -30,7 +30,7 @@ final class WidthProbe {
         GptConfig config = new GptConfig(203, 48, 2, 5, 40, 0.1f, 1e-5f);
         Rng rng = new Rng(11);
         Gpt model = new Gpt(config, rng, Device.CPU);
-        AdamW optimizer = AdamW.of(model.parameters(), 1e-3f, 0.1f);
+        AdamW optimizer = AdamW.of(model.parameters(), 0.1f);
         int batch = 3, seq = 37;
         int[] tokens = new int[batch * seq], targets = new int[batch * seq], start = {0, 5, 11};
         for (int b = 0; b < batch; b++)

@@ -35,7 +35,7 @@ class CudaGptTrainingTest {
 
     /** steps AdamW steps (lr 3e-3, weight decay 0.1, clipping at 1) on one batch; the loss before each. */
     static float[] trainSteps(Gpt model, Tensor inputs, Tensor targets, int steps) {
-        AdamW opt = AdamW.of(model.parameters(), 3e-3f, 0.1f);
+        AdamW opt = AdamW.of(model.parameters(), 0.1f);
         float[] losses = new float[steps];
         for (int s = 0; s < steps; s++) {
             try (Scope step = Scope.open()) {
