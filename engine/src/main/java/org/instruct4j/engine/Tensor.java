@@ -251,7 +251,7 @@ public final class Tensor implements AutoCloseable {
     /** Backpropagates from this scalar (seed gradient 1); see {@link #backward(Tensor)}. */
     public void backward() {
         if (numel() != 1) throw new IllegalStateException("backward() needs a scalar, got " + describe());
-        backward(full(1f, device(), shape));
+        backward(full(1f, dtype, device(), shape));
     }
 
     /**
@@ -263,7 +263,12 @@ public final class Tensor implements AutoCloseable {
         if (!Arrays.equals(gradient.shape, shape))
             throw new IllegalArgumentException("backward(gradient) of " + describe() + " with a gradient of shape "
                     + shapeString(gradient.shape) + ": the gradient must have the tensor's shape");
-        if (!requiresGrad) throw new IllegalStateException("backward() of " + describe() + ", which does not require grad");
+        if (gradient.dtype != dtype)
+            throw new IllegalArgumentException("backward(gradient) of " + describe() + " with a " + gradient.dtype + " gradient: it must have the tensor's dtype");
+        if (!requiresGrad)
+            throw new IllegalStateException("backward() of " + describe() + ", which does not require grad: no tensor it was computed from"
+                    + " requires grad (a frozen model's parameters do not), or it was computed with GradMode off"
+                    + (GradMode.isEnabled() ? "" : ", as it is now"));
         Autograd.backward(this, gradient);
     }
 

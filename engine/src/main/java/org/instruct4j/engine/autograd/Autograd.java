@@ -53,6 +53,10 @@ public final class Autograd {
                         throw new IllegalStateException(node.op() + " backward gave a gradient of shape "
                                 + Tensor.shapeString(gin.shape()) + " for input " + j + " of shape "
                                 + Tensor.shapeString(in.shape()));
+                    // A gradient in another dtype than its input would make every op behind it convert its operands.
+                    if (gin.dtype() != in.dtype())
+                        throw new IllegalStateException(node.op() + " backward gave a " + gin.dtype() + " gradient for input " + j
+                                + ", a " + in.dtype() + " tensor");
                     Tensor prev = grads.get(in), sum = prev == null ? gin : prev.plus(gin);
                     grads.put(in, sum);
                     pending.hold(sum);

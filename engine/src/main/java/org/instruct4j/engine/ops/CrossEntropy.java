@@ -24,7 +24,7 @@ public final class CrossEntropy {
         Tensor loss = Ops.newF32(logits, targets.shape()), lse = Ops.newF32(logits, rows);
         logits.backend().crossEntropy(logits.buffer(), targets.buffer(), loss.buffer(), lse.buffer(), rows, vocab);
         return loss.recordOp(new Node("cross_entropy", new Tensor[] {logits, targets}, g -> {
-            Tensor dl = Ops.newLike(g, logits.shape());
+            Tensor dl = Ops.newLike(logits, logits.shape());   // the logits' dtype, though the loss (g) is F32
             g.backend().crossEntropyBackward(logits.buffer(), targets.buffer(), lse.buffer(), g.buffer(), dl.buffer(), rows, vocab);
             return new Tensor[] {dl, null};
         }));

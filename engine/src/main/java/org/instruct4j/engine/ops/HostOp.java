@@ -35,7 +35,7 @@ public final class HostOp {
                 if (grads[i].length != inputs[i].numel())
                     throw new IllegalStateException(name + " backward gave " + grads[i].length + " values for input " + i
                             + " of shape " + Tensor.shapeString(inputs[i].shape()));
-                ts[i] = Tensor.of(grads[i], g.device(), inputs[i].shape());
+                ts[i] = Tensor.of(grads[i], inputs[i].dtype(), g.device(), inputs[i].shape());   // a BF16 input's gradient is BF16
             }
             return ts;
         }));

@@ -21,7 +21,7 @@ public final class Reduce {
         if (factor != 1f) x.backend().axpby(factor, out.buffer(), 0f, null, out.buffer(), 1);
         int[] shape = x.shape();
         return out.recordOp(new Node(op, new Tensor[] {x}, g -> {
-            Tensor dx = Ops.newLike(g, shape);
+            Tensor dx = Ops.newLike(x, shape);
             g.backend().broadcastScalar(g.buffer(), factor, dx.buffer(), dx.numel());
             return new Tensor[] {dx};
         }));

@@ -15,6 +15,22 @@ import org.junit.jupiter.api.Test;
 /** The graph rules: fan-out sums gradients, leaves accumulate across backward calls, GradMode, Scope. */
 class AutogradTest {
 
+    @Test void aGradientOfAnotherDtypeIsNamed() {
+        Tensor x = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        Tensor y = Tensor.of(new float[] {1, 2}, 2)
+                .recordOp(new Node("wrong_dtype", new Tensor[] {x}, g -> new Tensor[] {Tensor.ofInts(new int[] {0, 0}, 2)}));
+        assertThatThrownBy(() -> y.sum().backward()).hasMessageContaining("wrong_dtype backward gave a I32 gradient for input 0, a F32 tensor");
+    }
+
+    @Test void backwardOfWhatNeedsNoGradientSaysWhy() {
+        Tensor x = Tensor.of(new float[] {1, 2}, 2).requiresGrad(true);
+        try (GradMode g = GradMode.off()) {
+            Tensor loss = x.sum();
+            assertThatThrownBy(loss::backward).hasMessageContaining("does not require grad")
+                    .hasMessageContaining("computed with GradMode off, as it is now");
+        }
+    }
+
     @Test void aTensorUsedTwiceGetsBothGradients() {
         // y = x * x + gelu(x): dy/dx = 2x + gelu'(x), reached along three paths.
         GradCheck.withSeed("fan-out", rng -> {
