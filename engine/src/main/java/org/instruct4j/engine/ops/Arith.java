@@ -23,7 +23,10 @@ public final class Arith {
     public static Tensor sub(Tensor a, Tensor b) {
         // Equal element counts are not enough for the direct path: (1, C) - (C) broadcasts, and its gradients
         // must come back in each input's own shape.
-        if (!java.util.Arrays.equals(a.shape(), b.shape())) return add(a, scale(b, -1f));
+        if (!java.util.Arrays.equals(a.shape(), b.shape())) {
+            if (!Ops.isSuffix(b.shape(), a.shape())) check("sub", a, b);   // a shape error names sub, not the add below
+            return add(a, scale(b, -1f));
+        }
         check("sub", a, b);
         Tensor out = Ops.newLike(a, a.shape());
         a.backend().axpby(1f, a.buffer(), -1f, b.buffer(), out.buffer(), a.numel());

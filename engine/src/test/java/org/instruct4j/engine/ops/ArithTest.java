@@ -98,5 +98,6 @@ class ArithTest {
         Tensor a = Tensor.zeros(2, 3), b = Tensor.zeros(2);
         assertThatThrownBy(() -> Arith.add(a, b)).hasMessageContaining("add").hasMessageContaining("[2,3]").hasMessageContaining("[2]");
         assertThatThrownBy(() -> Arith.mul(a, Tensor.zeros(3, 2))).hasMessageContaining("mul");
+        assertThatThrownBy(() -> Arith.sub(a, b)).hasMessageContaining("sub:").hasMessageContaining("[2,3]");
     }
 }
