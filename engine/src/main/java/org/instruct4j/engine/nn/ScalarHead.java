@@ -12,15 +12,8 @@ public final class ScalarHead extends Module {
     private final Linear score;
 
     public ScalarHead(int dim, Rng rng, Device device) {
-        this(dim, (float) (1.0 / Math.sqrt(dim + 1.0)), rng, device);
+        score = child("score", new Linear(dim, 1, (float) (1.0 / Math.sqrt(dim + 1.0)), rng, device));
     }
-
-    private ScalarHead(int dim, float std, Rng rng, Device device) {
-        score = child("score", new Linear(dim, 1, std, rng, device));
-    }
-
-    /** A head that outputs 0 everywhere at first (a value head not taken from a reward model). */
-    public static ScalarHead zeroInit(int dim, Device device) { return new ScalarHead(dim, 0f, new Rng(0), device); }
 
     /** hidden (B, T, C) -> scores (B, T). */
     public Tensor apply(Tensor hidden) {
