@@ -5,8 +5,8 @@ import org.instruct4j.engine.generate.SamplingConfig;
 /**
  * PPO and PPO-ptx settings. {@link #paper()} has InstructGPT's where the paper gives them (section 3 and appendix C):
  * beta 0.02 fixed, clip 0.2, GAE gamma 1, batch 512 episodes, minibatch 64, one inner epoch, 10 warm-up iterations
- * from a tenth of the peak lr, EMA 0.992, the value model's lr 9e-6, sampling at temperature 1, ptx coefficient 27.8
- * with 8 pretraining sequences per episode (ptxPerEpisode). The rest are not the paper's: GAE lambda 0.95 (what
+ * from a tenth of the peak lr, EMA 0.992, the value model's lr 9e-6, sampling at temperature 1, 8 pretraining
+ * sequences per episode (ptxPerEpisode) once {@link #withPtx} turns PPO-ptx on (paper() itself is plain PPO: ptx 0). The rest are not the paper's: GAE lambda 0.95 (what
  * public reproductions use), the policy's lr 9.65e-6 (the paper's SFT lr, the policy's is not given), the value
  * loss clipped at 0.2, gradients clipped at global norm 1, responses of at most 256 tokens, and a penalty of 1 for a
  * response without end-of-text (reproductions' guard against length hacking).
