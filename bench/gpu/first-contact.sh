@@ -156,7 +156,8 @@ export -f tests fixtures sanitize generate
 export out py fixture
 step doctor 60 .gpu/java org.instruct4j.rlhf.cli.Main doctor
 step fixtures 60 bash -c fixtures
-tests parity CudaParityTest AdamWMasterWeightsTest CudaBf16GptTest; step parity 150 .gpu/junit "${sel[@]}"
+# The parity step waits for each kernel, so a fault names its kernel (a GPU reports it at a later call otherwise).
+tests parity CudaParityTest AdamWMasterWeightsTest CudaBf16GptTest; step parity 150 env JAVA_TOOL_OPTIONS=-Dinstruct4j.cuda.syncLaunches=true .gpu/junit "${sel[@]}"
 step sanitize 120 bash -c sanitize
 tests allocator CudaAllocatorWarmupTest;           step allocator 45 .gpu/junit "${sel[@]}"
 tests gpt CudaGptTrainingTest;                     step gpt 60 .gpu/junit "${sel[@]}"

@@ -3,6 +3,7 @@ package org.instruct4j.engine.backend.cuda;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.HashMap;
 import java.util.List;
@@ -29,8 +30,14 @@ public final class CudaBackend implements Backend {
     private final int ordinal;
     private final String name, arch;
     private final MemorySegment stream, context;
-    /** The context each thread last made current: the driver's current context is per thread. */
+    /** The context each platform thread last made current: the driver's current context is per OS thread. */
     private static final ThreadLocal<MemorySegment> CURRENT = new ThreadLocal<>();
+    /**
+     * -Dinstruct4j.cuda.syncLaunches=true: wait for every kernel as it is launched, so that a fault names the kernel
+     * that made it. A GPU reports a kernel's illegal address at some later call instead (the emulated device at the
+     * launch itself). Slow: for first contact with a GPU and for debugging.
+     */
+    private static final boolean SYNC_LAUNCHES = Boolean.getBoolean("instruct4j.cuda.syncLaunches");
     private final CachingAllocator allocator;
     private final KernelCache kernelCache;
     private final Map<String, MemorySegment> modules = new HashMap<>();
@@ -86,9 +93,14 @@ public final class CudaBackend implements Backend {
         return a;
     }
 
-    /** Makes this backend's context current on the calling thread (the driver keeps one per thread). */
+    /**
+     * Makes this backend's context current on the calling thread (the driver keeps one per OS thread). A virtual
+     * thread may resume on another carrier thread between any two calls, so it sets the context every time.
+     */
     private void current() {
-        if (CURRENT.get() != context) {
+        if (Thread.currentThread().isVirtual()) {
+            driver.setCurrent(context);
+        } else if (CURRENT.get() != context) {
             driver.setCurrent(context);
             CURRENT.set(context);
         }
@@ -153,6 +165,16 @@ public final class CudaBackend implements Backend {
         optInSharedMemory(l.kernel(), f, l.sharedBytes());
         try (Arena arena = Arena.ofConfined()) {
             driver().launch(l.kernel(), f, l.grid(), l.block(), l.sharedBytes(), stream, KernelArgs.pack(arena, l.args()));
+        }
+        if (SYNC_LAUNCHES) {
+            try {
+                driver().synchronize(stream);
+            } catch (CudaException e) {
+                if (!CudaException.isKernelFault(e.status())) throw e;
+                throw new CudaException(l.kernel() + " (kernels/src/" + l.module() + ".cu, grid " + Arrays.toString(l.grid())
+                        + ", block " + Arrays.toString(l.block()) + ") faulted: " + driver.describe(e.status())
+                        + "; the process's CUDA context is lost: restart it", e.status());
+            }
         }
     }
 

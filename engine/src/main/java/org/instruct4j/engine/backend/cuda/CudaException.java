@@ -44,6 +44,14 @@ public final class CudaException extends RuntimeException {
             text = null;
         }
         if (text == null || text.isBlank()) text = "unknown status";
-        return new CudaException(call + " failed: " + text + " [" + library + " status " + status + "]", status);
+        String after = library.equals("CUDA driver") && isKernelFault(status)
+                ? "; a kernel queued before this call faulted, and the process's CUDA context is lost: restart it, with"
+                  + " -Dinstruct4j.cuda.syncLaunches=true to name the kernel" : "";
+        return new CudaException(call + " failed: " + text + " [" + library + " status " + status + "]" + after, status);
+    }
+
+    /** The driver's sticky errors: a kernel's fault, reported at whichever call comes next, after which every call fails. */
+    static boolean isKernelFault(int status) {
+        return status == 700 || (status >= 714 && status <= 719);
     }
 }

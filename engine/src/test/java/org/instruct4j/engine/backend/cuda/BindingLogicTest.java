@@ -69,6 +69,15 @@ class BindingLogicTest {
                 .extracting(e -> ((CudaException) e).status()).isEqualTo(2);
     }
 
+    /** On a GPU a kernel's fault surfaces at a later call, and every call after it fails: the message says so. */
+    @Test void aKernelFaultSaysTheContextIsLostAndHowToNameTheKernel() {
+        assertThatThrownBy(() -> CudaException.check("CUDA driver", "cuMemcpyDtoH_v2", 700, s -> "CUDA_ERROR_ILLEGAL_ADDRESS"))
+                .hasMessageStartingWith("cuMemcpyDtoH_v2 failed: CUDA_ERROR_ILLEGAL_ADDRESS [CUDA driver status 700]; a kernel")
+                .hasMessageContaining("context is lost").hasMessageContaining("-Dinstruct4j.cuda.syncLaunches=true");
+        assertThat(CudaException.isKernelFault(719)).isTrue();
+        assertThat(CudaException.isKernelFault(2)).as("out of memory is not a fault").isFalse();
+    }
+
     @Test void aDescriberThatFailsStillGivesTheCode() {
         assertThatThrownBy(() -> CudaException.check("cuBLAS", "cublasCreate_v2", 1, s -> { throw new IllegalStateException("x"); }))
                 .hasMessage("cublasCreate_v2 failed: unknown status [cuBLAS status 1]");
