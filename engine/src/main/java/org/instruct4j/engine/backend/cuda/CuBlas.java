@@ -45,15 +45,20 @@ public final class CuBlas {
         cublasGetStatusString = Native.find(lib, "cublasGetStatusString", FunctionDescriptor.of(PTR, INT));
     }
 
-    public static CuBlas get() {
+    /**
+     * cuBLAS of the driver's major version or older, newest first: a cuBLAS 13 found first would not start on a
+     * CUDA 12 driver, where a cuBLAS 12 beside it would.
+     */
+    public static CuBlas forDriver(int driverVersion) {
         CuBlas c = instance;
         if (c != null) return c;
         synchronized (CuBlas.class) {
-            if (instance == null)
-                instance = new CuBlas(NativeLibraries.load("cuBLAS", List.of("libcublas.so.13", "libcublas.so.12", "libcublas.so")));
+            if (instance == null) instance = new CuBlas(NativeLibraries.load("cuBLAS", sonames(driverVersion)));
             return instance;
         }
     }
+
+    static List<String> sonames(int driverVersion) { return NativeLibraries.forDriver("libcublas.so", List.of(13, 12), driverVersion); }
 
     public String loadedFrom() { return lib.from(); }
 

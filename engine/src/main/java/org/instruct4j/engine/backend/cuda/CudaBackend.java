@@ -71,7 +71,7 @@ public final class CudaBackend implements Backend {
         Nvrtc nvrtc = Nvrtc.forDriver(driverVersion);
         this.nvrtcRelease = nvrtc.release();
         this.kernelCache = new KernelCache(KernelCache.defaultDirectory(), nvrtc);
-        this.cublas = CuBlas.get();
+        this.cublas = CuBlas.forDriver(driverVersion);
         long workspace = allocator.allocate(CUBLAS_WORKSPACE, stream.address()).pointer();  // kept for the backend's life
         this.cublasHandle = cublas.createHandle(stream, workspace, CUBLAS_WORKSPACE);
     }

@@ -46,7 +46,7 @@ public final class CudaDoctor {
             lines.addAll(said("NVRTC unusable: ", t));
         }
         try {
-            lines.add("cuBLAS: " + CuBlas.get().loadedFrom());
+            lines.add("cuBLAS: " + CuBlas.forDriver(driver.driverVersion()).loadedFrom());
         } catch (Throwable t) {
             lines.addAll(said("cuBLAS missing: ", t));
         }

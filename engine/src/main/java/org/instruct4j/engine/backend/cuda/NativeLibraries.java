@@ -46,6 +46,17 @@ public final class NativeLibraries {
 
     private NativeLibraries() {}
 
+    /**
+     * A CUDA library's sonames worth trying under a driver: base.MAJOR for each of majors (newest first) that the
+     * driver's own major version runs, then the unversioned base (checked once loaded by whoever needs to).
+     */
+    static List<String> forDriver(String base, List<Integer> majors, int driverVersion) {
+        List<String> out = new ArrayList<>();
+        for (int major : majors) if (major <= driverVersion / 1000) out.add(base + "." + major);
+        out.add(base);
+        return out;
+    }
+
     /** Every place tried, in order: "soname" alone means the dynamic loader's search. */
     static List<String> candidates(List<String> sonames, Map<String, String> env) {
         List<String> dirs = new ArrayList<>();

@@ -12,7 +12,6 @@ import java.lang.foreign.FunctionDescriptor;
 import java.lang.foreign.MemorySegment;
 import java.lang.invoke.MethodHandle;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -77,12 +76,7 @@ public final class Nvrtc implements KernelCache.Compiler {
     }
 
     /** The sonames worth trying for a driver: NVRTC of the driver's major version or older, newest first. */
-    static List<String> sonames(int driverVersion) {
-        List<String> out = new ArrayList<>();
-        for (int major : MAJORS) if (major <= driverVersion / 1000) out.add("libnvrtc.so." + major);
-        out.add("libnvrtc.so");
-        return out;
-    }
+    static List<String> sonames(int driverVersion) { return NativeLibraries.forDriver("libnvrtc.so", MAJORS, driverVersion); }
 
     /** Null when cubins of NVRTC {major, minor} load on the driver; else what is wrong and what to do about it. */
     static String incompatibility(Version nvrtc, int driverVersion) {

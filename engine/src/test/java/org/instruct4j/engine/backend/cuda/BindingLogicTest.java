@@ -51,6 +51,8 @@ class BindingLogicTest {
     @Test void nvrtcIsChosenForTheDriversMajorVersion() {
         assertThat(Nvrtc.sonames(13000)).containsExactly("libnvrtc.so.13", "libnvrtc.so.12", "libnvrtc.so");
         assertThat(Nvrtc.sonames(12040)).as("a CUDA 12.4 driver cannot load NVRTC 13's cubins").containsExactly("libnvrtc.so.12", "libnvrtc.so");
+        assertThat(CuBlas.sonames(13000)).containsExactly("libcublas.so.13", "libcublas.so.12", "libcublas.so");
+        assertThat(CuBlas.sonames(12080)).as("cuBLAS 13 does not start on a CUDA 12 driver").containsExactly("libcublas.so.12", "libcublas.so");
     }
 
     @Test void anNvrtcNewerThanTheDriverIsRefusedWithWhatToInstall() {
