@@ -185,18 +185,26 @@ public final class CudaBackend implements Backend {
         optedIn.put(kernel, dynamicBytes);
     }
 
-    static CudaBuffer cuda(Buffer b) {
-        if (b instanceof CudaBuffer c) return c;
-        throw new IllegalArgumentException("expected a CUDA buffer, got " + (b == null ? "null" : b.getClass().getSimpleName() + " on " + b.backend().device()));
+    /**
+     * b as this backend's buffer. Another backend's is refused, even on the same device: each backend has its own
+     * stream, and two streams are not ordered against each other on a GPU (the emulated device runs every call in order).
+     */
+    CudaBuffer cuda(Buffer b) {
+        if (!(b instanceof CudaBuffer c))
+            throw new IllegalArgumentException("expected a CUDA buffer, got " + (b == null ? "null" : b.getClass().getSimpleName() + " on " + b.backend().device()));
+        if (c.backend() != this)
+            throw new IllegalArgumentException("a buffer of another CUDA backend on " + c.backend().device() + " (opened twice?): its work"
+                    + " is on another stream; take the device's one backend from Backends");
+        return c;
     }
 
-    private static DType floating(Buffer b) {
+    private DType floating(Buffer b) {
         DType d = cuda(b).dtype();
         if (!d.isFloating()) throw new IllegalArgumentException("expected an F32 or BF16 buffer, got I32");
         return d;
     }
 
-    private static CudaBuffer ints(Buffer b) {
+    private CudaBuffer ints(Buffer b) {
         CudaBuffer c = cuda(b);
         if (c.dtype() != DType.I32) throw new IllegalArgumentException("expected an I32 buffer (ids, targets), got " + c.dtype());
         return c;
