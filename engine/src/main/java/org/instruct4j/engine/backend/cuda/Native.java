@@ -33,11 +33,16 @@ final class Native {
     static Object call(MethodHandle h, Object... args) {
         try {
             return h.invokeWithArguments(args);
-        } catch (RuntimeException | Error e) {
-            throw e;
         } catch (Throwable t) {
-            throw new CudaException("native call failed: " + t);
+            throw failed(t);
         }
+    }
+
+    /** What a downcall threw, as it goes on: unchecked ones as they are, anything else in a CudaException. */
+    static RuntimeException failed(Throwable t) {
+        if (t instanceof RuntimeException r) return r;
+        if (t instanceof Error e) throw e;
+        return new CudaException("native call failed: " + t);
     }
 
     static int callStatus(MethodHandle h, Object... args) { return (int) call(h, args); }
