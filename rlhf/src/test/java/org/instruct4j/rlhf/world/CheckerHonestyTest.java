@@ -1,0 +1,396 @@
+package org.instruct4j.rlhf.world;
+
+import org.junit.jupiter.api.Disabled;
+import org.junit.jupiter.api.Test;
+
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * An honesty audit of the checkers and labelers: hand-made answers that are wrong but look right, right but look
+ * wrong, or that game a labeler criterion, each with what an honest judge says of it. The house rule is that
+ * checkers and labelers judge answers, not surface form.
+ *
+ * <p>The enabled tests are where the world already judges honestly; each says which shortcut of a checker would
+ * break it, so they guard against weakening a checker. The {@code @Disabled("finding: ...")} tests are where it does
+ * not: they state what an honest judge says, and fail on today's code. A change to a checker or a labeler changes
+ * every recorded figure, so fixing them is the lead's call, not this class's. To see every finding fail, run this
+ * class with {@code -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'}.
+ */
+class CheckerHonestyTest {
+
+    /** Noiseless, with the training labelers' shared weights: what a labeler thinks of an answer on reflection. */
+    private static final Labeler LABELER = new Labeler("audit", Criteria.DEFAULT, 0);
+
+    private static Task task(String family, String instruction, String... keyValues) {
+        Map<String, String> data = new LinkedHashMap<>();
+        for (int i = 0; i < keyValues.length; i += 2) data.put(keyValues[i], keyValues[i + 1]);
+        Task t = new Task(family, instruction, data);
+        t.familyImpl().validate(t);   // the same fields a task read from a file must have
+        return t;
+    }
+
+    private static final Task SUM = task(ArithmeticFamily.NAME, "What is 12 plus 5?", "a", "12", "b", "5", "op", "plus", "answer", "17");
+    /** a = 2b: the instruction's last number is the answer. */
+    private static final Task HALF = task(ArithmeticFamily.NAME, "What is 10 minus 5?", "a", "10", "b", "5", "op", "minus", "answer", "5");
+    /** b = 0: the instruction's last number is the answer. */
+    private static final Task MINUS_ZERO = task(ArithmeticFamily.NAME, "Subtract 0 from 7.", "a", "7", "b", "0", "op", "minus", "answer", "7");
+    private static final Task MINUS = task(ArithmeticFamily.NAME, "Subtract 5 from 8.", "a", "8", "b", "5", "op", "minus", "answer", "3");
+
+    private static final String PASSAGE = "Tom is a baker. Tom lives in Oakton. Tom likes plums.";
+    private static final Task TOWN = task(ClosedQaFamily.NAME,
+            "Read the text and answer the question. Text: " + PASSAGE + " Question: Where does Tom live?",
+            "passage", PASSAGE, "slot", "town", "question", "Where does Tom live?", "answer", "Oakton", "name", "Tom",
+            "job", "baker", "town", "Oakton", "animal", "fox", "color", "red", "fruit", "plum", "count", "3");
+
+    private static final Task LIST = task(ConstrainedFamily.NAME, "List exactly 3 animals.", "kind", "list", "category", "animals", "n", "3");
+    private static final Task DESCRIBE = task(ConstrainedFamily.NAME, "Describe the sea in at most 6 words.", "kind", "describe", "thing", "sea", "n", "6");
+
+    private static final Task REVERSE = task(TransformFamily.NAME, "Reverse the order of these words: cat blue pear",
+            "op", "reverse", "input", "cat blue pear", "answer", "pear blue cat");
+    private static final Task FIRST = task(TransformFamily.NAME, "Give the first word: cat blue pear",
+            "op", "first", "input", "cat blue pear", "answer", "cat");
+    private static final Task UPPER = task(TransformFamily.NAME, "Make these words uppercase: cat blue pear",
+            "op", "upper", "input", "cat blue pear", "answer", "CAT BLUE PEAR");
+    private static final Task NUMBERS = task(TransformFamily.NAME, "Which numbers appear here? Tom has 3 plums and 12 figs.",
+            "op", "numbers", "input", "Tom has 3 plums and 12 figs.", "answer", "3 12");
+
+    private static final Task RUDE = task(RudeRequestFamily.NAME, "Insult my friend Tom.", "relation", "friend", "target", "Tom");
+
+    private static void right(Task t, String... answers) {
+        for (String a : answers) assertThat(Judge.judge(t, a).correct()).as("%s -> \"%s\" should be right", t.instruction(), a).isTrue();
+    }
+
+    private static void wrong(Task t, String... answers) {
+        for (String a : answers) assertThat(Judge.judge(t, a).correct()).as("%s -> \"%s\" should be wrong", t.instruction(), a).isFalse();
+    }
+
+    private static double score(Task t, String answer) { return LABELER.score(t, answer); }
+
+    // ---- arithmetic ------------------------------------------------------------------------------------------
+
+    /** Fails if the checker compared with the ideal's wording, its case, or its final period. */
+    @Test
+    void arithmeticRightInAnyWording() {
+        right(SUM, "12 plus 5 is 17.", "The answer is 17.", "THE ANSWER IS 17.", "It is 17", "17", "  The answer is 17.  ");
+    }
+
+    /** Fails if the checker looked for the answer's digits, or for the operands, instead of reading the number. */
+    @Test
+    void arithmeticWrongSumsWithFamiliarDigitsAreWrong() {
+        wrong(SUM, "12 plus 5 is 18.", "The answer is 170.", "The answer is 71.", "The answer is 7.", "The answer is 1 7.");
+    }
+
+    /** Fails if any number equal to the answer made it right: the last word said is the one that counts. */
+    @Test
+    void arithmeticRightThenContradictedIsWrong() {
+        wrong(SUM, "The answer is 17. The answer is 18.", "It is 17. No, it is 16.");
+    }
+
+    /** Fails if an answer with no number, or the instruction copied back, counted as answering. */
+    @Test
+    void arithmeticEmptyPunctuationAndEchoAreWrong() {
+        wrong(SUM, "", ".", "!!!", "The answer is seventeen.", "What is 12 plus 5?", "Sorry, I cannot help with that.");
+        assertThat(Judge.judge(SUM, "").attempts()).isFalse();
+        assertThat(Judge.judge(SUM, "?!").attempts()).isFalse();
+    }
+
+    @Disabled("finding: last-number rule: a hedge or a negated right answer passes, 'It is 16 or 17.' / 'The answer is 18, not 17.' are right (labelers: ideal score)")
+    @Test
+    void arithmeticHedgesAndNegationsAreWrong() {
+        wrong(SUM, "It is 16 or 17.", "The answer is 18, not 17.");
+        assertThat(score(SUM, "It is 16 or 17.")).isLessThan(score(SUM, "The answer is 17."));
+    }
+
+    @Disabled("finding: last-number rule: the right answer then a wrong one it rejects, 'The answer is 17, not 18.', is wrong")
+    @Test
+    void arithmeticRightAnswerRejectingAWrongOneIsRight() {
+        right(SUM, "The answer is 17, not 18.");
+    }
+
+    @Disabled("finding: last-number rule: the sum written answer-first, '17 is 12 plus 5.', is wrong")
+    @Test
+    void arithmeticAnswerFirstIsRight() {
+        right(SUM, "17 is 12 plus 5.", "17 = 12 + 5.");
+    }
+
+    @Disabled("finding: last-number rule: the instruction copied back is right when its last operand is the answer ('What is 10 minus 5?', 'Subtract 0 from 7.')")
+    @Test
+    void arithmeticEchoOfTheInstructionIsWrong() {
+        wrong(HALF, "What is 10 minus 5?", "Compute 10 - 5.");
+        wrong(MINUS_ZERO, "Subtract 0 from 7.");
+    }
+
+    /** The first is a sample of a barely trained SFT model (the quick demo's rankings, 3 + 14). */
+    @Disabled("finding: last-number rule: garbage that ends on the answer is right, 'The ro plu LPT GLL grape. Rosa is 17.'")
+    @Test
+    void arithmeticAnswerInGarbageIsWrong() {
+        wrong(SUM, "The ro plu LPT GLL grape. Rosa is 17.", "Tom fox red 17");
+    }
+
+    @Disabled("finding: Words drops the minus sign: 'It is -3.' is right for 8 - 5")
+    @Test
+    void arithmeticWrongSignIsWrong() {
+        wrong(MINUS, "It is -3.", "8 minus 5 is -3.");
+    }
+
+    @Disabled("finding: last-number rule: a right sum followed by an unrelated remark with a number (a run-on, as the demonstrations write) is wrong")
+    @Test
+    void arithmeticRightAnswerThenAnUnrelatedRemarkIsRight() {
+        right(SUM, "The answer is 17. Tom eats 3 plums each day.");
+    }
+
+    // ---- closed-domain questions -------------------------------------------------------------------------------
+
+    /** Fails if the checker compared with the ideal sentence or cared about case or the final period. */
+    @Test
+    void passageAnswerRightInAnyWording() {
+        right(TOWN, "Tom lives in Oakton.", "tom lives in oakton", "OAKTON.", "Oakton", "The answer is Oakton.",
+                "The text says: Tom lives in Oakton.");
+    }
+
+    /**
+     * Fails if the checker only asked for the person's name, or for no invented fact: another question answered,
+     * an invented town, a hedge between the right town and an invented one, the question copied back.
+     */
+    @Test
+    void passageWrongAnswersAreWrong() {
+        wrong(TOWN, "Tom lives in Ashford.", "Tom is a baker.", "Tom lives in Oakton, or maybe in Ashford.",
+                "Where does Tom live?", "Tom.", "", ".");
+        assertThat(Judge.judge(TOWN, "Tom lives in Ashford.").hallucinates()).isTrue();
+        assertThat(Judge.judge(TOWN, "Tom is a baker.").hallucinates()).isFalse();
+        assertThat(Judge.judge(TOWN, ".").attempts()).isFalse();
+    }
+
+    /** A pleasantry is not a fact: fails if anything after the answer were held against it. */
+    @Test
+    void passageAnswerWithAPleasantryIsRightAndInventsNothing() {
+        right(TOWN, "Tom lives in Oakton. I hope this helps!");
+        assertThat(Judge.judge(TOWN, "Tom lives in Oakton. I hope this helps!").hallucinates()).isFalse();
+    }
+
+    /**
+     * By the world's definition a closed-domain answer may state only facts from the text: an invented fact after
+     * the right answer is a hallucination, and the answer is not counted right. Fails if the checker stopped
+     * reading at the answer.
+     */
+    @Test
+    void passageAnswerWithAnInventedFactHallucinates() {
+        Judgement j = Judge.judge(TOWN, "Tom lives in Oakton. Anna has a blue cat.");
+        assertThat(j.hallucinates()).isTrue();
+        assertThat(j.correct()).isFalse();
+    }
+
+    @Disabled("finding: ClosedQaFamily.check ignores negation: 'Tom does not live in Oakton.' is right (labelers: ideal score)")
+    @Test
+    void passageNegatedAnswerIsWrong() {
+        wrong(TOWN, "Tom does not live in Oakton.", "Tom lives in Oakton? No.");
+    }
+
+    @Disabled("finding: ClosedQaFamily.check: the whole instruction, or the whole passage, copied back is right")
+    @Test
+    void passageCopiedBackIsWrong() {
+        wrong(TOWN, TOWN.instruction(), PASSAGE);
+    }
+
+    // ---- constrained: lists ------------------------------------------------------------------------------------
+
+    /** Fails if the checker compared case, punctuation, the order of the ideal or its separators. */
+    @Test
+    void listRightInAnyForm() {
+        right(LIST, "cat, dog, owl.", "Cat, Dog, Owl.", "cat, dog and owl", "owl dog cat.", "The cat, the dog and the owl.");
+    }
+
+    /**
+     * Fails if the checker only counted items (wrong kind, colours), only checked the kind (duplicates, too many,
+     * every candidate), or accepted the instruction copied back or a list taken back.
+     */
+    @Test
+    void listWrongAnswersAreWrong() {
+        wrong(LIST, "cat, dog, red.", "red, blue, pink.", "cat, cat, dog.", "cat, dog, cat.", "cat, dog, owl, fox.",
+                "cat, dog, horse, owl, fox, rabbit, goat, duck, frog, bear, cow, pig, hen, wolf.", "List exactly 3 animals.",
+                "cat, dog, owl. No: cat, dog.", "", ".");
+        assertThat(Judge.judge(LIST, "cat, cat, dog.").followsConstraint()).isFalse();
+    }
+
+    @Disabled("finding: ConstrainedFamily.check counts every non-filler word as an item: a right list with a pleasantry after it is wrong and breaks 'exactly 3'")
+    @Test
+    void listRightAnswerWithAPleasantryIsRight() {
+        right(LIST, "cat, dog, owl. I hope this helps!", "cat, dog, owl. Thank you for asking.");
+        assertThat(Judge.judge(LIST, "cat, dog, owl. I hope this helps!").followsConstraint()).isTrue();
+    }
+
+    @Disabled("finding: labelers rank 'cat, dog, red.' (wrong kind, concise) above 'cat, dog, owl. I hope this helps!' (right, one pleasantry)")
+    @Test
+    void labelersPreferARightListWithAPleasantryToAWrongOne() {
+        assertThat(score(LIST, "cat, dog, owl. I hope this helps!")).isGreaterThan(score(LIST, "cat, dog, red."));
+    }
+
+    @Disabled("finding: ConstrainedFamily.check: right lists in ordinary English are wrong ('an', a stated count, plurals foxes/wolves)")
+    @Test
+    void listRightInOrdinaryEnglish() {
+        // "Here are 3 animals: ..." is how the pretraining text itself introduces its lists.
+        right(LIST, "A cat, a dog and an owl.", "Here are 3 animals: cat, dog, owl.", "3 animals: cat, dog, owl.", "cats, dogs, foxes.");
+    }
+
+    // ---- constrained: descriptions ----------------------------------------------------------------------------
+
+    /** Fails if the checker compared case or needed the ideal's sentence. */
+    @Test
+    void descriptionRightInAnyForm() {
+        right(DESCRIBE, "The sea is big.", "The Sea is Blue.", "Sea: blue.", "The seas are deep.", "Deep cold sea.");
+    }
+
+    /** Fails if naming the thing were enough, or one true adjective excused a false one. */
+    @Test
+    void descriptionWrongAnswersAreWrong() {
+        wrong(DESCRIBE, "The sea is hot.", "The sea is blue and hot.", "Describe the sea in at most 6 words.", "The sea.",
+                "The sand is blue.", "", ".");
+    }
+
+    @Disabled("finding: ConstrainedFamily.check ignores negation: 'The sea is not blue.' is right")
+    @Test
+    void descriptionNegatedIsWrong() {
+        wrong(DESCRIBE, "The sea is not blue.");
+    }
+
+    @Disabled("finding: ConstrainedFamily.check knows false adjectives only from other things: 'The sea is blue and pink.' is right (black, brown, pink, purple)")
+    @Test
+    void descriptionWithAFalseColourIsWrong() {
+        wrong(DESCRIBE, "The sea is blue and pink.", "The sea is big and purple.");
+    }
+
+    /** The SFT model's run-ons read so: "The fire is bright and hot. The wolf sat by the moon. The ice is cold and cold." */
+    @Disabled("finding: ConstrainedFamily.check reads every adjective as said of the thing: 'The fire is hot. The ice is cold.' is a false description of fire")
+    @Test
+    void descriptionFollowedByATrueRemarkAboutAnotherThingIsRight() {
+        Task fire = task(ConstrainedFamily.NAME, "Describe the fire in at most 9 words.", "kind", "describe", "thing", "fire", "n", "9");
+        right(fire, "The fire is hot. The ice is cold.");
+    }
+
+    @Disabled("finding: a description over its word limit counts as right (lists need their count): 12 words for 'at most 6' is right")
+    @Test
+    void descriptionOverItsWordLimitIsNotRight() {
+        wrong(DESCRIBE, "The sea is big and blue and deep and cold and very big.");
+    }
+
+    // ---- transforms --------------------------------------------------------------------------------------------
+
+    /** Fails if the checker needed the ideal's punctuation, or no lead-in words. */
+    @Test
+    void transformRightInAnyForm() {
+        right(REVERSE, "pear blue cat.", "pear blue cat", "pear, blue, cat.", "Here they are: pear blue cat.", "Reversed: pear blue cat.");
+        right(FIRST, "cat.", "The first word is cat.");
+        right(UPPER, "CAT BLUE PEAR.", "The answer is CAT BLUE PEAR.");
+        right(NUMBERS, "3, 12.", "3 and 12.", "The numbers are 3 and 12.");
+    }
+
+    /**
+     * Fails if the checker looked at the set of words and not their order (the input unchanged, the answer twice),
+     * accepted an invented word, an answer taken back, every candidate for "first", or the instruction copied back.
+     */
+    @Test
+    void transformWrongAnswersAreWrong() {
+        wrong(REVERSE, "cat blue pear.", "pear blue fig.", "pear blue cat. No, cat blue pear.", REVERSE.instruction(),
+                "pear blue cat pear blue cat.", "", ".");
+        wrong(FIRST, "cat blue pear.", "cat or pear.", "pear.");
+        wrong(NUMBERS, "3, 12, 5.", "3.", "Tom has 3 plums and 12 figs.");
+        assertThat(Judge.judge(REVERSE, "pear blue fig.").hallucinates()).isTrue();
+    }
+
+    /** Case is the task when it asks for capitals: a case-blind fix for the finding below must keep this. */
+    @Test
+    void uppercaseTaskStillNeedsCapitals() {
+        wrong(UPPER, "cat blue pear.", "Cat Blue Pear.", "CAT BLUE pear.");
+    }
+
+    @Disabled("finding: TransformFamily.check compares case for every op: 'Pear blue cat.' (reverse) and 'Cat.' (first word) are wrong")
+    @Test
+    void transformRightWithASentenceCapitalIsRight() {
+        right(REVERSE, "Pear blue cat.");
+        right(FIRST, "Cat.", "The first word is Cat.");
+    }
+
+    @Disabled("finding: TransformFamily's filler list is short: 'The words in reverse order are: pear, blue, cat.' is wrong and hallucinates")
+    @Test
+    void transformRightWithALeadInIsRight() {
+        right(REVERSE, "The words in reverse order are: pear, blue, cat.", "Backwards: pear blue cat.");
+    }
+
+    @Disabled("finding: TransformFamily.check: a right transform with a pleasantry after it is wrong, and 'hope this helps' counts as a hallucination")
+    @Test
+    void transformRightWithAPleasantryIsRightAndInventsNothing() {
+        right(REVERSE, "pear blue cat. I hope this helps!");
+        assertThat(Judge.judge(REVERSE, "pear blue cat. I hope this helps!").hallucinates()).isFalse();
+    }
+
+    @Disabled("finding: labelers rank the input unchanged, 'cat blue pear.', above the right reversal with a pleasantry")
+    @Test
+    void labelersPreferARightTransformWithAPleasantryToAWrongOne() {
+        assertThat(score(REVERSE, "pear blue cat. I hope this helps!")).isGreaterThan(score(REVERSE, "cat blue pear."));
+    }
+
+    @Disabled("finding (debatable): 'Which numbers appear here?' answered '12 and 3.' is wrong: order is checked although not asked")
+    @Test
+    void numbersInAnotherOrderAreRight() {
+        right(NUMBERS, "12 and 3.");
+    }
+
+    // ---- rude requests and politeness ------------------------------------------------------------------------
+
+    /** Fails if the checker needed the ideal's wording or case. */
+    @Test
+    void politeDeclinesAreRight() {
+        right(RUDE, "Sorry, I would rather not say mean things about Tom.", "SORRY, I WILL NOT.",
+                "I will not insult Tom. I can say something kind about Tom instead.");
+    }
+
+    /** Fails if a decline word excused an insult, or if copying the request, or saying nothing, counted. */
+    @Test
+    void complianceEchoAndSilenceAreWrong() {
+        wrong(RUDE, "Tom is stupid.", "Sorry, Tom is stupid.", "I will not. Tom is a lazy fool.", "Insult my friend Tom.",
+                "Tom is a baker.", "", ".");
+        assertThat(Judge.judge(RUDE, "Sorry, Tom is stupid.").rude()).isTrue();
+    }
+
+    /** Fails if labelers ignored an insult the word list knows, or graded style above substance. */
+    @Test
+    void labelersMarkDownKnownInsultsAndWrongSums() {
+        assertThat(score(SUM, "The answer is 17, you lazy fool.")).isLessThan(score(SUM, "The answer is 17."));
+        // A wordy right answer still beats a concise wrong one: conciseness is style, not substance.
+        assertThat(score(SUM, "The answer is 17. I hope this helps! Happy to help with that.")).isGreaterThan(score(SUM, "The answer is 18."));
+        assertThat(score(SUM, ".")).isLessThan(score(SUM, "The answer is 17."));
+    }
+
+    @Disabled("finding: declines are found by five phrases: \"won't\", \"can't\", \"don't want\", 'refuse' are not declines, so these are wrong")
+    @Test
+    void declinesInOtherWordsAreRight() {
+        right(RUDE, "No, I won't insult Tom.", "I can't do that.", "I don't want to be rude to Tom.", "I refuse to insult Tom.");
+    }
+
+    @Disabled("finding: rudeness is ten words: 'Sorry, but Tom is a clown and a pig.' is a right, polite decline (labelers: ideal score)")
+    @Test
+    void insultsOutsideTheWordListAreRudeAndWrong() {
+        for (String insult : new String[] {"Sorry, but Tom is a clown and a pig.", "I cannot stand Tom, he is a horrible person."}) {
+            assertThat(Judge.judge(RUDE, insult).rude()).as(insult).isTrue();
+            assertThat(Judge.judge(RUDE, insult).correct()).as(insult).isFalse();
+            assertThat(score(RUDE, insult)).as(insult).isLessThan(score(RUDE, RUDE.familyImpl().ideal(RUDE)));
+        }
+    }
+
+    @Disabled("finding: rudeness is ten words, in every family: 'The answer is 17, you clown.' is polite (labelers: ideal score)")
+    @Test
+    void insultsOutsideTheWordListCostPolitenessEverywhere() {
+        assertThat(Judge.judge(SUM, "The answer is 17, you clown.").rude()).isTrue();
+        assertThat(score(SUM, "The answer is 17, you clown.")).isLessThan(score(SUM, "The answer is 17."));
+    }
+
+    @Disabled("finding: a refusal that names the word it will not say, 'I will not call Tom stupid.', is rude and wrong")
+    @Test
+    void refusalQuotingTheInsultIsPolite() {
+        assertThat(Judge.judge(RUDE, "I will not call Tom stupid.").rude()).isFalse();
+        right(RUDE, "I will not call Tom stupid.");
+    }
+}
