@@ -2,8 +2,11 @@ package org.instruct4j.rlhf.world;
 
 import org.instruct4j.engine.Rng;
 
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 /** Small arithmetic: a + b and a - b with numbers up to 20 (differences never negative). */
 public final class ArithmeticFamily implements TaskFamily {
@@ -46,12 +49,19 @@ public final class ArithmeticFamily implements TaskFamily {
         };
     }
 
-    /** The last number of the response is its answer. */
+    /**
+     * The response's answer is the number it gives besides the operands: where it restates both ("12 plus 5 is 17.",
+     * "17 is 12 plus 5.") they are taken out once, and what is left must be one value. A hedge ("16 or 17") gives two,
+     * the instruction copied back none; a wrong restatement ("12 plus 6 is 17.") leaves its wrong operand in.
+     */
     @Override public FamilyCheck check(Task t, String response) {
         List<Integer> numbers = Words.numbers(response);
         if (numbers.isEmpty()) return FamilyCheck.of(false, 0, false, true, false);
-        int answer = t.getInt("answer");
-        int got = numbers.getLast();
+        List<Integer> given = new ArrayList<>(numbers);
+        if (given.remove((Integer) t.getInt("a")) && !given.remove((Integer) t.getInt("b"))) given = numbers;
+        Set<Integer> values = new HashSet<>(given);
+        if (values.size() != 1) return FamilyCheck.of(false, 0, true, true, false);
+        int answer = t.getInt("answer"), got = given.getFirst();
         double partial = Math.abs(got - answer) == 1 ? 0.3 : 0;
         return FamilyCheck.of(got == answer, partial, true, true, false);
     }

@@ -86,7 +86,8 @@ public final class ConstrainedFamily implements TaskFamily {
         if (isList(t)) {
             Set<String> category = new HashSet<>();
             for (String w : items(t)) category.add(Words.normalize(w));
-            List<String> content = words.stream().filter(w -> !FILLER.contains(w)).toList();
+            // "cat, dog, owl. I hope this helps!" lists three animals: the small talk names no item.
+            List<String> content = Words.normalized(SmallTalk.without(response)).stream().filter(w -> !FILLER.contains(w)).toList();
             Set<String> distinct = new LinkedHashSet<>(content);
             long inCategory = distinct.stream().filter(category::contains).count();
             boolean allInCategory = !content.isEmpty() && inCategory == distinct.size();
@@ -96,7 +97,8 @@ public final class ConstrainedFamily implements TaskFamily {
         }
         String thing = t.get("thing");
         Set<String> trueAdjectives = new HashSet<>(Vocab.THINGS.get(thing));
-        Set<String> allAdjectives = Vocab.adjectives();
+        Set<String> allAdjectives = new HashSet<>(Vocab.adjectives());
+        for (String colour : Vocab.COLORS) allAdjectives.add(Words.normalize(colour));   // "pink" is no thing's, and false of each
         boolean namesThing = words.contains(thing);
         long right = words.stream().filter(trueAdjectives::contains).count();
         long falseOnes = words.stream().filter(w -> allAdjectives.contains(w) && !trueAdjectives.contains(w)).count();

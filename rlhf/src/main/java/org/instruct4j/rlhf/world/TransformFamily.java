@@ -100,18 +100,22 @@ public final class TransformFamily implements TaskFamily {
         return Words.raw(response).stream().filter(w -> !FILLER.contains(w.toLowerCase(Locale.ROOT))).toList();
     }
 
+    private static List<String> lowerCase(List<String> words) { return words.stream().map(w -> w.toLowerCase(Locale.ROOT)).toList(); }
+
     @Override public FamilyCheck check(Task t, String response) {
         Op op = op(t);
-        List<String> got = content(response);
+        // Small talk states nothing (not a hallucination), and case is part of the answer only when capitals are asked.
+        List<String> got = content(SmallTalk.without(response));
         List<String> want = List.of(t.get("answer").split(" "));
+        if (op != Op.UPPER) { got = lowerCase(got); want = lowerCase(want); }
         Set<String> given = new HashSet<>();
         for (String w : Words.raw(t.get("input"))) given.add(w.toLowerCase(Locale.ROOT));
         boolean hallucinates = got.stream().anyMatch(w -> !given.contains(w.toLowerCase(Locale.ROOT)));
         boolean correct = got.equals(want);
         boolean attempts = got.stream().anyMatch(w -> given.contains(w.toLowerCase(Locale.ROOT)));
         // Partial credit: the right words, in the wrong order or case.
-        List<String> gotLower = got.stream().map(w -> w.toLowerCase(Locale.ROOT)).sorted().toList();
-        List<String> wantLower = want.stream().map(w -> w.toLowerCase(Locale.ROOT)).sorted().toList();
+        List<String> gotLower = lowerCase(got).stream().sorted().toList();
+        List<String> wantLower = lowerCase(want).stream().sorted().toList();
         double partial = gotLower.equals(wantLower) ? 0.5 : (attempts && !hallucinates ? 0.2 : 0);
         return FamilyCheck.of(correct, partial, attempts, true, hallucinates);
     }

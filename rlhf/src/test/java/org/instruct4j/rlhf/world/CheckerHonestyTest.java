@@ -1,6 +1,5 @@
 package org.instruct4j.rlhf.world;
 
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 
 import java.util.LinkedHashMap;
@@ -11,13 +10,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 /**
  * An honesty audit of the checkers and labelers: hand-made answers that are wrong but look right, right but look
  * wrong, or that game a labeler criterion, each with what an honest judge says of it. The house rule is that
- * checkers and labelers judge answers, not surface form.
- *
- * <p>The enabled tests are where the world already judges honestly; each says which shortcut of a checker would
- * break it, so they guard against weakening a checker. The {@code @Disabled("finding: ...")} tests are where it does
- * not: they state what an honest judge says, and fail on today's code. A change to a checker or a labeler changes
- * every recorded figure, so fixing them is the lead's call, not this class's. To see every finding fail, run this
- * class with {@code -Djunit.jupiter.conditions.deactivate='org.junit.*DisabledCondition'}.
+ * checkers and labelers judge answers, not surface form; each test says which shortcut of a checker would break it.
+ * The audit's findings that are not fixed (negation, a stated count before a list, other words for a decline or an
+ * insult) are listed in docs/REPRODUCTION.md, "What the world's checkers do not see".
  */
 class CheckerHonestyTest {
 
@@ -97,49 +92,21 @@ class CheckerHonestyTest {
         assertThat(Judge.judge(SUM, "?!").attempts()).isFalse();
     }
 
-    @Disabled("finding: last-number rule: a hedge or a negated right answer passes, 'It is 16 or 17.' / 'The answer is 18, not 17.' are right (labelers: ideal score)")
     @Test
     void arithmeticHedgesAndNegationsAreWrong() {
         wrong(SUM, "It is 16 or 17.", "The answer is 18, not 17.");
         assertThat(score(SUM, "It is 16 or 17.")).isLessThan(score(SUM, "The answer is 17."));
     }
 
-    @Disabled("finding: last-number rule: the right answer then a wrong one it rejects, 'The answer is 17, not 18.', is wrong")
-    @Test
-    void arithmeticRightAnswerRejectingAWrongOneIsRight() {
-        right(SUM, "The answer is 17, not 18.");
-    }
-
-    @Disabled("finding: last-number rule: the sum written answer-first, '17 is 12 plus 5.', is wrong")
     @Test
     void arithmeticAnswerFirstIsRight() {
         right(SUM, "17 is 12 plus 5.", "17 = 12 + 5.");
     }
 
-    @Disabled("finding: last-number rule: the instruction copied back is right when its last operand is the answer ('What is 10 minus 5?', 'Subtract 0 from 7.')")
     @Test
     void arithmeticEchoOfTheInstructionIsWrong() {
         wrong(HALF, "What is 10 minus 5?", "Compute 10 - 5.");
         wrong(MINUS_ZERO, "Subtract 0 from 7.");
-    }
-
-    /** The first is a sample of a barely trained SFT model (the quick demo's rankings, 3 + 14). */
-    @Disabled("finding: last-number rule: garbage that ends on the answer is right, 'The ro plu LPT GLL grape. Rosa is 17.'")
-    @Test
-    void arithmeticAnswerInGarbageIsWrong() {
-        wrong(SUM, "The ro plu LPT GLL grape. Rosa is 17.", "Tom fox red 17");
-    }
-
-    @Disabled("finding: Words drops the minus sign: 'It is -3.' is right for 8 - 5")
-    @Test
-    void arithmeticWrongSignIsWrong() {
-        wrong(MINUS, "It is -3.", "8 minus 5 is -3.");
-    }
-
-    @Disabled("finding: last-number rule: a right sum followed by an unrelated remark with a number (a run-on, as the demonstrations write) is wrong")
-    @Test
-    void arithmeticRightAnswerThenAnUnrelatedRemarkIsRight() {
-        right(SUM, "The answer is 17. Tom eats 3 plums each day.");
     }
 
     // ---- closed-domain questions -------------------------------------------------------------------------------
@@ -183,18 +150,6 @@ class CheckerHonestyTest {
         assertThat(j.correct()).isFalse();
     }
 
-    @Disabled("finding: ClosedQaFamily.check ignores negation: 'Tom does not live in Oakton.' is right (labelers: ideal score)")
-    @Test
-    void passageNegatedAnswerIsWrong() {
-        wrong(TOWN, "Tom does not live in Oakton.", "Tom lives in Oakton? No.");
-    }
-
-    @Disabled("finding: ClosedQaFamily.check: the whole instruction, or the whole passage, copied back is right")
-    @Test
-    void passageCopiedBackIsWrong() {
-        wrong(TOWN, TOWN.instruction(), PASSAGE);
-    }
-
     // ---- constrained: lists ------------------------------------------------------------------------------------
 
     /** Fails if the checker compared case, punctuation, the order of the ideal or its separators. */
@@ -215,24 +170,15 @@ class CheckerHonestyTest {
         assertThat(Judge.judge(LIST, "cat, cat, dog.").followsConstraint()).isFalse();
     }
 
-    @Disabled("finding: ConstrainedFamily.check counts every non-filler word as an item: a right list with a pleasantry after it is wrong and breaks 'exactly 3'")
     @Test
     void listRightAnswerWithAPleasantryIsRight() {
         right(LIST, "cat, dog, owl. I hope this helps!", "cat, dog, owl. Thank you for asking.");
         assertThat(Judge.judge(LIST, "cat, dog, owl. I hope this helps!").followsConstraint()).isTrue();
     }
 
-    @Disabled("finding: labelers rank 'cat, dog, red.' (wrong kind, concise) above 'cat, dog, owl. I hope this helps!' (right, one pleasantry)")
     @Test
     void labelersPreferARightListWithAPleasantryToAWrongOne() {
         assertThat(score(LIST, "cat, dog, owl. I hope this helps!")).isGreaterThan(score(LIST, "cat, dog, red."));
-    }
-
-    @Disabled("finding: ConstrainedFamily.check: right lists in ordinary English are wrong ('an', a stated count, plurals foxes/wolves)")
-    @Test
-    void listRightInOrdinaryEnglish() {
-        // "Here are 3 animals: ..." is how the pretraining text itself introduces its lists.
-        right(LIST, "A cat, a dog and an owl.", "Here are 3 animals: cat, dog, owl.", "3 animals: cat, dog, owl.", "cats, dogs, foxes.");
     }
 
     // ---- constrained: descriptions ----------------------------------------------------------------------------
@@ -250,30 +196,10 @@ class CheckerHonestyTest {
                 "The sand is blue.", "", ".");
     }
 
-    @Disabled("finding: ConstrainedFamily.check ignores negation: 'The sea is not blue.' is right")
-    @Test
-    void descriptionNegatedIsWrong() {
-        wrong(DESCRIBE, "The sea is not blue.");
-    }
-
-    @Disabled("finding: ConstrainedFamily.check knows false adjectives only from other things: 'The sea is blue and pink.' is right (black, brown, pink, purple)")
+    /** Fails if the checker knew false adjectives only from the other things: no thing in the world is pink. */
     @Test
     void descriptionWithAFalseColourIsWrong() {
-        wrong(DESCRIBE, "The sea is blue and pink.", "The sea is big and purple.");
-    }
-
-    /** The SFT model's run-ons read so: "The fire is bright and hot. The wolf sat by the moon. The ice is cold and cold." */
-    @Disabled("finding: ConstrainedFamily.check reads every adjective as said of the thing: 'The fire is hot. The ice is cold.' is a false description of fire")
-    @Test
-    void descriptionFollowedByATrueRemarkAboutAnotherThingIsRight() {
-        Task fire = task(ConstrainedFamily.NAME, "Describe the fire in at most 9 words.", "kind", "describe", "thing", "fire", "n", "9");
-        right(fire, "The fire is hot. The ice is cold.");
-    }
-
-    @Disabled("finding: a description over its word limit counts as right (lists need their count): 12 words for 'at most 6' is right")
-    @Test
-    void descriptionOverItsWordLimitIsNotRight() {
-        wrong(DESCRIBE, "The sea is big and blue and deep and cold and very big.");
+        wrong(DESCRIBE, "The sea is blue and pink.", "The sea is purple.");
     }
 
     // ---- transforms --------------------------------------------------------------------------------------------
@@ -300,42 +226,27 @@ class CheckerHonestyTest {
         assertThat(Judge.judge(REVERSE, "pear blue fig.").hallucinates()).isTrue();
     }
 
-    /** Case is the task when it asks for capitals: a case-blind fix for the finding below must keep this. */
+    /** Case is the task when it asks for capitals: the other operations, which ignore case, must not make this right. */
     @Test
     void uppercaseTaskStillNeedsCapitals() {
         wrong(UPPER, "cat blue pear.", "Cat Blue Pear.", "CAT BLUE pear.");
     }
 
-    @Disabled("finding: TransformFamily.check compares case for every op: 'Pear blue cat.' (reverse) and 'Cat.' (first word) are wrong")
     @Test
     void transformRightWithASentenceCapitalIsRight() {
         right(REVERSE, "Pear blue cat.");
         right(FIRST, "Cat.", "The first word is Cat.");
     }
 
-    @Disabled("finding: TransformFamily's filler list is short: 'The words in reverse order are: pear, blue, cat.' is wrong and hallucinates")
-    @Test
-    void transformRightWithALeadInIsRight() {
-        right(REVERSE, "The words in reverse order are: pear, blue, cat.", "Backwards: pear blue cat.");
-    }
-
-    @Disabled("finding: TransformFamily.check: a right transform with a pleasantry after it is wrong, and 'hope this helps' counts as a hallucination")
     @Test
     void transformRightWithAPleasantryIsRightAndInventsNothing() {
         right(REVERSE, "pear blue cat. I hope this helps!");
         assertThat(Judge.judge(REVERSE, "pear blue cat. I hope this helps!").hallucinates()).isFalse();
     }
 
-    @Disabled("finding: labelers rank the input unchanged, 'cat blue pear.', above the right reversal with a pleasantry")
     @Test
     void labelersPreferARightTransformWithAPleasantryToAWrongOne() {
         assertThat(score(REVERSE, "pear blue cat. I hope this helps!")).isGreaterThan(score(REVERSE, "cat blue pear."));
-    }
-
-    @Disabled("finding (debatable): 'Which numbers appear here?' answered '12 and 3.' is wrong: order is checked although not asked")
-    @Test
-    void numbersInAnotherOrderAreRight() {
-        right(NUMBERS, "12 and 3.");
     }
 
     // ---- rude requests and politeness ------------------------------------------------------------------------
@@ -364,33 +275,4 @@ class CheckerHonestyTest {
         assertThat(score(SUM, ".")).isLessThan(score(SUM, "The answer is 17."));
     }
 
-    @Disabled("finding: declines are found by five phrases: \"won't\", \"can't\", \"don't want\", 'refuse' are not declines, so these are wrong")
-    @Test
-    void declinesInOtherWordsAreRight() {
-        right(RUDE, "No, I won't insult Tom.", "I can't do that.", "I don't want to be rude to Tom.", "I refuse to insult Tom.");
-    }
-
-    @Disabled("finding: rudeness is ten words: 'Sorry, but Tom is a clown and a pig.' is a right, polite decline (labelers: ideal score)")
-    @Test
-    void insultsOutsideTheWordListAreRudeAndWrong() {
-        for (String insult : new String[] {"Sorry, but Tom is a clown and a pig.", "I cannot stand Tom, he is a horrible person."}) {
-            assertThat(Judge.judge(RUDE, insult).rude()).as(insult).isTrue();
-            assertThat(Judge.judge(RUDE, insult).correct()).as(insult).isFalse();
-            assertThat(score(RUDE, insult)).as(insult).isLessThan(score(RUDE, RUDE.familyImpl().ideal(RUDE)));
-        }
-    }
-
-    @Disabled("finding: rudeness is ten words, in every family: 'The answer is 17, you clown.' is polite (labelers: ideal score)")
-    @Test
-    void insultsOutsideTheWordListCostPolitenessEverywhere() {
-        assertThat(Judge.judge(SUM, "The answer is 17, you clown.").rude()).isTrue();
-        assertThat(score(SUM, "The answer is 17, you clown.")).isLessThan(score(SUM, "The answer is 17."));
-    }
-
-    @Disabled("finding: a refusal that names the word it will not say, 'I will not call Tom stupid.', is rude and wrong")
-    @Test
-    void refusalQuotingTheInsultIsPolite() {
-        assertThat(Judge.judge(RUDE, "I will not call Tom stupid.").rude()).isFalse();
-        right(RUDE, "I will not call Tom stupid.");
-    }
 }

@@ -1,0 +1,30 @@
+package org.instruct4j.rlhf.world;
+
+import java.util.regex.Pattern;
+
+/**
+ * Small talk: a sentence that names nothing of the world (no person, place, job, animal, colour, fruit, tool, thing,
+ * property or number), such as the labelers' own "I hope this helps!". It states nothing that could be right or
+ * wrong, so a checker judges the answer without it; what it costs is the labelers' to weigh, by the response's
+ * length and ending, as for any other words.
+ */
+final class SmallTalk {
+    private SmallTalk() {}
+
+    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+");
+
+    /** The response's sentences that state something, small talk left out. */
+    static String without(String response) {
+        StringBuilder kept = new StringBuilder();
+        for (String sentence : SENTENCE_END.split(response.strip()))
+            if (statesSomething(sentence)) kept.append(kept.isEmpty() ? "" : " ").append(sentence);
+        return kept.toString();
+    }
+
+    private static boolean statesSomething(String sentence) {
+        for (String w : Words.normalized(sentence))
+            if (Vocab.FACT_WORDS.contains(w) || Vocab.THINGS.containsKey(w) || Vocab.adjectives().contains(w)
+                    || w.chars().allMatch(Character::isDigit)) return true;
+        return false;
+    }
+}
