@@ -76,6 +76,7 @@ final class StageCache {
     Run start(String stage, String fingerprint, BpeTokenizer tokenizer, Path metricsFile, Function<CheckpointPlan, TrainState> restore)
             throws IOException {
         CheckpointPlan plan = new CheckpointPlan(models.resolve(stage + CHECKPOINT), saveEvery, tokenizer, Map.of("stage", fingerprint));
+        if (resume) Pretrained.settle(plan.folder());   // a checkpoint whose save a crash cut short is still one
         if (resume && Files.isRegularFile(plan.folder().resolve(Pretrained.TRAINING_STATE))) {
             try {
                 TrainState state = restore.apply(plan);   // checks the fingerprint before it restores anything
@@ -88,9 +89,10 @@ final class StageCache {
         return new Run(plan, MetricsLog.fresh(metricsFile));
     }
 
-    /** Drops the stage's checkpoint once the stage is finished (its model and stage.json are written). */
+    /** Drops the stage's checkpoint once the stage is finished (its model and stage.json are written), and what crashes left of it. */
     void dropCheckpoint(String stage) throws IOException {
         Path folder = models.resolve(stage + CHECKPOINT);
+        Pretrained.settle(folder);
         if (!Files.exists(folder)) return;
         try (Stream<Path> s = Files.walk(folder)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
@@ -98,8 +100,9 @@ final class StageCache {
     }
 
     /** The saved result of the stage, when resuming and the stage was finished with the same settings. */
-    <R> Optional<R> result(String stage, String fingerprint, Class<R> type) {
+    <R> Optional<R> result(String stage, String fingerprint, Class<R> type) throws IOException {
         if (!resume) return Optional.empty();
+        Pretrained.settle(folder(stage));
         Path file = models.resolve(stage).resolve(STAGE_FILE);
         if (!Files.exists(file) || !Files.exists(weightsFile(stage))) return again(models.resolve(stage) + " holds no finished stage");
         try {

@@ -218,6 +218,33 @@ class ResumeCliTest {
     }
 
     /**
+     * kill -9 between the two renames of a checkpoint's save leaves --out missing, its last complete content in
+     * ".NAME.old-*" beside it and the unplaced new one in ".NAME.new-*": --resume goes on from that content, ends as
+     * the uninterrupted run, and leaves nothing of the crash beside the folder.
+     */
+    @Test
+    void aCheckpointCutShortBetweenTheRenamesOfItsSaveIsResumed() throws Exception {
+        Path reference = dir.resolve("renames-reference"), out = dir.resolve("renames");
+        List<String> args = List.of("sft", "--model", lm, "--data", demos, "--epochs", "3", "--batch", "1", "--lr", "1e-3");
+        List<String> ref = new ArrayList<>(args), saving = new ArrayList<>(args);
+        ref.addAll(List.of("--out", reference.toString()));
+        saving.addAll(List.of("--out", out.toString(), "--save-every", "2"));
+        assertThat(Main.run(ref.toArray(String[]::new))).isZero();
+        assertThat(run(saving, 4, KILL).exitCode()).isNotZero();
+        Files.move(out, dir.resolve(".renames.old-1f"));
+        Files.createDirectories(dir.resolve(".renames.new-42"));
+        Files.writeString(dir.resolve(".renames.new-42/model.safetensors"), "half a file");
+
+        saving.add("--resume");
+        assertThat(Main.run(saving.toArray(String[]::new))).isZero();
+        assertThat(Fingerprint.sha256(out.resolve("model.safetensors"))).isEqualTo(Fingerprint.sha256(reference.resolve("model.safetensors")));
+        try (var siblings = Files.list(dir)) {
+            assertThat(siblings.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".renames.")))
+                    .as("the lock file alone, which this JVM holds").containsExactly(".renames.lock");
+        }
+    }
+
+    /**
      * Runs args to the end with --out reference/name; runs them again with --save-every into resumed/name, kills that
      * run after a randomly chosen checkpoint, checks that a resume with another seed is refused by name, resumes it
      * and checks the two outputs are the same bytes.
