@@ -14,6 +14,7 @@ import java.util.stream.Stream;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.io.AtomicFiles;
+import org.instruct4j.engine.io.IoErrors;
 import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.engine.text.BpeTokenizer;
@@ -111,7 +112,7 @@ final class StageCache {
             if (!fingerprint.equals(made)) return again(file + " was made with other settings" + firstDifference(made, fingerprint));
             return Optional.of(Jsonl.mapper().treeToValue(node.path("result"), type));
         } catch (IOException e) {
-            return again(file + " cannot be read (" + e.getMessage() + ")");
+            return again(file + " cannot be read (" + IoErrors.describe(e) + ")");
         }
     }
 

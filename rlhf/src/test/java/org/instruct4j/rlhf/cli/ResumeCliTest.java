@@ -112,6 +112,19 @@ class ResumeCliTest {
                 .isInstanceOf(UserError.class).hasMessageContaining("setting 'lr' differs: the checkpoint was made with no such setting");
     }
 
+    /** A checkpoint whose training state a crash or a full disk cut short is refused in one line naming the file and where it ends. */
+    @Test
+    void aCheckpointWithADamagedStateIsRefusedNamingTheFile() throws Exception {
+        Path out = dir.resolve("damaged-state");
+        String[] args = {"--model", lm, "--data", demos, "--out", out.toString(), "--epochs", "1", "--batch", "4"};
+        assertThat(new SftCommand().run(args)).isZero();
+        Files.writeString(out.resolve("training_state.json"), "{\n  \"step\" : 1,\n  \"rngSt");
+        String[] resume = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--resume")).toArray(String[]::new);
+        assertThatThrownBy(() -> new SftCommand().run(resume)).isInstanceOf(UserError.class)
+                .hasMessageContaining(out.resolve("training_state.json") + ":3:").hasMessageContaining("not valid JSON")
+                .hasMessageNotContaining("\n").hasMessageNotContaining("REDACTED");
+    }
+
     /** A resume with other inputs of the same size (other demonstrations, another reward model) is refused by name. */
     @Test
     void resumingWithOtherInputsIsRefusedNamingThem() throws Exception {
