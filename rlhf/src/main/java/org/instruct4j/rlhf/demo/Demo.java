@@ -78,6 +78,9 @@ public final class Demo {
 
     public Demo(DemoConfig cfg, Path out, PrintStream console) { this(cfg, out, console, false, 0); }
 
+    /** The checkpoint of a stage that a run into out was cut short in, which --resume goes on from; empty when there is none. */
+    public static Optional<Path> unfinishedStage(Path out) throws IOException { return StageCache.checkpointLeft(out.resolve("models")); }
+
     /** What stage.json keeps of pretraining: the loss curve for the report. */
     record PretrainResult(List<Double> losses) {}
 

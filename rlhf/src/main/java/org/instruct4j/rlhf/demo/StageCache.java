@@ -66,6 +66,15 @@ final class StageCache {
                 + "(--resume reuses those made with the same settings)");
     }
 
+    /** The checkpoint a run cut short left in models (models/&lt;stage&gt;-checkpoint with its training state), if any. */
+    static Optional<Path> checkpointLeft(Path models) throws IOException {
+        if (!Files.isDirectory(models)) return Optional.empty();
+        try (Stream<Path> s = Files.list(models)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(CHECKPOINT) && Files.isRegularFile(p.resolve(Pretrained.TRAINING_STATE)))
+                    .sorted().findFirst();
+        }
+    }
+
     /** A stage about to train: where and how often it saves checkpoints, and its metrics log. */
     record Run(CheckpointPlan plan, MetricsLog log) {}
 
