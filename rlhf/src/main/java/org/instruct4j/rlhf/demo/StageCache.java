@@ -20,22 +20,26 @@ import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.train.CheckpointPlan;
+import org.instruct4j.rlhf.train.Fingerprint;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
 
 /**
  * The finished stages of a demo run (models/&lt;stage&gt;/), so that {@code demo --resume} can pick up where an
  * interrupted or earlier run stopped. Each stage folder holds the weights and a stage.json with the settings that
- * made them (a fingerprint string) and the stage's results for the report. A stage is reused only when its
- * fingerprint matches the current settings exactly; stage.json is written last, so a half-written stage is never
- * reused. A stage that was cut short continues from its checkpoint (models/&lt;stage&gt;-checkpoint/, written every
+ * made them (a fingerprint string), the weights' digest and the stage's results for the report. A stage is reused
+ * only when its fingerprint matches the current settings exactly and its weights are still those; stage.json is
+ * written last, so a half-written stage is never reused. A stage that was cut short continues from its checkpoint (models/&lt;stage&gt;-checkpoint/, written every
  * saveEvery steps and made with the same fingerprint) and ends as it would have ended uninterrupted.
  */
 final class StageCache {
     private static final String STAGE_FILE = "stage.json", CHECKPOINT = "-checkpoint";
 
-    /** What stage.json holds. */
-    record Entry<R>(String fingerprint, R result) {}
+    /**
+     * What stage.json holds: the settings, the SHA-256 of the weights file it was written with (a later save into the
+     * folder, by another command, keeps stage.json but not those weights) and the stage's results.
+     */
+    record Entry<R>(String fingerprint, String weights, R result) {}
 
     private final Path models;
     private final boolean resume;
@@ -119,6 +123,10 @@ final class StageCache {
             var node = Jsonl.mapper().readTree(file.toFile());
             String made = node.path("fingerprint").asText();
             if (!fingerprint.equals(made)) return again(file + " was made with other settings" + firstDifference(made, fingerprint));
+            // A stage.json written before it kept the weights' digest has none to compare.
+            String weights = node.path("weights").asText("");
+            if (!weights.isEmpty() && !weights.equals(Fingerprint.sha256(weightsFile(stage))))
+                return again(weightsFile(stage) + " is not the one its stage.json was written with (another command saved into the folder since)");
             return Optional.of(Jsonl.mapper().treeToValue(node.path("result"), type));
         } catch (IOException e) {
             return again(file + " cannot be read (" + IoErrors.describe(e) + ")");
@@ -154,7 +162,8 @@ final class StageCache {
 
     /** Marks the stage finished (its model folder must already be in models/&lt;stage&gt;/) and drops its checkpoint. */
     void finish(String stage, String fingerprint, Object result) throws IOException {
-        byte[] json = (Jsonl.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(new Entry<>(fingerprint, result)) + "\n")
+        Entry<Object> entry = new Entry<>(fingerprint, Fingerprint.sha256(weightsFile(stage)), result);
+        byte[] json = (Jsonl.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(entry) + "\n")
                 .getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(models.resolve(stage).resolve(STAGE_FILE), o -> o.write(json));
         dropCheckpoint(stage);

@@ -56,6 +56,24 @@ class StageCacheTest {
         assertThat(said.toString(StandardCharsets.UTF_8)).contains("cannot be read");
     }
 
+    /**
+     * A stage folder whose weights another command replaced since (sft --out runs/demo/models/sft: the save keeps the
+     * files it does not write, stage.json among them) is not taken for the stage: --resume runs the stage again.
+     */
+    @Test
+    void aStageWhoseWeightsWereReplacedSinceRunsAgain() throws Exception {
+        ModelFolder.saveLm(models.resolve("gpt"), TinyWorld.model(5), null);
+        cache(true).finish("gpt", "key 1", new Losses(List.of(3.0)));
+        assertThat(cache(true).result("gpt", "key 1", Losses.class)).isPresent();
+
+        ModelFolder.saveLm(models.resolve("gpt"), TinyWorld.model(6), null);
+        assertThat(models.resolve("gpt/stage.json")).as("kept by the save").exists();
+        said.reset();
+        assertThat(cache(true).result("gpt", "key 1", Losses.class)).isEmpty();
+        assertThat(said.toString(StandardCharsets.UTF_8)).contains(models.resolve("gpt/model.safetensors")
+                + " is not the one its stage.json was written with");
+    }
+
     @Test
     void saysWhichSettingOfAStageDiffers() {
         String made = "sft v2 WorldConfig[seed=1, demonstrations=800] SftConfig[lr=0.001, epochs=1]";
@@ -114,6 +132,7 @@ class StageCacheTest {
         assertThat(losses).containsExactlyElementsOf(straightLosses);
         assertThat(Files.readAllLines(stageLog)).isEqualTo(Files.readAllLines(straightLog));
         assertThat(resumed.parameters().get("wte.weight").toFloatArray()).containsExactly(straight.parameters().get("wte.weight").toFloatArray());
+        ModelFolder.saveLm(models.resolve("gpt"), resumed, null);   // as the demo does before it marks the stage finished
         cache(true).finish("gpt", "key 1", new Losses(losses));
         assertThat(models.resolve("gpt-checkpoint")).doesNotExist();
     }
