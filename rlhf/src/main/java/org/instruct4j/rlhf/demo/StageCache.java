@@ -118,7 +118,9 @@ final class StageCache {
         if (!resume) return Optional.empty();
         Pretrained.settle(folder(stage));
         Path file = models.resolve(stage).resolve(STAGE_FILE);
-        if (!Files.exists(file) || !Files.exists(weightsFile(stage))) return again(models.resolve(stage) + " holds no finished stage");
+        if (!Files.exists(file) || !Files.exists(weightsFile(stage)))
+            // With a checkpoint to go on from, start() says what happens to the stage, in one line.
+            return hasCheckpoint(stage) ? Optional.empty() : again(models.resolve(stage) + " holds no finished stage");
         try {
             var node = Jsonl.mapper().readTree(file.toFile());
             String made = node.path("fingerprint").asText();
@@ -170,6 +172,12 @@ final class StageCache {
     }
 
     Path folder(String stage) { return models.resolve(stage); }
+
+    private boolean hasCheckpoint(String stage) throws IOException {
+        Path checkpoint = models.resolve(stage + CHECKPOINT);
+        Pretrained.settle(checkpoint);
+        return Files.isRegularFile(checkpoint.resolve(Pretrained.TRAINING_STATE));
+    }
 
     private Path weightsFile(String stage) { return models.resolve(stage).resolve("model.safetensors"); }
 }

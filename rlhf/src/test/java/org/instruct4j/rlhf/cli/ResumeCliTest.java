@@ -190,6 +190,17 @@ class ResumeCliTest {
         assertThat(Long.parseLong(notice.group(1))).isBetween(3L, saved);
     }
 
+    /** A demo stopped says what --resume reuses: the pretrained, SFT and reward models, not PPO's, which run again. */
+    @Test
+    void aStoppedDemoSaysWhatResumeReuses() {
+        Path models = dir.resolve("demo/models");
+        assertThat(StopNotice.demoNotice("7/7 evaluation", models, 0)).isEqualTo("instruct4j demo: stopped during stage 7/7 evaluation. "
+                + "The stages finished before it are kept in " + models + ": the same command with --resume reuses the pretrained, SFT "
+                + "and reward models among them and runs PPO and PPO-ptx again (with --save-every N it would also go on with a stage from within).");
+        assertThat(StopNotice.demoNotice("4/7 supervised fine-tuning (SFT)", models, 5))
+                .endsWith("and runs PPO and PPO-ptx again, and goes on with this stage from its last checkpoint.");
+    }
+
     /**
      * While one run writes to a folder, a second one given the same --out is refused, naming the first one's process;
      * once the first is gone, the second is refused for the checkpoint it left.

@@ -123,8 +123,12 @@ class StageCacheTest {
 
         Gpt resumed = TinyWorld.model(9);   // another init: everything must come from the checkpoint
         Pretrainer again = new Pretrainer(resumed, pc).quiet();
+        said.reset();
+        assertThat(cache(true).result("gpt", "key 1", Losses.class)).isEmpty();
         StageCache.Run second = cache(true).start("gpt", "key 1", null, stageLog, again::resume);
         assertThat(again.step()).isEqualTo(6);
+        assertThat(said.toString(StandardCharsets.UTF_8)).as("one line, that says what happens")
+                .isEqualTo("  --resume: continuing from " + models.resolve("gpt-checkpoint") + " after step 6" + System.lineSeparator());
         List<Double> losses;
         try (MetricsLog log = second.log()) {
             losses = again.train(corpus, log, second.plan());
