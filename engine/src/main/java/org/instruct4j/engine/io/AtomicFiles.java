@@ -13,6 +13,8 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 /**
  * Writes a file so that readers see the old one or the complete new one, never half of it: the body writes
@@ -25,6 +27,8 @@ import java.util.Set;
 public final class AtomicFiles {
     private static final Set<PosixFilePermission> FILE = PosixFilePermissions.fromString("rw-r--r--"),
             FOLDER = PosixFilePermissions.fromString("rwxr-xr-x");
+    /** The name {@link #write} gives its temporary file: ".NAME." + a random number + ".tmp" (Files.createTempFile's). */
+    private static final Pattern TEMPORARY = Pattern.compile("\\..+\\.\\d+\\.tmp");
 
     private AtomicFiles() {}
 
@@ -52,6 +56,19 @@ public final class AtomicFiles {
             throw new IOException("could not write " + abs + " (" + IoErrors.describe(e) + ")", e);
         } finally {
             if (!done) Files.deleteIfExists(tmp);
+        }
+    }
+
+    /**
+     * Deletes the temporary files that writes into dir left when their process was killed (kill -9, a power cut:
+     * no finally runs). Only the one process that writes into dir may call it (the CLI holds the output folder's
+     * lock): another one's write under way would lose its file.
+     */
+    public static void removeLeftovers(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) return;
+        try (Stream<Path> files = Files.list(dir)) {
+            for (Path f : files.toList())
+                if (TEMPORARY.matcher(f.getFileName().toString()).matches() && Files.isRegularFile(f)) Files.deleteIfExists(f);
         }
     }
 

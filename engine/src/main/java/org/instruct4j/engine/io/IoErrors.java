@@ -1,10 +1,13 @@
 package org.instruct4j.engine.io;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.FileSystemException;
 import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -40,6 +43,13 @@ public final class IoErrors {
         return String.join(": ", parts);
     }
 
+    /** A JSON file that cannot be read (cut short, edited), at its line and column as an editor shows them. */
+    public static IOException notJson(Path file, JsonProcessingException e) {
+        var at = e.getLocation();
+        String where = at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
+        return new IOException(file + where + ": not valid JSON: " + e.getOriginalMessage(), e);
+    }
+
     /**
      * Why a failure happened, without the path a file-system error carries ("permission denied", "Not a directory"),
      * for a line that names the file in its own words; other failures: {@link #describe}.
@@ -51,7 +61,9 @@ public final class IoErrors {
 
     /** The part of the failure's message that is its own (not its cause's toString, which wrappers copy). */
     private static String ownWords(Throwable t) {
-        String message = t.getMessage();
+        // Jackson's message has a second line, " at [Source: ...; line: 3, column: 11]": the line and column are said
+        // by notJson, with the file's name, and the one line the user reads stays one.
+        String message = t instanceof JsonProcessingException j ? j.getOriginalMessage() : t.getMessage();
         if (t instanceof UncheckedIOException && t.getCause() != null && t.getCause().toString().equals(message)) return null;
         if (t instanceof FileSystemException fs && fs.getReason() == null) return fs.getFile() + ": " + kind(fs);
         if (message == null || message.isBlank()) return t.getCause() == null ? t.getClass().getSimpleName() : null;

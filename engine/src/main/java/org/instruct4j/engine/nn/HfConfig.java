@@ -12,6 +12,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import org.instruct4j.engine.io.IoErrors;
 
 /**
  * Hugging Face's config.json for GPT-2 (transformers' GPT2Config) to and from {@link GptConfig}.
@@ -86,7 +87,7 @@ final class HfConfig {
             throw new NoSuchFileException(file.toString(), null,
                     "no " + FILE + ": a Hugging Face GPT-2 folder holds config.json and model.safetensors");
         } catch (JsonProcessingException e) {
-            throw notJson(file, e);
+            throw IoErrors.notJson(file, e);
         }
         if (root == null || !root.isObject()) throw bad(file, "is not a JSON object");
         return root;
@@ -170,11 +171,4 @@ final class HfConfig {
     }
 
     private static IOException bad(Path file, String what) { return new IOException(file + ": " + what); }
-
-    /** A JSON syntax error at its line and column, as an editor shows them. */
-    static IOException notJson(Path file, JsonProcessingException e) {
-        var at = e.getLocation();
-        String where = at == null || at.getLineNr() < 1 ? "" : ":" + at.getLineNr() + ":" + at.getColumnNr();
-        return new IOException(file + where + ": not valid JSON: " + e.getOriginalMessage(), e);
-    }
 }

@@ -50,6 +50,13 @@ public final class Pretrained {
 
     private Pretrained() {}
 
+    /**
+     * Puts back the last complete content of a folder whose save a crash cut short and removes what the crash left
+     * beside and in it (see PretrainedFolder.settle); a save does it first. For the one process that writes the
+     * folder, before it reads it to go on (--resume).
+     */
+    public static void settle(Path folder) throws IOException { PretrainedFolder.settle(folder); }
+
     /** The GPT-2 of a Hugging Face folder on device, with config.json's resid_pdrop as its dropout. */
     public static Gpt load(Path folder, Device device) throws IOException {
         return unwrap(loadWithExtras(folder, device, null));

@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -25,10 +26,13 @@ import org.instruct4j.engine.io.IoErrors;
  * content. Then two renames: the old
  * folder to ".NAME.old-*", the new one to NAME; sub-folders of the old one are moved across and the old one is
  * deleted. A crash before the renames leaves the old folder untouched; a crash between them leaves NAME absent
- * and its old content whole in ".NAME.old-*", which {@link #recoveryHint} points out.
+ * and its old content whole in ".NAME.old-*", which {@link #recoveryHint} points out and {@link #settle}, at the
+ * next save or resume, puts back.
  */
 final class PretrainedFolder {
     private static final String NEW = ".new-", OLD = ".old-";
+    /** The random part of the two names: Files.createTempDirectory's number, {@link #unusedSibling}'s hex. */
+    private static final String NEW_SUFFIX = "\\d+", OLD_SUFFIX = "[0-9a-f]+";
 
     private PretrainedFolder() {}
 
@@ -39,6 +43,7 @@ final class PretrainedFolder {
         if (Files.exists(target) && !Files.isDirectory(target)) throw new IOException(target + " exists and is not a folder");
         Path parent = Files.createDirectories(target.getParent());
         String name = target.getFileName().toString();
+        settle(target);
         Path fresh = Files.createTempDirectory(parent, "." + name + NEW);
         AtomicFiles.readableByAll(fresh);
         boolean placed = false;
@@ -64,6 +69,53 @@ final class PretrainedFolder {
             throw new IOException("could not save " + target + " (" + IoErrors.describe(rootOf(e)) + ")", e);
         } finally {
             if (!placed) deleteTree(fresh);
+        }
+    }
+
+    /**
+     * Settles what a {@link #replace} that a crash cut short (kill -9, a power cut: no finally runs) left, so that the
+     * folder holds its last complete content and nothing of the crash stays beside it: a ".NAME.new-*" folder was
+     * never placed and goes; a ".NAME.old-*" one is the content before that save, which comes back as NAME when the
+     * crash fell between the two renames (NAME is missing), and otherwise gives NAME the sub-folders it had not yet
+     * moved across and goes. AtomicFiles' temporary files in NAME go too. Only the one process that writes the
+     * folder may call it (the CLI holds its lock): another one's save under way would look the same.
+     */
+    static void settle(Path folder) throws IOException {
+        Path target = folder.toAbsolutePath().normalize(), parent = target.getParent();
+        if (parent == null || !Files.isDirectory(parent)) return;
+        String name = target.getFileName().toString();
+        for (Path fresh : siblings(parent, "." + name + NEW, NEW_SUFFIX)) deleteTree(fresh);
+        List<Path> old = siblings(parent, "." + name + OLD, OLD_SUFFIX);
+        if (!Files.exists(target) && !old.isEmpty()) {
+            old.sort(Comparator.comparing(PretrainedFolder::modified));
+            move(old.removeLast(), target);   // the newest, should crashes have left several
+        }
+        for (Path o : old) {
+            try (Stream<Path> s = Files.list(o)) {
+                for (Path sub : s.toList())
+                    if (Files.isDirectory(sub) && !Files.exists(target.resolve(sub.getFileName().toString())))
+                        move(sub, target.resolve(sub.getFileName().toString()));
+            }
+            deleteTree(o);
+        }
+        AtomicFiles.removeLeftovers(target);
+    }
+
+    /** The folders in parent named prefix + a suffix that matches suffixPattern. */
+    private static List<Path> siblings(Path parent, String prefix, String suffixPattern) throws IOException {
+        try (Stream<Path> s = Files.list(parent)) {
+            return new ArrayList<>(s.filter(p -> {
+                String n = p.getFileName().toString();
+                return n.startsWith(prefix) && n.substring(prefix.length()).matches(suffixPattern) && Files.isDirectory(p);
+            }).toList());
+        }
+    }
+
+    private static FileTime modified(Path p) {
+        try {
+            return Files.getLastModifiedTime(p);
+        } catch (IOException e) {
+            return FileTime.fromMillis(0);
         }
     }
 

@@ -17,6 +17,7 @@ import java.util.TreeSet;
 import org.instruct4j.engine.DType;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
+import org.instruct4j.engine.io.IoErrors;
 import org.instruct4j.engine.io.SafeTensors;
 
 /**
@@ -121,7 +122,7 @@ final class PretrainedWeights {
         try {
             map = new ObjectMapper().readTree(Files.readAllBytes(index)).path("weight_map");
         } catch (JsonProcessingException e) {
-            throw HfConfig.notJson(index, e);
+            throw IoErrors.notJson(index, e);
         }
         if (!map.isObject() || map.isEmpty()) throw new IOException(index + ": no \"weight_map\" object of tensor name -> file");
         TreeSet<String> files = new TreeSet<>();

@@ -30,6 +30,16 @@ class IoErrorsTest {
         assertThat(IoErrors.describe(checkpoint)).isEqualTo("cannot write checkpoint runs/m: could not save runs/m (No space left on device)");
     }
 
+    /** Jackson adds a second line to its message (" at [Source: REDACTED ...]"): the one line keeps its words alone, once. */
+    @Test void aJsonSyntaxErrorIsOneLineSaidOnce() throws Exception {
+        var syntax = org.junit.jupiter.api.Assertions.assertThrows(com.fasterxml.jackson.core.JsonProcessingException.class,
+                () -> new com.fasterxml.jackson.databind.ObjectMapper().readTree("{\"n_embd\": 6"));
+        var named = new IOException("runs/m/config.json:1:13: not valid JSON: " + syntax.getOriginalMessage(), syntax);
+        var checkpoint = new UncheckedIOException("cannot read checkpoint runs/m: " + named.getMessage(), named);
+        assertThat(IoErrors.describe(checkpoint)).isEqualTo("cannot read checkpoint runs/m: " + named.getMessage()).doesNotContain("\n");
+        assertThat(IoErrors.describe(syntax)).isEqualTo(syntax.getOriginalMessage());
+    }
+
     @Test void aFileSystemErrorWithoutAReasonSaysWhichKind() {
         assertThat(IoErrors.describe(new AccessDeniedException("runs/x"))).isEqualTo("runs/x: permission denied");
         assertThat(IoErrors.describe(new NoSuchFileException("runs/y"))).isEqualTo("runs/y: no such file or folder");

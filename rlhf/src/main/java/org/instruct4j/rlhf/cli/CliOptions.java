@@ -273,7 +273,7 @@ final class CliOptions {
      * run unless --resume goes on with it (a fresh run would write over it). A finished run's folder holds no
      * checkpoint and is replaced as before.
      */
-    static Path outFolder(String command, CommandLine cl, String... inputs) {
+    static Path outFolder(String command, CommandLine cl, String... inputs) throws java.io.IOException {
         Path out = required(cl, "out");
         for (String input : inputs) {
             String v = cl.getOptionValue(input);
@@ -282,6 +282,7 @@ final class CliOptions {
                         + "it reads; give another --out");
         }
         outFolder(out);   // after the lock: a checkpoint that another run is writing is that run's, and said so
+        Pretrained.settle(out);   // a checkpoint whose save a crash cut short is still one (and is refused below without --resume)
         if (!cl.hasOption("resume") && Files.isRegularFile(out.resolve(Pretrained.TRAINING_STATE))) {
             OptionalLong step = Checkpoint.savedStep(out);
             String unit = command.equals("ppo") ? "iteration " : "step ";

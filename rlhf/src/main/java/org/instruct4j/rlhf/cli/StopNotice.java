@@ -35,11 +35,16 @@ final class StopNotice implements AutoCloseable {
 
     /** For the demo: the stage it was in, the finished stages kept in out/models, and how --resume reuses them. */
     static StopNotice forDemo(Demo demo, Path out, int saveEvery) {
-        return new StopNotice(() -> "instruct4j demo: stopped during stage " + demo.runningStage().orElse("(starting)")
-                + ". The stages finished before it are kept in " + out.resolve("models")
-                + ": the same command with --resume reuses them" + (saveEvery > 0
-                        ? " and goes on with this one from its last checkpoint."
-                        : " (with --save-every N it would also go on with a stage from within)."));
+        return new StopNotice(() -> demoNotice(demo.runningStage().orElse("(starting)"), out.resolve("models"), saveEvery));
+    }
+
+    /** The demo's notice; --resume reuses the stages before PPO, and PPO and PPO-ptx run again (Demo). */
+    static String demoNotice(String stage, Path models, int saveEvery) {
+        return "instruct4j demo: stopped during stage " + stage + ". The stages finished before it are kept in " + models
+                + ": the same command with --resume reuses the pretrained, SFT and reward models among them and runs PPO and "
+                + "PPO-ptx again" + (saveEvery > 0
+                        ? ", and goes on with this stage from its last checkpoint."
+                        : " (with --save-every N it would also go on with a stage from within).");
     }
 
     @Override public void close() {

@@ -11,6 +11,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 import org.instruct4j.engine.Rng;
 import org.instruct4j.engine.backend.Backends;
+import org.instruct4j.engine.io.AtomicFiles;
 import org.instruct4j.engine.nn.Gpt;
 import org.instruct4j.engine.nn.GptConfig;
 import org.instruct4j.engine.text.BpeTokenizer;
@@ -77,6 +78,9 @@ public final class Demo {
 
     public Demo(DemoConfig cfg, Path out, PrintStream console) { this(cfg, out, console, false, 0); }
 
+    /** The checkpoint of a stage that a run into out was cut short in, which --resume goes on from; empty when there is none. */
+    public static Optional<Path> unfinishedStage(Path out) throws IOException { return StageCache.checkpointLeft(out.resolve("models")); }
+
     /** What stage.json keeps of pretraining: the loss curve for the report. */
     record PretrainResult(List<Double> losses) {}
 
@@ -97,6 +101,10 @@ public final class Demo {
         // The device first: a missing GPU or driver stops the run here, before any stage has worked or written.
         String device = Backends.of(cfg.device()).describe();
         Files.createDirectories(out);
+        // What a crash left of the report, a chart or the world's files as it wrote them (the models' folders are
+        // settled as their stages read or save them). The CLI holds out's lock: no other run writes here.
+        AtomicFiles.removeLeftovers(out);
+        AtomicFiles.removeLeftovers(out.resolve("world"));
         GptConfig m = cfg.model();
         console.printf("instruct4j demo (%s): %s, model %d layers x %d dims (%d heads, context %d), output in %s%n", cfg.name(),
                 device, m.layers(), m.dim(), m.heads(), m.contextLength(), out);

@@ -14,27 +14,32 @@ import java.util.stream.Stream;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.io.AtomicFiles;
+import org.instruct4j.engine.io.IoErrors;
 import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.nn.PretrainedModel;
 import org.instruct4j.engine.text.BpeTokenizer;
 import org.instruct4j.rlhf.data.Jsonl;
 import org.instruct4j.rlhf.train.CheckpointPlan;
+import org.instruct4j.rlhf.train.Fingerprint;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.instruct4j.rlhf.train.TrainState;
 
 /**
  * The finished stages of a demo run (models/&lt;stage&gt;/), so that {@code demo --resume} can pick up where an
  * interrupted or earlier run stopped. Each stage folder holds the weights and a stage.json with the settings that
- * made them (a fingerprint string) and the stage's results for the report. A stage is reused only when its
- * fingerprint matches the current settings exactly; stage.json is written last, so a half-written stage is never
- * reused. A stage that was cut short continues from its checkpoint (models/&lt;stage&gt;-checkpoint/, written every
+ * made them (a fingerprint string), the weights' digest and the stage's results for the report. A stage is reused
+ * only when its fingerprint matches the current settings exactly and its weights are still those; stage.json is
+ * written last, so a half-written stage is never reused. A stage that was cut short continues from its checkpoint (models/&lt;stage&gt;-checkpoint/, written every
  * saveEvery steps and made with the same fingerprint) and ends as it would have ended uninterrupted.
  */
 final class StageCache {
     private static final String STAGE_FILE = "stage.json", CHECKPOINT = "-checkpoint";
 
-    /** What stage.json holds. */
-    record Entry<R>(String fingerprint, R result) {}
+    /**
+     * What stage.json holds: the settings, the SHA-256 of the weights file it was written with (a later save into the
+     * folder, by another command, keeps stage.json but not those weights) and the stage's results.
+     */
+    record Entry<R>(String fingerprint, String weights, R result) {}
 
     private final Path models;
     private final boolean resume;
@@ -65,6 +70,15 @@ final class StageCache {
                 + "(--resume reuses those made with the same settings)");
     }
 
+    /** The checkpoint a run cut short left in models (models/&lt;stage&gt;-checkpoint with its training state), if any. */
+    static Optional<Path> checkpointLeft(Path models) throws IOException {
+        if (!Files.isDirectory(models)) return Optional.empty();
+        try (Stream<Path> s = Files.list(models)) {
+            return s.filter(p -> p.getFileName().toString().endsWith(CHECKPOINT) && Files.isRegularFile(p.resolve(Pretrained.TRAINING_STATE)))
+                    .sorted().findFirst();
+        }
+    }
+
     /** A stage about to train: where and how often it saves checkpoints, and its metrics log. */
     record Run(CheckpointPlan plan, MetricsLog log) {}
 
@@ -76,6 +90,7 @@ final class StageCache {
     Run start(String stage, String fingerprint, BpeTokenizer tokenizer, Path metricsFile, Function<CheckpointPlan, TrainState> restore)
             throws IOException {
         CheckpointPlan plan = new CheckpointPlan(models.resolve(stage + CHECKPOINT), saveEvery, tokenizer, Map.of("stage", fingerprint));
+        if (resume) Pretrained.settle(plan.folder());   // a checkpoint whose save a crash cut short is still one
         if (resume && Files.isRegularFile(plan.folder().resolve(Pretrained.TRAINING_STATE))) {
             try {
                 TrainState state = restore.apply(plan);   // checks the fingerprint before it restores anything
@@ -88,9 +103,10 @@ final class StageCache {
         return new Run(plan, MetricsLog.fresh(metricsFile));
     }
 
-    /** Drops the stage's checkpoint once the stage is finished (its model and stage.json are written). */
+    /** Drops the stage's checkpoint once the stage is finished (its model and stage.json are written), and what crashes left of it. */
     void dropCheckpoint(String stage) throws IOException {
         Path folder = models.resolve(stage + CHECKPOINT);
+        Pretrained.settle(folder);
         if (!Files.exists(folder)) return;
         try (Stream<Path> s = Files.walk(folder)) {
             for (Path p : s.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
@@ -98,17 +114,24 @@ final class StageCache {
     }
 
     /** The saved result of the stage, when resuming and the stage was finished with the same settings. */
-    <R> Optional<R> result(String stage, String fingerprint, Class<R> type) {
+    <R> Optional<R> result(String stage, String fingerprint, Class<R> type) throws IOException {
         if (!resume) return Optional.empty();
+        Pretrained.settle(folder(stage));
         Path file = models.resolve(stage).resolve(STAGE_FILE);
-        if (!Files.exists(file) || !Files.exists(weightsFile(stage))) return again(models.resolve(stage) + " holds no finished stage");
+        if (!Files.exists(file) || !Files.exists(weightsFile(stage)))
+            // With a checkpoint to go on from, start() says what happens to the stage, in one line.
+            return hasCheckpoint(stage) ? Optional.empty() : again(models.resolve(stage) + " holds no finished stage");
         try {
             var node = Jsonl.mapper().readTree(file.toFile());
             String made = node.path("fingerprint").asText();
             if (!fingerprint.equals(made)) return again(file + " was made with other settings" + firstDifference(made, fingerprint));
+            // A stage.json written before it kept the weights' digest has none to compare.
+            String weights = node.path("weights").asText("");
+            if (!weights.isEmpty() && !weights.equals(Fingerprint.sha256(weightsFile(stage))))
+                return again(weightsFile(stage) + " is not the one its stage.json was written with (another command saved into the folder since)");
             return Optional.of(Jsonl.mapper().treeToValue(node.path("result"), type));
         } catch (IOException e) {
-            return again(file + " cannot be read (" + e.getMessage() + ")");
+            return again(file + " cannot be read (" + IoErrors.describe(e) + ")");
         }
     }
 
@@ -141,13 +164,20 @@ final class StageCache {
 
     /** Marks the stage finished (its model folder must already be in models/&lt;stage&gt;/) and drops its checkpoint. */
     void finish(String stage, String fingerprint, Object result) throws IOException {
-        byte[] json = (Jsonl.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(new Entry<>(fingerprint, result)) + "\n")
+        Entry<Object> entry = new Entry<>(fingerprint, Fingerprint.sha256(weightsFile(stage)), result);
+        byte[] json = (Jsonl.mapper().writerWithDefaultPrettyPrinter().writeValueAsString(entry) + "\n")
                 .getBytes(StandardCharsets.UTF_8);
         AtomicFiles.write(models.resolve(stage).resolve(STAGE_FILE), o -> o.write(json));
         dropCheckpoint(stage);
     }
 
     Path folder(String stage) { return models.resolve(stage); }
+
+    private boolean hasCheckpoint(String stage) throws IOException {
+        Path checkpoint = models.resolve(stage + CHECKPOINT);
+        Pretrained.settle(checkpoint);
+        return Files.isRegularFile(checkpoint.resolve(Pretrained.TRAINING_STATE));
+    }
 
     private Path weightsFile(String stage) { return models.resolve(stage).resolve("model.safetensors"); }
 }

@@ -10,6 +10,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import javax.imageio.ImageIO;
 import org.instruct4j.engine.io.AtomicFiles;
 import org.instruct4j.rlhf.train.MetricsLog;
 import org.knowm.xchart.AnnotationLine;
@@ -234,6 +235,10 @@ public final class Charts {
     }
 
     private static void write(Chart<?, ?> chart, Path png) throws IOException {
+        // Encoded in memory (a chart is tens of kB), not through ImageIO's cache file in java.io.tmpdir: when the disk
+        // fills as AtomicFiles flushes the PNG, the JDK closes that cached stream again as the JVM exits and prints a
+        // NullPointerException's trace (FileCacheImageOutputStream.close) after the run's one-line error.
+        ImageIO.setUseCache(false);
         AtomicFiles.write(png, out -> BitmapEncoder.saveBitmap(chart, out, BitmapEncoder.BitmapFormat.PNG));
     }
 }

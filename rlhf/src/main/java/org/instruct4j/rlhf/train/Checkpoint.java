@@ -1,5 +1,6 @@
 package org.instruct4j.rlhf.train;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -11,6 +12,7 @@ import java.util.Map;
 import org.instruct4j.engine.Device;
 import org.instruct4j.engine.Tensor;
 import org.instruct4j.engine.io.AtomicFiles;
+import org.instruct4j.engine.io.IoErrors;
 import org.instruct4j.engine.io.SafeTensors;
 import org.instruct4j.engine.nn.Pretrained;
 import org.instruct4j.engine.nn.PretrainedModel;
@@ -71,7 +73,12 @@ public final class Checkpoint {
             PretrainedModel model = Pretrained.loadWithExtras(folder, device, null);
             if (!Files.isRegularFile(stateFile))
                 throw new IOException(stateFile + ": no training state: the folder holds a model, not a trainer's checkpoint");
-            TrainState state = JSON.readValue(stateFile.toFile(), TrainState.class);
+            TrainState state;
+            try {
+                state = JSON.readValue(stateFile.toFile(), TrainState.class);
+            } catch (JsonProcessingException e) {   // cut short by a full disk, or edited: the file and where, in one line
+                throw IoErrors.notJson(stateFile, e);
+            }
             Map<String, Tensor> optimizer = Files.isRegularFile(optimizerFile) ? SafeTensors.read(optimizerFile, device) : Map.of();
             return new Loaded(model, state, optimizer);
         } catch (IOException e) {

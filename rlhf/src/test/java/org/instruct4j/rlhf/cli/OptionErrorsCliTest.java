@@ -160,6 +160,13 @@ class OptionErrorsCliTest {
                 "--out " + folder + " holds the checkpoint of an unfinished run (step 7)" + resume);
         refused(new String[] {"ppo", "--policy", lm, "--reward", rm, "--prompts", prompts, "--out", folder},
                 "--out " + folder + " holds the checkpoint of an unfinished run (iteration 7)" + resume);
+
+        // The demo too: a fresh run would start the stage over and drop its checkpoint when the stage ends.
+        Path demo = dir.resolve("unfinished-demo"), checkpoint = demo.resolve("models/ppo-ptx-checkpoint");
+        Files.createDirectories(checkpoint);
+        Files.writeString(checkpoint.resolve("training_state.json"), "{\"step\": 3}");
+        refused(new String[] {"demo", "--quick", "--out", demo.toString()},
+                "--out " + demo + " holds the checkpoint of an unfinished stage (" + checkpoint + ", iteration 3)" + resume);
     }
 
     /** An output path that cannot be written is said before any work, naming the option and the real reason. */

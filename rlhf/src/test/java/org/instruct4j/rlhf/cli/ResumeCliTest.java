@@ -112,6 +112,19 @@ class ResumeCliTest {
                 .isInstanceOf(UserError.class).hasMessageContaining("setting 'lr' differs: the checkpoint was made with no such setting");
     }
 
+    /** A checkpoint whose training state a crash or a full disk cut short is refused in one line naming the file and where it ends. */
+    @Test
+    void aCheckpointWithADamagedStateIsRefusedNamingTheFile() throws Exception {
+        Path out = dir.resolve("damaged-state");
+        String[] args = {"--model", lm, "--data", demos, "--out", out.toString(), "--epochs", "1", "--batch", "4"};
+        assertThat(new SftCommand().run(args)).isZero();
+        Files.writeString(out.resolve("training_state.json"), "{\n  \"step\" : 1,\n  \"rngSt");
+        String[] resume = java.util.stream.Stream.concat(java.util.Arrays.stream(args), java.util.stream.Stream.of("--resume")).toArray(String[]::new);
+        assertThatThrownBy(() -> new SftCommand().run(resume)).isInstanceOf(UserError.class)
+                .hasMessageContaining(out.resolve("training_state.json") + ":3:").hasMessageContaining("not valid JSON")
+                .hasMessageNotContaining("\n").hasMessageNotContaining("REDACTED");
+    }
+
     /** A resume with other inputs of the same size (other demonstrations, another reward model) is refused by name. */
     @Test
     void resumingWithOtherInputsIsRefusedNamingThem() throws Exception {
@@ -177,6 +190,17 @@ class ResumeCliTest {
         assertThat(Long.parseLong(notice.group(1))).isBetween(3L, saved);
     }
 
+    /** A demo stopped says what --resume reuses: the pretrained, SFT and reward models, not PPO's, which run again. */
+    @Test
+    void aStoppedDemoSaysWhatResumeReuses() {
+        Path models = dir.resolve("demo/models");
+        assertThat(StopNotice.demoNotice("7/7 evaluation", models, 0)).isEqualTo("instruct4j demo: stopped during stage 7/7 evaluation. "
+                + "The stages finished before it are kept in " + models + ": the same command with --resume reuses the pretrained, SFT "
+                + "and reward models among them and runs PPO and PPO-ptx again (with --save-every N it would also go on with a stage from within).");
+        assertThat(StopNotice.demoNotice("4/7 supervised fine-tuning (SFT)", models, 5))
+                .endsWith("and runs PPO and PPO-ptx again, and goes on with this stage from its last checkpoint.");
+    }
+
     /**
      * While one run writes to a folder, a second one given the same --out is refused, naming the first one's process;
      * once the first is gone, the second is refused for the checkpoint it left.
@@ -215,6 +239,33 @@ class ResumeCliTest {
         }
         assertThat(bytes.toString(StandardCharsets.UTF_8)).startsWith("instruct4j pretrain: --out " + out
                 + " holds the checkpoint of an unfinished run (step ");
+    }
+
+    /**
+     * kill -9 between the two renames of a checkpoint's save leaves --out missing, its last complete content in
+     * ".NAME.old-*" beside it and the unplaced new one in ".NAME.new-*": --resume goes on from that content, ends as
+     * the uninterrupted run, and leaves nothing of the crash beside the folder.
+     */
+    @Test
+    void aCheckpointCutShortBetweenTheRenamesOfItsSaveIsResumed() throws Exception {
+        Path reference = dir.resolve("renames-reference"), out = dir.resolve("renames");
+        List<String> args = List.of("sft", "--model", lm, "--data", demos, "--epochs", "3", "--batch", "1", "--lr", "1e-3");
+        List<String> ref = new ArrayList<>(args), saving = new ArrayList<>(args);
+        ref.addAll(List.of("--out", reference.toString()));
+        saving.addAll(List.of("--out", out.toString(), "--save-every", "2"));
+        assertThat(Main.run(ref.toArray(String[]::new))).isZero();
+        assertThat(run(saving, 4, KILL).exitCode()).isNotZero();
+        Files.move(out, dir.resolve(".renames.old-1f"));
+        Files.createDirectories(dir.resolve(".renames.new-42"));
+        Files.writeString(dir.resolve(".renames.new-42/model.safetensors"), "half a file");
+
+        saving.add("--resume");
+        assertThat(Main.run(saving.toArray(String[]::new))).isZero();
+        assertThat(Fingerprint.sha256(out.resolve("model.safetensors"))).isEqualTo(Fingerprint.sha256(reference.resolve("model.safetensors")));
+        try (var siblings = Files.list(dir)) {
+            assertThat(siblings.map(p -> p.getFileName().toString()).filter(n -> n.startsWith(".renames.")))
+                    .as("the lock file alone, which this JVM holds").containsExactly(".renames.lock");
+        }
     }
 
     /**

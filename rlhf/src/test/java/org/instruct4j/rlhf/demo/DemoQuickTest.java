@@ -98,9 +98,17 @@ class DemoQuickTest {
 
         // --resume in the same folder reuses the three finished stages and, the run being deterministic, gives
         // the same report; the metrics of the stages that ran again are replaced, not appended to.
+        // What kill -9 leaves of writes it cuts short (AtomicFiles' temporary files, a model folder never placed)
+        // goes when the run goes on.
         long ppoRows = Files.readAllLines(out.resolve("ppo-metrics.jsonl")).size();
+        Files.writeString(out.resolve(".report.md.4548401314879181948.tmp"), "# Instruct");
+        Files.writeString(out.resolve("world/.pretrain.txt.13387159588455849663.tmp"), "The ");
+        Files.createDirectories(out.resolve("models/.ppo.new-2380086913246913490"));
         ByteArrayOutputStream again = new ByteArrayOutputStream();
         new Demo(DemoConfig.quick(1), out, new PrintStream(again, true, StandardCharsets.UTF_8), true).run();
+        try (var all = Files.walk(out)) {
+            assertThat(all.map(p -> out.relativize(p).toString())).as("what the crash left").noneMatch(n -> n.startsWith(".") || n.contains("/."));
+        }
         String log = again.toString(StandardCharsets.UTF_8);
         assertThat(log.split("reused from an earlier run", -1)).hasSize(4);
         assertThat(Jsonl.mapper().readTree(out.resolve("report.json").toFile()).path("policies")).isEqualTo(json.path("policies"));

@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
 import javax.imageio.ImageIO;
+import org.instruct4j.engine.testing.ChildJvm;
 import org.instruct4j.rlhf.plot.Charts.Bar;
 import org.instruct4j.rlhf.plot.Charts.Curve;
 import org.junit.jupiter.api.Test;
@@ -45,6 +46,17 @@ public class ChartsTest {
         assertThat(countColour(b, Charts.colour("GPT", 0).getRGB())).isGreaterThan(1000);
         assertThat(Charts.colour("PPO-ptx (validation)", 3)).isEqualTo(Charts.colour("PPO-ptx", 0));
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(bars))).isEqualTo("rw-r--r--");   // readable by everyone
+    }
+
+    /**
+     * A disk that fills up as a chart is written: the run's one line says so (Main), and nothing follows it as the JVM
+     * exits (ImageIO's cache file stream, closed again at exit, printed a NullPointerException's trace).
+     */
+    @Test
+    void aChartOnAFullDiskLeavesNothingToSayAtExit() throws Exception {
+        ChildJvm child = ChildJvm.run(PngOnAFullDisk.class, "-Djava.awt.headless=true");
+        assertThat(child.out()).as("the error the run reports").isNotEmpty();
+        assertThat(child.err()).isEmpty();
     }
 
     @Test
