@@ -133,7 +133,8 @@ public final class ClosedQaFamily implements TaskFamily {
         List<String> words = Words.normalized(response);
         Set<String> passage = new HashSet<>(Words.normalized(t.get("passage")));
         boolean hallucinates = words.stream().anyMatch(w -> isFact(w) && !passage.contains(w));
-        boolean mentionsAnswer = words.contains(Words.normalize(t.get("answer")));
+        // "Tom does not live in Oakton." names the answer without giving it.
+        boolean mentionsAnswer = Negation.asserted(response).contains(Words.normalize(t.get("answer")));
         // Attempting means naming the passage's person or offering a fact as an answer (right or wrong: "Tom has a
         // pig." attempts and hallucinates). "The text says." or a sentence about the weather attempts nothing.
         String person = Words.normalize(t.get("name"));

@@ -100,8 +100,11 @@ public final class ConstrainedFamily implements TaskFamily {
         Set<String> allAdjectives = new HashSet<>(Vocab.adjectives());
         for (String colour : Vocab.COLORS) allAdjectives.add(Words.normalize(colour));   // "pink" is no thing's, and false of each
         boolean namesThing = words.contains(thing);
-        long right = words.stream().filter(trueAdjectives::contains).count();
-        long falseOnes = words.stream().filter(w -> allAdjectives.contains(w) && !trueAdjectives.contains(w)).count();
+        // What a denied sentence says is the opposite: "not blue" is false of the sea, "not pink" says nothing of it.
+        List<String> asserted = Negation.asserted(response), denied = Negation.denied(response);
+        long right = asserted.stream().filter(trueAdjectives::contains).count();
+        long falseOnes = asserted.stream().filter(w -> allAdjectives.contains(w) && !trueAdjectives.contains(w)).count()
+                + denied.stream().filter(trueAdjectives::contains).count();
         boolean withinLimit = !words.isEmpty() && words.size() <= n;
         boolean correct = namesThing && right > 0 && falseOnes == 0;
         double partial = namesThing ? (falseOnes == 0 ? 0.3 : 0.1) : 0;

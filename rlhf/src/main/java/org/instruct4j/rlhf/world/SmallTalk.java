@@ -1,7 +1,5 @@
 package org.instruct4j.rlhf.world;
 
-import java.util.regex.Pattern;
-
 /**
  * Small talk: a sentence that names nothing of the world (no person, place, job, animal, colour, fruit, tool, thing,
  * property or number), such as the labelers' own "I hope this helps!". It states nothing that could be right or
@@ -11,12 +9,10 @@ import java.util.regex.Pattern;
 final class SmallTalk {
     private SmallTalk() {}
 
-    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+");
-
     /** The response's sentences that state something, small talk left out. */
     static String without(String response) {
         StringBuilder kept = new StringBuilder();
-        for (String sentence : SENTENCE_END.split(response.strip()))
+        for (String sentence : Words.sentences(response))
             if (statesSomething(sentence)) kept.append(kept.isEmpty() ? "" : " ").append(sentence);
         return kept.toString();
     }

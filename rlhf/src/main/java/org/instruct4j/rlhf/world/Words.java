@@ -11,6 +11,12 @@ public final class Words {
 
     private static final Pattern SEPARATOR = Pattern.compile("[^A-Za-z0-9']+");
     private static final Pattern NUMBER = Pattern.compile("\\d{1,6}");
+    private static final Pattern SENTENCE_END = Pattern.compile("(?<=[.!?])\\s+");
+
+    /** The text's sentences, each with its final mark ("cat, dog. I hope this helps!" is two). */
+    public static List<String> sentences(String text) {
+        return text.isBlank() ? List.of() : List.of(SENTENCE_END.split(text.strip()));
+    }
 
     /** Words and numbers as written (case kept), punctuation dropped. */
     public static List<String> raw(String text) {

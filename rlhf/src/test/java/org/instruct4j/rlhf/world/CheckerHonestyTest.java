@@ -150,6 +150,13 @@ class CheckerHonestyTest {
         assertThat(j.correct()).isFalse();
     }
 
+    /** Fails if naming the answer were enough: a denied sentence does not give it. */
+    @Test
+    void passageNegatedAnswerIsWrong() {
+        wrong(TOWN, "Tom does not live in Oakton.", "Tom doesn't live in Oakton.");
+        right(TOWN, "Tom lives in Oakton. It is not far.");   // a denial elsewhere takes nothing from the answer
+    }
+
     // ---- constrained: lists ------------------------------------------------------------------------------------
 
     /** Fails if the checker compared case, punctuation, the order of the ideal or its separators. */
@@ -194,6 +201,13 @@ class CheckerHonestyTest {
     void descriptionWrongAnswersAreWrong() {
         wrong(DESCRIBE, "The sea is hot.", "The sea is blue and hot.", "Describe the sea in at most 6 words.", "The sea.",
                 "The sand is blue.", "", ".");
+    }
+
+    /** Fails if the checker read the adjectives of a denied sentence as said of the thing. */
+    @Test
+    void descriptionNegatedIsWrong() {
+        wrong(DESCRIBE, "The sea is not blue.", "The sea isn't deep.", "The sea is never cold.");
+        right(DESCRIBE, "The sea is blue. The sea is not hot.");
     }
 
     /** Fails if the checker knew false adjectives only from the other things: no thing in the world is pink. */
