@@ -1,5 +1,6 @@
 package org.instruct4j.rlhf.cli;
 
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -273,7 +274,7 @@ final class CliOptions {
      * run unless --resume goes on with it (a fresh run would write over it). A finished run's folder holds no
      * checkpoint and is replaced as before.
      */
-    static Path outFolder(String command, CommandLine cl, String... inputs) throws java.io.IOException {
+    static Path outFolder(String command, CommandLine cl, String... inputs) throws IOException {
         Path out = required(cl, "out");
         for (String input : inputs) {
             String v = cl.getOptionValue(input);
@@ -283,16 +284,23 @@ final class CliOptions {
         }
         outFolder(out);   // after the lock: a checkpoint that another run is writing is that run's, and said so
         Pretrained.settle(out);   // a checkpoint whose save a crash cut short is still one (and is refused below without --resume)
-        if (!cl.hasOption("resume") && Files.isRegularFile(out.resolve(Pretrained.TRAINING_STATE))) {
-            OptionalLong step = Checkpoint.savedStep(out);
-            String unit = command.equals("ppo") ? "iteration " : "step ";
-            throw new UserError("--out " + out + " holds the checkpoint of an unfinished run" + (step.isPresent() ? " (" + unit
-                    + step.getAsLong() + ")" : "") + ": add --resume to go on with it, or give another --out (or remove the folder "
-                    + "to start afresh)");
-        }
+        if (!cl.hasOption("resume") && Files.isRegularFile(out.resolve(Pretrained.TRAINING_STATE)))
+            throw unfinished(out, "an unfinished run", out, command.equals("ppo"));
         if (Files.isDirectory(metricsFile(out)))
             throw new UserError("--out " + out + ": its metrics file " + metricsFile(out) + " is a folder; give another --out");
         return out;
+    }
+
+    /**
+     * The refusal of an --out that holds the checkpoint of a run that was cut short (what: "an unfinished run", or a
+     * demo's stage): a fresh run would start over and drop it. The checkpoint's step, or PPO's iteration, when it says.
+     */
+    static UserError unfinished(Path out, String what, Path checkpoint, boolean iterations) throws IOException {
+        OptionalLong step = Checkpoint.savedStep(checkpoint);
+        String at = step.isPresent() ? (iterations ? "iteration " : "step ") + step.getAsLong() : "";
+        String detail = checkpoint.equals(out) ? (at.isEmpty() ? "" : " (" + at + ")") : " (" + checkpoint + (at.isEmpty() ? "" : ", " + at) + ")";
+        return new UserError("--out " + out + " holds the checkpoint of " + what + detail
+                + ": add --resume to go on with it, or give another --out (or remove the folder to start afresh)");
     }
 
     /** Whether a and b are one existing folder (however each is written: relative, with "..", through a link). */

@@ -2,14 +2,12 @@ package org.instruct4j.rlhf.cli;
 
 import java.nio.file.Path;
 import java.util.Optional;
-import java.util.OptionalLong;
 import org.apache.commons.cli.CommandLine;
 import org.apache.commons.cli.Options;
 import org.instruct4j.engine.Device;
 import org.instruct4j.rlhf.demo.Demo;
 import org.instruct4j.rlhf.demo.DemoConfig;
 import org.instruct4j.rlhf.demo.ShellWord;
-import org.instruct4j.rlhf.train.Checkpoint;
 
 /** `instruct4j demo`: the paper's experiment in miniature (see rlhf/demo/Demo.java). */
 public final class DemoCommand implements Command {
@@ -50,13 +48,8 @@ public final class DemoCommand implements Command {
         Path out = CliOptions.outFolder(Path.of(cl.getOptionValue("out", "runs/demo")));
         // As a training command refuses its --out: a fresh run would start the stage over and drop its checkpoint.
         Optional<Path> unfinished = cl.hasOption("resume") ? Optional.empty() : Demo.unfinishedStage(out);
-        if (unfinished.isPresent()) {
-            OptionalLong step = Checkpoint.savedStep(unfinished.get());
-            String unit = unfinished.get().getFileName().toString().startsWith("ppo") ? "iteration " : "step ";
-            throw new UserError("--out " + out + " holds the checkpoint of an unfinished stage (" + unfinished.get()
-                    + (step.isPresent() ? ", " + unit + step.getAsLong() : "") + "): add --resume to go on with it, or give another --out "
-                    + "(or remove the folder to start afresh)");
-        }
+        if (unfinished.isPresent())
+            throw CliOptions.unfinished(out, "an unfinished stage", unfinished.get(), unfinished.get().getFileName().toString().startsWith("ppo"));
         long saveEvery = parseLong(cl.getOptionValue("save-every", "0"), "--save-every");
         if (saveEvery < 0 || saveEvery > Integer.MAX_VALUE) throw new UserError("--save-every takes a number of steps >= 0, got " + saveEvery);
         if (!cl.hasOption("quick") && !cl.hasOption("size") && device.kind() == Device.Kind.CPU) {
