@@ -92,17 +92,20 @@ class CheckerHonestyTest {
         assertThat(Judge.judge(SUM, "?!").attempts()).isFalse();
     }
 
+    /** Fails if the answer were the last number: a hedge names the right one last. */
     @Test
     void arithmeticHedgesAndNegationsAreWrong() {
         wrong(SUM, "It is 16 or 17.", "The answer is 18, not 17.");
         assertThat(score(SUM, "It is 16 or 17.")).isLessThan(score(SUM, "The answer is 17."));
     }
 
+    /** Fails if the answer were the last number: an answer may come before the restated sum. */
     @Test
     void arithmeticAnswerFirstIsRight() {
         right(SUM, "17 is 12 plus 5.", "17 = 12 + 5.");
     }
 
+    /** Fails if a restated operand counted as the answer (10 - 5 = 5, 7 - 0 = 7). */
     @Test
     void arithmeticEchoOfTheInstructionIsWrong() {
         wrong(HALF, "What is 10 minus 5?", "Compute 10 - 5.");
@@ -177,12 +180,14 @@ class CheckerHonestyTest {
         assertThat(Judge.judge(LIST, "cat, cat, dog.").followsConstraint()).isFalse();
     }
 
+    /** Fails if the small talk's words were read as list items. */
     @Test
     void listRightAnswerWithAPleasantryIsRight() {
         right(LIST, "cat, dog, owl. I hope this helps!", "cat, dog, owl. Thank you for asking.");
         assertThat(Judge.judge(LIST, "cat, dog, owl. I hope this helps!").followsConstraint()).isTrue();
     }
 
+    /** Fails if a pleasantry cost a right list its credit: the labelers weigh it by length alone. */
     @Test
     void labelersPreferARightListWithAPleasantryToAWrongOne() {
         assertThat(score(LIST, "cat, dog, owl. I hope this helps!")).isGreaterThan(score(LIST, "cat, dog, red."));
@@ -246,18 +251,21 @@ class CheckerHonestyTest {
         wrong(UPPER, "cat blue pear.", "Cat Blue Pear.", "CAT BLUE pear.");
     }
 
+    /** Fails if case counted where capitals are not asked. */
     @Test
     void transformRightWithASentenceCapitalIsRight() {
         right(REVERSE, "Pear blue cat.");
         right(FIRST, "Cat.", "The first word is Cat.");
     }
 
+    /** Fails if the small talk's words were read as words never given. */
     @Test
     void transformRightWithAPleasantryIsRightAndInventsNothing() {
         right(REVERSE, "pear blue cat. I hope this helps!");
         assertThat(Judge.judge(REVERSE, "pear blue cat. I hope this helps!").hallucinates()).isFalse();
     }
 
+    /** Fails if a pleasantry cost a right transform its credit. */
     @Test
     void labelersPreferARightTransformWithAPleasantryToAWrongOne() {
         assertThat(score(REVERSE, "pear blue cat. I hope this helps!")).isGreaterThan(score(REVERSE, "cat blue pear."));
