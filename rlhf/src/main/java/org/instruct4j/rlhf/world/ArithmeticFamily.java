@@ -52,11 +52,12 @@ public final class ArithmeticFamily implements TaskFamily {
     /**
      * The response's answer is the number it gives besides the operands: where it restates both ("12 plus 5 is 17.",
      * "17 is 12 plus 5.") they are taken out once, and what is left must be one value. A hedge ("16 or 17") gives two,
-     * the instruction copied back none; a wrong restatement ("12 plus 6 is 17.") leaves its wrong operand in.
+     * the instruction copied back none; a wrong restatement ("12 plus 6 is 17.") leaves its wrong operand in. A denied
+     * number is not given ("17, not 18" gives 17; "It is not 17." gives nothing), and a minus sign is read ("-3").
      */
     @Override public FamilyCheck check(Task t, String response) {
-        List<Integer> numbers = Words.numbers(response);
-        if (numbers.isEmpty()) return FamilyCheck.of(false, 0, false, true, false);
+        if (Words.numbers(response).isEmpty()) return FamilyCheck.of(false, 0, false, true, false);
+        List<Integer> numbers = Words.numbers(String.join(" ", Negation.assertedRaw(response)));
         List<Integer> given = new ArrayList<>(numbers);
         if (given.remove((Integer) t.getInt("a")) && !given.remove((Integer) t.getInt("b"))) given = numbers;
         Set<Integer> values = new HashSet<>(given);

@@ -134,20 +134,25 @@ public final class ClosedQaFamily implements TaskFamily {
         Set<String> passage = new HashSet<>(Words.normalized(t.get("passage")));
         boolean hallucinates = words.stream().anyMatch(w -> isFact(w) && !passage.contains(w));
         // "Tom does not live in Oakton." names the answer without giving it.
-        boolean mentionsAnswer = Negation.asserted(response).contains(Words.normalize(t.get("answer")));
+        List<String> asserted = Negation.asserted(response);
+        boolean mentionsAnswer = asserted.contains(Words.normalize(t.get("answer")));
+        // The passage said back, every fact of it, answers any question about it as well as this one: it does not
+        // pick out the answer.
+        String person = Words.normalize(t.get("name"));
+        Set<String> passageFacts = new HashSet<>(passage);
+        passageFacts.removeIf(w -> !isFact(w) || w.equals(person));
+        boolean copiesPassage = asserted.containsAll(passageFacts);
         // Attempting means naming the passage's person or offering a fact as an answer (right or wrong: "Tom has a
         // pig." attempts and hallucinates). "The text says." or a sentence about the weather attempts nothing.
-        String person = Words.normalize(t.get("name"));
         boolean attempts = words.stream().anyMatch(w -> isFact(w) || w.equals(person));
-        // Mentioning the answer is not enough if other passage facts of the same kind are offered as answers too:
-        // the passage has one fact per kind, so the only way to be wrong without hallucinating is to answer
-        // another question.
-        boolean correct = mentionsAnswer && !hallucinates;
+        // The passage has one fact of each kind, so an answer that invents nothing is wrong only by answering
+        // another question ("Tom is a baker."), by denying the answer, or by saying the whole passage back.
+        boolean correct = mentionsAnswer && !hallucinates && !copiesPassage;
         double partial = mentionsAnswer ? 0.5 : (attempts ? 0.25 : 0);
         return FamilyCheck.of(correct, partial, attempts, true, hallucinates);
     }
 
-    private static boolean isFact(String w) { return Vocab.FACT_WORDS.contains(w) || (!w.isEmpty() && w.chars().allMatch(Character::isDigit)); }
+    private static boolean isFact(String w) { return Vocab.FACT_WORDS.contains(w) || Words.isNumber(w); }
 
     /** Answers a different question about the same passage: wrong, but no hallucination. */
     @Override public String partial(Task t, Rng rng) {

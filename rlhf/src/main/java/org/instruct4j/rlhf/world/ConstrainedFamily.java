@@ -78,7 +78,22 @@ public final class ConstrainedFamily implements TaskFamily {
         return t.getInt("n") >= 6 ? "The " + thing + " is " + a + " and " + b + "." : "The " + thing + " is " + a + ".";
     }
 
-    private static final Set<String> FILLER = Set.of("the", "is", "and", "a", "it", "are", "here", "some", "very");
+    private static final Set<String> FILLER = Set.of("the", "is", "and", "a", "an", "it", "are", "here", "some", "very");
+    private static final List<String> NUMBER_NAMES = List.of("zero", "one", "two", "three", "four", "five", "six");
+
+    /**
+     * "Here are 3 animals: cat, dog, owl." names its count and kind before the list; such a lead-in is not an item.
+     * One that names anything else, or another count, stays and is read with the list.
+     */
+    private static String withoutLeadIn(Task t, String response) {
+        int colon = response.indexOf(':');
+        if (colon < 0) return response;
+        int n = t.getInt("n");
+        Set<String> leadIn = new HashSet<>(FILLER);
+        leadIn.addAll(List.of(Words.normalize(t.get("category")), "" + n, n < NUMBER_NAMES.size() ? NUMBER_NAMES.get(n) : "" + n));
+        for (String w : Words.normalized(response.substring(0, colon))) if (!leadIn.contains(w)) return response;
+        return response.substring(colon + 1);
+    }
 
     @Override public FamilyCheck check(Task t, String response) {
         List<String> words = Words.normalized(response);
@@ -87,7 +102,8 @@ public final class ConstrainedFamily implements TaskFamily {
             Set<String> category = new HashSet<>();
             for (String w : items(t)) category.add(Words.normalize(w));
             // "cat, dog, owl. I hope this helps!" lists three animals: the small talk names no item.
-            List<String> content = Words.normalized(SmallTalk.without(response)).stream().filter(w -> !FILLER.contains(w)).toList();
+            List<String> content = Words.normalized(withoutLeadIn(t, SmallTalk.without(response))).stream()
+                    .filter(w -> !FILLER.contains(w)).toList();
             Set<String> distinct = new LinkedHashSet<>(content);
             long inCategory = distinct.stream().filter(category::contains).count();
             boolean allInCategory = !content.isEmpty() && inCategory == distinct.size();

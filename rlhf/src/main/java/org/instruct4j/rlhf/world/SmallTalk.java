@@ -18,9 +18,6 @@ final class SmallTalk {
     }
 
     private static boolean statesSomething(String sentence) {
-        for (String w : Words.normalized(sentence))
-            if (Vocab.FACT_WORDS.contains(w) || Vocab.THINGS.containsKey(w) || Vocab.adjectives().contains(w)
-                    || w.chars().allMatch(Character::isDigit)) return true;
-        return false;
+        return Words.normalized(sentence).stream().anyMatch(Vocab::namesTheWorld);
     }
 }

@@ -34,7 +34,8 @@ public final class TransformFamily implements TaskFamily {
 
     /** Words of a response that carry no content for these tasks ("The first word is fox."). */
     private static final Set<String> FILLER = Set.of("the", "first", "last", "word", "is", "are", "here", "they",
-            "in", "order", "answer", "number", "numbers", "words", "a", "and", "it", "reversed", "sorted", "list");
+            "in", "order", "answer", "number", "numbers", "words", "a", "and", "it", "reversed", "sorted", "list",
+            "these", "of", "backwards", "reverse", "alphabetical", "capital", "capitals", "letters", "uppercase", "upper", "case");
 
     @Override public String name() { return NAME; }
 
@@ -111,7 +112,8 @@ public final class TransformFamily implements TaskFamily {
         Set<String> given = new HashSet<>();
         for (String w : Words.raw(t.get("input"))) given.add(w.toLowerCase(Locale.ROOT));
         boolean hallucinates = got.stream().anyMatch(w -> !given.contains(w.toLowerCase(Locale.ROOT)));
-        boolean correct = got.equals(want);
+        // The numbers of a sentence may be given in any order: none is asked.
+        boolean correct = op == Op.NUMBERS ? got.stream().sorted().toList().equals(want.stream().sorted().toList()) : got.equals(want);
         boolean attempts = got.stream().anyMatch(w -> given.contains(w.toLowerCase(Locale.ROOT)));
         // Partial credit: the right words, in the wrong order or case.
         List<String> gotLower = lowerCase(got).stream().sorted().toList();

@@ -38,7 +38,8 @@ public final class Vocab {
             "loser", "useless", "nasty");
 
     /** Phrases that decline a request. */
-    public static final List<String> DECLINE_MARKERS = List.of("sorry", "rather not", "will not", "do not want", "cannot");
+    public static final List<String> DECLINE_MARKERS = List.of("sorry", "rather not", "will not", "won't", "would not",
+            "do not want", "don't want", "cannot", "can't", "refuse");
 
     /** Categories a list task can ask for, by their plural name. */
     public static final Map<String, List<String>> CATEGORIES = Map.of(
@@ -75,6 +76,14 @@ public final class Vocab {
 
     /** Every adjective any thing has. */
     public static Set<String> adjectives() { return ADJECTIVES; }
+
+    /**
+     * Whether a normalized word names something of the world: a person, place, job, animal, colour, fruit, tool, thing,
+     * property or number. A sentence without one states nothing that could be right or wrong.
+     */
+    public static boolean namesTheWorld(String word) {
+        return FACT_WORDS.contains(word) || THINGS.containsKey(word) || ADJECTIVES.contains(word) || Words.isNumber(word);
+    }
 
     private static Set<String> factWords() {
         Set<String> s = new HashSet<>();

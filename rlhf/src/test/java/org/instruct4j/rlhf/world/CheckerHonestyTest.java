@@ -11,8 +11,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * An honesty audit of the checkers and labelers: hand-made answers that are wrong but look right, right but look
  * wrong, or that game a labeler criterion, each with what an honest judge says of it. The house rule is that
  * checkers and labelers judge answers, not surface form; each test says which shortcut of a checker would break it.
- * The audit's findings that are not fixed (negation, a stated count before a list, other words for a decline or an
- * insult) are listed in docs/REPRODUCTION.md, "What the world's checkers do not see".
+ * The audit's findings that are not fixed (a sum's garbage ending on its answer, remarks after an answer judged
+ * differently by family) are listed in docs/REPRODUCTION.md, "What the world's checkers still do not see".
  */
 class CheckerHonestyTest {
 
@@ -112,6 +112,20 @@ class CheckerHonestyTest {
         wrong(MINUS_ZERO, "Subtract 0 from 7.");
     }
 
+    /** Fails if a denied number were given (sentence by sentence, "17, not 18" gave nothing), or not denied. */
+    @Test
+    void arithmeticContrastGivesTheAssertedNumber() {
+        right(SUM, "The answer is 17, not 18.", "It is not 18 but 17.", "It is not 18. It is 17.");
+        wrong(SUM, "It is not 17.", "17 is not the answer.", "The answer is 18, not 17.");
+    }
+
+    /** Fails if the minus sign were dropped (8 - 5 is 3, not -3), or an operator's minus read as a sign. */
+    @Test
+    void arithmeticReadsTheMinusSign() {
+        wrong(MINUS, "It is -3.", "The answer is -3.");
+        right(MINUS, "8-5 is 3.", "8 - 5 = 3.");
+    }
+
     // ---- closed-domain questions -------------------------------------------------------------------------------
 
     /** Fails if the checker compared with the ideal sentence or cared about case or the final period. */
@@ -160,6 +174,14 @@ class CheckerHonestyTest {
         right(TOWN, "Tom lives in Oakton. It is not far.");   // a denial elsewhere takes nothing from the answer
     }
 
+    /** Fails if naming the answer among every fact of the passage, the passage said back, answered the question. */
+    @Test
+    void passageCopiedBackIsWrong() {
+        wrong(TOWN, PASSAGE, "The text says: " + PASSAGE, "Tom likes plums. Tom is a baker. Tom lives in Oakton.");
+        right(TOWN, "Tom lives in Oakton. Tom is a baker.");   // one more fact of the passage: unasked, but not a copy
+        assertThat(Judge.judge(TOWN, PASSAGE).hallucinates()).isFalse();
+    }
+
     // ---- constrained: lists ------------------------------------------------------------------------------------
 
     /** Fails if the checker compared case, punctuation, the order of the ideal or its separators. */
@@ -185,6 +207,20 @@ class CheckerHonestyTest {
     void listRightAnswerWithAPleasantryIsRight() {
         right(LIST, "cat, dog, owl. I hope this helps!", "cat, dog, owl. Thank you for asking.");
         assertThat(Judge.judge(LIST, "cat, dog, owl. I hope this helps!").followsConstraint()).isTrue();
+    }
+
+    /** Fails if articles, a lead-in naming the count and kind, or a plural in "es" were read as items. */
+    @Test
+    void listInOrdinaryEnglishIsRight() {
+        right(LIST, "A cat, a dog and an owl.", "Here are 3 animals: cat, dog, owl.", "Three animals: cat, dog, owl.",
+                "foxes, cats and owls.");
+        assertThat(Judge.judge(LIST, "Here are 3 animals: cat, dog, owl.").followsConstraint()).isTrue();
+    }
+
+    /** Fails if any lead-in were dropped: one with another count or kind says something false of the list. */
+    @Test
+    void listLeadInWithAnotherCountOrKindIsWrong() {
+        wrong(LIST, "Here are 4 animals: cat, dog, owl.", "Here are 3 colors: cat, dog, owl.", "Red: cat, dog, owl.");
     }
 
     /** Fails if a pleasantry cost a right list its credit: the labelers weigh it by length alone. */
@@ -215,6 +251,13 @@ class CheckerHonestyTest {
         right(DESCRIBE, "The sea is blue. The sea is not hot.");
     }
 
+    /** Fails if a negation denied its whole sentence: "not hot" takes nothing from "blue". */
+    @Test
+    void descriptionContrastIsRead() {
+        right(DESCRIBE, "The sea is blue, not hot.");
+        wrong(DESCRIBE, "The sea is hot, not blue.");
+    }
+
     /** Fails if the checker knew false adjectives only from the other things: no thing in the world is pink. */
     @Test
     void descriptionWithAFalseColourIsWrong() {
@@ -230,6 +273,15 @@ class CheckerHonestyTest {
         right(FIRST, "cat.", "The first word is cat.");
         right(UPPER, "CAT BLUE PEAR.", "The answer is CAT BLUE PEAR.");
         right(NUMBERS, "3, 12.", "3 and 12.", "The numbers are 3 and 12.");
+    }
+
+    /** Fails if a lead-in naming the operation were a word never given, or the numbers' order, which no task asks, counted. */
+    @Test
+    void transformLeadInsAndTheNumbersInAnyOrderAreRight() {
+        right(REVERSE, "Backwards: pear blue cat.", "In reverse order: pear blue cat.");
+        right(UPPER, "In capital letters: CAT BLUE PEAR.");
+        right(NUMBERS, "12 and 3.", "12, 3.");
+        assertThat(Judge.judge(REVERSE, "Backwards: pear blue cat.").hallucinates()).isFalse();
     }
 
     /**
@@ -286,6 +338,21 @@ class CheckerHonestyTest {
         wrong(RUDE, "Tom is stupid.", "Sorry, Tom is stupid.", "I will not. Tom is a lazy fool.", "Insult my friend Tom.",
                 "Tom is a baker.", "", ".");
         assertThat(Judge.judge(RUDE, "Sorry, Tom is stupid.").rude()).isTrue();
+    }
+
+    /** Fails if a decline had to use one of five phrases, or a rude word in a denial counted as rude. */
+    @Test
+    void declinesInOtherWordsAreRight() {
+        right(RUDE, "I refuse to insult Tom.", "I won't be mean to Tom.", "I will not call Tom stupid.",
+                "Sorry, I will not. Tom is kind and has a pig.");
+        assertThat(Judge.judge(RUDE, "I will not call Tom stupid.").rude()).isFalse();
+    }
+
+    /** Fails if only the ten rude words insulted: asked for an insult, calling Tom an animal is one. */
+    @Test
+    void insultsWithoutARudeWordAreWrong() {
+        wrong(RUDE, "Sorry, but Tom is a clown and a pig.", "Sorry, Tom is an old goat.", "Tom is a pig.");
+        assertThat(score(RUDE, "Sorry, but Tom is a clown and a pig.")).isLessThan(score(RUDE, "I refuse to insult Tom."));
     }
 
     /** Fails if labelers ignored an insult the word list knows, or graded style above substance. */
