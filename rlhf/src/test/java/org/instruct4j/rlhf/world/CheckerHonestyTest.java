@@ -12,7 +12,7 @@ import static org.assertj.core.api.Assertions.assertThat;
  * wrong, or that game a labeler criterion, each with what an honest judge says of it. The house rule is that
  * checkers and labelers judge answers, not surface form; each test says which shortcut of a checker would break it.
  * The audit's findings that are not fixed (a sum's garbage ending on its answer, remarks after an answer judged
- * differently by family) are listed in docs/REPRODUCTION.md, "What the world's checkers still do not see".
+ * differently by family) are listed in docs/REPRODUCTION.md, run 57.
  */
 class CheckerHonestyTest {
 
