@@ -26,10 +26,11 @@ import java.util.regex.Pattern;
  * another terminal) is refused before it starts, naming the process that writes there, instead of both replacing
  * each other's models. So is one whose --out is inside a folder another process writes (a command given a running
  * demo's stage folder, runs/demo/models/sft) or holds a folder another process writes (a demo given runs/demo while a
- * command writes runs/demo/models/sft): the two would replace each other's models as well. The lock is the file ".NAME.lock" beside the folder (inside it, the
- * lock would move away with the folder when a model is saved, which replaces the folder as a whole); the operating
- * system lets go of it when the process ends, however it ends, and a clean exit removes the file. A lock file that no
- * process holds (of a process that was killed) guards nothing and is left as it is.
+ * command writes runs/demo/models/sft): the two would replace each other's models as well. The lock is the file
+ * ".NAME.lock" beside the folder (inside it, the lock would move away with the folder when a model is saved, which
+ * replaces the folder as a whole); the operating system lets go of it when the process ends, however it ends, and a
+ * clean exit removes the file. A lock file that no process holds (of a process that was killed) guards nothing and is
+ * left as it is.
  */
 final class OutputLock {
     /** The folders this JVM holds; a command run again in the same JVM (the tests do) holds them already. */
