@@ -14,7 +14,8 @@ import org.instruct4j.rlhf.eval.WinRate;
  * greedy for SFT and PPO-ptx), where PPO-ptx's win rate falls short of the answer key's, family by family, and the
  * paper's headline comparisons, PPO-ptx against GPT and against GPT-prompted.
  *
- * @param correctByFamily policy (or "policy, greedy") -> family -> share of its held-out tasks answered correctly
+ * @param correctByFamily policy (or "policy, greedy", "policy, in other words", "policy, in other words, greedy") ->
+ *                        family -> share of its held-out tasks answered correctly
  * @param rewardRightness family -> share of held-out tasks where the reward model scores the ideal answer above a
  *                        wrong one of the same form ({@link org.instruct4j.rlhf.eval.RewardRightness})
  * @param winByFamily     family -> PPO-ptx's and the answer key's win rates against SFT on its tasks (training labelers)
@@ -23,6 +24,9 @@ import org.instruct4j.rlhf.eval.WinRate;
 public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String, Map<String, Double>> correctByFamily,
                                 Map<String, Double> rewardRightness, Map<String, FamilyWins> winByFamily,
                                 Map<String, WinRate> headline) {
+
+    /** The suffix of a policy's rows for the held-out tasks asked in other words ({@link org.instruct4j.rlhf.world.OtherWordings}). */
+    static final String OTHER_WORDS = ", in other words";
 
     /** One family's win rates against SFT: PPO-ptx's, and the answer key's (the ceiling). */
     public record FamilyWins(WinRate ppoPtx, WinRate answerKey) {
@@ -43,12 +47,15 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
                 + "a list of a kind as many items as announced, each of the kind, none twice):\n\n| probe | passed |\n|---|---|\n");
         for (CapabilityProbes.Probe p : probes) s.append(f("| %s | %.0f%% |%n", p.name(), 100 * p.passed()));
         List<String> families = new ArrayList<>(correctByFamily.values().iterator().next().keySet());
-        s.append("\nCorrect answers per task family on the held-out tasks:\n\n| policy | ").append(String.join(" | ", families))
-                .append(" |\n|---|").append("---|".repeat(families.size())).append('\n');
+        s.append("\nCorrect answers per task family on the held-out tasks (*in other words*: the same tasks, data and checkers "
+                + "asked in wordings that no demonstration, ranking, PPO prompt or pretraining text uses, such as \"How much is 9 "
+                + "plus 6?\" or \"Capitalize every letter: ...\"; rlhf/world/OtherWordings; what a person asking in their own "
+                + "words meets):\n\n| policy | ").append(String.join(" | ", families))
+                .append(" | all |\n|---|").append("---|".repeat(families.size() + 1)).append('\n');
         for (var e : correctByFamily.entrySet()) {
             s.append("| ").append(e.getKey());
             for (String fam : families) s.append(f(" | %.1f%%", 100 * e.getValue().getOrDefault(fam, Double.NaN)));
-            s.append(" |\n");
+            s.append(f(" | %.1f%% |%n", 100 * overall(e.getValue())));
         }
         s.append("\nCan the reward model see rightness? The share of held-out tasks where it scores the ideal answer above a wrong "
                 + "one of the same form (\"The answer is 23.\" for 12 + 5; another town than the passage's); 50% is blind to it, "
@@ -70,6 +77,9 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
 
     void printSummary(java.io.PrintStream out) {
         for (var e : headline.entrySet()) out.println(f("  %-25s %s", e.getKey(), pct(e.getValue())));
+        out.println(f("  right answers, the world's words / other words: SFT %.1f%% / %.1f%%, PPO-ptx %.1f%% / %.1f%% (sampled)",
+                100 * overall(correctByFamily.get("SFT")), 100 * overall(correctByFamily.get("SFT" + OTHER_WORDS)),
+                100 * overall(correctByFamily.get("PPO-ptx")), 100 * overall(correctByFamily.get("PPO-ptx" + OTHER_WORDS))));
         StringBuilder p = new StringBuilder("  GPT probes:");
         for (CapabilityProbes.Probe pr : probes) p.append(f(" %s %.0f%%;", pr.name(), 100 * pr.passed()));
         out.println(p);
@@ -80,6 +90,13 @@ public record CapabilitySection(List<CapabilityProbes.Probe> probes, Map<String,
         StringBuilder r = new StringBuilder("  reward model scores the ideal above a wrong answer:");
         rewardRightness.forEach((family, rate) -> r.append(f(" %s %.0f%%;", family, 100 * rate)));
         out.println(r);
+    }
+
+    /** The share of all held-out tasks answered right, from the families' shares weighted by their numbers of tasks. */
+    private double overall(Map<String, Double> shares) {
+        double right = 0;
+        for (var e : winByFamily.entrySet()) right += shares.get(e.getKey()) * e.getValue().ppoPtx().n();
+        return right / evaluatedTasks();
     }
 
     /** The held-out tasks the win rates are over, all families together. */

@@ -20,6 +20,7 @@ import org.instruct4j.rlhf.eval.WinRate;
 import org.instruct4j.engine.generate.SamplingConfig;
 import org.instruct4j.rlhf.world.Criteria;
 import org.instruct4j.rlhf.world.Labeler;
+import org.instruct4j.rlhf.world.OtherWordings;
 import org.instruct4j.rlhf.world.Task;
 import org.instruct4j.rlhf.world.World;
 import org.instruct4j.rlhf.world.WorldFormat;
@@ -107,6 +108,15 @@ final class Evaluation {
         for (String name : List.of("SFT", "PPO-ptx")) {
             greedyResponses.put(name, respond(modelOf(name), prompts, greedy, stream(seed, "greedy " + name)));
             byFamily.put(name + ", greedy", TaskAccuracy.of(tasks, greedyResponses.get(name)).shares());
+        }
+        // The same tasks in wordings that no training data uses: what a person asking in their own words meets.
+        List<Task> reworded = OtherWordings.of(tasks, stream(seed, "other wordings"));
+        List<String> rewordedPrompts = reworded.stream().map(Task::prompt).toList();
+        for (String name : List.of("SFT", "PPO-ptx")) {
+            byFamily.put(name + CapabilitySection.OTHER_WORDS, TaskAccuracy.of(reworded,
+                    respond(modelOf(name), rewordedPrompts, sampling, stream(seed, "other words " + name))).shares());
+            byFamily.put(name + CapabilitySection.OTHER_WORDS + ", greedy", TaskAccuracy.of(reworded,
+                    respond(modelOf(name), rewordedPrompts, greedy, stream(seed, "other words greedy " + name))).shares());
         }
         Map<String, WinRate> headline = new LinkedHashMap<>();
         for (String name : List.of("GPT", "GPT-prompted"))

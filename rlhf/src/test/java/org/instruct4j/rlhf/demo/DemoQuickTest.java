@@ -59,7 +59,8 @@ class DemoQuickTest {
         CapabilitySection cap = report.capabilities();
         assertThat(cap.probes()).extracting(CapabilityProbes.Probe::name).containsExactlyElementsOf(CapabilityProbes.names());
         cap.probes().forEach(p -> assertThat(p.passed()).isBetween(0.0, 1.0));
-        assertThat(cap.correctByFamily()).containsKeys("GPT", "SFT", "PPO-ptx", "SFT, greedy", "PPO-ptx, greedy");
+        assertThat(cap.correctByFamily()).containsKeys("GPT", "SFT", "PPO-ptx", "SFT, greedy", "PPO-ptx, greedy",
+                "SFT, in other words", "PPO-ptx, in other words", "PPO-ptx, in other words, greedy");
         cap.correctByFamily().values().forEach(byFamily -> assertThat(byFamily.values()).allSatisfy(v -> assertThat(v).isBetween(0.0, 1.0)));
         assertThat(cap.winByFamily()).containsOnlyKeys(cap.correctByFamily().get("PPO-ptx").keySet());
         double pointsLeft = cap.winByFamily().values().stream().mapToDouble(w -> w.pointsLeft(report.evalTasks())).sum();
@@ -70,7 +71,7 @@ class DemoQuickTest {
         String md = Files.readString(out.resolve("report.md"));
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example answers", "What was run",
                 "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks", "checker's verdict", "*(wrong)*",
-                "Can the models do the tasks?", "- PPO-ptx, greedy: ", "last word of a list", "points left", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
+                "Can the models do the tasks?", "| PPO-ptx, in other words |", "- PPO-ptx, greedy: ", "last word of a list", "points left", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
                 "./instruct4j generate --model " + out.resolve("models/ppo-ptx") + " --instruction '", "The weights' sha256").doesNotContain("NaN");
         for (String chart : ReportCharts.ALL) assertThat(md).contains("](" + chart + ")");
         JsonNode json = Jsonl.mapper().readTree(out.resolve("report.json").toFile());
