@@ -13,9 +13,13 @@ public final class ArithmeticFamily implements TaskFamily {
     static final String NAME = "arithmetic";
 
     private static final List<String> PLUS = List.of("What is %d plus %d?", "Add %d and %d.", "Compute %d + %d.",
-            "What do you get when you add %d and %d?");
+            "What do you get when you add %d and %d?", "What is %d + %d?", "Can you add %d and %d?",
+            "Find the sum of %d and %d.", "Calculate %d plus %d.", "Tell me what %d plus %d is.", "Solve %d + %d.",
+            "Add up %d and %d.", "What does %d plus %d make?");
     private static final List<String> MINUS = List.of("What is %d minus %d?", "Compute %d - %d.",
-            "What do you get when you take %2$d from %1$d?", "Subtract %2$d from %1$d.");
+            "What do you get when you take %2$d from %1$d?", "Subtract %2$d from %1$d.", "What is %d - %d?",
+            "Calculate %d minus %d.", "Find the difference of %d and %d.", "Tell me what %d minus %d is.", "Solve %d - %d.",
+            "If you have %d and remove %d, how many are left?", "What does %d minus %d make?", "Can you subtract %2$d from %1$d?");
 
     @Override public String name() { return NAME; }
 

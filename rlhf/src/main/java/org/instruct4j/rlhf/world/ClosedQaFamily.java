@@ -25,7 +25,11 @@ public final class ClosedQaFamily implements TaskFamily {
             "Read the text and answer the question. Text: %s Question: %s",
             "Answer using only the passage. Passage: %s Question: %s",
             "Text: %s Based on the text, answer this: %s",
-            "Here is a short story. %s Now answer: %s");
+            "Here is a short story. %s Now answer: %s",
+            "Here is a text. %s Answer from the text only: %s",
+            "Story: %s Question about the story: %s",
+            "Use the text to answer. %s %s",
+            "%s Using only this text, answer: %s");
 
     @Override public String name() { return NAME; }
 
@@ -46,8 +50,8 @@ public final class ClosedQaFamily implements TaskFamily {
         // The passage states the asked fact and two or three others, in a shuffled order.
         List<Slot> others = new ArrayList<>(List.of(Slot.values()));
         others.remove(asked);
-        if (asked == Slot.COLOR) others.remove(Slot.PET);   // the color sentence already names the pet
-        if (asked == Slot.PET) others.remove(Slot.COLOR);
+        // The pet's sentence and the colour's are one sentence ("Tom has a red cat."): it is said once.
+        others.remove(asked == Slot.COLOR ? Slot.PET : Slot.COLOR);
         shuffle(others, rng);
         List<Slot> stated = new ArrayList<>(others.subList(0, 2 + rng.nextInt(2)));
         stated.add(rng.nextInt(stated.size() + 1), asked);
@@ -78,12 +82,18 @@ public final class ClosedQaFamily implements TaskFamily {
     private static String question(Slot s, Map<String, String> f, Rng rng) {
         String n = f.get("name");
         List<String> options = switch (s) {
-            case JOB -> List.of("What is the job of " + n + "?", "What does " + n + " do for work?");
-            case TOWN -> List.of("Where does " + n + " live?", "In which town does " + n + " live?");
-            case PET -> List.of("What animal does " + n + " have?", "What pet does " + n + " have?");
-            case COLOR -> List.of("What color is the " + f.get("animal") + " of " + n + "?");
-            case FRUIT -> List.of("What fruit does " + n + " like?", "Which fruit does " + n + " like?");
-            case COUNT -> List.of("How many " + f.get("fruit") + "s does " + n + " eat each day?");
+            case JOB -> List.of("What is the job of " + n + "?", "What does " + n + " do for work?", "What is " + n + "'s job?",
+                    "What does " + n + " work as?");
+            case TOWN -> List.of("Where does " + n + " live?", "In which town does " + n + " live?",
+                    "In what town does " + n + " live?", "What town is " + n + " in?");
+            case PET -> List.of("What animal does " + n + " have?", "What pet does " + n + " have?",
+                    "What kind of animal does " + n + " have?", n + " has which pet?");
+            case COLOR -> List.of("What color is the " + f.get("animal") + " of " + n + "?",
+                    "What color is " + n + "'s " + f.get("animal") + "?", "Which color is the " + f.get("animal") + " of " + n + "?");
+            case FRUIT -> List.of("What fruit does " + n + " like?", "Which fruit does " + n + " like?",
+                    "What fruit is liked by " + n + "?", n + " likes which fruit?");
+            case COUNT -> List.of("How many " + f.get("fruit") + "s does " + n + " eat each day?",
+                    "What number of " + f.get("fruit") + "s does " + n + " eat each day?");
         };
         return Vocab.pick(options, rng);
     }

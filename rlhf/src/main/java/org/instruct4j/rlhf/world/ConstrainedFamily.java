@@ -17,10 +17,17 @@ import java.util.Set;
 public final class ConstrainedFamily implements TaskFamily {
     static final String NAME = "constrained";
 
-    private static final List<String> LIST = List.of("List exactly %d %s.", "Name %d %s.", "Give me %d %s, separated by commas.",
-            "Write a list of %d %s.");
-    private static final List<String> DESCRIBE = List.of("Describe the %s in at most %d words.",
-            "Use at most %d words to describe the %s.", "In at most %d words, tell me about the %s.");
+    /** The count first (a numeral, or now and then its name: "three"), then the category. */
+    private static final List<String> LIST = List.of("List exactly %s %s.", "Name %s %s.", "Give me %s %s, separated by commas.",
+            "Write a list of %s %s.", "List %s %s.", "What are %s %s?", "Write down %s %s.", "Give %s %s.",
+            "Could you give me %s %s?", "Think of %s %s.");
+    /** The thing first, then the word limit. */
+    private static final List<String> DESCRIBE = List.of("Describe the %1$s in at most %2$d words.",
+            "Use at most %2$d words to describe the %1$s.", "In at most %2$d words, tell me about the %1$s.",
+            "Describe the %1$s using no more than %2$d words.", "Write at most %2$d words about the %1$s.",
+            "How would you describe the %1$s? At most %2$d words.", "Give a short description of the %1$s, %2$d words at most.",
+            "What can you say about the %1$s in at most %2$d words?");
+    private static final List<String> NUMBER_NAMES = List.of("zero", "one", "two", "three", "four", "five", "six");
     private static final List<String> CATEGORY_NAMES = List.of("animals", "colors", "fruits", "tools", "towns", "jobs");
 
     @Override public String name() { return NAME; }
@@ -31,15 +38,14 @@ public final class ConstrainedFamily implements TaskFamily {
         if (rng.nextInt(2) == 0) {
             String category = Vocab.pick(CATEGORY_NAMES, rng);
             int n = 2 + rng.nextInt(4);
-            return new Task(NAME, Vocab.pick(LIST, rng).formatted(n, category),
+            String count = rng.nextInt(4) == 0 ? NUMBER_NAMES.get(n) : "" + n;
+            return new Task(NAME, Vocab.pick(LIST, rng).formatted(count, category),
                     Map.of("kind", "list", "category", category, "n", "" + n));
         }
         List<String> things = List.copyOf(Vocab.THINGS.keySet());
         String thing = Vocab.pick(things, rng);
         int n = 5 + rng.nextInt(5);
-        String phrasing = Vocab.pick(DESCRIBE, rng);
-        String instruction = phrasing.startsWith("Describe") ? phrasing.formatted(thing, n) : phrasing.formatted(n, thing);
-        return new Task(NAME, instruction, Map.of("kind", "describe", "thing", thing, "n", "" + n));
+        return new Task(NAME, Vocab.pick(DESCRIBE, rng).formatted(thing, n), Map.of("kind", "describe", "thing", thing, "n", "" + n));
     }
 
     @Override public void validate(Task t) {
@@ -79,7 +85,6 @@ public final class ConstrainedFamily implements TaskFamily {
     }
 
     private static final Set<String> FILLER = Set.of("the", "is", "and", "a", "an", "it", "are", "here", "some", "very");
-    private static final List<String> NUMBER_NAMES = List.of("zero", "one", "two", "three", "four", "five", "six");
 
     /**
      * "Here are 3 animals: cat, dog, owl." names its count and kind before the list; such a lead-in is not an item.

@@ -22,15 +22,21 @@ public final class TransformFamily implements TaskFamily {
 
     private static final Map<Op, List<String>> PHRASINGS = Map.of(
             Op.REVERSE, List.of("Reverse the order of these words: %s", "Write these words in reverse order: %s",
-                    "Say these words backwards: %s"),
+                    "Say these words backwards: %s", "Reverse these words: %s", "Give these words in the opposite order: %s",
+                    "List these words backwards: %s", "What are these words in reverse order? %s", "Flip the order of these words: %s"),
             Op.SORT, List.of("Sort these words in alphabetical order: %s", "Put these words in alphabetical order: %s",
-                    "Sort the words: %s"),
+                    "Sort the words: %s", "Sort alphabetically: %s", "Write these words in alphabetical order: %s",
+                    "Put these in ABC order: %s", "What are these words in alphabetical order? %s"),
             Op.UPPER, List.of("Write this in capital letters: %s", "Make these words uppercase: %s",
-                    "Rewrite in upper case: %s"),
-            Op.FIRST, List.of("What is the first word of this list: %s", "Give the first word: %s"),
-            Op.LAST, List.of("What is the last word of this list: %s", "Give the last word: %s"),
+                    "Rewrite in upper case: %s", "Write these words in capitals: %s", "Change these words to uppercase: %s",
+                    "Put this in capital letters: %s", "Uppercase these words: %s"),
+            Op.FIRST, List.of("What is the first word of this list: %s", "Give the first word: %s", "Name the first word: %s",
+                    "What word is first here? %s", "Say only the first word: %s"),
+            Op.LAST, List.of("What is the last word of this list: %s", "Give the last word: %s", "Name the last word: %s",
+                    "What word is last here? %s", "Say only the last word: %s"),
             Op.NUMBERS, List.of("Extract the numbers from this sentence: %s", "List the numbers in: %s",
-                    "Which numbers appear here? %s"));
+                    "Which numbers appear here? %s", "Find the numbers in this sentence: %s", "Write down the numbers in: %s",
+                    "Give the numbers from this sentence: %s"));
 
     /** Words of a response that carry no content for these tasks ("The first word is fox."). */
     private static final Set<String> FILLER = Set.of("the", "first", "last", "word", "is", "are", "here", "they",
