@@ -28,9 +28,12 @@ import org.instruct4j.rlhf.world.WorldSummary;
 public record DemoReport(DemoConfig config, WorldSummary world, Map<String, PolicyResult> policies,
                          AnswerKey answerKey, Map<String, Rudeness> rudeness, Map<String, LmScore> publicNlp,
                          double rmTrainAccuracy, double rmValidationAccuracy,
-                         List<Task> exampleTasks, Map<String, List<String>> exampleResponses,
+                         List<Task> exampleTasks, Map<String, List<String>> exampleResponses, InOtherWords examplesInOtherWords,
                          List<Double> pretrainLosses, SftTrainer.Result sft, RmTrainer.Result rm, RmAccuracy rmAccuracy,
                          MetricsLog ppoLog, MetricsLog ppoPtxLog, int evalTasks, CapabilitySection capabilities) {
+
+    /** The example tasks asked in other words ({@link org.instruct4j.rlhf.world.OtherWordings}), with PPO-ptx's sampled answers. */
+    public record InOtherWords(List<Task> tasks, List<String> ppoPtxAnswers) {}
 
     /** One policy's evaluation: win rates against SFT (training and held-out labelers), Likert, metadata rates. */
     public record PolicyResult(WinRate vsSftTraining, WinRate vsSftHeldOut, double likert, CriterionRates rates) {}

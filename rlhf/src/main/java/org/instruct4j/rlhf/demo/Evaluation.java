@@ -112,9 +112,10 @@ final class Evaluation {
         // The same tasks in wordings that no training data uses: what a person asking in their own words meets.
         List<Task> reworded = OtherWordings.of(tasks, stream(seed, "other wordings"));
         List<String> rewordedPrompts = reworded.stream().map(Task::prompt).toList();
+        Map<String, List<String>> rewordedResponses = new LinkedHashMap<>();
         for (String name : List.of("SFT", "PPO-ptx")) {
-            byFamily.put(name + CapabilitySection.OTHER_WORDS, TaskAccuracy.of(reworded,
-                    respond(modelOf(name), rewordedPrompts, sampling, stream(seed, "other words " + name))).shares());
+            rewordedResponses.put(name, respond(modelOf(name), rewordedPrompts, sampling, stream(seed, "other words " + name)));
+            byFamily.put(name + CapabilitySection.OTHER_WORDS, TaskAccuracy.of(reworded, rewordedResponses.get(name)).shares());
             byFamily.put(name + CapabilitySection.OTHER_WORDS + ", greedy", TaskAccuracy.of(reworded,
                     respond(modelOf(name), rewordedPrompts, greedy, stream(seed, "other words greedy " + name))).shares());
         }
@@ -134,8 +135,9 @@ final class Evaluation {
         Map<String, List<String>> examples = new LinkedHashMap<>();
         for (String name : POLICIES) examples.put(name, pick(responses.get(name), shown));
         examples.put("PPO-ptx, greedy", pick(greedyResponses.get("PPO-ptx"), shown));
+        var inOtherWords = new DemoReport.InOtherWords(pick(reworded, shown), pick(rewordedResponses.get("PPO-ptx"), shown));
         return new DemoReport(cfg, summary, results, answerKey, rudeness, publicNlp, m.rmTrainAccuracy(), m.rmValidationAccuracy(),
-                pick(tasks, shown), examples,
+                pick(tasks, shown), examples, inOtherWords,
                 m.pretrainLosses(), m.sftResult(), m.rmResult(), m.rmAccuracy(), m.ppoLog(), m.ppoPtxLog(), tasks.size(), capabilities);
     }
 

@@ -355,7 +355,8 @@ final class ReportMarkdown {
         s.append("each policy's sampled answer (temperature 1, as judged above), PPO-ptx's greedy answer "
                 + "(its most likely one, what `generate --greedy` gives; not judged above), and the task's checker's verdict "
                 + "(*right*: it solves the task). The checker reads the whole answer, so remarks after a right one can make it wrong: "
-                + "a list with more words after it is another list.\n\n");
+                + "a list with more words after it is another list. Last, the same task asked in words no training data uses "
+                + "(the table's rows *in other words*) and PPO-ptx's sampled answer to it.\n\n");
         for (int i = 0; i < r.exampleTasks().size(); i++) {
             Task task = r.exampleTasks().get(i);
             s.append(f("**%s**%n%n", task.instruction().replace("\n", " ")));
@@ -363,6 +364,10 @@ final class ReportMarkdown {
                 String answer = e.getValue().get(i);
                 s.append(f("- %s: %s *(%s)*%n", e.getKey(), shown(answer), Judge.judge(task, answer).correct() ? "right" : "wrong"));
             }
+            Task reworded = r.examplesInOtherWords().tasks().get(i);
+            String answer = r.examplesInOtherWords().ppoPtxAnswers().get(i);
+            s.append(f("- PPO-ptx, asked \"%s\": %s *(%s)*%n", reworded.instruction().replace("\n", " "), shown(answer),
+                    Judge.judge(reworded, answer).correct() ? "right" : "wrong"));
             s.append('\n');
         }
     }

@@ -71,7 +71,7 @@ class DemoQuickTest {
         String md = Files.readString(out.resolve("report.md"));
         assertThat(md).contains("Win rate against SFT", "PPO-ptx", "alignment tax", "Example answers", "What was run",
                 "What it shows, next to the paper", "docs/REPRODUCTION.md", "hallucinates*: on closed-domain tasks", "checker's verdict", "*(wrong)*",
-                "Can the models do the tasks?", "| PPO-ptx, in other words |", "- PPO-ptx, greedy: ", "last word of a list", "points left", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
+                "Can the models do the tasks?", "| PPO-ptx, in other words |", "- PPO-ptx, asked \"", "- PPO-ptx, greedy: ", "last word of a list", "points left", "answer key (the ceiling)", "ideal above wrong", "PPO-ptx vs GPT-prompted", "smoke test",
                 "./instruct4j generate --model " + out.resolve("models/ppo-ptx") + " --instruction '", "The weights' sha256").doesNotContain("NaN");
         for (String chart : ReportCharts.ALL) assertThat(md).contains("](" + chart + ")");
         JsonNode json = Jsonl.mapper().readTree(out.resolve("report.json").toFile());
@@ -83,6 +83,9 @@ class DemoQuickTest {
                     MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(out.resolve("models").resolve(model).resolve("model.safetensors")))));
         String said = console.toString(StandardCharsets.UTF_8);
         assertThat(report.exampleResponses()).containsOnlyKeys("GPT", "GPT-prompted", "SFT", "PPO", "PPO-ptx", "PPO-ptx, greedy");
+        assertThat(report.examplesInOtherWords().tasks()).hasSameSizeAs(report.exampleTasks());
+        for (int i = 0; i < report.exampleTasks().size(); i++)
+            assertThat(report.examplesInOtherWords().tasks().get(i).data()).isEqualTo(report.exampleTasks().get(i).data());
         assertThat(said).contains("== summary", "smoke test", "right answers (the tasks' checkers): GPT ").doesNotContain("GptConfig[", "validation loss [");   // numbers, not Java lists
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("report.md")))).isEqualTo("rw-r--r--");
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(out.resolve("figure1-win-rate.png")))).isEqualTo("rw-r--r--");
