@@ -20,6 +20,7 @@ import org.instruct4j.rlhf.rm.RewardModel;
 import org.instruct4j.rlhf.train.ModelFolder;
 import org.instruct4j.rlhf.train.ProgressBar;
 import org.instruct4j.rlhf.train.Sequences;
+import org.instruct4j.rlhf.world.OtherWordings;
 import org.instruct4j.rlhf.world.Task;
 
 /**
@@ -43,6 +44,8 @@ public final class EvalCommand implements Command {
                 + "each answer checked by the world's checkers, right answers per task family"));
         o.addOption(CliOptions.opt("answers", "FILE", "with --tasks: write every answer there, one JSON line each "
                 + "({prompt, family, response, correct})"));
+        o.addOption(CliOptions.opt("other-words", null, "with --tasks: ask each task in a wording no training data uses "
+                + "(the report's rows \"in other words\"; another draw of the same wordings with each --seed)"));
         o.addOption(CliOptions.opt("greedy", null, "answer with the most likely tokens (default: sampled at temperature 1, as the demo "
                 + "judges its models)"));
         o.addOption(CliOptions.opt("text", "FILE", "text file for the LM loss (documents separated by blank lines or <|endoftext|>)"));
@@ -109,6 +112,8 @@ public final class EvalCommand implements Command {
         if (cl.hasOption("prompts") && !cl.hasOption("reward"))
             throw new UserError("--prompts FILE goes with --reward DIR: the reward model scores the answers to them");
         if (cl.hasOption("answers") && !cl.hasOption("tasks")) throw new UserError("--answers FILE goes with --tasks FILE: it writes the tasks' answers");
+        if (cl.hasOption("other-words") && !cl.hasOption("tasks"))
+            throw new UserError("--other-words goes with --tasks FILE: it asks those tasks in other words");
         boolean answers = cl.hasOption("tasks") || cl.hasOption("prompts");   // what generates: --tasks, --reward with --prompts
         for (String option : List.of("greedy", "max-new", "batch", "seed"))
             if (cl.hasOption(option) && !answers)
@@ -142,12 +147,14 @@ public final class EvalCommand implements Command {
         List<Task> tasks = CliOptions.readJsonl(name(), cl, file, lm.tokenizer(), lm.model().config().contextLength(),
                 (f, opts) -> Jsonl.readAllWith(f, opts, Task::fromJson));
         if (tasks.isEmpty()) throw new UserError(file + ": no tasks");
+        boolean otherWords = cl.hasOption("other-words");
+        if (otherWords) tasks = OtherWordings.of(tasks, new Rng(CliOptions.seed(cl) + 7));
         ProgressBar bar = new ProgressBar("eval --tasks", tasks.size());
         List<String> answers = new Responder(lm.model(), lm.tokenizer(), sampling, batch)
                 .respond(tasks.stream().map(Task::prompt).toList(), new Rng(CliOptions.seed(cl)), answered -> bar.update(answered, null));
         TaskAccuracy accuracy = TaskAccuracy.of(tasks, answers);
-        System.out.printf("right answers by the world's checkers, %s, %d tasks of %s:%n",
-                sampling.greedy() ? "greedy" : "sampled at temperature 1", tasks.size(), file);
+        System.out.printf("right answers by the world's checkers, %s, %d tasks of %s%s:%n",
+                sampling.greedy() ? "greedy" : "sampled at temperature 1", tasks.size(), file, otherWords ? ", asked in other words" : "");
         accuracy.byFamily().forEach((family, c) -> System.out.printf("  %-14s %5d of %-5d %5.1f%%%n", family, c.right(), c.tasks(), 100 * c.share()));
         TaskAccuracy.Count all = accuracy.all();
         System.out.printf("  %-14s %5d of %-5d %5.1f%%%n", "all", all.right(), all.tasks(), 100 * all.share());

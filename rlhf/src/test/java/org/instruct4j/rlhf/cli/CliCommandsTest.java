@@ -83,6 +83,11 @@ class CliCommandsTest {
         assertThat(said).contains("right answers by the world's checkers, greedy, 6 tasks of " + d + "/tasks.jsonl:")
                 .containsPattern("\n  all +\\d of 6 +\\d+\\.\\d%\n");
         for (Task t : tasks) assertThat(said).contains("  " + t.family() + " ");
+        String reworded = CommandOutput.stdout(() -> new EvalCommand().run(new String[] {"--model", d + "/ppo", "--tasks", d + "/tasks.jsonl",
+                "--max-new", "3", "--greedy", "--other-words"}));
+        assertThat(reworded).contains("right answers by the world's checkers, greedy, 6 tasks of " + d + "/tasks.jsonl, asked in other words:")
+                .containsPattern("\n  all +\\d of 6 +\\d+\\.\\d%\n");
+        for (Task t : tasks) assertThat(reworded).doesNotContain("  " + t.instruction() + " -> ");
         Files.writeString(dir.resolve("bad-tasks.jsonl"), tasks.getFirst().toJson() + "\n{\"family\": \"poetry\", \"instruction\": \"x\", \"data\": {}}\n");
         assertThatThrownBy(() -> new EvalCommand().run(new String[] {"--model", d + "/ppo", "--tasks", d + "/bad-tasks.jsonl"}))
                 .isInstanceOf(UserError.class).hasMessageContaining("bad-tasks.jsonl:2").hasMessageContaining("poetry");

@@ -229,6 +229,7 @@ class OptionErrorsCliTest {
         String tasks = write("conflict-tasks.jsonl", "");
         refused(new String[] {"eval", "--model", lm, "--tasks", tasks, "--prompts", prompts},
                 "--prompts FILE goes with --reward DIR: the reward model scores the answers to them");
+        refused(with(List.of(evalText), "--other-words"), "--other-words goes with --tasks FILE: it asks those tasks in other words");
         refused(new String[] {"eval", "--model", lm, "--tasks", tasks, "--context", "16"},
                 "--context sizes the chunks of --text; without --text it does not apply");
         refused(generate("--instruction", "hi", "--skip-bad"), "--skip-bad skips bad lines of the --prompts file; without --prompts it does not apply");
