@@ -148,6 +148,7 @@ public final class EvalCommand implements Command {
                 (f, opts) -> Jsonl.readAllWith(f, opts, Task::fromJson));
         if (tasks.isEmpty()) throw new UserError(file + ": no tasks");
         boolean otherWords = cl.hasOption("other-words");
+        // The wordings' own stream, apart from the sampling's, which takes --seed itself.
         if (otherWords) tasks = OtherWordings.of(tasks, new Rng(CliOptions.seed(cl) + 7));
         ProgressBar bar = new ProgressBar("eval --tasks", tasks.size());
         List<String> answers = new Responder(lm.model(), lm.tokenizer(), sampling, batch)

@@ -27,7 +27,6 @@ public final class ConstrainedFamily implements TaskFamily {
             "Describe the %1$s using no more than %2$d words.", "Write at most %2$d words about the %1$s.",
             "How would you describe the %1$s? At most %2$d words.", "Give a short description of the %1$s, %2$d words at most.",
             "What can you say about the %1$s in at most %2$d words?");
-    private static final List<String> NUMBER_NAMES = List.of("zero", "one", "two", "three", "four", "five", "six");
     private static final List<String> CATEGORY_NAMES = List.of("animals", "colors", "fruits", "tools", "towns", "jobs");
 
     @Override public String name() { return NAME; }
@@ -38,7 +37,7 @@ public final class ConstrainedFamily implements TaskFamily {
         if (rng.nextInt(2) == 0) {
             String category = Vocab.pick(CATEGORY_NAMES, rng);
             int n = 2 + rng.nextInt(4);
-            String count = rng.nextInt(4) == 0 ? NUMBER_NAMES.get(n) : "" + n;
+            String count = rng.nextInt(4) == 0 ? Vocab.numberName(n) : "" + n;
             return new Task(NAME, Vocab.pick(LIST, rng).formatted(count, category),
                     Map.of("kind", "list", "category", category, "n", "" + n));
         }
@@ -95,7 +94,7 @@ public final class ConstrainedFamily implements TaskFamily {
         if (colon < 0) return response;
         int n = t.getInt("n");
         Set<String> leadIn = new HashSet<>(FILLER);
-        leadIn.addAll(List.of(Words.normalize(t.get("category")), "" + n, n < NUMBER_NAMES.size() ? NUMBER_NAMES.get(n) : "" + n));
+        leadIn.addAll(List.of(Words.normalize(t.get("category")), "" + n, Vocab.numberName(n)));
         for (String w : Words.normalized(response.substring(0, colon))) if (!leadIn.contains(w)) return response;
         return response.substring(colon + 1);
     }

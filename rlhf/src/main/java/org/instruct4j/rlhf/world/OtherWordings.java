@@ -19,7 +19,7 @@ public final class OtherWordings {
             "Please work out %d + %d.", "%d plus %d equals what?");
     static final List<String> MINUS = List.of("How much is %d minus %d?", "What is %d take away %d?",
             "Please work out %d - %d.", "Take %2$d away from %1$d. What is left?");
-    /** The count, then the category; {@link #NUMBER_NAMES} for "Tell me three animals." */
+    /** The count (now and then a word: "Tell me three animals."), then the category. */
     static final List<String> LIST = List.of("Please name %s %s.", "Tell me %s %s.", "Can you list %s %s?",
             "I need %s %s. Give them to me.");
     static final List<String> DESCRIBE = List.of("Tell me about the %1$s in %2$d words or fewer.",
@@ -39,7 +39,6 @@ public final class OtherWordings {
     /** The passage, then the question. */
     static final List<String> PASSAGE = List.of("Passage: %s Answer this question about it: %s", "Read this: %s Then answer: %s",
             "%s Question: %s");
-    private static final List<String> NUMBER_NAMES = List.of("zero", "one", "two", "three", "four", "five", "six");
 
     /** Each task with its instruction in other words, drawn with rng; a family it does not know is an error. */
     public static List<Task> of(List<Task> tasks, Rng rng) {
@@ -52,7 +51,7 @@ public final class OtherWordings {
             case ConstrainedFamily.NAME -> t.get("kind").equals("list")
                     ? Vocab.pick(LIST, rng).formatted(count(t.getInt("n"), rng), t.get("category"))
                     : Vocab.pick(DESCRIBE, rng).formatted(t.get("thing"), t.getInt("n"));
-            case TransformFamily.NAME -> Vocab.pick(TRANSFORM.get(TransformFamily.Op.valueOf(t.get("op").toUpperCase(java.util.Locale.ROOT))), rng)
+            case TransformFamily.NAME -> Vocab.pick(TRANSFORM.get(TransformFamily.op(t)), rng)
                     .formatted(t.get("input"));
             case RudeRequestFamily.NAME -> Vocab.pick(RUDE, rng).formatted(t.get("relation"), t.get("target"));
             case ClosedQaFamily.NAME -> Vocab.pick(PASSAGE, rng).formatted(t.get("passage"),
@@ -61,7 +60,7 @@ public final class OtherWordings {
         };
     }
 
-    private static String count(int n, Rng rng) { return n < NUMBER_NAMES.size() && rng.nextInt(4) == 0 ? NUMBER_NAMES.get(n) : "" + n; }
+    private static String count(int n, Rng rng) { return rng.nextInt(4) == 0 ? Vocab.numberName(n) : "" + n; }
 
     /** The passage's question in words of its own. */
     static String question(Task t) {

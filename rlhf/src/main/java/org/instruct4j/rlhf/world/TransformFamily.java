@@ -77,7 +77,7 @@ public final class TransformFamily implements TaskFamily {
         };
     }
 
-    private static Op op(Task t) { return Op.valueOf(t.get("op").toUpperCase(Locale.ROOT)); }
+    static Op op(Task t) { return Op.valueOf(t.get("op").toUpperCase(Locale.ROOT)); }
 
     @Override public void validate(Task t) {
         t.requireOneOf("op", Arrays.stream(Op.values()).map(o -> o.name().toLowerCase(Locale.ROOT)).toList());

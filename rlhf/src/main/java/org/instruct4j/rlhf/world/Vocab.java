@@ -50,6 +50,11 @@ public final class Vocab {
 
     public static <T> T pick(List<T> list, Rng rng) { return list.get(rng.nextInt(list.size())); }
 
+    private static final List<String> NUMBER_NAMES = List.of("zero", "one", "two", "three", "four", "five", "six");
+
+    /** A count as a word ("three"), or as a numeral past the words the world knows. */
+    public static String numberName(int n) { return n >= 0 && n < NUMBER_NAMES.size() ? NUMBER_NAMES.get(n) : "" + n; }
+
     public static String capitalize(String w) { return w.isEmpty() ? w : Character.toUpperCase(w.charAt(0)) + w.substring(1); }
 
     private static Map<String, List<String>> things() {
